@@ -1,0 +1,59 @@
+// Feeds a model from a dataset: decode + preprocess into NCHW float batches, either on demand
+// (fill_batch) or once for a whole campaign (preload), which evaluates the same images many times.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "data/model_spec.hpp"
+#include "data/preprocessor.hpp"
+#include "data/subset.hpp"
+
+namespace flipguard::data {
+
+// Preprocessed images held in memory: one allocation of count x C x H x W floats.
+struct PreprocessedSet {
+  std::size_t channels = 0, height = 0, width = 0;
+  std::vector<float> tensor;         // NCHW
+  std::vector<int> targets;          // per image: index of the correct logit (label + label_offset)
+  std::vector<std::size_t> indices;  // per image: its index in the dataset
+
+  std::size_t size() const { return targets.size(); }
+  std::size_t sample_floats() const { return channels * height * width; }
+  // Images [first, first + count) as one NCHW batch (contiguous, no copy).
+  std::span<const float> batch(std::size_t first, std::size_t count) const {
+    return std::span<const float>(tensor).subspan(first * sample_floats(), count * sample_floats());
+  }
+};
+
+class BatchLoader {
+ public:
+  // Checks that every dataset label, shifted by output.label_offset, is a valid logit of the model.
+  BatchLoader(std::shared_ptr<const Dataset> data, const ModelSpec& model, unsigned threads = 2);
+
+  std::size_t size() const { return data_->size(); }
+  std::size_t sample_floats() const { return pre_.sample_floats(); }
+  const Dataset& dataset() const { return *data_; }
+
+  // Dataset images [first, first + count): NCHW floats into out[count * sample_floats()], and into
+  // targets[count] the index of the correct logit (dataset label + output.label_offset).
+  void fill_batch(std::size_t first, std::size_t count, float* out, int* targets) const;
+
+  // Same for arbitrary dataset indices, in the given order.
+  void fill_indices(std::span<const std::size_t> indices, float* out, int* targets) const;
+
+  // Decodes and preprocesses the subset once, in parallel, into one buffer.
+  PreprocessedSet preload(const Subset& subset = {}) const;
+
+ private:
+  std::shared_ptr<const Dataset> data_;
+  InputSpec input_;
+  int label_offset_;
+  Preprocessor pre_;
+  unsigned threads_;
+};
+
+}  // namespace flipguard::data

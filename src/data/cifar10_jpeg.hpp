@@ -1,0 +1,19 @@
+// CIFAR-10 stored as one folder of JPEGs per class (the cifar10/test-jpeg asset).
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+#include "data/dataset.hpp"
+
+namespace flipguard::data {
+
+// The CIFAR-10 class names in label order.
+const std::array<std::string_view, 10>& cifar10_classes();
+
+// `dir`/CLASS/*.jpg for each class, files in name order; label = position of CLASS in cifar10_classes().
+std::unique_ptr<Dataset> open_cifar10_jpeg(const std::filesystem::path& dir, const std::string& name);
+
+}  // namespace flipguard::data

@@ -1,0 +1,14 @@
+// ImageNet validation subsets listed as "./data/FILE, LABEL" lines (the imagenet-val1300 asset).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "data/dataset.hpp"
+
+namespace flipguard::data {
+
+// Reads `dir`/dataset.txt; paths are relative to `dir`, labels 0..999. Every listed file must exist.
+std::unique_ptr<Dataset> open_imagenet_list(const std::filesystem::path& dir, const std::string& name);
+
+}  // namespace flipguard::data
