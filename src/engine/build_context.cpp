@@ -1,0 +1,175 @@
+#include "engine/build_context.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace flipguard::engine {
+
+BuildContext::BuildContext(const model::Graph& graph, dnnl::engine& engine, WeightSelection selection)
+    : graph_(graph), engine_(engine), selection_(selection) {
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    for (const auto& in : graph.nodes[i].inputs)
+      if (!in.empty()) uses_[in].push_back(static_cast<int>(i));
+  for (const auto& o : graph.outputs) uses_[o.name].push_back(static_cast<int>(graph.nodes.size()));
+}
+
+std::string BuildContext::error(const model::Node& n, const std::string& problem) const {
+  return graph_.source + ": " + n.describe() + ": " + problem;
+}
+
+int BuildContext::id(const std::string& name) {
+  auto it = ids_.find(name);
+  if (it != ids_.end()) return it->second;
+  if (graph_.is_constant(name)) return constant_value(name);
+  throw std::runtime_error(graph_.source + ": value '" + name + "' is read before it is computed");
+}
+
+int BuildContext::last_use(const std::string& name) const {
+  auto it = uses_.find(name);
+  if (it == uses_.end() || it->second.empty()) return current_;
+  return *std::max_element(it->second.begin(), it->second.end());
+}
+
+void BuildContext::set_input(const std::string& name, const Dims& dims) {
+  batch_widened_ = !graph_.inputs.empty() && !graph_.inputs[0].dims.empty() &&
+                   graph_.inputs[0].dims[0] == 1 && dims[0] != 1;
+  Value v{name, dims, plain_desc(dims), plan_.add(static_cast<size_t>(model::element_count(dims)) * 4, -1, 0),
+          -1};
+  plan_.extend(v.buffer, last_use(name));
+  values_.push_back(v);
+  input_id_ = static_cast<int>(values_.size()) - 1;
+  ids_[name] = input_id_;
+  buffer_values_[v.buffer].push_back(input_id_);
+}
+
+int BuildContext::define(const std::string& name, const Dims& dims, const dnnl::memory::desc& md) {
+  Value v{name, dims, md, plan_.add(md.get_size(), current_, std::max(current_, last_use(name))), current_};
+  values_.push_back(v);
+  const int id = static_cast<int>(values_.size()) - 1;
+  ids_[name] = id;
+  buffer_values_[v.buffer].push_back(id);
+  return id;
+}
+
+int BuildContext::define_alias(const std::string& name, const Dims& dims, const dnnl::memory::desc& md,
+                               int source) {
+  const Value& src = values_.at(source);
+  if (src.buffer < 0) {  // a constant: views of it are constants too
+    Value v{name, dims, md, -1, current_};
+    values_.push_back(v);
+    const int id = static_cast<int>(values_.size()) - 1;
+    ids_[name] = id;
+    constant_buffers_[id] = constant_buffers_.at(source);
+    return id;
+  }
+  Value v{name, dims, md, src.buffer, current_};
+  plan_.extend(src.buffer, std::max(current_, last_use(name)));
+  values_.push_back(v);
+  const int id = static_cast<int>(values_.size()) - 1;
+  ids_[name] = id;
+  buffer_values_[v.buffer].push_back(id);
+  return id;
+}
+
+bool BuildContext::can_overwrite(int source, int except) const {
+  const Value& src = values_.at(source);
+  if (src.buffer < 0 || source == input_id_) return false;  // constants and the caller's input stay intact
+  for (int vid : buffer_values_.at(src.buffer)) {
+    if (vid == input_id_) return false;
+    auto it = uses_.find(values_[vid].name);
+    if (it == uses_.end()) continue;
+    for (int u : it->second)
+      if (u != except && u > current_) return false;
+  }
+  return true;
+}
+
+int BuildContext::plain(const std::string& name) {
+  const int src = id(name);
+  const Value& v = values_[src];
+  if (is_plain(v.md, v.dims)) return src;
+  const std::string plain_name = name + "#plain";
+  if (auto it = ids_.find(plain_name); it != ids_.end()) return it->second;
+  const Dims dims = v.dims;
+  const auto src_md = v.md;
+  const int dst = define(plain_name, dims, plain_desc(dims));
+  // The plain copy lives as long as the original is read.
+  plan_.extend(values_[dst].buffer, last_use(name));
+  dnnl::reorder::primitive_desc pd(engine_, src_md, engine_, plain_desc(dims));
+  add_layer(std::make_unique<PrimitiveLayer>(
+      "reorder " + name + " to plain", dnnl::reorder(pd),
+      std::vector<std::pair<int, int>>{{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}));
+  return dst;
+}
+
+const model::Constant* BuildContext::constant(const std::string& name) const {
+  auto it = graph_.constants.find(name);
+  return it == graph_.constants.end() ? nullptr : &it->second;
+}
+
+const model::Constant& BuildContext::require_constant(const model::Node& n, size_t input) const {
+  if (input >= n.inputs.size() || n.inputs[input].empty())
+    throw std::runtime_error(error(n, "input " + std::to_string(input) + " is missing"));
+  const auto* c = constant(n.inputs[input]);
+  if (!c)
+    throw std::runtime_error(error(
+        n,
+        "input '" + n.inputs[input] + "' must be a constant (initializer) for this engine, but is computed"));
+  return *c;
+}
+
+int BuildContext::constant_value(const std::string& name) {
+  if (auto it = ids_.find(name); it != ids_.end()) return it->second;
+  const auto* c = constant(name);
+  if (!c) throw std::runtime_error(graph_.source + ": '" + name + "' is not a constant");
+  std::vector<float> data = c->floats;
+  if (data.empty())
+    for (auto i : c->ints) data.push_back(static_cast<float>(i));
+  Dims dims = c->dims;
+  constant_data_.push_back(std::move(data));
+  Value v{name, dims, plain_desc(dims), -1, -1};
+  values_.push_back(v);
+  const int id = static_cast<int>(values_.size()) - 1;
+  ids_[name] = id;
+  constant_buffers_[id] = constant_data_.size() - 1;
+  return id;
+}
+
+int BuildContext::index_of(const model::Node& n) const {
+  const auto* base = graph_.nodes.data();
+  if (&n < base || &n >= base + graph_.nodes.size()) throw std::logic_error("node not in graph");
+  return static_cast<int>(&n - base);
+}
+
+const model::Node* BuildContext::sole_consumer(const std::string& name) const {
+  auto it = uses_.find(name);
+  if (it == uses_.end() || it->second.size() != 1) return nullptr;
+  const int idx = it->second[0];
+  if (idx >= static_cast<int>(graph_.nodes.size())) return nullptr;
+  return &graph_.nodes[idx];
+}
+
+void BuildContext::add_weight(const std::string& name, const std::string& role, const Dims& dims,
+                              std::vector<float> clean, dnnl::memory physical, WeightSlot::IndexMap map) {
+  const bool bias = role.ends_with(".bias");
+  const bool bn = role.starts_with("bn.");
+  const bool selected = bn ? selection_.batchnorm : bias ? selection_.biases : selection_.conv_gemm_weights;
+  if (!selected) return;
+  for (const auto& w : weights_)
+    if (w->name() == name) return;  // a tensor shared by two nodes is one stored tensor
+  weights_.push_back(
+      std::make_unique<WeightSlot>(name, role, dims, std::move(clean), std::move(physical), std::move(map)));
+}
+
+dnnl::memory BuildContext::make_weight_memory(const dnnl::memory::desc& md,
+                                              const dnnl::memory::desc& logical_md,
+                                              const std::vector<float>& logical) {
+  dnnl::memory dst(md, engine_);
+  dnnl::memory src(logical_md, engine_, const_cast<float*>(logical.data()));
+  dnnl::stream s(engine_);
+  dnnl::reorder(src, dst).execute(s, src, dst);
+  s.wait();
+  return dst;
+}
+
+}  // namespace flipguard::engine

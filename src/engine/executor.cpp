@@ -1,0 +1,123 @@
+#include "engine/executor.hpp"
+
+#include <omp.h>
+
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+
+#include "engine/op_registry.hpp"
+#include "model/passes.hpp"
+
+namespace flipguard::engine {
+
+Executor::Executor(model::Graph graph, const ExecutorOptions& options)
+    : graph_(std::move(graph)), batch_(options.batch), engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
+  if (batch_ < 1) throw std::invalid_argument("batch size must be at least 1, got " + std::to_string(batch_));
+  if (options.threads > 0) omp_set_num_threads(options.threads);
+  model::simplify(graph_);
+  if (options.fold_batchnorm) folded_batchnorms_ = model::fold_batchnorm(graph_);
+
+  // Check every operator before building anything, so an unsupported model fails at load time, clearly.
+  const auto& registry = builtin_ops();
+  for (const auto& n : graph_.nodes) {
+    const OpEntry* e = registry.find(n.op_type);
+    if (!e)
+      throw std::runtime_error(graph_.source + ": " + n.describe() + ": operator '" + n.op_type +
+                               "' is not supported by flipguard's engine");
+    if (graph_.opset < e->min_opset || graph_.opset > e->max_opset)
+      throw std::runtime_error(graph_.source + ": " + n.describe() + ": opset " +
+                               std::to_string(graph_.opset) + " is outside the supported range " +
+                               std::to_string(e->min_opset) + "-" + std::to_string(e->max_opset));
+  }
+  if (graph_.inputs.size() != 1)
+    throw std::runtime_error(graph_.source +
+                             ": the engine runs models with exactly one runtime input, this one has " +
+                             std::to_string(graph_.inputs.size()));
+  if (graph_.outputs.size() != 1)
+    throw std::runtime_error(graph_.source +
+                             ": the engine runs models with exactly one output, this one has " +
+                             std::to_string(graph_.outputs.size()));
+
+  input_dims_ = graph_.inputs[0].dims;
+  if (input_dims_.empty()) throw std::runtime_error(graph_.source + ": the input has no declared shape");
+  input_dims_[0] = batch_;
+  for (auto d : input_dims_)
+    if (d <= 0)
+      throw std::runtime_error(graph_.source + ": input shape " +
+                               model::dims_to_string(graph_.inputs[0].dims) +
+                               " has a symbolic dimension other than the batch");
+
+  ctx_ = std::make_unique<BuildContext>(graph_, engine_, options.weights);
+  ctx_->set_input(graph_.inputs[0].name, input_dims_);
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    if (ctx_->is_fused(static_cast<int>(i))) continue;
+    ctx_->begin_node(static_cast<int>(i));
+    registry.find(graph_.nodes[i].op_type)->build(graph_.nodes[i], *ctx_);
+  }
+  ctx_->begin_node(static_cast<int>(graph_.nodes.size()));
+  output_id_ = ctx_->plain(graph_.outputs[0].name);
+  input_id_ = ctx_->graph_input_id();
+  output_dims_ = ctx_->value(output_id_).dims;
+
+  auto& plan = ctx_->plan();
+  plan.allocate();
+  for (int id = 0; id < static_cast<int>(ctx_->values().size()); ++id) {
+    const Value& v = ctx_->value(id);
+    void* data =
+        v.buffer >= 0 ? plan.data(v.buffer) : ctx_->constant_data()[ctx_->constant_buffers().at(id)].data();
+    memories_.emplace_back(v.md, engine_, data);
+  }
+  weights_ = std::move(ctx_->weights());
+}
+
+Executor::~Executor() = default;
+
+std::int64_t Executor::input_size() const {
+  return model::element_count(input_dims_) / batch_;
+}
+std::int64_t Executor::output_size() const {
+  return model::element_count(output_dims_) / batch_;
+}
+
+void Executor::run(const float* input, int count, float* output) {
+  if (count < 1 || count > batch_)
+    throw std::invalid_argument("run: count " + std::to_string(count) + " outside [1, " +
+                                std::to_string(batch_) + "]");
+  auto* in = static_cast<float*>(memories_[input_id_].get_data_handle());
+  const auto per_in = static_cast<size_t>(input_size());
+  std::memcpy(in, input, sizeof(float) * per_in * count);
+  if (count < batch_) std::memset(in + per_in * count, 0, sizeof(float) * per_in * (batch_ - count));
+  for (auto& layer : ctx_->layers()) layer->execute(stream_, memories_);
+  stream_.wait();
+  // A full batch copies the whole output, even when its leading dim is not the batch (operator tests).
+  const auto out_count = count == batch_ ? model::element_count(output_dims_) : output_size() * count;
+  std::memcpy(output, memories_[output_id_].get_data_handle(),
+              sizeof(float) * static_cast<size_t>(out_count));
+}
+
+WeightSlot& Executor::weight(const std::string& name) {
+  for (auto& w : weights_)
+    if (w->name() == name) return *w;
+  throw std::out_of_range(graph_.source + ": no stored weight named '" + name + "'");
+}
+
+std::int64_t Executor::stored_weight_count() const {
+  std::int64_t n = 0;
+  for (const auto& w : weights_) n += w->size();
+  return n;
+}
+
+std::string Executor::summary() const {
+  std::ostringstream s;
+  s << graph_.source << ": opset " << graph_.opset << ", " << graph_.nodes.size() << " nodes, "
+    << folded_batchnorms_ << " BatchNorms folded, " << ctx_->layers().size() << " layers, batch " << batch_
+    << "\n";
+  s << "stored weights: " << weights_.size() << " tensors, " << stored_weight_count() << " values\n";
+  s << "activation memory: " << ctx_->plan().allocated_bytes() / (1 << 20) << " MiB allocated for "
+    << ctx_->plan().requested_bytes() / (1 << 20) << " MiB of values\n";
+  for (const auto& l : ctx_->layers()) s << "  " << l->describe() << "\n";
+  return s.str();
+}
+
+}  // namespace flipguard::engine

@@ -1,0 +1,62 @@
+// Runs an ONNX image classifier on oneDNN. Everything (primitives, weight buffers, the activation memory
+// plan) is built once; run() then only executes. Stored weights are exposed as named WeightSlots that a
+// fault campaign patches element by element between runs. The executor knows nothing of faults.
+#pragma once
+
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/build_context.hpp"
+#include "engine/layer.hpp"
+#include "engine/weight_slot.hpp"
+#include "model/graph.hpp"
+
+namespace flipguard::engine {
+
+struct ExecutorOptions {
+  int batch = 16;              // images per run(); the graph's batch dimension is set to it
+  int threads = 0;             // OpenMP threads for oneDNN; 0 leaves the runtime's default
+  bool fold_batchnorm = true;  // fold BatchNormalization into Conv weights (what a deployed device stores)
+  WeightSelection weights;
+};
+
+class Executor {
+ public:
+  Executor(model::Graph graph, const ExecutorOptions& options = {});
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  int batch() const { return batch_; }
+  const Dims& input_dims() const { return input_dims_; }    // [batch, C, H, W]
+  const Dims& output_dims() const { return output_dims_; }  // [batch, classes]
+  std::int64_t input_size() const;                          // floats per image
+  std::int64_t output_size() const;                         // floats per image
+
+  // Runs `count` <= batch() images (row-major NCHW floats) and writes count x output_size() floats
+  // (for a full batch: every element of output_dims()).
+  void run(const float* input, int count, float* output);
+
+  std::vector<std::unique_ptr<WeightSlot>>& weights() { return weights_; }
+  WeightSlot& weight(const std::string& name);
+  std::int64_t stored_weight_count() const;
+  const model::Graph& graph() const { return graph_; }
+  // Layers, fusions and memory, for `flipguard eval --verbose` and the benchmarks.
+  std::string summary() const;
+
+ private:
+  model::Graph graph_;
+  int batch_;
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  std::unique_ptr<BuildContext> ctx_;
+  std::vector<dnnl::memory> memories_;
+  std::vector<std::unique_ptr<WeightSlot>> weights_;
+  Dims input_dims_, output_dims_;
+  int input_id_ = -1, output_id_ = -1;
+  int folded_batchnorms_ = 0;
+};
+
+}  // namespace flipguard::engine

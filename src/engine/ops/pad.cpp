@@ -1,0 +1,78 @@
+// Pad (constant, reflect, edge) in plain C++ over row-major data; negative pads crop.
+#include <stdexcept>
+
+#include "engine/op_registry.hpp"
+#include "engine/ops/op_util.hpp"
+
+namespace flipguard::engine {
+namespace {
+
+void build_pad(const model::Node& n, BuildContext& ctx) {
+  const int x = ctx.plain(n.inputs.at(0));
+  const Dims in = ctx.value(x).dims;
+  const auto rank = static_cast<std::int64_t>(in.size());
+  Dims pads;
+  float value = 0.f;
+  if (ctx.graph().opset >= 11) {
+    pads = ctx.require_constant(n, 1).ints;
+    if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+      const auto& c = ctx.require_constant(n, 2);
+      value = c.floats.empty() ? static_cast<float>(c.ints.at(0)) : c.floats.at(0);
+    }
+    if (n.inputs.size() > 3 && !n.inputs[3].empty())
+      throw std::runtime_error(ctx.error(n, "the axes input is not supported"));
+  } else {
+    pads = n.get_ints("pads");
+    value = n.get_float("value", 0.f);
+  }
+  if (static_cast<std::int64_t>(pads.size()) != 2 * rank)
+    throw std::runtime_error(
+        ctx.error(n, "pads has " + std::to_string(pads.size()) + " values for rank " + std::to_string(rank)));
+  const std::string mode = n.get_string("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    throw std::runtime_error(ctx.error(n, "unknown mode '" + mode + "'"));
+  Dims out(static_cast<size_t>(rank));
+  for (std::int64_t i = 0; i < rank; ++i) {
+    out[i] = in[i] + pads[i] + pads[i + rank];
+    if (out[i] < 0) throw std::runtime_error(ctx.error(n, "pads crop more than the input holds"));
+    if (mode == "reflect" && (pads[i] >= in[i] || pads[i + rank] >= in[i]))
+      throw std::runtime_error(ctx.error(n, "reflect pads must be smaller than the dimension"));
+  }
+  const int y = ctx.define(n.outputs.at(0), out, plain_desc(out));
+  ctx.add_layer(std::make_unique<FunctionLayer>("Pad " + n.name + " " + mode, std::vector<int>{x}, y,
+                                                [=](const std::vector<const float*>& src, float* dst) {
+                                                  const auto total = model::element_count(out);
+                                                  std::vector<std::int64_t> idx(static_cast<size_t>(rank), 0);
+                                                  for (std::int64_t lin = 0; lin < total; ++lin) {
+                                                    std::int64_t off = 0;
+                                                    bool inside = true;
+                                                    for (std::int64_t d = 0; d < rank; ++d) {
+                                                      std::int64_t i = idx[d] - pads[d];
+                                                      if (i < 0 || i >= in[d]) {
+                                                        if (mode == "constant") {
+                                                          inside = false;
+                                                          break;
+                                                        }
+                                                        if (mode == "edge")
+                                                          i = i < 0 ? 0 : in[d] - 1;
+                                                        else
+                                                          i = i < 0 ? -i : 2 * (in[d] - 1) - i;
+                                                      }
+                                                      off = off * in[d] + i;
+                                                    }
+                                                    dst[lin] = inside ? src[0][off] : value;
+                                                    for (std::int64_t d = rank; d-- > 0;) {
+                                                      if (++idx[d] < out[d]) break;
+                                                      idx[d] = 0;
+                                                    }
+                                                  }
+                                                }));
+}
+
+}  // namespace
+
+void register_pad(OpRegistry& r) {
+  r.add("Pad", build_pad, 2, 17);
+}
+
+}  // namespace flipguard::engine

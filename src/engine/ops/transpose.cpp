@@ -1,0 +1,55 @@
+// Transpose: a oneDNN reorder between a strided view of the input and a row-major output.
+#include <numeric>
+#include <stdexcept>
+
+#include "engine/op_registry.hpp"
+#include "engine/ops/op_util.hpp"
+
+namespace flipguard::engine {
+namespace {
+
+void build_transpose(const model::Node& n, BuildContext& ctx) {
+  const int x = ctx.plain(n.inputs.at(0));
+  const Dims in = ctx.value(x).dims;
+  const size_t rank = in.size();
+  Dims perm = n.get_ints("perm");
+  if (perm.empty()) {
+    perm.resize(rank);
+    std::iota(perm.rbegin(), perm.rend(), 0);
+  }
+  if (perm.size() != rank) throw std::runtime_error(ctx.error(n, "perm has the wrong length"));
+  std::vector<bool> seen(rank, false);
+  for (auto p : perm) {
+    if (p < 0 || p >= static_cast<std::int64_t>(rank) || seen[p])
+      throw std::runtime_error(ctx.error(n, "perm is not a permutation"));
+    seen[p] = true;
+  }
+  // Input strides, permuted: the input seen in output index order.
+  Dims in_strides(rank);
+  std::int64_t s = 1;
+  for (size_t i = rank; i-- > 0;) {
+    in_strides[i] = s;
+    s *= in[i];
+  }
+  Dims out(rank);
+  dnnl::memory::dims view_strides(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    out[i] = in[perm[i]];
+    view_strides[i] = in_strides[perm[i]];
+  }
+  const dnnl::memory::desc view(ops::dnnl_dims(out), dnnl::memory::data_type::f32, view_strides);
+  const int xv = ctx.define_alias(n.inputs[0] + "#transposed_view_" + n.name, out, view, x);
+  const int y = ctx.define(n.outputs.at(0), out, plain_desc(out));
+  ctx.add_layer(std::make_unique<PrimitiveLayer>(
+      "Transpose " + n.name,
+      dnnl::reorder(dnnl::reorder::primitive_desc(ctx.engine(), view, ctx.engine(), plain_desc(out))),
+      std::vector<std::pair<int, int>>{{DNNL_ARG_FROM, xv}, {DNNL_ARG_TO, y}}));
+}
+
+}  // namespace
+
+void register_transpose(OpRegistry& r) {
+  r.add("Transpose", build_transpose, 1, 17);
+}
+
+}  // namespace flipguard::engine

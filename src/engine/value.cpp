@@ -1,0 +1,24 @@
+#include "engine/value.hpp"
+
+namespace flipguard::engine {
+
+dnnl::memory::dims to_dnnl(const Dims& d) {
+  return dnnl::memory::dims(d.begin(), d.end());
+}
+
+dnnl::memory::desc plain_desc(const Dims& dims) {
+  // Row-major strides: the layout ONNX defines and every custom (non-oneDNN) kernel here assumes.
+  dnnl::memory::dims strides(dims.size());
+  dnnl::memory::dim s = 1;
+  for (size_t i = dims.size(); i-- > 0;) {
+    strides[i] = s;
+    s *= dims[i];
+  }
+  return dnnl::memory::desc(to_dnnl(dims), dnnl::memory::data_type::f32, strides);
+}
+
+bool is_plain(const dnnl::memory::desc& md, const Dims& dims) {
+  return md == plain_desc(dims);
+}
+
+}  // namespace flipguard::engine

@@ -1,0 +1,258 @@
+#include "model/onnx_loader.hpp"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace flipguard::model {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error(path + ": cannot open file");
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+template <typename T>
+std::vector<T> raw_as(const std::string& raw, size_t count, const std::string& ctx) {
+  if (raw.size() != count * sizeof(T))
+    throw std::runtime_error(ctx + ": raw_data has " + std::to_string(raw.size()) + " bytes, expected " +
+                             std::to_string(count * sizeof(T)));
+  std::vector<T> v(count);
+  std::memcpy(v.data(), raw.data(), raw.size());
+  return v;
+}
+
+float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  std::uint32_t bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;
+  } else {  // subnormal: renormalise
+    int e = -1;
+    std::uint32_t m = mant;
+    do {
+      ++e;
+      m <<= 1;
+    } while ((m & 0x400) == 0);
+    bits = sign | ((112 - e) << 23) | ((m & 0x3ff) << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+AttributeValue to_attribute(const onnx::AttributeProto& a, const std::string& ctx) {
+  using A = onnx::AttributeProto;
+  switch (a.type()) {
+    case A::INT:
+      return static_cast<std::int64_t>(a.i());
+    case A::FLOAT:
+      return a.f();
+    case A::STRING:
+      return a.s();
+    case A::INTS:
+      return std::vector<std::int64_t>(a.ints().begin(), a.ints().end());
+    case A::FLOATS:
+      return std::vector<float>(a.floats().begin(), a.floats().end());
+    case A::TENSOR:
+      return to_constant(a.t(), ctx + " attribute '" + a.name() + "'");
+    default:
+      throw std::runtime_error(ctx + ": attribute '" + a.name() + "' has an unsupported type (" +
+                               std::to_string(a.type()) + ")");
+  }
+}
+
+Dims value_info_dims(const onnx::ValueInfoProto& v) {
+  Dims dims;
+  if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return dims;
+  for (const auto& d : v.type().tensor_type().shape().dim())
+    dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+  return dims;
+}
+
+// ONNX requires nodes in topological order, but exporters are not always careful: sort, detect cycles.
+std::vector<Node> topological_sort(std::vector<Node> nodes, const std::set<std::string>& available_at_start,
+                                   const std::string& source) {
+  std::set<std::string> ready = available_at_start;
+  std::vector<Node> sorted;
+  std::vector<bool> done(nodes.size(), false);
+  bool progress = true;
+  while (sorted.size() < nodes.size() && progress) {
+    progress = false;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (done[i]) continue;
+      bool ok = true;
+      for (const auto& in : nodes[i].inputs) ok = ok && (in.empty() || ready.count(in));
+      if (!ok) continue;
+      for (const auto& out : nodes[i].outputs) ready.insert(out);
+      sorted.push_back(std::move(nodes[i]));
+      done[i] = true;
+      progress = true;
+    }
+  }
+  if (sorted.size() < nodes.size()) {
+    for (size_t i = 0; i < nodes.size(); ++i)
+      if (!done[i])
+        for (const auto& in : nodes[i].inputs)
+          if (!in.empty() && !ready.count(in))
+            throw std::runtime_error(source + ": " + nodes[i].describe() + " reads '" + in +
+                                     "', which no node, input or initializer produces (or a cycle)");
+  }
+  return sorted;
+}
+
+}  // namespace
+
+Constant to_constant(const onnx::TensorProto& t, const std::string& ctx) {
+  using T = onnx::TensorProto;
+  Constant c;
+  c.dims.assign(t.dims().begin(), t.dims().end());
+  for (auto d : c.dims)
+    if (d < 0) throw std::runtime_error(ctx + ": tensor '" + t.name() + "' has a negative dimension");
+  const auto n = static_cast<size_t>(element_count(c.dims));
+  if (t.data_location() == T::EXTERNAL)
+    throw std::runtime_error(
+        ctx + ": tensor '" + t.name() +
+        "' uses external data, which is not supported (save the model with weights inside)");
+  const bool raw = t.has_raw_data();
+  const std::string where = ctx + ": tensor '" + t.name() + "'";
+  auto check = [&](size_t got) {
+    if (got != n)
+      throw std::runtime_error(where + " holds " + std::to_string(got) + " values for shape " +
+                               dims_to_string(c.dims));
+  };
+  switch (t.data_type()) {
+    case T::FLOAT:
+      c.floats = raw ? raw_as<float>(t.raw_data(), n, where)
+                     : std::vector<float>(t.float_data().begin(), t.float_data().end());
+      check(c.floats.size());
+      break;
+    case T::DOUBLE: {
+      auto d = raw ? raw_as<double>(t.raw_data(), n, where)
+                   : std::vector<double>(t.double_data().begin(), t.double_data().end());
+      check(d.size());
+      c.floats.assign(d.begin(), d.end());
+      break;
+    }
+    case T::FLOAT16: {
+      std::vector<std::uint16_t> h;
+      if (raw) {
+        h = raw_as<std::uint16_t>(t.raw_data(), n, where);
+      } else {
+        for (auto v : t.int32_data()) h.push_back(static_cast<std::uint16_t>(v));
+      }
+      check(h.size());
+      for (auto v : h) c.floats.push_back(half_to_float(v));
+      break;
+    }
+    case T::INT64:
+      c.ints = raw ? raw_as<std::int64_t>(t.raw_data(), n, where)
+                   : std::vector<std::int64_t>(t.int64_data().begin(), t.int64_data().end());
+      check(c.ints.size());
+      break;
+    case T::INT32:
+    case T::INT16:
+    case T::INT8:
+    case T::UINT8:
+    case T::UINT16:
+    case T::BOOL: {
+      if (raw) {
+        const size_t width = t.data_type() == T::INT32                                   ? 4
+                             : (t.data_type() == T::INT16 || t.data_type() == T::UINT16) ? 2
+                                                                                         : 1;
+        if (t.raw_data().size() != n * width) throw std::runtime_error(where + ": raw_data size mismatch");
+        const auto* p = reinterpret_cast<const unsigned char*>(t.raw_data().data());
+        for (size_t i = 0; i < n; ++i) {
+          std::int64_t v = 0;
+          if (width == 4) {
+            std::int32_t x;
+            std::memcpy(&x, p + 4 * i, 4);
+            v = x;
+          } else if (width == 2) {
+            std::uint16_t x;
+            std::memcpy(&x, p + 2 * i, 2);
+            v = t.data_type() == T::INT16 ? static_cast<std::int16_t>(x) : x;
+          } else {
+            v = t.data_type() == T::INT8 ? static_cast<std::int8_t>(p[i]) : p[i];
+          }
+          c.ints.push_back(v);
+        }
+      } else {
+        c.ints.assign(t.int32_data().begin(), t.int32_data().end());
+      }
+      check(c.ints.size());
+      break;
+    }
+    default:
+      throw std::runtime_error(where + " has unsupported data type " + std::to_string(t.data_type()));
+  }
+  return c;
+}
+
+Constant load_tensor_pb(const std::string& path) {
+  onnx::TensorProto t;
+  const std::string bytes = read_file(path);
+  if (!t.ParseFromString(bytes)) throw std::runtime_error(path + ": not a valid ONNX TensorProto");
+  return to_constant(t, path);
+}
+
+Graph parse_onnx(const std::string& bytes, const std::string& source) {
+  onnx::ModelProto m;
+  if (bytes.empty()) throw std::runtime_error(source + ": file is empty, not an ONNX model");
+  if (!m.ParseFromString(bytes))
+    throw std::runtime_error(source + ": not a valid ONNX model (protobuf parse failed)");
+  if (!m.has_graph() || m.graph().node_size() == 0)
+    throw std::runtime_error(source + ": ONNX model has no graph or no nodes");
+  Graph g;
+  g.source = source;
+  for (const auto& o : m.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") g.opset = o.version();
+  if (g.opset == 0) throw std::runtime_error(source + ": model imports no default-domain opset");
+
+  const auto& gp = m.graph();
+  for (const auto& t : gp.initializer()) g.constants[t.name()] = to_constant(t, source);
+  std::set<std::string> available;
+  for (const auto& [name, c] : g.constants) available.insert(name);
+  for (const auto& v : gp.input()) {
+    available.insert(v.name());
+    if (!g.is_constant(v.name())) g.inputs.push_back({v.name(), value_info_dims(v)});
+  }
+  for (const auto& v : gp.output()) g.outputs.push_back({v.name(), value_info_dims(v)});
+
+  std::vector<Node> nodes;
+  int unnamed = 0;
+  for (const auto& np : gp.node()) {
+    Node n;
+    n.op_type = np.op_type();
+    n.name = np.name().empty() ? np.op_type() + "_" + std::to_string(unnamed++) : np.name();
+    if (!np.domain().empty() && np.domain() != "ai.onnx")
+      throw std::runtime_error(source + ": " + n.describe() + " is in unsupported domain '" + np.domain() +
+                               "'");
+    n.inputs.assign(np.input().begin(), np.input().end());
+    n.outputs.assign(np.output().begin(), np.output().end());
+    for (const auto& a : np.attribute())
+      n.attributes[a.name()] = to_attribute(a, source + ": " + n.describe());
+    nodes.push_back(std::move(n));
+  }
+  g.nodes = topological_sort(std::move(nodes), available, source);
+  if (g.inputs.empty()) throw std::runtime_error(source + ": graph has no runtime input");
+  if (g.outputs.empty()) throw std::runtime_error(source + ": graph has no output");
+  return g;
+}
+
+Graph load_onnx(const std::string& path) {
+  return parse_onnx(read_file(path), path);
+}
+
+}  // namespace flipguard::model
