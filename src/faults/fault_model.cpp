@@ -109,7 +109,11 @@ std::string format_bits(const std::vector<unsigned>& bits) {
     while (j + 1 < bits.size() && bits[j + 1] == bits[j] + 1) ++j;
     if (!out.empty()) out += ',';
     out += std::to_string(bits[i]);
-    if (j > i) out += "-" + std::to_string(bits[j]);
+    if (j > i) {
+      // Appended in two steps: "-" + std::to_string(...) trips GCC 12's false -Wrestrict at -O3.
+      out += '-';
+      out += std::to_string(bits[j]);
+    }
     i = j + 1;
   }
   return out;
