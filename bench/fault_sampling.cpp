@@ -42,6 +42,19 @@ struct Options {
   int trials = 50;
 };
 
+double parse_number(const std::string& option, const std::string& value) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size())
+    throw std::invalid_argument(option + " expects a number, got '" + value + "'");
+  return v;
+}
+
 Options parse_options(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -49,11 +62,11 @@ Options parse_options(int argc, char** argv) {
     if (i + 1 >= argc) throw std::invalid_argument("option '" + arg + "' needs a value");
     const std::string value = argv[++i];
     if (arg == "--pass-seconds") {
-      o.pass_seconds = std::stod(value);
+      o.pass_seconds = parse_number(arg, value);
       o.pass_is_estimate = false;
       if (!(o.pass_seconds > 0)) throw std::invalid_argument("--pass-seconds must be positive, got " + value);
     } else if (arg == "--trials") {
-      o.trials = std::stoi(value);
+      o.trials = static_cast<int>(parse_number(arg, value));
       if (o.trials < 1) throw std::invalid_argument("--trials must be at least 1, got " + value);
     } else {
       throw std::invalid_argument("unknown option '" + arg + "' (expected --pass-seconds or --trials)");
