@@ -23,7 +23,7 @@ std::string num(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   if (std::isnan(v)) return "nan";
   std::ostringstream os;
-  os << std::setprecision(8) << v;
+  os << std::setprecision(7) << v;  // a float's worth of digits, no noise past it
   return os.str();
 }
 
@@ -102,14 +102,19 @@ std::string render_flip_table(const FlipTable& t) {
     os << "weight scaling is a no-op for int8: its own scale already maps max|W| to 127\n";
   }
   os << "\nsingle bit flips (error = |read - fault-free read|, a NaN read counts as inf):\n";
-  os << std::left << std::setw(5) << "bit" << std::setw(16) << "role" << std::setw(16) << "read"
+  os << std::left << std::setw(5) << "bit" << std::setw(18) << "role" << std::setw(16) << "read"
      << std::setw(16) << "error";
   if (scaled) os << std::setw(16) << "scaled read" << std::setw(16) << "scaled error";
   os << "\n";
   for (const FlipRow& r : t.rows) {
-    std::string role = std::string(to_string(r.role)) + "[" + std::to_string(r.field_bit) + "]";
+    std::string role(to_string(r.role));
+    if (r.role != BitRole::sign) {
+      role += '[';
+      role += std::to_string(r.field_bit);
+      role += ']';
+    }
     if (r.field_msb) role += " msb";
-    os << std::setw(5) << r.bit << std::setw(16) << role << std::setw(16) << num(r.plain_read)
+    os << std::setw(5) << r.bit << std::setw(18) << role << std::setw(16) << num(r.plain_read)
        << std::setw(16) << num(r.plain_error);
     if (scaled) os << std::setw(16) << num(r.scaled_read) << std::setw(16) << num(r.scaled_error);
     os << "\n";
