@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "memory/fp16.hpp"
+
 namespace flipguard::model {
 namespace {
 
@@ -27,29 +29,6 @@ std::vector<T> raw_as(const std::string& raw, size_t count, const std::string& c
   std::vector<T> v(count);
   std::memcpy(v.data(), raw.data(), raw.size());
   return v;
-}
-
-float half_to_float(std::uint16_t h) {
-  const std::uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-  std::uint32_t bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  } else if (mant == 0) {
-    bits = sign;
-  } else {  // subnormal: renormalise
-    int e = -1;
-    std::uint32_t m = mant;
-    do {
-      ++e;
-      m <<= 1;
-    } while ((m & 0x400) == 0);
-    bits = sign | ((112 - e) << 23) | ((m & 0x3ff) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
 }
 
 AttributeValue to_attribute(const onnx::AttributeProto& a, const std::string& ctx) {
@@ -153,7 +132,7 @@ Constant to_constant(const onnx::TensorProto& t, const std::string& ctx) {
         for (auto v : t.int32_data()) h.push_back(static_cast<std::uint16_t>(v));
       }
       check(h.size());
-      for (auto v : h) c.floats.push_back(half_to_float(v));
+      for (auto v : h) c.floats.push_back(fp16_to_fp32(v));
       break;
     }
     case T::INT64:
