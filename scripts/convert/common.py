@@ -57,6 +57,14 @@ def verified_source(path: str, key: str) -> str:
     return path
 
 
+def same_pads(size: int, k: int, s: int, d: int = 1):
+    """TensorFlow 'SAME' padding of one axis as (begin, end): the odd pixel goes at the end."""
+    k_eff = (k - 1) * d + 1
+    out = -(-size // s)
+    total = max((out - 1) * s + k_eff - size, 0)
+    return total // 2, total - total // 2
+
+
 def check_model(model: onnx.ModelProto, name: str) -> None:
     """The properties every converted model must have (see the sidecar contract)."""
     onnx.checker.check_model(model)

@@ -56,7 +56,8 @@ def parse_param(path: str) -> List[Layer]:
     if not lines or lines[0] != [str(NCNN_MAGIC)]:
         raise common.ConversionError(f"{path}: not an ncnn param file (magic {NCNN_MAGIC} missing)")
     try:
-        layer_count, _blob_count = int(lines[1][0]), int(lines[1][1])
+        layer_count = int(lines[1][0])
+        int(lines[1][1])  # blob count: checked for format only
     except (IndexError, ValueError):
         raise common.ConversionError(f"{path}: line 2 must be 'layer_count blob_count'")
     layers = []

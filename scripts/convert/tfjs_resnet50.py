@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import tarfile
@@ -52,16 +51,9 @@ def read_package(tarball: str) -> Tuple[dict, Dict[str, np.ndarray]]:
                 weights[w["name"]] = np.frombuffer(blob[pos : pos + n], dtype="<f4").reshape(w["shape"])
                 pos += n
             if pos != len(blob):
-                raise common.ConversionError(f"{tarball}: {len(blob) - pos} bytes of the shards are not in the manifest")
+                raise common.ConversionError(
+                    f"{tarball}: {len(blob) - pos} bytes of the shards are not in the manifest")
     return spec, weights
-
-
-def same_pads(size: int, k: int, s: int, d: int) -> Tuple[int, int]:
-    """TensorFlow 'SAME': total padding split with the extra pixel at the end."""
-    k_eff = (k - 1) * d + 1
-    out = math.ceil(size / s)
-    total = max((out - 1) * s + k_eff - size, 0)
-    return total // 2, total - total // 2
 
 
 class Builder:
@@ -118,7 +110,7 @@ class Builder:
                 raise common.ConversionError(f"layer {name}: grouped Conv2D not supported")
             ih, iw = h + pads[0] + pads[2], w + pads[1] + pads[3]
             if cfg["padding"] == "same":
-                (t, b), (l, r) = same_pads(ih, kh, sh, dh), same_pads(iw, kw, sw, dw)
+                (t, b), (l, r) = common.same_pads(ih, kh, sh, dh), common.same_pads(iw, kw, sw, dw)
                 pads = [pads[0] + t, pads[1] + l, pads[2] + b, pads[3] + r]
             elif cfg["padding"] != "valid":
                 raise common.ConversionError(f"layer {name}: padding {cfg['padding']!r} not supported")
@@ -170,7 +162,8 @@ class Builder:
             kh, kw = cfg["pool_size"]
             sh, sw = cfg["strides"] or cfg["pool_size"]
             if cfg["padding"] == "same":
-                (t, b), (l, r) = same_pads(h + pads[0] + pads[2], kh, sh, 1), same_pads(w + pads[1] + pads[3], kw, sw, 1)
+                t, b = common.same_pads(h + pads[0] + pads[2], kh, sh)
+                l, r = common.same_pads(w + pads[1] + pads[3], kw, sw)
                 pads = [pads[0] + t, pads[1] + l, pads[2] + b, pads[3] + r]
             oh = (h + pads[0] + pads[2] - kh) // sh + 1
             ow = (w + pads[1] + pads[3] - kw) // sw + 1

@@ -14,7 +14,6 @@ import os
 import sys
 import warnings
 
-import numpy as np
 import onnx
 import torch
 import torch.nn as nn
@@ -140,7 +139,8 @@ def convert(depth: int, assets: str, out_dir: str) -> None:
     onnx_model = onnx.load(tmp)
     os.remove(tmp)
     ops = {n.op_type for n in onnx_model.graph.node}
-    allowed = {"Constant", "Conv", "BatchNormalization", "Relu", "Add", "MaxPool", "Pad", "GlobalAveragePool", "Flatten", "Gemm"}
+    allowed = {"Constant", "Conv", "BatchNormalization", "Relu", "Add", "MaxPool", "Pad", "GlobalAveragePool",
+               "Flatten", "Gemm"}
     if not ops <= allowed:
         raise common.ConversionError(f"{name}: unexpected ops in the export: {sorted(ops - allowed)}")
     if sum(n.op_type == "BatchNormalization" for n in onnx_model.graph.node) != depth - 1:
