@@ -34,8 +34,10 @@ def convert(src: str) -> onnx.ModelProto:
     dims = inputs[0].type.tensor_type.shape.dim
     if len(dims) != 4 or dims[0].dim_value != 0:
         raise common.ConversionError(f"{src}: input is not NCHW with a free batch dim: {dims}")
-    if not dims[0].dim_param:
-        dims[0].dim_param = "N"
+    dims[0].dim_param = "N"  # the batch dim is called N in every converted model
+    out_dims = g.output[0].type.tensor_type.shape.dim
+    if len(out_dims) == 2 and out_dims[0].dim_param:
+        out_dims[0].dim_param = "N"
 
     keep = []
     for node in g.node:
