@@ -67,6 +67,9 @@ class BuildContext {
 
   // --- outputs of the build ---
   void add_layer(std::unique_ptr<Layer> layer) { layers_.push_back(std::move(layer)); }
+  // Multiply-add work of the model (2 FLOPs per MAC), counted by Conv/Gemm/MatMul, for speed reports.
+  void add_flops(double flops) { flops_ += flops; }
+  double flops() const { return flops_; }
   // Registers a stored weight, unless the selection excludes it (then the physical buffer is just fixed
   // data).
   void add_weight(const std::string& name, const std::string& role, const Dims& dims,
@@ -103,6 +106,7 @@ class BuildContext {
   int current_ = -1;
   int input_id_ = -1;
   bool batch_widened_ = false;
+  double flops_ = 0;
   MemoryPlan plan_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<std::unique_ptr<WeightSlot>> weights_;

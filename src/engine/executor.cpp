@@ -108,11 +108,14 @@ std::int64_t Executor::stored_weight_count() const {
   return n;
 }
 
+double Executor::flops_per_image() const { return ctx_->flops() / batch_; }
+
 std::string Executor::summary() const {
   std::ostringstream s;
   s << graph_.source << ": opset " << graph_.opset << ", " << graph_.nodes.size() << " nodes, "
     << folded_batchnorms_ << " BatchNorms folded, " << ctx_->layers().size() << " layers, batch " << batch_
     << "\n";
+  s << "work: " << flops_per_image() * 1e-9 << " GFLOP per image\n";
   s << "stored weights: " << weights_.size() << " tensors, " << stored_weight_count() << " values\n";
   s << "activation memory: " << ctx_->plan().allocated_bytes() / (1 << 20) << " MiB allocated for "
     << ctx_->plan().requested_bytes() / (1 << 20) << " MiB of values\n";

@@ -43,6 +43,8 @@ class Executor {
   WeightSlot& weight(const std::string& name);
   std::int64_t stored_weight_count() const;
   const model::Graph& graph() const { return graph_; }
+  // Arithmetic of one image (2 x multiply-adds of Conv, Gemm, MatMul).
+  double flops_per_image() const;
   // Layers, fusions and memory, for `flipguard eval --verbose` and the benchmarks.
   std::string summary() const;
 

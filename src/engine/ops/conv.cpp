@@ -157,6 +157,7 @@ void build_conv(const model::Node& n, BuildContext& ctx) {
     ctx.add_weight(n.inputs[2], "conv.bias", {out_c}, bias, b_mem,
                    [](std::int64_t flat, std::int64_t* idx) { idx[0] = flat; });
   }
+  ctx.add_flops(2.0 * static_cast<double>(model::element_count(out_dims)) * static_cast<double>(per_out));
   ctx.add_layer(std::make_unique<PrimitiveLayer>(
       "Conv " + n.name + fused + " " + model::dims_to_string(out_dims) + " [" + pd.impl_info_str() + "]",
       dnnl::convolution_forward(pd),

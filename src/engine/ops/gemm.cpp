@@ -81,6 +81,7 @@ void build_gemm(const model::Node& n, BuildContext& ctx) {
       ctx.add_weight(n.inputs[2], "gemm.bias", {oc}, bias, b_mem,
                      [](std::int64_t f, std::int64_t* idx) { idx[0] = f; });
   }
+  ctx.add_flops(2.0 * static_cast<double>(a.dims[0] * k * oc));
   const int y = ctx.define(out_name, out_dims, pd.dst_desc());
   ctx.add_layer(std::make_unique<PrimitiveLayer>(
       "Gemm " + n.name + fused + " [" + pd.impl_info_str() + "]", dnnl::inner_product_forward(pd),

@@ -40,6 +40,7 @@ void build_matmul(const model::Node& n, BuildContext& ctx) {
   out[rank - 1] = b[rank - 1];
   const auto a_md = plain_desc(a), b_md = plain_desc(b), y_md = plain_desc(out);
   dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, y_md), ctx.engine());
+  ctx.add_flops(2.0 * static_cast<double>(model::element_count(out)) * static_cast<double>(a[rank - 1]));
   const int y = ctx.define(n.outputs.at(0), out, y_md);
   // The operands were defined with their own ranks; oneDNN wants equal ranks, so bind rank-padded views.
   const int a_view = ctx.define_alias(n.inputs[0] + "#mm_a", a, a_md, a_id);

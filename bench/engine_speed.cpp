@@ -1,0 +1,47 @@
+// Inference speed of flipguard's executor on an ONNX model: images/s at a given batch, after warm-up,
+// median of repeated timed runs. Used by bench/engine_vs_pytorch, which runs PyTorch in the same script.
+//   bench_engine_speed MODEL.onnx BATCH [SECONDS] [THREADS]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "engine/executor.hpp"
+#include "model/onnx_loader.hpp"
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s MODEL.onnx BATCH [SECONDS=10] [THREADS=2]\n", argv[0]);
+    return 2;
+  }
+  try {
+    flipguard::engine::ExecutorOptions opt;
+    opt.batch = std::stoi(argv[2]);
+    const double seconds = argc > 3 ? std::stod(argv[3]) : 10.0;
+    opt.threads = argc > 4 ? std::stoi(argv[4]) : 2;
+    flipguard::engine::Executor ex(flipguard::model::load_onnx(argv[1]), opt);
+    std::vector<float> x(static_cast<size_t>(ex.input_size() * opt.batch)), y(static_cast<size_t>(ex.output_size() * opt.batch));
+    std::mt19937 rng(1);
+    std::normal_distribution<float> g;
+    for (auto& v : x) v = g(rng);
+    using clock = std::chrono::steady_clock;
+    for (int i = 0; i < 3; ++i) ex.run(x.data(), opt.batch, y.data());  // warm-up: JIT, first-touch
+    std::vector<double> times;
+    const auto start = clock::now();
+    while (times.size() < 5 || std::chrono::duration<double>(clock::now() - start).count() < seconds) {
+      const auto t0 = clock::now();
+      ex.run(x.data(), opt.batch, y.data());
+      times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+    }
+    std::sort(times.begin(), times.end());
+    const double median = times[times.size() / 2];
+    std::printf("%.2f images/s (batch %d, %d threads, median of %zu runs, %.2f ms per batch, %.1f GFLOP/s)\n",
+                opt.batch / median, opt.batch, opt.threads, times.size(), median * 1e3,
+                ex.flops_per_image() * opt.batch / median * 1e-9);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_engine_speed: %s\n", e.what());
+    return 1;
+  }
+}
