@@ -1,6 +1,7 @@
 #include "model/passes.hpp"
 
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 namespace flipguard::model {
@@ -40,6 +41,11 @@ void simplify(Graph& g) {
 }
 
 int fold_batchnorm(Graph& g) {
+  // Use counts of the graph as it was: nodes are moved out of g.nodes below.
+  std::map<std::string, int> uses;
+  for (const auto& n : g.nodes)
+    for (const auto& in : n.inputs) ++uses[in];
+  for (const auto& o : g.outputs) ++uses[o.name];
   int folded = 0;
   std::vector<Node> kept;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -53,10 +59,10 @@ int fold_batchnorm(Graph& g) {
     for (auto& k : kept)
       if (k.op_type == "Conv" && k.outputs.at(0) == bn.inputs.at(0)) conv = &k;
     const bool foldable =
-        conv && g.use_count(conv->outputs[0]) == 1 && g.is_constant(conv->inputs.at(1)) &&
+        conv && uses[conv->outputs[0]] == 1 && g.is_constant(conv->inputs.at(1)) &&
         (conv->inputs.size() < 3 || conv->inputs[2].empty() || g.is_constant(conv->inputs[2])) &&
         bn.inputs.size() == 5 && g.is_constant(bn.inputs[1]) && g.is_constant(bn.inputs[2]) &&
-        g.is_constant(bn.inputs[3]) && g.is_constant(bn.inputs[4]) && g.use_count(conv->inputs[1]) == 1;
+        g.is_constant(bn.inputs[3]) && g.is_constant(bn.inputs[4]) && uses[conv->inputs[1]] == 1;
     if (!foldable) {
       kept.push_back(std::move(bn));
       continue;
