@@ -18,9 +18,9 @@ namespace flipguard::cli {
 namespace {
 
 const char* const kUsage =
-    "usage: flipguard eval --model M [--data D] [--limit N] [--batch B] [--threads T] [--assets DIR]\n"
+    "usage: flipguard eval [--model M] [--data D] [--limit N] [--batch B] [--threads T] [--assets DIR]\n"
     "                      [--models-dir DIR] [--no-fold-bn] [--verbose]\n"
-    "  --model M     model name (models/M.json) or path to a sidecar .json\n"
+    "  --model M     model name (models/M.json) or path to a sidecar .json (default resnet20)\n"
     "  --data D      dataset: imagenet-val1300, cifar10-jpeg, cifar10-lossless200, mnist-test (default: the "
     "model's)\n"
     "  --limit N     evaluate N images (class-stratified subset; default all)\n"
@@ -34,8 +34,7 @@ int eval(const std::vector<std::string>& args) {
     std::cout << kUsage;
     return 0;
   }
-  if (opt.get("--model").empty()) throw UsageError("--model is required");
-  const auto spec = data::load_model_spec(resolve_model_sidecar(opt.get("--model"), opt.get("--models-dir")));
+  const auto spec = data::load_model_spec(resolve_model_sidecar(opt.get("--model", "resnet20"), opt.get("--models-dir")));
   const std::string dataset = opt.get("--data", spec.dataset);
   if (dataset.empty()) throw UsageError(spec.name + " declares no default dataset: give --data");
   const long limit = opt.get_int("--limit", 0, 0, 1L << 30);
