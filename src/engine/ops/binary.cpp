@@ -93,9 +93,7 @@ void build_binary(const model::Node& n, BuildContext& ctx) {
   ctx.add_layer(std::make_unique<FunctionLayer>(
       op + " " + n.name + " (broadcast)", std::vector<int>{ai, bi}, y,
       [=](const std::vector<const float*>& in, float* o) {
-        const auto total = model::element_count(out);
-        std::vector<std::int64_t> idx(rank, 0);
-        for (std::int64_t lin = 0; lin < total; ++lin) {
+        ops::for_each_index(out, [&](std::int64_t lin, const std::vector<std::int64_t>& idx) {
           std::int64_t oa = 0, ob = 0;
           for (size_t d = 0; d < rank; ++d) {
             oa = oa * a_dims[d] + (a_dims[d] == 1 ? 0 : idx[d]);
@@ -103,11 +101,7 @@ void build_binary(const model::Node& n, BuildContext& ctx) {
           }
           const float x = in[0][oa], z = in[1][ob];
           o[lin] = op == "Add" ? x + z : op == "Sub" ? x - z : op == "Mul" ? x * z : x / z;
-          for (size_t d = rank; d-- > 0;) {
-            if (++idx[d] < out[d]) break;
-            idx[d] = 0;
-          }
-        }
+        });
       }));
 }
 

@@ -4,6 +4,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
+#include <vector>
 
 #include "engine/build_context.hpp"
 
@@ -26,5 +27,19 @@ struct Eltwise {
 std::optional<Eltwise> eltwise_of(const model::Node& n, const BuildContext& ctx);
 
 dnnl::memory::dims dnnl_dims(const Dims& d);
+
+// Calls fn(linear, index) for every index of `dims` in row-major order (the plain C++ kernels' loop).
+template <class Fn>
+void for_each_index(const Dims& dims, Fn&& fn) {
+  const auto total = model::element_count(dims);
+  std::vector<std::int64_t> idx(dims.size(), 0);
+  for (std::int64_t lin = 0; lin < total; ++lin) {
+    fn(lin, static_cast<const std::vector<std::int64_t>&>(idx));
+    for (size_t d = dims.size(); d-- > 0;) {
+      if (++idx[d] < dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
 
 }  // namespace flipguard::engine::ops

@@ -39,34 +39,25 @@ void build_pad(const model::Node& n, BuildContext& ctx) {
       throw std::runtime_error(ctx.error(n, "reflect pads must be smaller than the dimension"));
   }
   const int y = ctx.define(n.outputs.at(0), out, plain_desc(out));
-  ctx.add_layer(std::make_unique<FunctionLayer>("Pad " + n.name + " " + mode, std::vector<int>{x}, y,
-                                                [=](const std::vector<const float*>& src, float* dst) {
-                                                  const auto total = model::element_count(out);
-                                                  std::vector<std::int64_t> idx(static_cast<size_t>(rank), 0);
-                                                  for (std::int64_t lin = 0; lin < total; ++lin) {
-                                                    std::int64_t off = 0;
-                                                    bool inside = true;
-                                                    for (std::int64_t d = 0; d < rank; ++d) {
-                                                      std::int64_t i = idx[d] - pads[d];
-                                                      if (i < 0 || i >= in[d]) {
-                                                        if (mode == "constant") {
-                                                          inside = false;
-                                                          break;
-                                                        }
-                                                        if (mode == "edge")
-                                                          i = i < 0 ? 0 : in[d] - 1;
-                                                        else
-                                                          i = i < 0 ? -i : 2 * (in[d] - 1) - i;
-                                                      }
-                                                      off = off * in[d] + i;
-                                                    }
-                                                    dst[lin] = inside ? src[0][off] : value;
-                                                    for (std::int64_t d = rank; d-- > 0;) {
-                                                      if (++idx[d] < out[d]) break;
-                                                      idx[d] = 0;
-                                                    }
-                                                  }
-                                                }));
+  ctx.add_layer(std::make_unique<FunctionLayer>(
+      "Pad " + n.name + " " + mode, std::vector<int>{x}, y,
+      [=](const std::vector<const float*>& src, float* dst) {
+        ops::for_each_index(out, [&](std::int64_t lin, const std::vector<std::int64_t>& idx) {
+          std::int64_t off = 0;
+          for (std::int64_t d = 0; d < rank; ++d) {
+            std::int64_t i = idx[d] - pads[d];
+            if (i < 0 || i >= in[d]) {
+              if (mode == "constant") {
+                dst[lin] = value;
+                return;
+              }
+              i = mode == "edge" ? (i < 0 ? 0 : in[d] - 1) : (i < 0 ? -i : 2 * (in[d] - 1) - i);
+            }
+            off = off * in[d] + i;
+          }
+          dst[lin] = src[0][off];
+        });
+      }));
 }
 
 }  // namespace

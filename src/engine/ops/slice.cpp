@@ -59,21 +59,14 @@ void build_slice(const model::Node& n, BuildContext& ctx) {
     acc *= in[i];
   }
   const int y = ctx.define(n.outputs.at(0), out, plain_desc(out));
-  ctx.add_layer(std::make_unique<FunctionLayer>("Slice " + n.name, std::vector<int>{x}, y,
-                                                [=](const std::vector<const float*>& src, float* dst) {
-                                                  const auto total = model::element_count(out);
-                                                  std::vector<std::int64_t> idx(static_cast<size_t>(rank), 0);
-                                                  for (std::int64_t lin = 0; lin < total; ++lin) {
-                                                    std::int64_t off = offset;
-                                                    for (std::int64_t d = 0; d < rank; ++d)
-                                                      off += idx[d] * strides[d];
-                                                    dst[lin] = src[0][off];
-                                                    for (std::int64_t d = rank; d-- > 0;) {
-                                                      if (++idx[d] < out[d]) break;
-                                                      idx[d] = 0;
-                                                    }
-                                                  }
-                                                }));
+  ctx.add_layer(std::make_unique<FunctionLayer>(
+      "Slice " + n.name, std::vector<int>{x}, y, [=](const std::vector<const float*>& src, float* dst) {
+        ops::for_each_index(out, [&](std::int64_t lin, const std::vector<std::int64_t>& idx) {
+          std::int64_t off = offset;
+          for (std::int64_t d = 0; d < rank; ++d) off += idx[d] * strides[d];
+          dst[lin] = src[0][off];
+        });
+      }));
 }
 
 }  // namespace
