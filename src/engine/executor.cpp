@@ -25,6 +25,10 @@ Executor::Executor(model::Graph graph, const ExecutorOptions& options)
     if (!e)
       throw std::runtime_error(graph_.source + ": " + n.describe() + ": operator '" + n.op_type +
                                "' is not supported by flipguard's engine");
+    for (const auto& [attr, value] : n.attributes)
+      if (!e->attributes.count(attr))
+        throw std::runtime_error(graph_.source + ": " + n.describe() + ": attribute '" + attr +
+                                 "' is not supported by flipguard's engine");
     if (graph_.opset < e->min_opset || graph_.opset > e->max_opset)
       throw std::runtime_error(graph_.source + ": " + n.describe() + ": opset " +
                                std::to_string(graph_.opset) + " is outside the supported range " +
@@ -108,7 +112,9 @@ std::int64_t Executor::stored_weight_count() const {
   return n;
 }
 
-double Executor::flops_per_image() const { return ctx_->flops() / batch_; }
+double Executor::flops_per_image() const {
+  return ctx_->flops() / batch_;
+}
 
 std::string Executor::summary() const {
   std::ostringstream s;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,16 @@ struct OpEntry {
   OpBuilder build;
   int min_opset = 1;   // first opset whose semantics the builder implements
   int max_opset = 17;  // last opset checked
+  // Attributes the builder understands; any other attribute on a node is rejected at load time rather than
+  // silently ignored (it could change the operator's meaning).
+  std::set<std::string> attributes;
 };
 
 class OpRegistry {
  public:
-  void add(const std::string& op_type, OpBuilder build, int min_opset = 1, int max_opset = 17) {
-    entries_[op_type] = OpEntry{std::move(build), min_opset, max_opset};
+  void add(const std::string& op_type, OpBuilder build, int min_opset, int max_opset,
+           std::set<std::string> attributes = {}) {
+    entries_[op_type] = OpEntry{std::move(build), min_opset, max_opset, std::move(attributes)};
   }
   const OpEntry* find(const std::string& op_type) const {
     auto it = entries_.find(op_type);

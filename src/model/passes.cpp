@@ -61,8 +61,9 @@ int fold_batchnorm(Graph& g) {
     const bool foldable =
         conv && uses[conv->outputs[0]] == 1 && g.is_constant(conv->inputs.at(1)) &&
         (conv->inputs.size() < 3 || conv->inputs[2].empty() || g.is_constant(conv->inputs[2])) &&
-        bn.inputs.size() == 5 && g.is_constant(bn.inputs[1]) && g.is_constant(bn.inputs[2]) &&
-        g.is_constant(bn.inputs[3]) && g.is_constant(bn.inputs[4]) && uses[conv->inputs[1]] == 1;
+        bn.inputs.size() == 5 && bn.get_int("training_mode", 0) == 0 && bn.get_int("spatial", 1) == 1 &&
+        g.is_constant(bn.inputs[1]) && g.is_constant(bn.inputs[2]) && g.is_constant(bn.inputs[3]) &&
+        g.is_constant(bn.inputs[4]) && uses[conv->inputs[1]] == 1;
     if (!foldable) {
       kept.push_back(std::move(bn));
       continue;

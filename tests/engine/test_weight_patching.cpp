@@ -157,6 +157,25 @@ TEST(ExecutorErrors, UnsupportedOperatorIsNamedAtLoadTime) {
   EXPECT_NE(msg.find("mnist8.onnx"), std::string::npos) << msg;
 }
 
+TEST(ExecutorErrors, UnknownAttributeIsRejectedNotIgnored) {
+  auto g = load("resnet20");
+  for (auto& n : g.nodes)
+    if (n.op_type == "Conv") {
+      n.attributes["output_padding"] = std::vector<std::int64_t>{1, 1};
+      break;
+    }
+  const auto msg = executor_error(g);
+  EXPECT_NE(msg.find("attribute 'output_padding' is not supported"), std::string::npos) << msg;
+  auto g2 = load("resnet20");
+  for (auto& n : g2.nodes)
+    if (n.op_type == "BatchNormalization") {
+      n.attributes["training_mode"] = std::int64_t{1};
+      break;
+    }
+  EXPECT_NE(executor_error(g2).find("training_mode=1 is not supported"), std::string::npos)
+      << executor_error(g2);
+}
+
 TEST(ExecutorErrors, UnsupportedAttributeAndBadShapesAreNamed) {
   auto g = load("resnet20");
   for (auto& n : g.nodes)

@@ -46,9 +46,9 @@ void build_hard_sigmoid(const model::Node& n, BuildContext& ctx) {
 void register_activation(OpRegistry& r) {
   for (const char* op :
        {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "Elu", "Exp", "Abs", "Sqrt", "Neg"})
-    r.add(op, build_eltwise, 1, 17);
-  r.add("Clip", build_eltwise, 6, 17);
-  r.add("HardSigmoid", build_hard_sigmoid, 6, 17);
+    r.add(op, build_eltwise, 1, 17, {"alpha"});
+  r.add("Clip", build_eltwise, 6, 17, {"min", "max"});
+  r.add("HardSigmoid", build_hard_sigmoid, 6, 17, {"alpha", "beta"});
 }
 
 }  // namespace flipguard::engine

@@ -16,6 +16,10 @@ void build_batchnorm(const model::Node& n, BuildContext& ctx) {
   for (size_t i = 1; i < n.outputs.size(); ++i)
     if (!n.outputs[i].empty() && ctx.graph().use_count(n.outputs[i]) > 0)
       throw std::runtime_error(ctx.error(n, "training-mode outputs (running mean/var) are not supported"));
+  if (n.get_int("training_mode", 0) != 0)
+    throw std::runtime_error(ctx.error(n, "training_mode=1 is not supported (inference only)"));
+  if (n.get_int("spatial", 1) != 1)
+    throw std::runtime_error(ctx.error(n, "spatial=0 (per-activation statistics) is not supported"));
   const int x_id = ctx.id(n.inputs[0]);
   const Value x = ctx.value(x_id);
   const std::int64_t c = x.dims.at(1);
@@ -51,7 +55,7 @@ void build_batchnorm(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_batchnorm(OpRegistry& r) {
-  r.add("BatchNormalization", build_batchnorm, 7, 17);
+  r.add("BatchNormalization", build_batchnorm, 7, 17, {"epsilon", "momentum", "spatial", "training_mode"});
 }
 
 }  // namespace flipguard::engine

@@ -59,7 +59,7 @@ void build_concat(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_concat(OpRegistry& r) {
-  r.add("Concat", build_concat, 4, 17);
+  r.add("Concat", build_concat, 4, 17, {"axis"});
 }
 
 }  // namespace flipguard::engine

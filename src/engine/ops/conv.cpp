@@ -167,7 +167,7 @@ void build_conv(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_conv(OpRegistry& r) {
-  r.add("Conv", build_conv, 1, 17);
+  r.add("Conv", build_conv, 1, 17, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
 }
 
 }  // namespace flipguard::engine

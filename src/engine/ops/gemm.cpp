@@ -91,7 +91,7 @@ void build_gemm(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_gemm(OpRegistry& r) {
-  r.add("Gemm", build_gemm, 7, 17);
+  r.add("Gemm", build_gemm, 7, 17, {"alpha", "beta", "transA", "transB"});
 }
 
 }  // namespace flipguard::engine

@@ -63,7 +63,7 @@ void build_pad(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_pad(OpRegistry& r) {
-  r.add("Pad", build_pad, 2, 17);
+  r.add("Pad", build_pad, 2, 17, {"mode", "pads", "value"});
 }
 
 }  // namespace flipguard::engine

@@ -47,8 +47,10 @@ void build_pool(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_pool(OpRegistry& r) {
-  r.add("MaxPool", build_pool, 1, 17);
-  r.add("AveragePool", build_pool, 1, 17);
+  r.add("MaxPool", build_pool, 1, 17,
+        {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
+  r.add("AveragePool", build_pool, 1, 17,
+        {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"});
 }
 
 }  // namespace flipguard::engine

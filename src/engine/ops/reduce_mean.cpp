@@ -42,7 +42,7 @@ void build_reduce_mean(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_reduce_mean(OpRegistry& r) {
-  r.add("ReduceMean", build_reduce_mean, 1, 17);
+  r.add("ReduceMean", build_reduce_mean, 1, 17, {"axes", "keepdims"});
 }
 
 }  // namespace flipguard::engine

@@ -116,12 +116,12 @@ void build_identity(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_reshape(OpRegistry& r) {
-  r.add("Reshape", build_reshape, 5, 17);
-  r.add("Flatten", build_flatten, 1, 17);
-  r.add("Squeeze", build_squeeze, 1, 17);
-  r.add("Unsqueeze", build_unsqueeze, 1, 17);
+  r.add("Reshape", build_reshape, 5, 17, {"allowzero"});
+  r.add("Flatten", build_flatten, 1, 17, {"axis"});
+  r.add("Squeeze", build_squeeze, 1, 17, {"axes"});
+  r.add("Unsqueeze", build_unsqueeze, 1, 17, {"axes"});
   r.add("Identity", build_identity, 1, 17);
-  r.add("Dropout", build_identity, 1, 17);
+  r.add("Dropout", build_identity, 1, 17, {"ratio", "seed", "is_test"});
 }
 
 }  // namespace flipguard::engine

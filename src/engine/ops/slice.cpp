@@ -72,7 +72,7 @@ void build_slice(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_slice(OpRegistry& r) {
-  r.add("Slice", build_slice, 1, 17);
+  r.add("Slice", build_slice, 1, 17, {"starts", "ends", "axes"});
 }
 
 }  // namespace flipguard::engine

@@ -46,8 +46,8 @@ void build_softmax(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_softmax(OpRegistry& r) {
-  r.add("Softmax", build_softmax, 1, 17);
-  r.add("LogSoftmax", build_softmax, 1, 17);
+  r.add("Softmax", build_softmax, 1, 17, {"axis"});
+  r.add("LogSoftmax", build_softmax, 1, 17, {"axis"});
 }
 
 }  // namespace flipguard::engine

@@ -49,7 +49,7 @@ void build_transpose(const model::Node& n, BuildContext& ctx) {
 }  // namespace
 
 void register_transpose(OpRegistry& r) {
-  r.add("Transpose", build_transpose, 1, 17);
+  r.add("Transpose", build_transpose, 1, 17, {"perm"});
 }
 
 }  // namespace flipguard::engine
