@@ -17,7 +17,7 @@ class GeometricSkip {
   std::uint64_t slots() const { return slots_; }
 
   // The first success at a slot >= from, or slots() when there is none before the end. Successive calls with
-  // from = previous + 1 enumerate all successes; P(from is a success) = p exactly (up to U's 2^-53 grid).
+  // from = previous + 1 enumerate all successes; P(from is a success) = p exactly (up to U's 2^-52 grid).
   std::uint64_t next(std::uint64_t from, KeyedRng& rng) const {
     if (from >= slots_ || p_ <= 0.0) return slots_;
     if (p_ >= 1.0) return from;

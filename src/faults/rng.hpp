@@ -56,9 +56,15 @@ class KeyedRng {
     return result;
   }
 
-  // Uniform in the open interval (0,1) with 53 random bits: the midpoint of one of 2^53 equal cells, so
-  // log(U) is always finite.
-  double uniform_open() { return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53; }
+  // Uniform in the open interval (0,1): the midpoint of one of 2^52 equal cells, so log(U) is finite and
+  // never 0 (U = 1 exactly would force a geometric gap of 0 whatever the rate).
+  double uniform_open() { return open_unit(next_u64()); }
+
+  // The cell midpoint for 64 random bits. Only 52 of them are used: k + 0.5 with k < 2^52 fits a double's
+  // 53-bit significand exactly, whereas with 53 bits the top cell's midpoint 1 - 2^-54 rounds to 1.0.
+  static constexpr double open_unit(std::uint64_t bits) {
+    return (static_cast<double>(bits >> 12) + 0.5) * 0x1.0p-52;
+  }
 
   // Uniform integer in [0, n) without modulo bias (Lemire's multiply-and-reject).
   std::uint64_t below(std::uint64_t n) {

@@ -66,11 +66,22 @@ TEST(KeyedRng, UniformOpenIsStrictlyInsideAndUniform) {
     ASSERT_GT(u, 0.0);
     ASSERT_LT(u, 1.0);
     buckets[static_cast<int>(u * 100)] += 1.0;
-    // With 53 random bits, the 2^-50 place is as often 1 as 0; a 32-bit uniform would always give 0 there.
+    // With 52 random bits, the 2^-50 place is as often 1 as 0; a 32-bit uniform would always give 0 there.
     low_bit_set += static_cast<double>(static_cast<std::uint64_t>(std::ldexp(u, 50)) & 1u);
   }
   EXPECT_GT(chi_square_uniform(buckets), kAlpha);
   EXPECT_NEAR(low_bit_set / n, 0.5, 5 * 0.5 / std::sqrt(n));
+}
+
+TEST(KeyedRng, OpenUnitStaysInsideAtTheExtremeBitPatterns) {
+  // The all-ones draw is the one a 53-bit midpoint would round up to exactly 1.0.
+  EXPECT_LT(KeyedRng::open_unit(~std::uint64_t{0}), 1.0);
+  EXPECT_GT(KeyedRng::open_unit(0), 0.0);
+  EXPECT_LT(std::log(KeyedRng::open_unit(~std::uint64_t{0})), 0.0);
+  EXPECT_TRUE(std::isfinite(std::log(KeyedRng::open_unit(0))));
+  // Equal cells: consecutive cell indices are exactly one cell width apart.
+  const std::uint64_t cell = std::uint64_t{1} << 12;
+  EXPECT_EQ(KeyedRng::open_unit(5 * cell) - KeyedRng::open_unit(4 * cell), 0x1.0p-52);
 }
 
 TEST(KeyedRng, BelowIsUniformOnSmallRanges) {
