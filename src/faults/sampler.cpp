@@ -34,12 +34,18 @@ void check_rate(double p) {
 // Independent per-bit faults of one kind over (elements x allowed positions), mapped back to bit indices.
 FaultMap sample_per_bit(const FaultModel& model, const SampleRegion& region, std::uint64_t nbits,
                         KeyedRng& rng, FaultKind kind) {
-  std::vector<unsigned> positions = model.bit_positions;
-  for (const unsigned b : positions) {
-    if (b >= region.width) {
+  const std::vector<unsigned>& positions = model.bit_positions;
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    if (positions[i] >= region.width) {
       throw std::invalid_argument("sample_faults: model '" + model.to_string() + "' names bit position " +
-                                  std::to_string(b) + " but elements are " + std::to_string(region.width) +
-                                  " bits wide");
+                                  std::to_string(positions[i]) + " but elements are " +
+                                  std::to_string(region.width) + " bits wide");
+    }
+    // A model built in code (not parsed) may break the sorted-unique contract. A repeat would make a list of
+    // `width` entries pass for "every bit" below while missing some, and break the sorted slot mapping.
+    if (i > 0 && positions[i] <= positions[i - 1]) {
+      throw std::invalid_argument("sample_faults: model '" + model.to_string() +
+                                  "' has bit positions that are not sorted and unique");
     }
   }
   const bool all_positions = positions.empty() || positions.size() == region.width;

@@ -321,6 +321,20 @@ TEST(Sampler, RejectsModelsThatDoNotFitTheRegion) {
               sample_faults(nan_rate, {10, 8}, key(0));
             }).find("is not a probability"),
             std::string::npos);
+  // Built in code past the parser: 8 positions for 8-bit elements, but with a repeat and no bit 7. Taking
+  // the count for "every bit" would flip bit 7 at rate 1; it must be refused instead.
+  FaultModel repeated = FaultModel::parse("ber:1");
+  repeated.bit_positions = {0, 0, 1, 2, 3, 4, 5, 6};
+  EXPECT_NE(error_of([&] {
+              sample_faults(repeated, {10, 8}, key(0));
+            }).find("not sorted and unique"),
+            std::string::npos);
+  FaultModel unsorted = FaultModel::parse("ber:1");
+  unsorted.bit_positions = {6, 2};
+  EXPECT_NE(error_of([&] {
+              sample_faults(unsorted, {10, 8}, key(0));
+            }).find("not sorted and unique"),
+            std::string::npos);
   FaultModel masked_burst = FaultModel::parse("burst:1e-3:len=2");
   masked_burst.bit_positions = {1};
   EXPECT_NE(error_of([&] {
