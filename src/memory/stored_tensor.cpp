@@ -16,8 +16,10 @@ StoredTensor::StoredTensor(const Format& format, std::span<const float> values, 
   if (format_.kind() == FormatKind::int8) {
     scales_.push_back(int8_scale_for(values));
   } else if (format_.kind() == FormatKind::int8_channel) {
+    // An empty tensor has empty channels (scale 1); per_channel_ is 1 there only to keep channel_of defined.
+    const std::size_t len = n_ / channels;
     for (std::size_t c = 0; c < channels; ++c)
-      scales_.push_back(int8_scale_for(values.subspan(c * per_channel_, per_channel_)));
+      scales_.push_back(int8_scale_for(values.subspan(c * len, len)));
   }
   const unsigned w = format_.bits();  // 8, 16 or 32: divides 64, so no element straddles two words
   image_ = BitImage(static_cast<std::uint64_t>(n_) * w);

@@ -72,12 +72,40 @@ TEST(StoredTensor, Int8ScalesPerTensorAndPerChannel) {
   EXPECT_EQ(pc.pattern(4), 0x81u);  // -127
 }
 
+TEST(StoredTensor, EmptyTensorsHaveNoBitsInAnyFormat) {
+  // An empty weight (a zero-sized layer) split into channels must not read past its (absent) values.
+  const std::vector<float> none;
+  for (const char* s : {"fp32", "q2.5", "int8", "int8-channel"}) {
+    const StoredTensor t(Format::parse(s), none, 4);
+    EXPECT_EQ(t.size(), 0u) << s;
+    EXPECT_EQ(t.bits().size_bits(), 0u) << s;
+    EXPECT_TRUE(t.decode_all().empty()) << s;
+  }
+  const StoredTensor per_channel(Format::int8(true), none, 4);
+  EXPECT_EQ(per_channel.scales(), std::vector<float>(4, 1.0f));  // empty blocks get scale 1, as all-zero ones
+}
+
 TEST(StoredTensor, RejectsBadInputWithAClearMessage) {
+  const auto message = [](auto make) -> std::string {
+    try {
+      make();
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "(no exception)";
+  };
   const std::vector<float> w(10, 0.5f);
-  EXPECT_THROW(StoredTensor(Format::fp16(), w, 3), std::invalid_argument);
-  EXPECT_THROW(StoredTensor(Format::fp16(), w, 0), std::invalid_argument);
+  EXPECT_NE(message([&] {
+              StoredTensor(Format::fp16(), w, 3);
+            }).find("10 elements cannot be split into 3 output channels"),
+            std::string::npos);
+  EXPECT_NE(message([&] { StoredTensor(Format::fp16(), w, 0); }).find("0 output channels"),
+            std::string::npos);
   const std::vector<float> nan{std::nanf("")};
-  EXPECT_THROW(StoredTensor(Format::fixed(2, 5), nan), std::invalid_argument);
+  EXPECT_NE(message([&] { StoredTensor(Format::fixed(2, 5), nan); }).find("q2.5: cannot encode NaN"),
+            std::string::npos);
+  EXPECT_NE(message([&] { StoredTensor(Format::int8(), nan); }).find("non-finite weight nan"),
+            std::string::npos);
   EXPECT_NO_THROW(StoredTensor(Format::fp16(), nan));  // floats can hold NaN
 }
 
