@@ -18,8 +18,11 @@ enum class Granularity { per_tensor, per_channel };
 //    whole integer range and every flip is as small as it can be relative to the weights.
 //  - fp32/fp16/bf16: the largest value below 2 (fp32 1.9999999, fp16 1.9990234, bf16 1.9921875). Every scaled
 //    weight then has |x| < 2, i.e. a biased exponent whose top bit is 0, so flipping any other exponent bit
-//    (or a mantissa or sign bit) yields a value still below 2 in magnitude: the read error is at most about
-//    2/c. Only the exponent's top bit stays catastrophic (it multiplies by 2^128, 2^16 or 2^128).
+//    or a mantissa bit yields a finite value still below 2 in magnitude with the same sign: a read error
+//    under 2/c (a sign flip gives 2|x|/c < 4/c). Such a flip can only shrink the magnitude of the largest
+//    weights, those in [1, t] whose lower exponent bits are all 1; a smaller weight can grow, but not past 2.
+//    Only the exponent's top bit stays catastrophic: it lifts |x| to 2 or more, up to 2^128 (fp32, bf16) or
+//    2^16 (fp16) times larger, and to Inf/NaN for |x| in [1, 2).
 //  - int8 / int8-channel: 1 and irrelevant. Symmetric INT8 already maps max|W| to 127, so multiplying W by
 //    any c first changes neither the stored integers nor the read value: scaling is a no-op there.
 float default_scale_target(const Format& format);
