@@ -8,6 +8,7 @@
 //   --trials        sparse trials to time (default 50); the naive loop runs 3 times
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -66,8 +67,11 @@ Options parse_options(int argc, char** argv) {
       o.pass_is_estimate = false;
       if (!(o.pass_seconds > 0)) throw std::invalid_argument("--pass-seconds must be positive, got " + value);
     } else if (arg == "--trials") {
-      o.trials = static_cast<int>(parse_number(arg, value));
-      if (o.trials < 1) throw std::invalid_argument("--trials must be at least 1, got " + value);
+      const double trials = parse_number(arg, value);
+      // Checked before the cast: 2.5 would silently become 2, and 1e20 does not fit an int.
+      if (!(trials >= 1 && trials <= 1e6) || trials != std::floor(trials))
+        throw std::invalid_argument("--trials must be a whole number in [1, 1000000], got " + value);
+      o.trials = static_cast<int>(trials);
     } else {
       throw std::invalid_argument("unknown option '" + arg + "' (expected --pass-seconds or --trials)");
     }
