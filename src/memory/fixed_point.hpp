@@ -12,10 +12,12 @@ class FixedPoint {
  public:
   // Total width 1+m+n must be 8 or 16 (the widths devices store weights in).
   FixedPoint(unsigned int_bits, unsigned frac_bits) : m_(int_bits), n_(frac_bits) {
-    const unsigned w = 1 + m_ + n_;
+    // Each part is bounded first: the unsigned sum 1+M+N could otherwise wrap around to 8 or 16.
+    const unsigned w = m_ < 16 && n_ < 16 ? 1 + m_ + n_ : 0;
     if (w != 8 && w != 16)
       throw std::invalid_argument("fixed point q" + std::to_string(m_) + "." + std::to_string(n_) +
-                                  ": needs 1+M+N = 8 or 16 bits, got " + std::to_string(w));
+                                  ": needs 1+M+N = 8 or 16 bits, got " +
+                                  std::to_string(1 + std::uint64_t{m_} + n_));
   }
 
   unsigned int_bits() const { return m_; }

@@ -81,6 +81,18 @@ TEST_P(FixedPointTest, SaturatesAtTheRangeEnds) {
   EXPECT_THROW(f.encode(std::numeric_limits<float>::quiet_NaN()), std::invalid_argument);
 }
 
+TEST(FixedPoint, WidthsOtherThan8Or16AreRefusedEvenWhenTheSumWouldWrap) {
+  EXPECT_THROW(Format::fixed(3, 3), std::invalid_argument);
+  EXPECT_THROW(Format::fixed(8, 8), std::invalid_argument);
+  // 1 + (2^32 - 1) + 8 wraps to 8 in unsigned arithmetic: still not an 8-bit format.
+  try {
+    Format::fixed(~0u, 8);
+    FAIL() << "accepted q4294967295.8";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("got 4294967304"), std::string::npos) << e.what();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, FixedPointTest,
                          ::testing::Values(Q{2, 5}, Q{3, 4}, Q{1, 6}, Q{0, 7}, Q{7, 8}, Q{3, 12}, Q{0, 15}),
                          [](const auto& info) {
