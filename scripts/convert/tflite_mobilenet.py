@@ -32,13 +32,20 @@ MODELS = {
     "mobilenet_v2_100": ("mobilenet_v2_1.0_224_quant.tflite", {}),
 }
 
-# The val1300 images are 227x227; how they are shrunk moves MobileNet v1 0.25 by several points (measured with
-# scripts/reference on all 1300 images, float model): PIL antialiased bilinear (the sidecar's filter) 50.0,
-# non-antialiased half-pixel bilinear (TF/OpenCV style) 54.4, nearest 54.2, box 55.1.
+# These TF-trained models are evaluated with TF-style preprocessing: the sidecars ask for the "bilinear-noaa"
+# resize (half-pixel bilinear without antialiasing, as tf.image.resize(antialias=False)). The val1300 images are
+# 227x227, and how they are shrunk moves MobileNet v1 0.25 by several points (scripts/reference, all 1300
+# images, float model): "bilinear-noaa" 54.3 (54.4 unrounded), PIL antialiased bilinear 50.0, nearest 54.2,
+# box 55.1; the independent reference is 54.6.
+RESIZE_FILTER = "bilinear-noaa"
 NOTES = {
-    "mobilenet_v1_025": "Top-1 on imagenet-val1300 depends on the resize filter: 50.0 with the antialiased bilinear "
-                        "of this sidecar, 54.4 with a non-antialiased (TF/OpenCV-style) bilinear resize, which is "
-                        "what the independent 54.6 (quantized model) used; quantizing activations changes it by 0.1.",
+    "mobilenet_v1_025": "Top-1 on imagenet-val1300 depends on the resize filter (227x227 -> 128x128): 54.3 with this "
+                        "sidecar's non-antialiased bilinear (TF style), as the independent 54.6 (quantized model) "
+                        "evidently used, but 50.0 with PIL's antialiased bilinear; quantizing activations changes it "
+                        "by 0.1.",
+    "mobilenet_v2_100": "Resized with non-antialiased bilinear (TF style) like the other TFLite MobileNets; on "
+                        "imagenet-val1300 (227x227 -> 224x224) the filter hardly matters: 78.6 Top-1, 78.5 with "
+                        "PIL's antialiased bilinear.",
 }
 
 
@@ -247,8 +254,8 @@ def main():
                    "activations computed in float (not quantized), converted by scripts/convert/tflite_mobilenet.py",
             input_name="input", chw=(c, h, w), output_name="logits", classes=classes, label_offset=1,
             # uint8 pixel q feeds the model as real = scale * (q - zero_point) = (q - zero_point) / (1 / scale)
-            preprocess={"resize_to": [h, w], "channel_order": "RGB", "scale": 1.0, "mean": [zero] * c,
-                        "std": [1.0 / scale] * c},
+            preprocess={"resize_to": [h, w], "resize_filter": RESIZE_FILTER, "channel_order": "RGB", "scale": 1.0,
+                        "mean": [zero] * c, "std": [1.0 / scale] * c},
             dataset="imagenet-val1300", reference_top1=reference, notes=NOTES.get(name))
         print(f"convert {name}: wrote {path} ({len(model.graph.node)} nodes)")
     except Exception as e:

@@ -124,8 +124,53 @@ def load_dataset(name: str, root: str = "") -> List[Item]:
     return readers[name](root)
 
 
+RESIZE_FILTERS = ("bilinear", "bilinear-noaa")
+
+
+NOAA_BITS = 22  # fractional bits of the "bilinear-noaa" weights
+
+
+def _noaa_taps(n_in: int, n_out: int):
+    """Per output index along one axis: source taps i0, i1 and integer weights w0, w1 (sum 2**NOAA_BITS).
+    The half-pixel source coordinate src = max(0, (k + 0.5) * n_in / n_out - 0.5) is the exact fraction
+    num / (2 n_out); w1 is its fractional part rounded half up to NOAA_BITS bits."""
+    den = 2 * n_out
+    num = np.maximum((2 * np.arange(n_out, dtype=np.int64) + 1) * n_in - n_out, 0)
+    i0 = np.minimum(num // den, n_in - 1)
+    w1 = (((num - i0 * den) << NOAA_BITS) + n_out) // den
+    return i0, np.minimum(i0 + 1, n_in - 1), (1 << NOAA_BITS) - w1, w1
+
+
+def resize_bilinear_noaa(a: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The "bilinear-noaa" filter on an HxWxC or HxW uint8 array: half-pixel bilinear without antialiasing, the
+    sampling of torch F.interpolate(bilinear, align_corners=False, antialias=False), TF2 tf.image.resize and
+    OpenCV INTER_LINEAR. Integer arithmetic (exact, so any implementation gets the same bytes): rows first, then
+    columns, one rounding half up to uint8 at the end."""
+    grey = a.ndim == 2
+    x = np.asarray(a, dtype=np.int64)
+    if grey:
+        x = x[:, :, None]
+    x0, x1, wx0, wx1 = _noaa_taps(x.shape[1], width)
+    rows = x[:, x0] * wx0[None, :, None] + x[:, x1] * wx1[None, :, None]
+    y0, y1, wy0, wy1 = _noaa_taps(x.shape[0], height)
+    v = rows[y0] * wy0[:, None, None] + rows[y1] * wy1[:, None, None]
+    out = (v + (1 << (2 * NOAA_BITS - 1))) >> (2 * NOAA_BITS)
+    out = out.astype(np.uint8)
+    return out[:, :, 0] if grey else out
+
+
+def _resize(img: Image.Image, size: Tuple[int, int], resize_filter: str) -> Image.Image:
+    """Resize to size = (width, height) unless it already has that size."""
+    if size == img.size:
+        return img
+    if resize_filter == "bilinear-noaa":
+        return Image.fromarray(resize_bilinear_noaa(np.asarray(img), size[1], size[0]), img.mode)
+    return img.resize(size, Image.BILINEAR)  # PIL's BILINEAR is antialiased when shrinking
+
+
 def preprocess(img: Union[Image.Image, np.ndarray], spec: dict, channels: int, height: int, width: int) -> np.ndarray:
-    """Sidecar preprocessing -> CHW float32: resize, center crop, channel order, (p*scale - mean)/std."""
+    """Sidecar preprocessing -> CHW float32: resize (resize_filter), center crop, channel order,
+    (p*scale - mean)/std."""
     order = spec.get("channel_order", "RGB")
     if order not in ("RGB", "BGR", "GRAY"):
         raise ValueError(f"preprocess.channel_order {order!r}: expected RGB, BGR or GRAY")
@@ -134,6 +179,9 @@ def preprocess(img: Union[Image.Image, np.ndarray], spec: dict, channels: int, h
     # GRAY of a colour image is PIL's ITU-R 601-2 luma; grey data stays as it is.
     img = img.convert("L" if order == "GRAY" else "RGB")
 
+    resize_filter = spec.get("resize_filter", "bilinear")
+    if resize_filter not in RESIZE_FILTERS:
+        raise ValueError(f"preprocess.resize_filter {resize_filter!r}: expected one of {', '.join(RESIZE_FILTERS)}")
     shorter = int(spec.get("resize_shorter", 0))
     to_h, to_w = [int(v) for v in spec.get("resize_to", [0, 0])]
     if shorter and (to_h or to_w):
@@ -144,11 +192,9 @@ def preprocess(img: Union[Image.Image, np.ndarray], spec: dict, channels: int, h
             new = (shorter, int(round(h * shorter / w)))
         else:
             new = (int(round(w * shorter / h)), shorter)
-        if new != img.size:
-            img = img.resize(new, Image.BILINEAR)  # PIL's BILINEAR is antialiased when shrinking
+        img = _resize(img, new, resize_filter)
     elif to_h and to_w:
-        if (to_w, to_h) != img.size:
-            img = img.resize((to_w, to_h), Image.BILINEAR)
+        img = _resize(img, (to_w, to_h), resize_filter)
 
     crop_h, crop_w = [int(v) for v in spec.get("crop", [0, 0])]
     if crop_h and crop_w:

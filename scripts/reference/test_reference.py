@@ -4,6 +4,8 @@
 Run: /usr/bin/python3 -m unittest discover -s scripts/reference -p 'test_*.py'
 """
 
+import math
+from fractions import Fraction
 import os
 import sys
 import tempfile
@@ -12,11 +14,12 @@ import unittest
 import numpy as np
 import onnx
 import torch
+import torch.nn.functional as F
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from datasets import preprocess  # noqa: E402
+from datasets import preprocess, resize_bilinear_noaa  # noqa: E402
 from interpreter import OnnxReference, UnsupportedModel  # noqa: E402
 
 RNG = np.random.default_rng(1234)
@@ -154,6 +157,70 @@ class PreprocessTest(unittest.TestCase):
     def test_size_mismatch_is_reported(self):
         with self.assertRaisesRegex(ValueError, "model input wants 5x5x3"):
             preprocess(self.img, {"channel_order": "RGB"}, 3, 5, 5)
+
+
+def noaa_loops(a, oh, ow):
+    """The documented "bilinear-noaa" definition written out pixel by pixel with exact fractions."""
+    def tap(k, n_in, n_out):
+        src = max(Fraction(0), (k + Fraction(1, 2)) * n_in / n_out - Fraction(1, 2))
+        i0 = min(math.floor(src), n_in - 1)
+        w1 = math.floor((src - i0) * 2**22 + Fraction(1, 2))
+        return i0, min(i0 + 1, n_in - 1), 2**22 - w1, w1
+
+    out = np.zeros((oh, ow, a.shape[2]), np.uint8)
+    for y in range(oh):
+        y0, y1, wy0, wy1 = tap(y, a.shape[0], oh)
+        for x in range(ow):
+            x0, x1, wx0, wx1 = tap(x, a.shape[1], ow)
+            for c in range(a.shape[2]):
+                h0 = wx0 * int(a[y0, x0, c]) + wx1 * int(a[y0, x1, c])
+                h1 = wx0 * int(a[y1, x0, c]) + wx1 * int(a[y1, x1, c])
+                out[y, x, c] = math.floor(Fraction(wy0 * h0 + wy1 * h1, 2**44) + Fraction(1, 2))
+    return out
+
+
+class ResizeNoaaTest(unittest.TestCase):
+    def test_matches_the_definition(self):
+        for (h, w, c), (oh, ow) in [((23, 31, 3), (9, 13)), ((23, 31, 3), (50, 40)), ((17, 5, 1), (4, 11)),
+                                    ((8, 8, 3), (1, 1)), ((227, 227, 3), (128, 128))]:
+            a = RNG.integers(0, 256, (h, w, c), dtype=np.uint8)
+            got = resize_bilinear_noaa(a if c == 3 else a[:, :, 0], oh, ow)
+            got = got if c == 3 else got[:, :, None]
+            np.testing.assert_array_equal(got, noaa_loops(a, oh, ow), err_msg=f"{h}x{w}x{c} -> {oh}x{ow}")
+
+    def test_agrees_with_torch_interpolate(self):
+        # torch's bilinear without antialiasing, unrounded, on float64: equal up to summation order.
+        rng = np.random.default_rng(3)
+        for _ in range(30):
+            h, w, oh, ow = [int(v) for v in rng.integers(1, 60, 4)]
+            a = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+            t = torch.from_numpy(a.astype(np.float64).transpose(2, 0, 1).copy())[None]
+            want = F.interpolate(t, size=(oh, ow), mode="bilinear", align_corners=False, antialias=False)
+            want = want[0].numpy().transpose(1, 2, 0)
+            got = resize_bilinear_noaa(a, oh, ow).astype(np.float64)
+            # The 22-bit weights move a value by at most 4 * 255 * 2**-23 < 2e-4 before the rounding.
+            self.assertLessEqual(float(np.abs(got - want).max()), 0.5 + 2e-4, f"{h}x{w} -> {oh}x{ow}")
+            differ = got != np.floor(want + 0.5)
+            self.assertTrue(np.all(np.abs(want[differ] % 1.0 - 0.5) < 2e-4), f"{h}x{w} -> {oh}x{ow}")
+
+    def test_shrinking_reads_only_two_taps(self):
+        # 4x shrink: output x reads source columns 4x+1 and 4x+2 only, so bright columns 4x are invisible to it
+        # while PIL's antialiased filter (support 4) averages them in.
+        a = np.zeros((8, 32, 3), np.uint8)
+        a[:, 0::4] = 255
+        self.assertEqual(int(resize_bilinear_noaa(a, 2, 8).max()), 0)
+        self.assertGreater(int(np.asarray(Image.fromarray(a).resize((8, 2), Image.BILINEAR)).min()), 30)
+
+    def test_sidecar_filter(self):
+        spec = {"resize_to": [3, 5], "resize_filter": "bilinear-noaa", "channel_order": "RGB"}
+        x = preprocess(self.img(), spec, 3, 3, 5)
+        np.testing.assert_array_equal(x, resize_bilinear_noaa(self.img(), 3, 5).astype(np.float32).transpose(2, 0, 1))
+        with self.assertRaisesRegex(ValueError, "resize_filter 'bicubic'"):
+            preprocess(self.img(), dict(spec, resize_filter="bicubic"), 3, 3, 5)
+
+    @staticmethod
+    def img():
+        return np.random.default_rng(7).integers(0, 256, (6, 8, 3), dtype=np.uint8)
 
 
 if __name__ == "__main__":

@@ -112,6 +112,15 @@ ChannelOrder parse_channel_order(const std::string& s, const FieldReader& r) {
   r.fail("preprocess.channel_order", "expected \"RGB\", \"BGR\" or \"GRAY\", got \"" + s + "\"");
 }
 
+ResizeFilter parse_resize_filter(const std::string& s, const FieldReader& r) {
+  if (s == "bilinear") return ResizeFilter::kBilinear;
+  if (s == "bilinear-noaa") return ResizeFilter::kBilinearNoaa;
+  r.fail("preprocess.resize_filter",
+         "expected \"bilinear\" (PIL, antialiased) or \"bilinear-noaa\" (no "
+         "antialiasing), got \"" +
+             s + "\"");
+}
+
 // Unknown keys in "preprocess" are rejected: a misspelt key there would silently change every result.
 void reject_unknown_keys(const json& obj, const std::set<std::string>& known, const std::string& prefix,
                          const FieldReader& r) {
@@ -120,8 +129,8 @@ void reject_unknown_keys(const json& obj, const std::set<std::string>& known, co
 }
 
 PreprocessSpec parse_preprocess(const json& p, const InputSpec& input, const FieldReader& r) {
-  static const std::set<std::string> known{"resize_shorter", "resize_to", "crop", "channel_order",
-                                           "scale",          "mean",      "std"};
+  static const std::set<std::string> known{"resize_shorter", "resize_to", "resize_filter", "crop",
+                                           "channel_order",  "scale",     "mean",          "std"};
   reject_unknown_keys(p, known, "preprocess.", r);
   const std::string pre = "preprocess.";
   PreprocessSpec s;
@@ -130,6 +139,8 @@ PreprocessSpec parse_preprocess(const json& p, const InputSpec& input, const Fie
   s.resize_shorter = r.integer(p, "resize_shorter", pre, 0, &zero);
   s.resize_to = r.int_pair(p, "resize_to", pre);
   s.crop = r.int_pair(p, "crop", pre);
+  const std::string bilinear = "bilinear";
+  s.resize_filter = parse_resize_filter(r.string(p, "resize_filter", pre, &bilinear), r);
   s.channel_order = parse_channel_order(r.string(p, "channel_order", pre), r);
   s.scale = r.number(p, "scale", pre, &one);
   const auto nch = static_cast<std::size_t>(input.channels);
@@ -167,6 +178,16 @@ const char* to_string(ChannelOrder order) {
       return "BGR";
     case ChannelOrder::kGray:
       return "GRAY";
+  }
+  return "?";
+}
+
+const char* to_string(ResizeFilter filter) {
+  switch (filter) {
+    case ResizeFilter::kBilinear:
+      return "bilinear";
+    case ResizeFilter::kBilinearNoaa:
+      return "bilinear-noaa";
   }
   return "?";
 }

@@ -15,6 +15,14 @@ enum class ChannelOrder { kRGB, kBGR, kGray };
 
 const char* to_string(ChannelOrder order);
 
+// How resize_shorter / resize_to resample (sidecar "preprocess.resize_filter").
+enum class ResizeFilter {
+  kBilinear,      // "bilinear": PIL Image.BILINEAR, antialiased (support widened when shrinking)
+  kBilinearNoaa,  // "bilinear-noaa": plain 2-tap half-pixel bilinear, no antialiasing (see bilinear_noaa.hpp)
+};
+
+const char* to_string(ResizeFilter filter);
+
 struct InputSpec {
   std::string name;
   int channels = 0;
@@ -32,6 +40,7 @@ struct PreprocessSpec {
   int resize_shorter = 0;              // 0: no shorter-side resize
   std::array<int, 2> resize_to{0, 0};  // [H, W]; {0, 0}: unused
   std::array<int, 2> crop{0, 0};       // center crop [H, W]; {0, 0}: none
+  ResizeFilter resize_filter = ResizeFilter::kBilinear;
   ChannelOrder channel_order = ChannelOrder::kRGB;
   double scale = 1.0;
   std::vector<double> mean;  // one per output channel, in channel_order order

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "data/bilinear_noaa.hpp"
 #include "data/color.hpp"
 #include "data/geometry.hpp"
 #include "data/pil_resize.hpp"
@@ -22,6 +23,8 @@ Preprocessor::Preprocessor(const InputSpec& input, const PreprocessSpec& pre)
 Image Preprocessor::pixels(const Image& img, const std::string& source) const {
   const Geometry g = plan_geometry(pre_, input_, img.height, img.width, source);
   Image converted = with_channels(img, input_.channels);
+  if (pre_.resize_filter == ResizeFilter::kBilinearNoaa)
+    return resize_bilinear_noaa_window(converted, g.resized.height, g.resized.width, g.window);
   return resize_bilinear_window(converted, g.resized.height, g.resized.width, g.window);
 }
 

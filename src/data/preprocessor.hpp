@@ -1,4 +1,4 @@
-// One image -> one model input: channel conversion, resize, center crop (uint8, PIL-exact), then channel
+// One image -> one model input: channel conversion, resize, center crop (uint8), then channel
 // order and x = (pixel * scale - mean[c]) / std[c] into a CHW float buffer.
 #pragma once
 
@@ -20,7 +20,8 @@ class Preprocessor {
   std::size_t sample_floats() const { return plane_ * static_cast<std::size_t>(input_.channels); }
 
   // The uint8 stage: converted to the model's channel count (RGB order, or grey), resized and cropped to
-  // the input size. Equals PIL's img.convert(mode).resize(size, BILINEAR).crop(box).
+  // the input size. Equals PIL's img.convert(mode).resize(size, BILINEAR).crop(box), or with the
+  // "bilinear-noaa" filter the same with resize_bilinear_noaa() in place of PIL's resize.
   Image pixels(const Image& img, const std::string& source) const;
 
   // CHW floats of `pixels(...)` output into `out` (sample_floats() values), channel order and scaling

@@ -2,7 +2,8 @@
 """Independent reference values for the data-layer tests, computed with PIL and numpy.
 
   gen_reference.py fixtures ASSETS_DIR OUT_DIR
-      writes pil_resize_synthetic.bin (PIL BILINEAR resizes of a formula-defined image) and
+      writes pil_resize_synthetic.bin (PIL BILINEAR resizes of a formula-defined image),
+      noaa_resize_synthetic.bin (the same cases with the "bilinear-noaa" filter of scripts/reference) and
       dataset_stats.json (counts and label histograms read straight from the asset files, plus
       checksums of preprocessed real images); both are committed under tests/data/fixtures/.
   gen_reference.py tensor ASSETS_DIR DATASET INDEX SIDECAR OUT_PREFIX
@@ -11,7 +12,8 @@
   gen_reference.py sums ASSETS_DIR DATASET FIRST COUNT SIDECAR OUT
       writes OUT: for images FIRST..FIRST+COUNT-1, int64 pairs (sum, weighted_sum) of the uint8 stage, with
       weighted_sum = sum of value[i] * (i % 251 + 1) over the HWC bytes.
-Needs Debian's /usr/bin/python3 with python3-pil and python3-numpy.
+Needs Debian's /usr/bin/python3 with python3-pil and python3-numpy. The "bilinear-noaa" filter is the one of
+scripts/reference/datasets.py (checked against torch there).
 """
 import collections
 import functools
@@ -23,6 +25,9 @@ import sys
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "reference"))
+from datasets import resize_bilinear_noaa  # noqa: E402
 
 CIFAR_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
@@ -96,20 +101,28 @@ def load(assets, dataset, index):
 
 
 # ---------------------------------------------------------------- preprocessing as the references do it
+def resize(img, width, height, resize_filter):
+    if resize_filter == "bilinear-noaa":
+        return Image.fromarray(resize_bilinear_noaa(np.asarray(img), height, width), img.mode)
+    assert resize_filter == "bilinear", resize_filter
+    return img.resize((width, height), Image.BILINEAR)
+
+
 def prepare(img, pre):
     mode = "L" if pre["channel_order"] == "GRAY" else "RGB"
     img = img.convert(mode)
     w, h = img.size
     shorter = pre.get("resize_shorter", 0)
     resize_to = pre.get("resize_to", [0, 0])
+    rf = pre.get("resize_filter", "bilinear")
     if shorter:
         # torchvision.transforms.Resize(int): long side = int(shorter * long / short)
         if w <= h:
-            img = img.resize((shorter, int(shorter * h / w)), Image.BILINEAR)
+            img = resize(img, shorter, int(shorter * h / w), rf)
         else:
-            img = img.resize((int(shorter * w / h), shorter), Image.BILINEAR)
+            img = resize(img, int(shorter * w / h), shorter, rf)
     elif resize_to[0]:
-        img = img.resize((resize_to[1], resize_to[0]), Image.BILINEAR)
+        img = resize(img, resize_to[1], resize_to[0], rf)
     crop = pre.get("crop", [0, 0])
     if crop[0]:
         w, h = img.size
@@ -166,13 +179,13 @@ RESIZE_CASES = [  # (channels, out_h, out_w) for a 23x31 source
 ]
 
 
-def write_resize_fixture(path):
+def write_resize_fixture(path, resize_filter):
     """Format: u32 case count; per case u32 channels, in_h, in_w, out_h, out_w, then out_h*out_w*channels bytes."""
     blob = bytearray(struct.pack("<I", len(RESIZE_CASES)))
     for c, oh, ow in RESIZE_CASES:
         src = synthetic_image(23, 31, c)
         img = Image.fromarray(src if c == 3 else src[:, :, 0], "RGB" if c == 3 else "L")
-        out = np.asarray(img.resize((ow, oh), Image.BILINEAR), dtype=np.uint8)
+        out = np.asarray(resize(img, ow, oh, resize_filter), dtype=np.uint8)
         blob += struct.pack("<5I", c, 23, 31, oh, ow) + out.tobytes()
     with open(path, "wb") as f:
         f.write(blob)
@@ -190,6 +203,8 @@ PIPELINE_CHECKS = [  # (dataset, index, sidecar fixture)
     ("cifar10-jpeg", 4321, "cifar_resnet20.json"),
     ("cifar10-lossless200", 17, "cifar_resnet20.json"),
     ("mnist-test", 9999, "mnist8.json"),
+    ("imagenet-val1300", 3, "mobilenet_noaa.json"),
+    ("imagenet-val1300", 1000, "noaa_shorter_crop.json"),
 ]
 
 
@@ -224,7 +239,8 @@ def write_stats(assets, path):
 
 def main(argv):
     if len(argv) == 4 and argv[1] == "fixtures":
-        write_resize_fixture(os.path.join(argv[3], "pil_resize_synthetic.bin"))
+        write_resize_fixture(os.path.join(argv[3], "pil_resize_synthetic.bin"), "bilinear")
+        write_resize_fixture(os.path.join(argv[3], "noaa_resize_synthetic.bin"), "bilinear-noaa")
         write_stats(argv[2], os.path.join(argv[3], "dataset_stats.json"))
     elif len(argv) == 7 and argv[1] == "tensor":
         cmd_tensor(*argv[2:])

@@ -49,7 +49,18 @@ TEST(ModelSpec, OptionalFieldsTakeTheirDefaults) {
   EXPECT_FALSE(m.preprocess.resizes());
   EXPECT_FALSE(m.preprocess.crops());
   EXPECT_DOUBLE_EQ(m.preprocess.scale, 1.0);
+  EXPECT_EQ(m.preprocess.resize_filter, ResizeFilter::kBilinear);
   EXPECT_EQ(m.sha256, "");
+}
+
+TEST(ModelSpec, ResizeFilterNamesBothFilters) {
+  EXPECT_EQ(load_model_spec(sidecar("mobilenet_noaa.json")).preprocess.resize_filter,
+            ResizeFilter::kBilinearNoaa);
+  auto j = valid();
+  j["preprocess"]["resize_filter"] = "bilinear";
+  EXPECT_EQ(parse_model_spec(j.dump(), "<inline>").preprocess.resize_filter, ResizeFilter::kBilinear);
+  EXPECT_STREQ(to_string(ResizeFilter::kBilinearNoaa), "bilinear-noaa");
+  EXPECT_STREQ(to_string(ResizeFilter::kBilinear), "bilinear");
 }
 
 TEST(ModelSpec, AcceptsTheCommentedExampleOfTheContract) {
@@ -83,6 +94,16 @@ TEST(ModelSpec, ErrorsNameTheFileAndTheField) {
   j = valid();
   j["preprocess"]["resize_shorte"] = 256;
   EXPECT_EQ(error_of(j), "models/x.json: field 'preprocess.resize_shorte': unknown key");
+
+  j = valid();
+  j["preprocess"]["resize_filter"] = "bilinear-antialias";
+  EXPECT_EQ(error_of(j),
+            "models/x.json: field 'preprocess.resize_filter': expected \"bilinear\" (PIL, antialiased) or "
+            "\"bilinear-noaa\" (no antialiasing), got \"bilinear-antialias\"");
+
+  j = valid();
+  j["preprocess"]["resize_filter"] = 1;
+  EXPECT_EQ(error_of(j), "models/x.json: field 'preprocess.resize_filter': expected a string, got 1");
 
   j = valid();
   j["preprocess"]["crop"] = {227, 227};

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <cstring>
 #include <random>
 
 #include "data/pil_resize.hpp"
@@ -10,50 +9,21 @@
 namespace flipguard::data {
 namespace {
 
-// Same formula as synthetic_image() in tests/data/gen_reference.py.
-Image synthetic_image(int h, int w, int c) {
-  Image img(h, w, c);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x)
-      for (int ch = 0; ch < c; ++ch) {
-        int v = (x * x * 31 + y * y * 17 + x * y * 7 + ch * 89 + (x ^ y) * 13) % 256;
-        if ((x / 5 + y / 4) % 3 == 0) v = 255 - v;
-        img.row(y)[x * c + ch] = static_cast<std::uint8_t>(v);
-      }
-  return img;
-}
-
-std::uint32_t u32(const std::vector<char>& b, std::size_t at) {
-  std::uint32_t v;
-  std::memcpy(&v, b.data() + at, 4);
-  return v;
-}
+using testing::synthetic_image;
 
 // Expected outputs come from PIL itself (tests/data/gen_reference.py fixtures).
 TEST(PilResize, MatchesPilBilinearExactlyOnSyntheticCases) {
-  const std::vector<char> blob =
-      testing::read_bytes(testing::tests_dir() / "fixtures" / "pil_resize_synthetic.bin");
-  ASSERT_GE(blob.size(), 4u);
-  const std::uint32_t cases = u32(blob, 0);
-  ASSERT_GE(cases, 6u);
-  std::size_t at = 4;
-  for (std::uint32_t i = 0; i < cases; ++i) {
-    const int c = static_cast<int>(u32(blob, at)), ih = static_cast<int>(u32(blob, at + 4)),
-              iw = static_cast<int>(u32(blob, at + 8)), oh = static_cast<int>(u32(blob, at + 12)),
-              ow = static_cast<int>(u32(blob, at + 16));
-    at += 20;
-    const std::size_t n = static_cast<std::size_t>(oh) * ow * c;
-    ASSERT_LE(at + n, blob.size());
-    const Image out = resize_bilinear(synthetic_image(ih, iw, c), oh, ow);
-    ASSERT_EQ(out.pixels.size(), n);
+  const std::vector<testing::ResizeCase> cases = testing::read_resize_fixture("pil_resize_synthetic.bin");
+  ASSERT_GE(cases.size(), 6u);
+  for (const testing::ResizeCase& c : cases) {
+    const Image out =
+        resize_bilinear(synthetic_image(c.in_height, c.in_width, c.channels), c.out_height, c.out_width);
+    ASSERT_EQ(out.pixels.size(), c.expected.size());
     int mismatches = 0;
-    for (std::size_t k = 0; k < n; ++k)
-      mismatches += out.pixels[k] != static_cast<std::uint8_t>(blob[at + k]);
-    EXPECT_EQ(mismatches, 0) << "case " << i << ": " << ih << "x" << iw << "x" << c << " -> " << oh << "x"
-                             << ow;
-    at += n;
+    for (std::size_t k = 0; k < out.pixels.size(); ++k) mismatches += out.pixels[k] != c.expected[k];
+    EXPECT_EQ(mismatches, 0) << c.in_height << "x" << c.in_width << "x" << c.channels << " -> "
+                             << c.out_height << "x" << c.out_width;
   }
-  EXPECT_EQ(at, blob.size());
 }
 
 TEST(PilResize, WindowEqualsCropOfFullResize) {

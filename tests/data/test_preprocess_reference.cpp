@@ -78,7 +78,7 @@ TEST(PreprocessReference, MatchesPilAndNumpyPixelForPixel) {
       max_diff = std::max(max_diff, d);
       differing += d != 0;
     }
-    std::printf("[ vs PIL   ] %s: %zu of %zu uint8 values differ (max %d)\n", what.c_str(), differing,
+    std::printf("[ vs ref   ] %s: %zu of %zu uint8 values differ (max %d)\n", what.c_str(), differing,
                 ref_u8.size(), max_diff);
     EXPECT_LE(max_diff, 1) << what;
     EXPECT_EQ(differing, 0u) << what << ": " << differing << " of " << ref_u8.size() << " values differ";
@@ -102,6 +102,8 @@ TEST(PreprocessReference, ManyImagesMatchPilChecksums) {
   const std::vector<std::tuple<std::string, std::size_t, std::size_t, std::string>> runs{
       {"imagenet-val1300", 0, 120, "resnet50.json"},
       {"imagenet-val1300", 600, 40, "gray_resize_to.json"},
+      {"imagenet-val1300", 200, 150, "mobilenet_noaa.json"},
+      {"imagenet-val1300", 900, 20, "noaa_shorter_crop.json"},
       {"cifar10-jpeg", 2990, 20, "cifar_resnet20.json"},
       {"cifar10-lossless200", 0, 200, "cifar_resnet20.json"},
       {"mnist-test", 0, 300, "mnist8.json"},
@@ -128,7 +130,7 @@ TEST(PreprocessReference, ManyImagesMatchPilChecksums) {
       }
       mismatched += sum != ref[2 * i] || weighted != ref[2 * i + 1];
     }
-    std::printf("[ vs PIL   ] %s [%zu, %zu) with %s: %zu of %zu images differ\n", dataset.c_str(), first,
+    std::printf("[ vs ref   ] %s [%zu, %zu) with %s: %zu of %zu images differ\n", dataset.c_str(), first,
                 first + count, sidecar.c_str(), mismatched, count);
     EXPECT_EQ(mismatched, 0u) << dataset << " with " << sidecar;
   }
