@@ -188,10 +188,11 @@ def preprocess(img: Union[Image.Image, np.ndarray], spec: dict, channels: int, h
         raise ValueError("preprocess: resize_shorter and resize_to are both set")
     if shorter:
         w, h = img.size
+        # The longer side is truncated, as torchvision's Resize(int) and the C++ preprocessor do.
         if w <= h:
-            new = (shorter, int(round(h * shorter / w)))
+            new = (shorter, int(h * shorter / w))
         else:
-            new = (int(round(w * shorter / h)), shorter)
+            new = (int(w * shorter / h), shorter)
         img = _resize(img, new, resize_filter)
     elif to_h and to_w:
         img = _resize(img, (to_w, to_h), resize_filter)
