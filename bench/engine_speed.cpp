@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
     const double seconds = argc > 3 ? std::stod(argv[3]) : 10.0;
     opt.threads = argc > 4 ? std::stoi(argv[4]) : 2;
     flipguard::engine::Executor ex(flipguard::model::load_onnx(argv[1]), opt);
-    std::vector<float> x(static_cast<size_t>(ex.input_size() * opt.batch)), y(static_cast<size_t>(ex.output_size() * opt.batch));
+    std::vector<float> x(static_cast<size_t>(ex.input_size() * opt.batch)),
+        y(static_cast<size_t>(ex.output_size() * opt.batch));
     std::mt19937 rng(1);
     std::normal_distribution<float> g;
     for (auto& v : x) v = g(rng);

@@ -1,8 +1,8 @@
 // The machine's practical fp32 peak: oneDNN's sgemm on large square matrices with the same thread count
 // as the engine benchmarks. Engine speeds are reported as a percentage of it.
 //   bench_sgemm_peak [N=2048] [THREADS=2]
-#include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
 #include <chrono>

@@ -34,7 +34,8 @@ int eval(const std::vector<std::string>& args) {
     std::cout << kUsage;
     return 0;
   }
-  const auto spec = data::load_model_spec(resolve_model_sidecar(opt.get("--model", "resnet20"), opt.get("--models-dir")));
+  const auto spec =
+      data::load_model_spec(resolve_model_sidecar(opt.get("--model", "resnet20"), opt.get("--models-dir")));
   const std::string dataset = opt.get("--data", spec.dataset);
   if (dataset.empty()) throw UsageError(spec.name + " declares no default dataset: give --data");
   const long limit = opt.get_int("--limit", 0, 0, 1L << 30);
