@@ -57,45 +57,5 @@ TEST(BilinearNoaa, ShrinkingReadsOnlyTwoTapsUnlikePil) {
   EXPECT_GT(*std::min_element(pil.pixels.begin(), pil.pixels.end()), 30);
 }
 
-TEST(BilinearNoaa, WindowEqualsCropOfFullResize) {
-  const Image src = synthetic_image(37, 53, 3);
-  std::mt19937 rng(11);
-  for (int t = 0; t < 40; ++t) {
-    const int oh = 1 + static_cast<int>(rng() % 90), ow = 1 + static_cast<int>(rng() % 90);
-    const int top = static_cast<int>(rng() % oh), left = static_cast<int>(rng() % ow);
-    const Window win{top, left, 1 + static_cast<int>(rng() % (oh - top)),
-                     1 + static_cast<int>(rng() % (ow - left))};
-    const Image full = resize_bilinear_noaa(src, oh, ow);
-    const Image part = resize_bilinear_noaa_window(src, oh, ow, win);
-    ASSERT_EQ(part.height, win.height);
-    ASSERT_EQ(part.width, win.width);
-    for (int y = 0; y < win.height; ++y)
-      for (int x = 0; x < win.width; ++x)
-        for (int c = 0; c < 3; ++c)
-          ASSERT_EQ(part.at(y, x, c), full.at(win.top + y, win.left + x, c))
-              << oh << "x" << ow << " at " << y;
-  }
-}
-
-TEST(BilinearNoaa, SameSizeIsIdentityAndConstantsStayConstant) {
-  const Image src = synthetic_image(19, 23, 3);
-  EXPECT_EQ(resize_bilinear_noaa(src, 19, 23).pixels, src.pixels);
-  for (int level : {0, 1, 128, 254, 255}) {
-    Image flat(19, 23, 1);
-    std::fill(flat.pixels.begin(), flat.pixels.end(), static_cast<std::uint8_t>(level));
-    for (auto [oh, ow] : {std::pair{7, 5}, std::pair{40, 61}, std::pair{19, 2}}) {
-      const Image out = resize_bilinear_noaa(flat, oh, ow);
-      for (std::uint8_t v : out.pixels) ASSERT_EQ(v, level) << oh << "x" << ow;
-    }
-  }
-}
-
-TEST(BilinearNoaa, RejectsEmptyOutputAndOutOfRangeWindows) {
-  const Image src = synthetic_image(8, 8, 1);
-  EXPECT_THROW(resize_bilinear_noaa(src, 0, 4), std::invalid_argument);
-  EXPECT_THROW(resize_bilinear_noaa_window(src, 10, 10, Window{5, 0, 6, 10}), std::invalid_argument);
-  EXPECT_THROW(resize_bilinear_noaa(Image{}, 4, 4), std::invalid_argument);
-}
-
 }  // namespace
 }  // namespace flipguard::data
