@@ -5,11 +5,11 @@
 #include <iostream>
 
 #include "cli/command.hpp"
-#include "cli/model_lookup.hpp"
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
 #include "data/batch_loader.hpp"
 #include "data/dataset_registry.hpp"
+#include "data/model_lookup.hpp"
 #include "engine/executor.hpp"
 #include "metrics/topk.hpp"
 #include "model/onnx_loader.hpp"
@@ -34,8 +34,8 @@ int eval(const std::vector<std::string>& args) {
     std::cout << kUsage;
     return 0;
   }
-  const auto spec =
-      data::load_model_spec(resolve_model_sidecar(opt.get("--model", "resnet20"), opt.get("--models-dir")));
+  const auto spec = data::load_model_spec(
+      data::resolve_model_sidecar(opt.get("--model", "resnet20"), opt.get("--models-dir")));
   const std::string dataset = opt.get("--data", spec.dataset);
   if (dataset.empty()) throw UsageError(spec.name + " declares no default dataset: give --data");
   const long limit = opt.get_int("--limit", 0, 0, 1L << 30);
