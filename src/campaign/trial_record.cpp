@@ -10,7 +10,9 @@ std::string TrialRecord::cell_key() const {
   return format + "|" + protection + "|" + ber_text;
 }
 
-std::string TrialRecord::record_key() const { return cell_key() + "|" + std::to_string(trial); }
+std::string TrialRecord::record_key() const {
+  return cell_key() + "|" + std::to_string(trial);
+}
 
 void to_json(nlohmann::json& j, const TrialRecord& r) {
   j = nlohmann::json{{"version", r.version},
@@ -42,8 +44,8 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
 void from_json(const nlohmann::json& j, TrialRecord& r) {
   j.at("version").get_to(r.version);
   if (r.version != kRecordVersion)
-    throw std::runtime_error("results record version " + std::to_string(r.version) + " is not supported (expected " +
-                             std::to_string(kRecordVersion) + ")");
+    throw std::runtime_error("results record version " + std::to_string(r.version) +
+                             " is not supported (expected " + std::to_string(kRecordVersion) + ")");
   j.at("campaign").get_to(r.campaign);
   j.at("model").get_to(r.model);
   j.at("model_sha256").get_to(r.model_sha256);

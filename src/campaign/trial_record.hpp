@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace flipguard::campaign {
 
@@ -14,29 +13,33 @@ inline constexpr int kRecordVersion = 1;
 
 struct TrialRecord {
   int version = kRecordVersion;
-  std::string campaign;      // hash of the campaign's defining settings: records of another campaign are refused
-  std::string model;         // model name
-  std::string model_sha256;  // of the .onnx file
-  std::string data;          // dataset name
-  std::string data_hash;     // hash of the evaluated image indices and labels
-  std::int64_t images = 0;   // images evaluated in this trial
-  std::string format;        // storage format, e.g. "q2.5"
-  std::string protection;    // canonical protection spec, e.g. "none", "scale", "scale+ecc72"
+  std::string campaign;  // hash of the campaign's defining settings: records of another campaign are refused
+  std::string model;     // model name
+  std::string model_sha256;    // of the .onnx file
+  std::string data;            // dataset name
+  std::string data_hash;       // hash of the evaluated image indices and labels
+  std::int64_t images = 0;     // images evaluated in this trial
+  std::string format;          // storage format, e.g. "q2.5"
+  std::string protection;      // canonical protection spec, e.g. "none", "scale", "scale+ecc72"
   double memory_overhead = 0;  // extra stored bits / data bits of the protection
-  double ber = 0;            // bit-error rate of the cell (0: the fault-free baseline of the configuration)
-  std::string fault_model;   // canonical fault model spec, e.g. "ber:0.0001"
+  double ber = 0;              // bit-error rate of the cell (0: the fault-free baseline of the configuration)
+  std::string fault_model;     // canonical fault model spec, e.g. "ber:0.0001"
   std::uint64_t seed = 0;
-  std::int64_t trial = 0;    // trial index within the cell
-  std::string tensors;       // which stored tensors were faulted ("all" or a pattern)
-  std::int64_t flips = 0;          // faults applied to stored bits (data + check)
+  std::int64_t trial = 0;            // trial index within the cell
+  std::string tensors;               // which stored tensors were faulted ("all" or a pattern)
+  std::int64_t flips = 0;            // faults applied to stored bits (data + check)
   std::int64_t changed_weights = 0;  // weights whose read-back value differs from the fault-free read
   std::int64_t top1 = 0, top5 = 0;   // correct images
   std::int64_t non_finite = 0;       // images whose logits contained NaN/Inf
   std::int64_t ecc_corrected = 0, ecc_detected = 0;  // ECC words corrected / detected-uncorrectable
   double seconds_faults = 0, seconds_inference = 0;
 
-  double top1_percent() const { return images ? 100.0 * static_cast<double>(top1) / static_cast<double>(images) : 0; }
-  double top5_percent() const { return images ? 100.0 * static_cast<double>(top5) / static_cast<double>(images) : 0; }
+  double top1_percent() const {
+    return images ? 100.0 * static_cast<double>(top1) / static_cast<double>(images) : 0;
+  }
+  double top5_percent() const {
+    return images ? 100.0 * static_cast<double>(top5) / static_cast<double>(images) : 0;
+  }
   // (format, protection, ber) identifies a cell; plus trial, a record.
   std::string cell_key() const;
   std::string record_key() const;

@@ -1,4 +1,4 @@
-#include "cli/model_lookup.hpp"
+#include "data/model_lookup.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace flipguard::cli {
+namespace flipguard::data {
 namespace fs = std::filesystem;
 
 namespace {
@@ -39,4 +39,4 @@ fs::path resolve_model_sidecar(const std::string& model, const std::string& mode
   throw std::runtime_error("model '" + model + "' not found (tried" + tried + "); run scripts/fetch-models");
 }
 
-}  // namespace flipguard::cli
+}  // namespace flipguard::data

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <string>
 
-namespace flipguard::cli {
+namespace flipguard::data {
 
 std::filesystem::path resolve_model_sidecar(const std::string& model, const std::string& models_dir);
 
-}  // namespace flipguard::cli
+}  // namespace flipguard::data

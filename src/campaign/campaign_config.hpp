@@ -1,0 +1,40 @@
+// What a campaign is: a model on a dataset, a grid of (format x protection x BER) cells, trials per cell,
+// a seed, which stored tensors are faulted and the image budget. Read from a TOML file and/or the command
+// line; validated with errors that name the file or option.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace flipguard::campaign {
+
+struct CampaignConfig {
+  std::string model = "resnet20";  // name in the models folder, or a path to a sidecar .json
+  std::string data;                // dataset; empty: the model's default
+  std::vector<std::string> formats{"q2.5", "fp16"};
+  std::vector<std::string> protections{"none", "scale"};
+  std::vector<double> bers{1e-5, 1e-4, 1e-3};
+  std::string fault = "ber";  // fault kind: ber (flips), stuck0, stuck1, each at the cell's rate
+  int trials = 10;
+  std::uint64_t seed = 1;
+  std::string tensors = "all";  // "all" or an ECMAScript regex over stored tensor names
+  std::int64_t images = 0;      // images per trial (class-stratified subset); 0: the whole dataset
+  int batch = 16;
+  int threads = 2;
+  std::string results = "results/campaign.jsonl";
+  std::string models_dir, assets_dir;
+
+  // Applies `key = value` settings of a TOML file (unknown keys are errors naming the file).
+  void load_toml(const std::string& path);
+  // Checks ranges and parses every format, protection and fault spec once, so a bad grid fails before any
+  // work.
+  void validate() const;
+  // The fault model spec of a cell, e.g. "ber:0.0001".
+  std::string fault_spec(double rate) const;
+};
+
+std::vector<std::string> split_list(const std::string& text);
+std::vector<double> parse_rates(const std::string& text, const std::string& what);
+
+}  // namespace flipguard::campaign

@@ -1,0 +1,37 @@
+// Runs a campaign: for each configuration (format x protection) the stored weights are built once; each
+// cell (BER) then runs its trials, each a sparse fault injection + a full evaluation of the image set +
+// a restore. Trials already in the results file are skipped, so a killed campaign resumes where it stopped.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+
+#include "campaign/campaign_config.hpp"
+#include "campaign/trial_record.hpp"
+
+namespace flipguard::campaign {
+
+struct CampaignProgress {
+  std::int64_t trials_done = 0, trials_total = 0, trials_skipped = 0;
+  double images_per_second = 0, eta_seconds = 0;
+  std::string cell;                   // "q2.5 scale ber 1e-4"
+  const TrialRecord* last = nullptr;  // the record just written
+};
+
+struct CampaignSummary {
+  std::string results_path, campaign_id;
+  std::int64_t trials_run = 0, trials_skipped = 0;
+  double seconds = 0;
+};
+
+// Identity of a campaign's records: model file, evaluated images, seed, tensor selection and fault kind.
+// Formats, protections, BERs and trial counts may grow between runs of the same campaign.
+std::string campaign_id(const std::string& model_sha256, const std::string& data,
+                        const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
+                        const std::string& fault);
+
+CampaignSummary run_campaign(const CampaignConfig& config,
+                             const std::function<void(const CampaignProgress&)>& progress, std::ostream& log);
+
+}  // namespace flipguard::campaign

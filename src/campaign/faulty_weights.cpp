@@ -1,0 +1,120 @@
+#include "campaign/faulty_weights.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "faults/sampler.hpp"
+#include "memory/format.hpp"
+#include "protect/protection_spec.hpp"
+
+namespace flipguard::campaign {
+
+struct FaultyWeights::Tensor {
+  engine::WeightSlot* slot;
+  ProtectedTensor stored;
+  std::vector<float> clean_read;  // fault-free read-back of this configuration
+  std::uint64_t key;
+  std::vector<std::uint64_t> patched;  // elements written into the executor by the current trial
+  faults::AppliedFaults applied_data, applied_check;
+
+  Tensor(engine::WeightSlot* s, const ProtectionSpec& spec, const Format& format)
+      : slot(s),
+        stored(spec, format, s->clean(), static_cast<std::size_t>(s->dims().empty() ? 1 : s->dims()[0])),
+        clean_read(stored.read_all()),
+        key(FaultyWeights::tensor_key(s->name())) {}
+};
+
+std::uint64_t FaultyWeights::tensor_key(const std::string& name) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across runs, machines and tensor selections
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine::WeightSlot>>& slots,
+                                              const std::string& selection) {
+  std::vector<engine::WeightSlot*> out;
+  const std::regex pattern(selection == "all" ? ".*" : selection);
+  for (auto& s : slots)
+    if (std::regex_search(s->name(), pattern)) out.push_back(s.get());
+  if (out.empty())
+    throw std::invalid_argument("tensors '" + selection + "' matches no stored weight of the model");
+  return out;
+}
+
+FaultyWeights::FaultyWeights(std::vector<engine::WeightSlot*> slots, const std::string& format,
+                             const std::string& protection) {
+  const Format f = Format::parse(format);
+  const ProtectionSpec spec = ProtectionSpec::parse(protection);
+  for (auto* s : slots) {
+    tensors_.push_back(std::make_unique<Tensor>(s, spec, f));
+    s->write_all(tensors_.back()->clean_read);
+  }
+}
+
+FaultyWeights::~FaultyWeights() = default;
+
+double FaultyWeights::memory_overhead() const {
+  double extra = 0, data = 0;
+  for (const auto& t : tensors_) {
+    extra += static_cast<double>(t->stored.extra_bits());
+    data += static_cast<double>(t->stored.data_bits().size_bits());
+  }
+  return data > 0 ? extra / data : 0;
+}
+
+std::uint64_t FaultyWeights::data_bits() const {
+  std::uint64_t n = 0;
+  for (const auto& t : tensors_) n += t->stored.data_bits().size_bits();
+  return n;
+}
+
+TrialPatchStats FaultyWeights::inject(const faults::FaultModel& model, std::uint64_t seed,
+                                      std::uint64_t trial) {
+  TrialPatchStats stats;
+  for (auto& t : tensors_) {
+    const unsigned width = t->stored.format().bits();
+    const faults::SampleRegion data_region{t->stored.size(), width, t->slot->name()};
+    const auto data_map = faults::sample_faults(
+        model, data_region, {seed, trial, t->key, static_cast<std::uint64_t>(faults::Stream::kData)});
+    t->applied_data = data_map.apply(t->stored.data_bits());
+    std::vector<std::uint64_t> check_changed;
+    if (t->stored.check_bits().size_bits() > 0) {
+      // Check bits are one-bit "elements" of their own region.
+      const faults::SampleRegion check_region{t->stored.check_bits().size_bits(), 1, t->slot->name()};
+      const auto check_map = faults::sample_faults(
+          model, check_region, {seed, trial, t->key, static_cast<std::uint64_t>(faults::Stream::kCheck)});
+      t->applied_check = check_map.apply(t->stored.check_bits());
+      check_changed = t->applied_check.changed_bits();
+    } else {
+      t->applied_check = {};
+    }
+    const auto& data_changed = t->applied_data.changed_bits();
+    stats.flips += static_cast<std::int64_t>(data_changed.size() + check_changed.size());
+    if (data_changed.empty() && check_changed.empty()) continue;
+    EccCounts ecc;
+    const auto reads = t->stored.read_touched(data_changed, check_changed, &ecc);
+    stats.ecc_corrected += static_cast<std::int64_t>(ecc.corrected_data + ecc.corrected_check);
+    stats.ecc_detected += static_cast<std::int64_t>(ecc.detected);
+    for (const auto& r : reads) {
+      const float clean = t->clean_read[r.index];
+      if (std::memcmp(&clean, &r.value, sizeof(float)) == 0) continue;  // bitwise: NaN reads count as changed
+      t->slot->write(static_cast<std::int64_t>(r.index), r.value);
+      t->patched.push_back(r.index);
+      ++stats.changed_weights;
+    }
+  }
+  return stats;
+}
+
+void FaultyWeights::restore() {
+  for (auto& t : tensors_) {
+    for (auto i : t->patched) t->slot->write(static_cast<std::int64_t>(i), t->clean_read[i]);
+    t->patched.clear();
+    t->applied_check.undo(t->stored.check_bits());
+    t->applied_data.undo(t->stored.data_bits());
+    t->applied_check = {};
+    t->applied_data = {};
+  }
+}
+
+}  // namespace flipguard::campaign

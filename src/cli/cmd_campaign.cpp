@@ -1,0 +1,125 @@
+// flipguard campaign: the main job. Faults a model's stored weights over a grid of formats x protections x
+// BERs, several trials per cell, and appends one record per trial to a results file (resumable).
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "campaign/campaign_runner.hpp"
+#include "campaign/results_file.hpp"
+#include "cli/command.hpp"
+#include "cli/options.hpp"
+#include "cli/progress.hpp"
+
+namespace flipguard::cli {
+namespace {
+
+const char* const kUsage =
+    "usage: flipguard campaign [--config FILE.toml] [--model M] [--data D] [--formats F,...]\n"
+    "                          [--protections P,...] [--bers B,...] [--fault ber|stuck0|stuck1] [--trials "
+    "N]\n"
+    "                          [--seed S] [--tensors all|REGEX] [--images N] [--batch B] [--threads T]\n"
+    "                          [--results FILE.jsonl] [--models-dir DIR] [--assets DIR]\n"
+    "With no arguments: ResNet-20 on the 200 lossless CIFAR-10 images, q2.5 and fp16, none vs scale,\n"
+    "BER 1e-5, 1e-4, 1e-3, 10 trials per cell, results in results/campaign.jsonl.\n"
+    "Options override the config file. Formats: fp32 fp16 bf16 qM.N int8 int8-channel. Protections: none,\n"
+    "scale[=T], scale-channel[=T], ecc72|ecc39|ecc13[:zero|:keep], clip, clip-channel, nanguard, joined by "
+    "'+'.\n"
+    "A campaign stopped at any point resumes when run again with the same settings and results file.\n";
+
+campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
+  Options opt(
+      args,
+      {"--config", "--model", "--data", "--formats", "--protections", "--bers", "--fault", "--trials",
+       "--seed", "--tensors", "--images", "--batch", "--threads", "--results", "--models-dir", "--assets"},
+      {"--help"});
+  if (opt.flag("--help")) throw UsageError("");
+  campaign::CampaignConfig c;
+  if (!opt.get("--config").empty()) c.load_toml(opt.get("--config"));
+  auto set = [&](const char* flag, std::string& field) {
+    if (!opt.get(flag).empty()) field = opt.get(flag);
+  };
+  set("--model", c.model);
+  set("--data", c.data);
+  set("--fault", c.fault);
+  set("--tensors", c.tensors);
+  set("--results", c.results);
+  set("--models-dir", c.models_dir);
+  set("--assets", c.assets_dir);
+  if (!opt.get("--formats").empty()) c.formats = campaign::split_list(opt.get("--formats"));
+  if (!opt.get("--protections").empty()) c.protections = campaign::split_list(opt.get("--protections"));
+  if (!opt.get("--bers").empty()) c.bers = campaign::parse_rates(opt.get("--bers"), "--bers");
+  c.trials = static_cast<int>(opt.get_int("--trials", c.trials, 1, 1000000));
+  c.seed = static_cast<std::uint64_t>(opt.get_int("--seed", static_cast<long>(c.seed), 0, LONG_MAX));
+  c.images = opt.get_int("--images", c.images, 0, 1L << 30);
+  c.batch = static_cast<int>(opt.get_int("--batch", c.batch, 1, 4096));
+  c.threads = static_cast<int>(opt.get_int("--threads", c.threads, 1, 1024));
+  return c;
+}
+
+std::string clock_text(double s) {
+  char buf[32];
+  const long t = static_cast<long>(s + 0.5);
+  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+  return buf;
+}
+
+int run(const std::vector<std::string>& args) {
+  const auto config = parse_config(args);
+  const bool tty = isatty(2) != 0;
+  std::unique_ptr<Progress> bar;
+  const auto summary = campaign::run_campaign(
+      config,
+      [&](const campaign::CampaignProgress& p) {
+        char extra[256];
+        std::snprintf(extra, sizeof extra, "%s top-1 %.1f%% | %.0f img/s | ETA %s", p.cell.c_str(),
+                      p.last ? p.last->top1_percent() : 0.0, p.images_per_second,
+                      clock_text(p.eta_seconds).c_str());
+        if (tty) {
+          if (!bar) bar = std::make_unique<Progress>("campaign", static_cast<long>(p.trials_total));
+          bar->update(static_cast<long>(p.trials_done), extra);
+        } else if (p.last) {
+          std::fprintf(
+              stderr, "trial %lld/%lld: %s trial %lld: top-1 %.2f%%, %lld flips, %.0f img/s, ETA %s\n",
+              static_cast<long long>(p.trials_done), static_cast<long long>(p.trials_total), p.cell.c_str(),
+              static_cast<long long>(p.last->trial), p.last->top1_percent(),
+              static_cast<long long>(p.last->flips), p.images_per_second, clock_text(p.eta_seconds).c_str());
+        }
+      },
+      std::cerr);
+  bar.reset();
+  std::printf("campaign %s: %lld trials run, %lld already in %s, %.1f s\n", summary.campaign_id.c_str(),
+              static_cast<long long>(summary.trials_run), static_cast<long long>(summary.trials_skipped),
+              summary.results_path.c_str(), summary.seconds);
+  // Per-cell means (the report command gives confidence intervals, tables and plots).
+  std::map<std::string, std::pair<double, int>> cells;
+  std::vector<std::string> order;
+  for (const auto& r : campaign::read_results(summary.results_path)) {
+    const auto key = r.cell_key();
+    if (!cells.count(key)) order.push_back(key);
+    cells[key].first += r.top1_percent();
+    cells[key].second += 1;
+  }
+  std::printf("%-40s %8s %7s\n", "cell (format|protection|ber)", "top-1 %", "trials");
+  for (const auto& k : order)
+    std::printf("%-40s %8.2f %7d\n", k.c_str(), cells[k].first / cells[k].second, cells[k].second);
+  std::printf("report: flipguard report %s\n", summary.results_path.c_str());
+  return 0;
+}
+
+const RegisterCommand reg{"campaign",
+                          "fault-injection campaign over formats x protections x BERs (the main job)",
+                          [](const auto& args) {
+                            try {
+                              return run(args);
+                            } catch (const UsageError& e) {
+                              if (*e.what()) std::cerr << "flipguard campaign: " << e.what() << "\n";
+                              std::cerr << kUsage;
+                              return *e.what() ? 2 : 0;
+                            }
+                          }};
+
+}  // namespace
+}  // namespace flipguard::cli
