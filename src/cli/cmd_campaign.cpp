@@ -9,6 +9,8 @@
 
 #include "campaign/campaign_runner.hpp"
 #include "campaign/results_file.hpp"
+#include "campaign/statistics.hpp"
+#include "cli/campaign_table.hpp"
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
@@ -66,6 +68,25 @@ std::string clock_text(double s) {
   return buf;
 }
 
+}  // namespace
+
+void print_cells(const std::vector<campaign::TrialRecord>& records) {
+  std::printf("%-8s %-22s %9s %8s %15s %7s %9s\n", "format", "protection", "BER", "trials",
+              "top-1 % (95% CI)", "NaN %", "flips");
+  for (const auto& cell : campaign::group_cells(records)) {
+    const auto s = campaign::summarize(cell.records);
+    char ci[32];
+    if (s.trials > 1)
+      std::snprintf(ci, sizeof ci, "%6.2f +- %5.2f", s.top1.mean, s.top1.ci95);
+    else
+      std::snprintf(ci, sizeof ci, "%6.2f", s.top1.mean);
+    std::printf("%-8s %-22s %9.2g %8lld %15s %7.1f %9.0f\n", s.format.c_str(), s.protection.c_str(), s.ber,
+                static_cast<long long>(s.trials), ci, 100 * s.non_finite_share, s.flips_mean);
+  }
+}
+
+namespace {
+
 int run(const std::vector<std::string>& args) {
   const auto config = parse_config(args);
   const bool tty = isatty(2) != 0;
@@ -93,18 +114,7 @@ int run(const std::vector<std::string>& args) {
   std::printf("campaign %s: %lld trials run, %lld already in %s, %.1f s\n", summary.campaign_id.c_str(),
               static_cast<long long>(summary.trials_run), static_cast<long long>(summary.trials_skipped),
               summary.results_path.c_str(), summary.seconds);
-  // Per-cell means (the report command gives confidence intervals, tables and plots).
-  std::map<std::string, std::pair<double, int>> cells;
-  std::vector<std::string> order;
-  for (const auto& r : campaign::read_results(summary.results_path)) {
-    const auto key = r.cell_key();
-    if (!cells.count(key)) order.push_back(key);
-    cells[key].first += r.top1_percent();
-    cells[key].second += 1;
-  }
-  std::printf("%-40s %8s %7s\n", "cell (format|protection|ber)", "top-1 %", "trials");
-  for (const auto& k : order)
-    std::printf("%-40s %8.2f %7d\n", k.c_str(), cells[k].first / cells[k].second, cells[k].second);
+  print_cells(campaign::read_results(summary.results_path));
   std::printf("report: flipguard report %s\n", summary.results_path.c_str());
   return 0;
 }
