@@ -1,0 +1,49 @@
+#include "report/accuracy_plot.hpp"
+
+#include <cctype>
+#include <cmath>
+
+#include "report/text_format.hpp"
+
+namespace flipguard::report {
+
+std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::string& format) {
+  LinePlot plot;
+  plot.title = "Top-1 vs bit-error rate: " + rep.model + ", " + format;
+  plot.x_label = "bit-error rate (log scale)";
+  plot.y_label = "Top-1 accuracy (%)";
+  plot.log_x = true;
+  plot.band_legend = "95% CI of the mean";
+  plot.reference_legend = "clean (BER 0)";
+  bool any_point = false;
+  const auto& prots = rep.protections.at(format);
+  for (std::size_t i = 0; i < prots.size(); ++i) {
+    PlotSeries s;
+    s.name = prots[i];
+    for (double ber : rep.bers(format)) {
+      const auto* c = rep.find(format, prots[i], ber);
+      if (!c) continue;
+      if (ber == 0) {
+        plot.references.push_back({prots[i] + " clean: " + format_fixed(c->top1.mean, 2) + " %", c->top1.mean,
+                                   static_cast<int>(i)});
+        continue;
+      }
+      s.x.push_back(ber);
+      s.y.push_back(c->top1.mean);
+      s.lo.push_back(c->top1.mean - c->top1.ci95);  // NaN for one trial: no band there
+      s.hi.push_back(c->top1.mean + c->top1.ci95);
+      any_point = true;
+    }
+    plot.series.push_back(std::move(s));
+  }
+  if (!any_point) return std::nullopt;
+  return plot;
+}
+
+std::string plot_file_name(const std::string& format) {
+  std::string safe;
+  for (unsigned char c : format) safe += std::isalnum(c) || c == '.' || c == '-' || c == '_' ? char(c) : '_';
+  return "top1_vs_ber_" + safe + ".svg";
+}
+
+}  // namespace flipguard::report

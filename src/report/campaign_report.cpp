@@ -1,0 +1,102 @@
+#include "report/campaign_report.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "report/report_error.hpp"
+
+namespace flipguard::report {
+
+namespace {
+
+// Distinct values in first-seen order, comma-separated.
+template <class F>
+std::string distinct(std::span<const campaign::TrialRecord> records, F field) {
+  std::vector<std::string> seen;
+  for (const auto& r : records) {
+    std::string v = field(r);
+    if (std::find(seen.begin(), seen.end(), v) == seen.end()) seen.push_back(std::move(v));
+  }
+  std::string out;
+  for (const auto& v : seen) out += (out.empty() ? "" : ", ") + v;
+  return out;
+}
+
+}  // namespace
+
+const campaign::CellSummary* CampaignReport::find(const std::string& format, const std::string& protection,
+                                                  double ber) const {
+  for (const auto& c : cells)
+    if (c.format == format && c.protection == protection && c.ber == ber) return &c;
+  return nullptr;
+}
+
+std::vector<double> CampaignReport::bers(const std::string& format) const {
+  std::set<double> s;
+  for (const auto& c : cells)
+    if (c.format == format) s.insert(c.ber);
+  return {s.begin(), s.end()};
+}
+
+CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
+  if (records.empty()) throw ReportError("no trial records to report");
+  CampaignReport rep;
+  const auto& first = records.front();
+  rep.campaign = first.campaign;
+  rep.model = distinct(records, [](const auto& r) { return r.model; });
+  rep.model_sha256 = distinct(records, [](const auto& r) { return r.model_sha256; });
+  rep.data = distinct(records, [](const auto& r) { return r.data; });
+  rep.data_hash = distinct(records, [](const auto& r) { return r.data_hash; });
+  rep.seeds = distinct(records, [](const auto& r) { return std::to_string(r.seed); });
+  rep.tensors = distinct(records, [](const auto& r) { return r.tensors; });
+  rep.fault_kinds =
+      distinct(records, [](const auto& r) { return r.fault_model.substr(0, r.fault_model.find(':')); });
+  rep.records = static_cast<std::int64_t>(records.size());
+  rep.images_min = rep.images_max = first.images;
+  for (const auto& r : records)
+    rep.images_min = std::min(rep.images_min, r.images), rep.images_max = std::max(rep.images_max, r.images);
+
+  const auto cells = campaign::group_cells(records);
+  rep.trials_min = rep.trials_max = static_cast<std::int64_t>(cells.front().records.size());
+  for (const auto& cell : cells) {
+    if (std::find(rep.formats.begin(), rep.formats.end(), cell.format) == rep.formats.end())
+      rep.formats.push_back(cell.format);
+    auto& prots = rep.protections[cell.format];
+    if (std::find(prots.begin(), prots.end(), cell.protection) == prots.end())
+      prots.push_back(cell.protection);
+    rep.cells.push_back(campaign::summarize(cell.records));
+    const auto n = static_cast<std::int64_t>(cell.records.size());
+    rep.trials_min = std::min(rep.trials_min, n), rep.trials_max = std::max(rep.trials_max, n);
+  }
+
+  // Paired differences at each faulty BER against the format's first protection.
+  for (const auto& format : rep.formats) {
+    const auto& prots = rep.protections[format];
+    if (prots.size() < 2) continue;
+    for (double ber : rep.bers(format)) {
+      if (ber == 0) continue;
+      const auto cell_of = [&](const std::string& p) -> const campaign::Cell* {
+        for (const auto& c : cells)
+          if (c.format == format && c.protection == p && c.ber == ber) return &c;
+        return nullptr;
+      };
+      const campaign::Cell* base = cell_of(prots.front());
+      if (!base) continue;
+      std::map<std::int64_t, double> base_top1;
+      for (const auto& r : base->records) base_top1[r.trial] = r.top1_percent();
+      for (std::size_t p = 1; p < prots.size(); ++p) {
+        const campaign::Cell* other = cell_of(prots[p]);
+        if (!other) continue;
+        std::vector<double> d;
+        for (const auto& r : other->records)
+          if (auto it = base_top1.find(r.trial); it != base_top1.end())
+            d.push_back(r.top1_percent() - it->second);
+        if (d.empty()) continue;
+        rep.paired.push_back({format, prots[p], prots.front(), ber, campaign::estimate_mean(d)});
+      }
+    }
+  }
+  return rep;
+}
+
+}  // namespace flipguard::report

@@ -1,0 +1,41 @@
+// Everything a report shows, derived from the records alone: the campaign's identity (model, data, ...),
+// one CellSummary per cell, and paired Top-1 differences against each format's first protection.
+#pragma once
+
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "campaign/statistics.hpp"
+#include "campaign/trial_record.hpp"
+
+namespace flipguard::report {
+
+// Top-1 of `protection` minus Top-1 of `baseline` (percentage points) at one (format, BER), over the trials
+// present in both. Trials with the same index see the same data-bit flips (common random numbers), so the
+// paired difference is much tighter than the difference of two independent means.
+struct PairedDifference {
+  std::string format, protection, baseline;
+  double ber = 0;
+  campaign::MeanEstimate diff;
+};
+
+struct CampaignReport {
+  std::string campaign, model, model_sha256, data, data_hash;
+  std::string seeds, tensors, fault_kinds;  // distinct values, comma-separated
+  std::int64_t images_min = 0, images_max = 0, trials_min = 0, trials_max = 0, records = 0;
+  std::vector<std::string> formats;                             // first-seen order
+  std::map<std::string, std::vector<std::string>> protections;  // per format, first-seen order
+  std::vector<campaign::CellSummary> cells;                     // in group_cells order
+  std::vector<PairedDifference> paired;
+
+  const campaign::CellSummary* find(const std::string& format, const std::string& protection,
+                                    double ber) const;
+  std::vector<double> bers(const std::string& format) const;  // ascending, distinct
+};
+
+// Throws ReportError if there are no records.
+CampaignReport build_report(std::span<const campaign::TrialRecord> records);
+
+}  // namespace flipguard::report

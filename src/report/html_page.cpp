@@ -1,0 +1,55 @@
+#include "report/html_page.hpp"
+
+#include "report/report_tables.hpp"
+#include "report/text_format.hpp"
+
+namespace flipguard::report {
+
+namespace {
+
+constexpr const char* kStyle = R"(
+body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; font-size: 15px; color: #1d1d1d;
+       max-width: 1100px; margin: 24px auto; padding: 0 16px; line-height: 1.4; }
+h1 { font-size: 24px; margin-bottom: 8px; }
+h2 { font-size: 20px; margin-top: 32px; border-bottom: 1px solid #ccc; padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 18px 0 6px; }
+dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 8px 0 12px; }
+dl.facts dt { font-weight: bold; } dl.facts dd { margin: 0; font-family: monospace; word-break: break-all; }
+table { border-collapse: collapse; margin: 6px 0 12px; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #c8c8c8; padding: 4px 10px; text-align: right; white-space: nowrap; }
+thead th { background: #eef2f6; text-align: center; }
+tbody th { text-align: left; font-weight: normal; background: #f8f8f8; }
+tbody tr:nth-child(even) td { background: #fbfbfb; }
+figure { margin: 8px 0 16px; } svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
+p.note { color: #555; font-size: 13px; }
+)";
+
+}  // namespace
+
+std::string report_html(const CampaignReport& rep, const std::string& title,
+                        const std::map<std::string, std::string>& inline_svgs) {
+  std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+                  escape_xml(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  h += "<h1>" + escape_xml(title) + "</h1>\n<dl class=\"facts\">\n";
+  for (const auto& [label, value] : campaign_facts(rep))
+    h += "<dt>" + escape_xml(label) + "</dt><dd>" + escape_xml(value) + "</dd>\n";
+  h += "</dl>\n<p class=\"note\">Cells read “mean ± half-width of the 95% confidence interval (trials)” of "
+       "Top-1 "
+       "accuracy in percent, Student t over the trials; “n/a”: one trial has no interval.</p>\n";
+  for (const auto& format : rep.formats) {
+    h += "<h2>Format " + escape_xml(format) + "</h2>\n";
+    if (auto it = inline_svgs.find(format); it != inline_svgs.end())
+      h += "<figure>\n" + it->second + "</figure>\n";
+    h += "<h3>Top-1 accuracy (%)</h3>\n" + to_html(accuracy_table(rep, format));
+    h += "<h3>Configurations</h3>\n" + to_html(configuration_table(rep, format));
+    const Table paired = paired_table(rep, format);
+    if (!paired.rows.empty())
+      h += "<h3>Paired Top-1 difference (percentage points, same trials)</h3>\n" + to_html(paired);
+  }
+  const Table nf = non_finite_table(rep);
+  if (!nf.rows.empty()) h += "<h2>Trials with NaN/Inf logits</h2>\n" + to_html(nf);
+  h += "<h2>Faults per trial</h2>\n" + to_html(fault_table(rep));
+  return h + "</body>\n</html>\n";
+}
+
+}  // namespace flipguard::report

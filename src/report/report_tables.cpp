@@ -1,0 +1,158 @@
+#include "report/report_tables.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "report/text_format.hpp"
+
+namespace flipguard::report {
+
+namespace {
+
+std::string ber_label(double ber) {
+  return ber == 0 ? "0 (clean)" : format_ber(ber);
+}
+
+std::string percent(double fraction) {
+  return format_fixed(100 * fraction, fraction != 0 && fraction < 0.001 ? 4 : 1) + " %";
+}
+
+std::string signed_mean_ci(const campaign::MeanEstimate& e) {
+  std::string s = format_mean_ci(e);
+  return e.mean >= 0 ? "+" + s : s;
+}
+
+std::string span_text(std::int64_t lo, std::int64_t hi) {
+  return lo == hi ? std::to_string(lo) : std::to_string(lo) + "–" + std::to_string(hi);
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> campaign_facts(const CampaignReport& rep) {
+  return {{"model", rep.model},
+          {"data", rep.data},
+          {"images per trial", span_text(rep.images_min, rep.images_max)},
+          {"trials per cell", span_text(rep.trials_min, rep.trials_max)},
+          {"seed", rep.seeds},
+          {"fault model", rep.fault_kinds},
+          {"faulted tensors", rep.tensors},
+          {"records", std::to_string(rep.records)},
+          {"campaign", rep.campaign},
+          {"model sha256", rep.model_sha256},
+          {"data hash", rep.data_hash}};
+}
+
+Table accuracy_table(const CampaignReport& rep, const std::string& format) {
+  Table t;
+  t.header.push_back("BER");
+  const auto& prots = rep.protections.at(format);
+  for (const auto& p : prots) t.header.push_back(p);
+  for (double ber : rep.bers(format)) {
+    std::vector<std::string> row{ber_label(ber)};
+    for (const auto& p : prots) {
+      const auto* c = rep.find(format, p, ber);
+      row.push_back(c ? format_mean_ci(c->top1) : "—");
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+Table configuration_table(const CampaignReport& rep, const std::string& format) {
+  Table t;
+  t.header = {"protection", "memory overhead", "clean Top-1 (%)", "clean Top-5 (%)", "lowest mean Top-1 (%)"};
+  for (const auto& p : rep.protections.at(format)) {
+    const campaign::CellSummary* clean = rep.find(format, p, 0);
+    const campaign::CellSummary* worst = nullptr;
+    double overhead = NAN;
+    for (const auto& c : rep.cells) {
+      if (c.format != format || c.protection != p) continue;
+      overhead = c.memory_overhead;
+      if (c.ber > 0 && (!worst || c.top1.mean < worst->top1.mean)) worst = &c;
+    }
+    t.rows.push_back({p, percent(overhead), clean ? format_mean_ci(clean->top1) : "—",
+                      clean ? format_mean_ci(clean->top5) : "—",
+                      worst ? format_fixed(worst->top1.mean, 2) + " at BER " + format_ber(worst->ber) : "—"});
+  }
+  return t;
+}
+
+Table paired_table(const CampaignReport& rep, const std::string& format) {
+  Table t;
+  const auto& prots = rep.protections.at(format);
+  if (prots.size() < 2) return t;
+  t.header.push_back("BER");
+  for (std::size_t i = 1; i < prots.size(); ++i) t.header.push_back(prots[i] + " − " + prots[0]);
+  for (double ber : rep.bers(format)) {
+    if (ber == 0) continue;
+    std::vector<std::string> row{format_ber(ber)};
+    bool any = false;
+    for (std::size_t i = 1; i < prots.size(); ++i) {
+      const auto it = std::find_if(rep.paired.begin(), rep.paired.end(), [&](const PairedDifference& d) {
+        return d.format == format && d.protection == prots[i] && d.ber == ber;
+      });
+      any |= it != rep.paired.end();
+      row.push_back(it != rep.paired.end() ? signed_mean_ci(it->diff) : "—");
+    }
+    if (any) t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+Table non_finite_table(const CampaignReport& rep) {
+  Table t;
+  t.header = {"format", "protection", "BER", "trials with NaN/Inf logits"};
+  for (const auto& c : rep.cells)
+    if (c.non_finite_share > 0)
+      t.rows.push_back({c.format, c.protection, format_ber(c.ber), percent(c.non_finite_share)});
+  return t;
+}
+
+Table fault_table(const CampaignReport& rep) {
+  Table t;
+  t.header = {"format",
+              "protection",
+              "BER",
+              "flips / trial",
+              "changed weights / trial",
+              "ECC corrected / trial",
+              "ECC detected / trial"};
+  for (const auto& c : rep.cells)
+    t.rows.push_back({c.format, c.protection, format_ber(c.ber), format_fixed(c.flips_mean, 1),
+                      format_fixed(c.changed_weights_mean, 1), format_fixed(c.ecc_corrected_mean, 1),
+                      format_fixed(c.ecc_detected_mean, 1)});
+  return t;
+}
+
+std::string summary_csv(const CampaignReport& rep) {
+  std::string out =
+      "format,protection,ber,trials,images,top1_mean,top1_std,top1_ci95,top1_min,top1_max,top5_mean,top5_std,"
+      "top5_ci95,non_finite_share,flips_mean,changed_weights_mean,memory_overhead,ecc_corrected_mean,"
+      "ecc_detected_mean\n";
+  for (const auto& c : rep.cells) {
+    const std::vector<std::string> fields{csv_field(c.format),
+                                          csv_field(c.protection),
+                                          format_general(c.ber),
+                                          std::to_string(c.trials),
+                                          std::to_string(c.images),
+                                          format_general(c.top1.mean),
+                                          format_general(c.top1.std),
+                                          format_general(c.top1.ci95),
+                                          format_general(c.top1_min),
+                                          format_general(c.top1_max),
+                                          format_general(c.top5.mean),
+                                          format_general(c.top5.std),
+                                          format_general(c.top5.ci95),
+                                          format_general(c.non_finite_share),
+                                          format_general(c.flips_mean),
+                                          format_general(c.changed_weights_mean),
+                                          format_general(c.memory_overhead),
+                                          format_general(c.ecc_corrected_mean),
+                                          format_general(c.ecc_detected_mean)};
+    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + fields[i];
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace flipguard::report

@@ -1,0 +1,29 @@
+// The report's tables, built once and rendered to both Markdown and HTML.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "report/campaign_report.hpp"
+#include "report/table.hpp"
+
+namespace flipguard::report {
+
+// The campaign header: (label, value) pairs such as ("model", "resnet20").
+std::vector<std::pair<std::string, std::string>> campaign_facts(const CampaignReport& rep);
+// Rows = BER (0 first, as "0 (clean)"), columns = protections; cells "mean ± CI95 (n)" of Top-1 (%).
+Table accuracy_table(const CampaignReport& rep, const std::string& format);
+// Rows = protections: memory overhead, clean Top-1 and Top-5 (BER 0), worst Top-1 mean over the BERs.
+Table configuration_table(const CampaignReport& rep, const std::string& format);
+// Rows = faulty BERs, columns = protections other than the first: paired Top-1 difference to the first.
+// Empty (no rows) when there is nothing to pair.
+Table paired_table(const CampaignReport& rep, const std::string& format);
+// Cells where some trial had NaN/Inf logits (no rows if none).
+Table non_finite_table(const CampaignReport& rep);
+// Per cell: mean flips, changed weights, ECC corrected / detected words.
+Table fault_table(const CampaignReport& rep);
+// One CSV row per cell with every summary field.
+std::string summary_csv(const CampaignReport& rep);
+
+}  // namespace flipguard::report

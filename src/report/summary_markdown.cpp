@@ -1,0 +1,31 @@
+#include "report/summary_markdown.hpp"
+
+#include "report/report_tables.hpp"
+
+namespace flipguard::report {
+
+std::string summary_markdown(const CampaignReport& rep, const std::string& title,
+                             const std::map<std::string, std::string>& plot_files) {
+  std::string md = "# " + title + "\n\n";
+  for (const auto& [label, value] : campaign_facts(rep)) md += "- **" + label + "**: " + value + "\n";
+  md +=
+      "\nCells read \"mean ± half-width of the 95% confidence interval (trials)\" of Top-1 accuracy in "
+      "percent, "
+      "Student t over the trials; \"n/a\": one trial has no interval.\n";
+  for (const auto& format : rep.formats) {
+    md +=
+        "\n## Format " + format + "\n\n### Top-1 accuracy (%)\n\n" + to_markdown(accuracy_table(rep, format));
+    md += "\n### Configurations\n\n" + to_markdown(configuration_table(rep, format));
+    const Table paired = paired_table(rep, format);
+    if (!paired.rows.empty())
+      md += "\n### Paired Top-1 difference (percentage points, same trials)\n\n" + to_markdown(paired);
+    if (auto it = plot_files.find(format); it != plot_files.end())
+      md += "\n![Top-1 vs BER, " + format + "](" + it->second + ")\n";
+  }
+  const Table nf = non_finite_table(rep);
+  if (!nf.rows.empty()) md += "\n## Trials with NaN/Inf logits\n\n" + to_markdown(nf);
+  md += "\n## Faults per trial\n\n" + to_markdown(fault_table(rep));
+  return md;
+}
+
+}  // namespace flipguard::report

@@ -1,0 +1,222 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "report/campaign_report.hpp"
+#include "report/report_error.hpp"
+#include "report/report_writer.hpp"
+#include "synthetic_results.hpp"
+#include "xml_check.hpp"
+
+using namespace flipguard;
+using flipguard::test::count_of;
+
+namespace {
+
+constexpr double kT4 = 2.776445;  // t_{0.975, 4} from tables: 5 trials per faulty cell
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  const auto a = s.find_first_not_of(' '), b = s.find_last_not_of(' ');
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+// The cell in the first Markdown table after `section`, at the row whose first cell is `row` and the
+// column headed `column`.
+std::string markdown_cell(const std::string& md, const std::string& section, const std::string& row,
+                          const std::string& column) {
+  std::istringstream in(md.substr(md.find(section)));
+  std::vector<std::string> header;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] != '|') {
+      if (!header.empty()) break;
+      continue;
+    }
+    auto cells = split(line.substr(1, line.size() - 2), '|');
+    for (auto& c : cells) c = trim(c);
+    if (header.empty()) {
+      header = cells;
+      continue;
+    }
+    if (cells[0] != row) continue;
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == column) return cells.at(i);
+  }
+  return "<missing>";
+}
+
+std::string fixed2(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+struct Written {
+  std::filesystem::path dir;
+  std::string md, csv, html, svg_q25;
+};
+
+Written write_synthetic(const std::string& name) {
+  const auto dir = test::fresh_dir(name);
+  const auto results = dir / "study.jsonl";
+  test::write_text(results, test::to_jsonl(test::Synthetic{}.records()));
+  const auto out = report::write_report(results, {}, "Synthetic study");
+  EXPECT_EQ(out.dir, dir / "study-report");
+  EXPECT_EQ(out.files.size(), 5u);
+  Written w{out.dir, test::read_text(out.dir / "summary.md"), test::read_text(out.dir / "summary.csv"),
+            test::read_text(out.dir / "report.html"), test::read_text(out.dir / "top1_vs_ber_q2.5.svg")};
+  return w;
+}
+
+}  // namespace
+
+TEST(CampaignReport, SummariesMatchTheGeneratingParameters) {
+  const test::Synthetic syn;
+  const auto rep = report::build_report(syn.records());
+  EXPECT_EQ(rep.cells.size(), syn.formats.size() * syn.protections.size() * syn.bers.size());
+  EXPECT_EQ(rep.formats, syn.formats);
+  EXPECT_EQ(rep.protections.at("fp16"), syn.protections);
+  for (const auto& f : syn.formats)
+    for (const auto& p : syn.protections)
+      for (double ber : syn.bers) {
+        const auto* c = rep.find(f, p, ber);
+        ASSERT_NE(c, nullptr);
+        EXPECT_NEAR(c->top1.mean, syn.mean(f, p, ber), 1e-9);
+        const double sd = test::Synthetic::spread(ber) * std::sqrt(2.5);  // offsets -2..2: variance 2.5
+        if (ber == 0) {
+          EXPECT_EQ(c->trials, 1);
+          EXPECT_TRUE(std::isnan(c->top1.ci95));
+        } else {
+          EXPECT_EQ(c->trials, syn.trials);
+          EXPECT_NEAR(c->top1.std, sd, 1e-9);
+          EXPECT_NEAR(c->top1.ci95, kT4 * sd / std::sqrt(5.0), 1e-5);
+        }
+        EXPECT_EQ(c->memory_overhead, test::Synthetic::overhead(p));
+      }
+  // Paired differences: offsets cancel trial by trial, so the difference is exact with zero spread.
+  const auto it = std::find_if(rep.paired.begin(), rep.paired.end(), [](const auto& d) {
+    return d.format == "q2.5" && d.protection == "scale" && d.ber == 1e-5;
+  });
+  ASSERT_NE(it, rep.paired.end());
+  EXPECT_EQ(it->baseline, "none");
+  EXPECT_NEAR(it->diff.mean, test::Synthetic::drop("none", 1e-5) - test::Synthetic::drop("scale", 1e-5),
+              1e-9);
+  EXPECT_NEAR(it->diff.ci95, 0, 1e-9);
+  EXPECT_EQ(rep.images_min, syn.images);
+  EXPECT_EQ(rep.trials_min, 1);
+  EXPECT_EQ(rep.trials_max, 5);
+}
+
+TEST(ReportFiles, MarkdownHasTheNumbersInTheRightCells) {
+  const auto w = write_synthetic("markdown");
+  const test::Synthetic syn;
+  for (const auto& f : syn.formats)
+    for (const auto& p : syn.protections)
+      for (double ber : {1e-6, 1e-5, 1e-4}) {
+        const std::string row = ber == 1e-6 ? "1e-6" : ber == 1e-5 ? "1e-5" : "1e-4";
+        const double ci = kT4 * test::Synthetic::spread(ber) * std::sqrt(2.5) / std::sqrt(5.0);
+        EXPECT_EQ(markdown_cell(w.md, "## Format " + f, row, p),
+                  fixed2(syn.mean(f, p, ber)) + " ± " + fixed2(ci) + " (5)")
+            << f << " " << p << " " << row;
+      }
+  EXPECT_EQ(markdown_cell(w.md, "## Format fp16", "0 (clean)", "scale"), "91.00 ± n/a (1)");
+  EXPECT_EQ(markdown_cell(w.md, "### Configurations", "scale+ecc72", "memory overhead"), "12.5 %");
+  EXPECT_EQ(markdown_cell(w.md, "### Configurations", "none", "clean Top-1 (%)"), "88.00 ± n/a (1)");
+  // Paired: at 1e-4 none loses 8 * 3^2 = 72 points, scale 4 * 3^2 = 36: +36 exactly in every trial.
+  EXPECT_EQ(markdown_cell(w.md, "### Paired", "1e-4", "scale − none"), "+36.00 ± 0.00 (5)");
+  // NaN/Inf share appears only for the cells that had it (1 of 5 trials).
+  EXPECT_NE(w.md.find("## Trials with NaN/Inf logits"), std::string::npos);
+  EXPECT_EQ(markdown_cell(w.md, "## Trials with NaN/Inf", "q2.5", "trials with NaN/Inf logits"), "20.0 %");
+  EXPECT_EQ(count_of(w.md, "| 20.0 % |"), 2u);  // both formats, "none" at 1e-4 only
+  for (const char* fact : {"**model**: resnet20", "**data**: cifar10", "**images per trial**: 2000",
+                           "**seed**: 7", "**trials per cell**: 1–5"})
+    EXPECT_NE(w.md.find(fact), std::string::npos) << fact;
+  EXPECT_NE(w.md.find("](top1_vs_ber_q2.5.svg)"), std::string::npos);
+}
+
+TEST(ReportFiles, CsvHasOneParseableRowPerCell) {
+  const auto w = write_synthetic("csv");
+  std::istringstream in(w.csv);
+  std::string line;
+  std::getline(in, line);
+  const auto header = split(line, ',');
+  EXPECT_EQ(header.size(), 19u);
+  const auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  int rows = 0;
+  bool found = false;
+  while (std::getline(in, line)) {
+    const auto f = split(line, ',');
+    ASSERT_EQ(f.size(), header.size()) << line;
+    ++rows;
+    if (f[col("format")] == "fp16" && f[col("protection")] == "scale" && std::stod(f[col("ber")]) == 1e-5) {
+      found = true;
+      EXPECT_NEAR(std::stod(f[col("top1_mean")]), 91.0 - 16.0, 1e-9);
+      EXPECT_NEAR(std::stod(f[col("top1_std")]), std::sqrt(2.5), 1e-9);
+      EXPECT_EQ(f[col("trials")], "5");
+    }
+    if (std::stod(f[col("ber")]) == 0) {
+      EXPECT_EQ(f[col("top1_ci95")], "nan");
+    }
+  }
+  EXPECT_EQ(rows, 2 * 3 * 4);
+  EXPECT_TRUE(found);
+}
+
+TEST(ReportFiles, SvgPerFormatIsWellFormedWithALinePerProtectionAndBands) {
+  const auto w = write_synthetic("svg");
+  EXPECT_TRUE(std::filesystem::exists(w.dir / "top1_vs_ber_fp16.svg"));
+  EXPECT_EQ(test::xml_problem(w.svg_q25), "");
+  EXPECT_EQ(count_of(w.svg_q25, "class=\"series\""), 3u);
+  EXPECT_EQ(count_of(w.svg_q25, "class=\"band\""), 3u);
+  EXPECT_EQ(count_of(w.svg_q25, "class=\"reference\""), 3u);  // clean accuracy of each configuration
+  EXPECT_EQ(count_of(w.svg_q25, "class=\"marker\""),
+            9u);  // 3 faulty BERs x 3 protections, BER 0 not on the axis
+  EXPECT_NE(w.svg_q25.find(">95% CI of the mean<"), std::string::npos);
+  EXPECT_NE(w.svg_q25.find(">clean (BER 0)<"), std::string::npos);
+}
+
+TEST(ReportFiles, HtmlIsSelfContainedWithTheSvgsInline) {
+  const auto w = write_synthetic("html");
+  EXPECT_EQ(count_of(w.html, "<svg"), 2u);
+  EXPECT_EQ(count_of(w.html, "</svg>"), 2u);
+  for (const char* banned : {"http://", "https://", "<script", "<link", " src=", "<img", "url("})
+    EXPECT_EQ(w.html.find(banned), std::string::npos) << banned;
+  // The inline SVGs are themselves well-formed.
+  for (auto p = w.html.find("<svg"); p != std::string::npos; p = w.html.find("<svg", p + 1)) {
+    const auto end = w.html.find("</svg>", p) + 6;
+    EXPECT_EQ(test::xml_problem(w.html.substr(p, end - p)), "");
+  }
+  EXPECT_NE(w.html.find("<td>" + fixed2(88.0 - 16.0) + " ± "), std::string::npos);  // q2.5 scale at 1e-5
+  EXPECT_NE(w.html.find("<title>Synthetic study</title>"), std::string::npos);
+}
+
+TEST(ReportFiles, BadInputFailsWithoutWritingAReport) {
+  const auto dir = test::fresh_dir("bad");
+  auto records = test::Synthetic{}.records();
+  records[10].campaign = "feed";
+  test::write_text(dir / "mixed.jsonl", test::to_jsonl(records));
+  try {
+    report::write_report(dir / "mixed.jsonl");
+    FAIL() << "mixed campaigns accepted";
+  } catch (const report::ReportError& e) {
+    EXPECT_NE(std::string(e.what()).find("mixed.jsonl:11"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "mixed-report"));
+}
