@@ -13,7 +13,8 @@ body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; font-size: 15px
 h1 { font-size: 24px; margin-bottom: 8px; }
 h2 { font-size: 20px; margin-top: 32px; border-bottom: 1px solid #ccc; padding-bottom: 4px; }
 h3 { font-size: 16px; margin: 18px 0 6px; }
-dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 8px 0 12px; }
+dl.facts { display: grid; grid-template-columns: repeat(3, max-content minmax(0, 1fr)); gap: 2px 14px;
+           margin: 8px 0 12px; }
 dl.facts dt { font-weight: bold; } dl.facts dd { margin: 0; font-family: monospace; word-break: break-all; }
 table { border-collapse: collapse; margin: 6px 0 12px; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid #c8c8c8; padding: 4px 10px; text-align: right; white-space: nowrap; }
