@@ -50,13 +50,6 @@ Parsed parse(const std::string& path) {
 
 }  // namespace
 
-std::vector<TrialRecord> read_results(const std::string& path, std::string* warning) {
-  if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such results file");
-  auto p = parse(path);
-  if (warning) *warning = p.warning;
-  return std::move(p.records);
-}
-
 ResultsFile::ResultsFile(std::string path, std::string campaign_id)
     : path_(std::move(path)), campaign_(std::move(campaign_id)) {
   const auto parent = std::filesystem::path(path_).parent_path();

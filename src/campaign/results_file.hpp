@@ -36,7 +36,4 @@ class ResultsFile {
   std::string repair_note_;
 };
 
-// Reads every record of a results file (for reports): same tolerance for a partial last line.
-std::vector<TrialRecord> read_results(const std::string& path, std::string* warning = nullptr);
-
 }  // namespace flipguard::campaign

@@ -14,6 +14,8 @@
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
+#include "report/report_writer.hpp"
+#include "report/results_reader.hpp"
 
 namespace flipguard::cli {
 namespace {
@@ -114,8 +116,11 @@ int run(const std::vector<std::string>& args) {
   std::printf("campaign %s: %lld trials run, %lld already in %s, %.1f s\n", summary.campaign_id.c_str(),
               static_cast<long long>(summary.trials_run), static_cast<long long>(summary.trials_skipped),
               summary.results_path.c_str(), summary.seconds);
-  print_cells(campaign::read_results(summary.results_path));
-  std::printf("report: flipguard report %s\n", summary.results_path.c_str());
+  print_cells(report::read_results(summary.results_path).records);
+  const auto report = report::write_report(summary.results_path);
+  for (const auto& w : report.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  std::printf("report: %s (open %s in a browser)\n", report.dir.c_str(),
+              (report.dir / "report.html").c_str());
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "cli/progress.hpp"
 #include "memory/format.hpp"
 #include "protect/weight_scaling.hpp"
+#include "report/results_reader.hpp"
 
 namespace flipguard::cli {
 namespace {
@@ -87,7 +88,7 @@ int run(const std::vector<std::string>& args) {
               summary.results_path.c_str());
   std::printf("%-26s %14s %18s\n", "protection", "clean top-1 %", "faulty top-1 % (95% CI)");
   std::map<std::string, double> clean;
-  const auto records = campaign::read_results(summary.results_path);
+  const auto records = report::read_results(summary.results_path).records;
   for (const auto& cell : campaign::group_cells(records))
     if (cell.ber == 0) clean[cell.protection] = campaign::summarize(cell.records).top1.mean;
   for (const auto& cell : campaign::group_cells(records)) {

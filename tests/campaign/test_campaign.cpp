@@ -15,6 +15,7 @@
 #include "engine/executor.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
+#include "report/results_reader.hpp"
 
 namespace fs = std::filesystem;
 using namespace flipguard;
@@ -44,7 +45,7 @@ std::vector<TrialRecord> run(const CampaignConfig& c) {
   std::ostringstream log;
   run_campaign(
       c, [](const CampaignProgress&) {}, log);
-  return read_results(c.results);
+  return report::read_results(c.results).records;
 }
 
 // Everything but the timings.
@@ -121,7 +122,7 @@ TEST(Campaign, ResumesAfterAKillAndATornLastLine) {
   EXPECT_EQ(summary.trials_skipped, 7);
   EXPECT_EQ(summary.trials_run, static_cast<std::int64_t>(reference.size()) - 7);
   EXPECT_NE(log.str().find("partial last record dropped"), std::string::npos) << log.str();
-  EXPECT_EQ(fingerprints(read_results(cut.string())), fingerprints(reference));
+  EXPECT_EQ(fingerprints(report::read_results(cut).records), fingerprints(reference));
   // Running again does nothing.
   const auto again = run_campaign(
       c, [](const CampaignProgress&) {}, log);

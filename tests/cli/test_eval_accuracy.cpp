@@ -2,9 +2,11 @@
 // reference numbers of MANIFEST.md (within 0.5 points without resizing, 1.0 for ResNet-50 and the resized
 // MobileNet), and bad arguments must fail with a message and a non-zero exit code.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 #include <string>
 
@@ -87,6 +89,45 @@ TEST(EvalLimit, StratifiedSubsetGivesTheRequestedCount) {
   // 10 per class from a class-ordered dataset: a model that is right ~81% of the time cannot score 100 or 0.
   EXPECT_GT(top1(r.output), 50.0) << r.output;
   EXPECT_LT(top1(r.output), 100.0) << r.output;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(CampaignCommand, RunsResumesAndWritesTheReport) {
+  const std::string dir = ::testing::TempDir() + "flipguard_cli_campaign_" + std::to_string(getpid());
+  const std::string results = dir + "/study.jsonl";
+  const std::string args =
+      "campaign --formats q2.5 --protections none,scale --bers 1e-3 --trials 2 --images 40 --results " +
+      results;
+  auto r = run(args);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("6 trials run, 0 already in"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("q2.5     scale"), std::string::npos) << r.output;
+  for (const char* f : {"/study-report/summary.md", "/study-report/summary.csv", "/study-report/report.html",
+                        "/study-report/top1_vs_ber_q2.5.svg"})
+    EXPECT_TRUE(std::filesystem::exists(dir + f)) << f;
+  r = run(args);  // everything is done: nothing runs again
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("0 trials run, 6 already in"), std::string::npos) << r.output;
+  r = run("campaign --bers 2 --results " + results);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.output.find("not a rate in [0, 1]"), std::string::npos) << r.output;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SweepTCommand, AccuracyGrowsWithTInQ25) {
+  const std::string results =
+      ::testing::TempDir() + "flipguard_cli_sweep_" + std::to_string(getpid()) + ".jsonl";
+  const auto r =
+      run("sweep-t --format q2.5 --ber 1e-3 --t 0.5,3.96875 --trials 3 --images 60 --results " + results);
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::smatch lo, hi;
+  ASSERT_TRUE(std::regex_search(r.output, lo, std::regex("scale=0.5 +[0-9.]+ +([0-9.]+)"))) << r.output;
+  ASSERT_TRUE(std::regex_search(r.output, hi, std::regex("scale=3.96875 +[0-9.]+ +([0-9.]+)"))) << r.output;
+  EXPECT_GT(std::stod(hi[1]), std::stod(lo[1]) + 20) << r.output;
+  std::filesystem::remove(results);
 }
 
 }  // namespace
