@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <toml.hpp>
 
+#include "campaign/faulty_weights.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
 #include "protect/protection_spec.hpp"
@@ -96,7 +97,7 @@ void CampaignConfig::validate() const {
   if (fault != "ber" && fault != "stuck0" && fault != "stuck1")
     throw std::invalid_argument("campaign: fault '" + fault + "' is not one of ber, stuck0, stuck1");
   for (const auto& f : formats) (void)Format::parse(f);
-  for (const auto& p : protections) (void)ProtectionSpec::parse(p);
+  for (const auto& p : protections) (void)canonical_protection(p);
   for (double b : bers) {
     if (!(b >= 0.0 && b <= 1.0))
       throw std::invalid_argument("campaign: BER " + std::to_string(b) + " is outside [0, 1]");

@@ -88,6 +88,8 @@ CampaignSummary run_campaign(const CampaignConfig& config,
   engine::ExecutorOptions eo;
   eo.batch = config.batch;
   eo.threads = config.threads;
+  eo.weights.biases =
+      true;  // scale@logits rescales biases; biases are never faulted (select_slots skips them)
   engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
   std::vector<float> logits(static_cast<size_t>(ex.output_size() * ex.batch()));
   auto slots = select_slots(ex.weights(), config.tensors);
@@ -120,7 +122,7 @@ CampaignSummary run_campaign(const CampaignConfig& config,
 
   for (const auto& format : config.formats) {
     for (const auto& protection_text : config.protections) {
-      const std::string protection = ProtectionSpec::parse(protection_text).to_string();
+      const std::string protection = canonical_protection(protection_text);
       TrialRecord cell = base;
       cell.format = Format::parse(format).name();
       cell.protection = protection;
@@ -142,7 +144,7 @@ CampaignSummary run_campaign(const CampaignConfig& config,
       prog.trials_done += skipped;
       if (todo.empty()) continue;
 
-      FaultyWeights weights(slots, format, protection);
+      FaultyWeights weights(ex, slots, format, protection);
       cell.memory_overhead = weights.memory_overhead();
       for (const auto& [ber, trial] : todo) {
         TrialRecord r = cell;

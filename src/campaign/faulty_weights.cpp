@@ -1,11 +1,17 @@
 #include "campaign/faulty_weights.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <stdexcept>
 
+#include "campaign/logit_scaling.hpp"
 #include "faults/sampler.hpp"
 #include "memory/format.hpp"
 #include "protect/protection_spec.hpp"
+#include "protect/weight_scaling.hpp"
 
 namespace flipguard::campaign {
 
@@ -17,9 +23,10 @@ struct FaultyWeights::Tensor {
   std::vector<std::uint64_t> patched;  // elements written into the executor by the current trial
   faults::AppliedFaults applied_data, applied_check;
 
-  Tensor(engine::WeightSlot* s, const ProtectionSpec& spec, const Format& format)
+  Tensor(engine::WeightSlot* s, const ProtectionSpec& spec, const Format& format,
+         std::span<const float> weights)
       : slot(s),
-        stored(spec, format, s->clean(), static_cast<std::size_t>(s->dims().empty() ? 1 : s->dims()[0])),
+        stored(spec, format, weights, static_cast<std::size_t>(s->dims().empty() ? 1 : s->dims()[0])),
         clean_read(stored.read_all()),
         key(FaultyWeights::tensor_key(s->name())) {}
 };
@@ -35,23 +42,105 @@ std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine
   std::vector<engine::WeightSlot*> out;
   const std::regex pattern(selection == "all" ? ".*" : selection);
   for (auto& s : slots)
-    if (std::regex_search(s->name(), pattern)) out.push_back(s.get());
+    if (!s->role().ends_with(".bias") && std::regex_search(s->name(), pattern)) out.push_back(s.get());
   if (out.empty())
     throw std::invalid_argument("tensors '" + selection + "' matches no stored weight of the model");
   return out;
 }
 
-FaultyWeights::FaultyWeights(std::vector<engine::WeightSlot*> slots, const std::string& format,
-                             const std::string& protection) {
+namespace {
+
+struct LogitsSpec {
+  bool logits = false;
+  std::optional<double> t;
+  std::string rest = "none";
+};
+
+LogitsSpec split_logits(const std::string& text) {
+  LogitsSpec l;
+  const std::string prefix = "scale@logits";
+  if (!text.starts_with(prefix)) {
+    l.rest = text;
+    return l;
+  }
+  l.logits = true;
+  std::string head = text.substr(0, text.find('+')),
+              tail = text.find('+') == std::string::npos ? "" : text.substr(text.find('+') + 1);
+  if (head.size() > prefix.size()) {
+    if (head[prefix.size()] != '=')
+      throw std::invalid_argument("protection '" + text + "': expected scale@logits[=T]");
+    size_t used = 0;
+    const std::string num = head.substr(prefix.size() + 1);
+    try {
+      l.t = std::stod(num, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != num.size() || !(*l.t > 0))
+      throw std::invalid_argument("protection '" + text + "': t must be a positive number");
+  }
+  if (!tail.empty()) l.rest = tail;
+  if (ProtectionSpec::parse(l.rest).scaling)
+    throw std::invalid_argument("protection '" + text + "': scale@logits already scales; do not add 'scale'");
+  return l;
+}
+
+}  // namespace
+
+std::string canonical_protection(const std::string& text) {
+  const auto l = split_logits(text);
+  if (!l.logits) return ProtectionSpec::parse(text).to_string();
+  std::string s = "scale@logits";
+  if (l.t) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "=%.9g", *l.t);
+    s += buf;
+  }
+  const std::string rest = ProtectionSpec::parse(l.rest).to_string();
+  return rest == "none" ? s : s + "+" + rest;
+}
+
+FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::WeightSlot*> slots,
+                             const std::string& format, const std::string& protection) {
   const Format f = Format::parse(format);
-  const ProtectionSpec spec = ProtectionSpec::parse(protection);
+  const auto l = split_logits(protection);
+  const ProtectionSpec spec = ProtectionSpec::parse(l.rest);
+  std::map<std::string, double> scale;
+  if (l.logits) {
+    std::map<std::string, float> max_abs;
+    for (auto* s : slots) {
+      float m = 0;
+      for (float v : s->clean()) m = std::max(m, std::abs(v));
+      max_abs[s->name()] = m;
+    }
+    const auto plan = plan_logit_scaling(executor.graph(), max_abs, l.t ? *l.t : default_scale_target(f));
+    scale = plan.weight_scale;
+    output_scale_ = plan.output_scale;
+    for (const auto& [bias, p] : plan.bias_scale) {
+      engine::WeightSlot* slot = nullptr;
+      for (auto& w : executor.weights())
+        if (w->name() == bias) slot = w.get();
+      if (!slot) throw std::logic_error("scale@logits: the executor exposes no slot for bias '" + bias + "'");
+      std::vector<float> scaled(slot->clean().begin(), slot->clean().end());
+      for (auto& v : scaled) v = static_cast<float>(v * p);
+      slot->write_all(scaled);
+      scaled_biases_.push_back(slot);
+    }
+  }
   for (auto* s : slots) {
-    tensors_.push_back(std::make_unique<Tensor>(s, spec, f));
+    std::vector<float> weights(s->clean().begin(), s->clean().end());
+    if (auto it = scale.find(s->name()); it != scale.end())
+      for (auto& v : weights) v = static_cast<float>(v * it->second);
+    tensors_.push_back(std::make_unique<Tensor>(s, spec, f, weights));
     s->write_all(tensors_.back()->clean_read);
   }
 }
 
-FaultyWeights::~FaultyWeights() = default;
+FaultyWeights::~FaultyWeights() {
+  // The executor leaves as it came: its own clean weights and biases.
+  for (auto* b : scaled_biases_) b->write_all(b->clean());
+  for (auto& t : tensors_) t->slot->write_all(t->slot->clean());
+}
 
 double FaultyWeights::memory_overhead() const {
   double extra = 0, data = 0;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/executor.hpp"
 #include "engine/weight_slot.hpp"
 #include "faults/fault_model.hpp"
 #include "protect/protected_tensor.hpp"
@@ -24,9 +25,10 @@ struct TrialPatchStats {
 
 class FaultyWeights {
  public:
-  // Stores every slot whose name matches `tensors` ("all": every slot) in `format` behind `protection`, and
-  // writes the fault-free read-back into the executor (so BER 0 is this configuration's clean baseline).
-  FaultyWeights(std::vector<engine::WeightSlot*> slots, const std::string& format,
+  // Stores each of `slots` in `format` behind `protection`, and writes the fault-free read-back into the
+  // executor (so BER 0 is this configuration's clean baseline). "scale@logits[=T][+rest]" keeps the weights
+  // scaled and scales the biases (the executor must expose its bias slots); see logit_scaling.hpp.
+  FaultyWeights(engine::Executor& executor, std::vector<engine::WeightSlot*> slots, const std::string& format,
                 const std::string& protection);
   ~FaultyWeights();
 
@@ -42,15 +44,25 @@ class FaultyWeights {
   // Restores the stored bits and the executor's weights to the fault-free state.
   void restore();
 
-  // The executor writes of one configuration: stable across trials for tests.
   static std::uint64_t tensor_key(const std::string& name);
+  // Logits of this configuration are the model's times this factor (1 unless scale@logits); Top-k is
+  // unaffected.
+  double output_scale() const { return output_scale_; }
 
  private:
   struct Tensor;
   std::vector<std::unique_ptr<Tensor>> tensors_;
+  std::vector<engine::WeightSlot*>
+      scaled_biases_;  // like the weights, restored to clean values on destruction
+  double output_scale_ = 1;
 };
 
-// Slots whose names match the selection ("all" or a regex), in executor order; error if none match.
+// Canonical form of a campaign protection: ProtectionSpec's, or "scale@logits[=T][+rest]". Throws on bad
+// specs.
+std::string canonical_protection(const std::string& text);
+
+// Weight slots (not biases) whose names match the selection ("all" or a regex), in executor order; error if
+// none match.
 std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine::WeightSlot>>& slots,
                                               const std::string& selection);
 

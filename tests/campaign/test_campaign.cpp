@@ -184,7 +184,7 @@ TEST(FaultyWeights, InjectThenRestoreGivesTheConfigurationsCleanWeightsBack) {
   engine::Executor ex(
       model::load_onnx((fs::path(FLIPGUARD_SOURCE_DIR) / "models" / "resnet20.onnx").string()), opt);
   auto slots = select_slots(ex.weights(), "all");
-  FaultyWeights fw(slots, "q2.5", "scale+ecc72");
+  FaultyWeights fw(ex, slots, "q2.5", "scale+ecc72");
   std::vector<std::vector<float>> before;
   for (auto* s : slots) {
     std::vector<float> v(static_cast<size_t>(s->size()));
