@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <ostream>
 #include <cstdio>
 #include <filesystem>
 #include <regex>
@@ -39,6 +40,7 @@ struct Case {
   const char* args;
   double reference, tolerance;
   long images;
+  friend void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 };
 
 class EvalAccuracy : public ::testing::TestWithParam<Case> {};
