@@ -1,5 +1,6 @@
 #include "report/accuracy_plot.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 
@@ -30,8 +31,11 @@ std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::stri
       }
       s.x.push_back(ber);
       s.y.push_back(c->top1.mean);
-      s.lo.push_back(c->top1.mean - c->top1.ci95);  // NaN for one trial: no band there
-      s.hi.push_back(c->top1.mean + c->top1.ci95);
+      // NaN for one trial: no band there. Accuracy lives in [0, 100]: the band is drawn inside it (the tables
+      // keep the interval as computed).
+      const double lo = c->top1.mean - c->top1.ci95, hi = c->top1.mean + c->top1.ci95;
+      s.lo.push_back(std::isnan(lo) ? lo : std::max(0.0, lo));
+      s.hi.push_back(std::isnan(hi) ? hi : std::min(100.0, hi));
       any_point = true;
     }
     plot.series.push_back(std::move(s));
