@@ -126,6 +126,7 @@ CampaignSummary run_campaign(const CampaignConfig& config,
       TrialRecord cell = base;
       cell.format = Format::parse(format).name();
       cell.protection = protection;
+      cell.scale_target = scale_target_of(protection, format);
       // Which records of this configuration are still missing?
       std::vector<std::pair<double, std::int64_t>> todo;
       auto missing = [&](double ber, std::int64_t trial) {

@@ -100,6 +100,15 @@ std::string canonical_protection(const std::string& text) {
   return rest == "none" ? s : s + "+" + rest;
 }
 
+double scale_target_of(const std::string& protection, const std::string& format) {
+  const auto l = split_logits(protection);
+  const Format f = Format::parse(format);
+  if (l.logits) return l.t ? *l.t : default_scale_target(f);
+  const auto spec = ProtectionSpec::parse(protection);
+  if (!spec.scaling) return 0;
+  return spec.scaling->target ? *spec.scaling->target : default_scale_target(f);
+}
+
 FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::WeightSlot*> slots,
                              const std::string& format, const std::string& protection) {
   const Format f = Format::parse(format);

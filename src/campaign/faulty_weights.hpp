@@ -60,6 +60,9 @@ class FaultyWeights {
 // Canonical form of a campaign protection: ProtectionSpec's, or "scale@logits[=T][+rest]". Throws on bad
 // specs.
 std::string canonical_protection(const std::string& text);
+// The weight-scaling target t a protection uses in `format` (its own or the format's default); 0 without
+// scaling.
+double scale_target_of(const std::string& protection, const std::string& format);
 
 // Weight slots (not biases) whose names match the selection ("all" or a regex), in executor order; error if
 // none match.

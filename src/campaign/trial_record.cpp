@@ -25,6 +25,7 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
                      {"format", r.format},
                      {"protection", r.protection},
                      {"memory_overhead", r.memory_overhead},
+                     {"t", r.scale_target},
                      {"ber", r.ber},
                      {"fault_model", r.fault_model},
                      {"seed", r.seed},
@@ -55,6 +56,7 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   j.at("format").get_to(r.format);
   j.at("protection").get_to(r.protection);
   j.at("memory_overhead").get_to(r.memory_overhead);
+  r.scale_target = j.value("t", 0.0);  // absent in files written before it was recorded
   j.at("ber").get_to(r.ber);
   j.at("fault_model").get_to(r.fault_model);
   j.at("seed").get_to(r.seed);

@@ -22,6 +22,7 @@ struct TrialRecord {
   std::string format;          // storage format, e.g. "q2.5"
   std::string protection;      // canonical protection spec, e.g. "none", "scale", "scale+ecc72"
   double memory_overhead = 0;  // extra stored bits / data bits of the protection
+  double scale_target = 0;     // t of weight scaling in this protection (0: no scaling)
   double ber = 0;              // bit-error rate of the cell (0: the fault-free baseline of the configuration)
   std::string fault_model;     // canonical fault model spec, e.g. "ber:0.0001"
   std::uint64_t seed = 0;
