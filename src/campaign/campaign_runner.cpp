@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "campaign/evaluate_set.hpp"
 #include "campaign/faulty_weights.hpp"
+#include "campaign/fnv1a.hpp"
 #include "campaign/results_file.hpp"
 #include "data/batch_loader.hpp"
 #include "data/dataset_registry.hpp"
@@ -20,35 +22,10 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-std::uint64_t fnv1a(std::uint64_t h, const void* data, size_t n) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
-
 std::string hex(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return buf;
-}
-
-struct Evaluation {
-  metrics::TopKCounts counts;
-  double seconds = 0;
-};
-
-Evaluation evaluate(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits) {
-  const auto start = clock_type::now();
-  const auto classes = ex.output_size();
-  Evaluation e;
-  for (size_t first = 0; first < images.size(); first += static_cast<size_t>(ex.batch())) {
-    const auto n = std::min<size_t>(static_cast<size_t>(ex.batch()), images.size() - first);
-    ex.run(images.batch(first, n).data(), static_cast<int>(n), logits.data());
-    e.counts.add(metrics::score(std::span<const float>(logits).first(n * static_cast<size_t>(classes)),
-                                std::span<const int>(images.targets).subspan(first, n), classes));
-  }
-  e.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
-  return e;
 }
 
 }  // namespace
@@ -56,7 +33,7 @@ Evaluation evaluate(engine::Executor& ex, const data::PreprocessedSet& images, s
 std::string campaign_id(const std::string& model_sha256, const std::string& data,
                         const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
                         const std::string& fault) {
-  std::uint64_t h = 1469598103934665603ull;
+  std::uint64_t h = kFnvOffset;
   for (const auto* s : {&model_sha256, &data, &data_hash, &tensors, &fault}) {
     h = fnv1a(h, s->data(), s->size());
     h = fnv1a(h, "|", 1);
@@ -80,7 +57,7 @@ CampaignSummary run_campaign(const CampaignConfig& config,
   data::Subset subset;
   subset.limit = static_cast<size_t>(config.images);
   const auto images = loader.preload(subset);
-  std::uint64_t dh = 1469598103934665603ull;
+  std::uint64_t dh = kFnvOffset;
   dh = fnv1a(dh, images.indices.data(), images.indices.size() * sizeof(images.indices[0]));
   dh = fnv1a(dh, images.targets.data(), images.targets.size() * sizeof(images.targets[0]));
   const std::string data_hash = hex(dh);
@@ -91,7 +68,7 @@ CampaignSummary run_campaign(const CampaignConfig& config,
   eo.weights.biases =
       true;  // scale@logits rescales biases; biases are never faulted (select_slots skips them)
   engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
-  std::vector<float> logits(static_cast<size_t>(ex.output_size() * ex.batch()));
+  std::vector<float> logits;
   auto slots = select_slots(ex.weights(), config.tensors);
 
   CampaignSummary summary;
@@ -158,7 +135,7 @@ CampaignSummary run_campaign(const CampaignConfig& config,
           stats = weights.inject(faults::FaultModel::parse(r.fault_model), config.seed,
                                  static_cast<std::uint64_t>(trial));
         r.seconds_faults = std::chrono::duration<double>(clock_type::now() - t0).count();
-        const auto eval = evaluate(ex, images, logits);
+        const auto eval = evaluate_set(ex, images, logits);
         const auto t1 = clock_type::now();
         weights.restore();
         r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "campaign/fnv1a.hpp"
 #include "campaign/logit_scaling.hpp"
 #include "faults/sampler.hpp"
 #include "memory/format.hpp"
@@ -32,9 +33,7 @@ struct FaultyWeights::Tensor {
 };
 
 std::uint64_t FaultyWeights::tensor_key(const std::string& name) {
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across runs, machines and tensor selections
-  for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
-  return h;
+  return fnv1a(kFnvOffset, name.data(), name.size());  // stable across runs, machines and tensor selections
 }
 
 std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine::WeightSlot>>& slots,

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "campaign/evaluate_set.hpp"
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
@@ -63,22 +64,16 @@ int eval(const std::vector<std::string>& args) {
                              std::to_string(images.sample_floats()) + " floats per image");
   if (opt.flag("--verbose")) std::cerr << ex.summary();
 
-  const auto classes = ex.output_size();
-  std::vector<float> logits(static_cast<size_t>(classes * batch));
-  metrics::TopKCounts counts;
+  std::vector<float> logits;
   Progress progress("eval " + spec.name, static_cast<long>(images.size()));
-  const auto t0 = std::chrono::steady_clock::now();
-  for (size_t first = 0; first < images.size(); first += static_cast<size_t>(batch)) {
-    const auto n = static_cast<int>(std::min<size_t>(static_cast<size_t>(batch), images.size() - first));
-    ex.run(images.batch(first, static_cast<size_t>(n)).data(), n, logits.data());
-    counts.add(metrics::score(std::span<const float>(logits).first(static_cast<size_t>(n * classes)),
-                              std::span<const int>(images.targets).subspan(first, static_cast<size_t>(n)),
-                              classes));
-    char extra[64];
-    std::snprintf(extra, sizeof extra, "top-1 %.1f%%", counts.top1_percent());
-    progress.update(static_cast<long>(first + static_cast<size_t>(n)), extra);
-  }
-  const double run_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto result =
+      campaign::evaluate_set(ex, images, logits, [&](size_t done, const metrics::TopKCounts& c) {
+        char extra[64];
+        std::snprintf(extra, sizeof extra, "top-1 %.1f%%", c.top1_percent());
+        progress.update(static_cast<long>(done), extra);
+      });
+  const auto& counts = result.counts;
+  const double run_s = result.seconds;
 
   std::printf("model      %s (%s)\n", spec.name.c_str(), spec.onnx_path().c_str());
   std::printf("data       %s, %lld images\n", dataset.c_str(), static_cast<long long>(counts.images));

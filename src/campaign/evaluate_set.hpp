@@ -1,0 +1,24 @@
+// One pass of a model over a preloaded image set: batches through the executor, scored with Top-k. Used by
+// every trial of a campaign and by `flipguard eval` (the clean baseline), so both count alike.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "data/batch_loader.hpp"
+#include "engine/executor.hpp"
+#include "metrics/topk.hpp"
+
+namespace flipguard::campaign {
+
+struct Evaluation {
+  metrics::TopKCounts counts;
+  double seconds = 0;
+};
+
+// `logits` is scratch reused across calls (sized once); `after_batch(images_done, counts_so_far)` is
+// optional.
+Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,
+                        const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch = {});
+
+}  // namespace flipguard::campaign

@@ -1,0 +1,18 @@
+// FNV-1a, 64-bit: the project's stable hash for identities that must agree across runs and machines (campaign
+// ids, data hashes, per-tensor fault-stream keys). Not for security.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace flipguard::campaign {
+
+inline constexpr std::uint64_t kFnvOffset = 1469598103934665603ull;
+
+inline std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace flipguard::campaign
