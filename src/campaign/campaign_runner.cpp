@@ -144,6 +144,8 @@ CampaignSummary run_campaign(const CampaignConfig& config,
         r.changed_weights = stats.changed_weights;
         r.ecc_corrected = stats.ecc_corrected;
         r.ecc_detected = stats.ecc_detected;
+        r.critical_faults = stats.critical_faults;
+        r.critical_words = stats.critical_words;
         r.top1 = eval.counts.top1;
         r.top5 = eval.counts.top5;
         r.non_finite = eval.counts.non_finite;

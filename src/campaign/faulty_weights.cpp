@@ -1,5 +1,6 @@
 #include "campaign/faulty_weights.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -170,10 +171,20 @@ TrialPatchStats FaultyWeights::inject(const faults::FaultModel& model, std::uint
   TrialPatchStats stats;
   for (auto& t : tensors_) {
     const unsigned width = t->stored.format().bits();
+    const unsigned critical = t->stored.format().critical_bit();
+    const bool binomial_critical =
+        model.kind != faults::FaultModelKind::kBurst && model.kind != faults::FaultModelKind::kTargeted &&
+        (model.bit_positions.empty() ||
+         std::binary_search(model.bit_positions.begin(), model.bit_positions.end(), critical));
     const faults::SampleRegion data_region{t->stored.size(), width, t->slot->name()};
     const auto data_map = faults::sample_faults(
         model, data_region, {seed, trial, t->key, static_cast<std::uint64_t>(faults::Stream::kData)});
     t->applied_data = data_map.apply(t->stored.data_bits());
+    if (binomial_critical) {
+      stats.critical_words += static_cast<std::int64_t>(t->stored.size());
+      for (const auto& f : data_map.faults())
+        if (f.bit % width == critical) ++stats.critical_faults;
+    }
     std::vector<std::uint64_t> check_changed;
     if (t->stored.check_bits().size_bits() > 0) {
       // Check bits are one-bit "elements" of their own region.

@@ -143,6 +143,7 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   s.changed_weights_mean = changed / n;
   s.ecc_corrected_mean = corrected / n;
   s.ecc_detected_mean = detected / n;
+  s.critical = critical_strata(records);
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "campaign/critical_strata.hpp"
 #include "campaign/trial_record.hpp"
 
 namespace flipguard::campaign {
@@ -37,6 +38,7 @@ struct CellSummary {
   double changed_weights_mean = 0;
   double memory_overhead = 0;  // extra stored bits / data bits
   double ecc_corrected_mean = 0, ecc_detected_mean = 0;
+  CriticalStrata critical;  // trials with / without a fault on the critical bit (diagnostic)
 };
 
 // Summary of the trials of one cell. Throws std::invalid_argument on an empty span or on records of

@@ -38,6 +38,8 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
                      {"non_finite", r.non_finite},
                      {"ecc_corrected", r.ecc_corrected},
                      {"ecc_detected", r.ecc_detected},
+                     {"critical_faults", r.critical_faults},
+                     {"critical_words", r.critical_words},
                      {"seconds_faults", r.seconds_faults},
                      {"seconds_inference", r.seconds_inference}};
 }
@@ -69,9 +71,13 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   j.at("non_finite").get_to(r.non_finite);
   j.at("ecc_corrected").get_to(r.ecc_corrected);
   j.at("ecc_detected").get_to(r.ecc_detected);
+  // Absent in files written before they were recorded: 0 words turns stratification off for such cells.
+  r.critical_faults = j.value("critical_faults", std::int64_t{0});
+  r.critical_words = j.value("critical_words", std::int64_t{0});
   j.at("seconds_faults").get_to(r.seconds_faults);
   j.at("seconds_inference").get_to(r.seconds_inference);
-  if (r.images < 0 || r.top1 < 0 || r.top5 < r.top1 || r.top5 > r.images || r.ber < 0 || r.ber > 1)
+  if (r.images < 0 || r.top1 < 0 || r.top5 < r.top1 || r.top5 > r.images || r.ber < 0 || r.ber > 1 ||
+      r.critical_faults < 0 || r.critical_words < 0 || r.critical_faults > r.critical_words)
     throw std::runtime_error("results record has inconsistent counts or BER");
 }
 

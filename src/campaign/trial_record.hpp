@@ -33,6 +33,9 @@ struct TrialRecord {
   std::int64_t top1 = 0, top5 = 0;   // correct images
   std::int64_t non_finite = 0;       // images whose logits contained NaN/Inf
   std::int64_t ecc_corrected = 0, ecc_detected = 0;  // ECC words corrected / detected-uncorrectable
+  // Faults sampled on the format's critical bit, and the words whose critical bit the fault model can hit
+  // (0: not a per-bit model; then no stratification). See TrialPatchStats.
+  std::int64_t critical_faults = 0, critical_words = 0;
   double seconds_faults = 0, seconds_inference = 0;
 
   double top1_percent() const {

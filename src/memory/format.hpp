@@ -68,6 +68,12 @@ class Format {
   std::vector<BitField> layout() const;
   BitRole role_of(unsigned bit) const;
 
+  // The bit whose flip does the most damage to a weight of magnitude below 2: the top exponent bit of a
+  // float (it multiplies such a weight by 2^(2^(e-1)), e.g. 2^128 in FP32), the sign bit of fixed point and
+  // INT8 (its flip moves the value by the whole range). Campaigns stratify trials on how many faults hit
+  // this bit, because that count alone often decides whether a float model collapses.
+  unsigned critical_bit() const { return is_float() ? bits() - 2 : bits() - 1; }
+
   friend bool operator==(const Format& a, const Format& b) {
     return a.kind_ == b.kind_ &&
            (a.kind_ != FormatKind::fixed ||

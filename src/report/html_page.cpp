@@ -49,6 +49,11 @@ std::string report_html(const CampaignReport& rep, const std::string& title,
   }
   const Table nf = non_finite_table(rep);
   if (!nf.rows.empty()) h += "<h2>Trials with NaN/Inf logits</h2>\n" + to_html(nf);
+  const Table critical = critical_bit_table(rep);
+  if (!critical.rows.empty())
+    h += "<h2>Trials split by faults on the critical bit (top exponent bit of floats, sign of fixed "
+         "point)</h2>\n" +
+         to_html(critical);
   h += "<h2>Faults per trial</h2>\n" + to_html(fault_table(rep));
   return h + "</body>\n</html>\n";
 }

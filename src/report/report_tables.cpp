@@ -108,6 +108,20 @@ Table non_finite_table(const CampaignReport& rep) {
   return t;
 }
 
+Table critical_bit_table(const CampaignReport& rep) {
+  Table t;
+  t.header = {"format",         "protection",      "BER",         "P(no critical fault)",
+              "trials without", "Top-1 % without", "trials with", "Top-1 % with"};
+  for (const auto& c : rep.cells) {
+    const auto& k = c.critical;
+    if (!k.known || k.trials_none == 0 || k.trials_hit == 0) continue;
+    t.rows.push_back({c.format, c.protection, format_ber(c.ber), format_fixed(k.p_none, 3),
+                      std::to_string(k.trials_none), format_fixed(k.top1_none, 2),
+                      std::to_string(k.trials_hit), format_fixed(k.top1_hit, 2)});
+  }
+  return t;
+}
+
 Table fault_table(const CampaignReport& rep) {
   Table t;
   t.header = {"format",
@@ -128,7 +142,7 @@ std::string summary_csv(const CampaignReport& rep) {
   std::string out =
       "format,protection,ber,trials,images,top1_mean,top1_std,top1_ci95,top1_min,top1_max,top5_mean,top5_std,"
       "top5_ci95,non_finite_share,flips_mean,changed_weights_mean,memory_overhead,ecc_corrected_mean,"
-      "ecc_detected_mean\n";
+      "ecc_detected_mean,p_no_critical,trials_no_critical,top1_no_critical,trials_critical,top1_critical\n";
   for (const auto& c : rep.cells) {
     const std::vector<std::string> fields{csv_field(c.format),
                                           csv_field(c.protection),
@@ -148,7 +162,12 @@ std::string summary_csv(const CampaignReport& rep) {
                                           format_general(c.changed_weights_mean),
                                           format_general(c.memory_overhead),
                                           format_general(c.ecc_corrected_mean),
-                                          format_general(c.ecc_detected_mean)};
+                                          format_general(c.ecc_detected_mean),
+                                          c.critical.known ? format_general(c.critical.p_none) : "",
+                                          std::to_string(c.critical.trials_none),
+                                          format_general(c.critical.top1_none),
+                                          std::to_string(c.critical.trials_hit),
+                                          format_general(c.critical.top1_hit)};
     for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + fields[i];
     out += "\n";
   }

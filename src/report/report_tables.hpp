@@ -21,6 +21,9 @@ Table configuration_table(const CampaignReport& rep, const std::string& format);
 Table paired_table(const CampaignReport& rep, const std::string& format);
 // Cells where some trial had NaN/Inf logits (no rows if none).
 Table non_finite_table(const CampaignReport& rep);
+// Cells whose trials split into some with and some without a fault on the format's critical bit (the top
+// exponent bit of floats, the sign of fixed point): P(none), and mean Top-1 of each group (no rows if none).
+Table critical_bit_table(const CampaignReport& rep);
 // Per cell: mean flips, changed weights, ECC corrected / detected words.
 Table fault_table(const CampaignReport& rep);
 // One CSV row per cell with every summary field.

@@ -24,6 +24,12 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
   }
   const Table nf = non_finite_table(rep);
   if (!nf.rows.empty()) md += "\n## Trials with NaN/Inf logits\n\n" + to_markdown(nf);
+  const Table critical = critical_bit_table(rep);
+  if (!critical.rows.empty())
+    md +=
+        "\n## Trials split by faults on the critical bit (top exponent bit of floats, sign of fixed "
+        "point)\n\n" +
+        to_markdown(critical);
   md += "\n## Faults per trial\n\n" + to_markdown(fault_table(rep));
   return md;
 }

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <random>
 #include <set>
 #include <string>
 
@@ -79,6 +82,30 @@ TEST(Format, LayoutCoversEveryBitOnceWithTheRightRoles) {
   EXPECT_EQ(q.decode(q.encode(0.5f) ^ (1u << 5)), 1.5f);
   EXPECT_EQ(Format::bf16().role_of(7), BitRole::exponent);
   EXPECT_EQ(Format::bf16().role_of(6), BitRole::mantissa);
+}
+
+// The critical bit is derived from the definition, not listed: for stored weights below 2 in magnitude its
+// flip must give the largest read error of all bits, for every format.
+TEST(Format, CriticalBitIsTheMostDamagingFlipForWeightsBelowTwo) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> weight(-1.99f, 1.99f);
+  for (const char* spec : {"fp32", "fp16", "bf16", "q2.5", "q3.4", "q1.6", "q7.8", "int8", "int8-channel"}) {
+    const Format f = Format::parse(spec);
+    const float scale = f.is_int8() ? 2.0f / 127.0f : 1.0f;
+    for (int i = 0; i < 2000; ++i) {
+      const float x = weight(rng) * (f.is_fixed() ? std::min(1.0f, f.max_abs() / 2) : 1.0f);
+      const std::uint32_t pattern = f.encode(x, scale);
+      const double clean = f.decode(pattern, scale);
+      unsigned worst = 0;
+      double worst_error = -1;
+      for (unsigned b = 0; b < f.bits(); ++b) {
+        double e = std::fabs(static_cast<double>(f.decode(pattern ^ (1u << b), scale)) - clean);
+        if (std::isnan(e)) e = INFINITY;  // a float in [1, 2) becomes NaN/Inf: the worst read of all
+        if (e > worst_error) worst_error = e, worst = b;
+      }
+      ASSERT_EQ(worst, f.critical_bit()) << spec << " x=" << x;
+    }
+  }
 }
 
 }  // namespace

@@ -149,13 +149,39 @@ TEST(ReportFiles, MarkdownHasTheNumbersInTheRightCells) {
   EXPECT_NE(w.md.find("](top1_vs_ber_q2.5.svg)"), std::string::npos);
 }
 
+TEST(ReportFiles, CriticalBitSplitAppearsOnlyForCellsWithBothGroups) {
+  const auto plain = write_synthetic("critical-none");
+  EXPECT_EQ(plain.md.find("critical bit"), std::string::npos);  // no record carries critical counts
+  auto records = test::Synthetic{}.records();
+  double sum_with = 0, sum_without = 0;
+  for (auto& r : records) {
+    if (r.format != "fp16" || r.protection != "none" || r.ber != 1e-5) continue;
+    r.critical_words = 2'000'000;
+    r.critical_faults = r.trial % 2;  // trials 1, 3 hit; 0, 2, 4 do not
+    (r.critical_faults ? sum_with : sum_without) += r.top1_percent();
+  }
+  const auto dir = test::fresh_dir("critical");
+  test::write_text(dir / "study.jsonl", test::to_jsonl(records));
+  const auto out = report::write_report(dir / "study.jsonl", {}, "Synthetic study");
+  const std::string md = test::read_text(out.dir / "summary.md");
+  const auto at = md.find("critical bit");
+  ASSERT_NE(at, std::string::npos);
+  // P(no critical fault) = e^-20 -> "0.000"; then 3 trials without, 2 with, and their means.
+  const std::string expected = "| fp16 | none | 1e-5 | 0.000 | 3 | " + fixed2(sum_without / 3) + " | 2 | " +
+                               fixed2(sum_with / 2) + " |";
+  const std::string section = md.substr(at, md.find("\n## ", at) - at);
+  EXPECT_NE(section.find(expected), std::string::npos) << section << "\nwanted " << expected;
+  EXPECT_EQ(section.find("| q2.5 |"), std::string::npos);  // other cells have no split
+  EXPECT_NE(test::read_text(out.dir / "report.html").find("critical bit"), std::string::npos);
+}
+
 TEST(ReportFiles, CsvHasOneParseableRowPerCell) {
   const auto w = write_synthetic("csv");
   std::istringstream in(w.csv);
   std::string line;
   std::getline(in, line);
   const auto header = split(line, ',');
-  EXPECT_EQ(header.size(), 19u);
+  EXPECT_EQ(header.size(), 24u);
   const auto col = [&](const std::string& name) {
     return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   };
