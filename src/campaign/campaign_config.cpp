@@ -53,9 +53,10 @@ void CampaignConfig::load_toml(const std::string& path) {
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
-  static const std::set<std::string> known{"model", "data",    "formats", "protections", "bers",
-                                           "fault", "trials",  "seed",    "tensors",     "images",
-                                           "batch", "threads", "results", "models_dir",  "assets_dir"};
+  static const std::set<std::string> known{"model",   "data",       "formats",    "protections",
+                                           "bers",    "fault",      "trials",     "seed",
+                                           "tensors", "images",     "batch",      "threads",
+                                           "results", "models_dir", "assets_dir", "images_per_trial"};
   try {
     for (const auto& [key, value] : t.as_table()) {
       if (!known.count(key)) throw std::runtime_error("unknown key '" + key + "'");
@@ -69,6 +70,7 @@ void CampaignConfig::load_toml(const std::string& path) {
       if (key == "seed") seed = toml::get<std::uint64_t>(value);
       if (key == "tensors") tensors = toml::get<std::string>(value);
       if (key == "images") images = toml::get<std::int64_t>(value);
+      if (key == "images_per_trial") images_per_trial = toml::get<std::int64_t>(value);
       if (key == "batch") batch = toml::get<int>(value);
       if (key == "threads") threads = toml::get<int>(value);
       if (key == "results") results = toml::get<std::string>(value);
@@ -92,6 +94,9 @@ void CampaignConfig::validate() const {
   if (bers.empty()) throw std::invalid_argument("campaign: no BERs given");
   if (trials < 1 || trials > 1000000) throw std::invalid_argument("campaign: trials must be in [1, 1000000]");
   if (images < 0) throw std::invalid_argument("campaign: images must be >= 0 (0: the whole dataset)");
+  if (images_per_trial < 0 || (images > 0 && images_per_trial > images))
+    throw std::invalid_argument(
+        "campaign: images_per_trial must be in [0, images] (0: every trial scores all)");
   if (batch < 1 || batch > 4096) throw std::invalid_argument("campaign: batch must be in [1, 4096]");
   if (threads < 1 || threads > 1024) throw std::invalid_argument("campaign: threads must be in [1, 1024]");
   if (fault != "ber" && fault != "stuck0" && fault != "stuck1")

@@ -19,7 +19,10 @@ struct CampaignConfig {
   int trials = 10;
   std::uint64_t seed = 1;
   std::string tensors = "all";  // "all" or an ECMAScript regex over stored tensor names
-  std::int64_t images = 0;      // images per trial (class-stratified subset); 0: the whole dataset
+  std::int64_t images = 0;      // images evaluated (class-stratified subset); 0: the whole dataset
+  // > 0: each trial scores a fresh random sample of this many of those images (see trial_images.hpp);
+  // 0: every trial scores all of them.
+  std::int64_t images_per_trial = 0;
   int batch = 16;
   int threads = 2;
   std::string results = "results/campaign.jsonl";

@@ -3,11 +3,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "campaign/evaluate_set.hpp"
 #include "campaign/faulty_weights.hpp"
 #include "campaign/fnv1a.hpp"
 #include "campaign/results_file.hpp"
+#include "campaign/trial_images.hpp"
 #include "data/batch_loader.hpp"
 #include "data/dataset_registry.hpp"
 #include "data/model_lookup.hpp"
@@ -32,13 +34,15 @@ std::string hex(std::uint64_t v) {
 
 std::string campaign_id(const std::string& model_sha256, const std::string& data,
                         const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
-                        const std::string& fault) {
+                        const std::string& fault, std::int64_t images_per_trial) {
   std::uint64_t h = kFnvOffset;
   for (const auto* s : {&model_sha256, &data, &data_hash, &tensors, &fault}) {
     h = fnv1a(h, s->data(), s->size());
     h = fnv1a(h, "|", 1);
   }
   h = fnv1a(h, &seed, sizeof seed);
+  // Folded in only when used, so campaigns that score every image keep the ids they always had.
+  if (images_per_trial > 0) h = fnv1a(h, &images_per_trial, sizeof images_per_trial);
   return hex(h);
 }
 
@@ -69,11 +73,14 @@ CampaignSummary run_campaign(const CampaignConfig& config,
       true;  // scale@logits rescales biases; biases are never faulted (select_slots skips them)
   engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
   std::vector<float> logits;
+  std::optional<TrialImages> trial_images;
+  if (config.images_per_trial > 0)
+    trial_images.emplace(images, static_cast<std::size_t>(config.images_per_trial));
   auto slots = select_slots(ex.weights(), config.tensors);
 
   CampaignSummary summary;
-  summary.campaign_id =
-      campaign_id(spec.sha256, dataset, data_hash, config.seed, config.tensors, config.fault);
+  summary.campaign_id = campaign_id(spec.sha256, dataset, data_hash, config.seed, config.tensors,
+                                    config.fault, config.images_per_trial);
   summary.results_path = config.results;
   ResultsFile results(config.results, summary.campaign_id);
   if (!results.repair_note().empty()) log << "warning: " << results.repair_note() << "\n";
@@ -135,7 +142,12 @@ CampaignSummary run_campaign(const CampaignConfig& config,
           stats = weights.inject(faults::FaultModel::parse(r.fault_model), config.seed,
                                  static_cast<std::uint64_t>(trial));
         r.seconds_faults = std::chrono::duration<double>(clock_type::now() - t0).count();
-        const auto eval = evaluate_set(ex, images, logits);
+        // The clean record scores every image; faulty trials their own sample when one is asked for.
+        const auto& scored = trial_images && ber > 0
+                                 ? trial_images->sample(config.seed, static_cast<std::uint64_t>(trial))
+                                 : images;
+        r.images = static_cast<std::int64_t>(scored.size());
+        const auto eval = evaluate_set(ex, scored, logits);
         const auto t1 = clock_type::now();
         weights.restore();
         r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();
@@ -156,7 +168,7 @@ CampaignSummary run_campaign(const CampaignConfig& config,
         inference_seconds += eval.seconds + r.seconds_faults;
         prog.images_per_second = static_cast<double>(images_done) / inference_seconds;
         prog.eta_seconds = static_cast<double>(prog.trials_total - prog.trials_done) *
-                           static_cast<double>(images.size()) / prog.images_per_second;
+                           static_cast<double>(r.images) / prog.images_per_second;
         char label[160];
         std::snprintf(label, sizeof label, "%s %s ber %g", r.format.c_str(), r.protection.c_str(), ber);
         prog.cell = label;

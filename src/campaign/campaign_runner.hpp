@@ -25,11 +25,12 @@ struct CampaignSummary {
   double seconds = 0;
 };
 
-// Identity of a campaign's records: model file, evaluated images, seed, tensor selection and fault kind.
-// Formats, protections, BERs and trial counts may grow between runs of the same campaign.
+// Identity of a campaign's records: model file, evaluated images (and the per-trial sample size, if any),
+// seed, tensor selection and fault kind. Formats, protections, BERs and trial counts may grow between runs of
+// the same campaign.
 std::string campaign_id(const std::string& model_sha256, const std::string& data,
                         const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
-                        const std::string& fault);
+                        const std::string& fault, std::int64_t images_per_trial = 0);
 
 CampaignSummary run_campaign(const CampaignConfig& config,
                              const std::function<void(const CampaignProgress&)>& progress, std::ostream& log);

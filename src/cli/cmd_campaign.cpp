@@ -24,21 +24,24 @@ const char* const kUsage =
     "usage: flipguard campaign [--config FILE.toml] [--model M] [--data D] [--formats F,...]\n"
     "                          [--protections P,...] [--bers B,...] [--fault ber|stuck0|stuck1] [--trials "
     "N]\n"
-    "                          [--seed S] [--tensors all|REGEX] [--images N] [--batch B] [--threads T]\n"
+    "                          [--seed S] [--tensors all|REGEX] [--images N] [--images-per-trial M]\n"
+    "                          [--batch B] [--threads T]\n"
     "                          [--results FILE.jsonl] [--models-dir DIR] [--assets DIR]\n"
     "With no arguments: ResNet-20 on the 200 lossless CIFAR-10 images, q2.5 and fp16, none vs scale,\n"
     "BER 1e-5, 1e-4, 1e-3, 10 trials per cell, results in results/campaign.jsonl.\n"
     "Options override the config file. Formats: fp32 fp16 bf16 qM.N int8 int8-channel. Protections: none,\n"
     "scale[=T], scale-channel[=T], ecc72|ecc39|ecc13[:zero|:keep], clip, clip-channel, nanguard, joined by "
     "'+'.\n"
+    "--images-per-trial M: each trial scores a fresh random sample of M of the images (same sample for\n"
+    "every format and protection of a trial); many small trials give tighter intervals per inference.\n"
     "A campaign stopped at any point resumes when run again with the same settings and results file.\n";
 
 campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
-  Options opt(
-      args,
-      {"--config", "--model", "--data", "--formats", "--protections", "--bers", "--fault", "--trials",
-       "--seed", "--tensors", "--images", "--batch", "--threads", "--results", "--models-dir", "--assets"},
-      {"--help"});
+  Options opt(args,
+              {"--config", "--model", "--data", "--formats", "--protections", "--bers", "--fault", "--trials",
+               "--seed", "--tensors", "--images", "--images-per-trial", "--batch", "--threads", "--results",
+               "--models-dir", "--assets"},
+              {"--help"});
   if (opt.flag("--help")) throw UsageError("");
   campaign::CampaignConfig c;
   if (!opt.get("--config").empty()) c.load_toml(opt.get("--config"));
@@ -58,6 +61,7 @@ campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
   c.trials = static_cast<int>(opt.get_int("--trials", c.trials, 1, 1000000));
   c.seed = static_cast<std::uint64_t>(opt.get_int("--seed", static_cast<long>(c.seed), 0, LONG_MAX));
   c.images = opt.get_int("--images", c.images, 0, 1L << 30);
+  c.images_per_trial = opt.get_int("--images-per-trial", c.images_per_trial, 0, 1L << 30);
   c.batch = static_cast<int>(opt.get_int("--batch", c.batch, 1, 4096));
   c.threads = static_cast<int>(opt.get_int("--threads", c.threads, 1, 1024));
   return c;
