@@ -1,6 +1,7 @@
-// Runs a campaign: for each configuration (format x protection) the stored weights are built once; each
-// cell (BER) then runs its trials, each a sparse fault injection + a full evaluation of the image set +
-// a restore. Trials already in the results file are skipped, so a killed campaign resumes where it stopped.
+// Runs a campaign in this process (see coordinator.hpp for the parts): for each configuration (format x
+// protection) the stored weights are built once; each cell (BER) then runs its trials, each a sparse fault
+// injection + a full evaluation of the image set + a restore. Trials already in the results file are skipped,
+// so a killed campaign resumes where it stopped.
 #pragma once
 
 #include <functional>
@@ -25,11 +26,12 @@ struct CampaignSummary {
   double seconds = 0;
 };
 
-// Identity of a campaign's records: model file, evaluated images, seed, tensor selection and fault kind.
+// Identity of a campaign's records: model file, evaluated images, seed, tensor selection, fault kind and the
+// early-stop floor (when set).
 // Formats, protections, BERs and trial counts may grow between runs of the same campaign.
 std::string campaign_id(const std::string& model_sha256, const std::string& data,
                         const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
-                        const std::string& fault);
+                        const std::string& fault, double floor = 0);
 
 CampaignSummary run_campaign(const CampaignConfig& config,
                              const std::function<void(const CampaignProgress&)>& progress, std::ostream& log);

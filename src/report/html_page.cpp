@@ -50,6 +50,9 @@ std::string report_html(const CampaignReport& rep, const std::string& title,
   const Table nf = non_finite_table(rep);
   if (!nf.rows.empty()) h += "<h2>Trials with NaN/Inf logits</h2>\n" + to_html(nf);
   h += "<h2>Faults per trial</h2>\n" + to_html(fault_table(rep));
+  h += "<h2>Trials per cell</h2>\n" + to_html(trials_table(rep)) +
+       "<p class=\"note\">Early-stopped trials count with the Top-1 of the images they saw: slightly low, "
+       "since they stopped on a low stretch.</p>\n";
   return h + "</body>\n</html>\n";
 }
 
