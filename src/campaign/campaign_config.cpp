@@ -53,10 +53,10 @@ void CampaignConfig::load_toml(const std::string& path) {
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
-  static const std::set<std::string> known{"model",   "data",       "formats",    "protections",
-                                           "bers",    "fault",      "trials",     "seed",
-                                           "tensors", "images",     "batch",      "threads",
-                                           "results", "models_dir", "assets_dir", "images_per_trial"};
+  static const std::set<std::string> known{
+      "model",      "data",      "formats",    "protections", "bers",    "fault",   "trials",
+      "seed",       "tensors",   "images",     "batch",       "threads", "results", "models_dir",
+      "assets_dir", "ci_target", "min_trials", "max_trials",  "wave",    "floor",   "images_per_trial"};
   try {
     for (const auto& [key, value] : t.as_table()) {
       if (!known.count(key)) throw std::runtime_error("unknown key '" + key + "'");
@@ -76,6 +76,11 @@ void CampaignConfig::load_toml(const std::string& path) {
       if (key == "results") results = toml::get<std::string>(value);
       if (key == "models_dir") models_dir = toml::get<std::string>(value);
       if (key == "assets_dir") assets_dir = toml::get<std::string>(value);
+      if (key == "ci_target") ci_target = toml::get<double>(value);
+      if (key == "min_trials") min_trials = toml::get<int>(value);
+      if (key == "max_trials") max_trials = toml::get<int>(value);
+      if (key == "wave") wave = toml::get<int>(value);
+      if (key == "floor") floor = toml::get<double>(value);
     }
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
@@ -93,6 +98,20 @@ void CampaignConfig::validate() const {
   if (protections.empty()) throw std::invalid_argument("campaign: no protections given");
   if (bers.empty()) throw std::invalid_argument("campaign: no BERs given");
   if (trials < 1 || trials > 1000000) throw std::invalid_argument("campaign: trials must be in [1, 1000000]");
+  if (!(ci_target >= 0 && ci_target <= 100))
+    throw std::invalid_argument("campaign: ci_target must be in [0, 100] Top-1 points (0: fixed trials)");
+  if (ci_target > 0) {
+    if (min_trials < 2 || min_trials > 1000000)
+      throw std::invalid_argument("campaign: min_trials must be in [2, 1000000] (a CI needs two trials)");
+    if (max_trials < min_trials || max_trials > 1000000)
+      throw std::invalid_argument("campaign: max_trials must be in [min_trials, 1000000]");
+    if (wave < 1 || wave > 100000) throw std::invalid_argument("campaign: wave must be in [1, 100000]");
+  }
+  if (!(floor >= 0 && floor <= 100))
+    throw std::invalid_argument("campaign: floor must be in [0, 100] Top-1 percent (0: off)");
+  if (shards < 1 || shard < 0 || shard >= shards)
+    throw std::invalid_argument("campaign: shard " + std::to_string(shard) + "/" + std::to_string(shards) +
+                                " is not i/N with 0 <= i < N");
   if (images < 0) throw std::invalid_argument("campaign: images must be >= 0 (0: the whole dataset)");
   if (images_per_trial < 0 || (images > 0 && images_per_trial > images))
     throw std::invalid_argument(

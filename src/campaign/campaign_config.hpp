@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "campaign/stopping_rule.hpp"
+
 namespace flipguard::campaign {
 
 struct CampaignConfig {
@@ -16,7 +18,16 @@ struct CampaignConfig {
   std::vector<std::string> protections{"none", "scale"};
   std::vector<double> bers{1e-5, 1e-4, 1e-3};
   std::string fault = "ber";  // fault kind: ber (flips), stuck0, stuck1, each at the cell's rate
-  int trials = 10;
+  int trials = 10;            // per cell when adaptive trials are off (ci_target 0)
+  // Adaptive trials: a cell runs waves of `wave` trials until the 95% CI half-width of its Top-1 is at
+  // most ci_target points (after at least min_trials) or max_trials ran.
+  double ci_target = 0;
+  int min_trials = 4, max_trials = 100, wave = 4;
+  // Early-stopped trials: a faulty trial stops once its Top-1 is below `floor` percent at
+  // kFloorConfidence (0: off). Part of the campaign's identity, since it changes what records contain.
+  double floor = 0;
+  // This process runs shard `shard` of `shards` (whole cells, round robin in grid order).
+  int shard = 0, shards = 1;
   std::uint64_t seed = 1;
   std::string tensors = "all";  // "all" or an ECMAScript regex over stored tensor names
   std::int64_t images = 0;      // images evaluated (class-stratified subset); 0: the whole dataset
@@ -33,6 +44,7 @@ struct CampaignConfig {
   // Checks ranges and parses every format, protection and fault spec once, so a bad grid fails before any
   // work.
   void validate() const;
+  StoppingRule stopping() const { return {ci_target, min_trials, max_trials, wave}; }
   // The fault model spec of a cell, e.g. "ber:0.0001".
   std::string fault_spec(double rate) const;
 };

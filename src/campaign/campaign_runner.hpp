@@ -1,6 +1,7 @@
-// Runs a campaign: for each configuration (format x protection) the stored weights are built once; each
-// cell (BER) then runs its trials, each a sparse fault injection + a full evaluation of the image set +
-// a restore. Trials already in the results file are skipped, so a killed campaign resumes where it stopped.
+// Runs a campaign in this process (see coordinator.hpp for the parts): for each configuration (format x
+// protection) the stored weights are built once; each cell (BER) then runs its trials, each a sparse fault
+// injection + a full evaluation of the image set + a restore. Trials already in the results file are skipped,
+// so a killed campaign resumes where it stopped.
 #pragma once
 
 #include <functional>
@@ -25,12 +26,12 @@ struct CampaignSummary {
   double seconds = 0;
 };
 
-// Identity of a campaign's records: model file, evaluated images (and the per-trial sample size, if any),
-// seed, tensor selection and fault kind. Formats, protections, BERs and trial counts may grow between runs of
-// the same campaign.
+// Identity of a campaign's records: model file, evaluated images, seed, tensor selection, fault kind, the
+// early-stop floor and the per-trial image sample size (each when set).
+// Formats, protections, BERs and trial counts may grow between runs of the same campaign.
 std::string campaign_id(const std::string& model_sha256, const std::string& data,
                         const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
-                        const std::string& fault, std::int64_t images_per_trial = 0);
+                        const std::string& fault, double floor = 0, std::int64_t images_per_trial = 0);
 
 CampaignSummary run_campaign(const CampaignConfig& config,
                              const std::function<void(const CampaignProgress&)>& progress, std::ostream& log);

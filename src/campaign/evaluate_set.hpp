@@ -12,13 +12,16 @@
 namespace flipguard::campaign {
 
 struct Evaluation {
-  metrics::TopKCounts counts;
+  metrics::TopKCounts counts;  // counts.images: the images evaluated (fewer than the set when stopped)
   double seconds = 0;
+  bool stopped = false;  // `stop_after` ended the pass early
 };
 
 // `logits` is scratch reused across calls (sized once); `after_batch(images_done, counts_so_far)` is
-// optional.
+// optional; so is `stop_after(images_done, counts_so_far)`, which ends the pass when it returns true.
+// Images are evaluated in set order, so where a pass stops depends on the images and weights only.
 Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,
-                        const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch = {});
+                        const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch = {},
+                        const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after = {});
 
 }  // namespace flipguard::campaign

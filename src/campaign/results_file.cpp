@@ -11,16 +11,8 @@
 #include <stdexcept>
 
 namespace flipguard::campaign {
-namespace {
-
-struct Parsed {
-  std::vector<TrialRecord> records;
-  std::uintmax_t valid_bytes = 0;  // length of the prefix made of complete, valid lines
-  std::string warning;
-};
-
-Parsed parse(const std::string& path) {
-  Parsed p;
+ParsedResults parse_results(const std::string& path) {
+  ParsedResults p;
   std::ifstream f(path, std::ios::binary);
   if (!f) return p;
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -48,13 +40,11 @@ Parsed parse(const std::string& path) {
   return p;
 }
 
-}  // namespace
-
 ResultsFile::ResultsFile(std::string path, std::string campaign_id)
     : path_(std::move(path)), campaign_(std::move(campaign_id)) {
   const auto parent = std::filesystem::path(path_).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  auto parsed = parse(path_);
+  auto parsed = parse_results(path_);
   for (size_t i = 0; i < parsed.records.size(); ++i) {
     const auto& r = parsed.records[i];
     if (r.campaign != campaign_)

@@ -3,6 +3,7 @@
 // most one partial last line, which reopening drops. Records of another campaign are refused.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -10,6 +11,16 @@
 #include "campaign/trial_record.hpp"
 
 namespace flipguard::campaign {
+
+// The records of a results file, read without changing it: complete valid lines, and a warning for a
+// partial or corrupt last line (dropped). A corrupt line elsewhere is an error naming the file and line.
+// A missing file reads as empty.
+struct ParsedResults {
+  std::vector<TrialRecord> records;
+  std::uintmax_t valid_bytes = 0;  // length of the prefix made of complete, valid lines
+  std::string warning;
+};
+ParsedResults parse_results(const std::string& path);
 
 class ResultsFile {
  public:

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "campaign/stopping_rule.hpp"
+
 namespace flipguard::campaign {
 
 namespace {
@@ -43,6 +45,8 @@ double beta_continued_fraction(double a, double b, double x) {
   return h;  // not fully converged only for absurd parameters; the bisection above it tolerates that
 }
 
+}  // namespace
+
 double regularized_incomplete_beta(double a, double b, double x) {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
@@ -52,6 +56,8 @@ double regularized_incomplete_beta(double a, double b, double x) {
   if (x < (a + 1) / (a + b + 2)) return front * beta_continued_fraction(a, b, x) / a;
   return 1 - front * beta_continued_fraction(b, a, 1 - x) / b;
 }
+
+namespace {
 
 // Bisection on a monotone function over [lo, hi] until the interval is relatively tight: robust for any
 // df, where Newton steps can overshoot in the heavy tails of df = 1.
@@ -116,6 +122,8 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   s.ber = first.ber;
   s.trials = static_cast<std::int64_t>(records.size());
   s.images = first.images;
+  for (const TrialRecord& r : records)
+    if (!r.early_stopped) s.images = std::max(s.images, r.images);  // the min below starts from a full trial
   s.memory_overhead = first.memory_overhead;
   std::vector<double> top1, top5;
   double flips = 0, changed = 0, corrected = 0, detected = 0, non_finite_trials = 0;
@@ -125,7 +133,8 @@ CellSummary summarize(std::span<const TrialRecord> records) {
                                   "' and '" + r.cell_key() + "'");
     top1.push_back(r.top1_percent());
     top5.push_back(r.top5_percent());
-    s.images = std::min(s.images, r.images);
+    if (!r.early_stopped) s.images = std::min(s.images, r.images);
+    s.early_stopped += r.early_stopped ? 1 : 0;
     flips += static_cast<double>(r.flips);
     changed += static_cast<double>(r.changed_weights);
     corrected += static_cast<double>(r.ecc_corrected);
@@ -144,6 +153,18 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   s.ecc_corrected_mean = corrected / n;
   s.ecc_detected_mean = detected / n;
   s.critical = critical_strata(records);
+  const TrialRecord* latest = &first;
+  for (const TrialRecord& r : records)
+    if (r.trial > latest->trial) latest = &r;
+  if (latest->adaptive.adaptive()) {
+    std::vector<std::pair<std::int64_t, double>> by_trial;
+    for (const TrialRecord& r : records) by_trial.emplace_back(r.trial, r.top1_percent());
+    std::sort(by_trial.begin(), by_trial.end());
+    std::vector<double> ordered;
+    for (const auto& [t, v] : by_trial) ordered.push_back(v);
+    const auto reason = decide(ordered, latest->adaptive).reason;
+    s.stopped = reason == StopReason::none ? "incomplete" : to_string(reason);
+  }
   return s;
 }
 

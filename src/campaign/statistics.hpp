@@ -12,6 +12,9 @@
 
 namespace flipguard::campaign {
 
+// Regularized incomplete beta function I_x(a, b) for a, b > 0 and x in [0, 1].
+double regularized_incomplete_beta(double a, double b, double x);
+
 // Quantile of Student's t distribution with df > 0 degrees of freedom at probability p in (0, 1),
 // computed by inverting the regularized incomplete beta function (no table).
 double student_t_quantile(double p, double df);
@@ -30,8 +33,8 @@ struct CellSummary {
   std::string format, protection;
   double ber = 0;
   std::int64_t trials = 0;
-  std::int64_t images = 0;            // images per trial (the smallest, should they differ)
-  MeanEstimate top1, top5;            // percent, over trials
+  std::int64_t images = 0;  // images per trial (the smallest of the trials that were not stopped early)
+  MeanEstimate top1, top5;  // percent, over trials
   double top1_min = 0, top1_max = 0;  // percent
   double non_finite_share = 0;        // fraction of trials in which any image had NaN/Inf logits
   double flips_mean = 0;
@@ -39,6 +42,13 @@ struct CellSummary {
   double memory_overhead = 0;  // extra stored bits / data bits
   double ecc_corrected_mean = 0, ecc_detected_mean = 0;
   CriticalStrata critical;  // trials with / without a fault on the critical bit (diagnostic)
+  // Trials stopped early below the campaign's floor: their Top-1 is measured on the images they saw, a
+  // slight pessimistic bias (they stopped on a low stretch), bounded by the floor's role: such trials are
+  // far below it anyway.
+  std::int64_t early_stopped = 0;
+  // Why the cell has this many trials: "fixed", or for adaptive campaigns "target reached", "max reached"
+  // or "incomplete" (the stopping rule of its latest trial applied to all its trials).
+  std::string stopped = "fixed";
 };
 
 // Summary of the trials of one cell. Throws std::invalid_argument on an empty span or on records of

@@ -42,6 +42,13 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
                      {"critical_words", r.critical_words},
                      {"seconds_faults", r.seconds_faults},
                      {"seconds_inference", r.seconds_inference}};
+  // Written only when set, so records of campaigns without these features read as before.
+  if (r.early_stopped) j["early_stopped"] = true;
+  if (r.adaptive.adaptive())
+    j["adaptive"] = {{"ci_target", r.adaptive.ci_target},
+                     {"min_trials", r.adaptive.min_trials},
+                     {"max_trials", r.adaptive.max_trials},
+                     {"wave", r.adaptive.wave}};
 }
 
 void from_json(const nlohmann::json& j, TrialRecord& r) {
@@ -76,6 +83,15 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   r.critical_words = j.value("critical_words", std::int64_t{0});
   j.at("seconds_faults").get_to(r.seconds_faults);
   j.at("seconds_inference").get_to(r.seconds_inference);
+  r.early_stopped = j.value("early_stopped", false);
+  r.adaptive = StoppingRule{.ci_target = 0};
+  if (j.contains("adaptive")) {
+    const auto& a = j.at("adaptive");
+    a.at("ci_target").get_to(r.adaptive.ci_target);
+    a.at("min_trials").get_to(r.adaptive.min_trials);
+    a.at("max_trials").get_to(r.adaptive.max_trials);
+    a.at("wave").get_to(r.adaptive.wave);
+  }
   if (r.images < 0 || r.top1 < 0 || r.top5 < r.top1 || r.top5 > r.images || r.ber < 0 || r.ber > 1 ||
       r.critical_faults < 0 || r.critical_words < 0 || r.critical_faults > r.critical_words)
     throw std::runtime_error("results record has inconsistent counts or BER");

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "campaign/stopping_rule.hpp"
+
 namespace flipguard::campaign {
 
 inline constexpr int kRecordVersion = 1;
@@ -37,6 +39,12 @@ struct TrialRecord {
   // (0: not a per-bit model; then no stratification). See TrialPatchStats.
   std::int64_t critical_faults = 0, critical_words = 0;
   double seconds_faults = 0, seconds_inference = 0;
+  // The trial stopped once its Top-1 was statistically below the campaign's floor; `images` is then the
+  // count evaluated (absent in files written before early stops existed: false).
+  bool early_stopped = false;
+  // The stopping rule of an adaptive campaign that ran this trial (ci_target 0: fixed trials; absent in
+  // older files). Reports derive each cell's stop reason from it.
+  StoppingRule adaptive{.ci_target = 0};
 
   double top1_percent() const {
     return images ? 100.0 * static_cast<double>(top1) / static_cast<double>(images) : 0;

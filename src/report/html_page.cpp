@@ -55,6 +55,9 @@ std::string report_html(const CampaignReport& rep, const std::string& title,
          "point)</h2>\n" +
          to_html(critical);
   h += "<h2>Faults per trial</h2>\n" + to_html(fault_table(rep));
+  h += "<h2>Trials per cell</h2>\n" + to_html(trials_table(rep)) +
+       "<p class=\"note\">Early-stopped trials count with the Top-1 of the images they saw: slightly low, "
+       "since they stopped on a low stretch.</p>\n";
   return h + "</body>\n</html>\n";
 }
 

@@ -138,11 +138,21 @@ Table fault_table(const CampaignReport& rep) {
   return t;
 }
 
+Table trials_table(const CampaignReport& rep) {
+  Table t;
+  t.header = {"format", "protection", "BER", "trials", "stopped", "early-stopped trials"};
+  for (const auto& c : rep.cells)
+    t.rows.push_back({c.format, c.protection, ber_label(c.ber), std::to_string(c.trials),
+                      c.ber == 0 ? "clean" : c.stopped, std::to_string(c.early_stopped)});
+  return t;
+}
+
 std::string summary_csv(const CampaignReport& rep) {
   std::string out =
       "format,protection,ber,trials,images,top1_mean,top1_std,top1_ci95,top1_min,top1_max,top5_mean,top5_std,"
       "top5_ci95,non_finite_share,flips_mean,changed_weights_mean,memory_overhead,ecc_corrected_mean,"
-      "ecc_detected_mean,p_no_critical,trials_no_critical,top1_no_critical,trials_critical,top1_critical\n";
+      "ecc_detected_mean,stopped,early_stopped,p_no_critical,trials_no_critical,top1_no_critical,trials_"
+      "critical,top1_critical\n";
   for (const auto& c : rep.cells) {
     const std::vector<std::string> fields{csv_field(c.format),
                                           csv_field(c.protection),
@@ -163,6 +173,8 @@ std::string summary_csv(const CampaignReport& rep) {
                                           format_general(c.memory_overhead),
                                           format_general(c.ecc_corrected_mean),
                                           format_general(c.ecc_detected_mean),
+                                          csv_field(c.stopped),
+                                          std::to_string(c.early_stopped),
                                           c.critical.known ? format_general(c.critical.p_none) : "",
                                           std::to_string(c.critical.trials_none),
                                           format_general(c.critical.top1_none),

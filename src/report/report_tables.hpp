@@ -26,6 +26,9 @@ Table non_finite_table(const CampaignReport& rep);
 Table critical_bit_table(const CampaignReport& rep);
 // Per cell: mean flips, changed weights, ECC corrected / detected words.
 Table fault_table(const CampaignReport& rep);
+// Per cell: how many trials, why that many (fixed / target reached / max reached / incomplete), and how many
+// trials stopped early below the floor.
+Table trials_table(const CampaignReport& rep);
 // One CSV row per cell with every summary field.
 std::string summary_csv(const CampaignReport& rep);
 

@@ -31,6 +31,10 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
         "point)\n\n" +
         to_markdown(critical);
   md += "\n## Faults per trial\n\n" + to_markdown(fault_table(rep));
+  md += "\n## Trials per cell\n\n" + to_markdown(trials_table(rep));
+  md +=
+      "\nEarly-stopped trials count with the Top-1 of the images they saw; having stopped on a low stretch,\n"
+      "they read slightly low (a small pessimistic bias, in cells that are below the floor anyway).\n";
   return md;
 }
 

@@ -1,0 +1,20 @@
+// Early stop of a hopeless trial: after each batch, is the trial's Top-1 statistically below a floor? The
+// images are evaluated in a fixed order, so where a trial stops is deterministic.
+#pragma once
+
+#include <cstdint>
+
+namespace flipguard::campaign {
+
+// Confidence of the one-sided bound used by campaigns.
+inline constexpr double kFloorConfidence = 0.999;
+
+// One-sided Clopper-Pearson (exact binomial) upper confidence bound of a success probability after
+// `correct` successes in `seen` trials: the p at which P(X <= correct | seen, p) = 1 - confidence.
+double binomial_upper_bound(std::int64_t correct, std::int64_t seen, double confidence);
+
+// True when even the upper bound of the accuracy seen so far is below `floor_percent`.
+bool below_floor(std::int64_t correct, std::int64_t seen, double floor_percent,
+                 double confidence = kFloorConfidence);
+
+}  // namespace flipguard::campaign

@@ -1,0 +1,33 @@
+// What every process of a campaign derives from its settings alone, identically: the model, the
+// preloaded images (in their fixed evaluation order), the campaign's identity, the template of its records
+// and the grid of cells (this shard's only).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "campaign/campaign_config.hpp"
+#include "campaign/trial_record.hpp"
+#include "campaign/work_plan.hpp"
+#include "data/batch_loader.hpp"
+#include "data/model_spec.hpp"
+
+namespace flipguard::campaign {
+
+struct CampaignSetup {
+  data::ModelSpec spec;
+  data::PreprocessedSet images;
+  std::string campaign_id;
+  TrialRecord base;             // the fields every record of the campaign shares
+  std::vector<PlanCell> cells;  // grid order: format, protection, then the clean record and each BER
+
+  // Validates the config, loads the model's sidecar and the images.
+  static CampaignSetup load(const CampaignConfig& config);
+};
+
+// Cells of the full grid, then those of shard i of N: cell k belongs to shard k mod N. Shards are whole
+// cells because an adaptive cell's waves depend on all its earlier trials.
+std::vector<PlanCell> grid_cells(const CampaignConfig& config);
+std::vector<PlanCell> shard_cells(std::vector<PlanCell> cells, int shard, int shards);
+
+}  // namespace flipguard::campaign

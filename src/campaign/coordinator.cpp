@@ -1,0 +1,76 @@
+#include "campaign/coordinator.hpp"
+
+#include <stdexcept>
+
+#include "campaign/trial_worker.hpp"
+
+namespace flipguard::campaign {
+
+Coordinator::Coordinator(const CampaignConfig& config, const CampaignSetup& setup,
+                         std::function<void(const CampaignProgress&)> progress, std::ostream& log)
+    : start_(std::chrono::steady_clock::now()),
+      campaign_id_(setup.campaign_id),
+      results_(config.results, setup.campaign_id),
+      plan_(setup.cells, config.trials, config.stopping(), results_.records()),
+      progress_(std::move(progress)),
+      log_(log),
+      full_images_(static_cast<std::int64_t>(setup.images.size())) {
+  if (!results_.repair_note().empty()) log_ << "warning: " << results_.repair_note() << "\n";
+  summary_.campaign_id = setup.campaign_id;
+  summary_.results_path = config.results;
+  prog_.trials_skipped = prog_.trials_done = plan_.skipped();
+  prog_.trials_total = plan_.upper_bound();
+  flush_messages();
+}
+
+void Coordinator::flush_messages() {
+  for (const auto& m : plan_.take_messages()) log_ << m << "\n";
+}
+
+void Coordinator::accept(const WorkUnit& unit, const TrialRecord& r) {
+  const PlanCell& cell = plan_.cell(unit.cell);
+  if (r.campaign != campaign_id_ || r.format != cell.format || r.protection != cell.protection ||
+      r.ber != cell.ber || r.trial != unit.trial)
+    throw std::logic_error("campaign: a worker returned the record of " + r.record_key() + " for " +
+                           cell.label() + " trial " + std::to_string(unit.trial));
+  results_.append(r);
+  const std::int64_t skipped_before = plan_.skipped();
+  plan_.complete(unit, r.top1_percent());
+  flush_messages();
+  ++summary_.trials_run;
+  const std::int64_t newly_skipped = plan_.skipped() - skipped_before;  // later waves already on file
+  prog_.trials_skipped += newly_skipped;
+  prog_.trials_done += 1 + newly_skipped;
+  prog_.trials_total = plan_.upper_bound();
+  images_done_ += r.images;
+  busy_seconds_ += r.seconds_inference + r.seconds_faults;
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  // Wall-clock throughput, so several workers count together.
+  prog_.images_per_second = static_cast<double>(images_done_) / std::max(elapsed, 1e-9);
+  prog_.eta_seconds = static_cast<double>(prog_.trials_total - prog_.trials_done) *
+                      static_cast<double>(full_images_) / std::max(prog_.images_per_second, 1e-9);
+  prog_.cell = cell.label();
+  prog_.last = &results_.records().back();
+  progress_(prog_);
+}
+
+CampaignSummary Coordinator::summary() {
+  summary_.trials_skipped = prog_.trials_skipped;
+  summary_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return summary_;
+}
+
+CampaignSummary run_serial(const CampaignConfig& config, const CampaignSetup& setup,
+                           const std::function<void(const CampaignProgress&)>& progress, std::ostream& log) {
+  Coordinator coordinator(config, setup, progress, log);
+  std::unique_ptr<TrialWorker> worker;  // built on the first unit: a finished campaign loads no model
+  while (!coordinator.finished()) {
+    const auto unit = coordinator.next(worker ? worker->config() : std::nullopt);
+    if (!unit) throw std::logic_error("campaign: the work plan stalled with nothing running");
+    if (!worker) worker = std::make_unique<TrialWorker>(config, setup);
+    coordinator.accept(*unit, worker->run(coordinator.plan().cell(unit->cell), unit->trial));
+  }
+  return coordinator.summary();
+}
+
+}  // namespace flipguard::campaign

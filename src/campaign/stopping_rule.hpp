@@ -1,0 +1,30 @@
+// When a cell has enough trials: adaptive campaigns run a cell's trials in waves of a fixed size and, after
+// each complete wave, look at trials 0..n-1 (in trial order) only. The decision is therefore a function of
+// the seed and the settings, never of timing or of how many processes ran the trials.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace flipguard::campaign {
+
+struct StoppingRule {
+  double ci_target = 0;  // half-width of the 95% CI of Top-1, in points; 0: fixed trial counts
+  int min_trials = 4, max_trials = 100, wave = 4;
+  bool adaptive() const { return ci_target > 0; }
+  bool operator==(const StoppingRule&) const = default;
+};
+
+enum class StopReason { none, target_reached, max_reached };
+std::string to_string(StopReason reason);  // "", "target reached", "max reached"
+
+struct StopDecision {
+  StopReason reason = StopReason::none;
+  double ci95 = 0;  // of the n trials looked at (infinite below two trials)
+};
+
+// The decision after n = top1_percent.size() trials. The target wins when both apply at max_trials.
+StopDecision decide(std::span<const double> top1_percent, const StoppingRule& rule);
+
+}  // namespace flipguard::campaign

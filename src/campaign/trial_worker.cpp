@@ -1,0 +1,79 @@
+#include "campaign/trial_worker.hpp"
+
+#include <chrono>
+
+#include "campaign/accuracy_floor.hpp"
+#include "campaign/evaluate_set.hpp"
+#include "faults/fault_model.hpp"
+#include "model/onnx_loader.hpp"
+
+namespace flipguard::campaign {
+
+using clock_type = std::chrono::steady_clock;
+
+TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setup)
+    : config_settings_(config), setup_(setup) {
+  engine::ExecutorOptions eo;
+  eo.batch = config.batch;
+  eo.threads = config.threads;
+  eo.weights.biases =
+      true;  // scale@logits rescales biases; biases are never faulted (select_slots skips them)
+  ex_ = std::make_unique<engine::Executor>(model::load_onnx(setup.spec.onnx_path().string()), eo);
+  slots_ = select_slots(ex_->weights(), config.tensors);
+  if (config.images_per_trial > 0)
+    trial_images_.emplace(setup.images, static_cast<std::size_t>(config.images_per_trial));
+}
+
+TrialWorker::~TrialWorker() = default;
+
+TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
+  if (!config_ || *config_ != cell.config) {
+    weights_.reset();  // puts the executor's clean weights back before another configuration is stored
+    config_.reset();
+    weights_ = std::make_unique<FaultyWeights>(*ex_, slots_, cell.format, cell.protection);
+    config_ = cell.config;
+  }
+  const CampaignConfig& c = config_settings_;
+  TrialRecord r = setup_.base;
+  r.format = cell.format;
+  r.protection = cell.protection;
+  r.scale_target = scale_target_of(cell.protection, cell.format);
+  r.memory_overhead = weights_->memory_overhead();
+  r.ber = cell.ber;
+  r.trial = trial;
+  r.fault_model = c.fault_spec(cell.ber);
+  if (cell.ber > 0 && c.ci_target > 0) r.adaptive = c.stopping();
+  const auto t0 = clock_type::now();
+  TrialPatchStats stats;
+  if (cell.ber > 0)
+    stats =
+        weights_->inject(faults::FaultModel::parse(r.fault_model), c.seed, static_cast<std::uint64_t>(trial));
+  r.seconds_faults = std::chrono::duration<double>(clock_type::now() - t0).count();
+  // The clean record is the configuration's reference: always measured on every image. Faulty trials score
+  // their own sample when one is asked for.
+  const double floor = cell.ber > 0 ? c.floor : 0;
+  const data::PreprocessedSet& scored = trial_images_ && cell.ber > 0
+                                            ? trial_images_->sample(c.seed, static_cast<std::uint64_t>(trial))
+                                            : setup_.images;
+  const auto eval = evaluate_set(*ex_, scored, logits_, {}, [&](size_t seen, const metrics::TopKCounts& k) {
+    return below_floor(k.top1, static_cast<std::int64_t>(seen), floor);
+  });
+  const auto t1 = clock_type::now();
+  weights_->restore();
+  r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();
+  r.seconds_inference = eval.seconds;
+  r.images = eval.counts.images;
+  r.early_stopped = eval.stopped;
+  r.flips = stats.flips;
+  r.changed_weights = stats.changed_weights;
+  r.ecc_corrected = stats.ecc_corrected;
+  r.ecc_detected = stats.ecc_detected;
+  r.critical_faults = stats.critical_faults;
+  r.critical_words = stats.critical_words;
+  r.top1 = eval.counts.top1;
+  r.top5 = eval.counts.top5;
+  r.non_finite = eval.counts.non_finite;
+  return r;
+}
+
+}  // namespace flipguard::campaign

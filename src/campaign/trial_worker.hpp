@@ -1,0 +1,42 @@
+// Runs single trials: one executor over the campaign's images, and the stored weights of one configuration
+// (format x protection) at a time, rebuilt only when a unit of another configuration arrives. Knows nothing
+// of scheduling or of where records go.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "campaign/campaign_config.hpp"
+#include "campaign/campaign_setup.hpp"
+#include "campaign/faulty_weights.hpp"
+#include "campaign/trial_images.hpp"
+#include "engine/executor.hpp"
+
+namespace flipguard::campaign {
+
+class TrialWorker {
+ public:
+  // `setup` must outlive the worker.
+  TrialWorker(const CampaignConfig& config, const CampaignSetup& setup);
+  ~TrialWorker();
+  TrialWorker(const TrialWorker&) = delete;
+  TrialWorker& operator=(const TrialWorker&) = delete;
+
+  // The record of one trial of `cell` (BER 0: the clean record, trial 0).
+  TrialRecord run(const PlanCell& cell, std::int64_t trial);
+  // The configuration whose stored weights are built now, if any.
+  std::optional<std::size_t> config() const { return config_; }
+
+ private:
+  const CampaignConfig& config_settings_;
+  const CampaignSetup& setup_;
+  std::unique_ptr<engine::Executor> ex_;
+  std::vector<engine::WeightSlot*> slots_;
+  std::vector<float> logits_;
+  std::unique_ptr<FaultyWeights> weights_;
+  std::optional<TrialImages> trial_images_;  // when each trial scores its own sample of the images
+  std::optional<std::size_t> config_;
+};
+
+}  // namespace flipguard::campaign

@@ -1,0 +1,121 @@
+#include "campaign/work_plan.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+namespace flipguard::campaign {
+
+std::string PlanCell::label() const {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "%s %s ber %g", format.c_str(), protection.c_str(), ber);
+  return buf;
+}
+
+WorkPlan::WorkPlan(std::vector<PlanCell> cells, int trials, StoppingRule rule,
+                   std::span<const TrialRecord> existing)
+    : cells_(std::move(cells)), state_(cells_.size()), trials_(trials), rule_(rule) {
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < cells_.size(); ++i) {
+    TrialRecord k;
+    k.format = cells_[i].format;
+    k.protection = cells_[i].protection;
+    k.ber = cells_[i].ber;
+    index[k.cell_key()] = i;
+  }
+  for (const auto& r : existing)
+    if (auto it = index.find(r.cell_key()); it != index.end())
+      state_[it->second].top1[r.trial] = r.top1_percent();
+  for (std::size_t i = 0; i < cells_.size(); ++i) advance(i);
+}
+
+std::int64_t WorkPlan::limit(std::size_t cell) const {
+  if (cells_[cell].ber == 0) return 1;
+  return rule_.adaptive() ? rule_.max_trials : trials_;
+}
+
+std::int64_t WorkPlan::upper_bound() const {
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i < cells_.size(); ++i) n += state_[i].stopped ? state_[i].released : limit(i);
+  return n;
+}
+
+void WorkPlan::release_up_to(std::size_t cell, std::int64_t count) {
+  auto& s = state_[cell];
+  for (std::int64_t t = s.released; t < count; ++t) {
+    if (s.top1.count(t))
+      ++skipped_;
+    else
+      s.ready.push_back(t);
+  }
+  s.released = count;
+}
+
+// Releases work until the cell waits for running or unreleased trials, or stops. A decision is taken only
+// at wave boundaries over trials 0..n-1, all finished, so it never depends on which trials finished first.
+void WorkPlan::advance(std::size_t cell) {
+  auto& s = state_[cell];
+  const bool adaptive = rule_.adaptive() && cells_[cell].ber > 0;
+  while (!s.stopped) {
+    if (s.released == 0) {
+      release_up_to(cell, adaptive ? std::min<std::int64_t>(rule_.wave, rule_.max_trials) : limit(cell));
+      continue;
+    }
+    if (!s.ready.empty() || s.in_flight > 0) return;
+    if (!adaptive) {
+      s.stopped = true;
+      return;
+    }
+    std::vector<double> top1;
+    for (std::int64_t t = 0; t < s.released; ++t) top1.push_back(s.top1.at(t));
+    const auto d = decide(top1, rule_);
+    if (d.reason != StopReason::none) {
+      s.stopped = true;
+      s.reason = d.reason;
+      char line[300];
+      std::snprintf(line, sizeof line, "%s: %s after %lld trials (95%% CI +- %.2f points, target %.2f)",
+                    cells_[cell].label().c_str(), to_string(d.reason).c_str(),
+                    static_cast<long long>(s.released), d.ci95, rule_.ci_target);
+      messages_.push_back(line);
+      return;
+    }
+    release_up_to(cell, std::min<std::int64_t>(s.released + rule_.wave, rule_.max_trials));
+  }
+}
+
+std::optional<WorkUnit> WorkPlan::next(std::optional<std::size_t> preferred_config) {
+  auto take = [&](std::size_t i) {
+    auto& s = state_[i];
+    WorkUnit u{i, s.ready.front()};
+    s.ready.pop_front();
+    ++s.in_flight;
+    return u;
+  };
+  if (preferred_config)
+    for (std::size_t i = 0; i < cells_.size(); ++i)
+      if (cells_[i].config == *preferred_config && !state_[i].ready.empty()) return take(i);
+  for (std::size_t i = 0; i < cells_.size(); ++i)
+    if (!state_[i].ready.empty()) return take(i);
+  return std::nullopt;
+}
+
+void WorkPlan::complete(const WorkUnit& unit, double top1_percent) {
+  if (unit.cell >= cells_.size() || state_[unit.cell].in_flight == 0)
+    throw std::logic_error("work plan: completion of a unit that was not handed out");
+  auto& s = state_[unit.cell];
+  --s.in_flight;
+  s.top1[unit.trial] = top1_percent;
+  advance(unit.cell);
+}
+
+bool WorkPlan::finished() const {
+  return std::all_of(state_.begin(), state_.end(), [](const State& s) { return s.stopped; });
+}
+
+std::vector<std::string> WorkPlan::take_messages() {
+  std::vector<std::string> m;
+  m.swap(messages_);
+  return m;
+}
+
+}  // namespace flipguard::campaign

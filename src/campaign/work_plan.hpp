@@ -1,0 +1,78 @@
+// Which trials of a campaign still have to run, and in what order: the units of work are (cell, trial).
+// Cells with fixed trial counts release all their missing trials at once; adaptive cells release waves and
+// consult the stopping rule after each complete wave. Trials already in the results file count as done.
+// The plan knows nothing of models or processes, so the serial loop and the MPI coordinator share it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "campaign/stopping_rule.hpp"
+#include "campaign/trial_record.hpp"
+
+namespace flipguard::campaign {
+
+// A cell of the grid. `config` numbers its configuration (format x protection) so units of the
+// configuration a process has already built can be preferred. BER 0 is the configuration's clean record.
+struct PlanCell {
+  std::size_t config = 0;
+  std::string format, protection;
+  double ber = 0;
+  std::string label() const;  // "q2.5 scale ber 0.0001"
+};
+
+struct WorkUnit {
+  std::size_t cell = 0;
+  std::int64_t trial = 0;
+};
+
+class WorkPlan {
+ public:
+  // `trials`: per cell when `rule` is not adaptive. The clean cell (BER 0) always has one trial.
+  // `existing` are the records already in the results file (matched to cells by format, protection, BER).
+  WorkPlan(std::vector<PlanCell> cells, int trials, StoppingRule rule, std::span<const TrialRecord> existing);
+
+  // The next unit to run, preferring cells of `preferred_config`, else the first cell (in grid order) with
+  // released work; nullopt when nothing is released now (a wave may still be running elsewhere).
+  std::optional<WorkUnit> next(std::optional<std::size_t> preferred_config = std::nullopt);
+  // A unit finished with this Top-1; may stop the cell or release its next wave.
+  void complete(const WorkUnit& unit, double top1_percent);
+  // Every cell stopped and nothing left running.
+  bool finished() const;
+
+  const PlanCell& cell(std::size_t i) const { return cells_[i]; }
+  std::size_t cells() const { return cells_.size(); }
+  std::int64_t skipped() const { return skipped_; }  // released units that were already in the results
+  std::int64_t upper_bound() const;                  // most units the plan can hold (done + to run)
+  StopReason reason(std::size_t cell) const { return state_[cell].reason; }
+  std::int64_t trials_of(std::size_t cell) const { return state_[cell].released; }
+  // Stop decisions since the last call, one line each, for the log.
+  std::vector<std::string> take_messages();
+
+ private:
+  struct State {
+    std::map<std::int64_t, double> top1;  // finished trials (earlier runs included)
+    std::int64_t released = 0;            // trials 0..released-1 belong to the cell now
+    std::deque<std::int64_t> ready;       // released, neither done nor handed out
+    int in_flight = 0;
+    bool stopped = false;
+    StopReason reason = StopReason::none;
+  };
+  void advance(std::size_t cell);
+  void release_up_to(std::size_t cell, std::int64_t count);
+  std::int64_t limit(std::size_t cell) const;
+
+  std::vector<PlanCell> cells_;
+  std::vector<State> state_;
+  int trials_;
+  StoppingRule rule_;
+  std::int64_t skipped_ = 0;
+  std::vector<std::string> messages_;
+};
+
+}  // namespace flipguard::campaign

@@ -1,0 +1,152 @@
+// The work plan without a model: which units run, in which order they may finish, and when cells stop.
+// Adaptive stopping must not depend on completion order, and resuming must not rerun or skip trials.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+
+#include "campaign/statistics.hpp"
+#include "campaign/work_plan.hpp"
+
+using namespace flipguard::campaign;
+
+namespace {
+
+std::vector<PlanCell> cells() {
+  std::vector<PlanCell> c;
+  for (std::size_t config = 0; config < 2; ++config)
+    for (double ber : {0.0, 1e-4, 1e-3}) c.push_back({config, config ? "fp16" : "q2.5", "none", ber});
+  return c;
+}
+
+// A deterministic, cell-dependent Top-1 per trial: spread grows with the BER so cells need different counts.
+double top1(const PlanCell& c, std::int64_t trial) {
+  std::mt19937_64 g(static_cast<std::uint64_t>(trial) * 1000 + c.config * 10 + (c.ber > 5e-4 ? 2 : 1));
+  const double spread = c.ber == 0 ? 0 : c.ber > 5e-4 ? 20 : 3;
+  return 80 + spread * std::normal_distribution<double>()(g);
+}
+
+// Runs the plan to the end with `workers` units in flight, finishing a random one of them each step.
+std::set<std::pair<std::size_t, std::int64_t>> drive(WorkPlan& plan, int workers, std::uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::vector<WorkUnit> running;
+  std::set<std::pair<std::size_t, std::int64_t>> ran;
+  std::optional<std::size_t> last_config;
+  while (!plan.finished()) {
+    while (static_cast<int>(running.size()) < workers) {
+      const auto u = plan.next(last_config);
+      if (!u) break;
+      EXPECT_TRUE(ran.insert({u->cell, u->trial}).second) << "unit handed out twice";
+      running.push_back(*u);
+    }
+    if (running.empty()) {
+      ADD_FAILURE() << "plan stalled";
+      break;
+    }
+    const std::size_t k = std::uniform_int_distribution<std::size_t>(0, running.size() - 1)(g);
+    const WorkUnit u = running[k];
+    running.erase(running.begin() + static_cast<std::ptrdiff_t>(k));
+    last_config = plan.cell(u.cell).config;
+    plan.complete(u, top1(plan.cell(u.cell), u.trial));
+  }
+  return ran;
+}
+
+// The trial count of an adaptive cell, straight from the definition of the rule.
+std::int64_t expected_trials(const PlanCell& c, const StoppingRule& rule) {
+  for (std::int64_t n = rule.wave;; n = std::min<std::int64_t>(n + rule.wave, rule.max_trials)) {
+    std::vector<double> v;
+    for (std::int64_t t = 0; t < n; ++t) v.push_back(top1(c, t));
+    const double ci = n >= 2 ? estimate_mean(v).ci95 : INFINITY;
+    if ((n >= rule.min_trials && ci <= rule.ci_target) || n >= rule.max_trials) return n;
+  }
+}
+
+TEST(WorkPlan, FixedTrialsRunEveryUnitOnceInGridOrder) {
+  WorkPlan plan(cells(), 3, StoppingRule{.ci_target = 0}, {});
+  EXPECT_EQ(plan.upper_bound(), 2 * (1 + 3 + 3));
+  std::vector<std::pair<std::size_t, std::int64_t>> order;
+  while (auto u = plan.next()) {
+    order.emplace_back(u->cell, u->trial);
+    plan.complete(*u, 50);
+  }
+  EXPECT_TRUE(plan.finished());
+  const std::vector<std::pair<std::size_t, std::int64_t>> expected{{0, 0}, {1, 0}, {1, 1}, {1, 2}, {2, 0},
+                                                                   {2, 1}, {2, 2}, {3, 0}, {4, 0}, {4, 1},
+                                                                   {4, 2}, {5, 0}, {5, 1}, {5, 2}};
+  EXPECT_EQ(order, expected);
+}
+
+TEST(WorkPlan, AdaptiveCellsStopByTheRuleWhateverTheCompletionOrder) {
+  const StoppingRule rule{.ci_target = 2.0, .min_trials = 4, .max_trials = 40, .wave = 4};
+  WorkPlan serial(cells(), 10, rule, {});
+  const auto reference = drive(serial, 1, 1);
+  std::map<std::size_t, std::int64_t> counts;
+  for (const auto& [cell, trial] : reference) ++counts[cell];
+  for (std::size_t c = 0; c < serial.cells(); ++c) {
+    const auto& cell = serial.cell(c);
+    if (cell.ber == 0) {
+      EXPECT_EQ(counts[c], 1);
+      continue;
+    }
+    EXPECT_EQ(counts[c], expected_trials(cell, rule)) << cell.label();
+  }
+  // The spread-20 cells hit the maximum, the spread-3 cells the target, before it.
+  EXPECT_EQ(serial.reason(2), StopReason::max_reached);
+  EXPECT_EQ(serial.reason(1), StopReason::target_reached);
+  EXPECT_LT(counts[1], 40);
+  const auto messages = serial.take_messages();
+  EXPECT_EQ(messages.size(), 4u);
+  for (int workers : {2, 3, 7})
+    for (std::uint64_t seed : {1, 2, 3}) {
+      WorkPlan parallel(cells(), 10, rule, {});
+      EXPECT_EQ(drive(parallel, workers, seed), reference) << workers << " workers, seed " << seed;
+    }
+}
+
+TEST(WorkPlan, ResumingSkipsRecordedTrialsAndATighterTargetAddsTrials) {
+  const StoppingRule loose{.ci_target = 4.0, .min_trials = 4, .max_trials = 40, .wave = 4};
+  const StoppingRule tight{.ci_target = 1.0, .min_trials = 4, .max_trials = 40, .wave = 4};
+  WorkPlan first(cells(), 10, loose, {});
+  const auto ran_loose = drive(first, 2, 5);
+  // What the results file would hold after the loose run.
+  std::vector<TrialRecord> recorded;
+  for (const auto& [cell, trial] : ran_loose) {
+    TrialRecord r;
+    r.format = first.cell(cell).format;
+    r.protection = first.cell(cell).protection;
+    r.ber = first.cell(cell).ber;
+    r.trial = trial;
+    r.images = 1000000;
+    r.top1 = std::llround(top1(first.cell(cell), trial) * 10000);  // the same Top-1 percent, to 1e-4
+    recorded.push_back(r);
+  }
+  WorkPlan again(cells(), 10, loose, recorded);
+  EXPECT_TRUE(again.finished());
+  EXPECT_EQ(again.skipped(), static_cast<std::int64_t>(ran_loose.size()));
+  WorkPlan resumed(cells(), 10, tight, recorded);
+  const auto added = drive(resumed, 3, 9);
+  WorkPlan fresh(cells(), 10, tight, {});
+  const auto ran_tight = drive(fresh, 1, 1);
+  std::set<std::pair<std::size_t, std::int64_t>> joined = ran_loose;
+  joined.insert(added.begin(), added.end());
+  EXPECT_EQ(joined, ran_tight);
+  EXPECT_FALSE(added.empty());
+  for (const auto& unit : added) EXPECT_FALSE(ran_loose.count(unit));
+}
+
+TEST(WorkPlan, PrefersTheConfigurationAWorkerHasBuilt) {
+  WorkPlan plan(cells(), 2, StoppingRule{.ci_target = 0}, {});
+  const auto u = plan.next(1);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(plan.cell(u->cell).config, 1u);
+  const auto v = plan.next();
+  ASSERT_TRUE(v);
+  EXPECT_EQ(plan.cell(v->cell).config, 0u);
+  EXPECT_THROW(plan.complete({5, 1}, 1), std::logic_error);  // never handed out
+}
+
+}  // namespace
