@@ -46,6 +46,13 @@ std::vector<double> parse_rates(const std::string& text, const std::string& what
   return out;
 }
 
+namespace {
+// `ci_target = 2` is as natural as `ci_target = 2.0`: accept TOML integers where a number is meant.
+double number(const toml::value& v) {
+  return v.is_integer() ? static_cast<double>(v.as_integer()) : toml::get<double>(v);
+}
+}  // namespace
+
 void CampaignConfig::load_toml(const std::string& path) {
   toml::value t;
   try {
@@ -64,7 +71,10 @@ void CampaignConfig::load_toml(const std::string& path) {
       if (key == "data") data = toml::get<std::string>(value);
       if (key == "formats") formats = toml::get<std::vector<std::string>>(value);
       if (key == "protections") protections = toml::get<std::vector<std::string>>(value);
-      if (key == "bers") bers = toml::get<std::vector<double>>(value);
+      if (key == "bers") {
+        bers.clear();
+        for (const auto& b : value.as_array()) bers.push_back(number(b));
+      }
       if (key == "fault") fault = toml::get<std::string>(value);
       if (key == "trials") trials = toml::get<int>(value);
       if (key == "seed") seed = toml::get<std::uint64_t>(value);
@@ -76,11 +86,11 @@ void CampaignConfig::load_toml(const std::string& path) {
       if (key == "results") results = toml::get<std::string>(value);
       if (key == "models_dir") models_dir = toml::get<std::string>(value);
       if (key == "assets_dir") assets_dir = toml::get<std::string>(value);
-      if (key == "ci_target") ci_target = toml::get<double>(value);
+      if (key == "ci_target") ci_target = number(value);
       if (key == "min_trials") min_trials = toml::get<int>(value);
       if (key == "max_trials") max_trials = toml::get<int>(value);
       if (key == "wave") wave = toml::get<int>(value);
-      if (key == "floor") floor = toml::get<double>(value);
+      if (key == "floor") floor = number(value);
     }
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());

@@ -167,6 +167,15 @@ TEST(Campaign, TomlConfigIsReadAndUnknownKeysAreErrors) {
   EXPECT_EQ(c.bers, (std::vector<double>{1e-6, 1e-5}));
   EXPECT_EQ(c.trials, 7);
   EXPECT_EQ(c.seed, 42u);
+  // Integers are numbers too where a number is meant.
+  std::ofstream(p) << "bers = [0, 1e-5]\nci_target = 2\nfloor = 5\nimages_per_trial = 16\n";
+  c.load_toml(p.string());
+  EXPECT_EQ(c.bers, (std::vector<double>{0, 1e-5}));
+  EXPECT_EQ(c.ci_target, 2.0);
+  EXPECT_EQ(c.floor, 5.0);
+  EXPECT_EQ(c.images_per_trial, 16);
+  std::ofstream(p) << "bers = [1e-5, \"x\"]\n";
+  EXPECT_THROW(c.load_toml(p.string()), std::runtime_error);
   std::ofstream(p) << "model = \"resnet20\"\ntrails = 7\n";
   try {
     c.load_toml(p.string());
