@@ -1,5 +1,6 @@
 #include "campaign/campaign_setup.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -34,10 +35,15 @@ std::vector<PlanCell> grid_cells(const CampaignConfig& config) {
   return cells;
 }
 
-std::vector<PlanCell> shard_cells(std::vector<PlanCell> cells, int shard, int shards) {
+std::vector<PlanCell> shard_cells(std::vector<PlanCell> cells, int shard, int shards,
+                                  std::int64_t faulty_weight) {
+  std::vector<std::int64_t> load(static_cast<std::size_t>(shards), 0);
   std::vector<PlanCell> mine;
-  for (std::size_t k = 0; k < cells.size(); ++k)
-    if (static_cast<int>(k % static_cast<std::size_t>(shards)) == shard) mine.push_back(std::move(cells[k]));
+  for (auto& c : cells) {
+    const auto least = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[static_cast<std::size_t>(least)] += c.ber > 0 ? faulty_weight : 1;
+    if (least == shard) mine.push_back(std::move(c));
+  }
   return mine;
 }
 
@@ -71,7 +77,9 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   b.images = static_cast<std::int64_t>(s.images.size());
   b.seed = config.seed;
   b.tensors = config.tensors;
-  s.cells = shard_cells(grid_cells(config), config.shard, config.shards);
+  // Adaptive cells' counts are unknown in advance: weigh them alike, by their first wave.
+  const std::int64_t weight = config.ci_target > 0 ? std::max(config.min_trials, config.wave) : config.trials;
+  s.cells = shard_cells(grid_cells(config), config.shard, config.shards, weight);
   return s;
 }
 
