@@ -129,6 +129,22 @@ TEST(CampaignScheduling, TrialsStopEarlyAtTheFirstBatchBelowTheFloor) {
   }
   // Unprotected Q2.5 at BER 1e-3 is near chance (10 classes): those trials stop early.
   EXPECT_GE(early, 2);
+  // Adaptive: that cell ends after min_trials, all below the floor, where the CI target would need many more.
+  const auto q = temp_file("floor_adaptive.jsonl");
+  CampaignConfig a = c;
+  a.results = q.string();
+  a.ci_target = 1;
+  a.min_trials = 4;
+  a.wave = 2;
+  a.max_trials = 8;
+  for (const auto& cell : group_cells(run(a))) {
+    if (cell.ber == 0 || cell.protection != "none") continue;
+    const auto s = summarize(cell.records);
+    EXPECT_EQ(s.stopped, "below floor");
+    EXPECT_EQ(s.trials, 4);
+    EXPECT_EQ(s.early_stopped, 4);
+  }
+  fs::remove(q);
   // The same campaign without a floor has another identity: its records are not mixed in.
   CampaignConfig no_floor = c;
   no_floor.floor = 0;
