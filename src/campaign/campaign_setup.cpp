@@ -14,6 +14,10 @@
 
 namespace flipguard::campaign {
 
+namespace {
+void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed);
+}  // namespace
+
 std::vector<PlanCell> grid_cells(const CampaignConfig& config) {
   std::vector<PlanCell> cells;
   std::size_t config_index = 0;
@@ -47,6 +51,36 @@ std::vector<PlanCell> shard_cells(std::vector<PlanCell> cells, int shard, int sh
   return mine;
 }
 
+namespace {
+
+// A fixed pseudo-random order of the images (Fisher-Yates driven by splitmix64: the same on every platform,
+// unlike std::shuffle). Datasets stored class by class would otherwise show a trial's first batches from one
+// class only, and the floor's binomial bound needs the images seen so far to be a random sample of the set.
+void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed) {
+  std::uint64_t state = seed ^ 0x5eed0f1005eed0f1ULL;
+  auto next = [&state] {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  const std::size_t floats = set.sample_floats();
+  std::vector<float> tmp(floats);
+  for (std::size_t i = set.size(); i > 1; --i) {
+    const std::size_t j = static_cast<std::size_t>(next() % i);  // modulo bias is irrelevant here
+    if (j == i - 1) continue;
+    std::swap(set.targets[i - 1], set.targets[j]);
+    std::swap(set.indices[i - 1], set.indices[j]);
+    float* a = set.tensor.data() + (i - 1) * floats;
+    float* b = set.tensor.data() + j * floats;
+    std::copy(a, a + floats, tmp.data());
+    std::copy(b, b + floats, a);
+    std::copy(tmp.data(), tmp.data() + floats, b);
+  }
+}
+
+}  // namespace
+
 CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   config.validate();
   CampaignSetup s;
@@ -66,6 +100,7 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(dh));
 
+  if (config.floor > 0) shuffle_images(s.images, config.seed);
   s.campaign_id = campaign::campaign_id(s.spec.sha256, dataset, hex, config.seed, config.tensors,
                                         config.fault, config.floor);
   TrialRecord& b = s.base;

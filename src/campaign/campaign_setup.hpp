@@ -16,7 +16,7 @@ namespace flipguard::campaign {
 
 struct CampaignSetup {
   data::ModelSpec spec;
-  data::PreprocessedSet images;
+  data::PreprocessedSet images;  // in a fixed shuffled order when the campaign has a floor (early stops)
   std::string campaign_id;
   TrialRecord base;             // the fields every record of the campaign shares
   std::vector<PlanCell> cells;  // grid order: format, protection, then the clean record and each BER
