@@ -26,7 +26,7 @@ struct CampaignConfig {
   // Early-stopped trials: a faulty trial stops once its Top-1 is below `floor` percent at
   // kFloorConfidence (0: off). Part of the campaign's identity, since it changes what records contain.
   double floor = 0;
-  // This process runs shard `shard` of `shards` (whole cells, round robin in grid order).
+  // This process runs shard `shard` of `shards` (whole cells, balanced by trials; see shard_cells).
   int shard = 0, shards = 1;
   std::uint64_t seed = 1;
   std::string tensors = "all";  // "all" or an ECMAScript regex over stored tensor names

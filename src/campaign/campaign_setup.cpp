@@ -1,5 +1,6 @@
 #include "campaign/campaign_setup.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -12,6 +13,10 @@
 #include "memory/format.hpp"
 
 namespace flipguard::campaign {
+
+namespace {
+void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed);
+}  // namespace
 
 std::vector<PlanCell> grid_cells(const CampaignConfig& config) {
   std::vector<PlanCell> cells;
@@ -34,12 +39,47 @@ std::vector<PlanCell> grid_cells(const CampaignConfig& config) {
   return cells;
 }
 
-std::vector<PlanCell> shard_cells(std::vector<PlanCell> cells, int shard, int shards) {
+std::vector<PlanCell> shard_cells(std::vector<PlanCell> cells, int shard, int shards,
+                                  std::int64_t faulty_weight) {
+  std::vector<std::int64_t> load(static_cast<std::size_t>(shards), 0);
   std::vector<PlanCell> mine;
-  for (std::size_t k = 0; k < cells.size(); ++k)
-    if (static_cast<int>(k % static_cast<std::size_t>(shards)) == shard) mine.push_back(std::move(cells[k]));
+  for (auto& c : cells) {
+    const auto least = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[static_cast<std::size_t>(least)] += c.ber > 0 ? faulty_weight : 1;
+    if (least == shard) mine.push_back(std::move(c));
+  }
   return mine;
 }
+
+namespace {
+
+// A fixed pseudo-random order of the images (Fisher-Yates driven by splitmix64: the same on every platform,
+// unlike std::shuffle). Datasets stored class by class would otherwise show a trial's first batches from one
+// class only, and the floor's binomial bound needs the images seen so far to be a random sample of the set.
+void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed) {
+  std::uint64_t state = seed ^ 0x5eed0f1005eed0f1ULL;
+  auto next = [&state] {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  const std::size_t floats = set.sample_floats();
+  std::vector<float> tmp(floats);
+  for (std::size_t i = set.size(); i > 1; --i) {
+    const std::size_t j = static_cast<std::size_t>(next() % i);  // modulo bias is irrelevant here
+    if (j == i - 1) continue;
+    std::swap(set.targets[i - 1], set.targets[j]);
+    std::swap(set.indices[i - 1], set.indices[j]);
+    float* a = set.tensor.data() + (i - 1) * floats;
+    float* b = set.tensor.data() + j * floats;
+    std::copy(a, a + floats, tmp.data());
+    std::copy(b, b + floats, a);
+    std::copy(tmp.data(), tmp.data() + floats, b);
+  }
+}
+
+}  // namespace
 
 CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   config.validate();
@@ -60,6 +100,7 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(dh));
 
+  if (config.floor > 0) shuffle_images(s.images, config.seed);
   s.campaign_id = campaign::campaign_id(s.spec.sha256, dataset, hex, config.seed, config.tensors,
                                         config.fault, config.floor, config.images_per_trial);
   TrialRecord& b = s.base;
@@ -71,7 +112,9 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   b.images = static_cast<std::int64_t>(s.images.size());
   b.seed = config.seed;
   b.tensors = config.tensors;
-  s.cells = shard_cells(grid_cells(config), config.shard, config.shards);
+  // Adaptive cells' counts are unknown in advance: weigh them alike, by their first wave.
+  const std::int64_t weight = config.ci_target > 0 ? std::max(config.min_trials, config.wave) : config.trials;
+  s.cells = shard_cells(grid_cells(config), config.shard, config.shards, weight);
   return s;
 }
 

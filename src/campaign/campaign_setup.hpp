@@ -16,7 +16,7 @@ namespace flipguard::campaign {
 
 struct CampaignSetup {
   data::ModelSpec spec;
-  data::PreprocessedSet images;
+  data::PreprocessedSet images;  // in a fixed shuffled order when the campaign has a floor (early stops)
   std::string campaign_id;
   TrialRecord base;             // the fields every record of the campaign shares
   std::vector<PlanCell> cells;  // grid order: format, protection, then the clean record and each BER
@@ -25,9 +25,12 @@ struct CampaignSetup {
   static CampaignSetup load(const CampaignConfig& config);
 };
 
-// Cells of the full grid, then those of shard i of N: cell k belongs to shard k mod N. Shards are whole
-// cells because an adaptive cell's waves depend on all its earlier trials.
+// Cells of the full grid, then those of shard i of N. Shards are whole cells because an adaptive cell's
+// waves depend on all its earlier trials. In grid order, each cell goes to the shard with the least work so
+// far (ties: the lowest index), a clean cell counting 1 trial and a faulty one `faulty_weight`: balanced,
+// and a function of the settings only.
 std::vector<PlanCell> grid_cells(const CampaignConfig& config);
-std::vector<PlanCell> shard_cells(std::vector<PlanCell> cells, int shard, int shards);
+std::vector<PlanCell> shard_cells(std::vector<PlanCell> cells, int shard, int shards,
+                                  std::int64_t faulty_weight);
 
 }  // namespace flipguard::campaign

@@ -162,7 +162,7 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     std::sort(by_trial.begin(), by_trial.end());
     std::vector<double> ordered;
     for (const auto& [t, v] : by_trial) ordered.push_back(v);
-    const auto reason = decide(ordered, latest->adaptive).reason;
+    const auto reason = decide(ordered, latest->adaptive, s.early_stopped).reason;
     s.stopped = reason == StopReason::none ? "incomplete" : to_string(reason);
   }
   return s;

@@ -42,12 +42,11 @@ struct CellSummary {
   double memory_overhead = 0;  // extra stored bits / data bits
   double ecc_corrected_mean = 0, ecc_detected_mean = 0;
   CriticalStrata critical;  // trials with / without a fault on the critical bit (diagnostic)
-  // Trials stopped early below the campaign's floor: their Top-1 is measured on the images they saw, a
-  // slight pessimistic bias (they stopped on a low stretch), bounded by the floor's role: such trials are
-  // far below it anyway.
+  // Trials stopped early below the campaign's floor. Their Top-1 is measured on the images they saw, which
+  // reads slightly low (they stopped on a low stretch), in cells far below the floor anyway.
   std::int64_t early_stopped = 0;
-  // Why the cell has this many trials: "fixed", or for adaptive campaigns "target reached", "max reached"
-  // or "incomplete" (the stopping rule of its latest trial applied to all its trials).
+  // Why the cell has this many trials: "fixed", or for adaptive campaigns "target reached", "max reached",
+  // "below floor" or "incomplete" (the stopping rule of its latest trial applied to all its trials).
   std::string stopped = "fixed";
 };
 

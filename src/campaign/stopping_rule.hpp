@@ -16,15 +16,19 @@ struct StoppingRule {
   bool operator==(const StoppingRule&) const = default;
 };
 
-enum class StopReason { none, target_reached, max_reached };
-std::string to_string(StopReason reason);  // "", "target reached", "max reached"
+enum class StopReason { none, target_reached, max_reached, below_floor };
+std::string to_string(StopReason reason);  // "", "target reached", "max reached", "below floor"
 
 struct StopDecision {
   StopReason reason = StopReason::none;
   double ci95 = 0;  // of the n trials looked at (infinite below two trials)
 };
 
-// The decision after n = top1_percent.size() trials. The target wins when both apply at max_trials.
-StopDecision decide(std::span<const double> top1_percent, const StoppingRule& rule);
+// The decision after n = top1_percent.size() trials, `early_stopped` of which stopped below the campaign's
+// floor. After min_trials, a cell whose trials all stopped below the floor is done: its accuracy is known
+// to be below the floor, and the few images each such trial saw would otherwise need many trials to meet
+// the CI target. The target wins over the maximum when both apply.
+StopDecision decide(std::span<const double> top1_percent, const StoppingRule& rule,
+                    std::int64_t early_stopped = 0);
 
 }  // namespace flipguard::campaign

@@ -24,8 +24,10 @@ WorkPlan::WorkPlan(std::vector<PlanCell> cells, int trials, StoppingRule rule,
     index[k.cell_key()] = i;
   }
   for (const auto& r : existing)
-    if (auto it = index.find(r.cell_key()); it != index.end())
+    if (auto it = index.find(r.cell_key()); it != index.end()) {
       state_[it->second].top1[r.trial] = r.top1_percent();
+      if (r.early_stopped) state_[it->second].early.insert(r.trial);
+    }
   for (std::size_t i = 0; i < cells_.size(); ++i) advance(i);
 }
 
@@ -67,8 +69,12 @@ void WorkPlan::advance(std::size_t cell) {
       return;
     }
     std::vector<double> top1;
-    for (std::int64_t t = 0; t < s.released; ++t) top1.push_back(s.top1.at(t));
-    const auto d = decide(top1, rule_);
+    std::int64_t early = 0;
+    for (std::int64_t t = 0; t < s.released; ++t) {
+      top1.push_back(s.top1.at(t));
+      early += s.early.count(t) ? 1 : 0;
+    }
+    const auto d = decide(top1, rule_, early);
     if (d.reason != StopReason::none) {
       s.stopped = true;
       s.reason = d.reason;
@@ -99,12 +105,13 @@ std::optional<WorkUnit> WorkPlan::next(std::optional<std::size_t> preferred_conf
   return std::nullopt;
 }
 
-void WorkPlan::complete(const WorkUnit& unit, double top1_percent) {
+void WorkPlan::complete(const WorkUnit& unit, double top1_percent, bool early_stopped) {
   if (unit.cell >= cells_.size() || state_[unit.cell].in_flight == 0)
     throw std::logic_error("work plan: completion of a unit that was not handed out");
   auto& s = state_[unit.cell];
   --s.in_flight;
   s.top1[unit.trial] = top1_percent;
+  if (early_stopped) s.early.insert(unit.trial);
   advance(unit.cell);
 }
 

@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -40,8 +41,9 @@ class WorkPlan {
   // The next unit to run, preferring cells of `preferred_config`, else the first cell (in grid order) with
   // released work; nullopt when nothing is released now (a wave may still be running elsewhere).
   std::optional<WorkUnit> next(std::optional<std::size_t> preferred_config = std::nullopt);
-  // A unit finished with this Top-1; may stop the cell or release its next wave.
-  void complete(const WorkUnit& unit, double top1_percent);
+  // A unit finished with this Top-1 (stopped early below the floor or not); may stop the cell or release
+  // its next wave.
+  void complete(const WorkUnit& unit, double top1_percent, bool early_stopped = false);
   // Every cell stopped and nothing left running.
   bool finished() const;
 
@@ -57,6 +59,7 @@ class WorkPlan {
  private:
   struct State {
     std::map<std::int64_t, double> top1;  // finished trials (earlier runs included)
+    std::set<std::int64_t> early;         // those of them stopped below the floor
     std::int64_t released = 0;            // trials 0..released-1 belong to the cell now
     std::deque<std::int64_t> ready;       // released, neither done nor handed out
     int in_flight = 0;

@@ -46,7 +46,8 @@ const char* const kUsage =
     "--ci-target P: adaptive trials, each cell runs waves of --wave trials (default 4) until the 95% CI of\n"
     "  its Top-1 is within +-P points (after --min-trials, default 4) or --max-trials (default 100) ran.\n"
     "--floor F: a faulty trial stops once its Top-1 is below F % at 99.9% confidence (Clopper-Pearson).\n"
-    "--shard I/N: run only the cells k with k mod N = I (0 <= I < N); join the files with flipguard merge.\n"
+    "--shard I/N: run only shard I (0 <= I < N) of the cells, whole cells balanced by trials; join the\n"
+    "  shards' results files with flipguard merge.\n"
     "--mpi, or started by mpirun: rank 0 keeps the results file, the other ranks run trials (--threads\n"
     "  each: keep ranks x threads <= cores).\n";
 

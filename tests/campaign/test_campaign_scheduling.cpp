@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -128,6 +129,22 @@ TEST(CampaignScheduling, TrialsStopEarlyAtTheFirstBatchBelowTheFloor) {
   }
   // Unprotected Q2.5 at BER 1e-3 is near chance (10 classes): those trials stop early.
   EXPECT_GE(early, 2);
+  // Adaptive: that cell ends after min_trials, all below the floor, where the CI target would need many more.
+  const auto q = temp_file("floor_adaptive.jsonl");
+  CampaignConfig a = c;
+  a.results = q.string();
+  a.ci_target = 1;
+  a.min_trials = 4;
+  a.wave = 2;
+  a.max_trials = 8;
+  for (const auto& cell : group_cells(run(a))) {
+    if (cell.ber == 0 || cell.protection != "none") continue;
+    const auto s = summarize(cell.records);
+    EXPECT_EQ(s.stopped, "below floor");
+    EXPECT_EQ(s.trials, 4);
+    EXPECT_EQ(s.early_stopped, 4);
+  }
+  fs::remove(q);
   // The same campaign without a floor has another identity: its records are not mixed in.
   CampaignConfig no_floor = c;
   no_floor.floor = 0;
@@ -152,6 +169,7 @@ TEST(CampaignScheduling, ShardsMergeIntoTheSerialRunsRecords) {
   const auto serial = run(serial_config);
   std::vector<std::string> shard_files;
   std::set<std::string> seen_cells;
+  std::vector<std::size_t> sizes;
   for (int i = 0; i < 3; ++i) {
     CampaignConfig c = serial_config;
     c.results = temp_file("shard" + std::to_string(i) + ".jsonl").string();
@@ -162,7 +180,11 @@ TEST(CampaignScheduling, ShardsMergeIntoTheSerialRunsRecords) {
     for (const auto& r : rs) cells.insert(r.cell_key());
     for (const auto& k : cells) EXPECT_TRUE(seen_cells.insert(k).second) << "cell in two shards: " << k;
     shard_files.push_back(c.results);
+    sizes.push_back(rs.size());
   }
+  // Balanced by trials: shards differ by at most one faulty cell (2 trials) and one clean record.
+  EXPECT_LE(*std::max_element(sizes.begin(), sizes.end()) - *std::min_element(sizes.begin(), sizes.end()),
+            3u);
   // A shard file given twice is a duplicate of identical records: kept once.
   auto inputs = shard_files;
   inputs.push_back(shard_files[0]);

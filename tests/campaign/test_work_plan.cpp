@@ -138,6 +138,23 @@ TEST(WorkPlan, ResumingSkipsRecordedTrialsAndATighterTargetAddsTrials) {
   for (const auto& unit : added) EXPECT_FALSE(ran_loose.count(unit));
 }
 
+TEST(WorkPlan, ACellWhoseTrialsAllStopBelowTheFloorEndsAfterMinTrials) {
+  const StoppingRule rule{.ci_target = 0.1, .min_trials = 6, .max_trials = 40, .wave = 4};
+  WorkPlan plan({{0, "q2.5", "none", 1e-3}, {0, "q2.5", "none", 1e-4}}, 10, rule, {});
+  std::map<std::size_t, std::int64_t> ran;
+  while (auto u = plan.next()) {
+    ++ran[u->cell];
+    // Cell 0: every trial stops below the floor, with a widely varying Top-1 (no CI target in reach);
+    // cell 1: the same Top-1s, but trial 5 ran to the end.
+    plan.complete(*u, u->trial % 2 ? 5.0 : 30.0, u->cell == 0 || u->trial != 5);
+  }
+  EXPECT_TRUE(plan.finished());
+  EXPECT_EQ(ran[0], 8);  // the first wave boundary at or after min_trials
+  EXPECT_EQ(plan.reason(0), StopReason::below_floor);
+  EXPECT_EQ(ran[1], 40);
+  EXPECT_EQ(plan.reason(1), StopReason::max_reached);
+}
+
 TEST(WorkPlan, PrefersTheConfigurationAWorkerHasBuilt) {
   WorkPlan plan(cells(), 2, StoppingRule{.ci_target = 0}, {});
   const auto u = plan.next(1);
