@@ -8,6 +8,7 @@
 #include <toml.hpp>
 
 #include "campaign/faulty_weights.hpp"
+#include "data/bad_images.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
 #include "protect/protection_spec.hpp"
@@ -53,9 +54,9 @@ void CampaignConfig::load_toml(const std::string& path) {
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
-  static const std::set<std::string> known{"model", "data",    "formats", "protections", "bers",
-                                           "fault", "trials",  "seed",    "tensors",     "images",
-                                           "batch", "threads", "results", "models_dir",  "assets_dir"};
+  static const std::set<std::string> known{
+      "model",   "data",   "formats", "protections", "bers",    "fault",      "trials",     "seed",
+      "tensors", "images", "batch",   "threads",     "results", "models_dir", "assets_dir", "bad_images"};
   try {
     for (const auto& [key, value] : t.as_table()) {
       if (!known.count(key)) throw std::runtime_error("unknown key '" + key + "'");
@@ -74,6 +75,7 @@ void CampaignConfig::load_toml(const std::string& path) {
       if (key == "results") results = toml::get<std::string>(value);
       if (key == "models_dir") models_dir = toml::get<std::string>(value);
       if (key == "assets_dir") assets_dir = toml::get<std::string>(value);
+      if (key == "bad_images") bad_images = toml::get<std::string>(value);
     }
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
@@ -96,8 +98,10 @@ void CampaignConfig::validate() const {
   if (threads < 1 || threads > 1024) throw std::invalid_argument("campaign: threads must be in [1, 1024]");
   if (fault != "ber" && fault != "stuck0" && fault != "stuck1")
     throw std::invalid_argument("campaign: fault '" + fault + "' is not one of ber, stuck0, stuck1");
+  (void)data::parse_bad_images(bad_images, "campaign: bad_images");
   for (const auto& f : formats) (void)Format::parse(f);
-  for (const auto& p : protections) (void)canonical_protection(p);
+  for (const auto& p : protections)
+    for (const auto& f : formats) check_protection_for_format(p, f);
   for (double b : bers) {
     if (!(b >= 0.0 && b <= 1.0))
       throw std::invalid_argument("campaign: BER " + std::to_string(b) + " is outside [0, 1]");

@@ -22,6 +22,7 @@ struct CampaignConfig {
   std::int64_t images = 0;      // images per trial (class-stratified subset); 0: the whole dataset
   int batch = 16;
   int threads = 2;
+  std::string bad_images = "fail";  // unusable dataset images: "fail" (stop, naming it) or "skip" (count out)
   std::string results = "results/campaign.jsonl";
   std::string models_dir, assets_dir;
 

@@ -7,6 +7,7 @@
 #include "campaign/evaluate_set.hpp"
 #include "campaign/faulty_weights.hpp"
 #include "campaign/fnv1a.hpp"
+#include "campaign/memory_estimate.hpp"
 #include "campaign/results_file.hpp"
 #include "data/batch_loader.hpp"
 #include "data/dataset_registry.hpp"
@@ -51,15 +52,20 @@ CampaignSummary run_campaign(const CampaignConfig& config,
   const std::string dataset = config.data.empty() ? spec.dataset : config.data;
   if (dataset.empty())
     throw std::invalid_argument("campaign: " + spec.name + " declares no default dataset: set data");
-  data::BatchLoader loader(std::shared_ptr<const data::Dataset>(
-                               data::open_dataset(dataset, data::resolve_assets_dir(config.assets_dir))),
+  const auto bad_images = data::parse_bad_images(config.bad_images, "bad_images");
+  data::BatchLoader loader(std::shared_ptr<const data::Dataset>(data::open_dataset(
+                               dataset, data::resolve_assets_dir(config.assets_dir), bad_images)),
                            spec, static_cast<unsigned>(config.threads));
   data::Subset subset;
   subset.limit = static_cast<size_t>(config.images);
-  const auto images = loader.preload(subset);
+  const auto images = loader.preload(subset, bad_images);
+  for (const auto& s : images.skipped) log << "warning: image skipped: " << s.reason << "\n";
   std::uint64_t dh = kFnvOffset;
   dh = fnv1a(dh, images.indices.data(), images.indices.size() * sizeof(images.indices[0]));
   dh = fnv1a(dh, images.targets.data(), images.targets.size() * sizeof(images.targets[0]));
+  // Skipped images make this another data set; the condition keeps earlier campaigns' hashes unchanged.
+  if (const std::uint64_t skipped = images.skipped.size(); skipped > 0)
+    dh = fnv1a(dh, &skipped, sizeof skipped);
   const std::string data_hash = hex(dh);
 
   engine::ExecutorOptions eo;
@@ -70,6 +76,10 @@ CampaignSummary run_campaign(const CampaignConfig& config,
   engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
   std::vector<float> logits;
   auto slots = select_slots(ex.weights(), config.tensors);
+  log << estimate_campaign_memory(ex, slots, config.formats, config.protections, config.bers,
+                                  images.tensor.size() * sizeof(float))
+             .describe()
+      << "\n";
 
   CampaignSummary summary;
   summary.campaign_id =
@@ -94,6 +104,7 @@ CampaignSummary run_campaign(const CampaignConfig& config,
   base.data = dataset;
   base.data_hash = data_hash;
   base.images = static_cast<std::int64_t>(images.size());
+  base.images_skipped = static_cast<std::int64_t>(images.skipped.size());
   base.seed = config.seed;
   base.tensors = config.tensors;
 

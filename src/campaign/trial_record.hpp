@@ -34,6 +34,8 @@ struct TrialRecord {
   std::int64_t non_finite = 0;       // images whose logits contained NaN/Inf
   std::int64_t ecc_corrected = 0, ecc_detected = 0;  // ECC words corrected / detected-uncorrectable
   double seconds_faults = 0, seconds_inference = 0;
+  // Unusable images of the chosen subset left out (--bad-images skip); 0 in files written before it existed.
+  std::int64_t images_skipped = 0;
 
   double top1_percent() const {
     return images ? 100.0 * static_cast<double>(top1) / static_cast<double>(images) : 0;

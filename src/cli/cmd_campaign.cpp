@@ -31,14 +31,16 @@ const char* const kUsage =
     "Options override the config file. Formats: fp32 fp16 bf16 qM.N int8 int8-channel. Protections: none,\n"
     "scale[=T], scale-channel[=T], ecc72|ecc39|ecc13[:zero|:keep], clip, clip-channel, nanguard, joined by "
     "'+'.\n"
+    "--bad-images skip leaves unusable images (unreadable, not an image, wrong size) out, counted in the\n"
+    "records and the data hash; the default 'fail' stops naming the first one.\n"
     "A campaign stopped at any point resumes when run again with the same settings and results file.\n";
 
 campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
-  Options opt(
-      args,
-      {"--config", "--model", "--data", "--formats", "--protections", "--bers", "--fault", "--trials",
-       "--seed", "--tensors", "--images", "--batch", "--threads", "--results", "--models-dir", "--assets"},
-      {"--help"});
+  Options opt(args,
+              {"--config", "--model", "--data", "--formats", "--protections", "--bers", "--fault", "--trials",
+               "--seed", "--tensors", "--images", "--batch", "--threads", "--results", "--models-dir",
+               "--assets", "--bad-images"},
+              {"--help"});
   if (opt.flag("--help")) throw UsageError("");
   campaign::CampaignConfig c;
   if (!opt.get("--config").empty()) c.load_toml(opt.get("--config"));
@@ -52,6 +54,7 @@ campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
   set("--results", c.results);
   set("--models-dir", c.models_dir);
   set("--assets", c.assets_dir);
+  set("--bad-images", c.bad_images);
   if (!opt.get("--formats").empty()) c.formats = campaign::split_list(opt.get("--formats"));
   if (!opt.get("--protections").empty()) c.protections = campaign::split_list(opt.get("--protections"));
   if (!opt.get("--bers").empty()) c.bers = campaign::parse_rates(opt.get("--bers"), "--bers");
