@@ -86,7 +86,8 @@ int eval(const std::vector<std::string>& args) {
   std::printf("\n");
   std::printf("top-1      %.2f %%\n", counts.top1_percent());
   std::printf("top-5      %.2f %%\n", counts.top5_percent());
-  if (auto it = spec.reference_top1.find(dataset); it != spec.reference_top1.end() && limit == 0)
+  if (auto it = spec.reference_top1.find(dataset);
+      it != spec.reference_top1.end() && limit == 0 && images.skipped.empty())
     std::printf("reference  %.2f %% top-1 (independent implementation), difference %+.2f points\n",
                 it->second, counts.top1_percent() - it->second);
   std::printf("speed      %.1f images/s (batch %d, %d threads); data loading %.1f s\n",

@@ -107,6 +107,12 @@ TEST(BadImages, SkipLeavesThemOutCountsAndReportsThem) {
     EXPECT_NE(r.err.find(f), std::string::npos) << f << "\n" << r.err;
   EXPECT_TRUE(
       one_line_error(eval_jpeg(dir, {"--bad-images", "maybe"}), {"--bad-images", "'maybe'", "fail, skip"}));
+  // Nothing usable left is an error, not an evaluation of zero images.
+  TempDir empty;
+  for (const char* cls : kClasses)
+    write_file(empty / "assets" / "cifar10" / "test-jpeg" / cls / "0000.jpg", "not a JPEG");
+  EXPECT_TRUE(one_line_error(eval_jpeg(empty, {"--bad-images", "skip"}),
+                             {"none of the 10 selected images is usable", "not a valid JPEG"}));
 }
 
 std::vector<nlohmann::json> records_of(const fs::path& results) {

@@ -124,6 +124,12 @@ TEST(BadModels, ImplausibleSidecarInputIsRefused) {
   sidecar["input"]["height"] = 100000000;
   write_file(sidecar_path, sidecar.dump());
   EXPECT_TRUE(one_line_error(eval(sidecar_path), {"tall.json", "input.height", "out of range"}));
+  // The largest accepted size: 20 preloaded images of 3 x 2^24 x 2^24 floats cannot be allocated.
+  sidecar["input"]["height"] = 16777216;
+  sidecar["input"]["width"] = 16777216;
+  write_file(sidecar_path, sidecar.dump());
+  EXPECT_TRUE(one_line_error(eval(sidecar_path, kLowUlimitKib),
+                             {"out of memory preloading 20 images of 3x16777216x16777216 floats"}));
 }
 
 }  // namespace
