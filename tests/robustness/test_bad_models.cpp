@@ -117,6 +117,54 @@ TEST(BadModels, HugeInputShapeFailsBeforeAllocating) {
   EXPECT_TRUE(one_line_error(eval(write_model(dir, "huge_in2", m)), {"huge_in2.onnx", "at batch 16"}));
 }
 
+TEST(BadModels, ModelAndSidecarThatDisagreeAreRefused) {
+  TempDir dir;
+  auto small = tiny_classifier();  // takes 3x16x16, the sidecar says 3x32x32
+  auto* dims =
+      small.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  dims->mutable_dim(2)->set_dim_value(16);
+  dims->mutable_dim(3)->set_dim_value(16);
+  const auto small_sidecar = write_model(dir, "small_in", small);
+  EXPECT_TRUE(one_line_error(eval(small_sidecar), {"small_in.onnx", "takes [16,3,16,16]"}));
+  const std::vector<std::string> campaign{"campaign",
+                                          "--model",
+                                          small_sidecar,
+                                          "--assets",
+                                          assets_dir().string(),
+                                          "--formats",
+                                          "fp16",
+                                          "--protections",
+                                          "none",
+                                          "--bers",
+                                          "1e-3",
+                                          "--trials",
+                                          "1",
+                                          "--images",
+                                          "10",
+                                          "--results",
+                                          (dir / "r.jsonl").string()};
+  EXPECT_TRUE(
+      one_line_error(run_cli(campaign), {"small_in.onnx", "takes input [16,3,16,16]", "3072 floats"}));
+  // 5 logits for the 10 CIFAR classes.
+  auto few = tiny_classifier();
+  auto* w = few.mutable_graph()->mutable_initializer(0);
+  w->set_dims(0, 5);
+  w->mutable_raw_data()->resize(5 * 3 * 4);
+  auto* b = few.mutable_graph()->mutable_initializer(1);
+  b->set_dims(0, 5);
+  b->mutable_raw_data()->resize(5 * 4);
+  few.mutable_graph()
+      ->mutable_output(0)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->mutable_dim(1)
+      ->set_dim_value(5);
+  auto few_campaign = campaign;
+  few_campaign[2] = write_model(dir, "five", few);
+  EXPECT_TRUE(one_line_error(run_cli(few_campaign), {"five.onnx", "gives 5 outputs per image"}));
+}
+
 TEST(BadModels, ImplausibleSidecarInputIsRefused) {
   TempDir dir;
   const auto sidecar_path = write_model(dir, "tall", tiny_classifier());
