@@ -10,8 +10,4 @@ BadImages parse_bad_images(const std::string& text, const std::string& option) {
   throw DataError(option + ": '" + text + "' is not one of fail, skip");
 }
 
-const char* to_string(BadImages policy) {
-  return policy == BadImages::kSkip ? "skip" : "fail";
-}
-
 }  // namespace flipguard::data

@@ -12,7 +12,6 @@ enum class BadImages { kFail, kSkip };
 
 // "fail" or "skip"; anything else is a DataError naming `option` and the valid values.
 BadImages parse_bad_images(const std::string& text, const std::string& option);
-const char* to_string(BadImages policy);
 
 // An image left out under BadImages::kSkip.
 struct SkippedImage {
