@@ -8,6 +8,7 @@
 #include <toml.hpp>
 
 #include "campaign/faulty_weights.hpp"
+#include "data/bad_images.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
 #include "protect/protection_spec.hpp"
@@ -61,9 +62,10 @@ void CampaignConfig::load_toml(const std::string& path) {
     throw std::runtime_error(path + ": " + e.what());
   }
   static const std::set<std::string> known{
-      "model",      "data",      "formats",    "protections", "bers",    "fault",   "trials",
-      "seed",       "tensors",   "images",     "batch",       "threads", "results", "models_dir",
-      "assets_dir", "ci_target", "min_trials", "max_trials",  "wave",    "floor",   "images_per_trial"};
+      "model",   "data",       "formats",          "protections", "bers",       "fault",
+      "trials",  "seed",       "tensors",          "images",      "batch",      "threads",
+      "results", "models_dir", "assets_dir",       "ci_target",   "min_trials", "max_trials",
+      "wave",    "floor",      "images_per_trial", "bad_images"};
   try {
     for (const auto& [key, value] : t.as_table()) {
       if (!known.count(key)) throw std::runtime_error("unknown key '" + key + "'");
@@ -91,6 +93,7 @@ void CampaignConfig::load_toml(const std::string& path) {
       if (key == "max_trials") max_trials = toml::get<int>(value);
       if (key == "wave") wave = toml::get<int>(value);
       if (key == "floor") floor = number(value);
+      if (key == "bad_images") bad_images = toml::get<std::string>(value);
     }
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
@@ -130,8 +133,10 @@ void CampaignConfig::validate() const {
   if (threads < 1 || threads > 1024) throw std::invalid_argument("campaign: threads must be in [1, 1024]");
   if (fault != "ber" && fault != "stuck0" && fault != "stuck1")
     throw std::invalid_argument("campaign: fault '" + fault + "' is not one of ber, stuck0, stuck1");
+  (void)data::parse_bad_images(bad_images, "campaign: bad_images");
   for (const auto& f : formats) (void)Format::parse(f);
-  for (const auto& p : protections) (void)canonical_protection(p);
+  for (const auto& p : protections)
+    for (const auto& f : formats) check_protection_for_format(p, f);
   for (double b : bers) {
     if (!(b >= 0.0 && b <= 1.0))
       throw std::invalid_argument("campaign: BER " + std::to_string(b) + " is outside [0, 1]");

@@ -36,6 +36,7 @@ struct CampaignConfig {
   std::int64_t images_per_trial = 0;
   int batch = 16;
   int threads = 2;
+  std::string bad_images = "fail";  // unusable dataset images: "fail" (stop, naming it) or "skip" (count out)
   std::string results = "results/campaign.jsonl";
   std::string models_dir, assets_dir;
 

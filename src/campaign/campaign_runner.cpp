@@ -39,6 +39,7 @@ CampaignSummary run_campaign(const CampaignConfig& config,
                              const std::function<void(const CampaignProgress&)>& progress,
                              std::ostream& log) {
   const auto setup = CampaignSetup::load(config);
+  setup.log_skipped(log);
   return run_serial(config, setup, progress, log);
 }
 

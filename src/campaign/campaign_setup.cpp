@@ -88,15 +88,19 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   const std::string dataset = config.data.empty() ? s.spec.dataset : config.data;
   if (dataset.empty())
     throw std::invalid_argument("campaign: " + s.spec.name + " declares no default dataset: set data");
-  data::BatchLoader loader(std::shared_ptr<const data::Dataset>(
-                               data::open_dataset(dataset, data::resolve_assets_dir(config.assets_dir))),
+  const auto bad_images = data::parse_bad_images(config.bad_images, "bad_images");
+  data::BatchLoader loader(std::shared_ptr<const data::Dataset>(data::open_dataset(
+                               dataset, data::resolve_assets_dir(config.assets_dir), bad_images)),
                            s.spec, static_cast<unsigned>(config.threads));
   data::Subset subset;
   subset.limit = static_cast<size_t>(config.images);
-  s.images = loader.preload(subset);
+  s.images = loader.preload(subset, bad_images);
   std::uint64_t dh = kFnvOffset;
   dh = fnv1a(dh, s.images.indices.data(), s.images.indices.size() * sizeof(s.images.indices[0]));
   dh = fnv1a(dh, s.images.targets.data(), s.images.targets.size() * sizeof(s.images.targets[0]));
+  // Skipped images make this another data set; the condition keeps earlier campaigns' hashes unchanged.
+  if (const std::uint64_t skipped = s.images.skipped.size(); skipped > 0)
+    dh = fnv1a(dh, &skipped, sizeof skipped);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(dh));
 
@@ -112,10 +116,15 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   b.images = static_cast<std::int64_t>(s.images.size());
   b.seed = config.seed;
   b.tensors = config.tensors;
+  b.images_skipped = static_cast<std::int64_t>(s.images.skipped.size());
   // Adaptive cells' counts are unknown in advance: weigh them alike, by their first wave.
   const std::int64_t weight = config.ci_target > 0 ? std::max(config.min_trials, config.wave) : config.trials;
   s.cells = shard_cells(grid_cells(config), config.shard, config.shards, weight);
   return s;
+}
+
+void CampaignSetup::log_skipped(std::ostream& log) const {
+  for (const auto& s : images.skipped) log << "warning: image skipped: " << s.reason << "\n";
 }
 
 }  // namespace flipguard::campaign

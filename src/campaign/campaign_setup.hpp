@@ -3,6 +3,7 @@
 // and the grid of cells (this shard's only).
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct CampaignSetup {
 
   // Validates the config, loads the model's sidecar and the images.
   static CampaignSetup load(const CampaignConfig& config);
+  // One warning line per image left out under --bad-images skip.
+  void log_skipped(std::ostream& log) const;
 };
 
 // Cells of the full grid, then those of shard i of N. Shards are whole cells because an adaptive cell's

@@ -67,7 +67,10 @@ CampaignSummary run_serial(const CampaignConfig& config, const CampaignSetup& se
   while (!coordinator.finished()) {
     const auto unit = coordinator.next(worker ? worker->config() : std::nullopt);
     if (!unit) throw std::logic_error("campaign: the work plan stalled with nothing running");
-    if (!worker) worker = std::make_unique<TrialWorker>(config, setup);
+    if (!worker) {
+      worker = std::make_unique<TrialWorker>(config, setup);
+      log << worker->memory_estimate().describe() << "\n";
+    }
     coordinator.accept(*unit, worker->run(coordinator.plan().cell(unit->cell), unit->trial));
   }
   return coordinator.summary();

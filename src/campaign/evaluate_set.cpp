@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
+#include <string>
 
 namespace flipguard::campaign {
 
@@ -9,7 +11,19 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
                         const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch,
                         const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after) {
   const auto start = std::chrono::steady_clock::now();
+  // The sidecar and the model are separate files: a disagreement would read past the image buffer or score
+  // against logits that do not exist.
+  if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))
+    throw std::runtime_error(ex.graph().source + ": the model takes input " +
+                             model::dims_to_string(ex.input_dims()) +
+                             " but the sidecar's preprocessing gives " +
+                             std::to_string(images.sample_floats()) + " floats per image");
   const auto classes = ex.output_size();
+  for (int t : images.targets)
+    if (t < 0 || t >= classes)
+      throw std::runtime_error(ex.graph().source + ": the model gives " + std::to_string(classes) +
+                               " outputs per image, but a dataset label needs output " + std::to_string(t) +
+                               " (check the sidecar's output.classes and label_offset)");
   const auto batch = static_cast<size_t>(ex.batch());
   logits.resize(batch * static_cast<size_t>(classes));
   Evaluation e;

@@ -109,6 +109,18 @@ double scale_target_of(const std::string& protection, const std::string& format)
   return spec.scaling->target ? *spec.scaling->target : default_scale_target(f);
 }
 
+void check_protection_for_format(const std::string& protection, const std::string& format) {
+  (void)canonical_protection(protection);
+  const Format f = Format::parse(format);
+  const double t = scale_target_of(protection, format);
+  if (t > 0 && !f.is_int8() && t > static_cast<double>(f.max_abs())) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "': scale target t = %g exceeds the largest value of %s (%g)", t,
+                  f.name().c_str(), static_cast<double>(f.max_abs()));
+    throw std::invalid_argument("protection '" + protection + buf);
+  }
+}
+
 FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::WeightSlot*> slots,
                              const std::string& format, const std::string& protection) {
   const Format f = Format::parse(format);

@@ -69,6 +69,10 @@ std::string canonical_protection(const std::string& text);
 // scaling.
 double scale_target_of(const std::string& protection, const std::string& format);
 
+// Checks `protection` (as canonical_protection does) and that its scaling target t, if any, is one `format`
+// can store: a t above the format's largest value would saturate the scaled weights. INT8 ignores t.
+void check_protection_for_format(const std::string& protection, const std::string& format);
+
 // Weight slots (not biases) whose names match the selection ("all" or a regex), in executor order; error if
 // none match.
 std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine::WeightSlot>>& slots,

@@ -13,8 +13,13 @@
 namespace flipguard::campaign {
 ParsedResults parse_results(const std::string& path) {
   ParsedResults p;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return p;
+  // An existing file that cannot be read must not pass for an empty one: appending would bury its records.
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error(path + ": is a folder, not a results file");
   std::ifstream f(path, std::ios::binary);
-  if (!f) return p;
+  if (!f) throw std::runtime_error(path + ": cannot read the results file: " + std::strerror(errno));
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   size_t pos = 0;
   int line_no = 0;

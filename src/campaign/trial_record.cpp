@@ -22,6 +22,7 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
                      {"data", r.data},
                      {"data_hash", r.data_hash},
                      {"images", r.images},
+                     {"images_skipped", r.images_skipped},
                      {"format", r.format},
                      {"protection", r.protection},
                      {"memory_overhead", r.memory_overhead},
@@ -62,6 +63,7 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   j.at("data").get_to(r.data);
   j.at("data_hash").get_to(r.data_hash);
   j.at("images").get_to(r.images);
+  r.images_skipped = j.value("images_skipped", std::int64_t{0});  // absent in files written before it existed
   j.at("format").get_to(r.format);
   j.at("protection").get_to(r.protection);
   j.at("memory_overhead").get_to(r.memory_overhead);
@@ -92,8 +94,9 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
     a.at("max_trials").get_to(r.adaptive.max_trials);
     a.at("wave").get_to(r.adaptive.wave);
   }
-  if (r.images < 0 || r.top1 < 0 || r.top5 < r.top1 || r.top5 > r.images || r.ber < 0 || r.ber > 1 ||
-      r.critical_faults < 0 || r.critical_words < 0 || r.critical_faults > r.critical_words)
+  if (r.images < 0 || r.images_skipped < 0 || r.top1 < 0 || r.top5 < r.top1 || r.top5 > r.images ||
+      r.ber < 0 || r.ber > 1 || r.critical_faults < 0 || r.critical_words < 0 ||
+      r.critical_faults > r.critical_words)
     throw std::runtime_error("results record has inconsistent counts or BER");
 }
 

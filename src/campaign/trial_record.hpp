@@ -45,6 +45,8 @@ struct TrialRecord {
   // The stopping rule of an adaptive campaign that ran this trial (ci_target 0: fixed trials; absent in
   // older files). Reports derive each cell's stop reason from it.
   StoppingRule adaptive{.ci_target = 0};
+  // Unusable images of the chosen subset left out (--bad-images skip); 0 in files written before it existed.
+  std::int64_t images_skipped = 0;
 
   double top1_percent() const {
     return images ? 100.0 * static_cast<double>(top1) / static_cast<double>(images) : 0;

@@ -26,6 +26,11 @@ TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setu
 
 TrialWorker::~TrialWorker() = default;
 
+MemoryEstimate TrialWorker::memory_estimate() const {
+  return estimate_campaign_memory(*ex_, slots_, config_settings_.formats, config_settings_.protections,
+                                  config_settings_.bers, setup_.images.tensor.size() * sizeof(float));
+}
+
 TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
   if (!config_ || *config_ != cell.config) {
     weights_.reset();  // puts the executor's clean weights back before another configuration is stored

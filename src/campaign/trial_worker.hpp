@@ -10,6 +10,7 @@
 #include "campaign/campaign_config.hpp"
 #include "campaign/campaign_setup.hpp"
 #include "campaign/faulty_weights.hpp"
+#include "campaign/memory_estimate.hpp"
 #include "campaign/trial_images.hpp"
 #include "engine/executor.hpp"
 
@@ -25,6 +26,8 @@ class TrialWorker {
 
   // The record of one trial of `cell` (BER 0: the clean record, trial 0).
   TrialRecord run(const PlanCell& cell, std::int64_t trial);
+  // The campaign's peak memory by the formula of docs/memory.md, from this worker's executor.
+  MemoryEstimate memory_estimate() const;
   // The configuration whose stored weights are built now, if any.
   std::optional<std::size_t> config() const { return config_; }
 

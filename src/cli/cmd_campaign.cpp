@@ -42,6 +42,8 @@ const char* const kUsage =
     "'+'.\n"
     "--images-per-trial M: each trial scores a fresh random sample of M of the images (same sample for\n"
     "  every format and protection of a trial); many small trials give tighter intervals per inference.\n"
+    "--bad-images skip leaves unusable images (unreadable, not an image, wrong size) out, counted in the\n"
+    "records and the data hash; the default 'fail' stops naming the first one.\n"
     "A campaign stopped at any point resumes when run again with the same settings and results file.\n"
     "--ci-target P: adaptive trials, each cell runs waves of --wave trials (default 4) until the 95% CI of\n"
     "  its Top-1 is within +-P points (after --min-trials, default 4) or --max-trials (default 100) ran.\n"
@@ -73,7 +75,7 @@ campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
       {"--config",     "--model",      "--data",    "--formats",    "--protections", "--bers",
        "--fault",      "--trials",     "--seed",    "--tensors",    "--images",      "--images-per-trial",
        "--batch",      "--threads",    "--results", "--models-dir", "--assets",      "--ci-target",
-       "--min-trials", "--max-trials", "--wave",    "--floor",      "--shard"},
+       "--min-trials", "--max-trials", "--wave",    "--floor",      "--shard",       "--bad-images"},
       {"--help", "--mpi"});
   if (opt.flag("--help")) throw UsageError("");
   campaign::CampaignConfig c;
@@ -88,6 +90,7 @@ campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
   set("--results", c.results);
   set("--models-dir", c.models_dir);
   set("--assets", c.assets_dir);
+  set("--bad-images", c.bad_images);
   if (!opt.get("--formats").empty()) c.formats = campaign::split_list(opt.get("--formats"));
   if (!opt.get("--protections").empty()) c.protections = campaign::split_list(opt.get("--protections"));
   if (!opt.get("--bers").empty()) c.bers = campaign::parse_rates(opt.get("--bers"), "--bers");

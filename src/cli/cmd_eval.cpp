@@ -20,17 +20,20 @@ namespace {
 
 const char* const kUsage =
     "usage: flipguard eval [--model M] [--data D] [--limit N] [--batch B] [--threads T] [--assets DIR]\n"
-    "                      [--models-dir DIR] [--no-fold-bn] [--verbose]\n"
+    "                      [--models-dir DIR] [--bad-images fail|skip] [--no-fold-bn] [--verbose]\n"
     "  --model M     model name (models/M.json) or path to a sidecar .json (default resnet20)\n"
     "  --data D      dataset: imagenet-val1300, cifar10-jpeg, cifar10-lossless200, mnist-test (default: the "
     "model's)\n"
     "  --limit N     evaluate N images (class-stratified subset; default all)\n"
     "  --batch B     images per inference batch (default 16)\n"
-    "  --threads T   inference threads (default 2)\n";
+    "  --threads T   inference threads (default 2)\n"
+    "  --bad-images  fail (default): stop at an unusable image, naming it; skip: leave it out, counted\n";
 
 int eval(const std::vector<std::string>& args) {
-  Options opt(args, {"--model", "--data", "--limit", "--batch", "--threads", "--assets", "--models-dir"},
-              {"--no-fold-bn", "--verbose", "--help"});
+  Options opt(
+      args,
+      {"--model", "--data", "--limit", "--batch", "--threads", "--assets", "--models-dir", "--bad-images"},
+      {"--no-fold-bn", "--verbose", "--help"});
   if (opt.flag("--help")) {
     std::cout << kUsage;
     return 0;
@@ -43,13 +46,15 @@ int eval(const std::vector<std::string>& args) {
   const int batch = static_cast<int>(opt.get_int("--batch", 16, 1, 4096));
   const int threads = static_cast<int>(opt.get_int("--threads", 2, 1, 256));
 
-  auto ds = data::open_dataset(dataset, data::resolve_assets_dir(opt.get("--assets")));
+  const auto bad_images = data::parse_bad_images(opt.get("--bad-images", "fail"), "--bad-images");
+  auto ds = data::open_dataset(dataset, data::resolve_assets_dir(opt.get("--assets")), bad_images);
   data::BatchLoader loader(std::shared_ptr<const data::Dataset>(std::move(ds)), spec,
                            static_cast<unsigned>(threads));
   const auto t_load = std::chrono::steady_clock::now();
   data::Subset subset;
   subset.limit = static_cast<std::size_t>(limit);
-  const auto images = loader.preload(subset);
+  const auto images = loader.preload(subset, bad_images);
+  for (const auto& s : images.skipped) std::cerr << "warning: image skipped: " << s.reason << "\n";
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
 
   engine::ExecutorOptions eo;
@@ -76,10 +81,13 @@ int eval(const std::vector<std::string>& args) {
   const double run_s = result.seconds;
 
   std::printf("model      %s (%s)\n", spec.name.c_str(), spec.onnx_path().c_str());
-  std::printf("data       %s, %lld images\n", dataset.c_str(), static_cast<long long>(counts.images));
+  std::printf("data       %s, %lld images", dataset.c_str(), static_cast<long long>(counts.images));
+  if (!images.skipped.empty()) std::printf(" (%zu unusable images skipped)", images.skipped.size());
+  std::printf("\n");
   std::printf("top-1      %.2f %%\n", counts.top1_percent());
   std::printf("top-5      %.2f %%\n", counts.top5_percent());
-  if (auto it = spec.reference_top1.find(dataset); it != spec.reference_top1.end() && limit == 0)
+  if (auto it = spec.reference_top1.find(dataset);
+      it != spec.reference_top1.end() && limit == 0 && images.skipped.empty())
     std::printf("reference  %.2f %% top-1 (independent implementation), difference %+.2f points\n",
                 it->second, counts.top1_percent() - it->second);
   std::printf("speed      %.1f images/s (batch %d, %d threads); data loading %.1f s\n",

@@ -149,7 +149,10 @@ std::optional<campaign::CampaignSummary> run_mpi_campaign(
           "trials); run without --mpi for one process");
     // Every rank derives the same setup (campaign id, images, cells) from the same settings.
     const auto setup = campaign::CampaignSetup::load(config);
-    if (rank == 0) return coordinate(config, setup, ranks, progress, log);
+    if (rank == 0) {
+      setup.log_skipped(log);
+      return coordinate(config, setup, ranks, progress, log);
+    }
     work(config, setup);
     return std::nullopt;
   } catch (const std::exception& e) {

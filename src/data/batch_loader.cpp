@@ -1,5 +1,6 @@
 #include "data/batch_loader.hpp"
 
+#include <algorithm>
 #include <numeric>
 
 #include "data/data_error.hpp"
@@ -44,15 +45,64 @@ void BatchLoader::fill_batch(std::size_t first, std::size_t count, float* out, i
   fill_indices(indices, out, targets);
 }
 
-PreprocessedSet BatchLoader::preload(const Subset& subset) const {
+PreprocessedSet BatchLoader::preload(const Subset& subset, BadImages bad_images) const {
   PreprocessedSet set;
   set.channels = static_cast<std::size_t>(input_.channels);
   set.height = static_cast<std::size_t>(input_.height);
   set.width = static_cast<std::size_t>(input_.width);
   set.indices = select_subset(*data_, subset);
-  set.tensor.resize(set.indices.size() * set.sample_floats());
+  // The sidecar's input size is untrusted: an impossible buffer is a clear error, never a wrapped size.
+  std::size_t floats = 0;
+  if (__builtin_mul_overflow(set.indices.size(), set.sample_floats(), &floats) ||
+      floats > set.tensor.max_size())
+    throw DataError(data_->name() + ": " + std::to_string(set.indices.size()) + " images of " +
+                    std::to_string(set.channels) + "x" + std::to_string(set.height) + "x" +
+                    std::to_string(set.width) + " floats do not fit in memory");
+  try {
+    set.tensor.resize(floats);
+  } catch (const std::bad_alloc&) {
+    throw DataError(data_->name() + ": out of memory preloading " + std::to_string(set.indices.size()) +
+                    " images of " + std::to_string(set.channels) + "x" + std::to_string(set.height) + "x" +
+                    std::to_string(set.width) + " floats (" + std::to_string(floats / (1 << 20) * 4) +
+                    " MiB)");
+  }
   set.targets.resize(set.indices.size());
-  fill_indices(set.indices, set.tensor.data(), set.targets.data());
+  if (bad_images == BadImages::kFail) {
+    fill_indices(set.indices, set.tensor.data(), set.targets.data());
+    return set;
+  }
+  const std::size_t stride = sample_floats();
+  std::vector<std::string> errors(set.indices.size());
+  parallel_for(set.indices.size(), threads_, [&](std::size_t i) {
+    try {
+      fill_indices(std::span<const std::size_t>(&set.indices[i], 1), set.tensor.data() + i * stride,
+                   &set.targets[i]);
+    } catch (const DataError& e) {
+      errors[i] = e.what();
+    }
+  });
+  // Compact in place: the kept images stay in dataset order, so the set is what kFail would give for them.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < set.indices.size(); ++i) {
+    if (!errors[i].empty()) {
+      set.skipped.push_back({set.indices[i], std::move(errors[i])});
+      continue;
+    }
+    if (kept != i) {
+      std::copy_n(set.tensor.begin() + static_cast<std::ptrdiff_t>(i * stride), stride,
+                  set.tensor.begin() + static_cast<std::ptrdiff_t>(kept * stride));
+      set.indices[kept] = set.indices[i];
+      set.targets[kept] = set.targets[i];
+    }
+    ++kept;
+  }
+  if (kept == 0 && !set.skipped.empty())
+    throw DataError(data_->name() + ": none of the " + std::to_string(set.skipped.size()) +
+                    " selected images is usable (first: " + set.skipped.front().reason + ")");
+  set.indices.resize(kept);
+  set.targets.resize(kept);
+  set.tensor.resize(kept * stride);
+  set.tensor.shrink_to_fit();
   return set;
 }
 

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "data/bad_images.hpp"
 #include "data/dataset.hpp"
 #include "data/model_spec.hpp"
 #include "data/preprocessor.hpp"
@@ -17,9 +18,10 @@ namespace flipguard::data {
 // Preprocessed images held in memory: one allocation of count x C x H x W floats.
 struct PreprocessedSet {
   std::size_t channels = 0, height = 0, width = 0;
-  std::vector<float> tensor;         // NCHW
-  std::vector<int> targets;          // per image: index of the correct logit (label + label_offset)
-  std::vector<std::size_t> indices;  // per image: its index in the dataset
+  std::vector<float> tensor;          // NCHW
+  std::vector<int> targets;           // per image: index of the correct logit (label + label_offset)
+  std::vector<std::size_t> indices;   // per image: its index in the dataset
+  std::vector<SkippedImage> skipped;  // images of the subset left out under BadImages::kSkip
 
   std::size_t size() const { return targets.size(); }
   std::size_t sample_floats() const { return channels * height * width; }
@@ -45,8 +47,10 @@ class BatchLoader {
   // Same for arbitrary dataset indices, in the given order.
   void fill_indices(std::span<const std::size_t> indices, float* out, int* targets) const;
 
-  // Decodes and preprocesses the subset once, in parallel, into one buffer.
-  PreprocessedSet preload(const Subset& subset = {}) const;
+  // Decodes and preprocesses the subset once, in parallel, into one buffer. An image that fails (DataError:
+  // unreadable, not an image, damaged, wrong size) stops the preload under kFail; under kSkip it is left out
+  // and listed in `skipped`.
+  PreprocessedSet preload(const Subset& subset = {}, BadImages bad_images = BadImages::kFail) const;
 
  private:
   std::shared_ptr<const Dataset> data_;

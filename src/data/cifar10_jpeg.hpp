@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "data/bad_images.hpp"
 #include "data/dataset.hpp"
 
 namespace flipguard::data {
@@ -14,6 +15,9 @@ namespace flipguard::data {
 const std::array<std::string_view, 10>& cifar10_classes();
 
 // `dir`/CLASS/*.jpg for each class, files in name order; label = position of CLASS in cifar10_classes().
-std::unique_ptr<Dataset> open_cifar10_jpeg(const std::filesystem::path& dir, const std::string& name);
+// Every entry named *.jpg/*.jpeg counts: one that is not a regular file (a folder, a dangling link) is an
+// error under BadImages::kFail, and under kSkip an image that fails on load. Other names are not images.
+std::unique_ptr<Dataset> open_cifar10_jpeg(const std::filesystem::path& dir, const std::string& name,
+                                           BadImages bad_images = BadImages::kFail);
 
 }  // namespace flipguard::data

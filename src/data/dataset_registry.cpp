@@ -15,18 +15,20 @@ namespace flipguard::data {
 
 namespace {
 
-using Opener =
-    std::function<std::unique_ptr<Dataset>(const std::filesystem::path& assets, const std::string&)>;
+using Opener = std::function<std::unique_ptr<Dataset>(const std::filesystem::path& assets, const std::string&,
+                                                      BadImages)>;
 
 const std::map<std::string, Opener>& openers() {
   static const std::map<std::string, Opener> table{
-      {"imagenet-val1300",
-       [](const auto& a, const auto& n) { return open_imagenet_list(a / "imagenet-val1300", n); }},
-      {"cifar10-jpeg",
-       [](const auto& a, const auto& n) { return open_cifar10_jpeg(a / "cifar10" / "test-jpeg", n); }},
+      {"imagenet-val1300", [](const auto& a, const auto& n,
+                              BadImages b) { return open_imagenet_list(a / "imagenet-val1300", n, b); }},
+      {"cifar10-jpeg", [](const auto& a, const auto& n,
+                          BadImages b) { return open_cifar10_jpeg(a / "cifar10" / "test-jpeg", n, b); }},
       {"cifar10-lossless200",
-       [](const auto& a, const auto& n) { return open_cifar10_raw(a / "cifar10" / "test-lossless-200", n); }},
-      {"mnist-test", [](const auto& a, const auto& n) { return open_mnist_test(a / "mnist", n); }},
+       [](const auto& a, const auto& n, BadImages b) {
+         return open_cifar10_raw(a / "cifar10" / "test-lossless-200", n, b);
+       }},
+      {"mnist-test", [](const auto& a, const auto& n, BadImages) { return open_mnist_test(a / "mnist", n); }},
   };
   return table;
 }
@@ -49,14 +51,15 @@ std::vector<std::string> dataset_names() {
   return names;
 }
 
-std::unique_ptr<Dataset> open_dataset(const std::string& name, const std::filesystem::path& assets_dir) {
+std::unique_ptr<Dataset> open_dataset(const std::string& name, const std::filesystem::path& assets_dir,
+                                      BadImages bad_images) {
   const auto it = openers().find(name);
   if (it == openers().end()) {
     std::string known;
     for (const std::string& n : dataset_names()) known += (known.empty() ? "" : ", ") + n;
     throw DataError("unknown dataset '" + name + "' (known: " + known + ")");
   }
-  return it->second(assets_dir, name);
+  return it->second(assets_dir, name, bad_images);
 }
 
 std::filesystem::path resolve_assets_dir(const std::filesystem::path& override_dir) {

@@ -29,6 +29,9 @@ struct GzCloser {
 }  // namespace
 
 std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path) {
+  // A folder opens as a stream on Linux and then reads as garbage sizes: name it instead.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw DataError(path.string() + ": is a folder, not a file");
   std::ifstream in = open_or_throw(path);
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();

@@ -7,7 +7,8 @@
 
 namespace flipguard::data {
 
-std::unique_ptr<Dataset> open_imagenet_list(const std::filesystem::path& dir, const std::string& name) {
+std::unique_ptr<Dataset> open_imagenet_list(const std::filesystem::path& dir, const std::string& name,
+                                            BadImages bad_images) {
   constexpr int kClasses = 1000;
   const std::filesystem::path list = dir / "dataset.txt";
   const std::string text = read_text_file(list);
@@ -24,7 +25,7 @@ std::unique_ptr<Dataset> open_imagenet_list(const std::filesystem::path& dir, co
     if (label < 0 || label >= kClasses)
       throw DataError(where + ": label " + std::to_string(label) + " outside [0, 999]");
     std::filesystem::path path = dir / std::filesystem::path(rel).lexically_normal();
-    if (!std::filesystem::is_regular_file(path))
+    if (bad_images == BadImages::kFail && !std::filesystem::is_regular_file(path))
       throw DataError(where + ": image file " + path.string() + " does not exist");
     files.push_back({std::move(path), label});
   }

@@ -9,7 +9,7 @@
 namespace flipguard::data {
 
 RawImageDataset::RawImageDataset(std::string name, std::vector<LabelledFile> files, int num_classes,
-                                 int height, int width, int channels)
+                                 int height, int width, int channels, BadImages bad_images)
     : name_(std::move(name)),
       files_(std::move(files)),
       num_classes_(num_classes),
@@ -20,6 +20,7 @@ RawImageDataset::RawImageDataset(std::string name, std::vector<LabelledFile> fil
     if (f.label < 0 || f.label >= num_classes_)
       throw DataError(f.path.string() + ": label " + std::to_string(f.label) + " outside [0, " +
                       std::to_string(num_classes_) + ")");
+    if (bad_images == BadImages::kSkip) continue;
     if (!std::filesystem::is_regular_file(f.path)) throw DataError(f.path.string() + ": file does not exist");
     const auto bytes = std::filesystem::file_size(f.path);
     if (bytes != expected_bytes())
@@ -43,7 +44,8 @@ Image RawImageDataset::load(std::size_t index) const {
   return img;
 }
 
-std::unique_ptr<Dataset> open_cifar10_raw(const std::filesystem::path& dir, const std::string& name) {
+std::unique_ptr<Dataset> open_cifar10_raw(const std::filesystem::path& dir, const std::string& name,
+                                          BadImages bad_images) {
   constexpr int kClasses = 10;
   const std::filesystem::path csv = dir / "y_labels.csv";
   const std::string text = read_text_file(csv);
@@ -60,12 +62,12 @@ std::unique_ptr<Dataset> open_cifar10_raw(const std::filesystem::path& dir, cons
     if (label < 0 || label >= kClasses)
       throw DataError(where + ": label " + std::to_string(label) + " outside [0, 9]");
     const std::filesystem::path path = dir / std::string(fields[0]);
-    if (!std::filesystem::is_regular_file(path))
+    if (bad_images == BadImages::kFail && !std::filesystem::is_regular_file(path))
       throw DataError(where + ": image file " + path.string() + " does not exist");
     files.push_back({path, label});
   }
   if (files.empty()) throw DataError(csv.string() + ": lists no images");
-  return std::make_unique<RawImageDataset>(name, std::move(files), kClasses, 32, 32, 3);
+  return std::make_unique<RawImageDataset>(name, std::move(files), kClasses, 32, 32, 3, bad_images);
 }
 
 }  // namespace flipguard::data

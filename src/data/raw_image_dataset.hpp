@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "data/bad_images.hpp"
 #include "data/dataset.hpp"
 #include "data/jpeg_list_dataset.hpp"
 
@@ -12,9 +13,10 @@ namespace flipguard::data {
 
 class RawImageDataset final : public Dataset {
  public:
-  // Every file must hold exactly height*width*channels bytes (checked here and on each load).
+  // Every file must hold exactly height*width*channels bytes: checked on each load, and here too unless
+  // bad_images is kSkip (then a bad file is counted out by the loader rather than refusing the dataset).
   RawImageDataset(std::string name, std::vector<LabelledFile> files, int num_classes, int height, int width,
-                  int channels);
+                  int channels, BadImages bad_images = BadImages::kFail);
 
   std::string name() const override { return name_; }
   std::size_t size() const override { return files_.size(); }
@@ -32,6 +34,7 @@ class RawImageDataset final : public Dataset {
 };
 
 // `dir`/y_labels.csv lines "FILE,10,LABEL"; each FILE is raw 32x32x3 in `dir`.
-std::unique_ptr<Dataset> open_cifar10_raw(const std::filesystem::path& dir, const std::string& name);
+std::unique_ptr<Dataset> open_cifar10_raw(const std::filesystem::path& dir, const std::string& name,
+                                          BadImages bad_images = BadImages::kFail);
 
 }  // namespace flipguard::data

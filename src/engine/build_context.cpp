@@ -165,6 +165,7 @@ dnnl::memory BuildContext::make_weight_memory(const dnnl::memory::desc& md,
                                               const dnnl::memory::desc& logical_md,
                                               const std::vector<float>& logical) {
   dnnl::memory dst(md, engine_);
+  weight_buffer_bytes_ += md.get_size();
   dnnl::memory src(logical_md, engine_, const_cast<float*>(logical.data()));
   dnnl::stream s(engine_);
   dnnl::reorder(src, dst).execute(s, src, dst);

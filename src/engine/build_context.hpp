@@ -79,6 +79,9 @@ class BuildContext {
   dnnl::memory make_weight_memory(const dnnl::memory::desc& md, const dnnl::memory::desc& logical_md,
                                   const std::vector<float>& logical);
 
+  // Bytes of every weight buffer made by make_weight_memory (stored weights or not).
+  std::uint64_t weight_buffer_bytes() const { return weight_buffer_bytes_; }
+
   // Called by the executor.
   void begin_node(int index) { current_ = index; }
   void set_input(const std::string& name, const Dims& dims);
@@ -107,6 +110,7 @@ class BuildContext {
   int input_id_ = -1;
   bool batch_widened_ = false;
   double flops_ = 0;
+  std::uint64_t weight_buffer_bytes_ = 0;
   MemoryPlan plan_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<std::unique_ptr<WeightSlot>> weights_;

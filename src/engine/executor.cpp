@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "engine/memory_budget.hpp"
 #include "engine/op_registry.hpp"
 #include "model/passes.hpp"
 
@@ -52,12 +53,30 @@ Executor::Executor(model::Graph graph, const ExecutorOptions& options)
                                model::dims_to_string(graph_.inputs[0].dims) +
                                " has a symbolic dimension other than the batch");
 
+  // Declared shapes are untrusted: refuse an input that cannot fit before oneDNN sees or sizes anything.
+  const std::string input_what = graph_.source + ": input " + model::dims_to_string(graph_.inputs[0].dims) +
+                                 " at batch " + std::to_string(batch_);
+  std::int64_t input_count = 0;
+  try {
+    input_count = model::element_count(input_dims_);
+  } catch (const std::overflow_error& e) {
+    throw std::runtime_error(input_what + ": " + e.what());
+  }
+  require_memory(saturating_bytes(input_count, sizeof(float)), input_what);
+
   ctx_ = std::make_unique<BuildContext>(graph_, engine_, options.weights);
   ctx_->set_input(graph_.inputs[0].name, input_dims_);
   for (size_t i = 0; i < graph_.nodes.size(); ++i) {
     if (ctx_->is_fused(static_cast<int>(i))) continue;
     ctx_->begin_node(static_cast<int>(i));
-    registry.find(graph_.nodes[i].op_type)->build(graph_.nodes[i], *ctx_);
+    try {
+      registry.find(graph_.nodes[i].op_type)->build(graph_.nodes[i], *ctx_);
+    } catch (const std::overflow_error& e) {
+      throw std::runtime_error(graph_.source + ": " + graph_.nodes[i].describe() + ": " + e.what());
+    } catch (const dnnl::error& e) {
+      throw std::runtime_error(graph_.source + ": " + graph_.nodes[i].describe() + ": oneDNN refused it (" +
+                               e.what() + ")");
+    }
   }
   ctx_->begin_node(static_cast<int>(graph_.nodes.size()));
   output_id_ = ctx_->plain(graph_.outputs[0].name);
@@ -65,6 +84,8 @@ Executor::Executor(model::Graph graph, const ExecutorOptions& options)
   output_dims_ = ctx_->value(output_id_).dims;
 
   auto& plan = ctx_->plan();
+  require_memory(plan.planned_bytes(),
+                 graph_.source + ": the activations at batch " + std::to_string(batch_) + " (memory plan)");
   plan.allocate();
   for (int id = 0; id < static_cast<int>(ctx_->values().size()); ++id) {
     const Value& v = ctx_->value(id);
@@ -110,6 +131,19 @@ std::int64_t Executor::stored_weight_count() const {
   std::int64_t n = 0;
   for (const auto& w : weights_) n += w->size();
   return n;
+}
+
+std::uint64_t Executor::activation_bytes() const {
+  return ctx_->plan().allocated_bytes();
+}
+
+std::uint64_t Executor::weight_bytes() const {
+  std::uint64_t bytes = ctx_->weight_buffer_bytes();
+  for (const auto& [name, c] : graph_.constants)
+    bytes += c.floats.size() * sizeof(float) + c.ints.size() * sizeof(std::int64_t);
+  for (const auto& w : weights_) bytes += static_cast<std::uint64_t>(w->size()) * sizeof(float);
+  for (const auto& data : ctx_->constant_data()) bytes += data.size() * sizeof(float);
+  return bytes;
 }
 
 double Executor::flops_per_image() const {

@@ -45,6 +45,11 @@ class Executor {
   const model::Graph& graph() const { return graph_; }
   // Arithmetic of one image (2 x multiply-adds of Conv, Gemm, MatMul).
   double flops_per_image() const;
+  // Memory the executor holds, for a campaign's peak-memory estimate (docs/memory.md):
+  // the activation buffers of the memory plan (batch-sized), and the weights: the graph's constant tensors,
+  // the oneDNN weight buffers, the stored weights' clean copies and constants used as tensor operands.
+  std::uint64_t activation_bytes() const;
+  std::uint64_t weight_bytes() const;
   // Layers, fusions and memory, for `flipguard eval --verbose` and the benchmarks.
   std::string summary() const;
 

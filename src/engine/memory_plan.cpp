@@ -35,7 +35,14 @@ size_t MemoryPlan::requested_bytes() const {
   return total;
 }
 
-void MemoryPlan::allocate() {
+size_t MemoryPlan::planned_bytes() {
+  place();
+  size_t total = 0;
+  for (size_t b : block_bytes_) total += b;
+  return total;
+}
+
+void MemoryPlan::place() {
   std::vector<int> order(requests_.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
@@ -69,11 +76,17 @@ void MemoryPlan::allocate() {
     blocks[best].busy_until = req.last_use;
     block_of_[r] = best;
   }
+  block_bytes_.clear();
+  for (const auto& b : blocks) block_bytes_.push_back(b.bytes);
+}
+
+void MemoryPlan::allocate() {
+  place();
   blocks_.clear();
   allocated_bytes_ = 0;
-  for (const auto& b : blocks) {
-    blocks_.push_back(aligned_alloc_zeroed(b.bytes));
-    allocated_bytes_ += b.bytes;
+  for (size_t bytes : block_bytes_) {
+    blocks_.push_back(aligned_alloc_zeroed(bytes));
+    allocated_bytes_ += bytes;
   }
 }
 

@@ -20,6 +20,9 @@ class MemoryPlan {
   int add(size_t bytes, int first_def, int last_use);
   void extend(int buffer, int last_use);
   int last_use(int buffer) const { return requests_[buffer].last_use; }
+  // Decides placement (no allocation) and returns the bytes allocate() will take, so a caller can refuse a
+  // plan that does not fit before touching memory.
+  size_t planned_bytes();
   // Decides placement and allocates; after this, data(buffer) is valid.
   void allocate();
   void* data(int buffer) const;
@@ -32,7 +35,10 @@ class MemoryPlan {
     int first_def, last_use;
   };
   std::vector<Request> requests_;
-  std::vector<int> block_of_;  // request -> physical block
+  void place();
+
+  std::vector<int> block_of_;        // request -> physical block
+  std::vector<size_t> block_bytes_;  // physical block sizes, once placed
   std::vector<AlignedBuffer> blocks_;
   size_t allocated_bytes_ = 0;
 };

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -23,9 +24,10 @@ std::string read_file(const std::string& path) {
 
 template <typename T>
 std::vector<T> raw_as(const std::string& raw, size_t count, const std::string& ctx) {
-  if (raw.size() != count * sizeof(T))
+  // Divide rather than multiply: a declared count near 2^64 must not wrap around to the raw size.
+  if (raw.size() % sizeof(T) != 0 || raw.size() / sizeof(T) != count)
     throw std::runtime_error(ctx + ": raw_data has " + std::to_string(raw.size()) + " bytes, expected " +
-                             std::to_string(count * sizeof(T)));
+                             std::to_string(count) + " x " + std::to_string(sizeof(T)));
   std::vector<T> v(count);
   std::memcpy(v.data(), raw.data(), raw.size());
   return v;
@@ -81,12 +83,24 @@ std::vector<Node> topological_sort(std::vector<Node> nodes, const std::set<std::
     }
   }
   if (sorted.size() < nodes.size()) {
+    // Left over: nodes reading a value nobody produces (dangling), or nodes waiting on each other (a cycle).
+    std::map<std::string, const Node*> producer;
+    for (size_t i = 0; i < nodes.size(); ++i)
+      if (!done[i])
+        for (const auto& out : nodes[i].outputs) producer[out] = &nodes[i];
+    for (size_t i = 0; i < nodes.size(); ++i)
+      if (!done[i])
+        for (const auto& in : nodes[i].inputs)
+          if (!in.empty() && !ready.count(in) && !producer.count(in))
+            throw std::runtime_error(source + ": " + nodes[i].describe() + " reads '" + in +
+                                     "', which no node, graph input or initializer produces");
     for (size_t i = 0; i < nodes.size(); ++i)
       if (!done[i])
         for (const auto& in : nodes[i].inputs)
           if (!in.empty() && !ready.count(in))
-            throw std::runtime_error(source + ": " + nodes[i].describe() + " reads '" + in +
-                                     "', which no node, input or initializer produces (or a cycle)");
+            throw std::runtime_error(source + ": the graph has a cycle: " + nodes[i].describe() + " reads '" +
+                                     in + "' from " + producer.at(in)->describe() +
+                                     ", which depends on it in turn");
   }
   return sorted;
 }
@@ -99,7 +113,14 @@ Constant to_constant(const onnx::TensorProto& t, const std::string& ctx) {
   c.dims.assign(t.dims().begin(), t.dims().end());
   for (auto d : c.dims)
     if (d < 0) throw std::runtime_error(ctx + ": tensor '" + t.name() + "' has a negative dimension");
-  const auto n = static_cast<size_t>(element_count(c.dims));
+  std::int64_t count = 0;
+  try {
+    count = element_count(c.dims);
+  } catch (const std::overflow_error& e) {
+    throw std::runtime_error(ctx + ": tensor '" + t.name() + "': " + e.what());
+  }
+  // Every value must be in the file, so the declared shape alone never sizes an allocation (checked below).
+  const auto n = static_cast<size_t>(count);
   if (t.data_location() == T::EXTERNAL)
     throw std::runtime_error(
         ctx + ": tensor '" + t.name() +
@@ -150,7 +171,9 @@ Constant to_constant(const onnx::TensorProto& t, const std::string& ctx) {
         const size_t width = t.data_type() == T::INT32                                   ? 4
                              : (t.data_type() == T::INT16 || t.data_type() == T::UINT16) ? 2
                                                                                          : 1;
-        if (t.raw_data().size() != n * width) throw std::runtime_error(where + ": raw_data size mismatch");
+        if (t.raw_data().size() % width != 0 || t.raw_data().size() / width != n)
+          throw std::runtime_error(where + ": raw_data has " + std::to_string(t.raw_data().size()) +
+                                   " bytes, expected " + std::to_string(n) + " x " + std::to_string(width));
         const auto* p = reinterpret_cast<const unsigned char*>(t.raw_data().data());
         for (size_t i = 0; i < n; ++i) {
           std::int64_t v = 0;

@@ -169,3 +169,33 @@ TEST(BatchLoader, PreloadsAllOfVal1300QuicklyOnTwoThreads) {
 
 }  // namespace
 }  // namespace flipguard::data
+
+namespace flipguard::data {
+namespace {
+
+TEST(BatchLoaderBadImages, SkipDropsExactlyTheFailingImagesAndKeepsTheRestInOrder) {
+  auto fake = std::make_shared<FakeDataset>(std::vector<int>{0, 1, 2, 0, 1, 2, 0, 1}, 3);
+  fake->bad_ = 3;
+  const BatchLoader loader(fake, grey_model(3, 0), 4);
+  try {
+    (void)loader.preload();
+    ADD_FAILURE() << "a damaged image must stop the default preload";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("fake[3]: damaged"), std::string::npos) << e.what();
+  }
+  const PreprocessedSet set = loader.preload({}, BadImages::kSkip);
+  ASSERT_EQ(set.size(), 7u);
+  EXPECT_EQ(set.indices, (std::vector<std::size_t>{0, 1, 2, 4, 5, 6, 7}));
+  EXPECT_EQ(set.targets, (std::vector<int>{0, 1, 2, 1, 2, 0, 1}));
+  ASSERT_EQ(set.skipped.size(), 1u);
+  EXPECT_EQ(set.skipped[0].index, 3u);
+  EXPECT_NE(set.skipped[0].reason.find("fake[3]: damaged"), std::string::npos);
+  ASSERT_EQ(set.tensor.size(), 7u * 16u);
+  // Image i is constant i (mean 0, std 1): each kept sample must be its own image, not a shifted neighbour.
+  for (std::size_t k = 0; k < set.size(); ++k)
+    for (std::size_t p = 0; p < 16; ++p)
+      EXPECT_FLOAT_EQ(set.tensor[k * 16 + p], static_cast<float>(set.indices[k])) << k << " " << p;
+}
+
+}  // namespace
+}  // namespace flipguard::data

@@ -1,0 +1,70 @@
+#include "campaign/memory_estimate.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "memory/format.hpp"
+#include "protect/protection_spec.hpp"
+#include "protect/secded.hpp"
+
+namespace flipguard::campaign {
+
+std::string MemoryEstimate::describe() const {
+  const auto mib = [](std::uint64_t b) { return static_cast<double>(b) / (1 << 20); };
+  char buf[256];
+  std::snprintf(
+      buf, sizeof buf,
+      "memory estimate: %.0f MiB peak = weights %.1f + largest configuration %.1f + activations %.1f"
+      " + images %.1f + slack %.1f + fixed %.0f (MiB)",
+      mib(total()), mib(weights), mib(configuration), mib(activations), mib(images), mib(slack()),
+      mib(fixed));
+  return buf;
+}
+
+std::uint64_t configuration_bytes(std::span<const std::int64_t> slot_sizes, const std::string& format,
+                                  const std::string& protection, double max_ber) {
+  const Format f = Format::parse(format);
+  // scale@logits[=T][+rest] stores like rest (its scaling changes values, not sizes).
+  std::string rest = protection;
+  if (rest.starts_with("scale@logits")) {
+    const auto plus = rest.find('+');
+    rest = plus == std::string::npos ? "none" : rest.substr(plus + 1);
+  }
+  const ProtectionSpec spec = ProtectionSpec::parse(rest);
+  std::uint64_t bytes = 0, largest = 0, stored_bits = 0;
+  for (const std::int64_t n_signed : slot_sizes) {
+    const auto n = static_cast<std::uint64_t>(n_signed);
+    const std::uint64_t data_bits = n * f.bits();
+    std::uint64_t check_bits = 0;
+    if (spec.ecc) {
+      const SecdedCode code(spec.ecc->kind);
+      check_bits = (data_bits + code.data_bits() - 1) / code.data_bits() * code.check_bits();
+    }
+    bytes += (data_bits + 63) / 64 * 8 + (check_bits + 63) / 64 * 8 + 4 * n;
+    stored_bits += data_bits + check_bits;
+    largest = std::max(largest, n);
+  }
+  bytes += 8 * largest;
+  bytes += static_cast<std::uint64_t>(64.0 * max_ber * static_cast<double>(stored_bits));
+  return bytes;
+}
+
+MemoryEstimate estimate_campaign_memory(const engine::Executor& executor,
+                                        std::span<engine::WeightSlot* const> slots,
+                                        const std::vector<std::string>& formats,
+                                        const std::vector<std::string>& protections,
+                                        const std::vector<double>& bers, std::uint64_t image_bytes) {
+  MemoryEstimate e;
+  e.weights = executor.weight_bytes();
+  e.activations = executor.activation_bytes();
+  e.images = image_bytes;
+  std::vector<std::int64_t> sizes;
+  for (const auto* s : slots) sizes.push_back(s->size());
+  const double max_ber = bers.empty() ? 0.0 : *std::max_element(bers.begin(), bers.end());
+  for (const auto& f : formats)
+    for (const auto& p : protections)
+      e.configuration = std::max(e.configuration, configuration_bytes(sizes, f, p, max_ber));
+  return e;
+}
+
+}  // namespace flipguard::campaign

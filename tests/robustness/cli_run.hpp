@@ -1,0 +1,146 @@
+// Runs the flipguard CLI as a user would, with stdout and stderr kept apart, and checks the contract for bad
+// input: a non-zero exit (not a signal), and one error line on stderr that names what was wrong.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace flipguard::robustness {
+
+inline std::filesystem::path source_dir() {
+  const char* env = std::getenv("FLIPGUARD_SOURCE_DIR");
+  return env && *env ? std::filesystem::path(env) : std::filesystem::path(FLIPGUARD_SOURCE_DIR);
+}
+
+inline std::filesystem::path assets_dir() {
+  const char* env = std::getenv("FLIPGUARD_ASSETS");
+  const auto dir = env && *env ? std::filesystem::path(env) : source_dir() / ".." / "shared" / "assets";
+  if (!std::filesystem::is_directory(dir)) ADD_FAILURE() << "assets folder " << dir << " missing";
+  return dir;
+}
+
+inline std::filesystem::path models_dir() {
+  return source_dir() / "models";
+}
+
+// A fresh folder, removed (made writable first: tests chmod things) when the object goes.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag = "robustness") {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() / ("flipguard-" + tag + "-" + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+    if (ec)
+      std::system(
+          ("chmod -R u+rwx '" + path_.string() + "' 2>/dev/null; rm -rf '" + path_.string() + "'").c_str());
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline void write_file(const std::filesystem::path& p, const std::string& bytes) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(out.good()) << p;
+}
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct CliResult {
+  int exit_code = -1;  // -1: did not exit normally (signal)
+  int signal = 0;
+  std::string out, err;
+};
+
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs `flipguard args...`; `ulimit_kib` > 0 caps the address space (ulimit -v) of that run only.
+inline CliResult run_cli(const std::vector<std::string>& args, long ulimit_kib = 0) {
+  static int counter = 0;
+  const auto base = std::filesystem::temp_directory_path() /
+                    ("flipguard-cli-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  std::string cmd = ulimit_kib > 0 ? "ulimit -v " + std::to_string(ulimit_kib) + "; exec " : "exec ";
+  cmd += shell_quote(FLIPGUARD_BINARY);
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " >" + shell_quote(base.string() + ".out") + " 2>" + shell_quote(base.string() + ".err");
+  const int status = std::system(("sh -c " + shell_quote(cmd)).c_str());
+  CliResult r;
+  if (status != -1 && WIFEXITED(status)) {
+    r.exit_code = WEXITSTATUS(status);
+    // sh reports a child killed by signal N as exit 128+N.
+    if (r.exit_code > 128) {
+      r.signal = r.exit_code - 128;
+      r.exit_code = -1;
+    }
+  }
+  r.out = read_file(base.string() + ".out");
+  r.err = read_file(base.string() + ".err");
+  std::filesystem::remove(base.string() + ".out");
+  std::filesystem::remove(base.string() + ".err");
+  return r;
+}
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (!l.empty()) lines.push_back(l);
+  return lines;
+}
+
+// The bad-input contract: exit code 1 or 2 (2: usage), no crash, and one error line on stderr besides
+// warnings: "flipguard <cmd>: error: ...", or "flipguard <cmd>: <problem>" followed by the usage (exit 2),
+// containing every fragment.
+inline ::testing::AssertionResult one_line_error(const CliResult& r,
+                                                 const std::vector<std::string>& fragments) {
+  if (r.exit_code != 1 && r.exit_code != 2)
+    return ::testing::AssertionFailure()
+           << "exit code " << r.exit_code << " (signal " << r.signal << "), stderr:\n"
+           << r.err;
+  std::vector<std::string> errors;
+  // Progress and notes a run prints before it meets the problem are not errors.
+  for (const auto& l : lines_of(r.err))
+    if (!l.starts_with("warning: ") && !l.starts_with("memory estimate: ") && !l.starts_with("trial "))
+      errors.push_back(l);
+  // A usage error (exit 2) is followed by the usage text; any other error is the only line.
+  if (errors.empty() || (r.exit_code == 1 && errors.size() != 1) || !errors[0].starts_with("flipguard "))
+    return ::testing::AssertionFailure() << "expected one error line, stderr:\n" << r.err;
+  for (const auto& f : fragments)
+    if (errors[0].find(f) == std::string::npos)
+      return ::testing::AssertionFailure() << "error line lacks '" << f << "': " << errors[0];
+  for (const char* crash : {"std::bad_alloc", "terminate called", "Segmentation", "basic_string"})
+    if (r.err.find(crash) != std::string::npos)
+      return ::testing::AssertionFailure() << "stderr shows a crash or raw exception: " << r.err;
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace flipguard::robustness
