@@ -27,8 +27,8 @@ struct CampaignSummary {
 };
 
 // Identity of a campaign's records: model file, evaluated images, seed, tensor selection, fault kind, the
-// early-stop floor and the per-trial image sample size (each when set).
-// Formats, protections, BERs and trial counts may grow between runs of the same campaign.
+// early-stop floor and the per-trial image sample size (each when set). Formats, protections, BERs and trial
+// counts may grow between runs of the same campaign.
 std::string campaign_id(const std::string& model_sha256, const std::string& data,
                         const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
                         const std::string& fault, double floor = 0, std::int64_t images_per_trial = 0);
