@@ -7,7 +7,12 @@ namespace flipguard::model {
 
 std::int64_t element_count(const Dims& dims) {
   std::int64_t n = 1;
-  for (auto d : dims) n *= d;
+  for (auto d : dims) {
+    // Shapes come from model files: a product past int64 is a bad file, not arithmetic to wrap.
+    if (d < 0 || __builtin_mul_overflow(n, d, &n))
+      throw std::out_of_range("shape " + dims_to_string(dims) +
+                              " has no element count (negative or overflow)");
+  }
   return n;
 }
 

@@ -13,6 +13,7 @@ namespace flipguard::model {
 
 using Dims = std::vector<std::int64_t>;
 
+// Throws std::out_of_range for a negative dimension or a product past int64.
 std::int64_t element_count(const Dims& dims);
 std::string dims_to_string(const Dims& dims);
 
