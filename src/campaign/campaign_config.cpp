@@ -1,11 +1,17 @@
 #include "campaign/campaign_config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <toml.hpp>
+#include <utility>
 
 #include "campaign/faulty_weights.hpp"
 #include "data/bad_images.hpp"
@@ -52,12 +58,74 @@ namespace {
 double number(const toml::value& v) {
   return v.is_integer() ? static_cast<double>(v.as_integer()) : toml::get<double>(v);
 }
+
+// Position of the first byte that does not start a valid UTF-8 sequence (overlong forms, surrogates and code
+// points past U+10FFFF included), or npos.
+size_t invalid_utf8_at(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    // Sequence length and the allowed range of its second byte (the rest are 0x80..0xBF).
+    size_t len = 0;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // overlong
+      if (c == 0xED) hi = 0x9F;  // surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;  // overlong
+      if (c == 0xF4) hi = 0x8F;  // past U+10FFFF
+    } else {
+      return i;
+    }
+    if (len > s.size() - i) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+// TOML integers are int64; toml::get<int> would cut 4294967301 to 5 and toml::get<uint64_t> turn -1 into
+// 2^64 - 1, so a value that does not fit is an error here, before validate() sees a plausible number.
+template <typename T>
+T toml_int(const toml::value& value, const std::string& key) {
+  const std::int64_t v = toml::get<std::int64_t>(value);
+  if (!std::in_range<T>(v))
+    throw std::runtime_error("'" + key + "' = " + std::to_string(v) + " is out of range");
+  return static_cast<T>(v);
+}
+
 }  // namespace
 
 void CampaignConfig::load_toml(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open the campaign config");
+  load_toml(in, path);
+}
+
+void CampaignConfig::load_toml(std::istream& in, const std::string& path) {
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // TOML files are UTF-8 by definition; checking first also keeps invalid bytes away from toml11 3.7, which
+  // reads out of bounds while reporting them inside a literal string.
+  if (const size_t at = invalid_utf8_at(text); at != std::string_view::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+    throw std::runtime_error(path + ":" + std::to_string(line) + ": not valid UTF-8 (byte " +
+                             std::to_string(at) + "); a TOML file must be UTF-8 text");
+  }
   toml::value t;
   try {
-    t = toml::parse(path);
+    std::istringstream checked(text);
+    t = toml::parse(checked, path);
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
   }
@@ -78,20 +146,20 @@ void CampaignConfig::load_toml(const std::string& path) {
         for (const auto& b : value.as_array()) bers.push_back(number(b));
       }
       if (key == "fault") fault = toml::get<std::string>(value);
-      if (key == "trials") trials = toml::get<int>(value);
-      if (key == "seed") seed = toml::get<std::uint64_t>(value);
+      if (key == "trials") trials = toml_int<int>(value, key);
+      if (key == "seed") seed = toml_int<std::uint64_t>(value, key);
       if (key == "tensors") tensors = toml::get<std::string>(value);
-      if (key == "images") images = toml::get<std::int64_t>(value);
-      if (key == "images_per_trial") images_per_trial = toml::get<std::int64_t>(value);
-      if (key == "batch") batch = toml::get<int>(value);
-      if (key == "threads") threads = toml::get<int>(value);
+      if (key == "images") images = toml_int<std::int64_t>(value, key);
+      if (key == "images_per_trial") images_per_trial = toml_int<std::int64_t>(value, key);
+      if (key == "batch") batch = toml_int<int>(value, key);
+      if (key == "threads") threads = toml_int<int>(value, key);
       if (key == "results") results = toml::get<std::string>(value);
       if (key == "models_dir") models_dir = toml::get<std::string>(value);
       if (key == "assets_dir") assets_dir = toml::get<std::string>(value);
       if (key == "ci_target") ci_target = number(value);
-      if (key == "min_trials") min_trials = toml::get<int>(value);
-      if (key == "max_trials") max_trials = toml::get<int>(value);
-      if (key == "wave") wave = toml::get<int>(value);
+      if (key == "min_trials") min_trials = toml_int<int>(value, key);
+      if (key == "max_trials") max_trials = toml_int<int>(value, key);
+      if (key == "wave") wave = toml_int<int>(value, key);
       if (key == "floor") floor = number(value);
       if (key == "bad_images") bad_images = toml::get<std::string>(value);
     }

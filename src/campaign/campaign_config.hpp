@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,8 @@ struct CampaignConfig {
 
   // Applies `key = value` settings of a TOML file (unknown keys are errors naming the file).
   void load_toml(const std::string& path);
+  // The same from a stream; `name` labels errors.
+  void load_toml(std::istream& in, const std::string& name);
   // Checks ranges and parses every format, protection and fault spec once, so a bad grid fails before any
   // work.
   void validate() const;

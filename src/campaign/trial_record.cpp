@@ -1,6 +1,9 @@
 #include "campaign/trial_record.hpp"
 
 #include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace flipguard::campaign {
 
@@ -52,8 +55,39 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
                      {"wave", r.adaptive.wave}};
 }
 
+namespace {
+
+// Counts must be JSON integers that fit: nlohmann's get_to turns 1.5 into 1 and -5 into 2^64 - 5, and
+// converting 1e300 to an integer is undefined behaviour.
+template <typename T>
+void get_integer(const nlohmann::json& j, const char* key, T& out) {
+  const nlohmann::json& v = j.at(key);
+  bool fits = false;
+  if (v.is_number_unsigned()) {
+    const auto x = v.get<std::uint64_t>();
+    fits = std::in_range<T>(x);
+    if (fits) out = static_cast<T>(x);
+  } else if (v.is_number_integer()) {
+    const auto x = v.get<std::int64_t>();
+    fits = std::in_range<T>(x);
+    if (fits) out = static_cast<T>(x);
+  } else {
+    throw std::runtime_error(std::string("field '") + key + "' must be an integer, got " + v.dump());
+  }
+  if (!fits) throw std::runtime_error(std::string("field '") + key + "' is out of range: " + v.dump());
+}
+
+void get_number(const nlohmann::json& j, const char* key, double& out) {
+  const nlohmann::json& v = j.at(key);
+  if (!v.is_number())
+    throw std::runtime_error(std::string("field '") + key + "' must be a number, got " + v.dump());
+  out = v.get<double>();
+}
+
+}  // namespace
+
 void from_json(const nlohmann::json& j, TrialRecord& r) {
-  j.at("version").get_to(r.version);
+  get_integer(j, "version", r.version);
   if (r.version != kRecordVersion)
     throw std::runtime_error("results record version " + std::to_string(r.version) +
                              " is not supported (expected " + std::to_string(kRecordVersion) + ")");
@@ -62,29 +96,30 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   j.at("model_sha256").get_to(r.model_sha256);
   j.at("data").get_to(r.data);
   j.at("data_hash").get_to(r.data_hash);
-  j.at("images").get_to(r.images);
+  get_integer(j, "images", r.images);
   r.images_skipped = j.value("images_skipped", std::int64_t{0});  // absent in files written before it existed
   j.at("format").get_to(r.format);
   j.at("protection").get_to(r.protection);
-  j.at("memory_overhead").get_to(r.memory_overhead);
-  r.scale_target = j.value("t", 0.0);  // absent in files written before it was recorded
-  j.at("ber").get_to(r.ber);
+  get_number(j, "memory_overhead", r.memory_overhead);
+  r.scale_target = 0.0;  // absent in files written before it was recorded
+  if (j.contains("t")) get_number(j, "t", r.scale_target);
+  get_number(j, "ber", r.ber);
   j.at("fault_model").get_to(r.fault_model);
-  j.at("seed").get_to(r.seed);
-  j.at("trial").get_to(r.trial);
+  get_integer(j, "seed", r.seed);
+  get_integer(j, "trial", r.trial);
   j.at("tensors").get_to(r.tensors);
-  j.at("flips").get_to(r.flips);
-  j.at("changed_weights").get_to(r.changed_weights);
-  j.at("top1").get_to(r.top1);
-  j.at("top5").get_to(r.top5);
-  j.at("non_finite").get_to(r.non_finite);
-  j.at("ecc_corrected").get_to(r.ecc_corrected);
-  j.at("ecc_detected").get_to(r.ecc_detected);
-  // Absent in files written before they were recorded: 0 words turns stratification off for such cells.
-  r.critical_faults = j.value("critical_faults", std::int64_t{0});
-  r.critical_words = j.value("critical_words", std::int64_t{0});
-  j.at("seconds_faults").get_to(r.seconds_faults);
-  j.at("seconds_inference").get_to(r.seconds_inference);
+  get_integer(j, "flips", r.flips);
+  get_integer(j, "changed_weights", r.changed_weights);
+  get_integer(j, "top1", r.top1);
+  get_integer(j, "top5", r.top5);
+  get_integer(j, "non_finite", r.non_finite);
+  get_integer(j, "ecc_corrected", r.ecc_corrected);
+  get_integer(j, "ecc_detected", r.ecc_detected);
+  // Absent in files written before they were recorded: 0 words means no critical-bit split for such cells.
+  if (j.contains("critical_faults")) get_integer(j, "critical_faults", r.critical_faults);
+  if (j.contains("critical_words")) get_integer(j, "critical_words", r.critical_words);
+  get_number(j, "seconds_faults", r.seconds_faults);
+  get_number(j, "seconds_inference", r.seconds_inference);
   r.early_stopped = j.value("early_stopped", false);
   r.adaptive = StoppingRule{.ci_target = 0};
   if (j.contains("adaptive")) {

@@ -34,15 +34,23 @@ Image decode_jpeg(std::span<const std::uint8_t> bytes, PixelFormat format, const
                           &subsamp, &colorspace) != 0)
     throw DataError(source + ": not a valid JPEG (" + tjGetErrorStr2(tj) + ")");
   if (width <= 0 || height <= 0) throw DataError(source + ": JPEG has an empty image");
+  // The header alone sets the pixel buffer's size: a few hundred corrupt bytes can claim 65535x65535 (12 GB).
+  if (static_cast<std::int64_t>(width) * height > kMaxJpegPixels)
+    throw DataError(source + ": JPEG claims " + std::to_string(width) + "x" + std::to_string(height) +
+                    " pixels, more than the " + std::to_string(kMaxJpegPixels / 1000000) +
+                    "-megapixel limit of the decoder");
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK)
     throw DataError(source + ": CMYK/YCCK JPEGs are not supported (convert the image to RGB)");
 
   const int channels = format == PixelFormat::kRGB ? 3 : 1;
   Image img(height, width, channels);
   const int pf = format == PixelFormat::kRGB ? TJPF_RGB : TJPF_GRAY;
-  // Flags 0: accurate DCT and fancy upsampling, the libjpeg defaults PIL also uses.
+  // Accurate DCT and fancy upsampling (no flags for those), the libjpeg defaults PIL also uses. A warning is
+  // an error below anyway, so decoding stops at the first; progressive scans are capped (libjpeg-turbo's
+  // guard against files made of endless scans).
+  const int flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;
   if (tjDecompress2(tj, bytes.data(), static_cast<unsigned long>(bytes.size()), img.pixels.data(), width,
-                    static_cast<int>(img.row_stride()), height, pf, 0) != 0) {
+                    static_cast<int>(img.row_stride()), height, pf, flags) != 0) {
     // Warnings (e.g. a few missing bytes at the end) still produce an image in libjpeg, but a damaged
     // evaluation image would silently skew accuracy, so every problem is an error.
     throw DataError(source + ": corrupt JPEG (" + tjGetErrorStr2(tj) + ")");

@@ -41,10 +41,14 @@ std::vector<std::uint32_t> idx_dims(const std::vector<std::uint8_t>& b, std::uin
 
 MnistDataset::MnistDataset(std::string name, const std::filesystem::path& images_gz,
                            const std::filesystem::path& labels_gz)
+    : MnistDataset(std::move(name), read_gzip_file(images_gz), images_gz, read_gzip_file(labels_gz),
+                   labels_gz) {}
+
+MnistDataset::MnistDataset(std::string name, std::vector<std::uint8_t> images,
+                           const std::filesystem::path& images_gz, std::vector<std::uint8_t> labels,
+                           const std::filesystem::path& labels_gz)
     : name_(std::move(name)), images_path_(images_gz) {
-  std::vector<std::uint8_t> images = read_gzip_file(images_gz);
   const std::vector<std::uint32_t> idims = idx_dims(images, 3, images_gz);
-  std::vector<std::uint8_t> labels = read_gzip_file(labels_gz);
   const std::vector<std::uint32_t> ldims = idx_dims(labels, 1, labels_gz);
   if (idims[0] != ldims[0])
     throw DataError(labels_gz.string() + ": " + std::to_string(ldims[0]) + " labels but " +

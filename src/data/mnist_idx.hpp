@@ -16,6 +16,9 @@ class MnistDataset final : public Dataset {
   // Throws DataError naming the file for a bad magic number, truncated data or mismatched counts.
   MnistDataset(std::string name, const std::filesystem::path& images_gz,
                const std::filesystem::path& labels_gz);
+  // From IDX bytes already decompressed; the paths only name the data in messages.
+  MnistDataset(std::string name, std::vector<std::uint8_t> images, const std::filesystem::path& images_source,
+               std::vector<std::uint8_t> labels, const std::filesystem::path& labels_source);
 
   std::string name() const override { return name_; }
   std::size_t size() const override { return labels_.size(); }

@@ -201,7 +201,7 @@ ModelSpec parse_model_spec(std::string_view json_text, const std::string& origin
   try {
     // Comments are tolerated because the contract's own example is annotated with them.
     j = json::parse(json_text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number such as 1e999
     throw DataError(origin + ": invalid JSON: " + e.what());
   }
   if (!j.is_object()) throw DataError(origin + ": expected a JSON object at the top level");

@@ -64,6 +64,12 @@ std::unique_ptr<Dataset> open_cifar10_raw(const std::filesystem::path& dir, cons
     const std::filesystem::path path = dir / std::string(fields[0]);
     if (bad_images == BadImages::kFail && !std::filesystem::is_regular_file(path))
       throw DataError(where + ": image file " + path.string() + " does not exist");
+    // Checked here too so the message names the list line, not only the image (under kSkip, load() reports
+    // it and the image is left out).
+    if (const auto bytes = bad_images == BadImages::kFail ? std::filesystem::file_size(path) : 32 * 32 * 3;
+        bytes != 32 * 32 * 3)
+      throw DataError(where + ": " + path.string() + ": raw image has " + std::to_string(bytes) +
+                      " bytes, expected 3072 (32x32x3 uint8)");
     files.push_back({path, label});
   }
   if (files.empty()) throw DataError(csv.string() + ": lists no images");

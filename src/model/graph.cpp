@@ -8,10 +8,13 @@ namespace flipguard::model {
 std::int64_t element_count(const Dims& dims) {
   std::int64_t n = 1;
   for (auto d : dims) {
-    std::int64_t product = 0;  // not &n: with the result aliasing an operand, GCC 12 -O3 missed overflows
-    if (__builtin_mul_overflow(n, d,
-                               &product))  // a crafted shape must not wrap around to a small, valid count
-      throw std::overflow_error("shape " + dims_to_string(dims) + " has more elements than int64 can count");
+    // Shapes come from model files: a negative dimension or a product past int64 is a bad file, not
+    // arithmetic to wrap. The product goes to its own variable: with the result aliasing an operand, GCC 12
+    // -O3 missed overflows.
+    std::int64_t product = 0;
+    if (d < 0 || __builtin_mul_overflow(n, d, &product))
+      throw std::overflow_error("shape " + dims_to_string(dims) +
+                                " has no element count (a negative dimension, or a product that overflows int64)");
     n = product;
   }
   return n;

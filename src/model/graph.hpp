@@ -13,7 +13,8 @@ namespace flipguard::model {
 
 using Dims = std::vector<std::int64_t>;
 
-// Product of the dims; throws std::overflow_error naming the shape when it does not fit int64.
+// Product of the dims; throws std::overflow_error naming the shape for a negative dimension or a product
+// past int64.
 std::int64_t element_count(const Dims& dims);
 std::string dims_to_string(const Dims& dims);
 

@@ -13,22 +13,42 @@ void rename_uses(Graph& g, const std::string& from, const std::string& to) {
       if (in == from) in = to;
 }
 
+// The Node accessors' errors name the node; a pass adds the file.
+std::int64_t int_attribute(const Graph& g, const Node& n, const char* attr, std::int64_t fallback) {
+  try {
+    return n.get_int(attr, fallback);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(g.source + ": " + e.what());
+  }
+}
+
+float float_attribute(const Graph& g, const Node& n, const char* attr, float fallback) {
+  try {
+    return n.get_float(attr, fallback);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(g.source + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 void simplify(Graph& g) {
   std::vector<Node> kept;
   for (auto& n : g.nodes) {
     if (n.op_type == "Constant") {
-      if (!n.has("value"))
+      const Constant* value = n.has("value") ? std::get_if<Constant>(&n.attributes.at("value")) : nullptr;
+      if (!value)
         throw std::runtime_error(g.source + ": " + n.describe() +
                                  " has no 'value' tensor (only 'value' is supported)");
-      g.constants[n.outputs.at(0)] = std::get<Constant>(n.attributes.at("value"));
+      g.constants[n.outputs.at(0)] = *value;
       continue;
     }
     const bool passthrough = n.op_type == "Identity" || n.op_type == "Dropout";
     bool is_output = false;
     for (const auto& o : g.outputs) is_output = is_output || o.name == n.outputs.at(0);
     if (passthrough && !is_output) {
+      if (n.inputs.empty() || n.inputs[0].empty())
+        throw std::runtime_error(g.source + ": " + n.describe() + " has no input");
       if (n.op_type == "Dropout" && n.outputs.size() > 1 && g.use_count(n.outputs[1]) > 0)
         throw std::runtime_error(g.source + ": " + n.describe() +
                                  ": its mask output is used, which inference cannot give");
@@ -57,13 +77,14 @@ int fold_batchnorm(Graph& g) {
     // Find the producer among kept nodes.
     Node* conv = nullptr;
     for (auto& k : kept)
-      if (k.op_type == "Conv" && k.outputs.at(0) == bn.inputs.at(0)) conv = &k;
+      if (k.op_type == "Conv" && !bn.inputs.empty() && k.outputs.at(0) == bn.inputs[0]) conv = &k;
     const bool foldable =
-        conv && uses[conv->outputs[0]] == 1 && g.is_constant(conv->inputs.at(1)) &&
+        conv && uses[conv->outputs[0]] == 1 && conv->inputs.size() >= 2 && g.is_constant(conv->inputs[1]) &&
         (conv->inputs.size() < 3 || conv->inputs[2].empty() || g.is_constant(conv->inputs[2])) &&
-        bn.inputs.size() == 5 && bn.get_int("training_mode", 0) == 0 && bn.get_int("spatial", 1) == 1 &&
-        g.is_constant(bn.inputs[1]) && g.is_constant(bn.inputs[2]) && g.is_constant(bn.inputs[3]) &&
-        g.is_constant(bn.inputs[4]) && uses[conv->inputs[1]] == 1;
+        bn.inputs.size() == 5 && int_attribute(g, bn, "training_mode", 0) == 0 &&
+        int_attribute(g, bn, "spatial", 1) == 1 && g.is_constant(bn.inputs[1]) &&
+        g.is_constant(bn.inputs[2]) && g.is_constant(bn.inputs[3]) && g.is_constant(bn.inputs[4]) &&
+        uses[conv->inputs[1]] == 1;
     if (!foldable) {
       kept.push_back(std::move(bn));
       continue;
@@ -72,15 +93,21 @@ int fold_batchnorm(Graph& g) {
     const auto& beta = g.constants.at(bn.inputs[2]).floats;
     const auto& mean = g.constants.at(bn.inputs[3]).floats;
     const auto& var = g.constants.at(bn.inputs[4]).floats;
-    const float eps = bn.get_float("epsilon", 1e-5f);
+    const float eps = float_attribute(g, bn, "epsilon", 1e-5f);
     Constant& w = g.constants.at(conv->inputs[1]);
-    const auto out_ch = static_cast<size_t>(w.dims.at(0));
+    if (w.dims.empty() || w.dims[0] < 1 || w.floats.empty())
+      throw std::runtime_error(g.source + ": " + conv->describe() + " has weight '" + conv->inputs[1] +
+                               "' of shape " + dims_to_string(w.dims) + ", not [out_channels, ...] floats");
+    const auto out_ch = static_cast<size_t>(w.dims[0]);
     if (gamma.size() != out_ch || beta.size() != out_ch || mean.size() != out_ch || var.size() != out_ch)
       throw std::runtime_error(g.source + ": " + bn.describe() + " has " + std::to_string(gamma.size()) +
                                " channels but the conv before it has " + std::to_string(out_ch));
     const size_t per_out = w.floats.size() / out_ch;
     std::vector<float> bias(out_ch, 0.0f);
     if (conv->inputs.size() >= 3 && !conv->inputs[2].empty()) bias = g.constants.at(conv->inputs[2]).floats;
+    if (bias.size() != out_ch)
+      throw std::runtime_error(g.source + ": " + conv->describe() + " has " + std::to_string(bias.size()) +
+                               " bias values for " + std::to_string(out_ch) + " output channels");
     for (size_t o = 0; o < out_ch; ++o) {
       // Computed in double so folding adds no rounding beyond the final cast to fp32.
       const double s = static_cast<double>(gamma[o]) / std::sqrt(static_cast<double>(var[o]) + eps);

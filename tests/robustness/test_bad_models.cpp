@@ -88,7 +88,7 @@ TEST(BadModels, HugeInitializerFailsBeforeAllocating) {
   w->set_dims(0, std::int64_t{1} << 62);
   w->set_dims(1, 8);
   EXPECT_TRUE(one_line_error(eval(write_model(dir, "wrap_w", m), kLowUlimitKib),
-                             {"wrap_w.onnx", "tensor 'W'", "more elements than int64 can count"}));
+                             {"wrap_w.onnx", "tensor 'W'", "overflows int64"}));
   // Float data given as repeated fields instead of raw bytes: same check.
   auto f = tiny_classifier();
   auto* fw = f.mutable_graph()->mutable_initializer(0);
@@ -112,7 +112,7 @@ TEST(BadModels, HugeInputShapeFailsBeforeAllocating) {
   dims->mutable_dim(2)->set_dim_value(std::int64_t{1} << 40);
   dims->mutable_dim(3)->set_dim_value(std::int64_t{1} << 40);
   EXPECT_TRUE(one_line_error(eval(write_model(dir, "wrap_in", m), kLowUlimitKib),
-                             {"wrap_in.onnx", "at batch 16", "more elements than int64 can count"}));
+                             {"wrap_in.onnx", "at batch 16", "overflows int64"}));
   // Without the cap too (physical memory is the limit then): still an error, not an attempt.
   EXPECT_TRUE(one_line_error(eval(write_model(dir, "huge_in2", m)), {"huge_in2.onnx", "at batch 16"}));
 }
