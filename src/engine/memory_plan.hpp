@@ -20,6 +20,9 @@ class MemoryPlan {
   int add(size_t bytes, int first_def, int last_use);
   void extend(int buffer, int last_use);
   int last_use(int buffer) const { return requests_[buffer].last_use; }
+  int first_def(int buffer) const { return requests_[buffer].first_def; }
+  size_t bytes(int buffer) const { return requests_[buffer].bytes; }
+  int size() const { return static_cast<int>(requests_.size()); }
   // Decides placement and allocates; after this, data(buffer) is valid.
   void allocate();
   void* data(int buffer) const;
