@@ -14,7 +14,7 @@ std::string TrialRecord::cell_key() const {
 }
 
 std::string TrialRecord::record_key() const {
-  return cell_key() + "|" + std::to_string(trial);
+  return tensors + "|" + cell_key() + "|" + std::to_string(trial);
 }
 
 void to_json(nlohmann::json& j, const TrialRecord& r) {

@@ -54,7 +54,8 @@ struct TrialRecord {
   double top5_percent() const {
     return images ? 100.0 * static_cast<double>(top5) / static_cast<double>(images) : 0;
   }
-  // (format, protection, ber) identifies a cell; plus trial, a record.
+  // (format, protection, ber) identifies a cell; plus tensors and trial, a record (a layer campaign holds
+  // the records of several layers in one file).
   std::string cell_key() const;
   std::string record_key() const;
 };

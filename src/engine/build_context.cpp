@@ -159,6 +159,7 @@ void BuildContext::add_weight(const std::string& name, const std::string& role, 
     if (w->name() == name) return;  // a tensor shared by two nodes is one stored tensor
   weights_.push_back(
       std::make_unique<WeightSlot>(name, role, dims, std::move(clean), std::move(physical), std::move(map)));
+  weight_nodes_[name] = current_;
 }
 
 dnnl::memory BuildContext::make_weight_memory(const dnnl::memory::desc& md,

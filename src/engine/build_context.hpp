@@ -66,7 +66,10 @@ class BuildContext {
   bool is_fused(int node_index) const { return fused_.count(node_index) != 0; }
 
   // --- outputs of the build ---
-  void add_layer(std::unique_ptr<Layer> layer) { layers_.push_back(std::move(layer)); }
+  void add_layer(std::unique_ptr<Layer> layer) {
+    layers_.push_back(std::move(layer));
+    layer_nodes_.push_back(current_);
+  }
   // Multiply-add work of the model (2 FLOPs per MAC), counted by Conv/Gemm/MatMul, for speed reports.
   void add_flops(double flops) { flops_ += flops; }
   double flops() const { return flops_; }
@@ -86,6 +89,10 @@ class BuildContext {
   void begin_node(int index) { current_ = index; }
   void set_input(const std::string& name, const Dims& dims);
   std::vector<std::unique_ptr<Layer>>& layers() { return layers_; }
+  // Graph node index each layer was built for (non-decreasing: layers run in node order).
+  const std::vector<int>& layer_nodes() const { return layer_nodes_; }
+  // Node index of the first node reading each registered stored weight.
+  const std::map<std::string, int>& weight_nodes() const { return weight_nodes_; }
   std::vector<Value>& values() { return values_; }
   MemoryPlan& plan() { return plan_; }
   std::vector<std::unique_ptr<WeightSlot>>& weights() { return weights_; }
@@ -113,6 +120,8 @@ class BuildContext {
   std::uint64_t weight_buffer_bytes_ = 0;
   MemoryPlan plan_;
   std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<int> layer_nodes_;
+  std::map<std::string, int> weight_nodes_;
   std::vector<std::unique_ptr<WeightSlot>> weights_;
   std::vector<std::vector<float>> constant_data_;
   std::map<int, size_t> constant_buffers_;

@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
@@ -105,7 +106,7 @@ std::int64_t Executor::output_size() const {
   return model::element_count(output_dims_) / batch_;
 }
 
-void Executor::run(const float* input, int count, float* output) {
+void Executor::load_input(const float* input, int count) {
   if (count < 1 || count > batch_)
     throw std::invalid_argument("run: count " + std::to_string(count) + " outside [1, " +
                                 std::to_string(batch_) + "]");
@@ -113,12 +114,77 @@ void Executor::run(const float* input, int count, float* output) {
   const auto per_in = static_cast<size_t>(input_size());
   std::memcpy(in, input, sizeof(float) * per_in * count);
   if (count < batch_) std::memset(in + per_in * count, 0, sizeof(float) * per_in * (batch_ - count));
-  for (auto& layer : ctx_->layers()) layer->execute(stream_, memories_);
-  stream_.wait();
+}
+
+void Executor::copy_output(int count, float* output) {
   // A full batch copies the whole output, even when its leading dim is not the batch (operator tests).
   const auto out_count = count == batch_ ? model::element_count(output_dims_) : output_size() * count;
   std::memcpy(output, memories_[output_id_].get_data_handle(),
               sizeof(float) * static_cast<size_t>(out_count));
+}
+
+void Executor::run(const float* input, int count, float* output) {
+  load_input(input, count);
+  for (auto& layer : ctx_->layers()) layer->execute(stream_, memories_);
+  stream_.wait();
+  copy_output(count, output);
+}
+
+int Executor::layer_count() const {
+  return static_cast<int>(ctx_->layers().size());
+}
+
+std::vector<int> Executor::cut_points() const {
+  const auto& nodes = ctx_->layer_nodes();
+  std::vector<int> cuts;
+  for (int k = 0; k < static_cast<int>(nodes.size()); ++k)
+    if (k == 0 || nodes[k] != nodes[k - 1]) cuts.push_back(k);
+  return cuts;
+}
+
+int Executor::cut_before(const std::string& weight) const {
+  const auto it = ctx_->weight_nodes().find(weight);
+  if (it == ctx_->weight_nodes().end())
+    throw std::out_of_range(graph_.source + ": no stored weight named '" + weight + "'");
+  const auto& nodes = ctx_->layer_nodes();
+  // Layers of the weight's node and later may read it; cutting at that node's first layer keeps the
+  // prefix independent of it.
+  const auto first = std::lower_bound(nodes.begin(), nodes.end(), it->second);
+  return static_cast<int>(first - nodes.begin());
+}
+
+void Executor::run_prefix(const float* input, int count, int cut) {
+  const auto cuts = cut_points();
+  if (!std::binary_search(cuts.begin(), cuts.end(), cut))
+    throw std::invalid_argument(graph_.source + ": layer " + std::to_string(cut) +
+                                " is not a cut point (the first layer of a graph node)");
+  if (cut != cut_) {
+    // A buffer holds a value live at the cut if a node before the cut defined it and a node at or after the
+    // cut reads it (aliases, in-place results and fused readers extend the buffer's last use).
+    const int node = ctx_->layer_nodes()[static_cast<size_t>(cut)];
+    const auto& plan = ctx_->plan();
+    std::vector<ActivationSnapshot::Range> ranges;
+    for (int b = 0; b < plan.size(); ++b)
+      if (plan.first_def(b) < node && plan.last_use(b) >= node)
+        ranges.push_back({plan.data(b), plan.bytes(b)});
+    snapshot_.reset(std::move(ranges));
+    cut_ = cut;
+  }
+  load_input(input, count);
+  auto& layers = ctx_->layers();
+  for (int k = 0; k < cut; ++k) layers[static_cast<size_t>(k)]->execute(stream_, memories_);
+  stream_.wait();
+  snapshot_.capture();
+  cut_count_ = count;
+}
+
+void Executor::run_suffix(float* output) {
+  if (cut_ < 0) throw std::logic_error("run_suffix: run_prefix has not run");
+  snapshot_.restore();
+  auto& layers = ctx_->layers();
+  for (size_t k = static_cast<size_t>(cut_); k < layers.size(); ++k) layers[k]->execute(stream_, memories_);
+  stream_.wait();
+  copy_output(cut_count_, output);
 }
 
 WeightSlot& Executor::weight(const std::string& name) {

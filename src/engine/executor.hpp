@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/activation_snapshot.hpp"
 #include "engine/build_context.hpp"
 #include "engine/layer.hpp"
 #include "engine/weight_slot.hpp"
@@ -39,6 +40,22 @@ class Executor {
   // (for a full batch: every element of output_dims()).
   void run(const float* input, int count, float* output);
 
+  // --- Running from a cut (layer-targeted campaigns) ---
+  // A cut k splits the layer sequence into a prefix [0, k) and a suffix [k, layer_count()). Cuts are the
+  // first layer of each graph node (fused nodes have none), in ascending order, starting with 0.
+  int layer_count() const;
+  std::vector<int> cut_points() const;
+  // The last cut before the first layer that reads stored weight `name`: the prefix does not depend on it.
+  int cut_before(const std::string& weight) const;
+  // Loads `count` <= batch() images, runs the prefix [0, cut) and copies the values live at the cut.
+  void run_prefix(const float* input, int count, int cut);
+  // Restores the values copied by the last run_prefix() and runs the suffix, writing its count images'
+  // logits like run(). With the same weights in the prefix, equal to run(input) bit for bit; weights read
+  // only by the suffix may change between calls. Other run() calls in between do no harm.
+  void run_suffix(float* output);
+  // Bytes restored per run_suffix() (the values live at the current cut).
+  size_t snapshot_bytes() const { return snapshot_.bytes(); }
+
   std::vector<std::unique_ptr<WeightSlot>>& weights() { return weights_; }
   WeightSlot& weight(const std::string& name);
   std::int64_t stored_weight_count() const;
@@ -64,6 +81,10 @@ class Executor {
   Dims input_dims_, output_dims_;
   int input_id_ = -1, output_id_ = -1;
   int folded_batchnorms_ = 0;
+  void load_input(const float* input, int count);
+  void copy_output(int count, float* output);
+  ActivationSnapshot snapshot_;
+  int cut_ = -1, cut_count_ = 0;
 };
 
 }  // namespace flipguard::engine

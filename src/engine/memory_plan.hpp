@@ -23,6 +23,9 @@ class MemoryPlan {
   // Decides placement (no allocation) and returns the bytes allocate() will take, so a caller can refuse a
   // plan that does not fit before touching memory.
   size_t planned_bytes();
+  int first_def(int buffer) const { return requests_[buffer].first_def; }
+  size_t bytes(int buffer) const { return requests_[buffer].bytes; }
+  int size() const { return static_cast<int>(requests_.size()); }
   // Decides placement and allocates; after this, data(buffer) is valid.
   void allocate();
   void* data(int buffer) const;

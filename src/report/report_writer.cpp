@@ -6,6 +6,7 @@
 #include "report/accuracy_plot.hpp"
 #include "report/campaign_report.hpp"
 #include "report/html_page.hpp"
+#include "report/layer_report.hpp"
 #include "report/report_error.hpp"
 #include "report/report_tables.hpp"
 #include "report/results_reader.hpp"
@@ -33,15 +34,23 @@ std::filesystem::path default_report_dir(const std::filesystem::path& results) {
 ReportOutput write_report(const std::filesystem::path& results, std::filesystem::path out_dir,
                           std::string title) {
   ResultsData data = read_results(results);
-  const CampaignReport rep = build_report(data.records);
-  if (title.empty()) title = rep.model + " on " + rep.data + ": bit-flip campaign";
-
   ReportOutput out;
   out.dir = out_dir.empty() ? default_report_dir(results) : std::move(out_dir);
   out.warnings = std::move(data.warnings);
   std::error_code ec;
   std::filesystem::create_directories(out.dir, ec);
   if (ec) throw ReportError(out.dir.string() + ": cannot create report folder (" + ec.message() + ")");
+
+  // A layer campaign's cells are per layer: pooling its layers into one cell would mean nothing.
+  if (has_several_layers(data.records)) {
+    const LayerReport rep = build_layer_report(data.records);
+    if (title.empty()) title = rep.model + " on " + rep.data + ": bit flips one layer at a time";
+    write_file(out.dir / "layers.md", layer_markdown(rep, title), out);
+    write_file(out.dir / "layers.csv", layer_csv(rep), out);
+    return out;
+  }
+  const CampaignReport rep = build_report(data.records);
+  if (title.empty()) title = rep.model + " on " + rep.data + ": bit-flip campaign";
 
   std::map<std::string, std::string> plot_files, inline_svgs;
   for (const auto& format : rep.formats) {

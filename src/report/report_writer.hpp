@@ -1,4 +1,5 @@
-// `flipguard report`: results file in, summary.md, summary.csv, one SVG per format and report.html out.
+// `flipguard report`: results file in, summary.md, summary.csv, one SVG per format and report.html out; for
+// a layer campaign (records of several faulted tensors), layers.md and layers.csv.
 #pragma once
 
 #include <filesystem>

@@ -1,0 +1,111 @@
+// flipguard layer-campaign: the per-layer vulnerability study. Faults one stored tensor at a time over the
+// campaign grid, running the clean layers before it once per batch; prints Top-1 per layer x BER.
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <iostream>
+
+#include "campaign/campaign_config.hpp"
+#include "campaign/layer_campaign.hpp"
+#include "cli/command.hpp"
+#include "cli/options.hpp"
+#include "cli/progress.hpp"
+#include "report/layer_report.hpp"
+#include "report/report_writer.hpp"
+#include "report/results_reader.hpp"
+
+namespace flipguard::cli {
+namespace {
+
+const char* const kUsage =
+    "usage: flipguard layer-campaign [--config FILE.toml] [--model M] [--data D] [--formats F,...]\n"
+    "                                [--protections P,...] [--bers B,...] [--fault ber|stuck0|stuck1]\n"
+    "                                [--trials N] [--seed S] [--tensors all|REGEX] [--images N] [--batch B]\n"
+    "                                [--threads T] [--results FILE.jsonl] [--models-dir DIR] [--assets DIR]\n"
+    "The settings of `flipguard campaign`, but each tensor selected by --tensors is faulted on its own: its\n"
+    "records carry tensors = its name and equal those of `flipguard campaign --tensors <that tensor>`.\n"
+    "The layers before the faulted one run once per batch, not once per trial. A stopped run resumes with\n"
+    "the first incomplete layer. scale@logits is not supported here.\n";
+
+campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
+  Options opt(
+      args,
+      {"--config", "--model", "--data", "--formats", "--protections", "--bers", "--fault", "--trials",
+       "--seed", "--tensors", "--images", "--batch", "--threads", "--results", "--models-dir", "--assets"},
+      {"--help"});
+  if (opt.flag("--help")) throw UsageError("");
+  campaign::CampaignConfig c;
+  c.results = "results/layer-campaign.jsonl";
+  if (!opt.get("--config").empty()) c.load_toml(opt.get("--config"));
+  auto set = [&](const char* flag, std::string& field) {
+    if (!opt.get(flag).empty()) field = opt.get(flag);
+  };
+  set("--model", c.model);
+  set("--data", c.data);
+  set("--fault", c.fault);
+  set("--tensors", c.tensors);
+  set("--results", c.results);
+  set("--models-dir", c.models_dir);
+  set("--assets", c.assets_dir);
+  if (!opt.get("--formats").empty()) c.formats = campaign::split_list(opt.get("--formats"));
+  if (!opt.get("--protections").empty()) c.protections = campaign::split_list(opt.get("--protections"));
+  if (!opt.get("--bers").empty()) c.bers = campaign::parse_rates(opt.get("--bers"), "--bers");
+  c.trials = static_cast<int>(opt.get_int("--trials", c.trials, 1, 1000000));
+  c.seed = static_cast<std::uint64_t>(opt.get_int("--seed", static_cast<long>(c.seed), 0, LONG_MAX));
+  c.images = opt.get_int("--images", c.images, 0, 1L << 30);
+  c.batch = static_cast<int>(opt.get_int("--batch", c.batch, 1, 4096));
+  c.threads = static_cast<int>(opt.get_int("--threads", c.threads, 1, 1024));
+  return c;
+}
+
+int run(const std::vector<std::string>& args) {
+  const auto config = parse_config(args);
+  const bool tty = isatty(2) != 0;
+  std::unique_ptr<Progress> bar;
+  const auto summary = campaign::run_layer_campaign(
+      config,
+      [&](const campaign::LayerCampaignProgress& p) {
+        if (tty) {
+          if (!bar) bar = std::make_unique<Progress>("layer campaign", static_cast<long>(p.trials_total));
+          bar->update(static_cast<long>(p.trials_done), p.layer);
+        } else {
+          std::fprintf(stderr, "layer %d/%d: %s %s, %lld/%lld trials, %.1f s\n", p.layers_done,
+                       p.layers_total, p.layer.c_str(), p.skipped ? "already done" : "done",
+                       static_cast<long long>(p.trials_done), static_cast<long long>(p.trials_total),
+                       p.seconds);
+        }
+      },
+      std::cerr);
+  bar.reset();
+  std::printf(
+      "layer campaign %s: %zu layers (%d run, %d already done), %lld trials run, %lld already in %s, "
+      "%.1f s\n",
+      summary.campaign_id.c_str(), summary.layers.size(), summary.layers_run, summary.layers_skipped,
+      static_cast<long long>(summary.trials_run), static_cast<long long>(summary.trials_skipped),
+      summary.results_path.c_str(), summary.seconds);
+  const auto records = report::read_results(summary.results_path).records;
+  const auto rep = report::build_layer_report(records);
+  for (const auto& [format, protection] : rep.configurations)
+    std::printf("\n%s, %s: Top-1 %% mean +- 95%% CI (trials)\n%s", format.c_str(), protection.c_str(),
+                report::to_markdown(report::layer_table(rep, format, protection)).c_str());
+  const auto out = report::write_report(summary.results_path);
+  for (const auto& w : out.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  std::printf("report: %s\n", out.dir.c_str());
+  return 0;
+}
+
+const RegisterCommand reg{"layer-campaign",
+                          "campaign faulting one stored tensor at a time (per-layer vulnerability)",
+                          [](const auto& args) {
+                            try {
+                              return run(args);
+                            } catch (const UsageError& e) {
+                              if (*e.what()) std::cerr << "flipguard layer-campaign: " << e.what() << "\n";
+                              std::cerr << kUsage;
+                              return *e.what() ? 2 : 0;
+                            }
+                          }};
+
+}  // namespace
+}  // namespace flipguard::cli

@@ -1,0 +1,29 @@
+#include "engine/activation_snapshot.hpp"
+
+#include <cstring>
+
+namespace flipguard::engine {
+
+void ActivationSnapshot::reset(std::vector<Range> ranges) {
+  ranges_ = std::move(ranges);
+  copies_.clear();
+  for (const auto& r : ranges_) copies_.push_back(aligned_alloc_zeroed(r.bytes));
+}
+
+void ActivationSnapshot::capture() {
+  for (size_t i = 0; i < ranges_.size(); ++i)
+    std::memcpy(copies_[i].get(), ranges_[i].data, ranges_[i].bytes);
+}
+
+void ActivationSnapshot::restore() const {
+  for (size_t i = 0; i < ranges_.size(); ++i)
+    std::memcpy(ranges_[i].data, copies_[i].get(), ranges_[i].bytes);
+}
+
+size_t ActivationSnapshot::bytes() const {
+  size_t n = 0;
+  for (const auto& r : ranges_) n += r.bytes;
+  return n;
+}
+
+}  // namespace flipguard::engine
