@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +12,7 @@
 #include "campaign/campaign_runner.hpp"
 #include "campaign/results_file.hpp"
 #include "campaign/statistics.hpp"
+#include "cli/campaign_options.hpp"
 #include "cli/campaign_table.hpp"
 #include "cli/command.hpp"
 #include "cli/options.hpp"
@@ -70,36 +70,14 @@ double get_double(const Options& opt, const std::string& flag, double fallback, 
 }
 
 campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
-  Options opt(
-      args,
-      {"--config",     "--model",      "--data",    "--formats",    "--protections", "--bers",
-       "--fault",      "--trials",     "--seed",    "--tensors",    "--images",      "--images-per-trial",
-       "--batch",      "--threads",    "--results", "--models-dir", "--assets",      "--ci-target",
-       "--min-trials", "--max-trials", "--wave",    "--floor",      "--shard",       "--bad-images"},
-      {"--help", "--mpi"});
+  auto flags = grid_flags();
+  flags.insert(
+      {"--images-per-trial", "--ci-target", "--min-trials", "--max-trials", "--wave", "--floor", "--shard"});
+  Options opt(args, flags, {"--help", "--mpi"});
   if (opt.flag("--help")) throw UsageError("");
   campaign::CampaignConfig c;
-  if (!opt.get("--config").empty()) c.load_toml(opt.get("--config"));
-  auto set = [&](const char* flag, std::string& field) {
-    if (!opt.get(flag).empty()) field = opt.get(flag);
-  };
-  set("--model", c.model);
-  set("--data", c.data);
-  set("--fault", c.fault);
-  set("--tensors", c.tensors);
-  set("--results", c.results);
-  set("--models-dir", c.models_dir);
-  set("--assets", c.assets_dir);
-  set("--bad-images", c.bad_images);
-  if (!opt.get("--formats").empty()) c.formats = campaign::split_list(opt.get("--formats"));
-  if (!opt.get("--protections").empty()) c.protections = campaign::split_list(opt.get("--protections"));
-  if (!opt.get("--bers").empty()) c.bers = campaign::parse_rates(opt.get("--bers"), "--bers");
-  c.trials = static_cast<int>(opt.get_int("--trials", c.trials, 1, 1000000));
-  c.seed = static_cast<std::uint64_t>(opt.get_int("--seed", static_cast<long>(c.seed), 0, LONG_MAX));
-  c.images = opt.get_int("--images", c.images, 0, 1L << 30);
+  apply_grid_options(opt, c);
   c.images_per_trial = opt.get_int("--images-per-trial", c.images_per_trial, 0, 1L << 30);
-  c.batch = static_cast<int>(opt.get_int("--batch", c.batch, 1, 4096));
-  c.threads = static_cast<int>(opt.get_int("--threads", c.threads, 1, 1024));
   c.ci_target = get_double(opt, "--ci-target", c.ci_target, 0, 100);
   c.min_trials = static_cast<int>(opt.get_int("--min-trials", c.min_trials, 2, 1000000));
   c.max_trials = static_cast<int>(opt.get_int("--max-trials", c.max_trials, 2, 1000000));

@@ -2,12 +2,12 @@
 // campaign grid, running the clean layers before it once per batch; prints Top-1 per layer x BER.
 #include <unistd.h>
 
-#include <climits>
 #include <cstdio>
 #include <iostream>
 
 #include "campaign/campaign_config.hpp"
 #include "campaign/layer_campaign.hpp"
+#include "cli/campaign_options.hpp"
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "cli/progress.hpp"
@@ -23,39 +23,18 @@ const char* const kUsage =
     "                                [--protections P,...] [--bers B,...] [--fault ber|stuck0|stuck1]\n"
     "                                [--trials N] [--seed S] [--tensors all|REGEX] [--images N] [--batch B]\n"
     "                                [--threads T] [--results FILE.jsonl] [--models-dir DIR] [--assets DIR]\n"
+    "                                [--bad-images fail|skip]\n"
     "The settings of `flipguard campaign`, but each tensor selected by --tensors is faulted on its own: its\n"
     "records carry tensors = its name and equal those of `flipguard campaign --tensors <that tensor>`.\n"
     "The layers before the faulted one run once per batch, not once per trial. A stopped run resumes with\n"
     "the first incomplete layer. scale@logits is not supported here.\n";
 
 campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
-  Options opt(
-      args,
-      {"--config", "--model", "--data", "--formats", "--protections", "--bers", "--fault", "--trials",
-       "--seed", "--tensors", "--images", "--batch", "--threads", "--results", "--models-dir", "--assets"},
-      {"--help"});
+  Options opt(args, grid_flags(), {"--help"});
   if (opt.flag("--help")) throw UsageError("");
   campaign::CampaignConfig c;
   c.results = "results/layer-campaign.jsonl";
-  if (!opt.get("--config").empty()) c.load_toml(opt.get("--config"));
-  auto set = [&](const char* flag, std::string& field) {
-    if (!opt.get(flag).empty()) field = opt.get(flag);
-  };
-  set("--model", c.model);
-  set("--data", c.data);
-  set("--fault", c.fault);
-  set("--tensors", c.tensors);
-  set("--results", c.results);
-  set("--models-dir", c.models_dir);
-  set("--assets", c.assets_dir);
-  if (!opt.get("--formats").empty()) c.formats = campaign::split_list(opt.get("--formats"));
-  if (!opt.get("--protections").empty()) c.protections = campaign::split_list(opt.get("--protections"));
-  if (!opt.get("--bers").empty()) c.bers = campaign::parse_rates(opt.get("--bers"), "--bers");
-  c.trials = static_cast<int>(opt.get_int("--trials", c.trials, 1, 1000000));
-  c.seed = static_cast<std::uint64_t>(opt.get_int("--seed", static_cast<long>(c.seed), 0, LONG_MAX));
-  c.images = opt.get_int("--images", c.images, 0, 1L << 30);
-  c.batch = static_cast<int>(opt.get_int("--batch", c.batch, 1, 4096));
-  c.threads = static_cast<int>(opt.get_int("--threads", c.threads, 1, 1024));
+  apply_grid_options(opt, c);
   return c;
 }
 
