@@ -5,12 +5,10 @@
 #include <stdexcept>
 
 #include "campaign/campaign_runner.hpp"
+#include "campaign/campaign_setup.hpp"
 #include "campaign/faulty_weights.hpp"
-#include "campaign/fnv1a.hpp"
 #include "campaign/results_file.hpp"
 #include "data/batch_loader.hpp"
-#include "data/dataset_registry.hpp"
-#include "data/model_lookup.hpp"
 #include "engine/executor.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
@@ -24,12 +22,6 @@ using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
-}
-
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 // One record to produce for the current layer, with what the batches add to it.
@@ -69,25 +61,12 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
                                   "' rescales the biases of every layer, so the clean prefix of a layer "
                                   "campaign would differ per protection; run it as an ordinary campaign");
   const auto t_start = clock_type::now();
-  const auto spec = data::load_model_spec(data::resolve_model_sidecar(config.model, config.models_dir));
-  const std::string dataset = config.data.empty() ? spec.dataset : config.data;
-  if (dataset.empty())
-    throw std::invalid_argument("layer campaign: " + spec.name + " declares no default dataset: set data");
-  const auto bad_images = data::parse_bad_images(config.bad_images, "bad_images");
-  data::BatchLoader loader(std::shared_ptr<const data::Dataset>(data::open_dataset(
-                               dataset, data::resolve_assets_dir(config.assets_dir), bad_images)),
-                           spec, static_cast<unsigned>(config.threads));
-  data::Subset subset;
-  subset.limit = static_cast<size_t>(config.images);
-  const auto images = loader.preload(subset, bad_images);
-  for (const auto& s : images.skipped) log << "warning: image skipped: " << s.reason << "\n";
-  // The same data hash as an ordinary campaign's, so records of both agree field by field.
-  std::uint64_t dh = kFnvOffset;
-  dh = fnv1a(dh, images.indices.data(), images.indices.size() * sizeof(images.indices[0]));
-  dh = fnv1a(dh, images.targets.data(), images.targets.size() * sizeof(images.targets[0]));
-  if (const std::uint64_t skipped = images.skipped.size(); skipped > 0)
-    dh = fnv1a(dh, &skipped, sizeof skipped);
-  const std::string data_hash = hex(dh);
+  // The ordinary campaign's setup (model, images, data hash, record template), so records of both agree
+  // field by field; only the campaign's identity differs.
+  const auto setup = CampaignSetup::load(config);
+  setup.log_skipped(log);
+  const auto& spec = setup.spec;
+  const auto& images = setup.images;
 
   engine::ExecutorOptions eo;
   eo.batch = config.batch;
@@ -96,8 +75,8 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
   const auto layers = select_slots(ex.weights(), config.tensors);
 
   LayerCampaignSummary summary;
-  summary.campaign_id =
-      layer_campaign_id(spec.sha256, dataset, data_hash, config.seed, config.tensors, config.fault);
+  summary.campaign_id = layer_campaign_id(spec.sha256, setup.base.data, setup.base.data_hash, config.seed,
+                                          config.tensors, config.fault);
   summary.results_path = config.results;
   for (const auto* l : layers) summary.layers.push_back(l->name());
   ResultsFile results(config.results, summary.campaign_id);
@@ -112,15 +91,8 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
   prog.layers_total = static_cast<int>(layers.size());
   prog.trials_total = per_layer * static_cast<std::int64_t>(layers.size());
 
-  TrialRecord base;
+  TrialRecord base = setup.base;
   base.campaign = summary.campaign_id;
-  base.model = spec.name;
-  base.model_sha256 = spec.sha256;
-  base.data = dataset;
-  base.data_hash = data_hash;
-  base.images = static_cast<std::int64_t>(images.size());
-  base.seed = config.seed;
-  base.images_skipped = static_cast<std::int64_t>(images.skipped.size());
 
   const auto classes = ex.output_size();
   const auto batch = static_cast<size_t>(ex.batch());
