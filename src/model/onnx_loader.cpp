@@ -31,7 +31,7 @@ std::vector<T> raw_as(const std::string& raw, size_t count, const std::string& c
     throw std::runtime_error(ctx + ": raw_data has " + std::to_string(raw.size()) + " bytes, expected " +
                              std::to_string(count) + " x " + std::to_string(sizeof(T)));
   std::vector<T> v(count);
-  std::memcpy(v.data(), raw.data(), raw.size());
+  if (count > 0) std::memcpy(v.data(), raw.data(), raw.size());  // an empty vector's data() may be null
   return v;
 }
 

@@ -39,7 +39,11 @@ std::string campaign_args(const fs::path& results, const std::string& extra = ""
 }
 
 std::string mpirun(int ranks) {
-  return kMpiexec + " -n " + std::to_string(ranks) + " --oversubscribe ";
+  // Under AddressSanitizer, leak checking is off for the ranks: Open MPI's components allocate at start and
+  // are unloaded before exit without freeing, so their leaks come from modules that no longer exist and no
+  // suppression can name them. Our code's leaks are checked by the same campaigns in the serial tests.
+  const std::string env = "ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:detect_leaks=0\" ";
+  return env + kMpiexec + " -n " + std::to_string(ranks) + " --oversubscribe ";
 }
 
 class MpiCampaign : public ::testing::Test {

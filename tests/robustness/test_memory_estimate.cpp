@@ -62,6 +62,11 @@ struct Case {
 class MemoryEstimate : public ::testing::TestWithParam<Case> {};
 
 TEST_P(MemoryEstimate, BoundsTheMeasuredPeakWithinAFactorOfTwo) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Shadow memory and redzones multiply the resident set: the formula is for the shipped (unsanitized) build,
+  // which the README's test command checks.
+  GTEST_SKIP() << "peak memory is not the product's under AddressSanitizer";
+#endif
   TempDir dir("memory");
   const Peak p = run_campaign(GetParam().args, dir);
   ASSERT_GT(p.estimate_mib, 0) << "no estimate printed:\n" << p.err;
