@@ -42,7 +42,8 @@ std::string mpirun(int ranks) {
   // Under AddressSanitizer, leak checking is off for the ranks: Open MPI's components allocate at start and
   // are unloaded before exit without freeing, so their leaks come from modules that no longer exist and no
   // suppression can name them. Our code's leaks are checked by the same campaigns in the serial tests.
-  const std::string env = "ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:detect_leaks=0\" ";
+  // Through env(1), so the prefix also works after `exec`.
+  const std::string env = "env ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:detect_leaks=0\" ";
   return env + kMpiexec + " -n " + std::to_string(ranks) + " --oversubscribe ";
 }
 
