@@ -1,5 +1,7 @@
 #include "data/batch_loader.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <numeric>
 
@@ -58,7 +60,14 @@ PreprocessedSet BatchLoader::preload(const Subset& subset, BadImages bad_images)
     throw DataError(data_->name() + ": " + std::to_string(set.indices.size()) + " images of " +
                     std::to_string(set.channels) + "x" + std::to_string(set.height) + "x" +
                     std::to_string(set.width) + " floats do not fit in memory");
+  // More than the machine's physical memory cannot succeed: refused before asking the allocator (which, under
+  // an address-space cap or a sanitizer, may abort rather than throw).
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const bool beyond_memory =
+      pages > 0 && page > 0 &&
+      floats / static_cast<std::size_t>(page) * sizeof(float) > static_cast<std::size_t>(pages);
   try {
+    if (beyond_memory) throw std::bad_alloc();
     set.tensor.resize(floats);
   } catch (const std::bad_alloc&) {
     throw DataError(data_->name() + ": out of memory preloading " + std::to_string(set.indices.size()) +
