@@ -15,9 +15,11 @@ namespace flipguard::campaign {
 
 struct CampaignProgress {
   std::int64_t trials_done = 0, trials_total = 0, trials_skipped = 0;
-  double images_per_second = 0, eta_seconds = 0;
-  std::string cell;                   // "q2.5 scale ber 1e-4"
-  const TrialRecord* last = nullptr;  // the record just written
+  // Adaptive campaigns: the likely total (trials_total is then the most they can run); else trials_total.
+  std::int64_t trials_expected = 0;
+  double images_per_second = 0, eta_seconds = 0;  // the ETA is for trials_expected
+  std::string cell;                               // "q2.5 scale ber 1e-4"
+  const TrialRecord* last = nullptr;              // the record just written
 };
 
 struct CampaignSummary {

@@ -13,13 +13,13 @@ Coordinator::Coordinator(const CampaignConfig& config, const CampaignSetup& setu
       results_(config.results, setup.campaign_id),
       plan_(setup.cells, config.trials, config.stopping(), results_.records()),
       progress_(std::move(progress)),
-      log_(log),
-      full_images_(static_cast<std::int64_t>(setup.images.size())) {
+      log_(log) {
   if (!results_.repair_note().empty()) log_ << "warning: " << results_.repair_note() << "\n";
   summary_.campaign_id = setup.campaign_id;
   summary_.results_path = config.results;
   prog_.trials_skipped = prog_.trials_done = plan_.skipped();
   prog_.trials_total = plan_.upper_bound();
+  prog_.trials_expected = plan_.expected_total();
   flush_messages();
 }
 
@@ -42,13 +42,21 @@ void Coordinator::accept(const WorkUnit& unit, const TrialRecord& r) {
   prog_.trials_skipped += newly_skipped;
   prog_.trials_done += 1 + newly_skipped;
   prog_.trials_total = plan_.upper_bound();
+  prog_.trials_expected = plan_.expected_total();
   images_done_ += r.images;
+  if (r.ber > 0) faulty_images_ += r.images, ++faulty_trials_;
   busy_seconds_ += r.seconds_inference + r.seconds_faults;
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   // Wall-clock throughput, so several workers count together.
   prog_.images_per_second = static_cast<double>(images_done_) / std::max(elapsed, 1e-9);
-  prog_.eta_seconds = static_cast<double>(prog_.trials_total - prog_.trials_done) *
-                      static_cast<double>(full_images_) / std::max(prog_.images_per_second, 1e-9);
+  // Remaining trials are faulty ones and evaluate what faulty trials did so far on average (a per-trial
+  // sample, or fewer images when stopped early below a floor), not necessarily the whole set.
+  const double images_per_trial =
+      faulty_trials_ ? static_cast<double>(faulty_images_) / static_cast<double>(faulty_trials_)
+                     : static_cast<double>(r.images);
+  prog_.eta_seconds =
+      static_cast<double>(std::max<std::int64_t>(prog_.trials_expected - prog_.trials_done, 0)) *
+      images_per_trial / std::max(prog_.images_per_second, 1e-9);
   prog_.cell = cell.label();
   prog_.last = &results_.records().back();
   progress_(prog_);

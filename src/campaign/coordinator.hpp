@@ -41,7 +41,7 @@ class Coordinator {
   std::ostream& log_;
   CampaignProgress prog_;
   CampaignSummary summary_;
-  std::int64_t images_done_ = 0, full_images_ = 0;
+  std::int64_t images_done_ = 0, faulty_images_ = 0, faulty_trials_ = 0;
   double busy_seconds_ = 0;
 };
 

@@ -1,8 +1,11 @@
 #include "campaign/work_plan.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
+
+#include "campaign/statistics.hpp"
 
 namespace flipguard::campaign {
 
@@ -40,6 +43,37 @@ std::int64_t WorkPlan::upper_bound() const {
   std::int64_t n = 0;
   for (std::size_t i = 0; i < cells_.size(); ++i) n += state_[i].stopped ? state_[i].released : limit(i);
   return n;
+}
+
+// Trials needed for the CI target if the cell's spread stays what it is now: the half-width shrinks as
+// 1/sqrt(n), so n (ci / target)^2, in whole waves, within [min_trials, max_trials] and never below what the
+// cell already released.
+std::optional<std::int64_t> WorkPlan::projected_trials(std::size_t cell) const {
+  const auto& s = state_[cell];
+  if (s.stopped || !rule_.adaptive() || cells_[cell].ber == 0) return s.stopped ? s.released : limit(cell);
+  if (s.top1.size() < 2) return std::nullopt;
+  std::vector<double> v;
+  for (const auto& [trial, top1] : s.top1) v.push_back(top1);
+  const double n = static_cast<double>(v.size()), ratio = estimate_mean(v).ci95 / rule_.ci_target;
+  const double need = std::min(n * ratio * ratio, static_cast<double>(rule_.max_trials));
+  auto waves = static_cast<std::int64_t>(std::ceil(need / rule_.wave));
+  std::int64_t projected = std::min<std::int64_t>(waves * rule_.wave, rule_.max_trials);
+  return std::max({projected, static_cast<std::int64_t>(rule_.min_trials), s.released});
+}
+
+std::int64_t WorkPlan::expected_total() const {
+  std::int64_t known = 0, guessed_sum = 0, guessed = 0, unknown = 0;
+  for (std::size_t i = 0; i < cells_.size(); ++i) {
+    const auto p = projected_trials(i);
+    if (!p) {
+      ++unknown;
+      continue;
+    }
+    known += *p;
+    if (rule_.adaptive() && cells_[i].ber > 0) guessed_sum += *p, ++guessed;
+  }
+  const std::int64_t per_unknown = guessed ? (guessed_sum + guessed - 1) / guessed : rule_.max_trials;
+  return known + unknown * per_unknown;
 }
 
 void WorkPlan::release_up_to(std::size_t cell, std::int64_t count) {

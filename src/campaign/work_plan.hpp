@@ -51,6 +51,10 @@ class WorkPlan {
   std::size_t cells() const { return cells_.size(); }
   std::int64_t skipped() const { return skipped_; }  // released units that were already in the results
   std::int64_t upper_bound() const;                  // most units the plan can hold (done + to run)
+  // The likely final size, for ETAs: stopped cells count what they ran, fixed cells their count, an adaptive
+  // cell with data the trial count at which its current spread would meet the CI target (whole waves, within
+  // its bounds); adaptive cells without data yet the mean of those guesses (the maximum when there is none).
+  std::int64_t expected_total() const;
   StopReason reason(std::size_t cell) const { return state_[cell].reason; }
   std::int64_t trials_of(std::size_t cell) const { return state_[cell].released; }
   // Stop decisions since the last call, one line each, for the log.
@@ -69,6 +73,7 @@ class WorkPlan {
   void advance(std::size_t cell);
   void release_up_to(std::size_t cell, std::int64_t count);
   std::int64_t limit(std::size_t cell) const;
+  std::optional<std::int64_t> projected_trials(std::size_t cell) const;
 
   std::vector<PlanCell> cells_;
   std::vector<State> state_;

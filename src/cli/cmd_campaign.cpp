@@ -144,18 +144,24 @@ int run(const std::vector<std::string>& args) {
   const bool tty = isatty(2) != 0;
   std::unique_ptr<Progress> bar;
   const auto on_progress = [&](const campaign::CampaignProgress& p) {
+    // Adaptive campaigns show their likely size ("~") and the most they may run.
+    const bool guessed = p.trials_expected != p.trials_total;
+    char total[64];
+    std::snprintf(total, sizeof total, guessed ? "~%lld (at most %lld)" : "%lld",
+                  static_cast<long long>(p.trials_expected), static_cast<long long>(p.trials_total));
     char extra[256];
-    std::snprintf(extra, sizeof extra, "%s top-1 %.1f%% | %.0f img/s | ETA %s", p.cell.c_str(),
-                  p.last ? p.last->top1_percent() : 0.0, p.images_per_second,
+    std::snprintf(extra, sizeof extra, "%s top-1 %.1f%% | %.0f img/s | ETA %s%s", p.cell.c_str(),
+                  p.last ? p.last->top1_percent() : 0.0, p.images_per_second, guessed ? "~" : "",
                   clock_text(p.eta_seconds).c_str());
     if (tty) {
-      if (!bar) bar = std::make_unique<Progress>("campaign", static_cast<long>(p.trials_total));
+      if (!bar) bar = std::make_unique<Progress>("campaign", static_cast<long>(p.trials_expected));
+      bar->set_total(static_cast<long>(p.trials_expected));
       bar->update(static_cast<long>(p.trials_done), extra);
     } else if (p.last) {
-      std::fprintf(stderr, "trial %lld/%lld: %s trial %lld: top-1 %.2f%%, %lld flips, %.0f img/s, ETA %s\n",
-                   static_cast<long long>(p.trials_done), static_cast<long long>(p.trials_total),
-                   p.cell.c_str(), static_cast<long long>(p.last->trial), p.last->top1_percent(),
-                   static_cast<long long>(p.last->flips), p.images_per_second,
+      std::fprintf(stderr, "trial %lld/%s: %s trial %lld: top-1 %.2f%%, %lld flips, %.0f img/s, ETA %s%s\n",
+                   static_cast<long long>(p.trials_done), total, p.cell.c_str(),
+                   static_cast<long long>(p.last->trial), p.last->top1_percent(),
+                   static_cast<long long>(p.last->flips), p.images_per_second, guessed ? "~" : "",
                    clock_text(p.eta_seconds).c_str());
     }
   };

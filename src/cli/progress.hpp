@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -16,13 +17,15 @@ class Progress {
   ~Progress() {
     if (enabled_ && drawn_) std::fprintf(stderr, "\n");
   }
+  // Adaptive campaigns learn their likely size as they go.
+  void set_total(long total) { total_ = total; }
   void update(long done, const std::string& extra = "") {
     if (!enabled_ || total_ <= 0) return;
     const auto now = std::chrono::steady_clock::now();
     if (drawn_ && done < total_ && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
     drawn_ = true;
-    const int width = 30, filled = static_cast<int>(width * done / total_);
+    const int width = 30, filled = static_cast<int>(width * std::min(done, total_) / total_);
     std::fprintf(stderr, "\r%s [%s%s] %ld/%ld %s", label_.c_str(), std::string(filled, '#').c_str(),
                  std::string(width - filled, '.').c_str(), done, total_, extra.c_str());
     std::fflush(stderr);

@@ -167,3 +167,37 @@ TEST(WorkPlan, PrefersTheConfigurationAWorkerHasBuilt) {
 }
 
 }  // namespace
+
+// The ETA's trial count: an adaptive cell is projected from its current spread (n (ci/target)^2, in whole
+// waves, within its bounds); cells with no data yet get the mean projection of the others.
+TEST(WorkPlan, ExpectedTotalProjectsAdaptiveCellsFromTheirSpread) {
+  const StoppingRule rule{.ci_target = 2, .min_trials = 4, .max_trials = 100, .wave = 4};
+  const std::vector<PlanCell> c{{0, "q2.5", "none", 0},
+                                {0, "q2.5", "none", 1e-4},
+                                {0, "q2.5", "none", 1e-3},
+                                {0, "q2.5", "none", 1e-2}};
+  EXPECT_EQ(WorkPlan(c, 0, rule, {}).expected_total(), 1 + 3 * 100) << "nothing known yet: the maximum";
+  // Cell 1 (BER 1e-4) is tight: 4 trials with CI t(3) * 1.633 / 2 = 2.6 points need 4 * 1.3^2 = 6.8 -> 8.
+  // Cell 2 (BER 1e-3) swings between 0 and 100: its projection is the maximum. Cell 3 has no data.
+  const std::vector<double> tight{50, 52, 48, 50}, swinging{0, 100, 0, 100};
+  const double ci = estimate_mean(tight).ci95;
+  ASSERT_GT(ci, 2.0);
+  ASSERT_LT(4 * (ci / 2) * (ci / 2), 8.0);
+  std::vector<TrialRecord> existing;
+  auto add = [&](double ber, std::int64_t trial, double top1) {
+    TrialRecord r;
+    r.format = "q2.5";
+    r.protection = "none";
+    r.ber = ber;
+    r.trial = trial;
+    r.images = 100;
+    r.top1 = static_cast<std::int64_t>(top1);
+    existing.push_back(r);
+  };
+  add(0, 0, 80);
+  for (std::int64_t t = 0; t < 4; ++t) add(1e-4, t, tight[t]), add(1e-3, t, swinging[t]);
+  WorkPlan plan(c, 0, rule, existing);
+  const std::int64_t cell1 = 8, cell2 = 100, cell3 = (cell1 + cell2 + 1) / 2;
+  EXPECT_EQ(plan.expected_total(), 1 + cell1 + cell2 + cell3);
+  EXPECT_EQ(plan.upper_bound(), 1 + 3 * 100);
+}
