@@ -1,12 +1,11 @@
 #include "data/batch_loader.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <numeric>
 
 #include "data/data_error.hpp"
 #include "data/parallel_for.hpp"
+#include "platform/memory_budget.hpp"
 
 namespace flipguard::data {
 
@@ -60,12 +59,10 @@ PreprocessedSet BatchLoader::preload(const Subset& subset, BadImages bad_images)
     throw DataError(data_->name() + ": " + std::to_string(set.indices.size()) + " images of " +
                     std::to_string(set.channels) + "x" + std::to_string(set.height) + "x" +
                     std::to_string(set.width) + " floats do not fit in memory");
-  // More than the machine's physical memory cannot succeed: refused before asking the allocator (which, under
-  // an address-space cap or a sanitizer, may abort rather than throw).
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  const bool beyond_memory =
-      pages > 0 && page > 0 &&
-      floats / static_cast<std::size_t>(page) * sizeof(float) > static_cast<std::size_t>(pages);
+  // More than this process may use cannot succeed: refused before asking the allocator (which, under an
+  // address-space cap or a sanitizer, may abort rather than throw).
+  const bool beyond_memory = platform::saturating_bytes(static_cast<std::int64_t>(floats), sizeof(float)) >
+                             platform::usable_memory_bytes();
   try {
     if (beyond_memory) throw std::bad_alloc();
     set.tensor.resize(floats);

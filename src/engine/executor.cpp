@@ -7,9 +7,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "engine/memory_budget.hpp"
 #include "engine/op_registry.hpp"
 #include "model/passes.hpp"
+#include "platform/memory_budget.hpp"
 
 namespace flipguard::engine {
 
@@ -63,7 +63,7 @@ Executor::Executor(model::Graph graph, const ExecutorOptions& options)
   } catch (const std::overflow_error& e) {
     throw std::runtime_error(input_what + ": " + e.what());
   }
-  require_memory(saturating_bytes(input_count, sizeof(float)), input_what);
+  platform::require_memory(platform::saturating_bytes(input_count, sizeof(float)), input_what);
 
   ctx_ = std::make_unique<BuildContext>(graph_, engine_, options.weights);
   ctx_->set_input(graph_.inputs[0].name, input_dims_);
@@ -85,8 +85,8 @@ Executor::Executor(model::Graph graph, const ExecutorOptions& options)
   output_dims_ = ctx_->value(output_id_).dims;
 
   auto& plan = ctx_->plan();
-  require_memory(plan.planned_bytes(),
-                 graph_.source + ": the activations at batch " + std::to_string(batch_) + " (memory plan)");
+  platform::require_memory(plan.planned_bytes(), graph_.source + ": the activations at batch " +
+                                                     std::to_string(batch_) + " (memory plan)");
   plan.allocate();
   for (int id = 0; id < static_cast<int>(ctx_->values().size()); ++id) {
     const Value& v = ctx_->value(id);

@@ -1,4 +1,4 @@
-#include "engine/memory_budget.hpp"
+#include "platform/memory_budget.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <limits>
 #include <stdexcept>
 
-namespace flipguard::engine {
+namespace flipguard::platform {
 
 std::uint64_t usable_memory_bytes() {
   std::uint64_t limit = std::numeric_limits<std::uint64_t>::max();
@@ -43,4 +43,4 @@ std::uint64_t saturating_bytes(std::int64_t count, std::uint64_t element_size) {
   return out;
 }
 
-}  // namespace flipguard::engine
+}  // namespace flipguard::platform
