@@ -15,13 +15,12 @@
 #include <vector>
 
 #include "data/image.hpp"
+#include "support/temp_files.hpp"
+#include "support/test_paths.hpp"
 
 namespace flipguard::data::testing {
 
-inline std::filesystem::path source_dir() {
-  const char* env = std::getenv("FLIPGUARD_SOURCE_DIR");
-  return env && *env ? std::filesystem::path(env) : std::filesystem::path(FLIPGUARD_SOURCE_DIR);
-}
+using flipguard::testing::source_dir;
 
 inline std::filesystem::path tests_dir() {
   return source_dir() / "tests" / "data";
@@ -30,15 +29,7 @@ inline std::filesystem::path sidecar(const std::string& name) {
   return tests_dir() / "sidecars" / name;
 }
 
-// The real assets must be there (CI has them): a missing folder fails the test instead of skipping it.
-inline std::filesystem::path assets_dir() {
-  const char* env = std::getenv("FLIPGUARD_ASSETS");
-  const std::filesystem::path dir =
-      env && *env ? std::filesystem::path(env) : source_dir() / ".." / "shared" / "assets";
-  if (!std::filesystem::is_directory(dir))
-    ADD_FAILURE() << "assets folder " << dir << " missing: set FLIPGUARD_ASSETS";
-  return dir;
-}
+using flipguard::testing::assets_dir;
 
 inline nlohmann::json dataset_stats() {
   std::ifstream in(tests_dir() / "fixtures" / "dataset_stats.json");
@@ -46,36 +37,9 @@ inline nlohmann::json dataset_stats() {
   return nlohmann::json::parse(in);
 }
 
-// A fresh empty folder under the system temp dir, removed when the object goes.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("flipguard-data-test-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
-
-inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-inline std::vector<char> read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<char>(std::istreambuf_iterator<char>(in), {});
-}
+using flipguard::testing::read_bytes;
+using flipguard::testing::TempDir;
+using flipguard::testing::write_file;
 
 // Same formula as synthetic_image() in tests/data/gen_reference.py.
 inline Image synthetic_image(int h, int w, int c) {

@@ -15,61 +15,17 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_files.hpp"
+#include "support/test_paths.hpp"
+
 namespace flipguard::robustness {
 
-inline std::filesystem::path source_dir() {
-  const char* env = std::getenv("FLIPGUARD_SOURCE_DIR");
-  return env && *env ? std::filesystem::path(env) : std::filesystem::path(FLIPGUARD_SOURCE_DIR);
-}
-
-inline std::filesystem::path assets_dir() {
-  const char* env = std::getenv("FLIPGUARD_ASSETS");
-  const auto dir = env && *env ? std::filesystem::path(env) : source_dir() / ".." / "shared" / "assets";
-  if (!std::filesystem::is_directory(dir)) ADD_FAILURE() << "assets folder " << dir << " missing";
-  return dir;
-}
-
-inline std::filesystem::path models_dir() {
-  return source_dir() / "models";
-}
-
-// A fresh folder, removed (made writable first: tests chmod things) when the object goes.
-class TempDir {
- public:
-  explicit TempDir(const std::string& tag = "robustness") {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("flipguard-" + tag + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-    if (ec)
-      std::system(
-          ("chmod -R u+rwx '" + path_.string() + "' 2>/dev/null; rm -rf '" + path_.string() + "'").c_str());
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
-
-inline void write_file(const std::filesystem::path& p, const std::string& bytes) {
-  std::filesystem::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << p;
-}
-
-inline std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using flipguard::testing::assets_dir;
+using flipguard::testing::models_dir;
+using flipguard::testing::read_file;
+using flipguard::testing::source_dir;
+using flipguard::testing::TempDir;
+using flipguard::testing::write_file;
 
 struct CliResult {
   int exit_code = -1;  // -1: did not exit normally (signal)

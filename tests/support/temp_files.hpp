@@ -1,0 +1,62 @@
+// Scratch folders and whole-file reads and writes for tests that build inputs on disk.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace flipguard::testing {
+
+// A fresh folder under the system temp dir, removed when the object goes (made writable first: some tests
+// chmod what they made).
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag = "test") {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() / ("flipguard-" + tag + "-" + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+    if (ec)
+      std::system(
+          ("chmod -R u+rwx '" + path_.string() + "' 2>/dev/null; rm -rf '" + path_.string() + "'").c_str());
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes `bytes` to `p` (creating its folder); a failed write fails the test.
+inline void write_file(const std::filesystem::path& p, const std::string& bytes) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(out.good()) << p;
+}
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline std::vector<char> read_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace flipguard::testing
