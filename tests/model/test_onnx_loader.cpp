@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "model/onnx_loader.hpp"
+#include "support/test_paths.hpp"
 
 namespace fs = std::filesystem;
 using flipguard::model::load_onnx;
@@ -27,9 +28,7 @@ fs::path write_temp(const std::string& name, const std::string& bytes) {
 }
 
 fs::path mnist8() {
-  const char* env = std::getenv("FLIPGUARD_ASSETS");
-  const fs::path assets = env ? fs::path(env) : fs::path(FLIPGUARD_SOURCE_DIR) / ".." / "shared" / "assets";
-  return assets / "mnist" / "mnist-8.onnx";
+  return flipguard::testing::assets_dir() / "mnist" / "mnist-8.onnx";
 }
 
 TEST(OnnxLoader, MissingFileIsNamed) {
