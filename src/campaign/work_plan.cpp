@@ -50,14 +50,15 @@ std::int64_t WorkPlan::upper_bound() const {
 // cell already released.
 std::optional<std::int64_t> WorkPlan::projected_trials(std::size_t cell) const {
   const auto& s = state_[cell];
-  if (s.stopped || !rule_.adaptive() || cells_[cell].ber == 0) return s.stopped ? s.released : limit(cell);
+  if (s.stopped) return s.released;
+  if (!rule_.adaptive() || cells_[cell].ber == 0) return limit(cell);
   if (s.top1.size() < 2) return std::nullopt;
   std::vector<double> v;
   for (const auto& [trial, top1] : s.top1) v.push_back(top1);
   const double n = static_cast<double>(v.size()), ratio = estimate_mean(v).ci95 / rule_.ci_target;
   const double need = std::min(n * ratio * ratio, static_cast<double>(rule_.max_trials));
-  auto waves = static_cast<std::int64_t>(std::ceil(need / rule_.wave));
-  std::int64_t projected = std::min<std::int64_t>(waves * rule_.wave, rule_.max_trials);
+  const auto waves = static_cast<std::int64_t>(std::ceil(need / rule_.wave));
+  const std::int64_t projected = std::min<std::int64_t>(waves * rule_.wave, rule_.max_trials);
   return std::max({projected, static_cast<std::int64_t>(rule_.min_trials), s.released});
 }
 
