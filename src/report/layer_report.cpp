@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "report/cell_csv.hpp"
 #include "report/report_error.hpp"
 #include "report/text_format.hpp"
 
@@ -74,29 +75,8 @@ std::string layer_markdown(const LayerReport& rep, const std::string& title) {
 }
 
 std::string layer_csv(const LayerReport& rep) {
-  std::string out =
-      "layer,format,protection,ber,trials,images,top1_mean,top1_std,top1_ci95,top1_min,top1_max,top5_mean,"
-      "non_finite_share,flips_mean,changed_weights_mean,memory_overhead\n";
-  for (const auto& [layer, c] : rep.cells) {
-    const std::vector<std::string> fields{csv_field(layer),
-                                          csv_field(c.format),
-                                          csv_field(c.protection),
-                                          format_general(c.ber),
-                                          std::to_string(c.trials),
-                                          std::to_string(c.images),
-                                          format_general(c.top1.mean),
-                                          format_general(c.top1.std),
-                                          format_general(c.top1.ci95),
-                                          format_general(c.top1_min),
-                                          format_general(c.top1_max),
-                                          format_general(c.top5.mean),
-                                          format_general(c.non_finite_share),
-                                          format_general(c.flips_mean),
-                                          format_general(c.changed_weights_mean),
-                                          format_general(c.memory_overhead)};
-    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + fields[i];
-    out += "\n";
-  }
+  std::string out = "layer," + cell_csv_header() + "\n";
+  for (const auto& [layer, c] : rep.cells) out += csv_field(layer) + "," + cell_csv_row(c) + "\n";
   return out;
 }
 

@@ -36,6 +36,7 @@ LayerReport build_layer_report(std::span<const campaign::TrialRecord> records);
 // Rows = layers, columns = BERs (clean first); cells "mean ± CI95 (n)" of Top-1 (%).
 Table layer_table(const LayerReport& rep, const std::string& format, const std::string& protection);
 std::string layer_markdown(const LayerReport& rep, const std::string& title);
+// The columns of summary.csv (cell_csv.hpp) after a leading layer column.
 std::string layer_csv(const LayerReport& rep);
 
 }  // namespace flipguard::report

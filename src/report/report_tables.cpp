@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "report/cell_csv.hpp"
 #include "report/text_format.hpp"
 
 namespace flipguard::report {
@@ -148,41 +149,8 @@ Table trials_table(const CampaignReport& rep) {
 }
 
 std::string summary_csv(const CampaignReport& rep) {
-  std::string out =
-      "format,protection,ber,trials,images,top1_mean,top1_std,top1_ci95,top1_min,top1_max,top5_mean,top5_std,"
-      "top5_ci95,non_finite_share,flips_mean,changed_weights_mean,memory_overhead,ecc_corrected_mean,"
-      "ecc_detected_mean,stopped,early_stopped,p_no_critical,trials_no_critical,top1_no_critical,trials_"
-      "critical,top1_critical\n";
-  for (const auto& c : rep.cells) {
-    const std::vector<std::string> fields{csv_field(c.format),
-                                          csv_field(c.protection),
-                                          format_general(c.ber),
-                                          std::to_string(c.trials),
-                                          std::to_string(c.images),
-                                          format_general(c.top1.mean),
-                                          format_general(c.top1.std),
-                                          format_general(c.top1.ci95),
-                                          format_general(c.top1_min),
-                                          format_general(c.top1_max),
-                                          format_general(c.top5.mean),
-                                          format_general(c.top5.std),
-                                          format_general(c.top5.ci95),
-                                          format_general(c.non_finite_share),
-                                          format_general(c.flips_mean),
-                                          format_general(c.changed_weights_mean),
-                                          format_general(c.memory_overhead),
-                                          format_general(c.ecc_corrected_mean),
-                                          format_general(c.ecc_detected_mean),
-                                          csv_field(c.stopped),
-                                          std::to_string(c.early_stopped),
-                                          c.critical.known ? format_general(c.critical.p_none) : "",
-                                          std::to_string(c.critical.trials_none),
-                                          format_general(c.critical.top1_none),
-                                          std::to_string(c.critical.trials_hit),
-                                          format_general(c.critical.top1_hit)};
-    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + fields[i];
-    out += "\n";
-  }
+  std::string out = cell_csv_header() + "\n";
+  for (const auto& c : rep.cells) out += cell_csv_row(c) + "\n";
   return out;
 }
 

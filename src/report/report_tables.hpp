@@ -29,7 +29,7 @@ Table fault_table(const CampaignReport& rep);
 // Per cell: how many trials, why that many (fixed / target reached / max reached / incomplete), and how many
 // trials stopped early below the floor.
 Table trials_table(const CampaignReport& rep);
-// One CSV row per cell with every summary field.
+// One CSV row per cell with every summary field (cell_csv.hpp).
 std::string summary_csv(const CampaignReport& rep);
 
 }  // namespace flipguard::report

@@ -12,6 +12,7 @@
 
 #include "campaign/campaign_runner.hpp"
 #include "campaign/layer_campaign.hpp"
+#include "report/cell_csv.hpp"
 #include "report/report_writer.hpp"
 #include "report/results_reader.hpp"
 
@@ -195,12 +196,21 @@ TEST(LayerCampaign, ReportHasOneRowPerLayerWithTheRecordsMeans) {
   std::string line;
   int rows = 0;
   bool found = false;
+  const auto fields = [](const std::string& l) {
+    std::vector<std::string> f;
+    std::stringstream s(l);
+    for (std::string x; std::getline(s, x, ',');) f.push_back(x);
+    return f;
+  };
+  std::getline(csv, line);
+  ++rows;
+  EXPECT_EQ(line, "layer," + report::cell_csv_header()) << "summary.csv's columns after a layer column";
+  const std::size_t columns = fields(line).size();
   while (std::getline(csv, line)) {
     ++rows;
+    const auto f = fields(line);
+    EXPECT_EQ(f.size(), columns) << line;
     if (line.starts_with("layer1.1.conv2.weight,q2.5,none,0.01,")) {
-      std::vector<std::string> f;
-      std::stringstream s(line);
-      for (std::string x; std::getline(s, x, ',');) f.push_back(x);
       EXPECT_NEAR(std::stod(f.at(6)), sum / n, 1e-9) << line;
       found = true;
     }
