@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <array>
-#include <ostream>
 #include <cstdio>
 #include <filesystem>
+#include <ostream>
 #include <regex>
 #include <string>
 
@@ -117,6 +117,31 @@ TEST(CampaignCommand, RunsResumesAndWritesTheReport) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("not a rate in [0, 1]"), std::string::npos) << r.output;
   std::filesystem::remove_all(dir);
+}
+
+// Adaptive cells show a likely total ("~N", projected from the spread so far) and the most they may run; once
+// every cell has stopped the total is exact and equals the trials run.
+TEST(CampaignCommand, AdaptiveProgressShowsALikelyTotalAndTheMaximum) {
+  const std::string results =
+      ::testing::TempDir() + "flipguard_cli_adaptive_" + std::to_string(getpid()) + ".jsonl";
+  std::filesystem::remove(results);
+  const auto r = run(
+      "campaign --formats q2.5 --protections none --bers 1e-3 --ci-target 5 --min-trials 8 --max-trials 64 "
+      "--wave 8 --images 200 --images-per-trial 16 --results " +
+      results);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(trial [0-9]+/~[0-9]+ \(at most 65\): .* ETA ~)")))
+      << r.output;
+  std::smatch last;
+  ASSERT_TRUE(std::regex_search(r.output, last,
+                                std::regex(R"(target reached after [^\n]*\ntrial ([0-9]+)/([0-9]+): )")))
+      << r.output;
+  EXPECT_EQ(last[1], last[2]) << "the final line's total is the trials run";
+  std::smatch summary;
+  ASSERT_TRUE(std::regex_search(r.output, summary, std::regex(R"(([0-9]+) trials run, 0 already in)")));
+  EXPECT_EQ(summary[1], last[1]);
+  std::filesystem::remove(results);
+  std::filesystem::remove_all(results.substr(0, results.size() - 6) + "-report");
 }
 
 TEST(SweepTCommand, AccuracyGrowsWithTInQ25) {
