@@ -24,7 +24,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using flipguard::BitImage;
+using flipguard::memory::BitImage;
 using namespace flipguard::faults;
 
 double seconds_since(Clock::time_point t0) {

@@ -202,7 +202,7 @@ void CampaignConfig::validate() const {
   if (fault != "ber" && fault != "stuck0" && fault != "stuck1")
     throw std::invalid_argument("campaign: fault '" + fault + "' is not one of ber, stuck0, stuck1");
   (void)data::parse_bad_images(bad_images, "campaign: bad_images");
-  for (const auto& f : formats) (void)Format::parse(f);
+  for (const auto& f : formats) (void)memory::Format::parse(f);
   for (const auto& p : protections)
     for (const auto& f : formats) check_protection_for_format(p, f);
   for (double b : bers) {

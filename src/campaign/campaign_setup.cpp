@@ -25,7 +25,7 @@ std::vector<PlanCell> grid_cells(const CampaignConfig& config) {
     for (const auto& protection_text : config.protections) {
       PlanCell c;
       c.config = config_index++;
-      c.format = Format::parse(format).name();
+      c.format = memory::Format::parse(format).name();
       c.protection = canonical_protection(protection_text);
       c.ber = 0;  // the configuration's clean record
       cells.push_back(c);

@@ -19,13 +19,13 @@ namespace flipguard::campaign {
 
 struct FaultyWeights::Tensor {
   engine::WeightSlot* slot;
-  ProtectedTensor stored;
+  protect::ProtectedTensor stored;
   std::vector<float> clean_read;  // fault-free read-back of this configuration
   std::uint64_t key;
   std::vector<std::uint64_t> patched;  // elements written into the executor by the current trial
   faults::AppliedFaults applied_data, applied_check;
 
-  Tensor(engine::WeightSlot* s, const ProtectionSpec& spec, const Format& format,
+  Tensor(engine::WeightSlot* s, const protect::ProtectionSpec& spec, const memory::Format& format,
          std::span<const float> weights)
       : slot(s),
         stored(spec, format, weights, static_cast<std::size_t>(s->dims().empty() ? 1 : s->dims()[0])),
@@ -80,7 +80,7 @@ LogitsSpec split_logits(const std::string& text) {
       throw std::invalid_argument("protection '" + text + "': t must be a positive number");
   }
   if (!tail.empty()) l.rest = tail;
-  if (ProtectionSpec::parse(l.rest).scaling)
+  if (protect::ProtectionSpec::parse(l.rest).scaling)
     throw std::invalid_argument("protection '" + text + "': scale@logits already scales; do not add 'scale'");
   return l;
 }
@@ -89,29 +89,29 @@ LogitsSpec split_logits(const std::string& text) {
 
 std::string canonical_protection(const std::string& text) {
   const auto l = split_logits(text);
-  if (!l.logits) return ProtectionSpec::parse(text).to_string();
+  if (!l.logits) return protect::ProtectionSpec::parse(text).to_string();
   std::string s = "scale@logits";
   if (l.t) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "=%.9g", *l.t);
     s += buf;
   }
-  const std::string rest = ProtectionSpec::parse(l.rest).to_string();
+  const std::string rest = protect::ProtectionSpec::parse(l.rest).to_string();
   return rest == "none" ? s : s + "+" + rest;
 }
 
 double scale_target_of(const std::string& protection, const std::string& format) {
   const auto l = split_logits(protection);
-  const Format f = Format::parse(format);
-  if (l.logits) return l.t ? *l.t : default_scale_target(f);
-  const auto spec = ProtectionSpec::parse(protection);
+  const memory::Format f = memory::Format::parse(format);
+  if (l.logits) return l.t ? *l.t : protect::default_scale_target(f);
+  const auto spec = protect::ProtectionSpec::parse(protection);
   if (!spec.scaling) return 0;
-  return spec.scaling->target ? *spec.scaling->target : default_scale_target(f);
+  return spec.scaling->target ? *spec.scaling->target : protect::default_scale_target(f);
 }
 
 void check_protection_for_format(const std::string& protection, const std::string& format) {
   (void)canonical_protection(protection);
-  const Format f = Format::parse(format);
+  const memory::Format f = memory::Format::parse(format);
   const double t = scale_target_of(protection, format);
   if (t > 0 && !f.is_int8() && t > static_cast<double>(f.max_abs())) {
     char buf[160];
@@ -123,9 +123,9 @@ void check_protection_for_format(const std::string& protection, const std::strin
 
 FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::WeightSlot*> slots,
                              const std::string& format, const std::string& protection) {
-  const Format f = Format::parse(format);
+  const memory::Format f = memory::Format::parse(format);
   const auto l = split_logits(protection);
-  const ProtectionSpec spec = ProtectionSpec::parse(l.rest);
+  const protect::ProtectionSpec spec = protect::ProtectionSpec::parse(l.rest);
   std::map<std::string, double> scale;
   if (l.logits) {
     std::map<std::string, float> max_abs;
@@ -134,7 +134,8 @@ FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::Wei
       for (float v : s->clean()) m = std::max(m, std::abs(v));
       max_abs[s->name()] = m;
     }
-    const auto plan = plan_logit_scaling(executor.graph(), max_abs, l.t ? *l.t : default_scale_target(f));
+    const auto plan =
+        plan_logit_scaling(executor.graph(), max_abs, l.t ? *l.t : protect::default_scale_target(f));
     scale = plan.weight_scale;
     output_scale_ = plan.output_scale;
     for (const auto& [bias, p] : plan.bias_scale) {
@@ -211,7 +212,7 @@ TrialPatchStats FaultyWeights::inject(const faults::FaultModel& model, std::uint
     const auto& data_changed = t->applied_data.changed_bits();
     stats.flips += static_cast<std::int64_t>(data_changed.size() + check_changed.size());
     if (data_changed.empty() && check_changed.empty()) continue;
-    EccCounts ecc;
+    protect::EccCounts ecc;
     const auto reads = t->stored.read_touched(data_changed, check_changed, &ecc);
     stats.ecc_corrected += static_cast<std::int64_t>(ecc.corrected_data + ecc.corrected_check);
     stats.ecc_detected += static_cast<std::int64_t>(ecc.detected);

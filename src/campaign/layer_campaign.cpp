@@ -107,7 +107,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
         Configuration c{format, canonical_protection(protection_text), {}};
         TrialRecord cell = base;
         cell.tensors = layer->name();
-        cell.format = Format::parse(format).name();
+        cell.format = memory::Format::parse(format).name();
         cell.protection = c.protection;
         cell.scale_target = scale_target_of(c.protection, format);
         auto add = [&](double ber, std::int64_t trial) {

@@ -23,21 +23,21 @@ std::string MemoryEstimate::describe() const {
 
 std::uint64_t configuration_bytes(std::span<const std::int64_t> slot_sizes, const std::string& format,
                                   const std::string& protection, double max_ber) {
-  const Format f = Format::parse(format);
+  const memory::Format f = memory::Format::parse(format);
   // scale@logits[=T][+rest] stores like rest (its scaling changes values, not sizes).
   std::string rest = protection;
   if (rest.starts_with("scale@logits")) {
     const auto plus = rest.find('+');
     rest = plus == std::string::npos ? "none" : rest.substr(plus + 1);
   }
-  const ProtectionSpec spec = ProtectionSpec::parse(rest);
+  const protect::ProtectionSpec spec = protect::ProtectionSpec::parse(rest);
   std::uint64_t bytes = 0, largest = 0, stored_bits = 0;
   for (const std::int64_t n_signed : slot_sizes) {
     const auto n = static_cast<std::uint64_t>(n_signed);
     const std::uint64_t data_bits = n * f.bits();
     std::uint64_t check_bits = 0;
     if (spec.ecc) {
-      const SecdedCode code(spec.ecc->kind);
+      const protect::SecdedCode code(spec.ecc->kind);
       check_bits = (data_bits + code.data_bits() - 1) / code.data_bits() * code.check_bits();
     }
     bytes += (data_bits + 63) / 64 * 8 + (check_bits + 63) / 64 * 8 + 4 * n;

@@ -61,8 +61,8 @@ int run(const std::vector<std::string>& args) {
     }
     if (!scaling && target) throw std::invalid_argument("--scale-t and --no-scale exclude each other");
     const auto table =
-        flipguard::build_flip_table(flipguard::Format::parse(format), value, max_abs, target, scaling);
-    std::cout << flipguard::render_flip_table(table);
+        flipguard::protect::build_flip_table(flipguard::memory::Format::parse(format), value, max_abs, target, scaling);
+    std::cout << flipguard::protect::render_flip_table(table);
     return 0;
   } catch (const std::invalid_argument& e) {
     std::cerr << "flipguard inspect-format: " << e.what() << "\n" << kUsage;

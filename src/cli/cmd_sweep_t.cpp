@@ -25,8 +25,8 @@ const char* const kUsage =
     "format's\n"
     "default up to it for fixed point, and 0.25 ... 256 around the float default (just below 2).\n";
 
-std::vector<double> default_grid(const Format& f) {
-  const double t0 = default_scale_target(f);
+std::vector<double> default_grid(const memory::Format& f) {
+  const double t0 = protect::default_scale_target(f);
   if (f.name().starts_with("fp") || f.name() == "bf16") return {0.25, 0.5, 1.0, 1.5, t0, 4.0, 16.0, 256.0};
   return {t0 / 16, t0 / 8, t0 / 4, t0 / 2, 3 * t0 / 4, t0};
 }
@@ -43,7 +43,7 @@ int run(const std::vector<std::string>& args) {
   campaign::CampaignConfig c;
   c.model = opt.get("--model", c.model);
   c.data = opt.get("--data");
-  const Format format = Format::parse(opt.get("--format", "q2.5"));
+  const memory::Format format = memory::Format::parse(opt.get("--format", "q2.5"));
   c.formats = {format.name()};
   c.bers = campaign::parse_rates(opt.get("--ber", "1e-3"), "--ber");
   if (c.bers.size() != 1 || c.bers[0] <= 0) throw UsageError("--ber takes one rate in (0, 1]");

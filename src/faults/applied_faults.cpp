@@ -16,7 +16,7 @@ std::vector<std::uint64_t> elements_of_bits(std::span<const std::uint64_t> sorte
   return elements;
 }
 
-void AppliedFaults::undo(BitImage& image) const {
+void AppliedFaults::undo(memory::BitImage& image) const {
   if (!changed_.empty() && base_ + changed_.back() >= image.size_bits()) {
     throw std::out_of_range("AppliedFaults::undo: changed bit " + std::to_string(base_ + changed_.back()) +
                             " is outside the image of " + std::to_string(image.size_bits()) + " bits");

@@ -32,7 +32,7 @@ class AppliedFaults {
 
   // Restores the exact original bits. The image must be the one (or a copy of the one) the faults were
   // applied to.
-  void undo(BitImage& image) const;
+  void undo(memory::BitImage& image) const;
 
  private:
   std::uint64_t base_ = 0;

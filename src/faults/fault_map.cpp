@@ -52,7 +52,7 @@ std::vector<std::uint64_t> FaultMap::touched_elements(unsigned width) const {
   return elements;
 }
 
-AppliedFaults FaultMap::apply(BitImage& image, std::uint64_t base) const {
+AppliedFaults FaultMap::apply(memory::BitImage& image, std::uint64_t base) const {
   if (base > image.size_bits() || region_bits_ > image.size_bits() - base) {
     throw std::out_of_range("FaultMap::apply: region [" + std::to_string(base) + ", " + std::to_string(base) +
                             "+" + std::to_string(region_bits_) + ") does not fit in an image of " +

@@ -44,7 +44,7 @@ class FaultMap {
   std::vector<std::uint64_t> touched_elements(unsigned width) const;
 
   // Applies the faults to bits [base, base + region_bits) of `image`.
-  AppliedFaults apply(BitImage& image, std::uint64_t base = 0) const;
+  AppliedFaults apply(memory::BitImage& image, std::uint64_t base = 0) const;
 
   // Text format, one fault per line so a trial can be inspected, diffed and re-applied:
   //   flipguard-faultmap 1

@@ -4,7 +4,7 @@
 #include <bit>
 #include <cstdint>
 
-namespace flipguard {
+namespace flipguard::memory {
 
 // Round to nearest even on the dropped 16 bits; overflow rounds to Inf; NaN stays NaN (made quiet, sign and
 // top payload kept). fp32 subnormals are rounded like any other value, to bf16 subnormals. This is the one
@@ -21,4 +21,4 @@ inline float bf16_to_fp32(std::uint16_t b) {
   return std::bit_cast<float>(static_cast<std::uint32_t>(b) << 16);
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::memory

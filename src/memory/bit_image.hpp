@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace flipguard {
+namespace flipguard::memory {
 
 class BitImage {
  public:
@@ -42,4 +42,4 @@ class BitImage {
   std::uint64_t nbits_ = 0;
 };
 
-}  // namespace flipguard
+}  // namespace flipguard::memory

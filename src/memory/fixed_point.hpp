@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace flipguard {
+namespace flipguard::memory {
 
 class FixedPoint {
  public:
@@ -59,4 +59,4 @@ class FixedPoint {
   unsigned m_, n_;
 };
 
-}  // namespace flipguard
+}  // namespace flipguard::memory

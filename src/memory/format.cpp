@@ -11,7 +11,7 @@
 #include "memory/fp16.hpp"
 #include "memory/int8_symmetric.hpp"
 
-namespace flipguard {
+namespace flipguard::memory {
 
 std::string_view to_string(BitRole role) {
   switch (role) {
@@ -189,4 +189,4 @@ BitRole Format::role_of(unsigned bit) const {
                           std::to_string(bit));
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::memory

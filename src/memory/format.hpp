@@ -8,7 +8,7 @@
 
 #include "memory/fixed_point.hpp"
 
-namespace flipguard {
+namespace flipguard::memory {
 
 enum class FormatKind { fp32, fp16, bf16, fixed, int8, int8_channel };
 
@@ -88,4 +88,4 @@ class Format {
   FixedPoint fixed_{2, 5};
 };
 
-}  // namespace flipguard
+}  // namespace flipguard::memory

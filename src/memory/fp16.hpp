@@ -4,7 +4,7 @@
 #include <bit>
 #include <cstdint>
 
-namespace flipguard {
+namespace flipguard::memory {
 
 // Round to nearest even; overflow (|x| >= 65520) gives Inf; results below 2^-14 become subnormals (no flush).
 // NaN keeps its sign and the top 10 payload bits, and is made quiet, exactly like F16C.
@@ -46,4 +46,4 @@ inline float fp16_to_fp32(std::uint16_t h) {
   return std::bit_cast<float>(sign | ((e + 112) << 23) | (m << 13));
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::memory

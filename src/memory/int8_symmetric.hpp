@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace flipguard {
+namespace flipguard::memory {
 
 // The scale making the largest magnitude land on 127. An all-zero block gets scale 1 so that a flipped bit
 // still reads as the integer it became (scale 0 would hide every fault).
@@ -47,4 +47,4 @@ inline float int8_decode(std::uint32_t pattern, float scale) {
   return static_cast<float>(static_cast<std::int8_t>(pattern & 0xFFu)) * scale;
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::memory

@@ -5,7 +5,7 @@
 
 #include "memory/int8_symmetric.hpp"
 
-namespace flipguard {
+namespace flipguard::memory {
 
 StoredTensor::StoredTensor(const Format& format, std::span<const float> values, std::size_t channels)
     : format_(format), n_(values.size()), channels_(channels) {
@@ -36,4 +36,4 @@ std::vector<float> StoredTensor::decode_all() const {
   return out;
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::memory

@@ -10,7 +10,7 @@
 #include "memory/bit_image.hpp"
 #include "memory/format.hpp"
 
-namespace flipguard {
+namespace flipguard::memory {
 
 class StoredTensor {
  public:
@@ -52,4 +52,4 @@ class StoredTensor {
   BitImage image_;
 };
 
-}  // namespace flipguard
+}  // namespace flipguard::memory

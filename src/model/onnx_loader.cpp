@@ -167,7 +167,7 @@ Constant to_constant(const onnx::TensorProto& t, const std::string& ctx) {
         for (auto v : t.int32_data()) h.push_back(static_cast<std::uint16_t>(v));
       }
       check(h.size());
-      for (auto v : h) c.floats.push_back(fp16_to_fp32(v));
+      for (auto v : h) c.floats.push_back(memory::fp16_to_fp32(v));
       break;
     }
     case T::INT64:

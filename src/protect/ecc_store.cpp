@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <string>
 
-namespace flipguard {
+namespace flipguard::protect {
 
-EccStore::EccStore(SecdedKind kind, const BitImage& data)
+EccStore::EccStore(SecdedKind kind, const memory::BitImage& data)
     : code_(kind),
       data_bits_(data.size_bits()),
       words_((data.size_bits() + code_.data_bits() - 1) / code_.data_bits()),
@@ -15,7 +15,7 @@ EccStore::EccStore(SecdedKind kind, const BitImage& data)
     check_.set_field(w, code_.check_bits(), code_.encode(data_word(data, w)));
 }
 
-std::uint64_t EccStore::data_word(const BitImage& data, std::uint64_t w) const {
+std::uint64_t EccStore::data_word(const memory::BitImage& data, std::uint64_t w) const {
   if (w >= words_)
     throw std::out_of_range("ecc: word " + std::to_string(w) + " past the " + std::to_string(words_) +
                             " words");
@@ -31,11 +31,11 @@ std::uint64_t EccStore::data_word(const BitImage& data, std::uint64_t w) const {
   return valid == 64 ? v : v & ((std::uint64_t{1} << valid) - 1);
 }
 
-SecdedResult EccStore::decode_word(const BitImage& data, std::uint64_t w) const {
+SecdedResult EccStore::decode_word(const memory::BitImage& data, std::uint64_t w) const {
   return code_.decode(data_word(data, w), check_.field(w, code_.check_bits()));
 }
 
-void EccStore::put_data_word(BitImage& data, std::uint64_t w, std::uint64_t value) const {
+void EccStore::put_data_word(memory::BitImage& data, std::uint64_t w, std::uint64_t value) const {
   const unsigned k = code_.data_bits();
   const std::uint64_t first = w * k;
   const std::uint64_t valid = std::min<std::uint64_t>(k, data_bits_ - first);
@@ -45,4 +45,4 @@ void EccStore::put_data_word(BitImage& data, std::uint64_t w, std::uint64_t valu
   word = (word & ~mask) | ((value << (first & 63)) & mask);
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

@@ -10,7 +10,7 @@
 #include "memory/int8_symmetric.hpp"
 #include "protect/weight_scaling.hpp"
 
-namespace flipguard {
+namespace flipguard::protect {
 
 namespace {
 
@@ -29,7 +29,7 @@ std::string num(double v) {
 
 }  // namespace
 
-FlipTable build_flip_table(const Format& format, float value, std::optional<float> max_abs,
+FlipTable build_flip_table(const memory::Format& format, float value, std::optional<float> max_abs,
                            std::optional<float> target, bool scaling) {
   if (!std::isfinite(value)) throw std::invalid_argument("value " + num(value) + " is not a finite number");
   FlipTable t;
@@ -43,7 +43,7 @@ FlipTable build_flip_table(const Format& format, float value, std::optional<floa
   t.target = target.value_or(default_scale_target(format));
   if (format.is_int8()) {
     const float one[] = {t.max_abs};
-    t.int8_scale = int8_scale_for(one);
+    t.int8_scale = memory::int8_scale_for(one);
   } else if (scaling) {
     const float one[] = {t.max_abs};
     t.factor = scaling_factors(one, 1, Granularity::per_tensor, t.target)[0];
@@ -53,8 +53,8 @@ FlipTable build_flip_table(const Format& format, float value, std::optional<floa
   t.scaled_pattern = format.encode(value * c, s);
   t.plain_read = format.decode(t.plain_pattern, s);
   t.scaled_read = format.decode(t.scaled_pattern, s) / c;
-  std::vector<BitField> fields = format.layout();
-  for (const BitField& f : fields) {
+  std::vector<memory::BitField> fields = format.layout();
+  for (const memory::BitField& f : fields) {
     for (unsigned b = f.hi + 1; b-- > f.lo;) {
       FlipRow r{};
       r.bit = b;
@@ -77,9 +77,9 @@ FlipTable build_flip_table(const Format& format, float value, std::optional<floa
   return t;
 }
 
-std::string grouped_bits(const Format& format, std::uint32_t pattern) {
+std::string grouped_bits(const memory::Format& format, std::uint32_t pattern) {
   std::string out;
-  for (const BitField& f : format.layout()) {
+  for (const memory::BitField& f : format.layout()) {
     if (!out.empty()) out += '|';
     for (unsigned b = f.hi + 1; b-- > f.lo;) out += ((pattern >> b) & 1u) ? '1' : '0';
   }
@@ -108,7 +108,7 @@ std::string render_flip_table(const FlipTable& t) {
   os << "\n";
   for (const FlipRow& r : t.rows) {
     std::string role(to_string(r.role));
-    if (r.role != BitRole::sign) {
+    if (r.role != memory::BitRole::sign) {
       role += '[';
       role += std::to_string(r.field_bit);
       role += ']';
@@ -127,4 +127,4 @@ std::string render_flip_table(const FlipTable& t) {
   return os.str();
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

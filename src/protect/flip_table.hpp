@@ -9,11 +9,11 @@
 
 #include "memory/format.hpp"
 
-namespace flipguard {
+namespace flipguard::protect {
 
 struct FlipRow {
   unsigned bit;  // bit index in the element (0 = LSB)
-  BitRole role;
+  memory::BitRole role;
   unsigned field_bit;  // index within its field (0 = the field's LSB)
   bool field_msb;      // the top bit of its field
   float plain_read;    // value read after flipping this bit, unscaled storage
@@ -23,7 +23,7 @@ struct FlipRow {
 };
 
 struct FlipTable {
-  Format format = Format::fp32();
+  memory::Format format = memory::Format::fp32();
   float value = 0.0f;
   float max_abs = 0.0f;     // max|W| of the tensor the value belongs to; sets c and the INT8 scale
   bool scaling = true;      // whether the scaled columns mean anything (false: --no-scale)
@@ -38,13 +38,14 @@ struct FlipTable {
 
 // `max_abs` defaults to |value|; `target` to default_scale_target(format). Throws std::invalid_argument for a
 // non-finite value, max_abs < |value| (the value could not belong to that tensor) or a bad target.
-FlipTable build_flip_table(const Format& format, float value, std::optional<float> max_abs = std::nullopt,
+FlipTable build_flip_table(const memory::Format& format, float value,
+                           std::optional<float> max_abs = std::nullopt,
                            std::optional<float> target = std::nullopt, bool scaling = true);
 
 // Stored bits, most significant first, fields separated by '|': q2.5 0.3 -> "0|01|00110".
-std::string grouped_bits(const Format& format, std::uint32_t pattern);
+std::string grouped_bits(const memory::Format& format, std::uint32_t pattern);
 
 // The human-readable report printed by the CLI.
 std::string render_flip_table(const FlipTable& table);
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-namespace flipguard {
+namespace flipguard::protect {
 
 namespace {
 
@@ -18,7 +18,7 @@ std::uint64_t low_mask(std::uint64_t n) {
 
 }  // namespace
 
-ProtectedTensor::ProtectedTensor(const ProtectionSpec& spec, const Format& format,
+ProtectedTensor::ProtectedTensor(const ProtectionSpec& spec, const memory::Format& format,
                                  std::span<const float> weights, std::size_t channels)
     : spec_(spec) {
   if (channels == 0 || weights.size() % channels != 0)
@@ -33,7 +33,7 @@ ProtectedTensor::ProtectedTensor(const ProtectionSpec& spec, const Format& forma
     c_ = scaling_factors(weights, channels, spec.scaling->granularity, t);
     for (std::size_t i = 0; i < scaled.size(); ++i) scaled[i] *= scale_factor(i);
   }
-  stored_ = StoredTensor(format, scaled, channels);
+  stored_ = memory::StoredTensor(format, scaled, channels);
   if (spec.ecc) ecc_.emplace(spec.ecc->kind, stored_.bits());
   if (spec.clip) {
     std::vector<float> clean(stored_.size());
@@ -72,7 +72,7 @@ std::vector<float> ProtectedTensor::read_all(EccCounts* counts) const {
     return out;
   }
   // One pass over the words builds the corrected image; elements then read from it.
-  BitImage corrected = stored_.bits();
+  memory::BitImage corrected = stored_.bits();
   std::vector<std::uint64_t> bad;
   EccCounts tally;
   for (std::uint64_t w = 0; w < ecc_->words(); ++w) {
@@ -203,4 +203,4 @@ double ProtectedTensor::memory_overhead() const {
   return n == 0 ? 0.0 : static_cast<double>(extra_bits()) / static_cast<double>(n);
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

@@ -15,7 +15,7 @@
 #include "protect/protection_spec.hpp"
 #include "protect/read_guard.hpp"
 
-namespace flipguard {
+namespace flipguard::protect {
 
 // What one layer of the stack costs: bits added to the fault-prone memory, metadata kept outside it, and
 // the extra work a read does.
@@ -39,19 +39,19 @@ struct EccCounts {
 class ProtectedTensor {
  public:
   // `channels` = size of axis 0 (output channels), used by per-channel scaling, clipping and int8-channel.
-  ProtectedTensor(const ProtectionSpec& spec, const Format& format, std::span<const float> weights,
+  ProtectedTensor(const ProtectionSpec& spec, const memory::Format& format, std::span<const float> weights,
                   std::size_t channels = 1);
 
   const ProtectionSpec& spec() const { return spec_; }
-  const Format& format() const { return stored_.format(); }
+  const memory::Format& format() const { return stored_.format(); }
   std::size_t size() const { return stored_.size(); }
-  const StoredTensor& stored() const { return stored_; }
+  const memory::StoredTensor& stored() const { return stored_; }
 
   // The fault-prone memory: data bits, and the ECC check bits (an empty image without ECC).
-  BitImage& data_bits() { return stored_.bits(); }
-  const BitImage& data_bits() const { return stored_.bits(); }
-  BitImage& check_bits() { return ecc_ ? ecc_->check_bits() : no_check_; }
-  const BitImage& check_bits() const { return ecc_ ? ecc_->check_bits() : no_check_; }
+  memory::BitImage& data_bits() { return stored_.bits(); }
+  const memory::BitImage& data_bits() const { return stored_.bits(); }
+  memory::BitImage& check_bits() { return ecc_ ? ecc_->check_bits() : no_check_; }
+  const memory::BitImage& check_bits() const { return ecc_ ? ecc_->check_bits() : no_check_; }
 
   float scale_factor(std::size_t i) const { return c_.size() == 1 ? c_[0] : c_[i / per_channel_]; }
   const std::vector<float>& scale_factors() const { return c_; }
@@ -80,12 +80,12 @@ class ProtectedTensor {
                         std::span<const SecdedResult> decoded) const;
 
   ProtectionSpec spec_;
-  StoredTensor stored_;
+  memory::StoredTensor stored_;
   std::vector<float> c_{1.0f};
   std::size_t per_channel_ = 1;
   std::optional<EccStore> ecc_;
   std::optional<RangeClip> clip_;
-  BitImage no_check_;
+  memory::BitImage no_check_;
 };
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

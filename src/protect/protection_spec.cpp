@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
-namespace flipguard {
+namespace flipguard::protect {
 
 namespace {
 
@@ -134,4 +134,4 @@ std::string ProtectionSpec::to_string() const {
   return out;
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

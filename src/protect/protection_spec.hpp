@@ -8,7 +8,7 @@
 #include "protect/secded.hpp"
 #include "protect/weight_scaling.hpp"
 
-namespace flipguard {
+namespace flipguard::protect {
 
 enum class DoubleErrorPolicy {
   zero,  // every weight touching a word with a detected-uncorrectable error reads as 0
@@ -41,4 +41,4 @@ struct ProtectionSpec {
   std::string to_string() const;  // canonical form, parse(to_string()) gives the same spec
 };
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

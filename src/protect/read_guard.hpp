@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace flipguard {
+namespace flipguard::protect {
 
 // NaN and +-Inf read as 0: a non-finite weight would poison every activation it touches.
 struct NanGuard {
@@ -47,4 +47,4 @@ class RangeClip {
   std::vector<float> lo_, hi_;
 };
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

@@ -2,7 +2,7 @@
 
 #include <bit>
 
-namespace flipguard {
+namespace flipguard::protect {
 
 namespace {
 unsigned parity(std::uint64_t v) {
@@ -69,4 +69,4 @@ SecdedResult SecdedCode::decode(std::uint64_t data, std::uint32_t check) const {
   return {data ^ (std::uint64_t{1} << j), check, SecdedStatus::corrected_data};
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace flipguard {
+namespace flipguard::protect {
 
 enum class SecdedKind { ecc72_64, ecc39_32, ecc13_8 };
 
@@ -50,4 +50,4 @@ class SecdedCode {
   std::vector<int> position_to_data_;     // data bit index at a codeword position, -1 for check/none
 };
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

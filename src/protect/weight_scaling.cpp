@@ -8,20 +8,20 @@
 #include "memory/bf16.hpp"
 #include "memory/fp16.hpp"
 
-namespace flipguard {
+namespace flipguard::protect {
 
-float default_scale_target(const Format& format) {
+float default_scale_target(const memory::Format& format) {
   switch (format.kind()) {
-    case FormatKind::fp32:
+    case memory::FormatKind::fp32:
       return std::nextafter(2.0f, 0.0f);
-    case FormatKind::fp16:
-      return fp16_to_fp32(0x3FFF);
-    case FormatKind::bf16:
-      return bf16_to_fp32(0x3FFF);
-    case FormatKind::fixed:
+    case memory::FormatKind::fp16:
+      return memory::fp16_to_fp32(0x3FFF);
+    case memory::FormatKind::bf16:
+      return memory::bf16_to_fp32(0x3FFF);
+    case memory::FormatKind::fixed:
       return format.max_abs();
-    case FormatKind::int8:
-    case FormatKind::int8_channel:
+    case memory::FormatKind::int8:
+    case memory::FormatKind::int8_channel:
       return 1.0f;
   }
   return 1.0f;
@@ -54,4 +54,4 @@ std::vector<float> scaling_factors(std::span<const float> weights, std::size_t c
   return c;
 }
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

@@ -9,7 +9,7 @@
 
 #include "memory/format.hpp"
 
-namespace flipguard {
+namespace flipguard::protect {
 
 enum class Granularity { per_tensor, per_channel };
 
@@ -25,7 +25,7 @@ enum class Granularity { per_tensor, per_channel };
 //    2^16 (fp16) times larger, and to Inf/NaN for |x| in [1, 2).
 //  - int8 / int8-channel: 1 and irrelevant. Symmetric INT8 already maps max|W| to 127, so multiplying W by
 //    any c first changes neither the stored integers nor the read value: scaling is a no-op there.
-float default_scale_target(const Format& format);
+float default_scale_target(const memory::Format& format);
 
 // One factor per channel (axis 0, `channels` equal blocks), or a single factor for per_tensor. c is nudged
 // down by ulps until max|W|*c <= t holds in float, so rounding never lifts a weight past t. A block whose
@@ -34,4 +34,4 @@ float default_scale_target(const Format& format);
 std::vector<float> scaling_factors(std::span<const float> weights, std::size_t channels,
                                    Granularity granularity, float target);
 
-}  // namespace flipguard
+}  // namespace flipguard::protect

@@ -12,8 +12,8 @@
 namespace flipguard::faults {
 namespace {
 
-BitImage random_image(std::uint64_t nbits, std::uint64_t seed) {
-  BitImage img(nbits);
+memory::BitImage random_image(std::uint64_t nbits, std::uint64_t seed) {
+  memory::BitImage img(nbits);
   KeyedRng rng({seed, 0, 0, 99});
   for (auto& w : img.words()) w = rng.next_u64();
   // Keep the padding past nbits zero, as a fresh image has it.
@@ -60,8 +60,8 @@ TEST(FaultMap, SortsAndRejectsDuplicatesAndOutOfRange) {
 
 TEST(FaultMap, ApplyThenUndoRestoresEveryBitExactly) {
   const std::uint64_t nbits = 10'007;  // not a multiple of 64, so the last word is partial
-  BitImage img = random_image(nbits, 1);
-  const BitImage original = img;
+  memory::BitImage img = random_image(nbits, 1);
+  const memory::BitImage original = img;
   const FaultMap map = random_map(nbits, 20, 2);
   ASSERT_GT(map.size(), 300u);
 
@@ -92,7 +92,7 @@ TEST(FaultMap, ApplyThenUndoRestoresEveryBitExactly) {
 }
 
 TEST(FaultMap, StuckAtOnABitAlreadyAtThatValueChangesNothingAndUndoKeepsIt) {
-  BitImage img(16);
+  memory::BitImage img(16);
   img.set(2, true);  // bit 2 is 1, bit 5 is 0
   const FaultMap map(16, {{2, FaultKind::kStuck1}, {5, FaultKind::kStuck0}, {9, FaultKind::kStuck1}});
   const AppliedFaults applied = map.apply(img);
@@ -106,8 +106,8 @@ TEST(FaultMap, StuckAtOnABitAlreadyAtThatValueChangesNothingAndUndoKeepsIt) {
 }
 
 TEST(FaultMap, ApplyAtAnOffsetTouchesOnlyThatRegion) {
-  BitImage img = random_image(1000, 3);
-  const BitImage original = img;
+  memory::BitImage img = random_image(1000, 3);
+  const memory::BitImage original = img;
   const FaultMap map(100, {{0, FaultKind::kFlip}, {99, FaultKind::kFlip}});
   const AppliedFaults applied = map.apply(img, 500);
   for (std::uint64_t b = 0; b < 1000; ++b)
@@ -120,8 +120,8 @@ TEST(FaultMap, ApplyAtAnOffsetTouchesOnlyThatRegion) {
 TEST(FaultMap, TouchedElementsMatchAWholeImageComparison) {
   for (const unsigned width : {1u, 7u, 8u, 16u, 32u}) {
     const std::uint64_t elements = 3000;
-    BitImage img = random_image(elements * width, 4);
-    const BitImage original = img;
+    memory::BitImage img = random_image(elements * width, 4);
+    const memory::BitImage original = img;
     std::vector<Fault> faults;
     const FaultMap mixed = random_map(elements * width, 37, 5 + width);
     for (const Fault& f : mixed.faults()) faults.push_back({f.bit, FaultKind::kFlip});
@@ -139,7 +139,7 @@ TEST(FaultMap, TouchedElementsMatchAWholeImageComparison) {
 }
 
 TEST(FaultMap, ChangedElementsSkipStuckAtsThatChangedNothing) {
-  BitImage img(32);
+  memory::BitImage img(32);
   img.set_field(1, 8, 0xFF);
   const FaultMap map(32, {{9, FaultKind::kStuck1}, {17, FaultKind::kStuck1}});
   EXPECT_EQ(map.touched_elements(8), (std::vector<std::uint64_t>{1, 2}));

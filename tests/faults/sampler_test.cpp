@@ -202,10 +202,10 @@ TEST(Sampler, ResNet50SizedRegionHasTheRightCountAndSpread) {
 
 TEST(Sampler, StuckAtChangesOnlyBitsThatDifferedAboutHalfOfThem) {
   const std::uint64_t elements = 250'000;
-  BitImage img(elements * 8);
+  memory::BitImage img(elements * 8);
   KeyedRng fill({1, 2, 3, 4});
   for (auto& w : img.words()) w = fill.next_u64();
-  const BitImage original = img;
+  const memory::BitImage original = img;
   for (const char* spec : {"stuck0:1e-2", "stuck1:1e-2"}) {
     const bool stuck_value = spec[5] == '1';
     const FaultMap m = sample(spec, elements, 8, 0);

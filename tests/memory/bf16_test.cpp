@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-namespace flipguard {
+namespace flipguard::memory {
 namespace {
 
 bool have_bf16() {
@@ -116,4 +116,4 @@ TEST(Bf16, NaNStaysNaN) {
 }
 
 }  // namespace
-}  // namespace flipguard
+}  // namespace flipguard::memory

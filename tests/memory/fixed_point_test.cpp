@@ -11,7 +11,7 @@
 
 #include "memory/format.hpp"
 
-namespace flipguard {
+namespace flipguard::memory {
 namespace {
 
 struct Q {
@@ -104,4 +104,4 @@ INSTANTIATE_TEST_SUITE_P(Formats, FixedPointTest,
                          });
 
 }  // namespace
-}  // namespace flipguard
+}  // namespace flipguard::memory

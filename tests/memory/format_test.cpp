@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-namespace flipguard {
+namespace flipguard::memory {
 namespace {
 
 TEST(Format, ParsesEveryValidSpellingAndRoundTripsItsName) {
@@ -109,4 +109,4 @@ TEST(Format, CriticalBitIsTheMostDamagingFlipForWeightsBelowTwo) {
 }
 
 }  // namespace
-}  // namespace flipguard
+}  // namespace flipguard::memory

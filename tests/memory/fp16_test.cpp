@@ -11,7 +11,7 @@
 #include <random>
 #include <vector>
 
-namespace flipguard {
+namespace flipguard::memory {
 namespace {
 
 __attribute__((target("f16c"))) float hw_decode(std::uint16_t h) {
@@ -86,4 +86,4 @@ TEST(Fp16, BoundaryBehaviourIndependentOfHardware) {
 }
 
 }  // namespace
-}  // namespace flipguard
+}  // namespace flipguard::memory

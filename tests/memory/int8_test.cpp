@@ -8,7 +8,7 @@
 
 #include "memory/int8_symmetric.hpp"
 
-namespace flipguard {
+namespace flipguard::memory {
 namespace {
 
 TEST(Int8, ScaleMapsLargestMagnitudeTo127) {
@@ -46,4 +46,4 @@ TEST(Int8, EveryPatternDecodesAsSignedTimesScale) {
 }
 
 }  // namespace
-}  // namespace flipguard
+}  // namespace flipguard::memory

@@ -9,7 +9,7 @@
 #include "memory/bf16.hpp"
 #include "memory/fp16.hpp"
 
-namespace flipguard {
+namespace flipguard::memory {
 namespace {
 
 std::vector<float> gaussian(std::size_t n, float sigma, unsigned seed) {
@@ -110,4 +110,4 @@ TEST(StoredTensor, RejectsBadInputWithAClearMessage) {
 }
 
 }  // namespace
-}  // namespace flipguard
+}  // namespace flipguard::memory

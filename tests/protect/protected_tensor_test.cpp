@@ -9,7 +9,7 @@
 #include <set>
 #include <vector>
 
-namespace flipguard {
+namespace flipguard::protect {
 namespace {
 
 std::vector<float> weights(std::size_t n, unsigned seed, float sigma = 0.1f) {
@@ -54,9 +54,9 @@ TEST(ProtectionSpec, ErrorsNameTheToken) {
 
 TEST(ProtectedTensor, EccKeepsDataBitsIdenticalForCommonRandomNumbers) {
   const auto w = weights(1000, 1);
-  const ProtectedTensor plain(ProtectionSpec{}, Format::fp16(), w);
+  const ProtectedTensor plain(ProtectionSpec{}, memory::Format::fp16(), w);
   for (const char* s : {"ecc72", "ecc39", "ecc13"}) {
-    const ProtectedTensor e(ProtectionSpec::parse(s), Format::fp16(), w);
+    const ProtectedTensor e(ProtectionSpec::parse(s), memory::Format::fp16(), w);
     EXPECT_EQ(e.data_bits().words(), plain.data_bits().words()) << s;
     EXPECT_EQ(e.read_all(), plain.read_all()) << s;
   }
@@ -70,7 +70,7 @@ TEST(ProtectedTensor, EccOverheadInBits) {
     double overhead;
   };
   for (const Case c : {Case{"ecc72", 8.0 / 64}, Case{"ecc39", 7.0 / 32}, Case{"ecc13", 5.0 / 8}}) {
-    const ProtectedTensor t(ProtectionSpec::parse(c.spec), Format::fp16(), w);
+    const ProtectedTensor t(ProtectionSpec::parse(c.spec), memory::Format::fp16(), w);
     EXPECT_DOUBLE_EQ(t.memory_overhead(), c.overhead) << c.spec;
     std::uint64_t sum = 0;
     for (const auto& cost : t.costs()) sum += cost.extra_bits;
@@ -78,7 +78,8 @@ TEST(ProtectedTensor, EccOverheadInBits) {
     EXPECT_EQ(sum, t.check_bits().size_bits());
   }
   // A partial last word is padded: 10 fp16 = 160 bits = 3 words of (72,64).
-  const ProtectedTensor small(ProtectionSpec::parse("ecc72"), Format::fp16(), std::vector<float>(10, 0.5f));
+  const ProtectedTensor small(ProtectionSpec::parse("ecc72"), memory::Format::fp16(),
+                              std::vector<float>(10, 0.5f));
   EXPECT_EQ(small.extra_bits(), 24u);
 }
 
@@ -86,7 +87,7 @@ class EccStackTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(EccStackTest, EverySingleFlipInDataOrCheckBitsReadsClean) {
   const auto w = weights(10, 3);  // 10 fp16: last (72,64) and (39,32) words are partial
-  ProtectedTensor t(ProtectionSpec::parse(GetParam()), Format::fp16(), w);
+  ProtectedTensor t(ProtectionSpec::parse(GetParam()), memory::Format::fp16(), w);
   const auto clean = t.read_all();
   for (std::uint64_t b = 0; b < t.data_bits().size_bits(); ++b) {
     t.data_bits().flip(b);
@@ -113,9 +114,9 @@ TEST_P(EccStackTest, EverySingleFlipInDataOrCheckBitsReadsClean) {
 TEST_P(EccStackTest, DoubleFlipInOneWordZeroesOrKeepsItsWeights) {
   const auto w = weights(64, 4, 0.5f);
   const std::string spec = GetParam();
-  ProtectedTensor zero(ProtectionSpec::parse(spec), Format::fp16(), w);
-  ProtectedTensor keep(ProtectionSpec::parse(spec + ":keep"), Format::fp16(), w);
-  ProtectedTensor none(ProtectionSpec{}, Format::fp16(), w);
+  ProtectedTensor zero(ProtectionSpec::parse(spec), memory::Format::fp16(), w);
+  ProtectedTensor keep(ProtectionSpec::parse(spec + ":keep"), memory::Format::fp16(), w);
+  ProtectedTensor none(ProtectionSpec{}, memory::Format::fp16(), w);
   const auto clean = zero.read_all();
   const unsigned k = spec == "ecc72" ? 64 : spec == "ecc39" ? 32 : 8;
   // Two data bits of word 1 (bits k+1 and k+k-2) and, separately, one data and one check bit of word 1.
@@ -141,7 +142,7 @@ TEST_P(EccStackTest, SparseReadsAgreeWithFullReadsUnderManyFaults) {
   for (const char* fmt : {"fp32", "fp16", "q2.5", "int8-channel"}) {
     const auto w = weights(96, 5);
     ProtectedTensor t(ProtectionSpec::parse(std::string("scale+") + GetParam() + "+nanguard+clip"),
-                      Format::parse(fmt), w, 4);
+                      memory::Format::parse(fmt), w, 4);
     const auto clean = t.read_all();
     std::mt19937_64 rng(6);
     for (int trial = 0; trial < 200; ++trial) {
@@ -177,7 +178,7 @@ INSTANTIATE_TEST_SUITE_P(Codes, EccStackTest, ::testing::Values("ecc72", "ecc39"
 
 TEST(ProtectedTensor, SparseReadWithoutEccReturnsExactlyTheTouchedElements) {
   const auto w = weights(100, 7);
-  ProtectedTensor t(ProtectionSpec{}, Format::bf16(), w);
+  ProtectedTensor t(ProtectionSpec{}, memory::Format::bf16(), w);
   const std::uint64_t touched[] = {3 * 16 + 14, 3 * 16 + 2, 50 * 16};
   for (auto b : touched) t.data_bits().flip(b);
   const auto got = t.read_touched(touched);
@@ -194,10 +195,10 @@ TEST(ProtectedTensor, SparseReadWithoutEccReturnsExactlyTheTouchedElements) {
 TEST(ProtectedTensor, NanGuardAndClip) {
   const std::vector<float> w{1.5f, -0.25f, 0.5f, 0.75f};
   // fp16 1.5 = 0x3E00; flipping bit 14 gives 0x7E00, a NaN; bit 14 of 0.5 (0x3800) gives 0x7800 = 32768.
-  ProtectedTensor bare(ProtectionSpec{}, Format::fp16(), w);
-  ProtectedTensor guarded(ProtectionSpec::parse("nanguard"), Format::fp16(), w);
-  ProtectedTensor clipped(ProtectionSpec::parse("clip"), Format::fp16(), w);
-  ProtectedTensor both(ProtectionSpec::parse("nanguard+clip"), Format::fp16(), w);
+  ProtectedTensor bare(ProtectionSpec{}, memory::Format::fp16(), w);
+  ProtectedTensor guarded(ProtectionSpec::parse("nanguard"), memory::Format::fp16(), w);
+  ProtectedTensor clipped(ProtectionSpec::parse("clip"), memory::Format::fp16(), w);
+  ProtectedTensor both(ProtectionSpec::parse("nanguard+clip"), memory::Format::fp16(), w);
   for (ProtectedTensor* t : {&bare, &guarded, &clipped, &both}) {
     EXPECT_EQ(t->read_all(), w);  // guards are no-ops without faults
     t->data_bits().flip(0 * 16 + 14);
@@ -215,7 +216,7 @@ TEST(ProtectedTensor, NanGuardAndClip) {
 
 TEST(ProtectedTensor, PerChannelClipUsesEachChannelsRange) {
   const std::vector<float> w{0.1f, 0.2f, -3.0f, 4.0f};  // channels {0.1, 0.2} and {-3, 4}
-  ProtectedTensor t(ProtectionSpec::parse("clip-channel"), Format::fp32(), w, 2);
+  ProtectedTensor t(ProtectionSpec::parse("clip-channel"), memory::Format::fp32(), w, 2);
   t.data_bits().flip(0 * 32 + 30);  // 0.1 -> ~3.4e37
   t.data_bits().flip(3 * 32 + 30);  // 4.0 exponent MSB 1 -> 0: tiny
   EXPECT_EQ(t.read(0), 0.2f);
@@ -224,15 +225,15 @@ TEST(ProtectedTensor, PerChannelClipUsesEachChannelsRange) {
 
 TEST(ProtectedTensor, CostsListEveryLayer) {
   const auto w = weights(64, 8);
-  const ProtectedTensor t(ProtectionSpec::parse("scale-channel+ecc39+nanguard+clip"), Format::fixed(2, 5), w,
-                          4);
+  const ProtectedTensor t(ProtectionSpec::parse("scale-channel+ecc39+nanguard+clip"),
+                          memory::Format::fixed(2, 5), w, 4);
   const auto costs = t.costs();
   ASSERT_EQ(costs.size(), 5u);  // scale, format, ecc, nanguard, clip
   EXPECT_EQ(costs[0].metadata_bits, 4u * 32);
   EXPECT_EQ(costs[2].extra_bits, t.check_bits().size_bits());
   for (const auto& c : costs) EXPECT_FALSE(c.read_work.empty()) << c.name;
-  EXPECT_THROW(ProtectedTensor(ProtectionSpec{}, Format::fp16(), w, 5), std::invalid_argument);
+  EXPECT_THROW(ProtectedTensor(ProtectionSpec{}, memory::Format::fp16(), w, 5), std::invalid_argument);
 }
 
 }  // namespace
-}  // namespace flipguard
+}  // namespace flipguard::protect

@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-namespace flipguard {
+namespace flipguard::protect {
 namespace {
 
 // Independent model of an extended Hamming codeword: an array of bits at positions 0..n, position 0 the
@@ -149,4 +149,4 @@ INSTANTIATE_TEST_SUITE_P(Codes, SecdedTest,
                          ::testing::Values(SecdedKind::ecc72_64, SecdedKind::ecc39_32, SecdedKind::ecc13_8));
 
 }  // namespace
-}  // namespace flipguard
+}  // namespace flipguard::protect

@@ -13,7 +13,7 @@
 #include "memory/fp16.hpp"
 #include "protect/protected_tensor.hpp"
 
-namespace flipguard {
+namespace flipguard::protect {
 namespace {
 
 // Gaussian weights rescaled so that max|w| is exactly `max_abs`.
@@ -29,14 +29,16 @@ std::vector<float> weights(std::size_t n, float max_abs, unsigned seed) {
 }
 
 TEST(WeightScaling, DefaultTargets) {
-  EXPECT_EQ(default_scale_target(Format::fixed(2, 5)), 127.0f / 32.0f);
-  EXPECT_EQ(default_scale_target(Format::fixed(7, 8)), 32767.0f / 256.0f);
-  EXPECT_EQ(default_scale_target(Format::fp32()), std::nextafter(2.0f, 0.0f));
-  EXPECT_EQ(default_scale_target(Format::fp16()), 2.0f - 0x1p-10f);
-  EXPECT_EQ(default_scale_target(Format::bf16()), 2.0f - 0x1p-7f);
+  EXPECT_EQ(default_scale_target(memory::Format::fixed(2, 5)), 127.0f / 32.0f);
+  EXPECT_EQ(default_scale_target(memory::Format::fixed(7, 8)), 32767.0f / 256.0f);
+  EXPECT_EQ(default_scale_target(memory::Format::fp32()), std::nextafter(2.0f, 0.0f));
+  EXPECT_EQ(default_scale_target(memory::Format::fp16()), 2.0f - 0x1p-10f);
+  EXPECT_EQ(default_scale_target(memory::Format::bf16()), 2.0f - 0x1p-7f);
   // Each float target is the largest value of its format below 2: the next pattern up is 2.
-  EXPECT_EQ(fp16_to_fp32(fp32_to_fp16(default_scale_target(Format::fp16())) + 1), 2.0f);
-  EXPECT_EQ(bf16_to_fp32(fp32_to_bf16(default_scale_target(Format::bf16())) + 1), 2.0f);
+  EXPECT_EQ(memory::fp16_to_fp32(memory::fp32_to_fp16(default_scale_target(memory::Format::fp16())) + 1),
+            2.0f);
+  EXPECT_EQ(memory::bf16_to_fp32(memory::fp32_to_bf16(default_scale_target(memory::Format::bf16())) + 1),
+            2.0f);
 }
 
 TEST(WeightScaling, FactorsNeverLiftTheLargestWeightPastT) {
@@ -61,7 +63,7 @@ TEST(WeightScaling, FaultFreeReadIsTheWeightUpToFormatRounding) {
   const auto w = weights(4096, 0.3f, 1);
   const ProtectionSpec spec = ProtectionSpec::parse("scale");
   for (const char* fs : {"fp32", "fp16", "bf16", "q2.5", "q3.4", "q7.8", "int8"}) {
-    const Format f = Format::parse(fs);
+    const memory::Format f = memory::Format::parse(fs);
     const ProtectedTensor t(spec, f, w);
     const float c = t.scale_factor(0);
     const auto r = t.read_all();
@@ -69,8 +71,9 @@ TEST(WeightScaling, FaultFreeReadIsTheWeightUpToFormatRounding) {
       const double a = std::fabs(w[i]);
       double bound = 3 * 0x1p-24 * a;  // fp32 rounding of w*c and of the division
       if (f.is_fixed()) bound += std::ldexp(0.5, -static_cast<int>(f.fixed_point().frac_bits())) / c;
-      if (f == Format::fp16()) bound += 0x1p-11 * a + 0x1p-25 / c;  // half ulp relative, or subnormal step
-      if (f == Format::bf16()) bound += 0x1p-8 * a;
+      if (f == memory::Format::fp16())
+        bound += 0x1p-11 * a + 0x1p-25 / c;  // half ulp relative, or subnormal step
+      if (f == memory::Format::bf16()) bound += 0x1p-8 * a;
       if (f.is_int8()) bound += 0.5 * 0.3 / 127 * 1.0001;
       ASSERT_LE(std::fabs(r[i] - w[i]), bound) << fs << " element " << i;
     }
@@ -83,8 +86,8 @@ TEST(WeightScaling, FaultFreeReadIsTheWeightUpToFormatRounding) {
 TEST(WeightScaling, ScalingShrinksQ25RoundingByC) {
   // Without scaling Q2.5 rounds 0.3-sized weights to 1/64; with t = 3.96875 the step is 1/64/c.
   const auto w = weights(4096, 0.3f, 2);
-  const ProtectedTensor plain(ProtectionSpec{}, Format::fixed(2, 5), w);
-  const ProtectedTensor scaled(ProtectionSpec::parse("scale"), Format::fixed(2, 5), w);
+  const ProtectedTensor plain(ProtectionSpec{}, memory::Format::fixed(2, 5), w);
+  const ProtectedTensor scaled(ProtectionSpec::parse("scale"), memory::Format::fixed(2, 5), w);
   double ep = 0, es = 0;
   const auto rp = plain.read_all(), rs = scaled.read_all();
   for (std::size_t i = 0; i < w.size(); ++i)
@@ -99,8 +102,8 @@ TEST(WeightScaling, PerChannelFactorsFollowEachChannelsMax) {
   auto w = weights(512, 0.01f, 3);
   const auto big = weights(512, 1.0f, 4);
   w.insert(w.end(), big.begin(), big.end());
-  const ProtectedTensor pc(ProtectionSpec::parse("scale-channel"), Format::fixed(2, 5), w, 2);
-  const ProtectedTensor pt(ProtectionSpec::parse("scale"), Format::fixed(2, 5), w, 2);
+  const ProtectedTensor pc(ProtectionSpec::parse("scale-channel"), memory::Format::fixed(2, 5), w, 2);
+  const ProtectedTensor pt(ProtectionSpec::parse("scale"), memory::Format::fixed(2, 5), w, 2);
   ASSERT_EQ(pc.scale_factors().size(), 2u);
   EXPECT_NEAR(pc.scale_factors()[0], 3.96875 / 0.01, 1e-3);
   EXPECT_NEAR(pc.scale_factors()[1], 3.96875 / 1.0, 1e-5);
@@ -115,7 +118,8 @@ TEST(WeightScaling, PerChannelFactorsFollowEachChannelsMax) {
 
 // Mean |read error| of single random bit flips, same (element, bit) draws for every t (common random
 // numbers).
-double mean_flip_error(const std::vector<float>& w, const ProtectionSpec& spec, const Format& f, int trials) {
+double mean_flip_error(const std::vector<float>& w, const ProtectionSpec& spec, const memory::Format& f,
+                       int trials) {
   ProtectedTensor t(spec, f, w);
   const auto clean = t.read_all();
   std::mt19937_64 rng(2024);
@@ -135,7 +139,7 @@ double mean_flip_error(const std::vector<float>& w, const ProtectionSpec& spec, 
 
 TEST(WeightScaling, Q25FlipErrorFallsAsOneOverT) {
   const auto w = weights(10000, 0.3f, 5);
-  const Format q = Format::fixed(2, 5);
+  const memory::Format q = memory::Format::fixed(2, 5);
   const int trials = 20000;
   // A flip of bit b changes the stored integer by 2^b (the sign bit by 2^7), i.e. the read by 2^(b-5)/c with
   // c = t/0.3: the expected error over uniform bits is 0.3/t * (1/8) * (2^8-1)/32.
@@ -158,7 +162,7 @@ TEST(WeightScaling, Q25FlipErrorFallsAsOneOverT) {
 
 TEST(WeightScaling, Fp32NonTopExponentFlipsAreBoundedByTwoOverC) {
   const auto w = weights(2000, 0.3f, 6);
-  ProtectedTensor t(ProtectionSpec::parse("scale"), Format::fp32(), w);
+  ProtectedTensor t(ProtectionSpec::parse("scale"), memory::Format::fp32(), w);
   const double c = t.scale_factor(0);
   const auto clean = t.read_all();
   double worst = 0;
@@ -177,7 +181,7 @@ TEST(WeightScaling, Fp32NonTopExponentFlipsAreBoundedByTwoOverC) {
   }
   EXPECT_GT(worst, 0.5 / c);  // the bound is nearly reached, so it is the right one
   // Without scaling the same flips are bounded only by 2 (weights below 2 already), c times the scaled bound.
-  ProtectedTensor plain(ProtectionSpec{}, Format::fp32(), w);
+  ProtectedTensor plain(ProtectionSpec{}, memory::Format::fp32(), w);
   double plain_worst = 0;
   for (std::size_t i = 0; i < 50; ++i)
     for (unsigned b = 23; b < 30; ++b) {
@@ -193,11 +197,11 @@ TEST(WeightScaling, FloatTargetsBelowTwoKeepEveryFlipButTheExponentMsbBelowTwo) 
   // Every stored value up to the default t (all fp16/bf16 patterns; every fp32 exponent with random
   // mantissas), every single flip: the claim behind the float defaults, checked on the decoded values.
   for (const char* fs : {"fp16", "bf16", "fp32"}) {
-    const Format f = Format::parse(fs);
+    const memory::Format f = memory::Format::parse(fs);
     const float t = default_scale_target(f);
-    BitField exp{};
-    for (const BitField& fld : f.layout())
-      if (fld.role == BitRole::exponent) exp = fld;
+    memory::BitField exp{};
+    for (const memory::BitField& fld : f.layout())
+      if (fld.role == memory::BitRole::exponent) exp = fld;
     std::uint64_t values = 0, grew = 0;
     const auto check = [&](std::uint32_t p) {
       const float x = f.decode(p);
@@ -233,4 +237,4 @@ TEST(WeightScaling, FloatTargetsBelowTwoKeepEveryFlipButTheExponentMsbBelowTwo) 
 }
 
 }  // namespace
-}  // namespace flipguard
+}  // namespace flipguard::protect
