@@ -18,6 +18,7 @@
 
 #include "campaign/campaign_runner.hpp"
 #include "campaign/layer_campaign.hpp"
+#include "campaign/settings.hpp"
 #include "report/results_reader.hpp"
 
 namespace fs = std::filesystem;
@@ -64,9 +65,9 @@ int main(int argc, char** argv) {
   try {
     c.images = std::stol(arg(3, "64"));
     c.trials = std::stoi(arg(4, "2"));
-    c.bers = parse_rates(arg(5, "1e-4,1e-3"), "BERS");
-    c.formats = split_list(arg(6, "q2.5"));
-    c.protections = split_list(arg(7, "scale"));
+    set_setting(c, "bers", arg(5, "1e-4,1e-3"));
+    set_setting(c, "formats", arg(6, "q2.5"));
+    set_setting(c, "protections", arg(7, "scale"));
     c.batch = std::stoi(arg(8, "16"));
     c.threads = std::stoi(arg(9, "2"));
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // What a campaign is: a model on a dataset, a grid of (format x protection x BER) cells, trials per cell,
-// a seed, which stored tensors are faulted and the image budget. Read from a TOML file and/or the command
-// line; validated with errors that name the file or option.
+// a seed, which stored tensors are faulted and the image budget. The fields and their defaults are declared
+// here; how each is named, read, checked and documented is declared once in the settings table
+// (settings.hpp), from which the TOML reader below, the command line and the docs come.
 #pragma once
 
 #include <cstdint>
@@ -41,19 +42,16 @@ struct CampaignConfig {
   std::string results = "results/campaign.jsonl";
   std::string models_dir, assets_dir;
 
-  // Applies `key = value` settings of a TOML file (unknown keys are errors naming the file).
+  // Applies `key = value` settings of a TOML file (unknown keys and bad values are errors naming the file).
   void load_toml(const std::string& path);
   // The same from a stream; `name` labels errors.
   void load_toml(std::istream& in, const std::string& name);
-  // Checks ranges and parses every format, protection and fault spec once, so a bad grid fails before any
-  // work.
+  // Checks every setting (the table's checks) and what they must satisfy together, parsing every format,
+  // protection and fault spec once, so a bad grid fails before any work.
   void validate() const;
   StoppingRule stopping() const { return {ci_target, min_trials, max_trials, wave}; }
   // The fault model spec of a cell, e.g. "ber:0.0001".
   std::string fault_spec(double rate) const;
 };
-
-std::vector<std::string> split_list(const std::string& text);
-std::vector<double> parse_rates(const std::string& text, const std::string& what);
 
 }  // namespace flipguard::campaign

@@ -11,11 +11,10 @@
 
 #include "campaign/campaign_runner.hpp"
 #include "campaign/results_file.hpp"
+#include "campaign/settings.hpp"
 #include "campaign/statistics.hpp"
-#include "cli/campaign_options.hpp"
 #include "cli/campaign_table.hpp"
 #include "cli/command.hpp"
-#include "cli/options.hpp"
 #include "cli/progress.hpp"
 #ifdef FLIPGUARD_HAVE_MPI
 #include "cluster/mpi_campaign.hpp"
@@ -25,82 +24,6 @@
 
 namespace flipguard::cli {
 namespace {
-
-const char* const kUsage =
-    "usage: flipguard campaign [--config FILE.toml] [--model M] [--data D] [--formats F,...]\n"
-    "                          [--protections P,...] [--bers B,...] [--fault ber|stuck0|stuck1] [--trials "
-    "N]\n"
-    "                          [--seed S] [--tensors all|REGEX] [--images N] [--images-per-trial M]\n"
-    "                          [--batch B] [--threads T]\n"
-    "                          [--results FILE.jsonl] [--models-dir DIR] [--assets DIR]\n"
-    "                          [--ci-target POINTS] [--min-trials N] [--max-trials N] [--wave N]\n"
-    "                          [--floor TOP1%] [--shard I/N] [--mpi]\n"
-    "With no arguments: ResNet-20 on the 200 lossless CIFAR-10 images, q2.5 and fp16, none vs scale,\n"
-    "BER 1e-5, 1e-4, 1e-3, 10 trials per cell, results in results/campaign.jsonl.\n"
-    "Options override the config file. Formats: fp32 fp16 bf16 qM.N int8 int8-channel. Protections: none,\n"
-    "scale[=T], scale-channel[=T], ecc72|ecc39|ecc13[:zero|:keep], clip, clip-channel, nanguard, joined by "
-    "'+'.\n"
-    "--images-per-trial M: each trial scores a fresh random sample of M of the images (same sample for\n"
-    "  every format and protection of a trial); many small trials give tighter intervals per inference.\n"
-    "--bad-images skip leaves unusable images (unreadable, not an image, wrong size) out, counted in the\n"
-    "records and the data hash; the default 'fail' stops naming the first one.\n"
-    "A campaign stopped at any point resumes when run again with the same settings and results file.\n"
-    "--ci-target P: adaptive trials, each cell runs waves of --wave trials (default 4) until the 95% CI of\n"
-    "  its Top-1 is within +-P points (after --min-trials, default 4) or --max-trials (default 100) ran.\n"
-    "--floor F: a faulty trial stops once its Top-1 is below F % at 99.9% confidence (Clopper-Pearson).\n"
-    "--shard I/N: run only shard I (0 <= I < N) of the cells, whole cells balanced by trials; join the\n"
-    "  shards' results files with flipguard merge.\n"
-    "--mpi, or started by mpirun: rank 0 keeps the results file, the other ranks run trials (--threads\n"
-    "  each: keep ranks x threads <= cores).\n";
-
-double get_double(const Options& opt, const std::string& flag, double fallback, double min, double max) {
-  const std::string text = opt.get(flag);
-  if (text.empty()) return fallback;
-  size_t used = 0;
-  double v = NAN;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || !(v >= min && v <= max))
-    throw UsageError(flag + " expects a number in [" + std::to_string(min) + ", " + std::to_string(max) +
-                     "], got '" + text + "'");
-  return v;
-}
-
-campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
-  auto flags = grid_flags();
-  flags.insert(
-      {"--images-per-trial", "--ci-target", "--min-trials", "--max-trials", "--wave", "--floor", "--shard"});
-  Options opt(args, flags, {"--help", "--mpi"});
-  if (opt.flag("--help")) throw UsageError("");
-  campaign::CampaignConfig c;
-  apply_grid_options(opt, c);
-  c.images_per_trial = opt.get_int("--images-per-trial", c.images_per_trial, 0, 1L << 30);
-  c.ci_target = get_double(opt, "--ci-target", c.ci_target, 0, 100);
-  c.min_trials = static_cast<int>(opt.get_int("--min-trials", c.min_trials, 2, 1000000));
-  c.max_trials = static_cast<int>(opt.get_int("--max-trials", c.max_trials, 2, 1000000));
-  c.wave = static_cast<int>(opt.get_int("--wave", c.wave, 1, 100000));
-  c.floor = get_double(opt, "--floor", c.floor, 0, 100);
-  if (const auto shard = opt.get("--shard"); !shard.empty()) {
-    const auto bad = UsageError("--shard expects I/N with 0 <= I < N, got '" + shard + "'");
-    const auto slash = shard.find('/');
-    if (slash == std::string::npos) throw bad;
-    int i = -1, n = 0;
-    size_t used_i = 0, used_n = 0;
-    try {
-      i = std::stoi(shard.substr(0, slash), &used_i);
-      n = std::stoi(shard.substr(slash + 1), &used_n);
-    } catch (const std::exception&) {
-      throw bad;
-    }
-    if (used_i != slash || used_n != shard.size() - slash - 1 || n < 1 || i < 0 || i >= n) throw bad;
-    c.shard = i;
-    c.shards = n;
-  }
-  return c;
-}
 
 std::string clock_text(double s) {
   char buf[32];
@@ -138,9 +61,9 @@ bool launched_by_mpi() {
   return false;
 }
 
-int run(const std::vector<std::string>& args) {
-  const auto config = parse_config(args);
-  const bool use_mpi = launched_by_mpi() || std::find(args.begin(), args.end(), "--mpi") != args.end();
+int run(const Arguments& args) {
+  const auto& config = args.config;
+  const bool use_mpi = launched_by_mpi() || args.has("--mpi");
   const bool tty = isatty(2) != 0;
   std::unique_ptr<Progress> bar;
   const auto on_progress = [&](const campaign::CampaignProgress& p) {
@@ -191,17 +114,20 @@ int run(const std::vector<std::string>& args) {
   return 0;
 }
 
-const RegisterCommand reg{"campaign",
-                          "fault-injection campaign over formats x protections x BERs (the main job)",
-                          [](const auto& args) {
-                            try {
-                              return run(args);
-                            } catch (const UsageError& e) {
-                              if (*e.what()) std::cerr << "flipguard campaign: " << e.what() << "\n";
-                              std::cerr << kUsage;
-                              return *e.what() ? 2 : 0;
-                            }
-                          }};
+const RegisterCommand reg{
+    {.name = "campaign",
+     .summary = "fault-injection campaign over formats x protections x BERs (the main job)",
+     .settings = campaign::kForCampaign,
+     .config_file = true,
+     .options =
+         {{"--mpi", "",
+           "run over MPI (implied when started by mpirun): rank 0 keeps the results file, the other ranks "
+           "run trials, --threads each (keep ranks x threads <= cores)"}},
+     .notes =
+         "With no arguments: ResNet-20 on the 200 lossless CIFAR-10 images, q2.5 and fp16, none vs scale, "
+         "BER 1e-5, 1e-4, 1e-3, 10 trials per cell, results in results/campaign.jsonl, a report beside it.\n"
+         "A campaign stopped at any point resumes when run again with the same settings and results file.",
+     .run = run}};
 
 }  // namespace
 }  // namespace flipguard::cli

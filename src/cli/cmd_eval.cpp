@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "campaign/evaluate_set.hpp"
+#include "campaign/settings.hpp"
 #include "cli/command.hpp"
-#include "cli/options.hpp"
 #include "cli/progress.hpp"
 #include "data/batch_loader.hpp"
 #include "data/dataset_registry.hpp"
@@ -18,36 +18,17 @@
 namespace flipguard::cli {
 namespace {
 
-const char* const kUsage =
-    "usage: flipguard eval [--model M] [--data D] [--limit N] [--batch B] [--threads T] [--assets DIR]\n"
-    "                      [--models-dir DIR] [--bad-images fail|skip] [--no-fold-bn] [--verbose]\n"
-    "  --model M     model name (models/M.json) or path to a sidecar .json (default resnet20)\n"
-    "  --data D      dataset: imagenet-val1300, cifar10-jpeg, cifar10-lossless200, mnist-test (default: the "
-    "model's)\n"
-    "  --limit N     evaluate N images (class-stratified subset; default all)\n"
-    "  --batch B     images per inference batch (default 16)\n"
-    "  --threads T   inference threads (default 2)\n"
-    "  --bad-images  fail (default): stop at an unusable image, naming it; skip: leave it out, counted\n";
-
-int eval(const std::vector<std::string>& args) {
-  Options opt(
-      args,
-      {"--model", "--data", "--limit", "--batch", "--threads", "--assets", "--models-dir", "--bad-images"},
-      {"--no-fold-bn", "--verbose", "--help"});
-  if (opt.flag("--help")) {
-    std::cout << kUsage;
-    return 0;
-  }
-  const auto spec = data::load_model_spec(
-      data::resolve_model_sidecar(opt.get("--model", "resnet20"), opt.get("--models-dir")));
-  const std::string dataset = opt.get("--data", spec.dataset);
+int eval(const Arguments& args) {
+  const auto& c = args.config;
+  const auto spec = data::load_model_spec(data::resolve_model_sidecar(c.model, c.models_dir));
+  const std::string dataset = c.data.empty() ? spec.dataset : c.data;
   if (dataset.empty()) throw UsageError(spec.name + " declares no default dataset: give --data");
-  const long limit = opt.get_int("--limit", 0, 0, 1L << 30);
-  const int batch = static_cast<int>(opt.get_int("--batch", 16, 1, 4096));
-  const int threads = static_cast<int>(opt.get_int("--threads", 2, 1, 256));
+  const long limit = static_cast<long>(c.images);
+  const int batch = c.batch;
+  const int threads = c.threads;
 
-  const auto bad_images = data::parse_bad_images(opt.get("--bad-images", "fail"), "--bad-images");
-  auto ds = data::open_dataset(dataset, data::resolve_assets_dir(opt.get("--assets")), bad_images);
+  const auto bad_images = data::parse_bad_images(c.bad_images, "--bad-images");
+  auto ds = data::open_dataset(dataset, data::resolve_assets_dir(c.assets_dir), bad_images);
   data::BatchLoader loader(std::shared_ptr<const data::Dataset>(std::move(ds)), spec,
                            static_cast<unsigned>(threads));
   const auto t_load = std::chrono::steady_clock::now();
@@ -60,14 +41,14 @@ int eval(const std::vector<std::string>& args) {
   engine::ExecutorOptions eo;
   eo.batch = batch;
   eo.threads = threads;
-  eo.fold_batchnorm = !opt.flag("--no-fold-bn");
+  eo.fold_batchnorm = !args.has("--no-fold-bn");
   engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
   if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))
     throw std::runtime_error(spec.onnx_path().string() + ": the model takes " +
                              model::dims_to_string(ex.input_dims()) +
                              " but the sidecar's preprocessing gives " +
                              std::to_string(images.sample_floats()) + " floats per image");
-  if (opt.flag("--verbose")) std::cerr << ex.summary();
+  if (args.has("--verbose")) std::cerr << ex.summary();
 
   std::vector<float> logits;
   Progress progress("eval " + spec.name, static_cast<long>(images.size()));
@@ -95,15 +76,14 @@ int eval(const std::vector<std::string>& args) {
   return 0;
 }
 
-const RegisterCommand reg{"eval", "clean Top-1/Top-5 and speed of a model on a dataset",
-                          [](const auto& args) {
-                            try {
-                              return eval(args);
-                            } catch (const UsageError& e) {
-                              std::cerr << "flipguard eval: " << e.what() << "\n" << kUsage;
-                              return 2;
-                            }
-                          }};
+const RegisterCommand reg{{.name = "eval",
+                           .summary = "clean Top-1/Top-5 and speed of a model on a dataset",
+                           .settings = campaign::kForEval,
+                           .options = {{"--no-fold-bn", "",
+                                        "keep BatchNormalization layers (default: folded "
+                                        "into the convolutions, as a device stores them)"},
+                                       {"--verbose", "", "print the layers, fusions and memory plan"}},
+                           .run = eval}};
 
 }  // namespace
 }  // namespace flipguard::cli

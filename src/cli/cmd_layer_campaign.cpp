@@ -7,9 +7,8 @@
 
 #include "campaign/campaign_config.hpp"
 #include "campaign/layer_campaign.hpp"
-#include "cli/campaign_options.hpp"
+#include "campaign/settings.hpp"
 #include "cli/command.hpp"
-#include "cli/options.hpp"
 #include "cli/progress.hpp"
 #include "report/layer_report.hpp"
 #include "report/report_writer.hpp"
@@ -18,28 +17,8 @@
 namespace flipguard::cli {
 namespace {
 
-const char* const kUsage =
-    "usage: flipguard layer-campaign [--config FILE.toml] [--model M] [--data D] [--formats F,...]\n"
-    "                                [--protections P,...] [--bers B,...] [--fault ber|stuck0|stuck1]\n"
-    "                                [--trials N] [--seed S] [--tensors all|REGEX] [--images N] [--batch B]\n"
-    "                                [--threads T] [--results FILE.jsonl] [--models-dir DIR] [--assets DIR]\n"
-    "                                [--bad-images fail|skip]\n"
-    "The settings of `flipguard campaign`, but each tensor selected by --tensors is faulted on its own: its\n"
-    "records carry tensors = its name and equal those of `flipguard campaign --tensors <that tensor>`.\n"
-    "The layers before the faulted one run once per batch, not once per trial. A stopped run resumes with\n"
-    "the first incomplete layer. scale@logits is not supported here.\n";
-
-campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
-  Options opt(args, grid_flags(), {"--help"});
-  if (opt.flag("--help")) throw UsageError("");
-  campaign::CampaignConfig c;
-  c.results = "results/layer-campaign.jsonl";
-  apply_grid_options(opt, c);
-  return c;
-}
-
-int run(const std::vector<std::string>& args) {
-  const auto config = parse_config(args);
+int run(const Arguments& args) {
+  const auto& config = args.config;
   const bool tty = isatty(2) != 0;
   std::unique_ptr<Progress> bar;
   const auto summary = campaign::run_layer_campaign(
@@ -74,17 +53,17 @@ int run(const std::vector<std::string>& args) {
   return 0;
 }
 
-const RegisterCommand reg{"layer-campaign",
-                          "campaign faulting one stored tensor at a time (per-layer vulnerability)",
-                          [](const auto& args) {
-                            try {
-                              return run(args);
-                            } catch (const UsageError& e) {
-                              if (*e.what()) std::cerr << "flipguard layer-campaign: " << e.what() << "\n";
-                              std::cerr << kUsage;
-                              return *e.what() ? 2 : 0;
-                            }
-                          }};
+const RegisterCommand reg{
+    {.name = "layer-campaign",
+     .summary = "campaign faulting one stored tensor at a time (per-layer vulnerability)",
+     .settings = campaign::kForLayerCampaign,
+     .config_file = true,
+     .notes =
+         "The settings of `flipguard campaign`, but each tensor selected by --tensors is faulted on its own: "
+         "its records carry tensors = its name and equal those of `flipguard campaign --tensors <that "
+         "tensor>`. The layers before the faulted one run once per batch, not once per trial. A stopped run "
+         "resumes with the first incomplete layer. scale@logits is not supported here.",
+     .run = run}};
 
 }  // namespace
 }  // namespace flipguard::cli

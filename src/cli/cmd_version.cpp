@@ -1,10 +1,12 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "cli/version.hpp"
 
 namespace {
-const flipguard::cli::RegisterCommand reg{"version", "print the version", [](const auto&) {
-                                            std::cout << "flipguard 0.1.0\n";
-                                            return 0;
-                                          }};
+const flipguard::cli::RegisterCommand reg{
+    {.name = "version", .summary = "print the version (also: flipguard --version)", .run = [](const auto&) {
+       std::cout << flipguard::cli::version_text();
+       return 0;
+     }}};
 }  // namespace

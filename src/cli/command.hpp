@@ -1,30 +1,72 @@
-// Subcommand registry: each src/cli/cmd_*.cpp registers itself, main() only dispatches.
+// A subcommand as data: its name, what it takes (campaign settings from the settings table, options of its
+// own, positional arguments) and the function that runs it. Each src/cli/cmd_*.cpp registers one; main.cpp is
+// the one shell that parses arguments, prints help and turns errors into exit codes for all of them.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "campaign/campaign_config.hpp"
+
 namespace flipguard::cli {
 
-using CommandFn = std::function<int(const std::vector<std::string>& args)>;
+// A bad command line: exit code 2, the message, and a pointer to the command's --help.
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
 
-struct Command {
-  std::string summary;
-  CommandFn run;
+// An option that is not a campaign setting (e.g. eval's --verbose). No metavar: a flag without a value.
+struct LocalOption {
+  std::string flag, metavar, help;
+};
+
+// What the shell hands a command: the settings (defaults, then --config, then flags), and the rest.
+struct Arguments {
+  campaign::CampaignConfig config;
+  std::set<std::string> given;                // canonical flags of the settings given on the command line
+  std::map<std::string, std::string> values;  // local options with a value
+  std::set<std::string> flags;                // local options without one
+  std::vector<std::string> positionals;
+
+  bool has(const std::string& flag) const { return flags.count(flag) || values.count(flag); }
+  std::string value(const std::string& flag, const std::string& fallback = "") const {
+    const auto it = values.find(flag);
+    return it == values.end() ? fallback : it->second;
+  }
+  // A local option's value as a number; UsageError naming the flag when it is not one.
+  double number(const std::string& flag, double fallback) const;
+};
+
+struct CommandSpec {
+  std::string name{}, summary{};
+  std::string positionals{};  // their synopsis, e.g. "RESULTS.jsonl"; empty: the command takes none
+  unsigned settings = 0;      // campaign::SettingScope bit of the settings it takes (0: none)
+  bool config_file = false;   // takes --config FILE.toml (any setting's key; flags override it)
+  std::vector<LocalOption> options{};
+  std::string notes{};  // paragraphs printed after the options
+  std::function<int(const Arguments&)> run{};
 };
 
 // Meyers singleton so registration from static initialisers in other files is order-safe.
-inline std::map<std::string, Command>& command_table() {
-  static std::map<std::string, Command> table;
+inline std::map<std::string, CommandSpec>& command_table() {
+  static std::map<std::string, CommandSpec> table;
   return table;
 }
 
 struct RegisterCommand {
-  RegisterCommand(const std::string& name, const std::string& summary, CommandFn fn) {
-    command_table().emplace(name, Command{summary, std::move(fn)});
+  explicit RegisterCommand(CommandSpec spec) {
+    const std::string name = spec.name;
+    command_table().emplace(name, std::move(spec));
   }
 };
+
+// Parses `args` against the command's settings and options; UsageError for anything it does not take.
+Arguments parse_arguments(const CommandSpec& spec, const std::vector<std::string>& args);
+// The command's --help text (usage line, every option with its default, the notes).
+std::string help_text(const CommandSpec& spec);
 
 }  // namespace flipguard::cli

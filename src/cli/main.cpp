@@ -1,10 +1,12 @@
 // flipguard: what happens to a network when bits of its stored weights flip.
+// The one command shell: every subcommand's help, argument parsing and error handling happen here, alike.
 #include <exception>
 #include <iostream>
 #include <sstream>
 #include <string>
 
 #include "cli/command.hpp"
+#include "cli/version.hpp"
 
 using flipguard::cli::command_table;
 
@@ -23,28 +25,65 @@ std::string one_line(const std::string& message) {
   return out;
 }
 
-void print_usage() {
-  std::cerr << "usage: flipguard <command> [options]\n\ncommands:\n";
-  for (const auto& [name, cmd] : command_table()) std::cerr << "  " << name << "\t" << cmd.summary << "\n";
-  std::cerr << "\n'flipguard <command> --help' describes a command.\n";
+void print_usage(std::ostream& out) {
+  out << "usage: flipguard <command> [options]\n\ncommands:\n";
+  for (const auto& [name, cmd] : command_table()) {
+    out << "  " << name << std::string(name.size() < 16 ? 16 - name.size() : 1, ' ') << cmd.summary << "\n";
+  }
+  out << "\n'flipguard help <command>' or 'flipguard <command> --help' describes a command; "
+         "'flipguard --version' prints the version.\n";
+}
+
+bool is_help(const std::string& arg) {
+  return arg == "--help" || arg == "-h";
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    print_usage();
-    return argc < 2 ? 2 : 0;
-  }
-  const auto it = command_table().find(argv[1]);
-  if (it == command_table().end()) {
-    std::cerr << "flipguard: unknown command '" << argv[1] << "'\n";
-    print_usage();
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    print_usage(std::cerr);
     return 2;
   }
+  if (is_help(args[0])) {
+    print_usage(std::cout);  // asked for: standard output
+    return 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << flipguard::cli::version_text();
+    return 0;
+  }
+  std::string name = args[0];
+  bool help = false;
+  if (name == "help") {
+    if (args.size() == 1) {
+      print_usage(std::cout);
+      return 0;
+    }
+    name = args[1];
+    help = true;
+  }
+  const auto it = command_table().find(name);
+  if (it == command_table().end()) {
+    std::cerr << "flipguard: unknown command '" << name << "'\n";
+    print_usage(std::cerr);
+    return 2;
+  }
+  const auto& spec = it->second;
+  const std::vector<std::string> rest(args.begin() + (help ? 2 : 1), args.end());
+  for (const auto& a : rest) help = help || is_help(a);
+  if (help) {
+    std::cout << flipguard::cli::help_text(spec);
+    return 0;
+  }
   try {
-    return it->second.run(std::vector<std::string>(argv + 2, argv + argc));
+    return spec.run(flipguard::cli::parse_arguments(spec, rest));
+  } catch (const flipguard::cli::UsageError& e) {
+    std::cerr << "flipguard " << name << ": " << one_line(e.what()) << "\n"
+              << "(run 'flipguard " << name << " --help' for its options)\n";
+    return 2;
   } catch (const std::exception& e) {
-    std::cerr << "flipguard " << argv[1] << ": error: " << one_line(e.what()) << "\n";
+    std::cerr << "flipguard " << name << ": error: " << one_line(e.what()) << "\n";
     return 1;
   }
 }

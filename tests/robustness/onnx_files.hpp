@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "cli_run.hpp"
+#include "support/cli_run.hpp"
 
 namespace flipguard::robustness {
+
+using namespace flipguard::testing;
 
 inline onnx::TensorProto float_tensor(const std::string& name, const std::vector<std::int64_t>& dims,
                                       const std::vector<float>& values) {

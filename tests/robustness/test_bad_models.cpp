@@ -2,10 +2,12 @@
 // problem, and never crash or allocate what a declared shape claims before checking it fits.
 #include <gtest/gtest.h>
 
-#include "cli_run.hpp"
+#include "support/cli_run.hpp"
 #include "onnx_files.hpp"
 
 namespace flipguard::robustness {
+
+using namespace flipguard::testing;
 namespace {
 
 CliResult eval(const std::string& sidecar, long ulimit_kib = 0) {

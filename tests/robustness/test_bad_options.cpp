@@ -5,9 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli_run.hpp"
+#include "support/cli_run.hpp"
 
 namespace flipguard::robustness {
+
+using namespace flipguard::testing;
 namespace {
 
 namespace fs = std::filesystem;

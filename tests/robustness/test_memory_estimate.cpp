@@ -8,9 +8,11 @@
 
 #include <regex>
 
-#include "cli_run.hpp"
+#include "support/cli_run.hpp"
 
 namespace flipguard::robustness {
+
+using namespace flipguard::testing;
 namespace {
 
 struct Peak {

@@ -18,14 +18,8 @@
 #include "support/temp_files.hpp"
 #include "support/test_paths.hpp"
 
-namespace flipguard::robustness {
+namespace flipguard::testing {
 
-using flipguard::testing::assets_dir;
-using flipguard::testing::models_dir;
-using flipguard::testing::read_file;
-using flipguard::testing::source_dir;
-using flipguard::testing::TempDir;
-using flipguard::testing::write_file;
 
 struct CliResult {
   int exit_code = -1;  // -1: did not exit normally (signal)
@@ -104,4 +98,4 @@ inline ::testing::AssertionResult one_line_error(const CliResult& r,
   return ::testing::AssertionSuccess();
 }
 
-}  // namespace flipguard::robustness
+}  // namespace flipguard::testing

@@ -1,0 +1,511 @@
+#include "campaign/settings.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "campaign/faulty_weights.hpp"
+#include "data/bad_images.hpp"
+#include "memory/format.hpp"
+
+namespace flipguard::campaign {
+namespace {
+
+constexpr unsigned kGrid = kForCampaign | kForLayerCampaign;
+constexpr unsigned kEvery = kForCampaign | kForLayerCampaign | kForSweepT | kForEval;
+constexpr std::int64_t kMaxTrials = 1000000;
+constexpr std::int64_t kMaxImages = std::int64_t{1} << 30;
+
+Setting base(std::string key, std::string flag, std::string metavar, SettingType type, unsigned scope,
+             std::string help) {
+  Setting s;
+  s.key = std::move(key);
+  s.flag = std::move(flag);
+  s.metavar = std::move(metavar);
+  s.type = type;
+  s.scope = scope;
+  s.help = std::move(help);
+  return s;
+}
+
+// Shortest text that reads back to the same double ("1e-05", "0.0001", "2").
+std::string number_text(double v) {
+  char buf[32];
+  if (v == std::floor(v) && std::abs(v) < 1e15) {  // whole numbers as such: 100, not 1e+02
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+template <typename T>
+const T& value_as(const SettingValue& v, const char* what) {
+  if (const T* p = std::get_if<T>(&v)) return *p;
+  throw std::invalid_argument(std::string("expects ") + what);
+}
+
+// A list item that appears twice would run a cell twice and leave a results file no rerun accepts: refused,
+// comparing canonical forms (two spellings of one format or protection are one cell).
+void refuse_duplicates(const std::vector<std::string>& canonical, const std::vector<std::string>& given,
+                       const std::string& key) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < canonical.size(); ++i)
+    if (!seen.insert(canonical[i]).second)
+      throw std::invalid_argument(key + ": '" + given[i] + "' is listed twice");
+}
+
+Setting text(std::string key, std::string flag, std::string metavar, unsigned scope,
+             std::string CampaignConfig::*field, std::string help,
+             std::function<void(const std::string&)> check_value = {}, bool empty_means_default = false) {
+  Setting s = base(key, flag, metavar, SettingType::text, scope, std::move(help));
+  s.check = [field, key, check_value, empty_means_default](const CampaignConfig& c) {
+    const std::string& v = c.*field;
+    if (v.empty()) {
+      if (empty_means_default) return;
+      throw std::invalid_argument(key + " is empty");
+    }
+    if (check_value) check_value(v);
+  };
+  s.assign = [field, key, check_value](CampaignConfig& c, const SettingValue& value) {
+    const auto& v = value_as<std::string>(value, "a string");
+    if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
+    if (check_value) check_value(v);
+    c.*field = v;
+  };
+  s.show = [field](const CampaignConfig& c) { return c.*field; };
+  return s;
+}
+
+Setting list(std::string key, std::string flag, std::string metavar, unsigned scope,
+             std::vector<std::string> CampaignConfig::*field, std::string help,
+             std::function<std::string(const std::string&)> canonical) {
+  Setting s = base(key, flag, metavar, SettingType::list, scope, std::move(help));
+  auto check_items = [key, canonical](const std::vector<std::string>& items) {
+    if (items.empty()) throw std::invalid_argument("no " + key + " given");
+    std::vector<std::string> forms;
+    for (const auto& item : items) forms.push_back(canonical(item));  // throws for a bad item
+    refuse_duplicates(forms, items, key);
+  };
+  s.check = [field, check_items](const CampaignConfig& c) { check_items(c.*field); };
+  s.assign = [field, check_items](CampaignConfig& c, const SettingValue& value) {
+    const auto& v = value_as<std::vector<std::string>>(value, "a list of strings");
+    check_items(v);
+    c.*field = v;
+  };
+  s.show = [field](const CampaignConfig& c) { return join(c.*field); };
+  return s;
+}
+
+Setting rates(std::string key, std::string flag, std::string metavar, unsigned scope,
+              std::vector<double> CampaignConfig::*field, std::string help) {
+  Setting s = base(key, flag, metavar, SettingType::rates, scope, std::move(help));
+  auto check_items = [key](const std::vector<double>& items) {
+    if (items.empty()) throw std::invalid_argument("no " + key + " given");
+    std::vector<std::string> forms, given;
+    for (double b : items) {
+      if (!(b >= 0.0 && b <= 1.0))
+        throw std::invalid_argument("BER " + number_text(b) + " is outside [0, 1]");
+      forms.push_back(number_text(b));
+    }
+    refuse_duplicates(forms, forms, key);
+  };
+  s.check = [field, check_items](const CampaignConfig& c) { check_items(c.*field); };
+  s.assign = [field, check_items](CampaignConfig& c, const SettingValue& value) {
+    const auto& v = value_as<std::vector<double>>(value, "a list of numbers");
+    check_items(v);
+    c.*field = v;
+  };
+  s.show = [field](const CampaignConfig& c) {
+    std::vector<std::string> items;
+    for (double b : c.*field) items.push_back(number_text(b));
+    return join(items);
+  };
+  return s;
+}
+
+template <typename Int>
+Setting integer(std::string key, std::string flag, std::string metavar, unsigned scope,
+                Int CampaignConfig::*field, std::int64_t min, std::int64_t max, std::string help) {
+  Setting s = base(key, flag, metavar, SettingType::integer, scope, std::move(help));
+  s.min = static_cast<double>(min);
+  s.max = static_cast<double>(max);
+  const std::string range = "[" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  s.check = [=](const CampaignConfig& c) {
+    const Int v = c.*field;
+    if (!std::in_range<std::int64_t>(v) || static_cast<std::int64_t>(v) < min ||
+        static_cast<std::int64_t>(v) > max)
+      throw std::invalid_argument(key + " must be in " + range);
+  };
+  s.assign = [=](CampaignConfig& c, const SettingValue& value) {
+    const std::int64_t v = value_as<std::int64_t>(value, "an integer");
+    if (v < min || v > max) throw std::invalid_argument(std::to_string(v) + " is out of range " + range);
+    c.*field = static_cast<Int>(v);
+  };
+  s.show = [field](const CampaignConfig& c) { return std::to_string(c.*field); };
+  return s;
+}
+
+Setting number(std::string key, std::string flag, std::string metavar, unsigned scope,
+               double CampaignConfig::*field, double min, double max, std::string help) {
+  Setting s = base(key, flag, metavar, SettingType::number, scope, std::move(help));
+  s.min = min;
+  s.max = max;
+  const std::string range = "[" + number_text(min) + ", " + number_text(max) + "]";
+  s.check = [=](const CampaignConfig& c) {
+    if (!(c.*field >= min && c.*field <= max)) throw std::invalid_argument(key + " must be in " + range);
+  };
+  s.assign = [=](CampaignConfig& c, const SettingValue& value) {
+    double v = 0;
+    if (const auto* i = std::get_if<std::int64_t>(&value))  // `ci_target = 2` is as natural as 2.0
+      v = static_cast<double>(*i);
+    else
+      v = value_as<double>(value, "a number");
+    if (!(v >= min && v <= max)) throw std::invalid_argument(number_text(v) + " is out of range " + range);
+    c.*field = v;
+  };
+  s.show = [field](const CampaignConfig& c) { return number_text(c.*field); };
+  return s;
+}
+
+// Parses the whole of `text` as a double; subnormal results are values, not errors.
+bool parse_double(const std::string& text, double& out) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  out = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) return false;
+  return !(errno == ERANGE && std::abs(out) > 1.0);  // overflow is an error, underflow a tiny value
+}
+
+bool parse_int64(const std::string& text, std::int64_t& out) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (end != text.c_str() + text.size() || errno == ERANGE) return false;
+  out = v;
+  return true;
+}
+
+std::string canonical_format(const std::string& f) {
+  return memory::Format::parse(f).name();
+}
+
+void check_regex(const std::string& tensors) {
+  if (tensors == "all") return;
+  try {
+    std::regex r(tensors);
+  } catch (const std::regex_error&) {
+    throw std::invalid_argument("tensors '" + tensors + "' is not a valid regular expression");
+  }
+}
+
+void check_fault_kind(const std::string& fault) {
+  if (fault != "ber" && fault != "stuck0" && fault != "stuck1")
+    throw std::invalid_argument("fault '" + fault + "' is not one of ber, stuck0, stuck1");
+}
+
+std::string scale_protection(double t) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "scale=%.9g", t);
+  return buf;
+}
+
+std::vector<Setting> make_table() {
+  using C = CampaignConfig;
+  std::vector<Setting> t;
+  t.push_back(
+      text("model", "--model", "M", kEvery, &C::model,
+           "the model: a name in the models folder (models/M.json) or the path of a model sidecar .json"));
+  t.push_back(text("data", "--data", "D", kEvery, &C::data,
+                   "the dataset: imagenet-val1300, cifar10-jpeg, cifar10-lossless200 or mnist-test (default: "
+                   "the one the model's sidecar names)",
+                   {}, true));
+  t.push_back(list("formats", "--formats", "F,...", kGrid, &C::formats,
+                   "storage formats: fp32, fp16, bf16, qM.N (sign + M integer + N fraction bits, e.g. q2.5), "
+                   "int8 (symmetric per tensor), int8-channel (per output channel)",
+                   canonical_format));
+  t.push_back(list("protections", "--protections", "P,...", kGrid, &C::protections,
+                   "protections, each of tokens joined by '+': none, scale[=T], scale-channel[=T], "
+                   "scale@logits[=T], ecc72|ecc39|ecc13[:zero|:keep], clip, clip-channel, nanguard",
+                   canonical_protection));
+  t.push_back(
+      rates("bers", "--bers", "B,...", kGrid, &C::bers,
+            "bit-error rates of the grid, each in [0, 1] (every configuration also gets its fault-free "
+            "record)"));
+  t.push_back(
+      text("fault", "--fault", "KIND", kGrid, &C::fault,
+           "what a fault does, at each cell's rate: ber (bit flips), stuck0 or stuck1 (stuck-at bits)",
+           check_fault_kind));
+  t.push_back(integer("trials", "--trials", "N", kGrid | kForSweepT, &C::trials, 1, kMaxTrials,
+                      "trials per cell when adaptive trials are off (ci_target 0)"));
+  t.push_back(
+      number("ci_target", "--ci-target", "POINTS", kForCampaign, &C::ci_target, 0, 100,
+             "adaptive trials: each cell runs waves of `wave` trials until the 95% confidence interval "
+             "of its Top-1 is within +- this many points (after min_trials), or max_trials ran; 0: "
+             "fixed trial counts"));
+  t.push_back(integer("min_trials", "--min-trials", "N", kForCampaign, &C::min_trials, 2, kMaxTrials,
+                      "adaptive trials: the fewest trials a cell stops at"));
+  t.push_back(integer("max_trials", "--max-trials", "N", kForCampaign, &C::max_trials, 2, kMaxTrials,
+                      "adaptive trials: the most trials a cell runs"));
+  t.push_back(integer("wave", "--wave", "N", kForCampaign, &C::wave, 1, 100000,
+                      "adaptive trials: trials released at a time; the stopping rule looks after each wave"));
+  t.push_back(number("floor", "--floor", "TOP1", kForCampaign, &C::floor, 0, 100,
+                     "a faulty trial stops once its Top-1 is below this percentage at 99.9% confidence "
+                     "(Clopper-Pearson); 0: off"));
+  t.push_back(integer("images", "--images", "N", kEvery, &C::images, 0, kMaxImages,
+                      "images evaluated: a class-stratified subset of the dataset; 0: all of it"));
+  t.back().aliases = {"--limit"};
+  t.push_back(integer(
+      "images_per_trial", "--images-per-trial", "M", kForCampaign, &C::images_per_trial, 0, kMaxImages,
+      "each faulty trial scores a fresh random sample of M of the images (the same sample for "
+      "every format and protection of a trial); 0: every trial scores all"));
+  t.push_back(integer("seed", "--seed", "S", kGrid | kForSweepT, &C::seed, 0,
+                      std::numeric_limits<std::int64_t>::max(),
+                      "the seed of every fault and image sample: the same seed, the same trials"));
+  t.push_back(text("tensors", "--tensors", "all|REGEX", kGrid, &C::tensors,
+                   "the stored weight tensors faulted: all, or those whose names match this ECMAScript regex",
+                   check_regex));
+  t.push_back(integer("batch", "--batch", "B", kEvery, &C::batch, 1, 4096, "images per inference batch"));
+  t.push_back(integer("threads", "--threads", "T", kEvery, &C::threads, 1, 1024,
+                      "inference and image-loading threads"));
+  t.push_back(text(
+      "bad_images", "--bad-images", "fail|skip", kEvery, &C::bad_images,
+      "unusable dataset images (unreadable, not an image, wrong size): fail stops naming the first one; skip "
+      "leaves them out, counted in the records and the data hash",
+      [](const std::string& v) { (void)data::parse_bad_images(v, "bad_images"); }));
+  t.push_back(
+      text("results", "--results", "FILE.jsonl", kGrid | kForSweepT, &C::results,
+           "the results file (JSON Lines, one record per trial); rerunning the same command resumes it"));
+  t.push_back(text("models_dir", "--models-dir", "DIR", kEvery, &C::models_dir,
+                   "where model names are looked up (default: models/ of the source tree)", {}, true));
+  t.push_back(text("assets_dir", "--assets", "DIR", kEvery, &C::assets_dir,
+                   "where datasets are read from (default: $FLIPGUARD_ASSETS, else ../shared/assets)", {},
+                   true));
+  // The shard a process runs is a property of one invocation, not of the study: command line only.
+  Setting shard =
+      base("", "--shard", "I/N", SettingType::fraction, kForCampaign,
+           "run only shard I (0 <= I < N) of the cells, whole cells balanced by trials; join the shards' "
+           "results files with flipguard merge");
+  shard.check = [](const CampaignConfig& c) {
+    if (c.shards < 1 || c.shard < 0 || c.shard >= c.shards)
+      throw std::invalid_argument("shard " + std::to_string(c.shard) + "/" + std::to_string(c.shards) +
+                                  " is not i/N with 0 <= i < N");
+  };
+  shard.assign = [](CampaignConfig& c, const SettingValue& value) {
+    const auto& v = value_as<std::vector<double>>(value, "I/N");
+    c.shard = static_cast<int>(v.at(0));
+    c.shards = static_cast<int>(v.at(1));
+  };
+  shard.show = [](const CampaignConfig& c) {
+    return std::to_string(c.shard) + "/" + std::to_string(c.shards);
+  };
+  t.push_back(shard);
+
+  // sweep-t studies one format at one rate over scaling targets t: its grid, in three flags of its own.
+  Setting format =
+      base("", "--format", "F", SettingType::text, kForSweepT, "the storage format (one; see formats)");
+  format.assign = [](C& c, const SettingValue& value) {
+    const auto& f = value_as<std::string>(value, "a string");
+    if (f.empty()) throw std::invalid_argument("an empty value is not allowed");
+    c.formats = {canonical_format(f)};
+  };
+  format.show = [](const C& c) { return c.formats.empty() ? std::string() : c.formats[0]; };
+  t.push_back(format);
+  Setting ber = base("", "--ber", "B", SettingType::rates, kForSweepT, "the bit-error rate (one, above 0)");
+  ber.assign = [](C& c, const SettingValue& value) {
+    const auto& v = value_as<std::vector<double>>(value, "a rate");
+    if (v.size() != 1 || !(v[0] > 0 && v[0] <= 1)) throw std::invalid_argument("takes one rate in (0, 1]");
+    c.bers = v;
+  };
+  ber.show = [](const C& c) { return c.bers.empty() ? std::string() : number_text(c.bers[0]); };
+  t.push_back(ber);
+  Setting targets = base("", "--t", "T,...", SettingType::list, kForSweepT,
+                         "scaling targets t to compare with no scaling (protections none, scale=T, ...)");
+  targets.default_note = "fixed point: 1/16 to 1 x the format's default t; floats: 0.25 to 256 around it";
+  targets.assign = [](C& c, const SettingValue& value) {
+    c.protections = {"none"};
+    for (const auto& item : value_as<std::vector<std::string>>(value, "a list of numbers")) {
+      double v = 0;
+      if (!parse_double(item, v) || !(v > 0) || !std::isfinite(v))
+        throw std::invalid_argument("'" + item + "' is not a positive number");
+      c.protections.push_back(scale_protection(v));
+    }
+  };
+  targets.show = [](const C&) { return std::string(); };
+  t.push_back(targets);
+  return t;
+}
+
+std::vector<std::string> split_items(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    const auto first = item.find_first_not_of(' ');
+    const auto last = item.find_last_not_of(' ');
+    if (first != std::string::npos) out.push_back(item.substr(first, last - first + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+CampaignConfig defaults_for(unsigned scope) {
+  CampaignConfig c;
+  if (scope == kForLayerCampaign) c.results = "results/layer-campaign.jsonl";
+  if (scope == kForSweepT) {
+    c.formats = {"q2.5"};
+    c.protections = {"none"};
+    c.bers = {1e-3};
+    c.results = "results/sweep-t-<format>.jsonl";
+  }
+  return c;
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> table = make_table();
+  return table;
+}
+
+const Setting* find_setting_by_key(const std::string& key) {
+  for (const auto& s : settings())
+    if (!s.key.empty() && s.key == key) return &s;
+  return nullptr;
+}
+
+const Setting* find_setting_by_flag(const std::string& flag, unsigned scope) {
+  for (const auto& s : settings())
+    if ((s.scope & scope) &&
+        (s.flag == flag || std::find(s.aliases.begin(), s.aliases.end(), flag) != s.aliases.end()))
+      return &s;
+  return nullptr;
+}
+
+std::string Setting::range_text() const {
+  if (type == SettingType::integer)
+    return "[" + std::to_string(static_cast<std::int64_t>(min)) + ", " +
+           (max >= 9.2e18 ? std::string("2^63 - 1") : std::to_string(static_cast<std::int64_t>(max))) + "]";
+  if (type == SettingType::number) return "[" + number_text(min) + ", " + number_text(max) + "]";
+  return "";
+}
+
+SettingValue Setting::parse_text(const std::string& text, const std::string& name) const {
+  if (text.empty()) throw std::invalid_argument(name + ": an empty value is not allowed");
+  switch (type) {
+    case SettingType::text:
+      return text;
+    case SettingType::list: {
+      auto items = split_items(text);
+      if (items.empty()) throw std::invalid_argument(name + ": no items in '" + text + "'");
+      return items;
+    }
+    case SettingType::rates: {
+      std::vector<double> out;
+      const auto items = split_items(text);
+      if (items.empty()) throw std::invalid_argument(name + ": no items in '" + text + "'");
+      for (const auto& item : items) {
+        double v = 0;
+        if (!parse_double(item, v) || !(v >= 0.0 && v <= 1.0))
+          throw std::invalid_argument(name + ": '" + item + "' is not a rate in [0, 1]");
+        out.push_back(v);
+      }
+      return out;
+    }
+    case SettingType::integer: {
+      std::int64_t v = 0;
+      if (!parse_int64(text, v) || static_cast<double>(v) < min || static_cast<double>(v) > max)
+        throw std::invalid_argument(name + " expects an integer in " + range_text() + ", got '" + text + "'");
+      return v;
+    }
+    case SettingType::number: {
+      double v = 0;
+      if (!parse_double(text, v) || !(v >= min && v <= max))
+        throw std::invalid_argument(name + " expects a number in " + range_text() + ", got '" + text + "'");
+      return v;
+    }
+    case SettingType::fraction: {
+      const auto slash = text.find('/');
+      std::int64_t i = -1, n = 0;
+      if (slash == std::string::npos || !parse_int64(text.substr(0, slash), i) ||
+          !parse_int64(text.substr(slash + 1), n) || n < 1 || n > 1000000 || i < 0 || i >= n)
+        throw std::invalid_argument(name + " expects I/N with 0 <= I < N, got '" + text + "'");
+      return std::vector<double>{static_cast<double>(i), static_cast<double>(n)};
+    }
+  }
+  throw std::logic_error("unknown setting type");
+}
+
+void set_setting(CampaignConfig& config, const std::string& key, const std::string& text) {
+  const Setting* s = find_setting_by_key(key);
+  if (!s) throw std::invalid_argument("unknown setting '" + key + "'");
+  try {
+    s->assign(config, s->parse_text(text, key));
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    throw std::invalid_argument(what.starts_with(key) ? what : key + ": " + what);
+  }
+}
+
+namespace {
+// A table cell: '|' would end it.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char ch : text) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
+  return out;
+}
+}  // namespace
+
+std::string settings_markdown() {
+  std::ostringstream md;
+  md << "# Campaign settings\n\n"
+        "Every setting of `flipguard campaign` (and, where marked, `layer-campaign`, `sweep-t` and `eval`), "
+        "as "
+        "a key of a TOML study file (`--config FILE.toml`) and as a command-line flag. Flags override the "
+        "file. Generated from the settings table (`src/campaign/settings.cpp`) by `flipguard settings`; a "
+        "test "
+        "keeps this file current.\n\n"
+        "| key | flag | value | default | commands | what it does |\n"
+        "|---|---|---|---|---|---|\n";
+  for (const auto& s : settings()) {
+    std::string value = s.metavar;
+    if (!s.range_text().empty()) value += " in " + s.range_text();
+    std::string commands;
+    const std::pair<unsigned, const char*> names[] = {{kForCampaign, "campaign"},
+                                                      {kForLayerCampaign, "layer-campaign"},
+                                                      {kForSweepT, "sweep-t"},
+                                                      {kForEval, "eval"}};
+    for (const auto& [bit, name] : names)
+      if (s.scope & bit) commands += (commands.empty() ? "" : ", ") + std::string(name);
+    const unsigned first_scope = s.scope & -s.scope;  // the lowest bit: the command the default is shown for
+    const std::string shown = s.default_note.empty() ? s.show(defaults_for(first_scope)) : s.default_note;
+    std::string flags = "`" + s.flag + "`";
+    for (const auto& a : s.aliases) flags += " (or `" + a + "`)";
+    md << "| " << (s.key.empty() ? "(flag only)" : "`" + s.key + "`") << " | " << flags << " | "
+       << cell(value) << " | " << (shown.empty() ? "" : "`" + cell(shown) + "`") << " | " << commands << " | "
+       << cell(s.help) << " |\n";
+  }
+  md << "\nLists are comma-separated on the command line (`--formats q2.5,fp16`) and arrays in TOML "
+        "(`formats = [\"q2.5\", \"fp16\"]`). An item listed twice is refused, comparing canonical forms. An "
+        "empty value is refused. Unknown keys and flags are errors naming the file or the flag.\n";
+  return md.str();
+}
+
+}  // namespace flipguard::campaign

@@ -1,0 +1,134 @@
+// Command lines read against a CommandSpec: campaign settings through the settings table, then the command's
+// own options and positional arguments. Help is generated from the same table, so it cannot drift from what
+// is parsed.
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "campaign/settings.hpp"
+#include "cli/command.hpp"
+
+namespace flipguard::cli {
+namespace {
+
+const LocalOption* find_local(const CommandSpec& spec, const std::string& flag) {
+  for (const auto& o : spec.options)
+    if (o.flag == flag) return &o;
+  return nullptr;
+}
+
+// `text` wrapped to `width` columns, every line after the first indented by `indent` spaces.
+std::string wrap(const std::string& text, size_t indent, size_t width) {
+  std::istringstream words(text);
+  std::string word, out, line;
+  while (words >> word) {
+    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
+      out += line + "\n" + std::string(indent, ' ');
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  return out + line;
+}
+
+std::string option_line(const std::string& left, const std::string& help) {
+  constexpr size_t kColumn = 26, kWidth = 110;
+  std::string head = "  " + left;
+  head +=
+      head.size() + 1 < kColumn ? std::string(kColumn - head.size(), ' ') : "\n" + std::string(kColumn, ' ');
+  return head + wrap(help, kColumn, kWidth) + "\n";
+}
+
+}  // namespace
+
+double Arguments::number(const std::string& flag, double fallback) const {
+  const auto it = values.find(flag);
+  if (it == values.end()) return fallback;
+  const std::string& text = it->second;
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || (errno == ERANGE && std::abs(v) > 1) ||
+      std::isnan(v))
+    throw UsageError(flag + " expects a number, got '" + text + "'");
+  return v;
+}
+
+Arguments parse_arguments(const CommandSpec& spec, const std::vector<std::string>& args) {
+  Arguments a;
+  a.config = campaign::defaults_for(spec.settings);
+  // The file first, whatever its position: flags override it.
+  if (spec.config_file)
+    for (size_t i = 0; i + 1 < args.size(); ++i)
+      if (args[i] == "--config") {
+        if (args[i + 1].empty()) throw UsageError("--config: an empty value is not allowed");
+        a.config.load_toml(args[i + 1]);
+      }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const bool takes_value = (spec.config_file && arg == "--config") ||
+                             (spec.settings && campaign::find_setting_by_flag(arg, spec.settings)) ||
+                             (find_local(spec, arg) && !find_local(spec, arg)->metavar.empty());
+    if (takes_value && i + 1 >= args.size()) throw UsageError(arg + " needs a value");
+    if (spec.config_file && arg == "--config") {
+      ++i;
+    } else if (const auto* s = spec.settings ? campaign::find_setting_by_flag(arg, spec.settings) : nullptr) {
+      const std::string& text = args[++i];
+      try {
+        s->assign(a.config, s->parse_text(text, arg));
+      } catch (const std::invalid_argument& e) {
+        const std::string what = e.what();
+        throw UsageError(what.starts_with(arg) ? what : arg + ": " + what);
+      }
+      a.given.insert(s->flag);
+    } else if (const auto* o = find_local(spec, arg)) {
+      if (o->metavar.empty()) {
+        a.flags.insert(arg);
+      } else {
+        if (args[i + 1].empty()) throw UsageError(arg + ": an empty value is not allowed");
+        a.values[arg] = args[++i];
+      }
+    } else if (!spec.positionals.empty() && !arg.starts_with("-")) {
+      a.positionals.push_back(arg);
+    } else {
+      throw UsageError("unknown option '" + arg + "'");
+    }
+  }
+  return a;
+}
+
+std::string help_text(const CommandSpec& spec) {
+  std::string out = "usage: flipguard " + spec.name +
+                    (spec.positionals.empty() ? "" : " " + spec.positionals) + " [options]\n" +
+                    wrap(spec.summary, 0, 110) + "\n\noptions:\n";
+  if (spec.config_file)
+    out += option_line(
+        "--config FILE.toml",
+        "a study as a TOML file: any setting below by its key (docs/settings.md); flags override it");
+  if (spec.settings) {
+    const auto defaults = campaign::defaults_for(spec.settings);
+    for (const auto& s : campaign::settings()) {
+      if (!(s.scope & spec.settings)) continue;
+      std::string left = s.flag + " " + s.metavar;
+      for (const auto& alias : s.aliases) left += ", " + alias + " " + s.metavar;
+      std::string help = s.help;
+      if (!s.range_text().empty()) help += "; in " + s.range_text();
+      const std::string shown = s.default_note.empty() ? s.show(defaults) : s.default_note;
+      if (!shown.empty()) help += " (default: " + shown + ")";
+      out += option_line(left, help);
+    }
+  }
+  for (const auto& o : spec.options)
+    out += option_line(o.flag + (o.metavar.empty() ? "" : " " + o.metavar), o.help);
+  out += option_line("--help, -h", "this text");
+  if (!spec.notes.empty()) {
+    std::istringstream paragraphs(spec.notes);
+    std::string paragraph;
+    out += "\n";
+    while (std::getline(paragraphs, paragraph)) out += wrap(paragraph, 2, 110) + "\n";
+  }
+  return out;
+}
+
+}  // namespace flipguard::cli

@@ -1,0 +1,152 @@
+// The settings table is the one definition of every campaign setting: the TOML reader, the flags, validation
+// and docs/settings.md must all agree with it.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+
+#include "campaign/settings.hpp"
+#include "support/temp_files.hpp"
+#include "support/test_paths.hpp"
+
+namespace flipguard::campaign {
+namespace {
+
+TEST(Settings, DocsReferenceIsCurrent) {
+  const std::string docs = testing::read_file(testing::source_dir() / "docs" / "settings.md");
+  EXPECT_EQ(docs, settings_markdown())
+      << "docs/settings.md is stale: run build/flipguard settings > docs/settings.md";
+}
+
+TEST(Settings, KeysAndFlagsAreUniqueAndEverySettingIsComplete) {
+  std::set<std::string> keys, flags;
+  for (const auto& s : settings()) {
+    EXPECT_TRUE(s.key.empty() || keys.insert(s.key).second) << s.key;
+    // A flag may repeat only across commands that never share it (scopes are disjoint).
+    for (const auto& other : settings()) {
+      if (&other != &s && other.flag == s.flag) {
+        EXPECT_EQ(other.scope & s.scope, 0u) << s.flag;
+      }
+    }
+    flags.insert(s.flag);
+    EXPECT_TRUE(s.flag.starts_with("--")) << s.flag;
+    EXPECT_FALSE(s.help.empty()) << s.flag;
+    EXPECT_NE(s.scope, 0u) << s.flag;
+    EXPECT_TRUE(s.assign && s.show) << s.flag;
+    if (!s.key.empty()) {
+      EXPECT_TRUE(s.check) << s.key << " has no check: validate() would not see it";
+    }
+  }
+}
+
+// Every keyed setting read from TOML and from its flag gives the same config; the value shown reads back.
+TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
+  // A non-default value per key, in command-line form, and the same in TOML.
+  const std::map<std::string, std::pair<std::string, std::string>> samples{
+      {"model", {"resnet56", "'resnet56'"}},
+      {"data", {"cifar10-jpeg", "'cifar10-jpeg'"}},
+      {"formats", {"fp32,q3.4", "['fp32', 'q3.4']"}},
+      {"protections", {"scale+ecc72,clip", "['scale+ecc72', 'clip']"}},
+      {"bers", {"0,1e-06,0.5", "[0, 1e-6, 0.5]"}},
+      {"fault", {"stuck1", "'stuck1'"}},
+      {"trials", {"7", "7"}},
+      {"ci_target", {"2.5", "2.5"}},
+      {"min_trials", {"8", "8"}},
+      {"max_trials", {"64", "64"}},
+      {"wave", {"3", "3"}},
+      {"floor", {"20", "20"}},
+      {"images", {"300", "300"}},
+      {"images_per_trial", {"16", "16"}},
+      {"seed", {"9223372036854775807", "9223372036854775807"}},
+      {"tensors", {"conv.*", "'conv.*'"}},
+      {"batch", {"32", "32"}},
+      {"threads", {"3", "3"}},
+      {"bad_images", {"skip", "'skip'"}},
+      {"results", {"r/x.jsonl", "'r/x.jsonl'"}},
+      {"models_dir", {"m", "'m'"}},
+      {"assets_dir", {"a", "'a'"}},
+  };
+  for (const auto& s : settings()) {
+    if (s.key.empty()) continue;
+    const auto it = samples.find(s.key);
+    ASSERT_NE(it, samples.end()) << "no sample value for setting '" << s.key << "': add one";
+    CampaignConfig from_flag, from_toml;
+    s.assign(from_flag, s.parse_text(it->second.first, s.flag));
+    std::istringstream in(s.key + " = " + it->second.second + "\n");
+    from_toml.load_toml(in, "t.toml");
+    EXPECT_EQ(s.show(from_flag), it->second.first) << s.key;
+    EXPECT_EQ(s.show(from_toml), it->second.first) << s.key;
+    EXPECT_NE(s.show(from_flag), s.show(CampaignConfig{})) << s.key << ": the sample is the default";
+  }
+}
+
+TEST(Settings, ValidateChecksEveryRangeOfTheTable) {
+  for (const auto& s : settings()) {
+    if (s.type != SettingType::integer && s.type != SettingType::number) continue;
+    if (s.key.empty()) continue;
+    CampaignConfig c;
+    c.ci_target = 1;  // min/max/wave are checked in any case; keep the pair consistent
+    EXPECT_NO_THROW(c.validate()) << s.key;
+    // Just below the range: refused by the flag, by the TOML reader and by validate().
+    const double below = s.type == SettingType::integer ? s.min - 1 : s.min - 0.5;
+    EXPECT_THROW(
+        (void)s.assign(c, s.type == SettingType::integer ? SettingValue(static_cast<std::int64_t>(below))
+                                                         : SettingValue(below)),
+        std::invalid_argument)
+        << s.key;
+    std::ostringstream toml;
+    toml << s.key << " = "
+         << (s.type == SettingType::integer ? std::to_string(static_cast<std::int64_t>(below))
+                                            : std::to_string(below));
+    std::istringstream in(toml.str());
+    EXPECT_THROW(c.load_toml(in, "t.toml"), std::runtime_error) << toml.str();
+  }
+  CampaignConfig c;
+  c.trials = 0;
+  EXPECT_THROW(c.validate(), std::invalid_argument);
+  c = CampaignConfig{};
+  c.batch = 5000;
+  EXPECT_THROW(c.validate(), std::invalid_argument);
+  c = CampaignConfig{};
+  c.formats.clear();
+  EXPECT_THROW(c.validate(), std::invalid_argument);
+}
+
+TEST(Settings, ListsRefuseEmptyValuesAndRepeatedItems) {
+  const auto* bers = find_setting_by_key("bers");
+  const auto* formats = find_setting_by_key("formats");
+  const auto* protections = find_setting_by_key("protections");
+  const auto* results = find_setting_by_key("results");
+  CampaignConfig c;
+  EXPECT_THROW(bers->parse_text("", "--bers"), std::invalid_argument);
+  EXPECT_THROW(results->parse_text("", "--results"), std::invalid_argument);
+  EXPECT_THROW(results->assign(c, std::string()), std::invalid_argument);
+  EXPECT_THROW(bers->assign(c, bers->parse_text("1e-3,0.001", "--bers")), std::invalid_argument);
+  EXPECT_THROW(formats->assign(c, formats->parse_text("q2.5,fp16,q2.5", "--formats")), std::invalid_argument);
+  EXPECT_THROW(protections->assign(c, protections->parse_text("scale+ecc72,ecc72+scale", "--protections")),
+               std::invalid_argument);
+  // Repeated items set programmatically are caught by validate().
+  c.formats = {"fp16", "fp16"};
+  EXPECT_THROW(c.validate(), std::invalid_argument);
+}
+
+TEST(Settings, SubnormalRatesAreRates) {
+  const auto* bers = find_setting_by_key("bers");
+  const auto v = std::get<std::vector<double>>(bers->parse_text("1e-310", "--bers"));
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_GT(v[0], 0.0);
+  EXPECT_THROW(bers->parse_text("1e400", "--bers"), std::invalid_argument);
+}
+
+TEST(Settings, SetSettingByKeyUsesTheTable) {
+  CampaignConfig c;
+  set_setting(c, "bers", "1e-4,1e-3");
+  EXPECT_EQ(c.bers, (std::vector<double>{1e-4, 1e-3}));
+  set_setting(c, "trials", "3");
+  EXPECT_EQ(c.trials, 3);
+  EXPECT_THROW(set_setting(c, "trials", "0"), std::invalid_argument);
+  EXPECT_THROW(set_setting(c, "no_such_key", "1"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace flipguard::campaign

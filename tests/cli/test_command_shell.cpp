@@ -1,0 +1,78 @@
+// The command shell: help is asked for on standard output with exit 0, mistakes go to standard error with
+// exit 2, and every command's --help lists exactly the settings of the settings table it takes.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "campaign/settings.hpp"
+#include "support/cli_run.hpp"
+
+namespace flipguard::testing {
+namespace {
+
+TEST(CommandShell, HelpGoesToStandardOutputAndMistakesToStandardError) {
+  const auto help = run_cli({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("commands:"), std::string::npos) << help.out;
+  EXPECT_TRUE(help.err.empty()) << help.err;
+  const auto bare = run_cli({});
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_NE(bare.err.find("commands:"), std::string::npos);
+  const auto unknown = run_cli({"frobnicate"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown command 'frobnicate'"), std::string::npos) << unknown.err;
+}
+
+TEST(CommandShell, VersionByFlagAndByCommand) {
+  const auto flag = run_cli({"--version"});
+  EXPECT_EQ(flag.exit_code, 0);
+  EXPECT_TRUE(flag.out.starts_with("flipguard ")) << flag.out;
+  EXPECT_EQ(run_cli({"version"}).out, flag.out);
+}
+
+TEST(CommandShell, EveryCommandAnswersHelpTheSameThreeWays) {
+  for (const char* cmd : {"campaign", "layer-campaign", "sweep-t", "eval", "report", "merge",
+                          "inspect-format", "settings", "version"}) {
+    const auto long_flag = run_cli({cmd, "--help"});
+    EXPECT_EQ(long_flag.exit_code, 0) << cmd << ": " << long_flag.err;
+    EXPECT_TRUE(long_flag.out.starts_with(std::string("usage: flipguard ") + cmd)) << long_flag.out;
+    EXPECT_EQ(run_cli({cmd, "-h"}).out, long_flag.out) << cmd;
+    EXPECT_EQ(run_cli({"help", cmd}).out, long_flag.out) << cmd;
+  }
+}
+
+TEST(CommandShell, HelpListsTheSettingsEachCommandTakesAndNoOthers) {
+  const std::pair<const char*, unsigned> commands[] = {{"campaign", campaign::kForCampaign},
+                                                       {"layer-campaign", campaign::kForLayerCampaign},
+                                                       {"sweep-t", campaign::kForSweepT},
+                                                       {"eval", campaign::kForEval}};
+  for (const auto& [cmd, scope] : commands) {
+    const auto help = run_cli({cmd, "--help"}).out;
+    for (const auto& s : campaign::settings()) {
+      const bool listed = help.find("  " + s.flag + " ") != std::string::npos;
+      EXPECT_EQ(listed, (s.scope & scope) != 0) << cmd << " " << s.flag;
+      // ... and the parser agrees with the help: a flag not listed is unknown.
+      if (!(s.scope & scope) && !campaign::find_setting_by_flag(s.flag, scope)) {
+        const auto r = run_cli({cmd, s.flag, "1"});
+        EXPECT_EQ(r.exit_code, 2) << cmd << " " << s.flag;
+        EXPECT_NE(r.err.find("unknown option '" + s.flag + "'"), std::string::npos) << r.err;
+      }
+    }
+  }
+}
+
+TEST(CommandShell, EmptyValuesAndMissingValuesAreUsageErrors) {
+  EXPECT_TRUE(one_line_error(run_cli({"campaign", "--results", ""}), {"--results", "empty"}));
+  EXPECT_TRUE(one_line_error(run_cli({"campaign", "--bers", ""}), {"--bers", "empty"}));
+  EXPECT_TRUE(one_line_error(run_cli({"campaign", "--data", ""}), {"--data", "empty"}));
+  EXPECT_TRUE(one_line_error(run_cli({"campaign", "--trials"}), {"--trials needs a value"}));
+  EXPECT_EQ(run_cli({"campaign", "--trials"}).exit_code, 2);
+  EXPECT_TRUE(one_line_error(run_cli({"campaign", "--trials", "0"}), {"--trials", "[1, 1000000]", "'0'"}));
+  EXPECT_TRUE(one_line_error(run_cli({"campaign", "--bers", "1e-3,1e-3"}), {"--bers", "listed twice"}));
+  EXPECT_TRUE(
+      one_line_error(run_cli({"campaign", "--formats", "q2.5,fp16,q2.5"}), {"--formats", "listed twice"}));
+  EXPECT_TRUE(one_line_error(run_cli({"report"}), {"the results file is missing"}));
+}
+
+}  // namespace
+}  // namespace flipguard::testing
