@@ -19,6 +19,7 @@
 #include "campaign/campaign_runner.hpp"
 #include "campaign/layer_campaign.hpp"
 #include "campaign/settings.hpp"
+#include "campaign/trial_record_json.hpp"
 #include "report/results_reader.hpp"
 
 namespace fs = std::filesystem;

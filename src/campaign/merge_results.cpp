@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "campaign/results_file.hpp"
+#include "campaign/trial_record_json.hpp"
 
 namespace flipguard::campaign {
 namespace {

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "campaign/trial_record_json.hpp"
+
 namespace flipguard::campaign {
 ParsedResults parse_results(const std::string& path) {
   ParsedResults p;

@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "campaign/trial_record_json.hpp"
+
 namespace flipguard::campaign {
 
 std::string TrialRecord::cell_key() const {

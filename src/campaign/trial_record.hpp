@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -60,7 +59,5 @@ struct TrialRecord {
   std::string record_key() const;
 };
 
-void to_json(nlohmann::json& j, const TrialRecord& r);
-void from_json(const nlohmann::json& j, TrialRecord& r);
 
 }  // namespace flipguard::campaign

@@ -13,6 +13,7 @@
 
 #include "campaign/campaign_setup.hpp"
 #include "campaign/coordinator.hpp"
+#include "campaign/trial_record_json.hpp"
 #include "campaign/trial_worker.hpp"
 
 namespace flipguard::cluster {

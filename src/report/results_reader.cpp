@@ -3,6 +3,7 @@
 #include <fstream>
 #include <map>
 
+#include "campaign/trial_record_json.hpp"
 #include "report/report_error.hpp"
 
 namespace flipguard::report {

@@ -12,6 +12,7 @@
 #include "campaign/campaign_runner.hpp"
 #include "campaign/faulty_weights.hpp"
 #include "campaign/results_file.hpp"
+#include "campaign/trial_record_json.hpp"
 #include "engine/executor.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"

@@ -14,6 +14,7 @@
 #include "campaign/campaign_runner.hpp"
 #include "campaign/merge_results.hpp"
 #include "campaign/statistics.hpp"
+#include "campaign/trial_record_json.hpp"
 #include "report/results_reader.hpp"
 
 namespace fs = std::filesystem;

@@ -12,6 +12,7 @@
 
 #include "campaign/campaign_runner.hpp"
 #include "campaign/layer_campaign.hpp"
+#include "campaign/trial_record_json.hpp"
 #include "report/cell_csv.hpp"
 #include "report/report_writer.hpp"
 #include "report/results_reader.hpp"

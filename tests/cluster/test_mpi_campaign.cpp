@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "campaign/trial_record_json.hpp"
 #include "report/results_reader.hpp"
 
 namespace fs = std::filesystem;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "campaign/trial_record.hpp"
+#include "campaign/trial_record_json.hpp"
 
 namespace flipguard::test {
 
