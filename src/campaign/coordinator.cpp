@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "campaign/trial_worker.hpp"
+#include "platform/interrupt.hpp"
 
 namespace flipguard::campaign {
 
@@ -72,16 +73,27 @@ CampaignSummary run_serial(const CampaignConfig& config, const CampaignSetup& se
                            const std::function<void(const CampaignProgress&)>& progress, std::ostream& log) {
   Coordinator coordinator(config, setup, progress, log);
   std::unique_ptr<TrialWorker> worker;  // built on the first unit: a finished campaign loads no model
-  while (!coordinator.finished()) {
-    const auto unit = coordinator.next(worker ? worker->config() : std::nullopt);
-    if (!unit) throw std::logic_error("campaign: the work plan stalled with nothing running");
-    if (!worker) {
-      worker = std::make_unique<TrialWorker>(config, setup);
-      log << worker->memory_estimate().describe() << "\n";
+  try {
+    while (!coordinator.finished()) {
+      platform::throw_if_interrupted();
+      const auto unit = coordinator.next(worker ? worker->config() : std::nullopt);
+      if (!unit) throw std::logic_error("campaign: the work plan stalled with nothing running");
+      if (!worker) {
+        worker = std::make_unique<TrialWorker>(config, setup);
+        log << worker->memory_estimate().describe() << "\n";
+      }
+      coordinator.accept(*unit, worker->run(coordinator.plan().cell(unit->cell), unit->trial));
     }
-    coordinator.accept(*unit, worker->run(coordinator.plan().cell(unit->cell), unit->trial));
+  } catch (const platform::Interrupted& e) {
+    throw platform::Interrupted(e.signal, interrupted_note(e, coordinator.summary()));
   }
   return coordinator.summary();
+}
+
+std::string interrupted_note(const platform::Interrupted& e, const CampaignSummary& s) {
+  return std::string(e.what()) + ": " + std::to_string(s.trials_run) + " trials of this run kept in " +
+         s.results_path + " (" + std::to_string(s.trials_run + s.trials_skipped) +
+         " in all, the trial that was running is dropped); run the same command again to resume";
 }
 
 }  // namespace flipguard::campaign

@@ -12,6 +12,7 @@
 #include "campaign/campaign_setup.hpp"
 #include "campaign/results_file.hpp"
 #include "campaign/work_plan.hpp"
+#include "platform/interrupt.hpp"
 
 namespace flipguard::campaign {
 
@@ -45,7 +46,12 @@ class Coordinator {
   double busy_seconds_ = 0;
 };
 
-// The transport-agnostic worker loop in one process: take a unit, run it, hand back its record.
+// "interrupted by SIGINT: 12 trials of this run kept in FILE (40 in all, ...); run the same command again to
+// resume": what an interrupted campaign tells its user.
+std::string interrupted_note(const platform::Interrupted& e, const CampaignSummary& summary);
+
+// The transport-agnostic worker loop in one process: take a unit, run it, hand back its record. A signal
+// (platform/interrupt.hpp) ends it between trials or abandons the running one, with interrupted_note().
 CampaignSummary run_serial(const CampaignConfig& config, const CampaignSetup& setup,
                            const std::function<void(const CampaignProgress&)>& progress, std::ostream& log);
 

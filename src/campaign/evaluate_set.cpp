@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "platform/interrupt.hpp"
+
 namespace flipguard::campaign {
 
 Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,
@@ -29,6 +31,7 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
   Evaluation e;
   for (size_t first = 0; first < images.size(); first += batch) {
     const auto n = std::min(batch, images.size() - first);
+    platform::throw_if_interrupted();  // a trial stopped half-way is abandoned, never recorded
     ex.run(images.batch(first, n).data(), static_cast<int>(n), logits.data());
     e.counts.add(metrics::score(std::span<const float>(logits).first(n * static_cast<size_t>(classes)),
                                 std::span<const int>(images.targets).subspan(first, n), classes));

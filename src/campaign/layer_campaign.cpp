@@ -14,6 +14,7 @@
 #include "memory/format.hpp"
 #include "metrics/topk.hpp"
 #include "model/onnx_loader.hpp"
+#include "platform/interrupt.hpp"
 
 namespace flipguard::campaign {
 namespace {
@@ -138,6 +139,12 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
 
     const int cut = ex.cut_before(layer->name());
     for (size_t first = 0; first < images.size(); first += batch) {
+      if (platform::interrupt_signal())  // the layer's records are written together: this layer is redone
+        throw platform::Interrupted(platform::interrupt_signal(),
+                                    "interrupted by " + platform::signal_name(platform::interrupt_signal()) +
+                                        ": " + std::to_string(summary.layers_run) +
+                                        " layers of this run kept in " + config.results +
+                                        "; run the same command again to resume with layer " + layer->name());
       const auto n = std::min(batch, images.size() - first);
       const auto targets = std::span<const int>(images.targets).subspan(first, n);
       auto t0 = clock_type::now();

@@ -1,8 +1,12 @@
 #include "campaign/merge_results.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <stdexcept>
 #include <tuple>
@@ -22,6 +26,34 @@ struct Placed {
 std::string content(TrialRecord r) {
   r.seconds_faults = r.seconds_inference = 0;
   return nlohmann::json(r).dump();
+}
+
+// Writes `text` to a new file `out` through a temporary beside it, renamed into place once complete and on
+// disk: a failure at any step (a full disk) leaves neither `out` nor the temporary behind, and names the
+// operating system's cause.
+void write_new_file(const std::string& out, const std::string& text) {
+  const auto parent = std::filesystem::path(out).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  const std::string tmp = out + ".merging";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("merge: cannot create " + tmp + ": " + std::strerror(errno));
+  int err = 0;
+  for (size_t done = 0; done < text.size() && !err;) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n > 0)
+      done += static_cast<size_t>(n);
+    else if (n < 0 && errno != EINTR)
+      err = errno;
+    else if (n == 0)
+      err = EIO;
+  }
+  if (!err && ::fdatasync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && !err) err = errno;
+  if (!err && ::rename(tmp.c_str(), out.c_str()) != 0) err = errno;
+  if (err) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("merge: cannot write " + out + ": " + std::strerror(err));
+  }
 }
 
 }  // namespace
@@ -70,17 +102,9 @@ MergeSummary merge_results(const std::string& out, const std::vector<std::string
   std::sort(sorted.begin(), sorted.end(), [&](const TrialRecord* a, const TrialRecord* b) {
     return std::make_tuple(rank(*a), a->ber, a->trial) < std::make_tuple(rank(*b), b->ber, b->trial);
   });
-  const std::string tmp = out + ".merging";
-  {
-    const auto parent = std::filesystem::path(out).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error("merge: cannot write " + tmp);
-    for (const auto* r : sorted) f << nlohmann::json(*r).dump() << "\n";
-    f.close();
-    if (!f) throw std::runtime_error("merge: writing " + tmp + " failed");
-  }
-  std::filesystem::rename(tmp, out);
+  std::string text;
+  for (const auto* r : sorted) text += nlohmann::json(*r).dump() + "\n";
+  write_new_file(out, text);
   summary.records = static_cast<std::int64_t>(sorted.size());
   return summary;
 }

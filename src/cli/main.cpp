@@ -7,6 +7,8 @@
 
 #include "cli/command.hpp"
 #include "cli/version.hpp"
+#include "platform/interrupt.hpp"
+#include "platform/process_setup.hpp"
 
 using flipguard::cli::command_table;
 
@@ -40,6 +42,8 @@ bool is_help(const std::string& arg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  flipguard::platform::prepare_process();
+  flipguard::platform::install_interrupt_handlers();
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     print_usage(std::cerr);
@@ -78,6 +82,9 @@ int main(int argc, char** argv) {
   }
   try {
     return spec.run(flipguard::cli::parse_arguments(spec, rest));
+  } catch (const flipguard::platform::Interrupted& e) {
+    std::cerr << "flipguard " << name << ": " << one_line(e.what()) << "\n";
+    return 128 + e.signal;
   } catch (const flipguard::cli::UsageError& e) {
     std::cerr << "flipguard " << name << ": " << one_line(e.what()) << "\n"
               << "(run 'flipguard " << name << " --help' for its options)\n";

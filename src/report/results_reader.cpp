@@ -1,8 +1,9 @@
 #include "report/results_reader.hpp"
 
-#include <fstream>
 #include <map>
+#include <sstream>
 
+#include "campaign/results_file.hpp"
 #include "campaign/trial_record_json.hpp"
 #include "report/report_error.hpp"
 
@@ -52,8 +53,13 @@ ResultsData read_results(std::istream& in, const std::string& name) {
 }
 
 ResultsData read_results(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ReportError(path.string() + ": cannot open results file");
+  std::string text;
+  try {
+    text = campaign::read_results_text(path.string());  // regular files only, bounded
+  } catch (const std::runtime_error& e) {
+    throw ReportError(e.what());
+  }
+  std::istringstream in(std::move(text));
   return read_results(in, path.string());
 }
 

@@ -2,6 +2,7 @@
 // refused before any work, naming the option; a results file of another campaign or with a corrupt line in
 // the middle is refused naming file:line and left as it was; a torn last line is repaired with a warning.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -138,6 +139,80 @@ TEST(BadResults, CorruptMiddleLineIsRefusedNotDropped) {
   EXPECT_TRUE(one_line_error(run_cli(small_campaign(results)), {"r.jsonl:2", "corrupt results record"}));
   // The results path is a folder.
   EXPECT_TRUE(one_line_error(run_cli(small_campaign(dir.path().string())), {dir.path().string()}));
+}
+
+TEST(BadResults, FilesThatAreNotResultsAreRefusedUntouched) {
+  TempDir dir;
+  const std::string results = (dir / "r.jsonl").string();
+  // What a user might point --results at by mistake: none of it may be truncated or appended to.
+  for (const std::string& content :
+       {std::string("my notes about the run\n"), std::string("{\"a\":1}"), std::string("{\"a\":1}\n"),
+        std::string("[1,2,3]\n{\"b\":2}\n"), std::string("plain text without a newline"),
+        std::string("\x7f"
+                    "ELF\x02\x01\x01\0\0\0",
+                    10),
+        std::string("{\"model\": \"resnet20\"}\n")}) {
+    write_file(results, content);
+    EXPECT_TRUE(one_line_error(run_cli(small_campaign(results)), {"r.jsonl", "not a flipguard results file"}))
+        << content;
+    EXPECT_EQ(read_file(results), content) << "the file must be left as it was";
+  }
+  // A record cut short on its very first write is what a kill leaves: repaired.
+  ASSERT_EQ(run_cli(small_campaign(results + ".full")).exit_code, 0);
+  const std::string first = lines_of(read_file(results + ".full"))[0];
+  write_file(results, first.substr(0, first.size() / 2));
+  const auto r = run_cli(small_campaign(results));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("partial last record dropped"), std::string::npos) << r.err;
+  EXPECT_EQ(lines_of(read_file(results)).size(), 3u);
+}
+
+TEST(BadResults, OnlyRegularFilesAreResultsFiles) {
+  TempDir dir;
+  // A FIFO would block an open or a read forever; a link to a device would read forever.
+  const auto fifo = dir / "fifo.jsonl";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  auto r = run_cli(small_campaign(fifo.string()), 0, 60);
+  EXPECT_TRUE(one_line_error(r, {"fifo.jsonl", "a FIFO", "regular file"}));
+  const auto zero = dir / "zero.jsonl";
+  fs::create_symlink("/dev/zero", zero);
+  r = run_cli(small_campaign(zero.string()), 0, 60);
+  EXPECT_TRUE(one_line_error(r, {"zero.jsonl", "a character device"}));
+  EXPECT_TRUE(
+      one_line_error(run_cli({"report", zero.string()}, 0, 60), {"zero.jsonl", "a character device"}));
+  EXPECT_TRUE(one_line_error(run_cli({"report", fifo.string()}, 0, 60), {"fifo.jsonl", "a FIFO"}));
+  EXPECT_TRUE(
+      one_line_error(run_cli({"merge", (dir / "out.jsonl").string(), zero.string()}, 0, 60), {"zero.jsonl"}));
+  EXPECT_FALSE(fs::exists(dir / "out.jsonl"));
+  // A link to a regular file is fine.
+  ASSERT_EQ(run_cli(small_campaign((dir / "real.jsonl").string())).exit_code, 0);
+  fs::create_symlink(dir / "real.jsonl", dir / "link.jsonl");
+  const auto again = run_cli(small_campaign((dir / "link.jsonl").string()));
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 trials run, 3 already in"), std::string::npos) << again.out;
+}
+
+TEST(BadOptions, RepeatedListItemsAreRefusedBeforeAnyWork) {
+  TempDir dir;
+  const std::string results = (dir / "r.jsonl").string();
+  const std::vector<std::vector<std::string>> repeated{{"--bers", "1e-3,1e-3"},
+                                                       {"--bers", "1e-3,0.001"},
+                                                       {"--formats", "q2.5,q2.5"},
+                                                       {"--protections", "none,scale,none"},
+                                                       {"--protections", "scale+ecc72,ecc72+scale"}};
+  for (const auto& extra : repeated) {
+    auto args = small_campaign(results);
+    args.insert(args.end(), extra.begin(), extra.end());
+    EXPECT_TRUE(one_line_error(run_cli(args), {extra[0], "listed twice"})) << extra[1];
+    auto layer = args;
+    layer[0] = "layer-campaign";
+    EXPECT_TRUE(one_line_error(run_cli(layer), {extra[0], "listed twice"})) << extra[1];
+  }
+  write_file(dir / "c.toml", "bers = [1e-3, 1e-4, 0.001]\n");
+  EXPECT_TRUE(
+      one_line_error(run_cli(campaign_args({"--config", (dir / "c.toml").string(), "--results", results})),
+                     {"c.toml", "listed twice"}));
+  EXPECT_FALSE(fs::exists(results));
 }
 
 }  // namespace

@@ -20,7 +20,6 @@
 
 namespace flipguard::testing {
 
-
 struct CliResult {
   int exit_code = -1;  // -1: did not exit normally (signal)
   int signal = 0;
@@ -33,8 +32,9 @@ inline std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-// Runs `flipguard args...`; `ulimit_kib` > 0 caps the address space (ulimit -v) of that run only.
-inline CliResult run_cli(const std::vector<std::string>& args, long ulimit_kib = 0) {
+// Runs `flipguard args...`; `ulimit_kib` > 0 caps the address space (ulimit -v) of that run only; a run
+// longer than `timeout_s` is killed (a hang shows as signal 9, not as a stuck test).
+inline CliResult run_cli(const std::vector<std::string>& args, long ulimit_kib = 0, int timeout_s = 600) {
   static int counter = 0;
   const auto base = std::filesystem::temp_directory_path() /
                     ("flipguard-cli-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
@@ -44,7 +44,7 @@ inline CliResult run_cli(const std::vector<std::string>& args, long ulimit_kib =
   ulimit_kib = 0;
 #endif
   std::string cmd = ulimit_kib > 0 ? "ulimit -v " + std::to_string(ulimit_kib) + "; exec " : "exec ";
-  cmd += shell_quote(FLIPGUARD_BINARY);
+  cmd += "timeout -s KILL " + std::to_string(timeout_s) + " " + shell_quote(FLIPGUARD_BINARY);
   for (const auto& a : args) cmd += " " + shell_quote(a);
   cmd += " >" + shell_quote(base.string() + ".out") + " 2>" + shell_quote(base.string() + ".err");
   const int status = std::system(("sh -c " + shell_quote(cmd)).c_str());
