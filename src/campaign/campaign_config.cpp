@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -91,8 +94,11 @@ SettingValue toml_setting_value(const Setting& s, const toml::value& v) {
 }  // namespace
 
 void CampaignConfig::load_toml(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error(path + ": is a folder, not a campaign config (.toml)");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open the campaign config");
+  if (!in) throw std::runtime_error(path + ": cannot open the campaign config: " + std::strerror(errno));
   load_toml(in, path);
 }
 

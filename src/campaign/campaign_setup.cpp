@@ -7,7 +7,7 @@
 
 #include "campaign/campaign_runner.hpp"
 #include "campaign/faulty_weights.hpp"
-#include "campaign/fnv1a.hpp"
+#include "hashing/fnv1a.hpp"
 #include "data/dataset_registry.hpp"
 #include "data/model_lookup.hpp"
 #include "memory/format.hpp"
@@ -95,12 +95,12 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   data::Subset subset;
   subset.limit = static_cast<size_t>(config.images);
   s.images = loader.preload(subset, bad_images);
-  std::uint64_t dh = kFnvOffset;
-  dh = fnv1a(dh, s.images.indices.data(), s.images.indices.size() * sizeof(s.images.indices[0]));
-  dh = fnv1a(dh, s.images.targets.data(), s.images.targets.size() * sizeof(s.images.targets[0]));
+  std::uint64_t dh = hashing::kFnvOffset;
+  dh = hashing::fnv1a(dh, s.images.indices.data(), s.images.indices.size() * sizeof(s.images.indices[0]));
+  dh = hashing::fnv1a(dh, s.images.targets.data(), s.images.targets.size() * sizeof(s.images.targets[0]));
   // Skipped images make this another data set; the condition keeps earlier campaigns' hashes unchanged.
   if (const std::uint64_t skipped = s.images.skipped.size(); skipped > 0)
-    dh = fnv1a(dh, &skipped, sizeof skipped);
+    dh = hashing::fnv1a(dh, &skipped, sizeof skipped);
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(dh));
 

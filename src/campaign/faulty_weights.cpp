@@ -8,7 +8,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "campaign/fnv1a.hpp"
+#include "hashing/fnv1a.hpp"
 #include "campaign/logit_scaling.hpp"
 #include "faults/sampler.hpp"
 #include "memory/format.hpp"
@@ -34,7 +34,7 @@ struct FaultyWeights::Tensor {
 };
 
 std::uint64_t FaultyWeights::tensor_key(const std::string& name) {
-  return fnv1a(kFnvOffset, name.data(), name.size());  // stable across runs, machines and tensor selections
+  return hashing::fnv1a(hashing::kFnvOffset, name.data(), name.size());  // stable across runs, machines and tensor selections
 }
 
 std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine::WeightSlot>>& slots,

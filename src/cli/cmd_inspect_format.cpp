@@ -1,4 +1,5 @@
 // flipguard inspect-format: what a single bit flip does to one stored weight, with and without scaling.
+#include <cmath>
 #include <iostream>
 #include <optional>
 
@@ -8,15 +9,29 @@
 
 namespace {
 
+// A weight is stored from a 32-bit float: a number that float cannot hold is refused, not silently rounded to
+// 0 or infinity (subnormal floats, down to 1.4e-45, are kept).
+float float_value(const flipguard::cli::Arguments& args, const std::string& flag, double fallback) {
+  const double v = args.number(flag, fallback);
+  const auto f = static_cast<float>(v);
+  if (!std::isfinite(f))
+    throw flipguard::cli::UsageError(flag + " " + args.value(flag) +
+                                     " is beyond the largest 32-bit float (3.4e38)");
+  if (v != 0 && f == 0)
+    throw flipguard::cli::UsageError(flag + " " + args.value(flag) +
+                                     " rounds to 0 as a 32-bit float (the smallest is 1.4e-45)");
+  return f;
+}
+
 int run(const flipguard::cli::Arguments& args) {
   if (args.has("--no-scale") && args.has("--scale-t"))
     throw flipguard::cli::UsageError("--scale-t and --no-scale exclude each other");
   std::optional<float> target, max_abs;
-  if (args.has("--scale-t")) target = static_cast<float>(args.number("--scale-t", 0));
-  if (args.has("--max-abs")) max_abs = static_cast<float>(args.number("--max-abs", 0));
+  if (args.has("--scale-t")) target = float_value(args, "--scale-t", 0);
+  if (args.has("--max-abs")) max_abs = float_value(args, "--max-abs", 0);
   const auto table = flipguard::protect::build_flip_table(
-      flipguard::memory::Format::parse(args.value("--format", "q2.5")),
-      static_cast<float>(args.number("--value", 0.3)), max_abs, target, !args.has("--no-scale"));
+      flipguard::memory::Format::parse(args.value("--format", "q2.5")), float_value(args, "--value", 0.3),
+      max_abs, target, !args.has("--no-scale"));
   std::cout << flipguard::protect::render_flip_table(table);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "cli/command.hpp"
 #include "cli/version.hpp"
 #include "platform/interrupt.hpp"
+#include "platform/memory_budget.hpp"
 #include "platform/process_setup.hpp"
 
 using flipguard::cli::command_table;
@@ -89,6 +90,11 @@ int main(int argc, char** argv) {
     std::cerr << "flipguard " << name << ": " << one_line(e.what()) << "\n"
               << "(run 'flipguard " << name << " --help' for its options)\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    // The last resort: every big allocation names itself; this one did not.
+    std::cerr << "flipguard " << name << ": error: "
+              << flipguard::platform::out_of_memory("a buffer of the " + name + " run", 0).what() << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "flipguard " << name << ": error: " << one_line(e.what()) << "\n";
     return 1;

@@ -5,6 +5,7 @@
 
 #include "data/data_error.hpp"
 #include "data/parallel_for.hpp"
+#include "hashing/fnv1a.hpp"
 #include "platform/memory_budget.hpp"
 
 namespace flipguard::data {
@@ -23,7 +24,18 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> data, const ModelSpec& m
                     std::to_string(label_offset_));
 }
 
-void BatchLoader::fill_indices(std::span<const std::size_t> indices, float* out, int* targets) const {
+namespace {
+
+std::uint64_t image_hash(const Image& image) {
+  const std::int32_t shape[3] = {image.height, image.width, image.channels};
+  const std::uint64_t h = hashing::fnv1a(hashing::kFnvOffset, shape, sizeof shape);
+  return hashing::fnv1a(h, image.pixels.data(), image.pixels.size());
+}
+
+}  // namespace
+
+void BatchLoader::fill_indices(std::span<const std::size_t> indices, float* out, int* targets,
+                               std::uint64_t* content) const {
   for (std::size_t idx : indices)
     if (idx >= data_->size())
       throw DataError(data_->name() + ": image index " + std::to_string(idx) + " out of range (" +
@@ -31,7 +43,9 @@ void BatchLoader::fill_indices(std::span<const std::size_t> indices, float* out,
   const std::size_t stride = sample_floats();
   parallel_for(indices.size(), threads_, [&](std::size_t i) {
     const std::size_t idx = indices[i];
-    pre_.run(data_->load(idx), data_->source(idx), out + i * stride);
+    const Image image = data_->load(idx);
+    if (content) content[i] = image_hash(image);
+    pre_.run(image, data_->source(idx), out + i * stride);
     targets[i] = data_->label(idx) + label_offset_;
   });
 }
@@ -73,8 +87,9 @@ PreprocessedSet BatchLoader::preload(const Subset& subset, BadImages bad_images)
                     " MiB)");
   }
   set.targets.resize(set.indices.size());
+  set.content.resize(set.indices.size());
   if (bad_images == BadImages::kFail) {
-    fill_indices(set.indices, set.tensor.data(), set.targets.data());
+    fill_indices(set.indices, set.tensor.data(), set.targets.data(), set.content.data());
     return set;
   }
   const std::size_t stride = sample_floats();
@@ -82,7 +97,7 @@ PreprocessedSet BatchLoader::preload(const Subset& subset, BadImages bad_images)
   parallel_for(set.indices.size(), threads_, [&](std::size_t i) {
     try {
       fill_indices(std::span<const std::size_t>(&set.indices[i], 1), set.tensor.data() + i * stride,
-                   &set.targets[i]);
+                   &set.targets[i], &set.content[i]);
     } catch (const DataError& e) {
       errors[i] = e.what();
     }
@@ -99,6 +114,7 @@ PreprocessedSet BatchLoader::preload(const Subset& subset, BadImages bad_images)
                   set.tensor.begin() + static_cast<std::ptrdiff_t>(kept * stride));
       set.indices[kept] = set.indices[i];
       set.targets[kept] = set.targets[i];
+      set.content[kept] = set.content[i];
     }
     ++kept;
   }
@@ -107,6 +123,7 @@ PreprocessedSet BatchLoader::preload(const Subset& subset, BadImages bad_images)
                     " selected images is usable (first: " + set.skipped.front().reason + ")");
   set.indices.resize(kept);
   set.targets.resize(kept);
+  set.content.resize(kept);
   set.tensor.resize(kept * stride);
   set.tensor.shrink_to_fit();
   return set;

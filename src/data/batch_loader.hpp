@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
@@ -21,6 +22,9 @@ struct PreprocessedSet {
   std::vector<float> tensor;          // NCHW
   std::vector<int> targets;           // per image: index of the correct logit (label + label_offset)
   std::vector<std::size_t> indices;   // per image: its index in the dataset
+  // Per image: a hash of its decoded 8-bit pixels (size, channels, values), what the model's input is made from;
+  // campaigns identify their data by these, the indices and the targets.
+  std::vector<std::uint64_t> content;
   std::vector<SkippedImage> skipped;  // images of the subset left out under BadImages::kSkip
 
   std::size_t size() const { return targets.size(); }
@@ -44,8 +48,10 @@ class BatchLoader {
   // targets[count] the index of the correct logit (dataset label + output.label_offset).
   void fill_batch(std::size_t first, std::size_t count, float* out, int* targets) const;
 
-  // Same for arbitrary dataset indices, in the given order.
-  void fill_indices(std::span<const std::size_t> indices, float* out, int* targets) const;
+  // Same for arbitrary dataset indices, in the given order; `content`, if given, receives each image's hash
+  // (PreprocessedSet::content).
+  void fill_indices(std::span<const std::size_t> indices, float* out, int* targets,
+                    std::uint64_t* content = nullptr) const;
 
   // Decodes and preprocesses the subset once, in parallel, into one buffer. An image that fails (DataError:
   // unreadable, not an image, damaged, wrong size) stops the preload under kFail; under kSkip it is left out

@@ -1,6 +1,7 @@
 #include "data/model_spec.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -148,6 +149,20 @@ PreprocessSpec parse_preprocess(const json& p, const InputSpec& input, const Fie
   s.std = r.numbers(p, "std", pre, nch);
   for (double d : s.std)
     if (d == 0.0) r.fail("preprocess.std", "entries must be non-zero");
+  // Every 8-bit pixel value must give a finite float input: a tiny std (or a huge scale) would turn images
+  // into Inf and every prediction into a silent 0 %. The preprocessor computes exactly these 256 values.
+  for (std::size_t c = 0; c < s.mean.size(); ++c)
+    for (int v : {0, 255}) {
+      const double x = (v * s.scale - s.mean[c]) / s.std[c];
+      if (!std::isfinite(static_cast<float>(x))) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf,
+                      "channel %zu: pixel value %d gives (%d x %g - %g) / %g = %g, which is not a finite float "
+                      "input",
+                      c, v, v, s.scale, s.mean[c], s.std[c], x);
+        r.fail("preprocess.std", buf);
+      }
+    }
 
   const bool grey = s.channel_order == ChannelOrder::kGray;
   if (grey != (input.channels == 1))

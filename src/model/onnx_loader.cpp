@@ -2,7 +2,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -12,16 +14,35 @@
 #include <stdexcept>
 
 #include "memory/fp16.hpp"
+#include "platform/memory_budget.hpp"
 
 namespace flipguard::model {
 namespace {
 
+// The whole file, or an error that says what went wrong: a folder, an unreadable file, or memory (a stream
+// read into a string that cannot grow stops silently, and the parse would then call the model invalid).
 std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error(path + ": is a folder, not an ONNX model file");
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error(path + ": cannot open file");
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
+  if (!f) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw std::runtime_error(path + ": cannot read its size: " + ec.message());
+  // Parsing holds the bytes and the decoded message at once: about twice the file.
+  platform::require_memory(platform::saturating_bytes(static_cast<std::int64_t>(size), 2),
+                           path + ": loading the model");
+  std::string bytes;
+  try {
+    bytes.resize(size);
+  } catch (const std::bad_alloc&) {
+    throw platform::out_of_memory(path + ": the model file's bytes", size);
+  }
+  f.read(bytes.data(), static_cast<std::streamsize>(size));
+  if (static_cast<std::uintmax_t>(f.gcount()) != size)
+    throw std::runtime_error(path + ": read " + std::to_string(f.gcount()) + " of " + std::to_string(size) +
+                             " bytes");
+  return bytes;
 }
 
 template <typename T>
@@ -272,7 +293,12 @@ Graph parse_onnx(const std::string& bytes, const std::string& source) {
 }
 
 Graph load_onnx(const std::string& path) {
-  return parse_onnx(read_file(path), path);
+  const std::string bytes = read_file(path);
+  try {
+    return parse_onnx(bytes, path);
+  } catch (const std::bad_alloc&) {
+    throw platform::out_of_memory(path + ": the parsed model", bytes.size());
+  }
 }
 
 }  // namespace flipguard::model

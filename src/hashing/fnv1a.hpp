@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace flipguard::campaign {
+namespace flipguard::hashing {
 
 inline constexpr std::uint64_t kFnvOffset = 1469598103934665603ull;
 
@@ -15,4 +15,4 @@ inline std::uint64_t fnv1a(std::uint64_t h, const void* data, std::size_t n) {
   return h;
 }
 
-}  // namespace flipguard::campaign
+}  // namespace flipguard::hashing
