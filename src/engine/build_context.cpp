@@ -71,7 +71,7 @@ int BuildContext::define_alias(const std::string& name, const Dims& dims, const 
   return id;
 }
 
-bool BuildContext::can_overwrite(int source, int except) const {
+bool BuildContext::can_overwrite(int source) const {
   const Value& src = values_.at(source);
   if (src.buffer < 0 || source == input_id_) return false;  // constants and the caller's input stay intact
   for (int vid : buffer_values_.at(src.buffer)) {
@@ -79,7 +79,7 @@ bool BuildContext::can_overwrite(int source, int except) const {
     auto it = uses_.find(values_[vid].name);
     if (it == uses_.end()) continue;
     for (int u : it->second)
-      if (u != except && u > current_) return false;
+      if (u > current_) return false;
   }
   return true;
 }
@@ -133,20 +133,6 @@ int BuildContext::constant_value(const std::string& name) {
   ids_[name] = id;
   constant_buffers_[id] = constant_data_.size() - 1;
   return id;
-}
-
-int BuildContext::index_of(const model::Node& n) const {
-  const auto* base = graph_.nodes.data();
-  if (&n < base || &n >= base + graph_.nodes.size()) throw std::logic_error("node not in graph");
-  return static_cast<int>(&n - base);
-}
-
-const model::Node* BuildContext::sole_consumer(const std::string& name) const {
-  auto it = uses_.find(name);
-  if (it == uses_.end() || it->second.size() != 1) return nullptr;
-  const int idx = it->second[0];
-  if (idx >= static_cast<int>(graph_.nodes.size())) return nullptr;
-  return &graph_.nodes[idx];
 }
 
 void BuildContext::add_weight(const std::string& name, const std::string& role, const Dims& dims,

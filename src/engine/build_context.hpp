@@ -5,7 +5,6 @@
 #include <map>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -33,7 +32,6 @@ class BuildContext {
   const WeightSelection& selection() const { return selection_; }
 
   // --- values ---
-  bool has_value(const std::string& name) const { return ids_.count(name) != 0; }
   int id(const std::string& name);
   const Value& value(int id) const { return values_.at(id); }
   const Value& value(const std::string& name) { return values_.at(id(name)); }
@@ -43,9 +41,8 @@ class BuildContext {
   int define(const std::string& name, const Dims& dims, const dnnl::memory::desc& md);
   // A value sharing `source`'s buffer (a view, or an in-place result).
   int define_alias(const std::string& name, const Dims& dims, const dnnl::memory::desc& md, int source);
-  // True if `source`'s buffer may be overwritten by the node being built: nothing reads it later, except
-  // node `except` (a fused consumer, e.g. the Add merged into a Conv).
-  bool can_overwrite(int source, int except = -1) const;
+  // True if `source`'s buffer may be overwritten by the node being built: no later node reads it.
+  bool can_overwrite(int source) const;
   int graph_input_id() const { return input_id_; }
   // True when the model declares batch 1 but runs with a larger batch: a leading 1 in a Reshape target then
   // stands for the batch (exporters hard-code it).
@@ -56,14 +53,6 @@ class BuildContext {
   const model::Constant& require_constant(const model::Node& n, size_t input) const;
   // A constant used as a tensor operand (e.g. the bias of an Add): plain layout, own buffer.
   int constant_value(const std::string& name);
-
-  // --- graph navigation for fusion ---
-  int node_index() const { return current_; }
-  int index_of(const model::Node& n) const;
-  // The single node reading `name`, if exactly one reads it and it is not a graph output.
-  const model::Node* sole_consumer(const std::string& name) const;
-  void mark_fused(const model::Node& n) { fused_.insert(index_of(n)); }
-  bool is_fused(int node_index) const { return fused_.count(node_index) != 0; }
 
   // --- outputs of the build ---
   void add_layer(std::unique_ptr<Layer> layer) {
@@ -112,7 +101,6 @@ class BuildContext {
   std::map<std::string, std::vector<int>>
       uses_;  // value name -> reading node indices (graph outputs: nodes.size())
   std::map<int, std::vector<int>> buffer_values_;  // buffer -> values living in it
-  std::set<int> fused_;
   int current_ = -1;
   int input_id_ = -1;
   bool batch_widened_ = false;

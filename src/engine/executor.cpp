@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "engine/op_registry.hpp"
+#include "model/fuse_activations.hpp"
 #include "model/passes.hpp"
 #include "platform/memory_budget.hpp"
 
@@ -23,7 +24,7 @@ Executor::Executor(model::Graph graph, const ExecutorOptions& options)
   // Check every operator before building anything, so an unsupported model fails at load time, clearly.
   const auto& registry = builtin_ops();
   for (const auto& n : graph_.nodes) {
-    const OpEntry* e = registry.find(n.op_type);
+    const OpEntry* e = registry.find(n.domain, n.op_type);
     if (!e)
       throw std::runtime_error(graph_.source + ": " + n.describe() + ": operator '" + n.op_type +
                                "' is not supported by flipguard's engine");
@@ -65,13 +66,16 @@ Executor::Executor(model::Graph graph, const ExecutorOptions& options)
   }
   platform::require_memory(platform::saturating_bytes(input_count, sizeof(float)), input_what);
 
+  // graph() keeps the ONNX operators that campaign code reads (e.g. scale@logits walks the Conv nodes): the
+  // fused nodes exist only while the network is built.
+  std::vector<model::Node> onnx_nodes = graph_.nodes;
+  model::fuse_activations(graph_);
   ctx_ = std::make_unique<BuildContext>(graph_, engine_, options.weights);
   ctx_->set_input(graph_.inputs[0].name, input_dims_);
   for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-    if (ctx_->is_fused(static_cast<int>(i))) continue;
     ctx_->begin_node(static_cast<int>(i));
     try {
-      registry.find(graph_.nodes[i].op_type)->build(graph_.nodes[i], *ctx_);
+      registry.find(graph_.nodes[i].domain, graph_.nodes[i].op_type)->build(graph_.nodes[i], *ctx_);
     } catch (const std::overflow_error& e) {
       throw std::runtime_error(graph_.source + ": " + graph_.nodes[i].describe() + ": " + e.what());
     } catch (const dnnl::error& e) {
@@ -95,6 +99,7 @@ Executor::Executor(model::Graph graph, const ExecutorOptions& options)
     memories_.emplace_back(v.md, engine_, data);
   }
   weights_ = std::move(ctx_->weights());
+  graph_.nodes = std::move(onnx_nodes);
 }
 
 Executor::~Executor() = default;
