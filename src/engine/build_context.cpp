@@ -33,9 +33,9 @@ int BuildContext::last_use(const std::string& name) const {
 void BuildContext::set_input(const std::string& name, const Dims& dims) {
   batch_widened_ = !graph_.inputs.empty() && !graph_.inputs[0].dims.empty() &&
                    graph_.inputs[0].dims[0] == 1 && dims[0] != 1;
-  Value v{name, dims, plain_desc(dims), plan_.add(static_cast<size_t>(model::element_count(dims)) * 4, -1, 0),
-          -1};
-  plan_.extend(v.buffer, last_use(name));
+  Value v{name, dims, plain_desc(dims),
+          net_.plan.add(static_cast<size_t>(model::element_count(dims)) * 4, -1, 0), -1};
+  net_.plan.extend(v.buffer, last_use(name));
   values_.push_back(v);
   input_id_ = static_cast<int>(values_.size()) - 1;
   ids_[name] = input_id_;
@@ -43,7 +43,8 @@ void BuildContext::set_input(const std::string& name, const Dims& dims) {
 }
 
 int BuildContext::define(const std::string& name, const Dims& dims, const dnnl::memory::desc& md) {
-  Value v{name, dims, md, plan_.add(md.get_size(), current_, std::max(current_, last_use(name))), current_};
+  Value v{name, dims, md, net_.plan.add(md.get_size(), current_, std::max(current_, last_use(name))),
+          current_};
   values_.push_back(v);
   const int id = static_cast<int>(values_.size()) - 1;
   ids_[name] = id;
@@ -63,7 +64,7 @@ int BuildContext::define_alias(const std::string& name, const Dims& dims, const 
     return id;
   }
   Value v{name, dims, md, src.buffer, current_};
-  plan_.extend(src.buffer, std::max(current_, last_use(name)));
+  net_.plan.extend(src.buffer, std::max(current_, last_use(name)));
   values_.push_back(v);
   const int id = static_cast<int>(values_.size()) - 1;
   ids_[name] = id;
@@ -71,7 +72,7 @@ int BuildContext::define_alias(const std::string& name, const Dims& dims, const 
   return id;
 }
 
-bool BuildContext::can_overwrite(int source, int except) const {
+bool BuildContext::can_overwrite(int source) const {
   const Value& src = values_.at(source);
   if (src.buffer < 0 || source == input_id_) return false;  // constants and the caller's input stay intact
   for (int vid : buffer_values_.at(src.buffer)) {
@@ -79,7 +80,7 @@ bool BuildContext::can_overwrite(int source, int except) const {
     auto it = uses_.find(values_[vid].name);
     if (it == uses_.end()) continue;
     for (int u : it->second)
-      if (u != except && u > current_) return false;
+      if (u > current_) return false;
   }
   return true;
 }
@@ -94,7 +95,7 @@ int BuildContext::plain(const std::string& name) {
   const auto src_md = v.md;
   const int dst = define(plain_name, dims, plain_desc(dims));
   // The plain copy lives as long as the original is read.
-  plan_.extend(values_[dst].buffer, last_use(name));
+  net_.plan.extend(values_[dst].buffer, last_use(name));
   dnnl::reorder::primitive_desc pd(engine_, src_md, engine_, plain_desc(dims));
   add_layer(std::make_unique<PrimitiveLayer>(
       "reorder " + name + " to plain", dnnl::reorder(pd),
@@ -126,52 +127,58 @@ int BuildContext::constant_value(const std::string& name) {
   if (data.empty())
     for (auto i : c->ints) data.push_back(static_cast<float>(i));
   Dims dims = c->dims;
-  constant_data_.push_back(std::move(data));
+  net_.constant_data.push_back(std::move(data));
   Value v{name, dims, plain_desc(dims), -1, -1};
   values_.push_back(v);
   const int id = static_cast<int>(values_.size()) - 1;
   ids_[name] = id;
-  constant_buffers_[id] = constant_data_.size() - 1;
+  constant_buffers_[id] = net_.constant_data.size() - 1;
   return id;
 }
 
-int BuildContext::index_of(const model::Node& n) const {
-  const auto* base = graph_.nodes.data();
-  if (&n < base || &n >= base + graph_.nodes.size()) throw std::logic_error("node not in graph");
-  return static_cast<int>(&n - base);
-}
-
-const model::Node* BuildContext::sole_consumer(const std::string& name) const {
-  auto it = uses_.find(name);
-  if (it == uses_.end() || it->second.size() != 1) return nullptr;
-  const int idx = it->second[0];
-  if (idx >= static_cast<int>(graph_.nodes.size())) return nullptr;
-  return &graph_.nodes[idx];
-}
-
-void BuildContext::add_weight(const std::string& name, const std::string& role, const Dims& dims,
-                              std::vector<float> clean, dnnl::memory physical, WeightSlot::IndexMap map) {
+bool BuildContext::stores(const std::string& name, const std::string& role) const {
   const bool bias = role.ends_with(".bias");
   const bool bn = role.starts_with("bn.");
   const bool selected = bn ? selection_.batchnorm : bias ? selection_.biases : selection_.conv_gemm_weights;
-  if (!selected) return;
-  for (const auto& w : weights_)
-    if (w->name() == name) return;  // a tensor shared by two nodes is one stored tensor
-  weights_.push_back(
-      std::make_unique<WeightSlot>(name, role, dims, std::move(clean), std::move(physical), std::move(map)));
-  weight_nodes_[name] = current_;
+  if (!selected) return false;
+  for (const auto& w : net_.weights)
+    if (w->name() == name) return false;  // a tensor shared by two nodes is one stored tensor
+  return true;
+}
+
+void BuildContext::add_slot(const std::string& name, const std::string& role, const Dims& dims,
+                            std::vector<float> clean, const dnnl::memory& physical,
+                            WeightSlot::OffsetMap offset) {
+  auto* data = static_cast<float*>(physical.get_data_handle());
+  net_.weights.push_back(std::make_unique<WeightSlot>(
+      name, role, dims, std::move(clean), data, std::make_shared<dnnl::memory>(physical), std::move(offset)));
+  net_.weight_nodes[name] = current_;
 }
 
 dnnl::memory BuildContext::make_weight_memory(const dnnl::memory::desc& md,
                                               const dnnl::memory::desc& logical_md,
                                               const std::vector<float>& logical) {
   dnnl::memory dst(md, engine_);
-  weight_buffer_bytes_ += md.get_size();
+  net_.weight_buffer_bytes += md.get_size();
   dnnl::memory src(logical_md, engine_, const_cast<float*>(logical.data()));
   dnnl::stream s(engine_);
   dnnl::reorder(src, dst).execute(s, src, dst);
   s.wait();
   return dst;
+}
+
+Network BuildContext::finish(int output) {
+  net_.input_id = input_id_;
+  net_.output_id = output;
+  net_.output_dims = values_.at(output).dims;
+  net_.plan.allocate();
+  for (int id = 0; id < static_cast<int>(values_.size()); ++id) {
+    const Value& v = values_[id];
+    void* data =
+        v.buffer >= 0 ? net_.plan.data(v.buffer) : net_.constant_data[constant_buffers_.at(id)].data();
+    net_.memories.emplace_back(v.md, engine_, data);
+  }
+  return std::move(net_);
 }
 
 }  // namespace flipguard::engine

@@ -1,11 +1,13 @@
-// Operators are looked up by ONNX op type and checked against the model's opset, as in ONNX Runtime's kernel
-// registry. Each ops/*.cpp file registers the op types it builds.
+// Operators are looked up by domain and op type and checked against the model's opset, as in ONNX Runtime's
+// kernel registry. Each ops/*.cpp file registers the op types it builds: ONNX operators in the default
+// domain, and the fused nodes the graph passes write in flipguard's internal domain.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/build_context.hpp"
@@ -25,22 +27,34 @@ struct OpEntry {
 
 class OpRegistry {
  public:
+  // An ONNX operator (default domain).
   void add(const std::string& op_type, OpBuilder build, int min_opset, int max_opset,
            std::set<std::string> attributes = {}) {
-    entries_[op_type] = OpEntry{std::move(build), min_opset, max_opset, std::move(attributes)};
+    add_in("", op_type, std::move(build), min_opset, max_opset, std::move(attributes));
   }
-  const OpEntry* find(const std::string& op_type) const {
-    auto it = entries_.find(op_type);
+  // A node only the graph passes write (model::kInternalDomain); model files cannot name it.
+  void add_internal(const std::string& op_type, OpBuilder build, int min_opset, int max_opset,
+                    std::set<std::string> attributes = {}) {
+    add_in(model::kInternalDomain, op_type, std::move(build), min_opset, max_opset, std::move(attributes));
+  }
+  const OpEntry* find(const std::string& domain, const std::string& op_type) const {
+    auto it = entries_.find({domain, op_type});
     return it == entries_.end() ? nullptr : &it->second;
   }
+  // The ONNX operators.
   std::vector<std::string> op_types() const {
     std::vector<std::string> v;
-    for (const auto& [k, e] : entries_) v.push_back(k);
+    for (const auto& [key, e] : entries_)
+      if (key.first.empty()) v.push_back(key.second);
     return v;
   }
 
  private:
-  std::map<std::string, OpEntry> entries_;
+  void add_in(const std::string& domain, const std::string& op_type, OpBuilder build, int min_opset,
+              int max_opset, std::set<std::string> attributes) {
+    entries_[{domain, op_type}] = OpEntry{std::move(build), min_opset, max_opset, std::move(attributes)};
+  }
+  std::map<std::pair<std::string, std::string>, OpEntry> entries_;  // (domain, op type) -> entry
 };
 
 // The registry with every built-in operator.

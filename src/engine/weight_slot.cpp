@@ -4,46 +4,21 @@
 
 namespace flipguard::engine {
 
-std::int64_t physical_offset(const dnnl::memory::desc& md, const std::int64_t* idx) {
-  const dnnl_memory_desc_t& d = md.data;
-  if (d.format_kind != dnnl_blocked) throw std::logic_error("physical_offset: memory desc is not blocked");
-  const auto& blk = d.format_desc.blocking;
-  std::int64_t block[DNNL_MAX_NDIMS] = {}, rest[DNNL_MAX_NDIMS] = {};
-  for (int i = 0; i < d.ndims; ++i) block[i] = 1;
-  for (int k = 0; k < blk.inner_nblks; ++k) block[blk.inner_idxs[k]] *= blk.inner_blks[k];
-  std::int64_t off = d.offset0;
-  for (int i = 0; i < d.ndims; ++i) {
-    off += (idx[i] / block[i]) * blk.strides[i];
-    rest[i] = block[i];
-  }
-  // Inner blocks are laid out innermost-last: e.g. 16i16o is (i_block, o_block) with o fastest.
-  std::int64_t inner = 0;
-  for (int k = 0; k < blk.inner_nblks; ++k) {
-    const int dim = blk.inner_idxs[k];
-    rest[dim] /= blk.inner_blks[k];
-    inner = inner * blk.inner_blks[k] + (idx[dim] % block[dim]) / rest[dim] % blk.inner_blks[k];
-  }
-  return off + inner;
-}
-
 WeightSlot::WeightSlot(std::string name, std::string role, model::Dims dims, std::vector<float> clean,
-                       dnnl::memory physical, IndexMap map)
+                       float* data, std::shared_ptr<const void> owner, OffsetMap offset)
     : name_(std::move(name)),
       role_(std::move(role)),
       dims_(std::move(dims)),
       clean_(std::move(clean)),
-      physical_(std::move(physical)),
-      physical_md_(physical_.get_desc()),
-      map_(std::move(map)),
-      base_(static_cast<float*>(physical_.get_data_handle())) {}
+      owner_(std::move(owner)),
+      data_(data),
+      offset_(std::move(offset)) {}
 
 float* WeightSlot::element(std::int64_t index) const {
   if (index < 0 || index >= size())
     throw std::out_of_range("weight '" + name_ + "': index " + std::to_string(index) + " outside [0, " +
                             std::to_string(size()) + ")");
-  std::int64_t idx[DNNL_MAX_NDIMS];
-  map_(index, idx);
-  return base_ + physical_offset(physical_md_, idx);
+  return data_ + offset_(index);
 }
 
 void WeightSlot::write(std::int64_t index, float value) {

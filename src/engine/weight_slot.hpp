@@ -1,11 +1,12 @@
 // A stored weight as the executor holds it: the clean logical values (ONNX layout, row-major) and the
-// physical buffer a oneDNN primitive reads (often blocked, e.g. OIhw16i16o). A trial patches single
-// elements through the layout map, so a fault touching k weights costs O(k), not a reorder of the tensor.
+// physical buffer a kernel reads (often blocked, e.g. OIhw16i16o). A trial patches single elements through
+// the layout map, so a fault touching k weights costs O(k), not a reorder of the tensor. The slot only sees
+// a float buffer and an offset function: how the engine lays weights out stays inside the engine.
 #pragma once
 
-#include <array>
+#include <cstdint>
 #include <functional>
-#include <oneapi/dnnl/dnnl.hpp>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -14,16 +15,14 @@
 
 namespace flipguard::engine {
 
-// Offset (in elements) of the logical index `idx` (in the desc's own dims) inside a blocked oneDNN buffer.
-std::int64_t physical_offset(const dnnl::memory::desc& md, const std::int64_t* idx);
-
 class WeightSlot {
  public:
-  // Maps an ONNX flat index to the index vector of the oneDNN desc (e.g. O,I,H,W -> G,O/G,I,H,W).
-  using IndexMap = std::function<void(std::int64_t flat, std::int64_t* dnnl_index)>;
+  // Offset (in elements) inside the physical buffer of the value at an ONNX flat index.
+  using OffsetMap = std::function<std::int64_t(std::int64_t flat)>;
 
-  WeightSlot(std::string name, std::string role, model::Dims dims, std::vector<float> clean,
-             dnnl::memory physical, IndexMap map);
+  // `data` is the start of the physical buffer; `owner` keeps that buffer alive as long as the slot.
+  WeightSlot(std::string name, std::string role, model::Dims dims, std::vector<float> clean, float* data,
+             std::shared_ptr<const void> owner, OffsetMap offset);
 
   const std::string& name() const { return name_; }
   // "conv.weight", "gemm.weight", "matmul.weight", "conv.bias", "gemm.bias", "bn.scale", "bn.shift", ...
@@ -46,10 +45,9 @@ class WeightSlot {
   std::string name_, role_;
   model::Dims dims_;
   std::vector<float> clean_;
-  dnnl::memory physical_;
-  dnnl::memory::desc physical_md_;
-  IndexMap map_;
-  float* base_ = nullptr;
+  std::shared_ptr<const void> owner_;
+  float* data_;
+  OffsetMap offset_;
 };
 
 }  // namespace flipguard::engine

@@ -30,9 +30,13 @@ struct Constant {
 using AttributeValue =
     std::variant<std::int64_t, float, std::string, std::vector<std::int64_t>, std::vector<float>, Constant>;
 
+// The domain of the nodes that flipguard's own passes write (e.g. FusedConv); model files cannot use it.
+inline constexpr char kInternalDomain[] = "flipguard";
+
 struct Node {
   std::string name;
   std::string op_type;
+  std::string domain;               // "" for ONNX's default domain, or kInternalDomain
   std::vector<std::string> inputs;  // "" marks an omitted optional input
   std::vector<std::string> outputs;
   std::map<std::string, AttributeValue> attributes;

@@ -13,8 +13,8 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
       "percent, "
       "Student t over the trials; \"n/a\": one trial has no interval.\n";
   for (const auto& format : rep.formats) {
-    md += "\n## memory::Format " + format + "\n\n### Top-1 accuracy (%)\n\n" +
-          to_markdown(accuracy_table(rep, format));
+    md +=
+        "\n## Format " + format + "\n\n### Top-1 accuracy (%)\n\n" + to_markdown(accuracy_table(rep, format));
     md += "\n### Configurations\n\n" + to_markdown(configuration_table(rep, format));
     const Table paired = paired_table(rep, format);
     if (!paired.rows.empty())

@@ -35,6 +35,10 @@ export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 g++ -std=c++20 -O2 "$work/consumer/run_model.cpp" "$work/consumer/all_headers.cpp" -o "$work/pc_run_model" \
   $(pkg-config --cflags --libs flipguard)
 "$work/pc_run_model" "$model" 2 > "$work/pc.out"
+# The example of docs/api.md (its first C++ block), as printed there.
+awk '/^```cpp/{n++; next} /^```/{if (n==1) exit} n==1' "$src/docs/api.md" > "$work/api_example.cpp"
+g++ -std=c++20 -O2 "$work/api_example.cpp" -o "$work/api_example" $(pkg-config --cflags --libs flipguard)
+(cd "$src" && "$work/api_example") | grep -q "logit 0" || { echo "FAIL: the docs/api.md example"; exit 1; }
 cmp "$work/cmake.out" "$work/pc.out" || { echo "FAIL: the CMake and pkg-config builds disagree"; exit 1; }
 cat "$work/cmake.out"
 

@@ -10,22 +10,9 @@ namespace flipguard::engine {
 namespace {
 
 void build_eltwise(const model::Node& n, BuildContext& ctx) {
-  const auto e = ops::eltwise_of(n, ctx);
-  if (!e) throw std::logic_error("not an eltwise op");
-  // Eltwise on a zero-padded blocked layout would write f(0) into the padding (Sigmoid(0) = 0.5), which
-  // later kernels assume is 0: only functions with f(0) = 0 run on blocked data.
-  const bool zero_preserving = e->alg != dnnl::algorithm::eltwise_logistic &&
-                               e->alg != dnnl::algorithm::eltwise_exp &&
-                               !(e->alg == dnnl::algorithm::eltwise_clip_v2 && (e->alpha > 0 || e->beta < 0));
-  const int x_id = zero_preserving ? ctx.id(n.inputs.at(0)) : ctx.plain(n.inputs.at(0));
-  const Value x = ctx.value(x_id);
-  dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, e->alg, x.md, e->alpha, e->beta);
-  dnnl::eltwise_forward::primitive_desc pd(d, ctx.engine());
-  const int y = ctx.can_overwrite(x_id) ? ctx.define_alias(n.outputs.at(0), x.dims, x.md, x_id)
-                                        : ctx.define(n.outputs.at(0), x.dims, x.md);
-  ctx.add_layer(std::make_unique<PrimitiveLayer>(
-      n.op_type + " " + n.name, dnnl::eltwise_forward(pd),
-      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y}}));
+  const auto a = model::activation_of(n, ctx.graph());
+  if (!a) throw std::logic_error("not an eltwise op");
+  ops::add_eltwise_layer(ctx, n.op_type + " " + n.name, n.inputs.at(0), n.outputs.at(0), ops::eltwise_of(*a));
 }
 
 void build_hard_sigmoid(const model::Node& n, BuildContext& ctx) {

@@ -1,10 +1,12 @@
-// Conv on oneDNN: layouts chosen by the library (format "any"), BatchNorm already folded into the weights,
-// and the following Add (residual, as a sum post-op, in place when the addend is dead afterwards) and
-// activation fused in.
+// Conv and FusedConv on oneDNN: layouts chosen by the library (format "any"), BatchNorm already folded into
+// the weights. A FusedConv (model/fuse_activations.hpp) adds its residual Z as a sum post-op (in place when Z
+// is dead afterwards) and applies its activation as an eltwise post-op.
+#include <array>
 #include <stdexcept>
 
 #include "engine/op_registry.hpp"
 #include "engine/ops/op_util.hpp"
+#include "model/fuse_activations.hpp"
 
 namespace flipguard::engine {
 namespace {
@@ -13,161 +15,250 @@ using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
-void build_conv(const model::Node& n, BuildContext& ctx) {
-  const int x_id = ctx.id(n.inputs.at(0));
-  const Value x = ctx.value(x_id);
-  const auto& w = ctx.require_constant(n, 1);
-  if (w.dims.size() < 3 || w.dims.size() > 5 || x.dims.size() != w.dims.size())
-    throw std::runtime_error(ctx.error(n, "input " + model::dims_to_string(x.dims) + " and weight " +
+// The checked geometry of a convolution.
+struct ConvShape {
+  std::int64_t group = 1, out_c = 0, in_c_per_group = 0;
+  Dims kernel;  // spatial extent of the weights
+  ops::Window win;
+  Dims out;  // output dims [N, out_c, spatial...]
+};
+
+ConvShape conv_shape(const model::Node& n, const BuildContext& ctx, const Dims& x, const model::Constant& w) {
+  if (w.dims.size() < 3 || w.dims.size() > 5 || x.size() != w.dims.size())
+    throw std::runtime_error(ctx.error(n, "input " + model::dims_to_string(x) + " and weight " +
                                               model::dims_to_string(w.dims) +
                                               " ranks are not a 1D/2D/3D convolution"));
   if (!w.is_float() || w.floats.empty())
     throw std::runtime_error(ctx.error(n, "weights must be floating point"));
-  const std::int64_t group = n.get_int("group", 1);
-  const std::int64_t out_c = w.dims[0], in_c_per_group = w.dims[1];
-  if (group < 1 || out_c % group != 0 || x.dims[1] != in_c_per_group * group)
-    throw std::runtime_error(ctx.error(n, "input has " + std::to_string(x.dims[1]) +
-                                              " channels, weights expect " + std::to_string(in_c_per_group) +
-                                              " x group " + std::to_string(group)));
-  const Dims in_spatial(x.dims.begin() + 2, x.dims.end());
-  const Dims kernel(w.dims.begin() + 2, w.dims.end());
-  if (n.has("kernel_shape") && n.get_ints("kernel_shape") != kernel)
+  ConvShape s;
+  s.group = n.get_int("group", 1);
+  s.out_c = w.dims[0];
+  s.in_c_per_group = w.dims[1];
+  if (s.group < 1 || s.out_c % s.group != 0 || x[1] != s.in_c_per_group * s.group)
+    throw std::runtime_error(ctx.error(n, "input has " + std::to_string(x[1]) + " channels, weights expect " +
+                                              std::to_string(s.in_c_per_group) + " x group " +
+                                              std::to_string(s.group)));
+  const Dims in_spatial(x.begin() + 2, x.end());
+  s.kernel.assign(w.dims.begin() + 2, w.dims.end());
+  if (n.has("kernel_shape") && n.get_ints("kernel_shape") != s.kernel)
     throw std::runtime_error(ctx.error(n, "kernel_shape attribute disagrees with the weight shape"));
-  const auto win = ops::resolve_window(n, ctx, in_spatial, kernel, false);
+  s.win = ops::resolve_window(n, ctx, in_spatial, s.kernel, false);
+  s.out = {x[0], s.out_c};
+  s.out.insert(s.out.end(), s.win.out.begin(), s.win.out.end());
+  return s;
+}
 
-  Dims out_dims{x.dims[0], out_c};
-  out_dims.insert(out_dims.end(), win.out.begin(), win.out.end());
+bool has_input(const model::Node& n, size_t i) {
+  return n.inputs.size() > i && !n.inputs[i].empty();
+}
 
-  std::vector<float> bias;
-  const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
-  if (has_bias) {
-    bias = ctx.require_constant(n, 2).floats;
-    if (static_cast<std::int64_t>(bias.size()) != out_c)
-      throw std::runtime_error(ctx.error(n, "bias has " + std::to_string(bias.size()) + " values for " +
-                                                std::to_string(out_c) + " output channels"));
-  }
+// The bias (input 2), or none.
+std::vector<float> conv_bias(const model::Node& n, const BuildContext& ctx, std::int64_t out_c) {
+  if (!has_input(n, 2)) return {};
+  std::vector<float> bias = ctx.require_constant(n, 2).floats;
+  if (static_cast<std::int64_t>(bias.size()) != out_c)
+    throw std::runtime_error(ctx.error(n, "bias has " + std::to_string(bias.size()) + " values for " +
+                                              std::to_string(out_c) + " output channels"));
+  return bias;
+}
 
-  // Fusion: [Add as sum] then [activation].
-  std::string out_name = n.outputs.at(0);
-  dnnl::post_ops po;
-  int addend = -1, add_node = -1;
-  const model::Node* next = ctx.sole_consumer(out_name);
-  if (next && next->op_type == "Add" && next->inputs.size() == 2 && next->inputs[0] != next->inputs[1]) {
-    const std::string& other = next->inputs[0] == out_name ? next->inputs[1] : next->inputs[0];
-    if (ctx.has_value(other) && !ctx.graph().is_constant(other) && ctx.value(other).dims == out_dims) {
-      addend = ctx.id(other);
-      add_node = ctx.index_of(*next);
-      po.append_sum(1.f);
-      ctx.mark_fused(*next);
-      out_name = next->outputs.at(0);
-      next = ctx.sole_consumer(out_name);
-    }
+// What a FusedConv applies to the convolution's result before writing it.
+struct ConvEpilogue {
+  int addend = -1;  // value id of the residual Z (sum post-op), or -1
+  dnnl::post_ops post_ops;
+  std::string text;  // how the layer's name shows it: " + sum + Relu"
+};
+
+ConvEpilogue conv_epilogue(const model::Node& n, BuildContext& ctx) {
+  ConvEpilogue e;
+  if (has_input(n, 3)) {
+    e.addend = ctx.id(n.inputs[3]);
+    e.post_ops.append_sum(1.f);
+    e.text = " + sum";
   }
-  std::string fused = addend >= 0 ? " + sum" : "";
-  if (next) {
-    if (auto e = ops::eltwise_of(*next, ctx)) {
-      po.append_eltwise(1.f, e->alg, e->alpha, e->beta);
-      ctx.mark_fused(*next);
-      fused += " + " + next->op_type;
-      out_name = next->outputs.at(0);
-    }
+  e.text += ops::append_fused_activation(n, e.post_ops);
+  return e;
+}
+
+// oneDNN's weights dims: O, I/group, k... or, grouped, G, O/G, I/G, k...
+memory::dims weight_dims(const model::Constant& w, const ConvShape& s) {
+  memory::dims d = ops::dnnl_dims(w.dims);
+  if (s.group > 1) {
+    d[0] = s.out_c / s.group;
+    d.insert(d.begin(), s.group);
   }
+  return d;
+}
+
+// The ONNX layout of the weights, in oneDNN's terms.
+tag logical_weight_tag(size_t rank, bool grouped) {
+  if (grouped) return rank == 4 ? tag::goiw : rank == 5 ? tag::goihw : tag::goidhw;
+  return rank == 3 ? tag::oiw : rank == 4 ? tag::oihw : tag::oidhw;
+}
+
+dnnl::convolution_forward::primitive_desc conv_primitive(BuildContext& ctx, const Dims& x, const ConvShape& s,
+                                                         const memory::dims& wdims, bool has_bias,
+                                                         const dnnl::post_ops& post_ops) {
   dnnl::primitive_attr attr;
-  attr.set_post_ops(po);
-
-  memory::dims wdims = ops::dnnl_dims(w.dims);
-  if (group > 1) {
-    wdims[0] = out_c / group;
-    wdims.insert(wdims.begin(), group);
-  }
-  const memory::dims strides = ops::dnnl_dims(win.strides);
-  memory::dims dil = ops::dnnl_dims(win.dilations);
+  attr.set_post_ops(post_ops);
+  memory::dims dil = ops::dnnl_dims(s.win.dilations);
   for (auto& d : dil) d -= 1;  // oneDNN counts dilation from 0
-  const memory::desc src_any(ops::dnnl_dims(x.dims), dt::f32, tag::any);
+  const memory::desc src_any(ops::dnnl_dims(x), dt::f32, tag::any);
   const memory::desc w_any(wdims, dt::f32, tag::any);
-  const memory::desc b_md = has_bias ? memory::desc({out_c}, dt::f32, tag::a) : memory::desc();
-  const memory::desc dst_any(ops::dnnl_dims(out_dims), dt::f32, tag::any);
+  const memory::desc b_md = has_bias ? memory::desc({s.out_c}, dt::f32, tag::a) : memory::desc();
+  const memory::desc dst_any(ops::dnnl_dims(s.out), dt::f32, tag::any);
   dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                    src_any, w_any, b_md, dst_any, strides, dil,
-                                    ops::dnnl_dims(win.pad_begin), ops::dnnl_dims(win.pad_end));
-  dnnl::convolution_forward::primitive_desc pd(d, attr, ctx.engine());
+                                    src_any, w_any, b_md, dst_any, ops::dnnl_dims(s.win.strides), dil,
+                                    ops::dnnl_dims(s.win.pad_begin), ops::dnnl_dims(s.win.pad_end));
+  return dnnl::convolution_forward::primitive_desc(d, attr, ctx.engine());
+}
 
-  // Input in the layout the kernel wants.
-  int src_id = x_id;
-  if (pd.src_desc() != x.md) {
-    src_id = ctx.define(n.inputs[0] + "#conv_src", x.dims, pd.src_desc());
+// The input in the layout the kernel wants: itself, or a reorder into a new value.
+int conv_source(const model::Node& n, BuildContext& ctx, int x_id, const memory::desc& want) {
+  const Value x = ctx.value(x_id);
+  if (want == x.md) return x_id;
+  const int src_id = ctx.define(n.inputs[0] + "#conv_src", x.dims, want);
+  ctx.add_layer(std::make_unique<PrimitiveLayer>(
+      "reorder " + n.inputs[0] + " for " + n.name,
+      dnnl::reorder(dnnl::reorder::primitive_desc(ctx.engine(), x.md, ctx.engine(), want)),
+      std::vector<std::pair<int, int>>{{DNNL_ARG_FROM, x_id}, {DNNL_ARG_TO, src_id}}));
+  return src_id;
+}
+
+// The output value. With a residual, the sum post-op adds to what the destination holds: the output is the
+// addend's own buffer when nothing else reads the addend later, else a copy of the addend made first.
+int conv_destination(const model::Node& n, BuildContext& ctx, int addend, int src_id, const Dims& out,
+                     const memory::desc& md) {
+  const std::string& name = n.outputs.at(0);
+  if (addend >= 0 && ctx.value(addend).md == md && ctx.value(addend).buffer != ctx.value(src_id).buffer &&
+      ctx.can_overwrite(addend))
+    return ctx.define_alias(name, out, md, addend);
+  const int dst_id = ctx.define(name, out, md);
+  if (addend >= 0)
     ctx.add_layer(std::make_unique<PrimitiveLayer>(
-        "reorder " + n.inputs[0] + " for " + n.name,
-        dnnl::reorder(dnnl::reorder::primitive_desc(ctx.engine(), x.md, ctx.engine(), pd.src_desc())),
-        std::vector<std::pair<int, int>>{{DNNL_ARG_FROM, x_id}, {DNNL_ARG_TO, src_id}}));
+        "copy addend " + ctx.value(addend).name + " for " + n.name,
+        dnnl::reorder(dnnl::reorder::primitive_desc(ctx.engine(), ctx.value(addend).md, ctx.engine(), md)),
+        std::vector<std::pair<int, int>>{{DNNL_ARG_FROM, addend}, {DNNL_ARG_TO, dst_id}}));
+  return dst_id;
+}
+
+// Maps an ONNX flat weight index (O, I/group, k...) to the index of oneDNN's weights desc (see weight_dims).
+class ConvWeightIndex {
+ public:
+  ConvWeightIndex(const Dims& w_dims, std::int64_t group)
+      : group_(group),
+        out_per_group_(w_dims[0] / group),
+        per_out_(model::element_count(w_dims) / w_dims[0]),
+        in_c_(w_dims[1]),
+        spatial_rank_(static_cast<int>(w_dims.size()) - 2) {
+    for (int s = 0; s < spatial_rank_; ++s)
+      kernel_[static_cast<size_t>(s)] = w_dims[static_cast<size_t>(s) + 2];
   }
 
-  // Output: in place over the addend when nothing else reads it later; else a copy of the addend first.
-  int dst_id;
-  if (addend >= 0 && ctx.value(addend).md == pd.dst_desc() &&
-      ctx.value(addend).buffer != ctx.value(src_id).buffer && ctx.can_overwrite(addend, add_node)) {
-    dst_id = ctx.define_alias(out_name, out_dims, pd.dst_desc(), addend);
-  } else {
-    dst_id = ctx.define(out_name, out_dims, pd.dst_desc());
-    if (addend >= 0) {
-      ctx.add_layer(std::make_unique<PrimitiveLayer>(
-          "copy addend " + ctx.value(addend).name + " for " + n.name,
-          dnnl::reorder(
-              dnnl::reorder::primitive_desc(ctx.engine(), ctx.value(addend).md, ctx.engine(), pd.dst_desc())),
-          std::vector<std::pair<int, int>>{{DNNL_ARG_FROM, addend}, {DNNL_ARG_TO, dst_id}}));
+  void operator()(std::int64_t flat, std::int64_t* idx) const {
+    const std::int64_t o = flat / per_out_;
+    std::int64_t rem = flat % per_out_;
+    if (group_ > 1) {
+      *idx++ = o / out_per_group_;
+      *idx++ = o % out_per_group_;
+    } else {
+      *idx++ = o;
+    }
+    std::int64_t inner = per_out_ / in_c_;
+    *idx++ = rem / inner;
+    rem %= inner;
+    for (int s = 0; s < spatial_rank_; ++s) {
+      inner /= kernel_[static_cast<size_t>(s)];
+      *idx++ = rem / inner;
+      rem %= inner;
     }
   }
 
-  // Weights: logical (ONNX) layout reordered once into the kernel's layout; patched in place afterwards.
-  const memory::desc w_logical(wdims, dt::f32,
-                               group > 1 ? (wdims.size() == 4   ? tag::goiw
-                                            : wdims.size() == 5 ? tag::goihw
-                                                                : tag::goidhw)
-                                         : (wdims.size() == 3   ? tag::oiw
-                                            : wdims.size() == 4 ? tag::oihw
-                                                                : tag::oidhw));
+ private:
+  std::int64_t group_, out_per_group_, per_out_, in_c_;
+  int spatial_rank_;
+  std::array<std::int64_t, 3> kernel_{};
+};
+
+// Weights (and bias) reordered once from the ONNX layout into the kernel's, registered as stored weights that
+// trials patch in place; returns them as the layer's fixed arguments.
+std::unordered_map<int, dnnl::memory> conv_weights(const model::Node& n, BuildContext& ctx,
+                                                   const model::Constant& w, const ConvShape& s,
+                                                   const dnnl::convolution_forward::primitive_desc& pd,
+                                                   const std::vector<float>& bias) {
+  const memory::dims wdims = weight_dims(w, s);
+  const memory::desc w_logical(wdims, dt::f32, logical_weight_tag(wdims.size(), s.group > 1));
   dnnl::memory w_mem = ctx.make_weight_memory(pd.weights_desc(), w_logical, w.floats);
   std::unordered_map<int, dnnl::memory> fixed{{DNNL_ARG_WEIGHTS, w_mem}};
-  const std::int64_t per_out = model::element_count(w.dims) / out_c, out_per_group = out_c / group;
-  const int spatial_rank = static_cast<int>(kernel.size());
-  const Dims kdims = kernel;
-  ctx.add_weight(n.inputs[1], "conv.weight", w.dims, w.floats, w_mem,
-                 [=](std::int64_t flat, std::int64_t* idx) {
-                   const std::int64_t o = flat / per_out;
-                   std::int64_t rem = flat % per_out;
-                   std::int64_t* p = idx;
-                   if (group > 1) {
-                     *p++ = o / out_per_group;
-                     *p++ = o % out_per_group;
-                   } else {
-                     *p++ = o;
-                   }
-                   std::int64_t inner = per_out / in_c_per_group;
-                   *p++ = rem / inner;
-                   rem %= inner;
-                   for (int s = 0; s < spatial_rank; ++s) {
-                     inner /= kdims[s];
-                     *p++ = rem / inner;
-                     rem %= inner;
-                   }
-                 });
-  if (has_bias) {
+  ctx.add_weight(n.inputs[1], "conv.weight", w.dims, w.floats, w_mem, ConvWeightIndex(w.dims, s.group));
+  if (has_input(n, 2)) {
+    const memory::desc b_md({s.out_c}, dt::f32, tag::a);
     dnnl::memory b_mem = ctx.make_weight_memory(pd.bias_desc(), b_md, bias);
     fixed[DNNL_ARG_BIAS] = b_mem;
-    ctx.add_weight(n.inputs[2], "conv.bias", {out_c}, bias, b_mem,
+    ctx.add_weight(n.inputs[2], "conv.bias", {s.out_c}, bias, b_mem,
                    [](std::int64_t flat, std::int64_t* idx) { idx[0] = flat; });
   }
-  ctx.add_flops(2.0 * static_cast<double>(model::element_count(out_dims)) * static_cast<double>(per_out));
+  return fixed;
+}
+
+void build_broadcast_residual(const model::Node& n, BuildContext& ctx);
+
+void build_conv(const model::Node& n, BuildContext& ctx) {
+  const int x_id = ctx.id(n.inputs.at(0));
+  const Dims x = ctx.value(x_id).dims;
+  const auto& w = ctx.require_constant(n, 1);
+  const ConvShape s = conv_shape(n, ctx, x, w);
+  const std::vector<float> bias = conv_bias(n, ctx, s.out_c);
+  if (has_input(n, 3) && ctx.value(n.inputs[3]).dims != s.out) return build_broadcast_residual(n, ctx);
+  const ConvEpilogue epilogue = conv_epilogue(n, ctx);
+  const auto pd = conv_primitive(ctx, x, s, weight_dims(w, s), has_input(n, 2), epilogue.post_ops);
+  const int src_id = conv_source(n, ctx, x_id, pd.src_desc());
+  const int dst_id = conv_destination(n, ctx, epilogue.addend, src_id, s.out, pd.dst_desc());
+  auto fixed = conv_weights(n, ctx, w, s, pd, bias);
+  ctx.add_flops(2.0 * static_cast<double>(model::element_count(s.out)) *
+                static_cast<double>(model::element_count(w.dims) / s.out_c));
   ctx.add_layer(std::make_unique<PrimitiveLayer>(
-      "Conv " + n.name + fused + " " + model::dims_to_string(out_dims) + " [" + pd.impl_info_str() + "]",
+      "Conv " + n.name + epilogue.text + " " + model::dims_to_string(s.out) + " [" + pd.impl_info_str() + "]",
       dnnl::convolution_forward(pd),
       std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, src_id}, {DNNL_ARG_DST, dst_id}}, std::move(fixed)));
+}
+
+// The fusion pass cannot see shapes, so it fuses every residual Add whose other input is computed earlier;
+// shapes are known here. Equal shapes (the only residuals fused before fusion became a pass) take the sum
+// post-op. Any other Z broadcasts, which a sum post-op cannot do (a binary post-op could broadcast a smaller
+// Z, not a larger one), so the convolution, the Add and the activation are built as their own operators build
+// them: the same kernels and results as the unfused graph, only the Add and activation layers are named after
+// the Conv.
+void build_broadcast_residual(const model::Node& n, BuildContext& ctx) {
+  const std::string& out = n.outputs.at(0);
+  const auto act = model::fused_activation(n);
+  model::Node conv = n;
+  conv.domain.clear();
+  conv.op_type = "Conv";
+  conv.inputs.resize(3);
+  conv.outputs = {out + "#conv"};
+  conv.attributes.erase("activation");
+  conv.attributes.erase("activation_params");
+  build_conv(conv, ctx);
+  model::Node add;
+  add.name = n.name;
+  add.op_type = "Add";
+  add.inputs = {conv.outputs[0], n.inputs[3]};
+  add.outputs = {act ? out + "#sum" : out};
+  builtin_ops().find("", "Add")->build(add, ctx);
+  if (act)
+    ops::add_eltwise_layer(ctx, model::op_type_of(act->kind) + " " + n.name, add.outputs[0], out,
+                           ops::eltwise_of(*act));
 }
 
 }  // namespace
 
 void register_conv(OpRegistry& r) {
-  r.add("Conv", build_conv, 1, 17, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
+  const std::set<std::string> attributes{"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"};
+  r.add("Conv", build_conv, 1, 17, attributes);
+  auto fused = attributes;
+  fused.insert({"activation", "activation_params"});
+  r.add_internal(model::kFusedConv, build_conv, 1, 17, fused);
 }
 
 }  // namespace flipguard::engine

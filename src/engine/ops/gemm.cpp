@@ -1,9 +1,10 @@
 // Gemm (Y = A * B' + C) as a oneDNN inner product: the classifier layer of image models. B is a stored
-// weight.
+// weight. A FusedGemm (model/fuse_activations.hpp) applies its activation as an eltwise post-op.
 #include <stdexcept>
 
 #include "engine/op_registry.hpp"
 #include "engine/ops/op_util.hpp"
+#include "model/fuse_activations.hpp"
 
 namespace flipguard::engine {
 namespace {
@@ -45,17 +46,8 @@ void build_gemm(const model::Node& n, BuildContext& ctx) {
     }
   }
   const Dims out_dims{a.dims[0], oc};
-  std::string out_name = n.outputs.at(0);
   dnnl::post_ops po;
-  std::string fused;
-  if (const auto* next = ctx.sole_consumer(out_name)) {
-    if (auto e = ops::eltwise_of(*next, ctx)) {
-      po.append_eltwise(1.f, e->alg, e->alpha, e->beta);
-      ctx.mark_fused(*next);
-      fused = " + " + next->op_type;
-      out_name = next->outputs.at(0);
-    }
-  }
+  const std::string fused = ops::append_fused_activation(n, po);
   dnnl::primitive_attr attr;
   attr.set_post_ops(po);
   const memory::desc w_any({oc, k}, dt::f32, tag::any);
@@ -82,7 +74,7 @@ void build_gemm(const model::Node& n, BuildContext& ctx) {
                      [](std::int64_t f, std::int64_t* idx) { idx[0] = f; });
   }
   ctx.add_flops(2.0 * static_cast<double>(a.dims[0] * k * oc));
-  const int y = ctx.define(out_name, out_dims, pd.dst_desc());
+  const int y = ctx.define(n.outputs.at(0), out_dims, pd.dst_desc());
   ctx.add_layer(std::make_unique<PrimitiveLayer>(
       "Gemm " + n.name + fused + " [" + pd.impl_info_str() + "]", dnnl::inner_product_forward(pd),
       std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, a_id}, {DNNL_ARG_DST, y}}, std::move(fixed)));
@@ -92,6 +84,8 @@ void build_gemm(const model::Node& n, BuildContext& ctx) {
 
 void register_gemm(OpRegistry& r) {
   r.add("Gemm", build_gemm, 7, 17, {"alpha", "beta", "transA", "transB"});
+  r.add_internal(model::kFusedGemm, build_gemm, 7, 17,
+                 {"alpha", "beta", "transA", "transB", "activation", "activation_params"});
 }
 
 }  // namespace flipguard::engine

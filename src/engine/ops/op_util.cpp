@@ -1,6 +1,6 @@
 #include "engine/ops/op_util.hpp"
 
-#include <cfloat>
+#include <algorithm>
 #include <stdexcept>
 
 namespace flipguard::engine::ops {
@@ -52,35 +52,60 @@ Window resolve_window(const model::Node& n, const BuildContext& ctx, const Dims&
   return w;
 }
 
-std::optional<Eltwise> eltwise_of(const model::Node& n, const BuildContext& ctx) {
+Eltwise eltwise_of(const model::Activation& a) {
   using dnnl::algorithm;
-  const auto& t = n.op_type;
-  if (t == "Relu") return Eltwise{algorithm::eltwise_relu, 0.f, 0.f};
-  if (t == "LeakyRelu") return Eltwise{algorithm::eltwise_relu, n.get_float("alpha", 0.01f), 0.f};
-  if (t == "Sigmoid") return Eltwise{algorithm::eltwise_logistic};
-  if (t == "Tanh") return Eltwise{algorithm::eltwise_tanh};
-  if (t == "HardSwish") return Eltwise{algorithm::eltwise_hardswish};
-  if (t == "Elu") return Eltwise{algorithm::eltwise_elu, n.get_float("alpha", 1.0f), 0.f};
-  if (t == "Exp") return Eltwise{algorithm::eltwise_exp};
-  if (t == "Abs") return Eltwise{algorithm::eltwise_abs};
-  if (t == "Sqrt") return Eltwise{algorithm::eltwise_sqrt};
-  if (t == "Neg") return Eltwise{algorithm::eltwise_linear, -1.f, 0.f};
-  if (t == "Clip") {
-    float lo = -FLT_MAX, hi = FLT_MAX;
-    if (ctx.graph().opset < 11) {
-      lo = n.get_float("min", lo);
-      hi = n.get_float("max", hi);
-    } else {
-      for (size_t i = 1; i < 3 && i < n.inputs.size(); ++i) {
-        if (n.inputs[i].empty()) continue;
-        const auto& c = ctx.require_constant(n, i);
-        if (c.floats.size() != 1) throw std::runtime_error(ctx.error(n, "min/max must be scalars"));
-        (i == 1 ? lo : hi) = c.floats[0];
-      }
-    }
-    return Eltwise{algorithm::eltwise_clip_v2, lo, hi};
+  using K = model::ActivationKind;
+  switch (a.kind) {
+    case K::Relu:
+      return {algorithm::eltwise_relu, 0.f, 0.f};
+    case K::LeakyRelu:
+      return {algorithm::eltwise_relu, a.alpha, 0.f};
+    case K::Sigmoid:
+      return {algorithm::eltwise_logistic};
+    case K::Tanh:
+      return {algorithm::eltwise_tanh};
+    case K::HardSwish:
+      return {algorithm::eltwise_hardswish};
+    case K::Elu:
+      return {algorithm::eltwise_elu, a.alpha, 0.f};
+    case K::Exp:
+      return {algorithm::eltwise_exp};
+    case K::Abs:
+      return {algorithm::eltwise_abs};
+    case K::Sqrt:
+      return {algorithm::eltwise_sqrt};
+    case K::Neg:
+      return {algorithm::eltwise_linear, -1.f, 0.f};
+    case K::Clip:
+      return {algorithm::eltwise_clip_v2, a.alpha, a.beta};
   }
-  return std::nullopt;
+  throw std::logic_error("eltwise_of: unknown activation");
+}
+
+std::string append_fused_activation(const model::Node& n, dnnl::post_ops& po) {
+  const auto act = model::fused_activation(n);
+  if (!act) return "";
+  const Eltwise e = eltwise_of(*act);
+  po.append_eltwise(1.f, e.alg, e.alpha, e.beta);
+  return " + " + model::op_type_of(act->kind);
+}
+
+void add_eltwise_layer(BuildContext& ctx, const std::string& what, const std::string& x, const std::string& y,
+                       const Eltwise& e) {
+  // Eltwise on a zero-padded blocked layout would write f(0) into the padding (Sigmoid(0) = 0.5), which
+  // later kernels assume is 0: only functions with f(0) = 0 run on blocked data.
+  const bool zero_preserving = e.alg != dnnl::algorithm::eltwise_logistic &&
+                               e.alg != dnnl::algorithm::eltwise_exp &&
+                               !(e.alg == dnnl::algorithm::eltwise_clip_v2 && (e.alpha > 0 || e.beta < 0));
+  const int x_id = zero_preserving ? ctx.id(x) : ctx.plain(x);
+  const Value xv = ctx.value(x_id);
+  dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, e.alg, xv.md, e.alpha, e.beta);
+  dnnl::eltwise_forward::primitive_desc pd(d, ctx.engine());
+  const int y_id =
+      ctx.can_overwrite(x_id) ? ctx.define_alias(y, xv.dims, xv.md, x_id) : ctx.define(y, xv.dims, xv.md);
+  ctx.add_layer(std::make_unique<PrimitiveLayer>(
+      what, dnnl::eltwise_forward(pd),
+      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y_id}}));
 }
 
 dnnl::memory::dims dnnl_dims(const Dims& d) {

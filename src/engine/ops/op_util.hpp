@@ -1,12 +1,14 @@
 // Small helpers shared by the operator builders: attribute decoding common to Conv and pooling, and the
-// activation description used both by standalone activations and by Conv/Gemm post-op fusion.
+// oneDNN eltwise behind an activation, used both by standalone activations and by the post-ops of fused
+// Conv/Gemm nodes.
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>
-#include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/build_context.hpp"
+#include "model/fuse_activations.hpp"
 
 namespace flipguard::engine::ops {
 
@@ -23,8 +25,17 @@ struct Eltwise {
   float alpha = 0.f, beta = 0.f;
 };
 
-// The oneDNN eltwise for an activation node (Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSwish, ...), if any.
-std::optional<Eltwise> eltwise_of(const model::Node& n, const BuildContext& ctx);
+// The oneDNN eltwise computing an activation (Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSwish, ...).
+Eltwise eltwise_of(const model::Activation& a);
+
+// Appends the activation of a fused node (model/fuse_activations.hpp), if it has one, as an eltwise post-op;
+// returns how a layer's name shows it (" + Relu"), or "".
+std::string append_fused_activation(const model::Node& n, dnnl::post_ops& po);
+
+// Adds a layer named `what` computing `e` of value `x` into a new value `y`, in place when nothing reads x
+// later.
+void add_eltwise_layer(BuildContext& ctx, const std::string& what, const std::string& x, const std::string& y,
+                       const Eltwise& e);
 
 dnnl::memory::dims dnnl_dims(const Dims& d);
 

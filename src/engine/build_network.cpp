@@ -1,0 +1,37 @@
+#include "engine/build_network.hpp"
+
+#include <stdexcept>
+
+#include "engine/build_context.hpp"
+#include "engine/op_registry.hpp"
+#include "platform/memory_budget.hpp"
+
+namespace flipguard::engine {
+
+Network build_network(const model::Graph& graph, const model::Dims& input_dims, dnnl::engine& engine,
+                      WeightSelection selection) {
+  const auto& registry = builtin_ops();
+  BuildContext ctx(graph, engine, selection);
+  ctx.set_input(graph.inputs.at(0).name, input_dims);
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const model::Node& n = graph.nodes[i];
+    const OpEntry* op = registry.find(n.domain, n.op_type);
+    if (!op) throw std::logic_error(graph.source + ": " + n.describe() + " has no builder");
+    ctx.begin_node(static_cast<int>(i));
+    try {
+      op->build(n, ctx);
+    } catch (const std::overflow_error& e) {
+      throw std::runtime_error(graph.source + ": " + n.describe() + ": " + e.what());
+    } catch (const dnnl::error& e) {
+      throw std::runtime_error(graph.source + ": " + n.describe() + ": oneDNN refused it (" + e.what() + ")");
+    }
+  }
+  ctx.begin_node(static_cast<int>(graph.nodes.size()));
+  const int output = ctx.plain(graph.outputs.at(0).name);
+  platform::require_memory(
+      ctx.plan().planned_bytes(),
+      graph.source + ": the activations at batch " + std::to_string(input_dims.at(0)) + " (memory plan)");
+  return ctx.finish(output);
+}
+
+}  // namespace flipguard::engine

@@ -1,0 +1,133 @@
+#include "model/fuse_activations.hpp"
+
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace flipguard::model {
+namespace {
+
+class Fuser {
+ public:
+  explicit Fuser(Graph& g) : g_(g), absorbed_(g.nodes.size(), false) {
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      for (const auto& in : g.nodes[i].inputs)
+        if (!in.empty()) readers_[in].push_back(i);
+    for (const auto& o : g.outputs) readers_[o.name].push_back(g.nodes.size());
+    for (const auto& in : g.inputs) computed_.insert(in.name);
+  }
+
+  int run() {
+    int fused = 0;
+    std::vector<Node> kept;
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      if (absorbed_[i]) {
+        ++fused;
+        continue;
+      }
+      Node& n = g_.nodes[i];
+      if (n.domain.empty() && n.op_type == "Conv") fuse_conv(n);
+      if (n.domain.empty() && n.op_type == "Gemm") fuse_gemm(n);
+      for (const auto& o : n.outputs)
+        if (!o.empty()) computed_.insert(o);
+      kept.push_back(std::move(n));
+    }
+    g_.nodes = std::move(kept);
+    return fused;
+  }
+
+ private:
+  // The one node reading `value`, if exactly one reads it (once) and it is not a graph output.
+  Node* sole_reader(const std::string& value) {
+    const auto it = readers_.find(value);
+    if (it == readers_.end() || it->second.size() != 1 || it->second[0] >= g_.nodes.size()) return nullptr;
+    return &g_.nodes[it->second[0]];
+  }
+
+  void absorb(const Node& n) { absorbed_[static_cast<size_t>(&n - g_.nodes.data())] = true; }
+
+  // The residual Add after a Conv whose output is `out`: its other input, if it can be the addend.
+  std::optional<std::string> residual_addend(const Node& add, const std::string& out) const {
+    if (!add.domain.empty() || add.op_type != "Add" || add.inputs.size() != 2 ||
+        add.inputs[0] == add.inputs[1])
+      return std::nullopt;
+    const std::string& other = add.inputs[0] == out ? add.inputs[1] : add.inputs[0];
+    if (!computed_.count(other) || g_.is_constant(other)) return std::nullopt;
+    return other;
+  }
+
+  // Absorbs the activation reading `out`, if it is its sole reader; updates `out` to the activation's output.
+  std::optional<Activation> absorb_activation(std::string& out) {
+    Node* next = sole_reader(out);
+    if (!next || !next->domain.empty()) return std::nullopt;
+    auto act = activation_of(*next, g_);
+    if (act) {
+      absorb(*next);
+      out = next->outputs.at(0);
+    }
+    return act;
+  }
+
+  void fuse_conv(Node& conv) {
+    std::string out = conv.outputs.at(0);
+    std::optional<std::string> addend;
+    if (Node* next = sole_reader(out)) {
+      addend = residual_addend(*next, out);
+      if (addend) {
+        absorb(*next);
+        out = next->outputs.at(0);
+      }
+    }
+    const auto act = absorb_activation(out);
+    if (!addend && !act) return;
+    if (addend) {
+      conv.inputs.resize(3);  // Z follows the optional bias
+      conv.inputs.push_back(*addend);
+    }
+    rewrite(conv, kFusedConv, out, act);
+  }
+
+  void fuse_gemm(Node& gemm) {
+    std::string out = gemm.outputs.at(0);
+    if (const auto act = absorb_activation(out)) rewrite(gemm, kFusedGemm, out, act);
+  }
+
+  static void rewrite(Node& n, const char* op_type, const std::string& out,
+                      const std::optional<Activation>& act) {
+    n.domain = kInternalDomain;
+    n.op_type = op_type;
+    n.outputs = {out};
+    if (act) {
+      n.attributes["activation"] = op_type_of(act->kind);
+      n.attributes["activation_params"] = std::vector<float>{act->alpha, act->beta};
+    }
+  }
+
+  Graph& g_;
+  std::map<std::string, std::vector<size_t>>
+      readers_;                     // value -> reading nodes (graph outputs: nodes.size())
+  std::set<std::string> computed_;  // values a node before the current one produces, and the graph inputs
+  std::vector<bool> absorbed_;
+};
+
+}  // namespace
+
+int fuse_activations(Graph& g) {
+  return Fuser(g).run();
+}
+
+std::optional<Activation> fused_activation(const Node& n) {
+  const auto op = n.attributes.find("activation");
+  if (op == n.attributes.end()) return std::nullopt;
+  const auto* name = std::get_if<std::string>(&op->second);
+  const auto kind = name ? activation_kind(*name) : std::nullopt;
+  const auto params = n.attributes.find("activation_params");
+  const auto* ab = params == n.attributes.end() ? nullptr : std::get_if<std::vector<float>>(&params->second);
+  if (!kind || !ab || ab->size() != 2)
+    throw std::logic_error(n.describe() + ": malformed fused activation attributes");
+  return Activation{*kind, (*ab)[0], (*ab)[1]};
+}
+
+}  // namespace flipguard::model
