@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "campaign/faulty_weights.hpp"
 #include "data/bad_images.hpp"
