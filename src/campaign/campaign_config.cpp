@@ -133,7 +133,7 @@ void CampaignConfig::load_toml(std::istream& in, const std::string& path) {
       "model",   "data",       "formats",          "protections", "bers",       "fault",
       "trials",  "seed",       "tensors",          "images",      "batch",      "threads",
       "results", "models_dir", "assets_dir",       "ci_target",   "min_trials", "max_trials",
-      "wave",    "floor",      "images_per_trial", "bad_images"};
+      "wave",    "floor",      "images_per_trial", "bad_images",  "interval"};
   try {
     for (const auto& [key, value] : t.as_table()) {
       if (!known.count(key)) throw std::runtime_error("unknown key '" + key + "'");
@@ -162,6 +162,7 @@ void CampaignConfig::load_toml(std::istream& in, const std::string& path) {
       if (key == "wave") wave = toml_int<int>(value, key);
       if (key == "floor") floor = number(value);
       if (key == "bad_images") bad_images = toml::get<std::string>(value);
+      if (key == "interval") interval = toml::get<std::string>(value);
     }
   } catch (const std::exception& e) {
     throw std::runtime_error(path + ": " + e.what());
@@ -202,6 +203,8 @@ void CampaignConfig::validate() const {
   if (fault != "ber" && fault != "stuck0" && fault != "stuck1")
     throw std::invalid_argument("campaign: fault '" + fault + "' is not one of ber, stuck0, stuck1");
   (void)data::parse_bad_images(bad_images, "campaign: bad_images");
+  if (interval != "betting" && interval != "t")
+    throw std::invalid_argument("campaign: interval '" + interval + "' is not one of betting, t");
   for (const auto& f : formats) (void)memory::Format::parse(f);
   for (const auto& p : protections)
     for (const auto& f : formats) check_protection_for_format(p, f);

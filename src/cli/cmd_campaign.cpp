@@ -34,6 +34,7 @@ const char* const kUsage =
     "                          [--batch B] [--threads T]\n"
     "                          [--results FILE.jsonl] [--models-dir DIR] [--assets DIR]\n"
     "                          [--ci-target POINTS] [--min-trials N] [--max-trials N] [--wave N]\n"
+    "                          [--interval betting|t]\n"
     "                          [--floor TOP1%] [--shard I/N] [--mpi]\n"
     "With no arguments: ResNet-20 on the 200 lossless CIFAR-10 images, q2.5 and fp16, none vs scale,\n"
     "BER 1e-5, 1e-4, 1e-3, 10 trials per cell, results in results/campaign.jsonl.\n"
@@ -47,6 +48,8 @@ const char* const kUsage =
     "A campaign stopped at any point resumes when run again with the same settings and results file.\n"
     "--ci-target P: adaptive trials, each cell runs waves of --wave trials (default 4) until the 95% CI of\n"
     "  its Top-1 is within +-P points (after --min-trials, default 4) or --max-trials (default 100) ran.\n"
+    "--interval: betting (default; valid under adaptive stopping for any accuracy distribution) or t\n"
+    "  (Student t, approximate: too narrow on skewed or all-or-nothing cells). See docs/statistics.md.\n"
     "--floor F: a faulty trial stops once its Top-1 is below F % at 99.9% confidence (Clopper-Pearson).\n"
     "--shard I/N: run only shard I (0 <= I < N) of the cells, whole cells balanced by trials; join the\n"
     "  shards' results files with flipguard merge.\n"
@@ -71,8 +74,8 @@ double get_double(const Options& opt, const std::string& flag, double fallback, 
 
 campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
   auto flags = grid_flags();
-  flags.insert(
-      {"--images-per-trial", "--ci-target", "--min-trials", "--max-trials", "--wave", "--floor", "--shard"});
+  flags.insert({"--images-per-trial", "--ci-target", "--min-trials", "--max-trials", "--wave", "--floor",
+                "--shard", "--interval"});
   Options opt(args, flags, {"--help", "--mpi"});
   if (opt.flag("--help")) throw UsageError("");
   campaign::CampaignConfig c;
@@ -83,6 +86,11 @@ campaign::CampaignConfig parse_config(const std::vector<std::string>& args) {
   c.max_trials = static_cast<int>(opt.get_int("--max-trials", c.max_trials, 2, 1000000));
   c.wave = static_cast<int>(opt.get_int("--wave", c.wave, 1, 100000));
   c.floor = get_double(opt, "--floor", c.floor, 0, 100);
+  if (const auto interval = opt.get("--interval"); !interval.empty()) {
+    if (interval != "betting" && interval != "t")
+      throw UsageError("--interval expects betting or t, got '" + interval + "'");
+    c.interval = interval;
+  }
   if (const auto shard = opt.get("--shard"); !shard.empty()) {
     const auto bad = UsageError("--shard expects I/N with 0 <= I < N, got '" + shard + "'");
     const auto slash = shard.find('/');
@@ -112,19 +120,19 @@ std::string clock_text(double s) {
 }  // namespace
 
 void print_cells(const std::vector<campaign::TrialRecord>& records) {
-  std::printf("%-8s %-22s %9s %8s %15s %7s %9s\n", "format", "protection", "BER", "trials",
-              "top-1 % (95% CI)", "NaN %", "flips");
+  std::printf("%-8s %-22s %9s %8s %24s %7s %9s\n", "format", "protection", "BER", "trials",
+              "top-1 % [95% interval]", "NaN %", "flips");
   for (const auto& cell : campaign::group_cells(records)) {
     const auto s = campaign::summarize(cell.records);
-    char ci[32];
-    if (s.trials > 1)
-      std::snprintf(ci, sizeof ci, "%6.2f +- %5.2f", s.top1.mean, s.top1.ci95);
+    char ci[64];
+    if (std::isfinite(s.top1.lo) && std::isfinite(s.top1.hi))
+      std::snprintf(ci, sizeof ci, "%6.2f [%6.2f, %6.2f]", s.top1.mean, s.top1.lo, s.top1.hi);
     else
       std::snprintf(ci, sizeof ci, "%6.2f", s.top1.mean);
     std::string note;  // why the cell stopped (adaptive trials) and early-stopped trials
     if (s.ber > 0 && s.stopped != "fixed") note += "  " + s.stopped;
     if (s.early_stopped > 0) note += "  " + std::to_string(s.early_stopped) + " stopped below floor";
-    std::printf("%-8s %-22s %9.2g %8lld %15s %7.1f %9.0f%s\n", s.format.c_str(), s.protection.c_str(), s.ber,
+    std::printf("%-8s %-22s %9.2g %8lld %24s %7.1f %9.0f%s\n", s.format.c_str(), s.protection.c_str(), s.ber,
                 static_cast<long long>(s.trials), ci, 100 * s.non_finite_share, s.flips_mean, note.c_str());
   }
 }
