@@ -45,7 +45,7 @@ endforeach()
 
 # The libraries in link order (each before what it uses), behind one target.
 set(FLIPGUARD_EXPORTED flipguard_report flipguard_campaign flipguard_engine flipguard_model flipguard_data
-                       flipguard_metrics flipguard_protect flipguard_faults flipguard_memory flipguard_hashing
+                       flipguard_metrics flipguard_stats flipguard_protect flipguard_faults flipguard_memory flipguard_hashing
                        flipguard_platform)
 add_library(flipguard_library INTERFACE)
 set_target_properties(flipguard_library PROPERTIES EXPORT_NAME flipguard)

@@ -9,11 +9,8 @@ namespace flipguard::campaign {
 // Confidence of the one-sided bound used by campaigns.
 inline constexpr double kFloorConfidence = 0.999;
 
-// One-sided Clopper-Pearson (exact binomial) upper confidence bound of a success probability after
-// `correct` successes in `seen` trials: the p at which P(X <= correct | seen, p) = 1 - confidence.
-double binomial_upper_bound(std::int64_t correct, std::int64_t seen, double confidence);
-
-// True when even the upper bound of the accuracy seen so far is below `floor_percent`.
+// True when even the one-sided Clopper-Pearson upper bound (stats::clopper_pearson_upper) of the accuracy
+// seen so far is below `floor_percent`.
 bool below_floor(std::int64_t correct, std::int64_t seen, double floor_percent,
                  double confidence = kFloorConfidence);
 

@@ -25,6 +25,9 @@ struct CampaignConfig {
   // most ci_target points (after at least min_trials) or max_trials ran.
   double ci_target = 0;
   int min_trials = 4, max_trials = 100, wave = 4;
+  // Interval over trials, for stopping and reporting: "betting" (valid at any n and under adaptive
+  // stopping) or "t" (Student t, approximate). See docs/statistics.md.
+  std::string interval = "betting";
   // Early-stopped trials: a faulty trial stops once its Top-1 is below `floor` percent at
   // kFloorConfidence (0: off). Part of the campaign's identity, since it changes what records contain.
   double floor = 0;
@@ -49,7 +52,9 @@ struct CampaignConfig {
   // Checks every setting (the table's checks) and what they must satisfy together, parsing every format,
   // protection and fault spec once, so a bad grid fails before any work.
   void validate() const;
-  StoppingRule stopping() const { return {ci_target, min_trials, max_trials, wave}; }
+  StoppingRule stopping() const {
+    return {ci_target, min_trials, max_trials, wave, stats::parse_interval_method(interval)};
+  }
   // The fault model spec of a cell, e.g. "ber:0.0001".
   std::string fault_spec(double rate) const;
 };

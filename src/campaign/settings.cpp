@@ -15,6 +15,7 @@
 #include "campaign/faulty_weights.hpp"
 #include "data/bad_images.hpp"
 #include "memory/format.hpp"
+#include "stats/interval.hpp"
 
 namespace flipguard::campaign {
 namespace {
@@ -268,6 +269,12 @@ std::vector<Setting> make_table() {
                       "adaptive trials: the most trials a cell runs"));
   t.push_back(integer("wave", "--wave", "N", kForCampaign, &C::wave, 1, 100000,
                       "adaptive trials: trials released at a time; the stopping rule looks after each wave"));
+  t.push_back(
+      text("interval", "--interval", "betting|t", kForCampaign, &C::interval,
+           "the 95% interval over a cell's trials, for stopping and reporting: betting (valid for any "
+           "accuracy distribution and under adaptive stopping) or t (Student t, approximate: too narrow "
+           "on skewed or all-or-nothing cells); see docs/statistics.md",
+           [](const std::string& v) { (void)stats::parse_interval_method(v); }));
   t.push_back(number("floor", "--floor", "TOP1", kForCampaign, &C::floor, 0, 100,
                      "a faulty trial stops once its Top-1 is below this percentage at 99.9% confidence "
                      "(Clopper-Pearson); 0: off"));

@@ -8,91 +8,12 @@
 #include <tuple>
 
 #include "campaign/stopping_rule.hpp"
+#include "stats/betting_interval.hpp"
+#include "stats/binomial.hpp"
+#include "stats/paired_difference.hpp"
+#include "stats/student_t.hpp"
 
 namespace flipguard::campaign {
-
-namespace {
-
-// Continued fraction of the regularized incomplete beta function (modified Lentz), valid and fast for
-// x < (a + 1) / (a + b + 2); the caller uses the symmetry I_x(a, b) = 1 - I_{1-x}(b, a) elsewhere.
-double beta_continued_fraction(double a, double b, double x) {
-  constexpr double tiny = 1e-300, eps = 1e-16;
-  // Convergence takes O(sqrt(max(a, b))) terms; bound generously so large df still converge.
-  const int max_terms = 1000 + static_cast<int>(20 * std::sqrt(std::max(a, b)));
-  double c = 1, d = 1 - (a + b) * x / (a + 1);
-  if (std::fabs(d) < tiny) d = tiny;
-  d = 1 / d;
-  double h = d;
-  for (int m = 1; m <= max_terms; ++m) {
-    const double m2 = 2.0 * m;
-    double aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
-    d = 1 + aa * d;
-    if (std::fabs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (std::fabs(c) < tiny) c = tiny;
-    d = 1 / d;
-    h *= d * c;
-    aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
-    d = 1 + aa * d;
-    if (std::fabs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (std::fabs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const double delta = d * c;
-    h *= delta;
-    if (std::fabs(delta - 1) < eps) return h;
-  }
-  return h;  // not fully converged only for absurd parameters; the bisection above it tolerates that
-}
-
-}  // namespace
-
-double regularized_incomplete_beta(double a, double b, double x) {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const double log_front =
-      std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
-  const double front = std::exp(log_front);
-  if (x < (a + 1) / (a + b + 2)) return front * beta_continued_fraction(a, b, x) / a;
-  return 1 - front * beta_continued_fraction(b, a, 1 - x) / b;
-}
-
-namespace {
-
-// Bisection on a monotone function over [lo, hi] until the interval is relatively tight: robust for any
-// df, where Newton steps can overshoot in the heavy tails of df = 1.
-template <class F>
-double bisect(F increasing, double target, double lo, double hi) {
-  for (int i = 0; i < 4000 && hi - lo > 1e-15 * std::max(std::fabs(hi), std::fabs(lo)); ++i) {
-    const double mid = 0.5 * (lo + hi);
-    if (increasing(mid) < target)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return 0.5 * (lo + hi);
-}
-
-}  // namespace
-
-double student_t_quantile(double p, double df) {
-  if (!(p > 0 && p < 1))
-    throw std::invalid_argument("t quantile: probability must be in (0, 1), got " + std::to_string(p));
-  if (!(df > 0))
-    throw std::invalid_argument("t quantile: degrees of freedom must be > 0, got " + std::to_string(df));
-  if (p == 0.5) return 0;
-  if (p < 0.5) return -student_t_quantile(1 - p, df);
-  const double tail = 2 * (1 - p);  // two-sided tail mass beyond |t|
-  if (df > 1e7) {
-    // The incomplete beta's continued fraction gets slow; t and normal differ by < 1e-7 relative here.
-    const double z = bisect([](double v) { return -std::erfc(v / std::sqrt(2.0)); }, -tail, 0.0, 40.0);
-    return z;
-  }
-  // P(|T| > t) = I_x(df/2, 1/2) with x = df / (df + t^2), increasing in x: solve for x, then t.
-  const double x =
-      bisect([df](double v) { return regularized_incomplete_beta(df / 2, 0.5, v); }, tail, 0.0, 1.0);
-  return std::sqrt(df * (1 - x) / x);
-}
 
 MeanEstimate estimate_mean(std::span<const double> values) {
   if (values.empty()) throw std::invalid_argument("estimate_mean: no values");
@@ -108,9 +29,53 @@ MeanEstimate estimate_mean(std::span<const double> values) {
   double ss = 0;  // two-pass: numerically stable for accuracies that barely vary
   for (double v : values) ss += (v - e.mean) * (v - e.mean);
   e.std = std::sqrt(ss / static_cast<double>(e.n - 1));
-  e.ci95 =
-      student_t_quantile(0.975, static_cast<double>(e.n - 1)) * e.std / std::sqrt(static_cast<double>(e.n));
+  e.ci95 = stats::student_t_quantile(0.975, static_cast<double>(e.n - 1)) * e.std /
+           std::sqrt(static_cast<double>(e.n));
+  e.lo = e.mean - e.ci95;
+  e.hi = e.mean + e.ci95;
   return e;
+}
+
+MeanEstimate with_interval(std::span<const double> values, double lo, double hi) {
+  MeanEstimate e = estimate_mean(values);
+  e.lo = lo;
+  e.hi = hi;
+  e.ci95 = (hi - lo) / 2;
+  return e;
+}
+
+MeanEstimate trials_estimate(std::span<const double> top1_percent, const StoppingRule& rule) {
+  if (rule.interval == stats::IntervalMethod::student_t) return estimate_mean(top1_percent);
+  stats::Interval i;
+  if (rule.adaptive()) {
+    TrialIntervalMonitor monitor = interval_monitor(rule);
+    for (double v : top1_percent) monitor.add(v);
+    i = monitor.interval();
+  } else {
+    std::vector<double> x;
+    for (double v : top1_percent) x.push_back(std::clamp(v / 100, 0.0, 1.0));
+    i = stats::fixed_n_betting_interval(x);
+    i = {100 * i.lo, 100 * i.hi};
+  }
+  return with_interval(top1_percent, i.lo, i.hi);
+}
+
+MeanEstimate paired_estimate(std::span<const double> difference_points, const StoppingRule& rule) {
+  if (rule.interval == stats::IntervalMethod::student_t) return estimate_mean(difference_points);
+  std::vector<double> d;
+  for (double v : difference_points) d.push_back(std::clamp(v / 100, -1.0, 1.0));
+  stats::BettingOptions options;
+  std::int64_t look_every = 1;
+  if (rule.adaptive()) {
+    options.horizon = std::max(rule.max_trials, 1);
+    options.target_half_width = rule.ci_target / 100;
+    look_every = rule.wave;
+  } else {
+    options.horizon = std::max<std::int64_t>(static_cast<std::int64_t>(d.size()), 1);
+    look_every = std::max<std::int64_t>(1, options.horizon / 512);
+  }
+  const stats::Interval i = stats::paired_difference_interval(d, options, look_every);
+  return with_interval(difference_points, 100 * i.lo, 100 * i.hi);
 }
 
 CellSummary summarize(std::span<const TrialRecord> records) {
@@ -142,8 +107,6 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     if (r.non_finite > 0) non_finite_trials += 1;
   }
   const double n = static_cast<double>(s.trials);
-  s.top1 = estimate_mean(top1);
-  s.top5 = estimate_mean(top5);
   const auto [lo, hi] = std::minmax_element(top1.begin(), top1.end());
   s.top1_min = *lo;
   s.top1_max = *hi;
@@ -156,13 +119,36 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   const TrialRecord* latest = &first;
   for (const TrialRecord& r : records)
     if (r.trial > latest->trial) latest = &r;
-  if (latest->adaptive.adaptive()) {
-    std::vector<std::pair<std::int64_t, double>> by_trial;
-    for (const TrialRecord& r : records) by_trial.emplace_back(r.trial, r.top1_percent());
-    std::sort(by_trial.begin(), by_trial.end());
-    std::vector<double> ordered;
-    for (const auto& [t, v] : by_trial) ordered.push_back(v);
-    const auto reason = decide(ordered, latest->adaptive, s.early_stopped).reason;
+  const StoppingRule& rule = latest->adaptive;
+
+  if (s.ber == 0) {
+    // The clean cell has no fault randomness: its uncertainty is the images' (independent draws of the data
+    // set's distribution). Campaigns run it once; of several records, the one over the most images counts.
+    const TrialRecord* widest = &first;
+    for (const TrialRecord& r : records)
+      if (r.images > widest->images) widest = &r;
+    const stats::Interval i1 = stats::clopper_pearson(widest->top1, widest->images);
+    const stats::Interval i5 = stats::clopper_pearson(widest->top5, widest->images);
+    s.top1 = with_interval(top1, 100 * i1.lo, 100 * i1.hi);
+    s.top5 = with_interval(top5, 100 * i5.lo, 100 * i5.hi);
+    s.interval = "binomial";
+    return s;
+  }
+
+  // Intervals and stop decisions read the trials in trial order, as the campaign ran them.
+  std::vector<std::pair<std::int64_t, std::size_t>> order;
+  for (std::size_t i = 0; i < records.size(); ++i) order.emplace_back(records[i].trial, i);
+  std::sort(order.begin(), order.end());
+  std::vector<double> top1_ordered, top5_ordered;
+  for (const auto& [trial, i] : order) {
+    top1_ordered.push_back(top1[i]);
+    top5_ordered.push_back(top5[i]);
+  }
+  s.interval = stats::to_string(rule.interval);
+  s.top1 = trials_estimate(top1_ordered, rule);
+  s.top5 = trials_estimate(top5_ordered, rule);
+  if (rule.adaptive()) {
+    const auto reason = decide(top1_ordered, rule, s.early_stopped).reason;
     s.stopped = reason == StopReason::none ? "incomplete" : to_string(reason);
   }
   return s;

@@ -1,5 +1,5 @@
-// Aggregation of a campaign's trial records: one CellSummary per (format, protection, BER) cell, with
-// Student-t confidence intervals. Shared by the runner's progress output and the report.
+// Aggregation of a campaign's trial records: one CellSummary per (format, protection, BER) cell, with a 95%
+// interval of its mean accuracy (docs/statistics.md). Shared by the runner's progress output and the report.
 #pragma once
 
 #include <cstdint>
@@ -12,22 +12,20 @@
 
 namespace flipguard::campaign {
 
-// Regularized incomplete beta function I_x(a, b) for a, b > 0 and x in [0, 1].
-double regularized_incomplete_beta(double a, double b, double x);
-
-// Quantile of Student's t distribution with df > 0 degrees of freedom at probability p in (0, 1),
-// computed by inverting the regularized incomplete beta function (no table).
-double student_t_quantile(double p, double df);
-
-// Mean of a sample with its sample standard deviation and the half-width of the two-sided 95% confidence
-// interval of the mean. With one value, std and ci95 are NaN (undefined): render them as "n/a".
+// Mean of a sample with its sample standard deviation and a two-sided 95% interval [lo, hi] of the mean,
+// which need not be symmetric; ci95 is its half-width (hi - lo) / 2. Undefined parts are NaN (one value
+// has no std; Student t has no interval from one value): render them as "n/a".
 struct MeanEstimate {
   std::int64_t n = 0;
   double mean = 0;
   double std = 0;
   double ci95 = 0;
+  double lo = 0, hi = 0;
 };
+// Student t (approximate; see stats/student_t.hpp).
 MeanEstimate estimate_mean(std::span<const double> values);
+// Mean and std of `values` with the interval [lo, hi] given.
+MeanEstimate with_interval(std::span<const double> values, double lo, double hi);
 
 struct CellSummary {
   std::string format, protection;
@@ -35,6 +33,10 @@ struct CellSummary {
   std::int64_t trials = 0;
   std::int64_t images = 0;  // images per trial (the smallest of the trials that were not stopped early)
   MeanEstimate top1, top5;  // percent, over trials
+  // How top1/top5's intervals were computed: "betting" (confidence sequence for adaptive cells, fixed-n
+  // betting interval otherwise), "t" (Student t, approximate), "binomial" (the clean cell: Clopper-Pearson
+  // over its images).
+  std::string interval = "betting";
   double top1_min = 0, top1_max = 0;  // percent
   double non_finite_share = 0;        // fraction of trials in which any image had NaN/Inf logits
   double flips_mean = 0;
@@ -49,6 +51,17 @@ struct CellSummary {
   // "below floor" or "incomplete" (the stopping rule of its latest trial applied to all its trials).
   std::string stopped = "fixed";
 };
+
+// The 95% interval [lo, hi] (percent) of the mean of a faulty cell's trials, given in trial order, under
+// the rule its records carry: Student t (NaN below two trials), or betting: for adaptive rules the
+// confidence sequence it was stopped on (valid at that data-dependent stop), else the fixed-n betting
+// interval.
+MeanEstimate trials_estimate(std::span<const double> top1_percent, const StoppingRule& rule);
+
+// The same for paired differences (points, in [-100, 100]) of two cells over their common trials in trial
+// order: t, or the betting interval of the differences mapped to [0, 1] (anytime bets tuned like the
+// cells' for adaptive rules, fixed-n bets otherwise).
+MeanEstimate paired_estimate(std::span<const double> difference_points, const StoppingRule& rule);
 
 // Summary of the trials of one cell. Throws std::invalid_argument on an empty span or on records of
 // different cells.

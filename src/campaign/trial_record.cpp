@@ -55,6 +55,8 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
                      {"min_trials", r.adaptive.min_trials},
                      {"max_trials", r.adaptive.max_trials},
                      {"wave", r.adaptive.wave}};
+  // Faulty cells' interval method, adaptive or not (the clean cell's is always binomial).
+  if (r.ber > 0) j["interval"] = stats::to_string(r.adaptive.interval);
 }
 
 namespace {
@@ -131,6 +133,10 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
     a.at("max_trials").get_to(r.adaptive.max_trials);
     a.at("wave").get_to(r.adaptive.wave);
   }
+  // Absent in files written before the setting existed: those cells were stopped and reported with t.
+  r.adaptive.interval = stats::IntervalMethod::student_t;
+  if (j.contains("interval"))
+    r.adaptive.interval = stats::parse_interval_method(j.at("interval").get<std::string>());
   if (r.images < 0 || r.images_skipped < 0 || r.top1 < 0 || r.top5 < r.top1 || r.top5 > r.images ||
       r.ber < 0 || r.ber > 1 || r.critical_faults < 0 || r.critical_words < 0 ||
       r.critical_faults > r.critical_words)

@@ -42,7 +42,8 @@ struct TrialRecord {
   // count evaluated (absent in files written before early stops existed: false).
   bool early_stopped = false;
   // The stopping rule of an adaptive campaign that ran this trial (ci_target 0: fixed trials; absent in
-  // older files). Reports derive each cell's stop reason from it.
+  // older files). Reports derive each cell's stop reason from it. Its interval method is kept for fixed
+  // trials too, as the record's "interval" (faulty cells; absent in older files: Student t).
   StoppingRule adaptive{.ci_target = 0};
   // Unusable images of the chosen subset left out (--bad-images skip); 0 in files written before it existed.
   std::int64_t images_skipped = 0;

@@ -48,6 +48,7 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
   r.trial = trial;
   r.fault_model = c.fault_spec(cell.ber);
   if (cell.ber > 0 && c.ci_target > 0) r.adaptive = c.stopping();
+  if (cell.ber > 0) r.adaptive.interval = c.stopping().interval;
   const auto t0 = clock_type::now();
   TrialPatchStats stats;
   if (cell.ber > 0)

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "campaign/statistics.hpp"
+#include "stats/sample_size.hpp"
 
 namespace flipguard::campaign {
 
@@ -45,9 +46,10 @@ std::int64_t WorkPlan::upper_bound() const {
   return n;
 }
 
-// Trials needed for the CI target if the cell's spread stays what it is now: the half-width shrinks as
-// 1/sqrt(n), so n (ci / target)^2, in whole waves, within [min_trials, max_trials] and never below what the
-// cell already released.
+// Trials needed for the CI target if the cell's mean and spread stay what they are now, in whole waves,
+// within [min_trials, max_trials] and never below what the cell already released. Student t: the half-width
+// shrinks as 1/sqrt(n), so n (ci / target)^2. Betting: stats::betting_trials_needed, the sample size at which
+// the confidence sequence's bets reach the target for this mean and spread.
 std::optional<std::int64_t> WorkPlan::projected_trials(std::size_t cell) const {
   const auto& s = state_[cell];
   if (s.stopped) return s.released;
@@ -55,8 +57,15 @@ std::optional<std::int64_t> WorkPlan::projected_trials(std::size_t cell) const {
   if (s.top1.size() < 2) return std::nullopt;
   std::vector<double> v;
   for (const auto& [trial, top1] : s.top1) v.push_back(top1);
-  const double n = static_cast<double>(v.size()), ratio = estimate_mean(v).ci95 / rule_.ci_target;
-  const double need = std::min(n * ratio * ratio, static_cast<double>(rule_.max_trials));
+  const auto e = estimate_mean(v);
+  double need;
+  if (rule_.interval == stats::IntervalMethod::student_t) {
+    const double ratio = e.ci95 / rule_.ci_target;
+    need = static_cast<double>(v.size()) * ratio * ratio;
+  } else {
+    need = stats::betting_trials_needed(e.mean / 100, e.std / 100, rule_.ci_target / 100);
+  }
+  need = std::min(need, static_cast<double>(rule_.max_trials));
   const auto waves = static_cast<std::int64_t>(std::ceil(need / rule_.wave));
   const std::int64_t projected = std::min<std::int64_t>(waves * rule_.wave, rule_.max_trials);
   return std::max({projected, static_cast<std::int64_t>(rule_.min_trials), s.released});
@@ -103,20 +112,21 @@ void WorkPlan::advance(std::size_t cell) {
       s.stopped = true;
       return;
     }
-    std::vector<double> top1;
+    if (!s.monitor) s.monitor.emplace(interval_monitor(rule_));
+    for (; s.fed < s.released; ++s.fed) s.monitor->add(s.top1.at(s.fed));
     std::int64_t early = 0;
-    for (std::int64_t t = 0; t < s.released; ++t) {
-      top1.push_back(s.top1.at(t));
-      early += s.early.count(t) ? 1 : 0;
-    }
-    const auto d = decide(top1, rule_, early);
+    for (std::int64_t t = 0; t < s.released; ++t) early += s.early.count(t) ? 1 : 0;
+    const auto d = decide(*s.monitor, rule_, early);
     if (d.reason != StopReason::none) {
       s.stopped = true;
       s.reason = d.reason;
       char line[300];
-      std::snprintf(line, sizeof line, "%s: %s after %lld trials (95%% CI +- %.2f points, target %.2f)",
+      std::snprintf(line, sizeof line,
+                    "%s: %s after %lld trials (95%% interval [%.2f, %.2f], half-width %.2f points, %s, "
+                    "target %.2f)",
                     cells_[cell].label().c_str(), to_string(d.reason).c_str(),
-                    static_cast<long long>(s.released), d.ci95, rule_.ci_target);
+                    static_cast<long long>(s.released), d.interval.lo, d.interval.hi, d.half_width,
+                    stats::to_string(rule_.interval).c_str(), rule_.ci_target);
       messages_.push_back(line);
       return;
     }

@@ -52,8 +52,9 @@ class WorkPlan {
   std::int64_t skipped() const { return skipped_; }  // released units that were already in the results
   std::int64_t upper_bound() const;                  // most units the plan can hold (done + to run)
   // The likely final size, for ETAs: stopped cells count what they ran, fixed cells their count, an adaptive
-  // cell with data the trial count at which its current spread would meet the CI target (whole waves, within
-  // its bounds); adaptive cells without data yet the mean of those guesses (the maximum when there is none).
+  // cell with data the trial count at which an interval of its method would meet the CI target given the
+  // cell's mean and spread so far (whole waves, within its bounds; see projected_trials in the .cpp);
+  // adaptive cells without data yet the mean of those guesses (the maximum when there is none).
   std::int64_t expected_total() const;
   StopReason reason(std::size_t cell) const { return state_[cell].reason; }
   std::int64_t trials_of(std::size_t cell) const { return state_[cell].released; }
@@ -69,6 +70,10 @@ class WorkPlan {
     int in_flight = 0;
     bool stopped = false;
     StopReason reason = StopReason::none;
+    // Adaptive cells: trials 0..fed-1 fed to the interval in trial order (each wave's decision adds only
+    // the new wave instead of recomputing the interval from the first trial).
+    std::optional<TrialIntervalMonitor> monitor;
+    std::int64_t fed = 0;
   };
   void advance(std::size_t cell);
   void release_up_to(std::size_t cell, std::int64_t count);

@@ -35,19 +35,19 @@ std::string clock_text(double s) {
 }  // namespace
 
 void print_cells(const std::vector<campaign::TrialRecord>& records) {
-  std::printf("%-8s %-22s %9s %8s %15s %7s %9s\n", "format", "protection", "BER", "trials",
-              "top-1 % (95% CI)", "NaN %", "flips");
+  std::printf("%-8s %-22s %9s %8s %24s %7s %9s\n", "format", "protection", "BER", "trials",
+              "top-1 % [95% interval]", "NaN %", "flips");
   for (const auto& cell : campaign::group_cells(records)) {
     const auto s = campaign::summarize(cell.records);
-    char ci[32];
-    if (s.trials > 1)
-      std::snprintf(ci, sizeof ci, "%6.2f +- %5.2f", s.top1.mean, s.top1.ci95);
+    char ci[64];
+    if (std::isfinite(s.top1.lo) && std::isfinite(s.top1.hi))
+      std::snprintf(ci, sizeof ci, "%6.2f [%6.2f, %6.2f]", s.top1.mean, s.top1.lo, s.top1.hi);
     else
       std::snprintf(ci, sizeof ci, "%6.2f", s.top1.mean);
     std::string note;  // why the cell stopped (adaptive trials) and early-stopped trials
     if (s.ber > 0 && s.stopped != "fixed") note += "  " + s.stopped;
     if (s.early_stopped > 0) note += "  " + std::to_string(s.early_stopped) + " stopped below floor";
-    std::printf("%-8s %-22s %9.2g %8lld %15s %7.1f %9.0f%s\n", s.format.c_str(), s.protection.c_str(), s.ber,
+    std::printf("%-8s %-22s %9.2g %8lld %24s %7.1f %9.0f%s\n", s.format.c_str(), s.protection.c_str(), s.ber,
                 static_cast<long long>(s.trials), ci, 100 * s.non_finite_share, s.flips_mean, note.c_str());
   }
 }

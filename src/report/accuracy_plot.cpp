@@ -14,7 +14,7 @@ std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::stri
   plot.x_label = "bit-error rate (log scale)";
   plot.y_label = "Top-1 accuracy (%)";
   plot.log_x = true;
-  plot.band_legend = "95% CI of the mean";
+  plot.band_legend = "95% interval of the mean";
   plot.reference_legend = "clean (BER 0)";
   bool any_point = false;
   const auto& prots = rep.protections.at(format);
@@ -31,9 +31,9 @@ std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::stri
       }
       s.x.push_back(ber);
       s.y.push_back(c->top1.mean);
-      // NaN for one trial: no band there. Accuracy lives in [0, 100]: the band is drawn inside it (the tables
-      // keep the interval as computed).
-      const double lo = c->top1.mean - c->top1.ci95, hi = c->top1.mean + c->top1.ci95;
+      // NaN where there is no interval (Student t over one trial): no band there. Accuracy lives in
+      // [0, 100]: the band is drawn inside it (the tables keep the interval as computed).
+      const double lo = c->top1.lo, hi = c->top1.hi;
       s.lo.push_back(std::isnan(lo) ? lo : std::max(0.0, lo));
       s.hi.push_back(std::isnan(hi) ? hi : std::min(100.0, hi));
       any_point = true;

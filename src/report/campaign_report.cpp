@@ -87,12 +87,18 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
       for (std::size_t p = 1; p < prots.size(); ++p) {
         const campaign::Cell* other = cell_of(prots[p]);
         if (!other) continue;
-        std::vector<double> d;
-        for (const auto& r : other->records)
+        std::map<std::int64_t, double> by_trial;  // in trial order, as the intervals read them
+        const campaign::TrialRecord* latest = &other->records.front();
+        for (const auto& r : other->records) {
           if (auto it = base_top1.find(r.trial); it != base_top1.end())
-            d.push_back(r.top1_percent() - it->second);
-        if (d.empty()) continue;
-        rep.paired.push_back({format, prots[p], prots.front(), ber, campaign::estimate_mean(d)});
+            by_trial[r.trial] = r.top1_percent() - it->second;
+          if (r.trial > latest->trial) latest = &r;
+        }
+        if (by_trial.empty()) continue;
+        std::vector<double> d;
+        for (const auto& [trial, v] : by_trial) d.push_back(v);
+        rep.paired.push_back(
+            {format, prots[p], prots.front(), ber, campaign::paired_estimate(d, latest->adaptive)});
       }
     }
   }

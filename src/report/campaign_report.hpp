@@ -14,7 +14,8 @@ namespace flipguard::report {
 
 // Top-1 of `protection` minus Top-1 of `baseline` (percentage points) at one (format, BER), over the trials
 // present in both. Trials with the same index see the same data-bit flips (common random numbers), so the
-// paired difference is much tighter than the difference of two independent means.
+// paired difference is much tighter than the difference of two independent means. Its interval is the
+// cells' method applied to the differences (campaign::paired_estimate), asymmetric in general.
 struct PairedDifference {
   std::string format, protection, baseline;
   double ber = 0;

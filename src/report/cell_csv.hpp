@@ -5,10 +5,13 @@
 #include <string>
 
 #include "campaign/statistics.hpp"
+#include "report/campaign_report.hpp"
 
 namespace flipguard::report {
 
-std::string cell_csv_header();                                // without a newline
-std::string cell_csv_row(const campaign::CellSummary& cell);  // without a newline
+std::string cell_csv_header();  // without a newline
+// Without a newline. `paired`: the cell's paired difference against its format's first protection at the
+// same BER (empty columns without one).
+std::string cell_csv_row(const campaign::CellSummary& cell, const PairedDifference* paired = nullptr);
 
 }  // namespace flipguard::report

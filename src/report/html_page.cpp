@@ -34,9 +34,7 @@ std::string report_html(const CampaignReport& rep, const std::string& title,
   h += "<h1>" + escape_xml(title) + "</h1>\n<dl class=\"facts\">\n";
   for (const auto& [label, value] : campaign_facts(rep))
     h += "<dt>" + escape_xml(label) + "</dt><dd>" + escape_xml(value) + "</dd>\n";
-  h += "</dl>\n<p class=\"note\">Cells read “mean ± half-width of the 95% confidence interval (trials)” of "
-       "Top-1 "
-       "accuracy in percent, Student t over the trials; “n/a”: one trial has no interval.</p>\n";
+  h += "</dl>\n<p class=\"note\">" + escape_xml(interval_note(rep)) + "</p>\n";
   for (const auto& format : rep.formats) {
     h += "<h2>Format " + escape_xml(format) + "</h2>\n";
     if (auto it = inline_svgs.find(format); it != inline_svgs.end())

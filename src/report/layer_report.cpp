@@ -66,7 +66,9 @@ Table layer_table(const LayerReport& rep, const std::string& format, const std::
 
 std::string layer_markdown(const LayerReport& rep, const std::string& title) {
   std::string out = "# " + title + "\n\n";
-  out += "Each row faults one stored tensor (layer) only. Cells: Top-1 % mean ± 95% CI (trials).\n";
+  out +=
+      "Each row faults one stored tensor (layer) only. Cells: Top-1 % mean [95% interval] (trials); the "
+      "interval method per cell is in layers.csv.\n";
   for (const auto& [format, protection] : rep.configurations) {
     out += "\n## " + format + ", " + protection + "\n\n";
     out += to_markdown(layer_table(rep, format, protection));

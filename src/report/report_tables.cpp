@@ -18,16 +18,34 @@ std::string percent(double fraction) {
   return format_fixed(100 * fraction, fraction != 0 && fraction < 0.001 ? 4 : 1) + " %";
 }
 
-std::string signed_mean_ci(const campaign::MeanEstimate& e) {
-  std::string s = format_mean_ci(e);
-  return e.mean >= 0 ? "+" + s : s;
-}
-
 std::string span_text(std::int64_t lo, std::int64_t hi) {
   return lo == hi ? std::to_string(lo) : std::to_string(lo) + "–" + std::to_string(hi);
 }
 
 }  // namespace
+
+std::string interval_note(const CampaignReport& rep) {
+  bool betting = false, t = false;
+  for (const auto& c : rep.cells)
+    if (c.ber > 0) (c.interval == "t" ? t : betting) = true;
+  std::string note =
+      "Cells read \"mean [lo, hi] (trials)\": Top-1 accuracy in percent and its 95% interval, which may be "
+      "asymmetric. Faulty cells: ";
+  if (betting)
+    note +=
+        "betting confidence sequence over the trials (valid for any accuracy distribution, also at an "
+        "adaptive "
+        "stop)";
+  if (betting && t) note += "; ";
+  if (t)
+    note +=
+        "Student t over the trials (approximate: too narrow on skewed or all-or-nothing cells and under "
+        "adaptive stopping)";
+  if (!betting && !t) note += "none";
+  return note +
+         ". Clean cells: Clopper-Pearson over their images. Paired differences: the same method over the "
+         "common trials. \"n/a\": no interval (t over one trial). See docs/statistics.md.";
+}
 
 std::vector<std::pair<std::string, std::string>> campaign_facts(const CampaignReport& rep) {
   return {{"model", rep.model},
@@ -93,7 +111,7 @@ Table paired_table(const CampaignReport& rep, const std::string& format) {
         return d.format == format && d.protection == prots[i] && d.ber == ber;
       });
       any |= it != rep.paired.end();
-      row.push_back(it != rep.paired.end() ? signed_mean_ci(it->diff) : "—");
+      row.push_back(it != rep.paired.end() ? format_mean_ci(it->diff, true) : "—");
     }
     if (any) t.rows.push_back(std::move(row));
   }
@@ -141,16 +159,21 @@ Table fault_table(const CampaignReport& rep) {
 
 Table trials_table(const CampaignReport& rep) {
   Table t;
-  t.header = {"format", "protection", "BER", "trials", "stopped", "early-stopped trials"};
+  t.header = {"format", "protection", "BER", "trials", "stopped", "early-stopped trials", "interval"};
   for (const auto& c : rep.cells)
     t.rows.push_back({c.format, c.protection, ber_label(c.ber), std::to_string(c.trials),
-                      c.ber == 0 ? "clean" : c.stopped, std::to_string(c.early_stopped)});
+                      c.ber == 0 ? "clean" : c.stopped, std::to_string(c.early_stopped), c.interval});
   return t;
 }
 
 std::string summary_csv(const CampaignReport& rep) {
   std::string out = cell_csv_header() + "\n";
-  for (const auto& c : rep.cells) out += cell_csv_row(c) + "\n";
+  for (const auto& c : rep.cells) {
+    const auto it = std::find_if(rep.paired.begin(), rep.paired.end(), [&](const PairedDifference& d) {
+      return d.format == c.format && d.protection == c.protection && d.ber == c.ber;
+    });
+    out += cell_csv_row(c, it != rep.paired.end() ? &*it : nullptr) + "\n";
+  }
   return out;
 }
 

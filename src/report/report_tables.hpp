@@ -11,6 +11,8 @@
 namespace flipguard::report {
 
 // The campaign header: (label, value) pairs such as ("model", "resnet20").
+// How to read the accuracy cells, naming the interval methods the report's cells use.
+std::string interval_note(const CampaignReport& rep);
 std::vector<std::pair<std::string, std::string>> campaign_facts(const CampaignReport& rep);
 // Rows = BER (0 first, as "0 (clean)"), columns = protections; cells "mean ± CI95 (n)" of Top-1 (%).
 Table accuracy_table(const CampaignReport& rep, const std::string& format);

@@ -8,10 +8,7 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
                              const std::map<std::string, std::string>& plot_files) {
   std::string md = "# " + title + "\n\n";
   for (const auto& [label, value] : campaign_facts(rep)) md += "- **" + label + "**: " + value + "\n";
-  md +=
-      "\nCells read \"mean ± half-width of the 95% confidence interval (trials)\" of Top-1 accuracy in "
-      "percent, "
-      "Student t over the trials; \"n/a\": one trial has no interval.\n";
+  md += "\n" + interval_note(rep) + "\n";
   for (const auto& format : rep.formats) {
     md +=
         "\n## Format " + format + "\n\n### Top-1 accuracy (%)\n\n" + to_markdown(accuracy_table(rep, format));

@@ -29,8 +29,12 @@ std::string format_fixed(double value, int decimals) {
   return buf;
 }
 
-std::string format_mean_ci(const campaign::MeanEstimate& e) {
-  return format_fixed(e.mean, 2) + " ± " + format_fixed(e.ci95, 2) + " (" + std::to_string(e.n) + ")";
+std::string format_mean_ci(const campaign::MeanEstimate& e, bool sign) {
+  const auto number = [sign](double v) { return (sign && v >= 0 ? "+" : "") + format_fixed(v, 2); };
+  const std::string interval = std::isfinite(e.lo) && std::isfinite(e.hi)
+                                   ? "[" + number(e.lo) + ", " + number(e.hi) + "]"
+                                   : std::string("[n/a]");
+  return number(e.mean) + " " + interval + " (" + std::to_string(e.n) + ")";
 }
 
 std::string format_general(double value) {

@@ -175,6 +175,14 @@ TEST(Campaign, TomlConfigIsReadAndUnknownKeysAreErrors) {
   EXPECT_EQ(c.ci_target, 2.0);
   EXPECT_EQ(c.floor, 5.0);
   EXPECT_EQ(c.images_per_trial, 16);
+  // The interval method: betting by default, t on request, anything else refused by validate().
+  EXPECT_EQ(c.stopping().interval, stats::IntervalMethod::betting);
+  std::ofstream(p) << "interval = \"t\"\n";
+  c.load_toml(p.string());
+  EXPECT_EQ(c.stopping().interval, stats::IntervalMethod::student_t);
+  c.interval = "normal";
+  EXPECT_THROW(c.validate(), std::invalid_argument);
+  c.interval = "betting";
   std::ofstream(p) << "bers = [1e-5, \"x\"]\n";
   EXPECT_THROW(c.load_toml(p.string()), std::runtime_error);
   std::ofstream(p) << "model = \"resnet20\"\ntrails = 7\n";

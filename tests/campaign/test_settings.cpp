@@ -54,6 +54,7 @@ TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
       {"min_trials", {"8", "8"}},
       {"max_trials", {"64", "64"}},
       {"wave", {"3", "3"}},
+      {"interval", {"t", "'t'"}},
       {"floor", {"20", "20"}},
       {"images", {"300", "300"}},
       {"images_per_trial", {"16", "16"}},

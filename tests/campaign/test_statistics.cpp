@@ -6,6 +6,10 @@
 #include <vector>
 
 #include "campaign/statistics.hpp"
+#include "campaign/trial_record_json.hpp"
+#include "campaign/stopping_rule.hpp"
+#include "stats/betting_interval.hpp"
+#include "stats/binomial.hpp"
 
 using namespace flipguard::campaign;
 
@@ -25,39 +29,6 @@ TrialRecord record(std::string format, std::string protection, double ber, std::
 }
 
 }  // namespace
-
-TEST(StudentT, MatchesPublishedTableValues) {
-  // Two-sided 95% critical values from standard t tables (3 decimals).
-  EXPECT_NEAR(student_t_quantile(0.975, 1), 12.706, 5e-4);
-  EXPECT_NEAR(student_t_quantile(0.975, 2), 4.303, 5e-4);
-  EXPECT_NEAR(student_t_quantile(0.975, 4), 2.776, 5e-4);
-  EXPECT_NEAR(student_t_quantile(0.975, 10), 2.228, 5e-4);
-  EXPECT_NEAR(student_t_quantile(0.975, 30), 2.042, 5e-4);
-  EXPECT_NEAR(student_t_quantile(0.995, 5), 4.032, 5e-4);
-  EXPECT_NEAR(student_t_quantile(0.95, 20), 1.725, 5e-4);
-  // Large df tends to the normal quantile 1.95996.
-  EXPECT_NEAR(student_t_quantile(0.975, 1e5), 1.95996, 1e-4);
-  EXPECT_NEAR(student_t_quantile(0.975, 1e9), 1.959964, 1e-5);
-}
-
-TEST(StudentT, MatchesClosedFormsForOneAndTwoDegreesOfFreedom) {
-  // df = 1 is the Cauchy distribution: tan(pi (p - 1/2)); df = 2: (2p - 1) / sqrt(2 p (1 - p)).
-  for (double p : {0.55, 0.8, 0.9, 0.975, 0.999, 0.99999}) {
-    const double cauchy = std::tan(std::numbers::pi * (p - 0.5));
-    EXPECT_NEAR(student_t_quantile(p, 1), cauchy, 1e-9 * cauchy) << p;
-    const double two = (2 * p - 1) / std::sqrt(2 * p * (1 - p));
-    EXPECT_NEAR(student_t_quantile(p, 2), two, 1e-9 * two) << p;
-    EXPECT_NEAR(student_t_quantile(1 - p, 2), -two, 1e-9 * two) << p;
-  }
-  EXPECT_EQ(student_t_quantile(0.5, 7), 0);
-}
-
-TEST(StudentT, RejectsBadArguments) {
-  EXPECT_THROW(student_t_quantile(0, 3), std::invalid_argument);
-  EXPECT_THROW(student_t_quantile(1, 3), std::invalid_argument);
-  EXPECT_THROW(student_t_quantile(NAN, 3), std::invalid_argument);
-  EXPECT_THROW(student_t_quantile(0.9, 0), std::invalid_argument);
-}
 
 TEST(EstimateMean, CiCoversTheTrueMeanAboutNinetyFivePercentOfTheTime) {
   // 2000 samples of n = 5 from N(70, 3^2): the count of intervals containing 70 is Binomial(2000, 0.95),
@@ -100,7 +71,8 @@ TEST(Summarize, AggregatesACell) {
   rs[1].non_finite = 2;
   rs[0].ecc_corrected = 9, rs[1].ecc_corrected = 18, rs[2].ecc_corrected = 30;
   rs[2].ecc_detected = 3;
-  for (auto& r : rs) r.memory_overhead = 0.125;
+  for (auto& r : rs)
+    r.memory_overhead = 0.125, r.adaptive.interval = flipguard::stats::IntervalMethod::student_t;
   const auto s = summarize(rs);
   EXPECT_EQ(s.format, "q2.5");
   EXPECT_EQ(s.protection, "ecc72");
@@ -111,6 +83,9 @@ TEST(Summarize, AggregatesACell) {
   EXPECT_NEAR(s.top1.mean, 80, 1e-12);
   EXPECT_NEAR(s.top1.std, 5, 1e-12);
   EXPECT_NEAR(s.top1.ci95, 4.302653 * 5 / std::sqrt(3.0), 1e-5);
+  EXPECT_NEAR(s.top1.lo, 80 - s.top1.ci95, 1e-12);
+  EXPECT_NEAR(s.top1.hi, 80 + s.top1.ci95, 1e-12);
+  EXPECT_EQ(s.interval, "t");
   EXPECT_NEAR(s.top5.mean, 85, 1e-12);
   EXPECT_EQ(s.top1_min, 75);
   EXPECT_EQ(s.top1_max, 85);
@@ -120,6 +95,60 @@ TEST(Summarize, AggregatesACell) {
   EXPECT_NEAR(s.ecc_corrected_mean, 19, 1e-12);
   EXPECT_NEAR(s.ecc_detected_mean, 1, 1e-12);
   EXPECT_EQ(s.memory_overhead, 0.125);
+}
+
+TEST(Summarize, FaultyCellsGetTheBettingIntervalOfTheirRule) {
+  // Fixed trials: the fixed-n betting interval over the trials in trial order (records may come in any
+  // order). Asymmetric: a collapse pulls the lower end far down.
+  std::vector<TrialRecord> rs;
+  const std::vector<std::int64_t> top1{160, 158, 10, 162, 161, 159, 160, 163};
+  for (std::size_t t = top1.size(); t-- > 0;)
+    rs.push_back(record("fp32", "none", 1e-7, static_cast<std::int64_t>(t), top1[t]));
+  const auto s = summarize(rs);
+  std::vector<double> x;
+  for (auto v : top1) x.push_back(static_cast<double>(v) / 200);
+  const auto expected = flipguard::stats::fixed_n_betting_interval(x);
+  EXPECT_EQ(s.interval, "betting");
+  EXPECT_NEAR(s.top1.lo, 100 * expected.lo, 1e-12);
+  EXPECT_NEAR(s.top1.hi, 100 * expected.hi, 1e-12);
+  EXPECT_LT(s.top1.lo, s.top1.mean);
+  EXPECT_GT(s.top1.hi, s.top1.mean);
+  EXPECT_GT(s.top1.mean - s.top1.lo, s.top1.hi - s.top1.mean);
+  // Adaptive: the interval the stopping rule saw (the confidence sequence looked at after each wave).
+  for (auto& r : rs) r.adaptive = StoppingRule{.ci_target = 2, .min_trials = 4, .max_trials = 100, .wave = 4};
+  const auto a = summarize(rs);
+  const auto d = decide(std::vector<double>{80, 79, 5, 81, 80.5, 79.5, 80, 81.5}, rs[0].adaptive);
+  EXPECT_NEAR(a.top1.lo, d.interval.lo, 1e-12);
+  EXPECT_NEAR(a.top1.hi, d.interval.hi, 1e-12);
+  EXPECT_EQ(a.stopped, "incomplete");
+}
+
+TEST(Summarize, CleanCellsGetTheBinomialIntervalOverTheirImages) {
+  const std::vector<TrialRecord> rs{record("fp32", "none", 0, 0, 150, 200)};
+  const auto s = summarize(rs);
+  const auto cp = flipguard::stats::clopper_pearson(150, 200);
+  EXPECT_EQ(s.interval, "binomial");
+  EXPECT_NEAR(s.top1.lo, 100 * cp.lo, 1e-12);
+  EXPECT_NEAR(s.top1.hi, 100 * cp.hi, 1e-12);
+  EXPECT_TRUE(s.top1.lo < 75 && 75 < s.top1.hi);
+  EXPECT_GT(s.top1.ci95, 5);  // 200 images: about +-6 points
+  EXPECT_LT(s.top1.ci95, 7);
+}
+
+TEST(Summarize, RecordsWithoutAnIntervalMethodReadAsStudentT) {
+  // Files written before the setting existed were stopped and reported with t.
+  TrialRecord r = record("fp32", "none", 1e-4, 0, 150);
+  nlohmann::json j = r;
+  EXPECT_EQ(j.at("interval"), "betting");
+  j.erase("interval");
+  EXPECT_EQ(j.get<TrialRecord>().adaptive.interval, flipguard::stats::IntervalMethod::student_t);
+  j["interval"] = "t";
+  EXPECT_EQ(j.get<TrialRecord>().adaptive.interval, flipguard::stats::IntervalMethod::student_t);
+  j["interval"] = "normal";
+  EXPECT_THROW(j.get<TrialRecord>(), std::exception);
+  // The clean record carries none: its interval is always binomial.
+  const nlohmann::json clean = record("fp32", "none", 0, 0, 150);
+  EXPECT_FALSE(clean.contains("interval"));
 }
 
 TEST(Summarize, RejectsEmptyAndMixedCells) {

@@ -10,6 +10,8 @@
 
 #include "campaign/statistics.hpp"
 #include "campaign/work_plan.hpp"
+#include "stats/betting_confidence_sequence.hpp"
+#include "stats/sample_size.hpp"
 
 using namespace flipguard::campaign;
 
@@ -26,7 +28,7 @@ std::vector<PlanCell> cells() {
 double top1(const PlanCell& c, std::int64_t trial) {
   std::mt19937_64 g(static_cast<std::uint64_t>(trial) * 1000 + c.config * 10 + (c.ber > 5e-4 ? 2 : 1));
   const double spread = c.ber == 0 ? 0 : c.ber > 5e-4 ? 20 : 3;
-  return 80 + spread * std::normal_distribution<double>()(g);
+  return std::clamp(80 + spread * std::normal_distribution<double>()(g), 0.0, 100.0);
 }
 
 // Runs the plan to the end with `workers` units in flight, finishing a random one of them each step.
@@ -55,15 +57,29 @@ std::set<std::pair<std::size_t, std::int64_t>> drive(WorkPlan& plan, int workers
   return ran;
 }
 
-// The trial count of an adaptive cell, straight from the definition of the rule.
+// The trial count of an adaptive cell, straight from the definition of the rule: the first wave boundary
+// whose interval over trials 0..n-1 (recomputed from scratch) meets the target, or the maximum.
 std::int64_t expected_trials(const PlanCell& c, const StoppingRule& rule) {
   for (std::int64_t n = rule.wave;; n = std::min<std::int64_t>(n + rule.wave, rule.max_trials)) {
     std::vector<double> v;
     for (std::int64_t t = 0; t < n; ++t) v.push_back(top1(c, t));
-    const double ci = n >= 2 ? estimate_mean(v).ci95 : INFINITY;
-    if ((n >= rule.min_trials && ci <= rule.ci_target) || n >= rule.max_trials) return n;
+    double half_width = INFINITY;
+    if (rule.interval == flipguard::stats::IntervalMethod::student_t) {
+      if (n >= 2) half_width = estimate_mean(v).ci95;
+    } else {
+      flipguard::stats::BettingConfidenceSequence cs(
+          {.horizon = rule.max_trials, .target_half_width = rule.ci_target / 100});
+      for (std::int64_t t = 0; t < n; ++t) {
+        cs.add(v[t] / 100);
+        if ((t + 1) % rule.wave == 0) cs.look();
+      }
+      half_width = 100 * cs.peek().half_width();
+    }
+    if ((n >= rule.min_trials && half_width <= rule.ci_target) || n >= rule.max_trials) return n;
   }
 }
+
+constexpr auto kT = flipguard::stats::IntervalMethod::student_t;
 
 TEST(WorkPlan, FixedTrialsRunEveryUnitOnceInGridOrder) {
   WorkPlan plan(cells(), 3, StoppingRule{.ci_target = 0}, {});
@@ -81,7 +97,7 @@ TEST(WorkPlan, FixedTrialsRunEveryUnitOnceInGridOrder) {
 }
 
 TEST(WorkPlan, AdaptiveCellsStopByTheRuleWhateverTheCompletionOrder) {
-  const StoppingRule rule{.ci_target = 2.0, .min_trials = 4, .max_trials = 40, .wave = 4};
+  const StoppingRule rule{.ci_target = 2.0, .min_trials = 4, .max_trials = 40, .wave = 4, .interval = kT};
   WorkPlan serial(cells(), 10, rule, {});
   const auto reference = drive(serial, 1, 1);
   std::map<std::size_t, std::int64_t> counts;
@@ -107,9 +123,30 @@ TEST(WorkPlan, AdaptiveCellsStopByTheRuleWhateverTheCompletionOrder) {
     }
 }
 
+TEST(WorkPlan, BettingCellsStopByTheRuleWhateverTheCompletionOrder) {
+  // The work plan feeds each wave to a running confidence sequence; the counts must equal the rule applied
+  // to the trials from scratch, whatever order trials finish in.
+  const StoppingRule rule{.ci_target = 6.0, .min_trials = 4, .max_trials = 100, .wave = 4};
+  WorkPlan serial(cells(), 10, rule, {});
+  const auto reference = drive(serial, 1, 1);
+  std::map<std::size_t, std::int64_t> counts;
+  for (const auto& [cell, trial] : reference) ++counts[cell];
+  for (std::size_t c = 0; c < serial.cells(); ++c) {
+    if (serial.cell(c).ber > 0) {
+      EXPECT_EQ(counts[c], expected_trials(serial.cell(c), rule)) << c;
+    }
+  }
+  EXPECT_EQ(serial.reason(1), StopReason::target_reached);  // spread 3: well inside 100 trials
+  EXPECT_LT(counts[1], counts[2]);                          // spread 20 needs more
+  for (int workers : {2, 7}) {
+    WorkPlan parallel(cells(), 10, rule, {});
+    EXPECT_EQ(drive(parallel, workers, 4), reference) << workers << " workers";
+  }
+}
+
 TEST(WorkPlan, ResumingSkipsRecordedTrialsAndATighterTargetAddsTrials) {
-  const StoppingRule loose{.ci_target = 4.0, .min_trials = 4, .max_trials = 40, .wave = 4};
-  const StoppingRule tight{.ci_target = 1.0, .min_trials = 4, .max_trials = 40, .wave = 4};
+  const StoppingRule loose{.ci_target = 4.0, .min_trials = 4, .max_trials = 40, .wave = 4, .interval = kT};
+  const StoppingRule tight{.ci_target = 1.0, .min_trials = 4, .max_trials = 40, .wave = 4, .interval = kT};
   WorkPlan first(cells(), 10, loose, {});
   const auto ran_loose = drive(first, 2, 5);
   // What the results file would hold after the loose run.
@@ -168,10 +205,10 @@ TEST(WorkPlan, PrefersTheConfigurationAWorkerHasBuilt) {
 
 }  // namespace
 
-// The ETA's trial count: an adaptive cell is projected from its current spread (n (ci/target)^2, in whole
+// The ETA's trial count: an adaptive cell is projected from its current spread (t: n (ci/target)^2, in whole
 // waves, within its bounds); cells with no data yet get the mean projection of the others.
 TEST(WorkPlan, ExpectedTotalProjectsAdaptiveCellsFromTheirSpread) {
-  const StoppingRule rule{.ci_target = 2, .min_trials = 4, .max_trials = 100, .wave = 4};
+  const StoppingRule rule{.ci_target = 2, .min_trials = 4, .max_trials = 100, .wave = 4, .interval = kT};
   const std::vector<PlanCell> c{{0, "q2.5", "none", 0},
                                 {0, "q2.5", "none", 1e-4},
                                 {0, "q2.5", "none", 1e-3},
@@ -200,4 +237,29 @@ TEST(WorkPlan, ExpectedTotalProjectsAdaptiveCellsFromTheirSpread) {
   const std::int64_t cell1 = 8, cell2 = 100, cell3 = (cell1 + cell2 + 1) / 2;
   EXPECT_EQ(plan.expected_total(), 1 + cell1 + cell2 + cell3);
   EXPECT_EQ(plan.upper_bound(), 1 + 3 * 100);
+}
+
+// Betting cells are projected with the planner of the betting sequence: a calm cell from its mean and spread,
+// in whole waves.
+TEST(WorkPlan, ExpectedTotalProjectsBettingCellsWithTheBettingPlanner) {
+  const StoppingRule rule{.ci_target = 5, .min_trials = 4, .max_trials = 400, .wave = 8};
+  const std::vector<PlanCell> c{{0, "q2.5", "none", 0}, {0, "q2.5", "none", 1e-4}};
+  const std::vector<double> calm{78, 82, 80, 79, 81, 80, 77, 83};
+  std::vector<TrialRecord> existing;
+  for (std::int64_t t = 0; t < 8; ++t) {
+    TrialRecord r;
+    r.format = "q2.5";
+    r.protection = "none";
+    r.ber = 1e-4;
+    r.trial = t;
+    r.images = 100;
+    r.top1 = static_cast<std::int64_t>(calm[t]);
+    existing.push_back(r);
+  }
+  WorkPlan plan(c, 0, rule, existing);
+  const auto e = estimate_mean(calm);
+  const double need = flipguard::stats::betting_trials_needed(e.mean / 100, e.std / 100, 0.05);
+  ASSERT_GT(need, 8);
+  ASSERT_LT(need, 400);
+  EXPECT_EQ(plan.expected_total(), 1 + static_cast<std::int64_t>(std::ceil(need / 8)) * 8);
 }

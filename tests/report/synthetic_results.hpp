@@ -20,6 +20,8 @@ struct Synthetic {
   std::vector<double> bers{0, 1e-6, 1e-5, 1e-4};
   int trials = 5;  // at BER > 0; BER 0 has one trial (the clean run is deterministic)
   std::int64_t images = 2000;
+  // The faulty cells' interval method: Student t keeps the expected half-widths in closed form.
+  stats::IntervalMethod interval = stats::IntervalMethod::student_t;
 
   // Top-1 percent of the clean model in a format, and the drop at a BER under a protection.
   static double clean(const std::string& format) { return format == "fp16" ? 91.0 : 88.0; }
@@ -56,6 +58,7 @@ struct Synthetic {
             r.seed = 7;
             r.trial = t;
             r.tensors = "all";
+            r.adaptive.interval = interval;
             const double offset = ber == 0 ? 0 : (t - 2) * spread(ber);
             const double top1 = mean(f, p, ber) + offset;  // chosen so top1 * images / 100 is whole
             r.top1 = std::llround(top1 * static_cast<double>(images) / 100);

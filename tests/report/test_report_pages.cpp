@@ -6,6 +6,7 @@
 #include "report/campaign_report.hpp"
 #include "report/report_error.hpp"
 #include "report/report_writer.hpp"
+#include "stats/binomial.hpp"
 #include "synthetic_results.hpp"
 #include "xml_check.hpp"
 
@@ -71,10 +72,13 @@ struct Written {
   std::string md, csv, html, svg_q25;
 };
 
-Written write_synthetic(const std::string& name) {
+Written write_synthetic(const std::string& name,
+                        stats::IntervalMethod interval = stats::IntervalMethod::student_t) {
   const auto dir = test::fresh_dir(name);
   const auto results = dir / "study.jsonl";
-  test::write_text(results, test::to_jsonl(test::Synthetic{}.records()));
+  test::Synthetic syn;
+  syn.interval = interval;
+  test::write_text(results, test::to_jsonl(syn.records()));
   const auto out = report::write_report(results, {}, "Synthetic study");
   EXPECT_EQ(out.dir, dir / "study-report");
   EXPECT_EQ(out.files.size(), 5u);
@@ -99,12 +103,18 @@ TEST(CampaignReport, SummariesMatchTheGeneratingParameters) {
         EXPECT_NEAR(c->top1.mean, syn.mean(f, p, ber), 1e-9);
         const double sd = test::Synthetic::spread(ber) * std::sqrt(2.5);  // offsets -2..2: variance 2.5
         if (ber == 0) {
+          // The clean cell: Clopper-Pearson over its 2000 images.
           EXPECT_EQ(c->trials, 1);
-          EXPECT_TRUE(std::isnan(c->top1.ci95));
+          EXPECT_EQ(c->interval, "binomial");
+          const auto cp = stats::clopper_pearson(std::llround(syn.mean(f, p, 0) * 20), 2000);
+          EXPECT_NEAR(c->top1.lo, 100 * cp.lo, 1e-9);
+          EXPECT_NEAR(c->top1.hi, 100 * cp.hi, 1e-9);
         } else {
+          EXPECT_EQ(c->interval, "t");
           EXPECT_EQ(c->trials, syn.trials);
           EXPECT_NEAR(c->top1.std, sd, 1e-9);
           EXPECT_NEAR(c->top1.ci95, kT4 * sd / std::sqrt(5.0), 1e-5);
+          EXPECT_NEAR(c->top1.hi - c->top1.lo, 2 * c->top1.ci95, 1e-12);
         }
         EXPECT_EQ(c->memory_overhead, test::Synthetic::overhead(p));
       }
@@ -130,15 +140,22 @@ TEST(ReportFiles, MarkdownHasTheNumbersInTheRightCells) {
       for (double ber : {1e-6, 1e-5, 1e-4}) {
         const std::string row = ber == 1e-6 ? "1e-6" : ber == 1e-5 ? "1e-5" : "1e-4";
         const double ci = kT4 * test::Synthetic::spread(ber) * std::sqrt(2.5) / std::sqrt(5.0);
+        const double mean = syn.mean(f, p, ber);
         EXPECT_EQ(markdown_cell(w.md, "## Format " + f, row, p),
-                  fixed2(syn.mean(f, p, ber)) + " ± " + fixed2(ci) + " (5)")
+                  fixed2(mean) + " [" + fixed2(mean - ci) + ", " + fixed2(mean + ci) + "] (5)")
             << f << " " << p << " " << row;
       }
-  EXPECT_EQ(markdown_cell(w.md, "## Format fp16", "0 (clean)", "scale"), "91.00 ± n/a (1)");
+  const auto clean = [](std::int64_t correct) {
+    const auto cp = stats::clopper_pearson(correct, 2000);
+    return " [" + fixed2(100 * cp.lo) + ", " + fixed2(100 * cp.hi) + "] (1)";
+  };
+  EXPECT_EQ(markdown_cell(w.md, "## Format fp16", "0 (clean)", "scale"), "91.00" + clean(1820));
   EXPECT_EQ(markdown_cell(w.md, "### Configurations", "scale+ecc72", "memory overhead"), "12.5 %");
-  EXPECT_EQ(markdown_cell(w.md, "### Configurations", "none", "clean Top-1 (%)"), "88.00 ± n/a (1)");
+  EXPECT_EQ(markdown_cell(w.md, "### Configurations", "none", "clean Top-1 (%)"), "88.00" + clean(1760));
   // Paired: at 1e-4 none loses 8 * 3^2 = 72 points, scale 4 * 3^2 = 36: +36 exactly in every trial.
-  EXPECT_EQ(markdown_cell(w.md, "### Paired", "1e-4", "scale − none"), "+36.00 ± 0.00 (5)");
+  EXPECT_EQ(markdown_cell(w.md, "### Paired", "1e-4", "scale − none"), "+36.00 [+36.00, +36.00] (5)");
+  EXPECT_NE(w.md.find("Student t over the trials (approximate"), std::string::npos);
+  EXPECT_EQ(w.md.find("betting confidence sequence"), std::string::npos);
   // NaN/Inf share appears only for the cells that had it (1 of 5 trials).
   EXPECT_NE(w.md.find("## Trials with NaN/Inf logits"), std::string::npos);
   EXPECT_EQ(markdown_cell(w.md, "## Trials with NaN/Inf", "q2.5", "trials with NaN/Inf logits"), "20.0 %");
@@ -181,7 +198,7 @@ TEST(ReportFiles, CsvHasOneParseableRowPerCell) {
   std::string line;
   std::getline(in, line);
   const auto header = split(line, ',');
-  EXPECT_EQ(header.size(), 26u);
+  EXPECT_EQ(header.size(), 36u);
   const auto col = [&](const std::string& name) {
     return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   };
@@ -198,11 +215,57 @@ TEST(ReportFiles, CsvHasOneParseableRowPerCell) {
       EXPECT_EQ(f[col("trials")], "5");
     }
     if (std::stod(f[col("ber")]) == 0) {
-      EXPECT_EQ(f[col("top1_ci95")], "nan");
+      EXPECT_EQ(f[col("interval")], "binomial");
+      EXPECT_EQ(f[col("paired_baseline")], "");
+    } else {
+      EXPECT_EQ(f[col("interval")], "t");
+      EXPECT_NEAR(std::stod(f[col("top1_hi")]) - std::stod(f[col("top1_lo")]),
+                  2 * std::stod(f[col("top1_ci95")]), 1e-6);
+      // Paired columns on the non-baseline protections: at 1e-4 scale - none is +36 in every trial.
+      if (f[col("protection")] == "none") {
+        EXPECT_EQ(f[col("paired_mean")], "");
+      }
+      if (f[col("protection")] == "scale" && std::stod(f[col("ber")]) == 1e-4) {
+        EXPECT_EQ(f[col("paired_baseline")], "none");
+        EXPECT_EQ(f[col("paired_trials")], "5");
+        EXPECT_NEAR(std::stod(f[col("paired_mean")]), 36, 1e-9);
+        EXPECT_NEAR(std::stod(f[col("paired_lo")]), 36, 1e-9);
+      }
     }
   }
   EXPECT_EQ(rows, 2 * 3 * 4);
   EXPECT_TRUE(found);
+}
+
+TEST(ReportFiles, BettingCampaignsReportAsymmetricIntervalsAndPairedDifferences) {
+  const auto w = write_synthetic("csv-betting", stats::IntervalMethod::betting);
+  std::istringstream in(w.csv);
+  std::string line;
+  std::getline(in, line);
+  const auto header = split(line, ',');
+  const auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  int paired = 0;
+  while (std::getline(in, line)) {
+    const auto f = split(line, ',');
+    if (std::stod(f[col("ber")]) == 0) continue;
+    const double mean = std::stod(f[col("top1_mean")]), lo = std::stod(f[col("top1_lo")]),
+                 hi = std::stod(f[col("top1_hi")]);
+    EXPECT_EQ(f[col("interval")], "betting");
+    // Five trials: the fixed-n betting interval is honest about how little five trials can show.
+    EXPECT_LT(lo, mean - 5);
+    EXPECT_GT(hi, mean + 5);
+    EXPECT_LE(hi, 100);
+    EXPECT_GE(lo, 0);
+    if (f[col("paired_baseline")] == "none") {
+      ++paired;
+      EXPECT_LT(std::stod(f[col("paired_lo")]), std::stod(f[col("paired_mean")]));
+      EXPECT_GT(std::stod(f[col("paired_hi")]), std::stod(f[col("paired_mean")]));
+    }
+  }
+  EXPECT_EQ(paired, 2 * 2 * 3);  // 2 formats x 2 protections x 3 faulty BERs
+  EXPECT_NE(w.md.find("betting confidence sequence over the trials"), std::string::npos);
 }
 
 TEST(ReportFiles, SvgPerFormatIsWellFormedWithALinePerProtectionAndBands) {
@@ -214,7 +277,7 @@ TEST(ReportFiles, SvgPerFormatIsWellFormedWithALinePerProtectionAndBands) {
   EXPECT_EQ(count_of(w.svg_q25, "class=\"reference\""), 3u);  // clean accuracy of each configuration
   EXPECT_EQ(count_of(w.svg_q25, "class=\"marker\""),
             9u);  // 3 faulty BERs x 3 protections, BER 0 not on the axis
-  EXPECT_NE(w.svg_q25.find(">95% CI of the mean<"), std::string::npos);
+  EXPECT_NE(w.svg_q25.find(">95% interval of the mean<"), std::string::npos);
   EXPECT_NE(w.svg_q25.find(">clean (BER 0)<"), std::string::npos);
 }
 
@@ -229,7 +292,7 @@ TEST(ReportFiles, HtmlIsSelfContainedWithTheSvgsInline) {
     const auto end = w.html.find("</svg>", p) + 6;
     EXPECT_EQ(test::xml_problem(w.html.substr(p, end - p)), "");
   }
-  EXPECT_NE(w.html.find("<td>" + fixed2(88.0 - 16.0) + " ± "), std::string::npos);  // q2.5 scale at 1e-5
+  EXPECT_NE(w.html.find("<td>" + fixed2(88.0 - 16.0) + " ["), std::string::npos);  // q2.5 scale at 1e-5
   EXPECT_NE(w.html.find("<title>Synthetic study</title>"), std::string::npos);
 }
 

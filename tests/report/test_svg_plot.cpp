@@ -35,7 +35,9 @@ TEST(TextFormat, BerAndUndefinedIntervals) {
   EXPECT_EQ(report::format_ber(1e-4), "1e-4");
   EXPECT_EQ(report::format_ber(1e-3), "1e-3");
   EXPECT_EQ(report::format_ber(0), "0");
-  EXPECT_EQ(report::format_mean_ci({1, 91.234, NAN, NAN}), "91.23 ± n/a (1)");
+  EXPECT_EQ(report::format_mean_ci({1, 91.234, NAN, NAN, NAN, NAN}), "91.23 [n/a] (1)");
+  EXPECT_EQ(report::format_mean_ci({8, 1.5, 2, 1, -0.25, 3.126}), "1.50 [-0.25, 3.13] (8)");
+  EXPECT_EQ(report::format_mean_ci({8, 1.5, 2, 1, -0.25, 3.126}, true), "+1.50 [-0.25, +3.13] (8)");
   EXPECT_EQ(report::escape_xml("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
   EXPECT_EQ(report::csv_field("a,b\"c"), "\"a,b\"\"c\"");
   EXPECT_EQ(report::csv_field("plain"), "plain");
