@@ -298,7 +298,13 @@ std::vector<Setting> make_table() {
       "bad_images", "--bad-images", "fail|skip", kEvery, &C::bad_images,
       "unusable dataset images (unreadable, not an image, wrong size): fail stops naming the first one; skip "
       "leaves them out, counted in the records and the data hash",
-      [](const std::string& v) { (void)data::parse_bad_images(v, "bad_images"); }));
+      [](const std::string& v) {
+        try {
+          (void)data::parse_bad_images(v, "bad_images");
+        } catch (const std::exception& e) {
+          throw std::invalid_argument(e.what());  // a setting's value error, whatever the parser's kind
+        }
+      }));
   t.push_back(
       text("results", "--results", "FILE.jsonl", kGrid | kForSweepT, &C::results,
            "the results file (JSON Lines, one record per trial); rerunning the same command resumes it"));
