@@ -8,10 +8,11 @@
 #include <optional>
 #include <stdexcept>
 
-#include "hashing/fnv1a.hpp"
 #include "campaign/logit_scaling.hpp"
 #include "faults/sampler.hpp"
+#include "hashing/fnv1a.hpp"
 #include "memory/format.hpp"
+#include "platform/memory_budget.hpp"
 #include "protect/protection_spec.hpp"
 #include "protect/weight_scaling.hpp"
 
@@ -34,7 +35,8 @@ struct FaultyWeights::Tensor {
 };
 
 std::uint64_t FaultyWeights::tensor_key(const std::string& name) {
-  return hashing::fnv1a(hashing::kFnvOffset, name.data(), name.size());  // stable across runs, machines and tensor selections
+  return hashing::fnv1a(hashing::kFnvOffset, name.data(),
+                        name.size());  // stable across runs, machines and tensor selections
 }
 
 std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine::WeightSlot>>& slots,
@@ -49,6 +51,21 @@ std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine
 }
 
 namespace {
+
+// A clean model with a NaN or infinite stored weight has no meaningful fault campaign (weight scaling's
+// max|W| is not a number, fixed point cannot encode it): refused, naming the model file and the tensor.
+void require_finite(const engine::WeightSlot& slot, const std::string& model) {
+  const auto clean = slot.clean();
+  for (size_t i = 0; i < clean.size(); ++i)
+    if (!std::isfinite(clean[i]))
+      throw std::runtime_error(model + ": weight tensor '" + slot.name() + "' holds " +
+                               (std::isnan(clean[i]) ? "NaN"
+                                : clean[i] > 0       ? "+inf"
+                                                     : "-inf") +
+                               " at element " + std::to_string(i) + " of " + std::to_string(clean.size()) +
+                               "; the model's stored weights must be finite to be faulted (re-export it, "
+                               "or select the other tensors with a --tensors regex)");
+}
 
 struct LogitsSpec {
   bool logits = false;
@@ -122,7 +139,8 @@ void check_protection_for_format(const std::string& protection, const std::strin
 }
 
 FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::WeightSlot*> slots,
-                             const std::string& format, const std::string& protection) {
+                             const std::string& format, const std::string& protection) try {
+  for (const auto* s : slots) require_finite(*s, executor.graph().source);
   const memory::Format f = memory::Format::parse(format);
   const auto l = split_logits(protection);
   const protect::ProtectionSpec spec = protect::ProtectionSpec::parse(l.rest);
@@ -156,6 +174,13 @@ FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::Wei
     tensors_.push_back(std::make_unique<Tensor>(s, spec, f, weights));
     s->write_all(tensors_.back()->clean_read);
   }
+} catch (const std::bad_alloc&) {
+  // Per weight: its stored words, clean stored copy and read-back float, at least 3 x 4 bytes.
+  std::int64_t count = 0;
+  for (const auto* s : slots) count += static_cast<std::int64_t>(s->clean().size());
+  throw platform::out_of_memory("the stored weights of " + format + " / " + protection + " (" +
+                                    std::to_string(count) + " weights, stored, clean and read back)",
+                                platform::saturating_bytes(count, 12));
 }
 
 FaultyWeights::~FaultyWeights() {

@@ -7,6 +7,8 @@
 #include "campaign/campaign_runner.hpp"
 #include "campaign/campaign_setup.hpp"
 #include "campaign/faulty_weights.hpp"
+#include "campaign/legacy_identity.hpp"
+#include "campaign/rekey_results.hpp"
 #include "campaign/results_file.hpp"
 #include "data/batch_loader.hpp"
 #include "engine/executor.hpp"
@@ -40,10 +42,10 @@ struct Configuration {
 
 }  // namespace
 
-std::string layer_campaign_id(const std::string& model_sha256, const std::string& data,
-                              const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
-                              const std::string& fault) {
-  return campaign_id(model_sha256, data, data_hash, seed, "layers:" + tensors, fault);
+std::string layer_campaign_id(const CampaignIdentity& identity) {
+  CampaignIdentity layers = identity;
+  layers.tensors = "layers:" + identity.tensors;
+  return layers.id();
 }
 
 LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
@@ -76,10 +78,12 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
   const auto layers = select_slots(ex.weights(), config.tensors);
 
   LayerCampaignSummary summary;
-  summary.campaign_id = layer_campaign_id(spec.sha256, setup.base.data, setup.base.data_hash, config.seed,
-                                          config.tensors, config.fault);
+  summary.campaign_id = layer_campaign_id(setup.identity);
   summary.results_path = config.results;
   for (const auto* l : layers) summary.layers.push_back(l->name());
+  refuse_legacy_results(config.results,
+                        legacy_campaign_id(config, setup.identity.model_sha256, setup.identity.data,
+                                           setup.legacy_data_hash, true));
   ResultsFile results(config.results, summary.campaign_id);
   if (!results.repair_note().empty()) log << "warning: " << results.repair_note() << "\n";
 
