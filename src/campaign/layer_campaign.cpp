@@ -15,6 +15,7 @@
 #include "metrics/topk.hpp"
 #include "model/onnx_loader.hpp"
 #include "platform/interrupt.hpp"
+#include "protect/protection_spec.hpp"
 
 namespace flipguard::campaign {
 namespace {
@@ -57,7 +58,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
         "layer campaign: ci_target, floor, images_per_trial and shards are options of ordinary campaigns "
         "(run one per layer with --tensors to use them)");
   for (const auto& p : config.protections)
-    if (p.starts_with("scale@logits"))
+    if (protect::ProtectionSpec::parse(p).rescales_biases())
       throw std::invalid_argument("protections: '" + p +
                                   "' rescales the biases of every layer, so the clean prefix of a layer "
                                   "campaign would differ per protection; run it as an ordinary campaign");
@@ -105,12 +106,13 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
     std::int64_t todo = 0;
     for (const auto& format : config.formats) {
       for (const auto& protection_text : config.protections) {
-        Configuration c{format, canonical_protection(protection_text), {}};
+        const auto protection = protect::ProtectionSpec::parse(protection_text);
+        Configuration c{format, protection.to_string(), {}};
         TrialRecord cell = base;
         cell.tensors = layer->name();
         cell.format = memory::Format::parse(format).name();
         cell.protection = c.protection;
-        cell.scale_target = scale_target_of(c.protection, format);
+        cell.scale_target = protection.scale_target(memory::Format::parse(format));
         auto add = [&](double ber, std::int64_t trial) {
           Job j{ber, trial, cell, {}};
           j.record.ber = ber;

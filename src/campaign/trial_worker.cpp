@@ -1,11 +1,14 @@
 #include "campaign/trial_worker.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "campaign/accuracy_floor.hpp"
 #include "campaign/evaluate_set.hpp"
 #include "faults/fault_model.hpp"
+#include "memory/format.hpp"
 #include "model/onnx_loader.hpp"
+#include "protect/protection_spec.hpp"
 
 namespace flipguard::campaign {
 
@@ -16,8 +19,9 @@ TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setu
   engine::ExecutorOptions eo;
   eo.batch = config.batch;
   eo.threads = config.threads;
-  eo.weights.biases =
-      true;  // scale@logits rescales biases; biases are never faulted (select_slots skips them)
+  // Bias slots only for a protection that rescales them; biases are never faulted (select_slots skips them).
+  eo.weights.biases = std::ranges::any_of(
+      config.protections, [](const auto& p) { return protect::ProtectionSpec::parse(p).rescales_biases(); });
   ex_ = std::make_unique<engine::Executor>(model::load_onnx(setup.spec.onnx_path().string()), eo);
   slots_ = select_slots(ex_->weights(), config.tensors);
   if (config.images_per_trial > 0)
@@ -42,7 +46,8 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
   TrialRecord r = setup_.base;
   r.format = cell.format;
   r.protection = cell.protection;
-  r.scale_target = scale_target_of(cell.protection, cell.format);
+  r.scale_target =
+      protect::ProtectionSpec::parse(cell.protection).scale_target(memory::Format::parse(cell.format));
   r.memory_overhead = weights_->memory_overhead();
   r.ber = cell.ber;
   r.trial = trial;

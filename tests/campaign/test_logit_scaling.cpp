@@ -71,22 +71,4 @@ TEST(LogitScaling, RefusesResidualAndNonHomogeneousModelsNamingTheNode) {
   }
 }
 
-TEST(LogitScaling, ScaleTargetRecordedPerProtection) {
-  EXPECT_EQ(campaign::scale_target_of("none", "q2.5"), 0.0);
-  EXPECT_EQ(campaign::scale_target_of("ecc72", "fp16"), 0.0);
-  EXPECT_FLOAT_EQ(campaign::scale_target_of("scale", "q2.5"), 127.0 / 32);
-  EXPECT_FLOAT_EQ(campaign::scale_target_of("scale=2+ecc72", "q2.5"), 2.0);
-  EXPECT_GT(campaign::scale_target_of("scale", "fp32"), 1.999);
-  EXPECT_LT(campaign::scale_target_of("scale", "fp32"), 2.0);
-  EXPECT_FLOAT_EQ(campaign::scale_target_of("scale@logits=1.5", "fp16"), 1.5);
-}
-
-TEST(LogitScaling, CanonicalSpecs) {
-  EXPECT_EQ(campaign::canonical_protection("scale@logits"), "scale@logits");
-  EXPECT_EQ(campaign::canonical_protection("scale@logits=3+ecc72"), "scale@logits=3+ecc72");
-  EXPECT_THROW(campaign::canonical_protection("scale@logits=-1"), std::invalid_argument);
-  EXPECT_THROW(campaign::canonical_protection("scale@logits+scale"), std::invalid_argument);
-  EXPECT_THROW(campaign::canonical_protection("scale@logitz"), std::invalid_argument);
-}
-
 }  // namespace
