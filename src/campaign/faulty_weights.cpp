@@ -6,10 +6,10 @@
 #include <map>
 #include <stdexcept>
 
-#include "hashing/fnv1a.hpp"
-#include "campaign/logit_scaling.hpp"
 #include "faults/sampler.hpp"
+#include "hashing/fnv1a.hpp"
 #include "memory/format.hpp"
+#include "model/logit_scaling.hpp"
 #include "protect/protection_spec.hpp"
 
 namespace flipguard::campaign {
@@ -31,7 +31,8 @@ struct FaultyWeights::Tensor {
 };
 
 std::uint64_t FaultyWeights::tensor_key(const std::string& name) {
-  return hashing::fnv1a(hashing::kFnvOffset, name.data(), name.size());  // stable across runs, machines and tensor selections
+  return hashing::fnv1a(hashing::kFnvOffset, name.data(),
+                        name.size());  // stable across runs, machines and tensor selections
 }
 
 std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine::WeightSlot>>& slots,
@@ -57,7 +58,7 @@ FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::Wei
       for (float v : s->clean()) m = std::max(m, std::abs(v));
       max_abs[s->name()] = m;
     }
-    const auto plan = plan_logit_scaling(executor.graph(), max_abs, spec.scale_target(f));
+    const auto plan = model::plan_logit_scaling(executor.graph(), max_abs, spec.scale_target(f));
     scale = plan.weight_scale;
     output_scale_ = plan.output_scale;
     for (const auto& [bias, p] : plan.bias_scale) {
