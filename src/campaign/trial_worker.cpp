@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "campaign/accuracy_floor.hpp"
-#include "campaign/evaluate_set.hpp"
+#include "evaluation/evaluate_set.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
 #include "model/onnx_loader.hpp"
@@ -66,9 +66,10 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
   const data::PreprocessedSet& scored = trial_images_ && cell.ber > 0
                                             ? trial_images_->sample(c.seed, static_cast<std::uint64_t>(trial))
                                             : setup_.images;
-  const auto eval = evaluate_set(*ex_, scored, logits_, {}, [&](size_t seen, const metrics::TopKCounts& k) {
-    return below_floor(k.top1, static_cast<std::int64_t>(seen), floor);
-  });
+  const auto eval =
+      evaluation::evaluate_set(*ex_, scored, logits_, {}, [&](size_t seen, const metrics::TopKCounts& k) {
+        return below_floor(k.top1, static_cast<std::int64_t>(seen), floor);
+      });
   const auto t1 = clock_type::now();
   weights_->restore();
   r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();
