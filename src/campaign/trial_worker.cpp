@@ -4,9 +4,9 @@
 #include <chrono>
 
 #include "campaign/accuracy_floor.hpp"
+#include "campaign/trial_fields.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "faults/fault_model.hpp"
-#include "memory/format.hpp"
 #include "model/onnx_loader.hpp"
 #include "protect/protection_spec.hpp"
 
@@ -43,17 +43,7 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
     config_ = cell.config;
   }
   const CampaignConfig& c = config_settings_;
-  TrialRecord r = setup_.base;
-  r.format = cell.format;
-  r.protection = cell.protection;
-  r.scale_target =
-      protect::ProtectionSpec::parse(cell.protection).scale_target(memory::Format::parse(cell.format));
-  r.memory_overhead = weights_->memory_overhead();
-  r.ber = cell.ber;
-  r.trial = trial;
-  r.fault_model = c.fault_spec(cell.ber);
-  if (cell.ber > 0 && c.ci_target > 0) r.adaptive = c.stopping();
-  if (cell.ber > 0) r.adaptive.interval = c.stopping().interval;
+  TrialRecord r = trial_template(setup_.base, cell, trial, c);
   const auto t0 = clock_type::now();
   TrialPatchStats stats;
   if (cell.ber > 0)
@@ -74,17 +64,8 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
   weights_->restore();
   r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();
   r.seconds_inference = eval.seconds;
-  r.images = eval.counts.images;
   r.early_stopped = eval.stopped;
-  r.flips = stats.flips;
-  r.changed_weights = stats.changed_weights;
-  r.ecc_corrected = stats.ecc_corrected;
-  r.ecc_detected = stats.ecc_detected;
-  r.critical_faults = stats.critical_faults;
-  r.critical_words = stats.critical_words;
-  r.top1 = eval.counts.top1;
-  r.top5 = eval.counts.top5;
-  r.non_finite = eval.counts.non_finite;
+  record_measurements(r, weights_->memory_overhead(), stats, eval.counts);
   return r;
 }
 
