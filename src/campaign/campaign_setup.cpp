@@ -6,11 +6,11 @@
 #include <stdexcept>
 
 #include "campaign/campaign_runner.hpp"
-#include "campaign/faulty_weights.hpp"
 #include "campaign/legacy_identity.hpp"
 #include "data/dataset_registry.hpp"
 #include "data/model_lookup.hpp"
 #include "memory/format.hpp"
+#include "protect/protection_spec.hpp"
 
 namespace flipguard::campaign {
 
@@ -26,7 +26,7 @@ std::vector<PlanCell> grid_cells(const CampaignConfig& config) {
       PlanCell c;
       c.config = config_index++;
       c.format = memory::Format::parse(format).name();
-      c.protection = canonical_protection(protection_text);
+      c.protection = protect::ProtectionSpec::parse(protection_text).to_string();
       c.ber = 0;  // the configuration's clean record
       cells.push_back(c);
       for (double ber : config.bers) {

@@ -2,19 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <map>
-#include <optional>
 #include <stdexcept>
 
-#include "campaign/logit_scaling.hpp"
 #include "faults/sampler.hpp"
 #include "hashing/fnv1a.hpp"
 #include "memory/format.hpp"
+#include "model/logit_scaling.hpp"
 #include "platform/memory_budget.hpp"
 #include "protect/protection_spec.hpp"
-#include "protect/weight_scaling.hpp"
 
 namespace flipguard::campaign {
 
@@ -67,93 +64,22 @@ void require_finite(const engine::WeightSlot& slot, const std::string& model) {
                                "or select the other tensors with a --tensors regex)");
 }
 
-struct LogitsSpec {
-  bool logits = false;
-  std::optional<double> t;
-  std::string rest = "none";
-};
-
-LogitsSpec split_logits(const std::string& text) {
-  LogitsSpec l;
-  const std::string prefix = "scale@logits";
-  if (!text.starts_with(prefix)) {
-    l.rest = text;
-    return l;
-  }
-  l.logits = true;
-  std::string head = text.substr(0, text.find('+')),
-              tail = text.find('+') == std::string::npos ? "" : text.substr(text.find('+') + 1);
-  if (head.size() > prefix.size()) {
-    if (head[prefix.size()] != '=')
-      throw std::invalid_argument("protection '" + text + "': expected scale@logits[=T]");
-    size_t used = 0;
-    const std::string num = head.substr(prefix.size() + 1);
-    try {
-      l.t = std::stod(num, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != num.size() || !(*l.t > 0))
-      throw std::invalid_argument("protection '" + text + "': t must be a positive number");
-  }
-  if (!tail.empty()) l.rest = tail;
-  if (protect::ProtectionSpec::parse(l.rest).scaling)
-    throw std::invalid_argument("protection '" + text + "': scale@logits already scales; do not add 'scale'");
-  return l;
-}
-
 }  // namespace
-
-std::string canonical_protection(const std::string& text) {
-  const auto l = split_logits(text);
-  if (!l.logits) return protect::ProtectionSpec::parse(text).to_string();
-  std::string s = "scale@logits";
-  if (l.t) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "=%.9g", *l.t);
-    s += buf;
-  }
-  const std::string rest = protect::ProtectionSpec::parse(l.rest).to_string();
-  return rest == "none" ? s : s + "+" + rest;
-}
-
-double scale_target_of(const std::string& protection, const std::string& format) {
-  const auto l = split_logits(protection);
-  const memory::Format f = memory::Format::parse(format);
-  if (l.logits) return l.t ? *l.t : protect::default_scale_target(f);
-  const auto spec = protect::ProtectionSpec::parse(protection);
-  if (!spec.scaling) return 0;
-  return spec.scaling->target ? *spec.scaling->target : protect::default_scale_target(f);
-}
-
-void check_protection_for_format(const std::string& protection, const std::string& format) {
-  (void)canonical_protection(protection);
-  const memory::Format f = memory::Format::parse(format);
-  const double t = scale_target_of(protection, format);
-  if (t > 0 && !f.is_int8() && t > static_cast<double>(f.max_abs())) {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "': scale target t = %g exceeds the largest value of %s (%g)", t,
-                  f.name().c_str(), static_cast<double>(f.max_abs()));
-    throw std::invalid_argument("protection '" + protection + buf);
-  }
-}
 
 FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::WeightSlot*> slots,
                              const std::string& format, const std::string& protection) try {
   for (const auto* s : slots) require_finite(*s, executor.graph().source);
   const memory::Format f = memory::Format::parse(format);
-  const auto l = split_logits(protection);
-  const protect::ProtectionSpec spec = protect::ProtectionSpec::parse(l.rest);
+  const protect::ProtectionSpec spec = protect::ProtectionSpec::parse(protection);
   std::map<std::string, double> scale;
-  if (l.logits) {
+  if (spec.rescales_biases()) {
     std::map<std::string, float> max_abs;
     for (auto* s : slots) {
       float m = 0;
       for (float v : s->clean()) m = std::max(m, std::abs(v));
       max_abs[s->name()] = m;
     }
-    const auto plan =
-        plan_logit_scaling(executor.graph(), max_abs, l.t ? *l.t : protect::default_scale_target(f));
+    const auto plan = model::plan_logit_scaling(executor.graph(), max_abs, spec.scale_target(f));
     scale = plan.weight_scale;
     output_scale_ = plan.output_scale;
     for (const auto& [bias, p] : plan.bias_scale) {

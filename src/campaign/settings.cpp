@@ -12,9 +12,9 @@
 #include <stdexcept>
 #include <utility>
 
-#include "campaign/faulty_weights.hpp"
 #include "data/bad_images.hpp"
 #include "memory/format.hpp"
+#include "protect/protection_spec.hpp"
 #include "stats/interval.hpp"
 
 namespace flipguard::campaign {
@@ -208,6 +208,10 @@ bool parse_int64(const std::string& text, std::int64_t& out) {
 
 std::string canonical_format(const std::string& f) {
   return memory::Format::parse(f).name();
+}
+
+std::string canonical_protection(const std::string& p) {
+  return protect::ProtectionSpec::parse(p).to_string();
 }
 
 void check_regex(const std::string& tensors) {
