@@ -11,6 +11,7 @@
 
 #include "campaign/trial_record.hpp"
 #include "campaign/trial_record_json.hpp"
+#include "support/temp_files.hpp"
 
 namespace flipguard::test {
 
@@ -80,8 +81,7 @@ inline std::string to_jsonl(const std::vector<campaign::TrialRecord>& records) {
 }
 
 inline std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("flipguard-report-test-" + name);
-  std::filesystem::remove_all(dir);
+  const auto dir = flipguard::testing::scratch_path("report-" + name);
   std::filesystem::create_directories(dir);
   return dir;
 }
