@@ -139,15 +139,24 @@ std::string render_strip_svg(const StripPlot& plot, bool standalone) {
         if (std::find(present.begin(), present.end(), pt.group) == present.end()) present.push_back(pt.group);
       std::sort(present.begin(), present.end());
       const double lane = 2 * half / static_cast<double>(std::max<std::size_t>(1, present.size()));
-      // Rows of dots at about the same height (one dot diameter), per group.
-      std::map<int, std::map<long, std::vector<double>>> rows;
-      std::size_t widest = 1;
+      // Rows of dots closer than one dot diameter in height, per group: sorted by height, a row starts at the
+      // first dot a diameter below the previous row's start, so near-equal values always share a row.
+      std::map<int, std::vector<double>> heights;
       std::map<int, std::size_t> count;
       for (const auto& pt : cat.points) {
         ++count[pt.group];
-        auto& row = rows[pt.group][std::lround(py(pl.row, pt.y) / kDot)];
-        row.push_back(pt.y);
-        widest = std::max(widest, row.size());
+        heights[pt.group].push_back(py(pl.row, pt.y));
+      }
+      std::map<int, std::vector<std::vector<double>>> rows;
+      std::size_t widest = 1;
+      for (auto& [group, ys] : heights) {
+        std::sort(ys.begin(), ys.end());
+        auto& mine = rows[group];
+        for (double y : ys) {
+          if (mine.empty() || y - mine.back().front() >= kDot) mine.emplace_back();
+          mine.back().push_back(y);
+          widest = std::max(widest, mine.back().size());
+        }
       }
       const double reach = std::ceil((static_cast<double>(widest) - 1) / 2);
       const double spacing = reach > 0 ? std::min(kDot + 0.8, (lane / 2 - kDot / 2) / reach) : 0;
@@ -155,10 +164,10 @@ std::string render_strip_svg(const StripPlot& plot, bool standalone) {
         const auto g = static_cast<std::size_t>(present[k]);
         const double mid = centre - half + lane * (static_cast<double>(k) + 0.5);
         std::string dots;
-        for (const auto& [key, ys] : rows[present[k]])
+        for (const auto& ys : rows[present[k]])
           for (std::size_t i = 0; i < ys.size(); ++i) {  // from the middle outwards: 0, +1, -1, +2, ...
             const double side = i % 2 == 1 ? 1 : -1, steps = std::ceil(static_cast<double>(i) / 2);
-            dots += marker_element(plot.groups[g].shape, mid + side * steps * spacing, py(pl.row, ys[i]),
+            dots += marker_element(plot.groups[g].shape, mid + side * steps * spacing, ys[i],
                                    size_of(plot.groups[g].shape)) +
                     " class=\"trial\"/>\n";
           }
