@@ -117,6 +117,11 @@ TEST(CampaignCommand, RunsResumesAndWritesTheReport) {
   r = run("campaign --bers 2 --results " + results);
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("not a rate in [0, 1]"), std::string::npos) << r.output;
+  // The report command alone, with the LaTeX tables on request.
+  r = run("report " + results + " --latex --out " + dir + "/again");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* f : {"/again/summary.tex", "/again/top5_vs_ber_q2.5.svg", "/again/trials_top1_q2.5.svg"})
+    EXPECT_TRUE(std::filesystem::exists(dir + f)) << f;
   std::filesystem::remove_all(dir);
 }
 
