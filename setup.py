@@ -59,4 +59,5 @@ setup(
     ext_modules=[CMakeExtension("flipguard._flipguard")],
     cmdclass={"build_ext": CMakeBuild},
     zip_safe=False,
+    options={"build": {"build_base": "build-python"}},  # beside, not inside, the CMake build folder build/
 )

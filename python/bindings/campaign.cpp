@@ -68,18 +68,19 @@ void apply_setting(campaign::CampaignConfig& config, const campaign::Setting& s,
       s.assign(config, s.parse_text(text, key));
       return;
     }
-    if (py::isinstance<py::bool_>(value)) throw py::type_error(key + ": expects " + type_name(s.type) + ", got a bool");
-    if (py::isinstance<py::int_>(value) && s.type != campaign::SettingType::rates &&
-        s.type != campaign::SettingType::number) {
-      s.assign(config, value.cast<std::int64_t>());
-      return;
-    }
-    if (py::isinstance<py::int_>(value) || py::isinstance<py::float_>(value) || py::hasattr(value, "__float__")) {
-      const double v = py::float_(value).cast<double>();
-      if (s.type == campaign::SettingType::rates)
-        s.assign(config, std::vector<double>{v});  // one rate: bers=1e-3
-      else
-        s.assign(config, v);
+    if (py::isinstance<py::bool_>(value))
+      throw py::type_error(key + ": expects " + type_name(s.type) + ", got a bool");
+    const bool whole = py::hasattr(value, "__index__");  // int, numpy integers
+    if (whole || py::hasattr(value, "__float__")) {
+      if (whole && s.type != campaign::SettingType::rates && s.type != campaign::SettingType::number) {
+        s.assign(config, py::int_(py::reinterpret_borrow<py::object>(value)).cast<std::int64_t>());
+      } else {
+        const double v = py::float_(py::reinterpret_borrow<py::object>(value)).cast<double>();
+        if (s.type == campaign::SettingType::rates)
+          s.assign(config, std::vector<double>{v});  // one rate: bers=1e-3
+        else
+          s.assign(config, v);
+      }
       return;
     }
     if (py::isinstance<py::iterable>(value)) {
@@ -89,7 +90,7 @@ void apply_setting(campaign::CampaignConfig& config, const campaign::Setting& s,
         if (py::isinstance<py::str>(item))
           texts.push_back(item.cast<std::string>());
         else if (!py::isinstance<py::bool_>(item) && py::hasattr(item, "__float__"))
-          numbers.push_back(py::float_(item).cast<double>());
+          numbers.push_back(py::float_(py::reinterpret_borrow<py::object>(item)).cast<double>());
         else
           throw py::type_error(key + ": a list of strings or of numbers, got an item " +
                                std::string(py::str(py::repr(item))));
@@ -173,8 +174,9 @@ bool on_main_thread() {
   return threading.attr("current_thread")().is(threading.attr("main_thread")());
 }
 
-py::dict run(const std::string& command, const py::dict& settings, const std::optional<std::string>& config_file,
-             const py::object& progress, const py::object& log) {
+py::dict run(const std::string& command, const py::dict& settings,
+             const std::optional<std::string>& config_file, const py::object& progress,
+             const py::object& log) {
   const unsigned scope = scope_of(command);
   const auto config = make_config(scope, config_file, settings);
   LineLog log_buffer(log);
@@ -203,7 +205,8 @@ py::dict run(const std::string& command, const py::dict& settings, const std::op
             [&](const campaign::CampaignProgress& p) {
               call([&] {
                 return py::dict("trials_done"_a = p.trials_done, "trials_total"_a = p.trials_total,
-                                "trials_expected"_a = p.trials_expected, "trials_skipped"_a = p.trials_skipped,
+                                "trials_expected"_a = p.trials_expected,
+                                "trials_skipped"_a = p.trials_skipped,
                                 "images_per_second"_a = p.images_per_second, "eta_seconds"_a = p.eta_seconds,
                                 "cell"_a = p.cell, "record"_a = p.last ? record_dict(*p.last) : py::none());
               });
@@ -265,14 +268,14 @@ py::list cells(const std::string& path) {
   py::list out;
   for (const auto& cell : campaign::group_cells(data.records)) {
     const auto s = campaign::summarize(cell.records);
-    out.append(py::dict("format"_a = s.format, "protection"_a = s.protection, "ber"_a = s.ber,
-                        "trials"_a = s.trials, "images"_a = s.images, "top1"_a = estimate_dict(s.top1),
-                        "top5"_a = estimate_dict(s.top5), "interval"_a = s.interval, "top1_min"_a = s.top1_min,
-                        "top1_max"_a = s.top1_max, "non_finite_share"_a = s.non_finite_share,
-                        "flips_mean"_a = s.flips_mean, "changed_weights_mean"_a = s.changed_weights_mean,
-                        "memory_overhead"_a = s.memory_overhead, "ecc_corrected_mean"_a = s.ecc_corrected_mean,
-                        "ecc_detected_mean"_a = s.ecc_detected_mean, "early_stopped"_a = s.early_stopped,
-                        "stopped"_a = s.stopped));
+    out.append(
+        py::dict("format"_a = s.format, "protection"_a = s.protection, "ber"_a = s.ber, "trials"_a = s.trials,
+                 "images"_a = s.images, "top1"_a = estimate_dict(s.top1), "top5"_a = estimate_dict(s.top5),
+                 "interval"_a = s.interval, "top1_min"_a = s.top1_min, "top1_max"_a = s.top1_max,
+                 "non_finite_share"_a = s.non_finite_share, "flips_mean"_a = s.flips_mean,
+                 "changed_weights_mean"_a = s.changed_weights_mean, "memory_overhead"_a = s.memory_overhead,
+                 "ecc_corrected_mean"_a = s.ecc_corrected_mean, "ecc_detected_mean"_a = s.ecc_detected_mean,
+                 "early_stopped"_a = s.early_stopped, "stopped"_a = s.stopped));
   }
   return out;
 }

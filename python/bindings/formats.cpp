@@ -54,7 +54,8 @@ std::vector<std::uint32_t> read_patterns(const memory::Format& format, const py:
                          std::string(py::str(given.dtype())) + ")");
   using Wide = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
   const Wide wide =
-      Wide::ensure(given.dtype().kind() == 'u' && given.itemsize() == 8 ? given.attr("astype")("int64") : given);
+      Wide::ensure(given.dtype().kind() == 'u' && given.itemsize() == 8 ? given.attr("astype")("int64")
+                                                                        : py::object(given));
   if (!wide) throw py::error_already_set();
   const std::int64_t limit = std::int64_t{1} << format.bits();
   std::vector<std::uint32_t> out(static_cast<size_t>(wide.size()));
@@ -163,8 +164,8 @@ class StudyTensor {
     std::size_t check_changed = 0;
     if (tensor_.check_bits().size_bits() > 0) {
       const faults::SampleRegion check_region{tensor_.check_bits().size_bits(), 1, name_};
-      const auto check_map = faults::sample_faults(
-          model, check_region, {seed, trial, key, std::uint64_t(faults::Stream::kCheck)});
+      const auto check_map = faults::sample_faults(model, check_region,
+                                                   {seed, trial, key, std::uint64_t(faults::Stream::kCheck)});
       check_changed = check_map.apply(tensor_.check_bits()).changed_bits().size();
     }
     return py::dict("data"_a = data_changed.size(), "check"_a = check_changed);
@@ -228,16 +229,19 @@ void bind_formats(py::module_& m) {
           "layout",
           [](const memory::Format& f) {
             py::list fields;
-            for (const auto& b : f.layout()) fields.append(py::make_tuple(std::string(to_string(b.role)), b.lo, b.hi));
+            for (const auto& b : f.layout())
+              fields.append(py::make_tuple(std::string(to_string(b.role)), b.lo, b.hi));
             return fields;
           },
           "fields from the most significant bit down: (role, lowest bit, highest bit)")
       .def(
-          "role_of", [](const memory::Format& f, unsigned bit) { return std::string(to_string(f.role_of(bit))); },
+          "role_of",
+          [](const memory::Format& f, unsigned bit) { return std::string(to_string(f.role_of(bit))); },
           "bit"_a)
-      .def("encode", &encode, "values"_a, "scale"_a = 1.0f,
-           "Stored patterns of float32 values (round to nearest even; floats overflow to inf, fixed point and "
-           "int8 saturate). `scale` is the int8 scale (value = integer x scale).")
+      .def(
+          "encode", &encode, "values"_a, "scale"_a = 1.0f,
+          "Stored patterns of float32 values (round to nearest even; floats overflow to inf, fixed point and "
+          "int8 saturate). `scale` is the int8 scale (value = integer x scale).")
       .def("decode", &decode, "patterns"_a, "scale"_a = 1.0f,
            "Values (float32) that stored patterns read back as; every pattern must fit the format's width.")
       .def(py::self == py::self)
@@ -246,9 +250,10 @@ void bind_formats(py::module_& m) {
       .def("__repr__", [](const memory::Format& f) { return "Format('" + f.name() + "')"; });
   py::implicitly_convertible<py::str, memory::Format>();
 
-  py::class_<StudyTensor>(m, "ProtectedTensor",
-                          "A tensor stored in a format behind a protection (weight scaling, SECDED, clipping, "
-                          "NaN guards): flip or fault its stored bits, read it back.")
+  py::class_<StudyTensor>(
+      m, "ProtectedTensor",
+      "A tensor stored in a format behind a protection (weight scaling, SECDED, clipping, "
+      "NaN guards): flip or fault its stored bits, read it back.")
       .def(py::init<const FloatArray&, const memory::Format&, const std::string&, std::optional<std::size_t>,
                     std::string>(),
            "weights"_a, "format"_a, "protection"_a = "none", "channels"_a = py::none(), "name"_a = "",
@@ -259,25 +264,29 @@ void bind_formats(py::module_& m) {
       .def_property_readonly("size", [](const StudyTensor& t) { return t.tensor().size(); })
       .def_property_readonly("format", [](const StudyTensor& t) { return t.tensor().format(); })
       .def_property_readonly("protection", [](const StudyTensor& t) { return t.tensor().spec().to_string(); })
-      .def_property_readonly("data_bits", [](const StudyTensor& t) { return t.tensor().data_bits().size_bits(); })
+      .def_property_readonly("data_bits",
+                             [](const StudyTensor& t) { return t.tensor().data_bits().size_bits(); })
       .def_property_readonly("check_bits",
                              [](const StudyTensor& t) { return t.tensor().check_bits().size_bits(); })
-      .def_property_readonly("memory_overhead", [](const StudyTensor& t) { return t.tensor().memory_overhead(); })
+      .def_property_readonly("memory_overhead",
+                             [](const StudyTensor& t) { return t.tensor().memory_overhead(); })
       .def_property_readonly(
-          "scale_factors", [](const StudyTensor& t) { return py::array(py::cast(t.tensor().scale_factors())); },
+          "scale_factors",
+          [](const StudyTensor& t) { return py::array(py::cast(t.tensor().scale_factors())); },
           "weight scaling's factors c (one, or one per channel; 1 without scaling)")
       .def_property_readonly(
-          "int8_scales", [](const StudyTensor& t) { return py::array(py::cast(t.tensor().stored().scales())); },
+          "int8_scales",
+          [](const StudyTensor& t) { return py::array(py::cast(t.tensor().stored().scales())); },
           "int8 formats' scales (metadata outside the faulty memory); empty otherwise")
-      .def_property_readonly("costs",
-                             [](const StudyTensor& t) {
-                               py::list out;
-                               for (const auto& c : t.tensor().costs())
-                                 out.append(py::dict("name"_a = c.name, "extra_bits"_a = c.extra_bits,
-                                                     "metadata_bits"_a = c.metadata_bits,
-                                                     "read_work"_a = c.read_work));
-                               return out;
-                             })
+      .def_property_readonly(
+          "costs",
+          [](const StudyTensor& t) {
+            py::list out;
+            for (const auto& c : t.tensor().costs())
+              out.append(py::dict("name"_a = c.name, "extra_bits"_a = c.extra_bits,
+                                  "metadata_bits"_a = c.metadata_bits, "read_work"_a = c.read_work));
+            return out;
+          })
       .def("patterns", &StudyTensor::patterns, "the stored data patterns, shaped like the tensor")
       .def("flip", &StudyTensor::flip, "bits"_a, "check"_a = false,
            "Flips stored bits by index (element i holds data bits [i*w, (i+1)*w), bit 0 its LSB); check=True "
@@ -285,7 +294,8 @@ void bind_formats(py::module_& m) {
       .def("flip_elements", &StudyTensor::flip_elements, "elements"_a, "bits"_a,
            "Flips bit bits[k] of element elements[k], for each k.")
       .def("inject", &StudyTensor::inject, "fault"_a, "seed"_a = 1, "trial"_a = 0,
-           "Applies the faults a fault model spec ('ber:1e-3', 'stuck1:1e-4', 'burst:1e-5:len=4', ...) draws for "
+           "Applies the faults a fault model spec ('ber:1e-3', 'stuck1:1e-4', 'burst:1e-5:len=4', ...) draws "
+           "for "
            "(seed, trial); returns the bits changed, {'data': n, 'check': n}.")
       .def("read", &StudyTensor::read, "every element through the protection's read path (float32)")
       .def_property_readonly("ecc", &StudyTensor::ecc, "SECDED outcomes of the last read()")

@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -58,20 +59,19 @@ class Model {
   engine::Executor& executor() const { return *state_->executor; }
   const std::shared_ptr<ModelState>& state() const { return state_; }
 
-  py::array_t<float> run(const FloatArray& input) {
+  py::array run(const FloatArray& input) {
     engine::Executor& ex = executor();
     const auto& in = ex.input_dims();
     const bool single = input.ndim() == static_cast<py::ssize_t>(in.size()) - 1;
     bool fits = single || input.ndim() == static_cast<py::ssize_t>(in.size());
     for (size_t d = 1; fits && d < in.size(); ++d)
       fits = input.shape(input.ndim() - static_cast<py::ssize_t>(in.size() - d)) == in[d];
-    if (!fits) {
-      std::string got = "(";
-      for (py::ssize_t d = 0; d < input.ndim(); ++d) got += (d ? ", " : "") + std::to_string(input.shape(d));
+    if (!fits)
       throw py::value_error("run: " + state_->source + " takes images of shape " +
-                            model::dims_to_string(model::Dims(in.begin() + 1, in.end())) +
-                            " (N first, or a single image), got " + got + ")");
-    }
+                            std::string(py::str(py::tuple(py::cast(model::Dims(in.begin() + 1, in.end()))))) +
+                            " (N first, or a single image), got " +
+                            std::string(py::str(py::tuple(py::cast(
+                                std::vector<py::ssize_t>(input.shape(), input.shape() + input.ndim()))))));
     const std::int64_t count = single ? 1 : input.shape(0);
     std::vector<py::ssize_t> shape{count};
     for (size_t d = 1; d < ex.output_dims().size(); ++d) shape.push_back(ex.output_dims()[d]);
@@ -86,7 +86,7 @@ class Model {
         ex.run(x + first * ex.input_size(), n, y + first * ex.output_size());
       }
     }
-    if (single) return out.attr("reshape")(py::tuple(py::cast(std::vector<py::ssize_t>(shape.begin() + 1, shape.end()))));
+    if (single) return out.reshape(std::vector<py::ssize_t>(shape.begin() + 1, shape.end()));
     return out;
   }
 
@@ -97,7 +97,8 @@ class Model {
 // A stored weight of a model: its clean values, its current ones, and writes that a run then sees.
 class Weight {
  public:
-  Weight(std::shared_ptr<ModelState> state, engine::WeightSlot* slot) : state_(std::move(state)), slot_(slot) {}
+  Weight(std::shared_ptr<ModelState> state, engine::WeightSlot* slot)
+      : state_(std::move(state)), slot_(slot) {}
 
   const engine::WeightSlot& slot() const { return *slot_; }
   std::vector<py::ssize_t> shape() const { return {slot_->dims().begin(), slot_->dims().end()}; }
@@ -177,10 +178,9 @@ py::tuple load_images(const std::string& model, const std::string& data, std::in
     subset.limit = static_cast<std::size_t>(images);
     set = loader.preload(subset);
   }
-  py::array_t<float> x(std::vector<py::ssize_t>{static_cast<py::ssize_t>(set.size()),
-                                                static_cast<py::ssize_t>(set.channels),
-                                                static_cast<py::ssize_t>(set.height),
-                                                static_cast<py::ssize_t>(set.width)});
+  py::array_t<float> x(
+      std::vector<py::ssize_t>{static_cast<py::ssize_t>(set.size()), static_cast<py::ssize_t>(set.channels),
+                               static_cast<py::ssize_t>(set.height), static_cast<py::ssize_t>(set.width)});
   std::copy(set.tensor.begin(), set.tensor.end(), x.mutable_data());
   py::array_t<std::int64_t> y(static_cast<py::ssize_t>(set.size()));
   std::copy(set.targets.begin(), set.targets.end(), y.mutable_data());
@@ -192,8 +192,9 @@ py::tuple load_images(const std::string& model, const std::string& data, std::in
 void bind_model(py::module_& m) {
   py::class_<Weight>(m, "Weight", "A stored weight tensor of a Model (what faults act on in a campaign).")
       .def_property_readonly("name", [](const Weight& w) { return w.slot().name(); })
-      .def_property_readonly("role", [](const Weight& w) { return w.slot().role(); },
-                             "'conv.weight', 'gemm.weight', 'matmul.weight', 'conv.bias', ...")
+      .def_property_readonly(
+          "role", [](const Weight& w) { return w.slot().role(); },
+          "'conv.weight', 'gemm.weight', 'matmul.weight', 'conv.bias', ...")
       .def_property_readonly("shape", [](const Weight& w) { return py::tuple(py::cast(w.shape())); })
       .def_property_readonly("size", [](const Weight& w) { return w.slot().size(); })
       .def_property_readonly("clean", &Weight::clean, "the fault-free values (ONNX layout), a copy")
@@ -212,7 +213,8 @@ void bind_model(py::module_& m) {
            "batch"_a = 16, "threads"_a = 0, "fold_batchnorm"_a = true, "biases"_a = false,
            "batchnorm"_a = false, "models_dir"_a = "",
            "model: an .onnx file, a sidecar .json or a model name in the models folder. batch: images per "
-           "engine run. threads: 0 keeps the OpenMP default. biases/batchnorm: also expose biases and unfolded "
+           "engine run. threads: 0 keeps the OpenMP default. biases/batchnorm: also expose biases and "
+           "unfolded "
            "BatchNorm parameters as stored weights.")
       .def_property_readonly("source", [](const Model& m) { return m.state()->source; })
       .def_property_readonly("batch", [](const Model& m) { return m.executor().batch(); })
@@ -229,26 +231,31 @@ void bind_model(py::module_& m) {
       .def_property_readonly("flops_per_image", [](const Model& m) { return m.executor().flops_per_image(); })
       .def_property_readonly("stored_weight_count",
                              [](const Model& m) { return m.executor().stored_weight_count(); })
-      .def("summary", [](const Model& m) { return m.executor().summary(); }, "layers, fusions and memory")
+      .def(
+          "summary", [](const Model& m) { return m.executor().summary(); }, "layers, fusions and memory")
       .def("run", &Model::run, "images"_a,
            "Logits (float32, N x classes) of images (N x C x H x W, or one C x H x W image), in batches.")
-      .def("weights",
-           [](const Model& m) {
-             std::vector<Weight> out;
-             for (auto& slot : m.executor().weights()) out.emplace_back(m.state(), slot.get());
-             return out;
-           },
-           "the stored weights, in execution order")
+      .def(
+          "weights",
+          [](const Model& m) {
+            std::vector<Weight> out;
+            for (auto& slot : m.executor().weights()) out.emplace_back(m.state(), slot.get());
+            return out;
+          },
+          "the stored weights, in execution order")
       .def(
           "weight",
-          [](const Model& m, const std::string& name) { return Weight(m.state(), &m.executor().weight(name)); },
+          [](const Model& m, const std::string& name) {
+            return Weight(m.state(), &m.executor().weight(name));
+          },
           "name"_a);
 
-  m.def("load_images", &load_images, "model"_a, "data"_a = "", "images"_a = 0, "threads"_a = 2,
-        "models_dir"_a = "", "assets_dir"_a = "",
-        "Images of a built-in dataset (the model's default, or data=) preprocessed as the model's sidecar "
-        "says, and their targets: (x float32 N x C x H x W, y int64 N). images > 0: a class-stratified subset "
-        "(the one a campaign with the same `images` evaluates).");
+  m.def(
+      "load_images", &load_images, "model"_a, "data"_a = "", "images"_a = 0, "threads"_a = 2,
+      "models_dir"_a = "", "assets_dir"_a = "",
+      "Images of a built-in dataset (the model's default, or data=) preprocessed as the model's sidecar "
+      "says, and their targets: (x float32 N x C x H x W, y int64 N). images > 0: a class-stratified subset "
+      "(the one a campaign with the same `images` evaluates).");
   m.def("dataset_names", &data::dataset_names, "the built-in datasets");
 }
 

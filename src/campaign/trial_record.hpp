@@ -64,5 +64,4 @@ struct TrialRecord {
 // (bindings and tools outside C++ read records in this form).
 std::string to_json_line(const TrialRecord& record);
 
-
 }  // namespace flipguard::campaign

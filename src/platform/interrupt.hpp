@@ -37,7 +37,8 @@ class InterruptScope {
   InterruptScope& operator=(const InterruptScope&) = delete;
 
  private:
-  struct sigaction previous_int_{}, previous_term_{};
+  struct sigaction previous_int_ {
+  }, previous_term_{};
 };
 
 }  // namespace flipguard::platform

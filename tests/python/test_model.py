@@ -62,8 +62,7 @@ def test_from_torch_equals_torch_logits():
 def test_stored_weights_list_write_and_restore(models_dir):
     model = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=4)
     weights = model.weights()
-    assert [w.role for w in weights] == ["conv.weight", "conv.weight", "matmul.weight"] or all(
-        w.role.endswith("weight") for w in weights)
+    assert len(weights) >= 3 and all(w.role.endswith(".weight") for w in weights)
     assert sum(w.size for w in weights) == model.stored_weight_count
     x = np.sin(0.001 * np.arange(4 * 28 * 28, dtype=np.float32)).reshape(4, 1, 28, 28)
     clean = model.run(x)
@@ -96,7 +95,7 @@ def test_model_names_and_datasets(models_dir):
 
 def test_bad_input_is_a_clear_error(tmp_path, models_dir):
     model = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"))
-    with pytest.raises(ValueError, match=r"takes images of shape \[1, 28, 28\].*\(2, 3, 28, 28\)"):
+    with pytest.raises(ValueError, match=r"takes images of shape \(1, 28, 28\).*got \(2, 3, 28, 28\)"):
         model.run(np.zeros((2, 3, 28, 28), np.float32))
     missing = str(tmp_path / "none.onnx")
     with pytest.raises(RuntimeError, match="none.onnx"):
