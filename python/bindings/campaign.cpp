@@ -51,6 +51,25 @@ const char* type_name(campaign::SettingType type) {
   return "?";
 }
 
+// The type's name in docs/settings.md's terms.
+const char* table_type(campaign::SettingType type) {
+  switch (type) {
+    case campaign::SettingType::text:
+      return "text";
+    case campaign::SettingType::list:
+      return "list";
+    case campaign::SettingType::rates:
+      return "rates";
+    case campaign::SettingType::integer:
+      return "integer";
+    case campaign::SettingType::number:
+      return "number";
+    case campaign::SettingType::fraction:
+      return "fraction";
+  }
+  return "?";
+}
+
 std::string known_keys(unsigned scope) {
   std::string out;
   for (const auto& s : campaign::settings())
@@ -301,7 +320,7 @@ py::list settings_table() {
     if (s.scope & campaign::kForCampaign) commands.push_back("campaign");
     if (s.scope & campaign::kForLayerCampaign) commands.push_back("layer-campaign");
     const auto& defaults = (s.scope & campaign::kForCampaign) ? campaign_defaults : layer_defaults;
-    out.append(py::dict("key"_a = s.key, "flag"_a = s.flag, "type"_a = type_name(s.type),
+    out.append(py::dict("key"_a = s.key, "flag"_a = s.flag, "type"_a = table_type(s.type),
                         "default"_a = s.default_note.empty() ? s.show(defaults) : s.default_note,
                         "range"_a = s.range_text(), "commands"_a = commands, "help"_a = s.help));
   }

@@ -5,7 +5,7 @@ from_torch), and fault campaigns with the settings of the command line and TOML 
 See the README's Python section.
 """
 
-from ._flipguard import Format, Model, ProtectedTensor, Weight, dataset_names, load_images
+from ._flipguard import Format, Model, ProtectedTensor, Weight, __version__, dataset_names, load_images
 from ._campaign import Results, read_results, report, run_campaign, run_layer_campaign, settings
 from ._torch import export_torch, from_torch
 

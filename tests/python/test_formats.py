@@ -156,6 +156,10 @@ def test_patterns_and_flips_equal_inspect_format(cli, name, value):
             assert float(read) == pytest.approx(float(flipped), rel=1e-6, abs=1e-12), (bit, role)
 
 
+def test_version_is_the_projects(source_dir):
+    assert f"project(flipguard VERSION {flipguard.__version__}" in (source_dir / "CMakeLists.txt").read_text()
+
+
 def test_format_properties():
     q = flipguard.Format("Q2.5")
     assert q == flipguard.Format("q2.5") and q.name == "q2.5" and q.bits == 8

@@ -1,6 +1,6 @@
 """Ctrl-C during a campaign from Python (as a notebook's interrupt sends it): KeyboardInterrupt naming the
-records kept, Python's own handler back afterwards, the process alive after a second signal, and a rerun
-resumes."""
+records kept, Python's own handler back afterwards, and a rerun resumes. (That a second signal within the run
+does not end the process is tests/platform/test_interrupt_scope.cpp's: from outside, its timing would race.)"""
 
 import json
 import os
@@ -36,7 +36,6 @@ def test_sigint_keeps_the_records_and_returns_to_python(tmp_path, models_dir):
     try:
         assert child.stdout.readline().strip() == "running"
         child.send_signal(signal.SIGINT)
-        child.send_signal(signal.SIGINT)  # a second one: the process lives on
         out, err = child.communicate(timeout=120)
     finally:
         child.kill()
