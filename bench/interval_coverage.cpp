@@ -22,7 +22,8 @@
 //     zero-one        each trial 0 or 100 %, 90 % of them 100 %
 //     resnet50        ResNet-50 FP32 at BER 1e-7, the 1312 measured trials of results/paper (16 images
 //                     each), resampled (bench/data/resnet50_fp32_ber1e-7.txt)
-//     tight-images    fault spread N(80 %, 5 %), each trial scores 16 images (binomial noise)
+//     tight-images    fault spread N(80 %, 5 %), each trial scores 16 images (binomial noise); design:
+//                     2-point target, min 4, max 2000, waves of 4 (the default 100 cannot reach 2 points)
 //     collapse-resnet50    a model of ResNet-50 FP32 at BER 1e-7 fitted to those trials: K ~
 //     Binomial(25502912,
 //                     1e-7) top-exponent faults, the model survives all K with probability 0.55^K (Top-1
@@ -212,6 +213,7 @@ Population scenario(const std::string& name) {
     p.mean = 0.80;
     p.draw = [](Rng& g) { return std::clamp(std::normal_distribution<double>(0.80, 0.05)(g), 0.0, 1.0); };
     p.images = 16, p.noise = true;
+    p.design = StoppingRule{.ci_target = 2, .min_trials = 4, .max_trials = 2000, .wave = 4};
   } else if (name == "collapse-resnet50" || name == "collapse-squeezenet") {
     const bool resnet = name == "collapse-resnet50";
     p.words = resnet ? 25'502'912 : 1'232'000;

@@ -163,7 +163,9 @@ void StratifiedDesign::choose_plan() {
         static_cast<double>(pilot) + std::max(needed - pilot_observations, 0.0) * trials_per_observation;
     p.predicted_cost =
         pilot_cost + (p.predicted_trials - static_cast<double>(pilot)) * (m + options_.trial_overhead);
-    const bool feasible = p.predicted_trials <= static_cast<double>(options_.max_trials);
+    // The planner reads up to ~25 % high on high-spread data (2362 predicted, 1835 run for sd 0.36 and a
+    // 2-point target) and ~10 % low on calm data: a plan within 1.25 max_trials is worth trying.
+    const bool feasible = p.predicted_trials <= 1.25 * static_cast<double>(options_.max_trials);
     if (feasible && (!best || p.predicted_cost < best->predicted_cost)) best = p;
     if (!fallback || p.predicted_trials < fallback->predicted_trials ||
         (!std::isfinite(fallback->predicted_trials) && m > fallback->images))

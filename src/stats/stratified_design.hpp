@@ -18,9 +18,10 @@
 // Choosing the plan. Per stratum the pilot gives the mean and the split of the variance into fault spread
 // and image noise (trial_variance); for each candidate image count m and each design (plain; patterns of
 // R = S..8S trials, n_k proportional to w_k sigma_k(m), at least 1) it predicts the observations the betting
-// sequence needs (betting_trials_needed, +10 %, for the observation's mean and spread), the trials that
-// makes, and their cost, trials x (m + trial_overhead) images; the cheapest plan predicted to finish within
-// max_trials wins (else the one predicted to need the fewest trials). Deterministic in the pilot's results.
+// sequence needs (betting_trials_needed for the observation's mean and spread), the trials that makes, and
+// their cost, trials x (m + trial_overhead) images; the cheapest plan predicted to finish within 1.25
+// max_trials (the planner's error on high-spread data) wins, else the one predicted to need the fewest
+// trials. Deterministic in the pilot's results.
 #pragma once
 
 #include <cmath>
