@@ -274,7 +274,7 @@ void run_design(const StoppingRule& rule, const Population& pop, bool stratify, 
   stats::StratifiedDesign design(weights, o);
   double inferences = 0;
   std::int64_t stop_target = -1;
-  while (design.size() < rule.max_trials) {
+  while (!design.budget_spent()) {
     const stats::TrialAssignment a = design.assignment(design.size());
     double acc;
     if (a.stratum >= 0) {

@@ -15,9 +15,13 @@ namespace flipguard::stats {
 namespace {
 
 BettingOptions sequence_options(const DesignOptions& o) {
+  // Observations the budget can buy at the fewest images per trial: the bets' horizon.
+  int fewest = o.pilot_images;
+  for (int m : o.image_choices) fewest = std::min(fewest, m);
+  const std::int64_t budget = o.max_images > 0 ? o.max_images : o.max_trials * o.pilot_images;
   return {.alpha = o.alpha,
           .truncation = o.truncation,
-          .horizon = std::max<std::int64_t>(o.max_trials, 1),
+          .horizon = std::max<std::int64_t>(budget / std::max(fewest, 1), 1),
           .target_half_width = o.target_half_width};
 }
 
@@ -68,6 +72,10 @@ TrialAssignment StratifiedDesign::assignment(std::int64_t trial) const {
   return {stratum, plan_->images};
 }
 
+std::int64_t StratifiedDesign::image_budget() const {
+  return options_.max_images > 0 ? options_.max_images : options_.max_trials * options_.pilot_images;
+}
+
 bool StratifiedDesign::varies() const {
   return varies_;
 }
@@ -90,6 +98,7 @@ void StratifiedDesign::add(double accuracy) {
   const std::int64_t trial = size();
   const TrialAssignment a = assignment(trial);
   results_.push_back(accuracy);
+  images_used_ += a.images;
   const std::int64_t pilot = pilot_trials();
   if (a.stratum < 0) {
     close_observation(accuracy, 1);
@@ -165,10 +174,12 @@ void StratifiedDesign::choose_plan() {
         pilot_cost + (p.predicted_trials - static_cast<double>(pilot)) * (m + options_.trial_overhead);
     // The planner reads up to ~25 % high on high-spread data (2362 predicted, 1835 run for sd 0.36 and a
     // 2-point target) and ~10 % low on calm data: a plan within 1.25 max_trials is worth trying.
-    const bool feasible = p.predicted_trials <= 1.25 * static_cast<double>(options_.max_trials);
+    const double images =
+        static_cast<double>(pilot) * m0 + (p.predicted_trials - static_cast<double>(pilot)) * m;
+    const bool feasible = images <= 1.25 * static_cast<double>(image_budget());
     if (feasible && (!best || p.predicted_cost < best->predicted_cost)) best = p;
-    if (!fallback || p.predicted_trials < fallback->predicted_trials ||
-        (!std::isfinite(fallback->predicted_trials) && m > fallback->images))
+    if (!fallback || p.predicted_cost < fallback->predicted_cost ||
+        (!std::isfinite(fallback->predicted_cost) && m > fallback->images))
       fallback = p;
   };
   for (int m : choices) {

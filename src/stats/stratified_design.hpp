@@ -19,9 +19,9 @@
 // and image noise (trial_variance); for each candidate image count m and each design (plain; patterns of
 // R = S..8S trials, n_k proportional to w_k sigma_k(m), at least 1) it predicts the observations the betting
 // sequence needs (betting_trials_needed for the observation's mean and spread), the trials that makes, and
-// their cost, trials x (m + trial_overhead) images; the cheapest plan predicted to finish within 1.25
-// max_trials (the planner's error on high-spread data) wins, else the one predicted to need the fewest
-// trials. Deterministic in the pilot's results.
+// their cost, trials x (m + trial_overhead) images; the cheapest plan predicted to finish within 1.25 times
+// the image budget (the planner's error on high-spread data) wins, else the one predicted to need the fewest
+// images. Deterministic in the pilot's results.
 #pragma once
 
 #include <cmath>
@@ -38,6 +38,9 @@ namespace flipguard::stats {
 struct DesignOptions {
   double target_half_width = 0.02;  // of the interval for the mean, as a fraction
   std::int64_t min_trials = 4, max_trials = 100;
+  // The budget is in inferences: max_trials trials of pilot_images each, unless max_images > 0 says
+  // otherwise. Fewer images per trial may then run more trials.
+  std::int64_t max_images = 0;
   int pilot_rounds = 8;            // rounds of one trial per stratum (plain: 4 x this many trials)
   int pilot_images = 16;           // images per pilot trial (>= 2: the pilot splits the variance)
   std::vector<int> image_choices;  // candidate images per trial after the pilot; empty: pilot_images
@@ -74,6 +77,9 @@ class StratifiedDesign {
   void add(double accuracy);
 
   std::int64_t size() const { return static_cast<std::int64_t>(results_.size()); }
+  std::int64_t images_used() const { return images_used_; }  // images of the trials added so far
+  std::int64_t image_budget() const;                         // max_images, or max_trials x pilot_images
+  bool budget_spent() const { return images_used_ >= image_budget(); }
   // Trials that belong to complete observations (the interval covers these).
   std::int64_t observed_trials() const { return observed_trials_; }
   std::int64_t observations() const { return sequence_.size(); }
@@ -96,7 +102,7 @@ class StratifiedDesign {
   std::vector<double> results_;
   std::optional<DesignPlan> plan_;
   BettingConfidenceSequence sequence_;
-  std::int64_t observed_trials_ = 0;
+  std::int64_t observed_trials_ = 0, images_used_ = 0;
   double first_observation_ = NAN;
   bool varies_ = false;
   // The open round: sum of results per stratum so far.

@@ -106,7 +106,7 @@ DesignRun run_design(const Collapse& c, bool stratify, std::uint64_t seed, std::
   o.image_choices = {1, 2, 4, 8, 16};
   StratifiedDesign d(weights, o);
   DesignRun r;
-  while (d.size() < max_trials) {
+  while (!d.budget_spent()) {
     const TrialAssignment a = d.assignment(d.size());
     const double acc = c.accuracy(g, c.count(g, a.stratum));
     r.inferences += a.images;
