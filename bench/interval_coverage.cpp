@@ -5,6 +5,12 @@
 // campaigns whose 95% interval contains the population mean, the mean trials and images a cell spent, the
 // mean half-width, and how often the cell stopped on its target.
 //
+// Besides t and betting over the campaign's plain trials, two designs (stats::StratifiedDesign) run as
+// methods: "design" (a pilot, then images per trial chosen from {1, 2, 4, ..., 64} when the population has
+// image noise, and trials stratified on the critical-fault count when it has strata, whichever the planner
+// predicts cheapest) and "plain-m" (the same without strata). The images column counts inferences (trials x
+// images per trial), the currency the designs save.
+//
 // usage: bench_interval_coverage [--scenario NAME[,NAME...]|all] [--file PATH] [--images K] [--sims N]
 //                                [--target POINTS] [--min-trials N] [--max-trials N] [--wave N]
 //                                [--fixed N[,N...]] [--seed S] [--check COVERAGE]
@@ -16,6 +22,15 @@
 //     zero-one        each trial 0 or 100 %, 90 % of them 100 %
 //     resnet50        ResNet-50 FP32 at BER 1e-7, the 1312 measured trials of results/paper (16 images
 //                     each), resampled (bench/data/resnet50_fp32_ber1e-7.txt)
+//     tight-images    fault spread N(80 %, 5 %), each trial scores 16 images (binomial noise); design:
+//                     2-point target, min 4, max 2000, waves of 4 (the default 100 cannot reach 2 points)
+//     collapse-resnet50    a model of ResNet-50 FP32 at BER 1e-7 fitted to those trials: K ~
+//     Binomial(25502912,
+//                     1e-7) top-exponent faults, the model survives all K with probability 0.55^K (Top-1
+//                     N(81 %, 2)), else collapses to U(0, 6 %); 16 images per trial; the paper cell's own
+//                     design (2-point target, min 96, max 2000, waves of 8)
+//     collapse-squeezenet  the same for SqueezeNet 1.1 FP32 at 1e-6: K ~ Binomial(1232000, 1e-6), survival
+//                     0.53^K at N(72.5 %, 2); design: min 64, max 2000, waves of 8
 //   --file PATH       a population file instead: one trial per line, an accuracy in [0, 1] or "correct
 //                     images"; '#' starts a comment
 //   --images K        binomial image noise: each simulated trial scores K images at its drawn accuracy
@@ -31,6 +46,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -40,7 +56,10 @@
 #include "campaign/statistics.hpp"
 #include "campaign/stopping_rule.hpp"
 #include "campaign/work_plan.hpp"
+#include "faults/critical_conditioning.hpp"
+#include "stats/count_strata.hpp"
 #include "stats/interval.hpp"
+#include "stats/stratified_design.hpp"
 
 namespace {
 
@@ -55,10 +74,17 @@ struct Population {
   std::int64_t images = 0;           // images per trial for the images column (0: not counted)
   bool noise = false;                // draw Binomial(images, accuracy) / images
   std::vector<int> fixed;            // fixed designs of this scenario (empty: the defaults)
+  // Strata: trials have K ~ Binomial(words, rate) critical faults and an accuracy drawn given K.
+  std::int64_t words = 0;
+  double rate = 0;
+  std::function<double(Rng&, std::int64_t)> given_count;
+  std::optional<StoppingRule> design;  // the scenario's own adaptive design (else the options')
 };
 
 struct Options {
-  std::vector<std::string> scenarios{"skewed", "all-or-nothing", "bimodal", "tight", "zero-one", "resnet50"};
+  std::vector<std::string> scenarios{"skewed",       "all-or-nothing",    "bimodal",
+                                     "tight",        "zero-one",          "resnet50",
+                                     "tight-images", "collapse-resnet50", "collapse-squeezenet"};
   std::string file;
   std::int64_t images = 0;
   int sims = 2000;
@@ -183,6 +209,35 @@ Population scenario(const std::string& name) {
   } else if (name == "zero-one") {
     p.mean = 0.9;
     p.draw = [](Rng& g) { return std::bernoulli_distribution(0.9)(g) ? 1.0 : 0.0; };
+  } else if (name == "tight-images") {
+    p.mean = 0.80;
+    p.draw = [](Rng& g) { return std::clamp(std::normal_distribution<double>(0.80, 0.05)(g), 0.0, 1.0); };
+    p.images = 16, p.noise = true;
+    p.design = StoppingRule{.ci_target = 2, .min_trials = 4, .max_trials = 2000, .wave = 4};
+  } else if (name == "collapse-resnet50" || name == "collapse-squeezenet") {
+    const bool resnet = name == "collapse-resnet50";
+    p.words = resnet ? 25'502'912 : 1'232'000;
+    p.rate = resnet ? 1e-7 : 1e-6;
+    const double survive = resnet ? 0.55 : 0.53, clean = resnet ? 0.81 : 0.725, collapsed = 0.03;
+    p.given_count = [=](Rng& g, std::int64_t k) {
+      std::uniform_real_distribution<double> u(0, 1);
+      if (u(g) < std::pow(survive, static_cast<double>(k)))
+        return std::clamp(std::normal_distribution<double>(clean, 0.02)(g), 0.0, 1.0);
+      return 2 * collapsed * u(g);
+    };
+    // Exact mean: sum_k P(K = k) (s^k clean + (1 - s^k) collapsed); the clamp moves it by < 1e-9.
+    for (std::int64_t k = 0; k < 200; ++k) {
+      const double w = flipguard::faults::binomial_range_probability(p.words, p.rate, k, k);
+      const double s = std::pow(survive, static_cast<double>(k));
+      p.mean += w * (s * clean + (1 - s) * collapsed);
+    }
+    p.draw = [words = p.words, rate = p.rate, given = p.given_count](Rng& g) {
+      flipguard::faults::KeyedRng r({g(), 0, 0, 0});
+      return given(
+          g, flipguard::faults::conditioned_binomial(words, rate, 0, flipguard::faults::kNoUpperCount, r));
+    };
+    p.images = 16, p.noise = true;
+    p.design = StoppingRule{.ci_target = 2, .min_trials = resnet ? 96 : 64, .max_trials = 2000, .wave = 8};
   } else if (name == "resnet50") {
     p = from_file(name, std::string(FLIPGUARD_SOURCE_DIR) + "/bench/data/resnet50_fp32_ber1e-7.txt");
   } else {
@@ -192,9 +247,66 @@ Population scenario(const std::string& name) {
 }
 
 struct Tally {
-  int covered = 0, on_target = 0, sims = 0;
-  double trials = 0, half_width = 0;
+  int covered = 0, on_target = 0, sims = 0, stratified = 0;
+  double trials = 0, half_width = 0, inferences = 0, images = 0;
 };
+
+// One campaign of a single faulty cell run by stats::StratifiedDesign: the planner assigns each trial its
+// stratum and images; trial values come from the population (conditioned on the stratum's range of K).
+void run_design(const StoppingRule& rule, const Population& pop, bool stratify, Rng& g, Tally& t) {
+  using namespace flipguard;
+  std::vector<stats::CountStratum> strata;
+  std::vector<double> weights;
+  if (stratify && pop.given_count) {
+    strata = stats::binomial_strata(pop.words, pop.rate);
+    for (const auto& s : strata) weights.push_back(s.weight);
+  }
+  stats::DesignOptions o;
+  o.target_half_width = rule.ci_target / 100;
+  o.min_trials = rule.min_trials;
+  o.max_trials = rule.max_trials;
+  if (pop.noise) {
+    o.pilot_images = static_cast<int>(pop.images);
+    o.image_choices = {1, 2, 4, 8, 16, 32, 64};
+  } else {
+    o.pilot_images = std::max<int>(static_cast<int>(pop.images), 1);
+  }
+  stats::StratifiedDesign design(weights, o);
+  double inferences = 0;
+  std::int64_t stop_target = -1;
+  while (!design.budget_spent()) {
+    const stats::TrialAssignment a = design.assignment(design.size());
+    double acc;
+    if (a.stratum >= 0) {
+      faults::KeyedRng r({g(), 0, 0, 0});
+      const auto& s = strata[static_cast<std::size_t>(a.stratum)];
+      acc = pop.given_count(g, faults::conditioned_binomial(pop.words, pop.rate, s.lo, s.hi, r));
+    } else {
+      acc = pop.draw(g);
+    }
+    if (pop.noise)
+      acc = static_cast<double>(std::binomial_distribution<std::int64_t>(a.images, acc)(g)) / a.images;
+    inferences += a.images;
+    const std::int64_t before = design.observations();
+    design.add(acc);
+    if (design.observations() == before) continue;
+    const std::int64_t n = design.observed_trials();
+    if (n >= std::max<std::int64_t>(rule.min_trials, design.pilot_trials()) && design.varies() &&
+        100 * design.interval().half_width() <= rule.ci_target) {
+      stop_target = n;
+      break;
+    }
+  }
+  const stats::Interval i = design.interval();
+  ++t.sims;
+  t.covered += i.contains(pop.mean) ? 1 : 0;
+  t.on_target += stop_target >= 0 ? 1 : 0;
+  t.trials += static_cast<double>(design.size());
+  t.inferences += inferences;
+  t.half_width += 100 * i.half_width();
+  t.stratified += design.plan() && design.plan()->stratified() ? 1 : 0;
+  t.images += design.plan() ? design.plan()->images : o.pilot_images;
+}
 
 // One campaign of a single faulty cell; `trial_value(i)` is trial i's Top-1 in percent.
 template <class Value>
@@ -215,6 +327,7 @@ void run_campaign(const StoppingRule& rule, int fixed_trials, Value trial_value,
   t.covered += e.lo <= mean_percent && mean_percent <= e.hi ? 1 : 0;
   t.on_target += plan.reason(0) == StopReason::target_reached ? 1 : 0;
   t.trials += static_cast<double>(top1.size());
+  t.inferences += static_cast<double>(top1.size());
   t.half_width += std::isfinite(e.ci95) ? e.ci95 : 100;
 }
 
@@ -223,32 +336,46 @@ void run_campaign(const StoppingRule& rule, int fixed_trials, Value trial_value,
 int main(int argc, char** argv) {
   try {
     const Options o = parse(argc, argv);
-    std::printf("%-15s %-26s %-8s %9s %8s %10s %11s %10s\n", "scenario", "design", "interval", "coverage",
-                "trials", "images", "half-width", "on target");
+    std::printf("%-19s %-26s %-9s %9s %8s %10s %11s %10s  %s\n", "scenario", "design", "interval", "coverage",
+                "trials", "images", "half-width", "on target", "plan (design methods)");
     bool ok = true;
     for (const auto& name : o.scenarios) {
       Population pop = name == "file" ? from_file(o.file, o.file) : scenario(name);
       if (o.images > 0) pop.images = o.images, pop.noise = true;
       std::vector<std::pair<std::string, StoppingRule>> designs;
       char label[64];
-      std::snprintf(label, sizeof label, "adaptive %gpt %d-%d w%d", o.adaptive.ci_target,
-                    o.adaptive.min_trials, o.adaptive.max_trials, o.adaptive.wave);
-      designs.emplace_back(label, o.adaptive);
+      const StoppingRule adaptive = pop.design.value_or(o.adaptive);
+      std::snprintf(label, sizeof label, "adaptive %gpt %d-%d w%d", adaptive.ci_target, adaptive.min_trials,
+                    adaptive.max_trials, adaptive.wave);
+      designs.emplace_back(label, adaptive);
       std::vector<int> fixed =
           o.fixed.empty() ? (pop.fixed.empty() ? std::vector<int>{10} : pop.fixed) : o.fixed;
       for (int n : fixed)
         designs.emplace_back("fixed " + std::to_string(n), StoppingRule{.ci_target = 0, .max_trials = n});
       double worst_t = 1, worst_betting = 1;
+      enum class Method { t, betting, plain_m, design };
+      auto seed_of = [&](int s) {
+        return o.seed * 0x9E3779B97F4A7C15ull + std::hash<std::string>{}(name) +
+               static_cast<std::uint64_t>(s) * 1000003ull;
+      };
+      double worst_design = 1;
       for (const auto& [design, base] : designs)
-        for (const IntervalMethod method : {IntervalMethod::student_t, IntervalMethod::betting}) {
+        for (const Method method : {Method::t, Method::betting, Method::plain_m, Method::design}) {
+          const bool adaptive = base.ci_target > 0;
+          const bool designed = method == Method::plain_m || method == Method::design;
+          // The designs are adaptive; plain-m only differs from design where there are strata.
+          if (designed && (!adaptive || (method == Method::plain_m && !pop.given_count))) continue;
           StoppingRule rule = base;
-          rule.interval = method;
+          rule.interval = method == Method::t ? IntervalMethod::student_t : IntervalMethod::betting;
           Tally t;
           for (int s = 0; s < o.sims; ++s) {
-            // The same trials for both methods and every design (common random numbers): trial i of
+            // The same trials for t and betting and every design (common random numbers): trial i of
             // simulation s always has the same value.
-            Rng g(o.seed * 0x9E3779B97F4A7C15ull + std::hash<std::string>{}(name) +
-                  static_cast<std::uint64_t>(s) * 1000003ull);
+            Rng g(seed_of(s));
+            if (designed) {
+              run_design(rule, pop, method == Method::design, g, t);
+              continue;
+            }
             std::vector<double> values;
             auto value = [&](std::int64_t trial) {
               while (static_cast<std::int64_t>(values.size()) <= trial) {
@@ -264,20 +391,27 @@ int main(int argc, char** argv) {
           }
           const double coverage = static_cast<double>(t.covered) / t.sims, trials = t.trials / t.sims;
           char images[32] = "-";
-          if (pop.images > 0)
+          if (designed)
+            std::snprintf(images, sizeof images, "%.0f", t.inferences / t.sims);
+          else if (pop.images > 0)
             std::snprintf(images, sizeof images, "%.0f", trials * static_cast<double>(pop.images));
-          std::printf("%-15s %-26s %-8s %8.1f%% %8.1f %10s %11.2f %9.1f%%\n", pop.name.c_str(),
-                      design.c_str(), flipguard::stats::to_string(method).c_str(), 100 * coverage, trials,
-                      images, t.half_width / t.sims, 100.0 * t.on_target / t.sims);
-          (method == IntervalMethod::betting ? worst_betting : worst_t) =
-              std::min(method == IntervalMethod::betting ? worst_betting : worst_t, coverage);
+          char plan[64] = "";
+          if (designed)
+            std::snprintf(plan, sizeof plan, "m %.1f, stratified %.0f%%", t.images / t.sims,
+                          100.0 * t.stratified / t.sims);
+          const char* names[] = {"t", "betting", "plain-m", "design"};
+          std::printf("%-19s %-26s %-9s %8.1f%% %8.1f %10s %11.2f %9.1f%%  %s\n", pop.name.c_str(),
+                      design.c_str(), names[static_cast<int>(method)], 100 * coverage, trials, images,
+                      t.half_width / t.sims, 100.0 * t.on_target / t.sims, plan);
+          double& worst = method == Method::t ? worst_t : designed ? worst_design : worst_betting;
+          worst = std::min(worst, coverage);
         }
       if (worst_t < 0.93)
         std::printf("%-15s t FAILS: coverage down to %.1f%% (nominal 95%%); betting %.1f%%\n",
                     pop.name.c_str(), 100 * worst_t, 100 * worst_betting);
-      if (o.check > 0 && worst_betting < o.check) {
-        std::printf("%-15s CHECK FAILED: betting coverage %.1f%% < %.1f%%\n", pop.name.c_str(),
-                    100 * worst_betting, 100 * o.check);
+      if (o.check > 0 && (worst_betting < o.check || worst_design < o.check)) {
+        std::printf("%-15s CHECK FAILED: betting coverage %.1f%%, designs %.1f%% (need %.1f%%)\n",
+                    pop.name.c_str(), 100 * worst_betting, 100 * worst_design, 100 * o.check);
         ok = false;
       }
       std::fflush(stdout);

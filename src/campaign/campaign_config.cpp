@@ -1,9 +1,9 @@
 #include "campaign/campaign_config.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +16,7 @@
 #include <toml.hpp>
 #include <utility>
 
+#include "campaign/cell_design.hpp"
 #include "campaign/settings.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
@@ -78,6 +79,11 @@ SettingValue toml_setting_value(const Setting& s, const toml::value& v) {
       return out;
     }
     case SettingType::integer: {
+      if (s.auto_value && v.is_string()) {
+        const auto text = toml::get<std::string>(v);
+        if (text == "auto") return text;  // the setting's assign() stores it
+        throw std::runtime_error("'" + s.key + "' = \"" + text + "\": expects an integer or \"auto\"");
+      }
       const std::int64_t i = toml::get<std::int64_t>(v);
       if (static_cast<double>(i) < s.min || static_cast<double>(i) > s.max)
         throw std::runtime_error("'" + s.key + "' = " + std::to_string(i) + " is out of range " +
@@ -150,6 +156,18 @@ void CampaignConfig::validate() const {
       throw std::invalid_argument("max_trials must be in [min_trials, 1000000]");
     if (images > 0 && images_per_trial > images)
       throw std::invalid_argument("images_per_trial must be in [0, images] (0: every trial scores all)");
+    if (images_per_trial == kAutoImagesPerTrial) {
+      if (!(ci_target > 0))
+        throw std::invalid_argument(
+            "images_per_trial = auto needs an adaptive campaign: set ci_target (the design stops on it)");
+      if (floor > 0)
+        throw std::invalid_argument(
+            "images_per_trial = auto and floor cannot be combined: the design needs every trial's images");
+      if (images > 0 && images < kDesignMaxImages)
+        throw std::invalid_argument("images_per_trial = auto needs at least " +
+                                    std::to_string(kDesignMaxImages) +
+                                    " images, got images = " + std::to_string(images));
+    }
     for (const auto& p : protections) {
       const auto spec = protect::ProtectionSpec::parse(p);
       for (const auto& f : formats) spec.check_format(memory::Format::parse(f));

@@ -13,6 +13,8 @@
 
 namespace flipguard::campaign {
 
+inline constexpr std::int64_t kAutoImagesPerTrial = -1;  // images_per_trial = "auto"
+
 struct CampaignConfig {
   std::string model = "resnet20";  // name in the models folder, or a path to a sidecar .json
   std::string data;                // dataset; empty: the model's default
@@ -37,7 +39,8 @@ struct CampaignConfig {
   std::string tensors = "all";  // "all" or an ECMAScript regex over stored tensor names
   std::int64_t images = 0;      // images evaluated (class-stratified subset); 0: the whole dataset
   // > 0: each trial scores a fresh random sample of this many of those images (see trial_images.hpp);
-  // 0: every trial scores all of them.
+  // 0: every trial scores all of them; kAutoImagesPerTrial: adaptive cells follow the design of
+  // cell_design.hpp, which picks the count.
   std::int64_t images_per_trial = 0;
   int batch = 16;
   int threads = 2;

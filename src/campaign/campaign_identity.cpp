@@ -4,6 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "campaign/campaign_config.hpp"
 #include "data/batch_loader.hpp"
 #include "data/model_spec.hpp"
 #include "hashing/fnv1a.hpp"
@@ -26,8 +27,13 @@ std::string CampaignIdentity::id() const {
   // Versioned, so a future change of what identity covers never collides with these ids.
   text << "flipguard-campaign-v2\nmodel-sha256 " << model_sha256 << "\ndata " << data << "\ndata-hash "
        << data_hash << "\npreprocessing " << preprocessing << "\nseed " << seed << "\ntensors " << tensors
-       << "\nfault " << fault << "\nfloor " << exact(floor) << "\nimages-per-trial " << images_per_trial
-       << "\nbatch " << batch << "\nthreads " << threads << "\n";
+       << "\nfault " << fault << "\nfloor " << exact(floor) << "\nimages-per-trial ";
+  if (images_per_trial == kAutoImagesPerTrial)
+    text << "auto\ndesign-target " << exact(ci_target) << "\ndesign-trials " << min_trials << " "
+         << max_trials;
+  else
+    text << images_per_trial;
+  text << "\nbatch " << batch << "\nthreads " << threads << "\n";
   const std::string s = text.str();
   return hashing::hex16(hashing::fnv1a(hashing::kFnvOffset, s.data(), s.size()));
 }
@@ -86,6 +92,11 @@ CampaignIdentity campaign_identity(const CampaignConfig& config, const data::Mod
   id.fault = config.fault;
   id.floor = config.floor;
   id.images_per_trial = config.images_per_trial;
+  if (config.images_per_trial == kAutoImagesPerTrial) {
+    id.ci_target = config.ci_target;
+    id.min_trials = config.min_trials;
+    id.max_trials = config.max_trials;
+  }
   id.batch = config.batch;
   id.threads = config.threads;
   return id;

@@ -28,7 +28,11 @@ struct CampaignIdentity {
   std::uint64_t seed = 0;
   std::string tensors, fault;
   double floor = 0;
-  std::int64_t images_per_trial = 0;
+  std::int64_t images_per_trial = 0;  // kAutoImagesPerTrial: "auto", a campaign of its own
+  // images_per_trial = auto: the design's plan (and so each trial's images and stratum) depends on the
+  // target and the trial bounds, so they are part of the identity then (and only then).
+  double ci_target = 0;
+  int min_trials = 0, max_trials = 0;
   int batch = 0, threads = 0;
 
   // 16 hex digits: a hash of all of the above, in a fixed text form.

@@ -6,10 +6,16 @@
 #include <stdexcept>
 
 #include "campaign/campaign_runner.hpp"
+#include "campaign/cell_design.hpp"
+#include "campaign/faulty_weights.hpp"
 #include "campaign/legacy_identity.hpp"
 #include "data/dataset_registry.hpp"
 #include "data/model_lookup.hpp"
+#include "engine/executor.hpp"
+#include "faults/critical_conditioning.hpp"
+#include "faults/fault_model.hpp"
 #include "memory/format.hpp"
+#include "model/onnx_loader.hpp"
 #include "protect/protection_spec.hpp"
 
 namespace flipguard::campaign {
@@ -80,6 +86,26 @@ void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed) {
   }
 }
 
+// Design cells stratify on the critical-fault count, K ~ Binomial(words, BER): the words are the faulted
+// weights' elements when the fault model gives a binomial count on the format's critical bit (the count
+// FaultyWeights::inject records as critical_words).
+void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& config,
+                        const data::ModelSpec& spec) {
+  engine::ExecutorOptions eo;
+  eo.batch = 1;
+  eo.threads = config.threads;
+  engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
+  std::int64_t elements = 0;
+  for (const auto* slot : select_slots(ex.weights(), config.tensors))
+    elements += static_cast<std::int64_t>(slot->clean().size());
+  for (auto& cell : cells) {
+    if (cell.ber == 0) continue;
+    const auto model = faults::FaultModel::parse(config.fault_spec(cell.ber));
+    cell.critical_words =
+        faults::conditionable(model, memory::Format::parse(cell.format).critical_bit()) ? elements : 0;
+  }
+}
+
 }  // namespace
 
 CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
@@ -116,6 +142,13 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   // Adaptive cells' counts are unknown in advance: weigh them alike, by their first wave.
   const std::int64_t weight = config.ci_target > 0 ? std::max(config.min_trials, config.wave) : config.trials;
   s.cells = shard_cells(grid_cells(config), config.shard, config.shards, weight);
+  if (config.images_per_trial == kAutoImagesPerTrial) {
+    if (s.images.size() < static_cast<std::size_t>(kDesignMaxImages))
+      throw std::invalid_argument("campaign: images_per_trial = auto needs at least " +
+                                  std::to_string(kDesignMaxImages) + " images; " + dataset + " has " +
+                                  std::to_string(s.images.size()));
+    set_critical_words(s.cells, config, s.spec);
+  }
   return s;
 }
 

@@ -21,7 +21,8 @@ Coordinator::Coordinator(const CampaignConfig& config, const CampaignSetup& setu
     : start_(std::chrono::steady_clock::now()),
       campaign_id_(setup.campaign_id),
       results_(open_results(config.results, setup)),
-      plan_(setup.cells, config.trials, config.stopping(), results_.records()),
+      plan_(setup.cells, config.trials, config.stopping(), results_.records(),
+            config.images_per_trial == kAutoImagesPerTrial),
       progress_(std::move(progress)),
       log_(log) {
   if (!results_.repair_note().empty()) log_ << "warning: " << results_.repair_note() << "\n";
@@ -91,7 +92,7 @@ CampaignSummary run_serial(const CampaignConfig& config, const CampaignSetup& se
         worker = std::make_unique<TrialWorker>(config, setup);
         log << worker->memory_estimate().describe() << "\n";
       }
-      coordinator.accept(*unit, worker->run(coordinator.plan().cell(unit->cell), unit->trial));
+      coordinator.accept(*unit, worker->run(coordinator.plan().cell(unit->cell), unit->trial, unit->design));
     }
   } catch (const platform::Interrupted& e) {
     throw platform::Interrupted(e.signal, interrupted_note(e, coordinator.summary()));

@@ -3,10 +3,12 @@
 // Why: near a float model's collapse, one event mostly decides a trial, "some weight's top exponent bit
 // flipped"; trials then score near the clean accuracy or near chance. Showing the two groups (with the exact
 // probability of the first, K ~ Binomial(words, rate)) tells a user what kills the model and what a
-// protection of that one bit would buy. It is a diagnostic, not the cell's estimate: a post-stratified mean
-// built from it is unbiased and far tighter, but its t-interval under-covers badly when outcomes inside a
+// protection of that one bit would buy. It is a diagnostic of ordinary (unconditioned) trials, not the cell's
+// estimate: post-stratifying them after the fact with a t-interval under-covers badly when outcomes inside a
 // stratum are themselves rare-event mixtures (simulated: 61% coverage at 30 trials with 5% survivors among K
-// >= 1), so the cell's confidence interval stays the plain one over trials.
+// >= 1). Stratifying validly is done by design instead: trials drawn conditioned on their stratum, combined
+// in rounds with exact weights under a betting confidence sequence (stats/stratified_design.hpp,
+// faults/critical_conditioning.hpp, FaultyWeights::inject with a CriticalCondition; docs/statistics.md).
 #pragma once
 
 #include <cstdint>

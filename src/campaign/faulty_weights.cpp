@@ -130,19 +130,43 @@ std::uint64_t FaultyWeights::data_bits() const {
   return n;
 }
 
+std::int64_t FaultyWeights::critical_words(const faults::FaultModel& model) const {
+  std::int64_t n = 0;
+  for (const auto& t : tensors_)
+    if (faults::conditionable(model, t->stored.format().critical_bit()))
+      n += static_cast<std::int64_t>(t->stored.size());
+  return n;
+}
+
 TrialPatchStats FaultyWeights::inject(const faults::FaultModel& model, std::uint64_t seed,
-                                      std::uint64_t trial) {
+                                      std::uint64_t trial, std::optional<CriticalCondition> condition) {
+  // A conditioned trial first fixes which words take a critical fault, across all tensors at once.
+  std::vector<std::vector<std::uint64_t>> critical_elements;
+  if (condition) {
+    std::vector<std::uint64_t> words;
+    for (const auto& t : tensors_) {
+      if (!faults::conditionable(model, t->stored.format().critical_bit()))
+        throw std::invalid_argument("stratified trial: fault model '" + model.to_string() +
+                                    "' does not give a binomial count on the critical bit of " +
+                                    t->slot->name());
+      words.push_back(t->stored.size());
+    }
+    faults::KeyedRng rng({seed, trial, 0, static_cast<std::uint64_t>(faults::Stream::kStrata)});
+    const std::int64_t total = critical_words(model);
+    const std::int64_t k = faults::conditioned_binomial(total, model.rate, condition->lo, condition->hi, rng);
+    critical_elements = faults::place_uniformly(words, k, rng);
+  }
   TrialPatchStats stats;
-  for (auto& t : tensors_) {
+  for (std::size_t ti = 0; ti < tensors_.size(); ++ti) {
+    auto& t = tensors_[ti];
     const unsigned width = t->stored.format().bits();
     const unsigned critical = t->stored.format().critical_bit();
-    const bool binomial_critical =
-        model.kind != faults::FaultModelKind::kBurst && model.kind != faults::FaultModelKind::kTargeted &&
-        (model.bit_positions.empty() ||
-         std::binary_search(model.bit_positions.begin(), model.bit_positions.end(), critical));
+    const bool binomial_critical = faults::conditionable(model, critical);
     const faults::SampleRegion data_region{t->stored.size(), width, t->slot->name()};
-    const auto data_map = faults::sample_faults(
-        model, data_region, {seed, trial, t->key, static_cast<std::uint64_t>(faults::Stream::kData)});
+    const faults::RngKey data_key{seed, trial, t->key, static_cast<std::uint64_t>(faults::Stream::kData)};
+    const auto data_map =
+        condition ? faults::sample_conditioned(model, data_region, data_key, critical, critical_elements[ti])
+                  : faults::sample_faults(model, data_region, data_key);
     t->applied_data = data_map.apply(t->stored.data_bits());
     if (binomial_critical) {
       stats.critical_words += static_cast<std::int64_t>(t->stored.size());

@@ -6,12 +6,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "engine/executor.hpp"
 #include "engine/weight_slot.hpp"
+#include "faults/critical_conditioning.hpp"
 #include "faults/fault_model.hpp"
 #include "protect/protected_tensor.hpp"
 
@@ -26,6 +28,12 @@ struct TrialPatchStats {
   // Binomial(critical_words, rate), which lets the statistics stratify trials on it; 0 words for models where
   // it is not (bursts, targeted) or whose bit mask excludes that bit.
   std::int64_t critical_faults = 0, critical_words = 0;
+};
+
+// A stratified trial: the number of faults on the format's critical bit, over all faulted tensors together,
+// lies in [lo, hi] (hi may be faults::kNoUpperCount).
+struct CriticalCondition {
+  std::int64_t lo = 0, hi = faults::kNoUpperCount;
 };
 
 class FaultyWeights {
@@ -44,8 +52,15 @@ class FaultyWeights {
   // Samples the faults of (seed, trial) at `model` into the stored bits, and patches the executor with what
   // reads back differently. Data bits of a tensor draw from stream kData keyed by (seed, trial, tensor name
   // hash): the same positions for every protection of a format (common random numbers); check bits from
-  // kCheck.
-  TrialPatchStats inject(const faults::FaultModel& model, std::uint64_t seed, std::uint64_t trial);
+  // kCheck. With a `condition`, the critical-bit count is drawn conditioned on it and placed uniformly over
+  // all tensors' words (stream kStrata keyed by (seed, trial), so again the same for every protection), the
+  // other data bits independently as usual (faults::sample_conditioned). Throws std::invalid_argument when
+  // the model cannot be conditioned (faults::conditionable) or the condition has probability 0.
+  TrialPatchStats inject(const faults::FaultModel& model, std::uint64_t seed, std::uint64_t trial,
+                         std::optional<CriticalCondition> condition = std::nullopt);
+  // Words whose critical bit `model` can hit, over all tensors (0 when the count is not Binomial for it):
+  // the N of the strata's Binomial(N, rate).
+  std::int64_t critical_words(const faults::FaultModel& model) const;
   // Restores the stored bits and the executor's weights to the fault-free state.
   void restore();
 

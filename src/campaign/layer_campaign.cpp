@@ -56,7 +56,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
   config.validate();
   // Layer campaigns evaluate every trial on every image, batch by batch, with fixed trial counts; the
   // per-trial options of ordinary campaigns would need the whole layer's trials before any batch.
-  if (config.ci_target > 0 || config.floor > 0 || config.images_per_trial > 0 || config.shards > 1)
+  if (config.ci_target > 0 || config.floor > 0 || config.images_per_trial != 0 || config.shards > 1)
     throw std::invalid_argument(
         "layer campaign: ci_target, floor, images_per_trial and shards are options of ordinary campaigns "
         "(run one per layer with --tensors to use them)");

@@ -164,6 +164,31 @@ Setting integer(std::string key, std::string flag, std::string metavar, unsigned
   return s;
 }
 
+// An integer setting that also takes "auto", stored in the field as `auto_value` (outside [min, max]).
+template <typename Int>
+Setting integer_or_auto(std::string key, std::string flag, std::string metavar, unsigned scope,
+                        Int CampaignConfig::*field, std::int64_t min, std::int64_t max,
+                        std::int64_t auto_value, std::string help) {
+  Setting s = integer(key, flag, std::move(metavar), scope, field, min, max, std::move(help));
+  s.auto_value = auto_value;
+  auto check = s.check;
+  auto assign = s.assign;
+  s.check = [=](const CampaignConfig& c) {
+    if (static_cast<std::int64_t>(c.*field) != auto_value) check(c);
+  };
+  s.assign = [=](CampaignConfig& c, const SettingValue& value) {
+    if (const auto* text = std::get_if<std::string>(&value); text && *text == "auto") {
+      c.*field = static_cast<Int>(auto_value);
+      return;
+    }
+    assign(c, value);
+  };
+  s.show = [=](const CampaignConfig& c) {
+    return static_cast<std::int64_t>(c.*field) == auto_value ? std::string("auto") : std::to_string(c.*field);
+  };
+  return s;
+}
+
 Setting number(std::string key, std::string flag, std::string metavar, unsigned scope,
                double CampaignConfig::*field, double min, double max, std::string help) {
   Setting s = base(key, flag, metavar, SettingType::number, scope, std::move(help));
@@ -285,10 +310,14 @@ std::vector<Setting> make_table() {
   t.push_back(integer("images", "--images", "N", kEvery, &C::images, 0, kMaxImages,
                       "images evaluated: a class-stratified subset of the dataset; 0: all of it"));
   t.back().aliases = {"--limit"};
-  t.push_back(integer(
-      "images_per_trial", "--images-per-trial", "M", kForCampaign, &C::images_per_trial, 0, kMaxImages,
+  t.push_back(integer_or_auto(
+      "images_per_trial", "--images-per-trial", "M|auto", kForCampaign, &C::images_per_trial, 0, kMaxImages,
+      kAutoImagesPerTrial,
       "each faulty trial scores a fresh random sample of M of the images (the same sample for "
-      "every format and protection of a trial); 0: every trial scores all"));
+      "every format and protection of a trial); 0: every trial scores all; auto (adaptive campaigns, "
+      "ci_target > 0): each cell runs a pilot, then the design it picks: 1-64 images per trial, plain "
+      "trials or trials stratified on the count of faults on the format's critical bit, with a betting "
+      "interval over the design's rounds (docs/statistics.md)"));
   t.push_back(integer("seed", "--seed", "S", kGrid | kForSweepT, &C::seed, 0,
                       std::numeric_limits<std::int64_t>::max(),
                       "the seed of every fault and image sample: the same seed, the same trials"));
@@ -449,6 +478,7 @@ SettingValue Setting::parse_text(const std::string& text, const std::string& nam
     }
     case SettingType::integer: {
       std::int64_t v = 0;
+      if (auto_value && text == "auto") return text;  // assign() stores it as auto_value
       if (!parse_int64(text, v) || static_cast<double>(v) < min || static_cast<double>(v) > max)
         throw std::invalid_argument(name + " expects an integer in " + range_text() + ", got '" + text + "'");
       return v;

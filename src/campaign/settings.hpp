@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -45,6 +46,8 @@ struct Setting {
   std::vector<std::string> aliases;  // other flags that mean the same (kept for earlier command lines)
   std::string default_note;  // shown as the default instead of the value, where that depends on others
   double min = 0, max = 0;   // integer and number settings: the accepted range
+  // Integer settings that also take the word "auto" (command line, or a TOML string): stored as this value.
+  std::optional<std::int64_t> auto_value;
   // Stores a value of the setting's type into the config. Checks it as check() does and throws
   // std::invalid_argument with a message that does not name the setting (the caller knows how it was given).
   std::function<void(CampaignConfig&, const SettingValue&)> assign;

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "campaign/cell_design.hpp"
 #include "campaign/stopping_rule.hpp"
 #include "stats/betting_interval.hpp"
 #include "stats/binomial.hpp"
@@ -78,6 +79,61 @@ MeanEstimate paired_estimate(std::span<const double> difference_points, const St
   return with_interval(difference_points, 100 * i.lo, 100 * i.hi);
 }
 
+namespace {
+
+// A design cell (images_per_trial = auto): the design re-derived from its records, fed the trials 0..n-1
+// present in order. Top-1 gets the design's mean and interval; Top-5 the same stratified mean over complete
+// rounds (the design stops and is tested on Top-1 only, so Top-5 has no interval: NaN).
+void summarize_design(CellSummary& s, std::span<const TrialRecord> records,
+                      std::span<const std::pair<std::int64_t, std::size_t>> order,
+                      std::span<const double> top1, std::span<const double> top5, const StoppingRule& rule) {
+  const TrialRecord& first = records[order.front().second];
+  auto design = cell_design(rule, s.ber, first.critical_words);
+  std::int64_t n = 0;
+  while (n < static_cast<std::int64_t>(order.size()) && order[static_cast<std::size_t>(n)].first == n) {
+    design.add(top1[static_cast<std::size_t>(n)] / 100);
+    ++n;
+  }
+  const stats::Interval i = design.interval();
+  s.top1 = with_interval(top1, 100 * i.lo, 100 * i.hi);
+  s.top1.mean = 100 * design.mean();
+  s.top1.n = design.observed_trials();
+  s.top1.ci95 = 100 * (i.hi - i.lo) / 2;
+  // Top-5: per complete round, sum_k w_k (mean of its stratum-k trials), or the trial itself when plain.
+  const auto& w = design.weights();
+  std::map<std::int64_t, std::vector<std::pair<double, int>>> rounds;  // round -> sums and counts per stratum
+  for (std::int64_t t = 0; t < n; ++t) {
+    const TrialRecord& r = records[order[static_cast<std::size_t>(t)].second];
+    auto& per = rounds[r.design_round];
+    per.resize(w.size());
+    const std::size_t k = r.stratum < 0 ? 0 : static_cast<std::size_t>(r.stratum);
+    per.at(k).first += top5[static_cast<std::size_t>(t)];
+    per.at(k).second += 1;
+  }
+  double sum = 0;
+  std::int64_t complete = 0;
+  for (const auto& [round, per] : rounds) {
+    double z = 0;
+    bool full = true;
+    for (std::size_t k = 0; k < per.size(); ++k) {
+      if (per[k].second == 0)
+        full = false;
+      else
+        z += (w.size() < 2 ? 1.0 : w[k]) * per[k].first / per[k].second;
+    }
+    if (full) sum += z, ++complete;
+  }
+  s.top5 = with_interval(top5, NAN, NAN);
+  s.top5.mean = complete ? sum / static_cast<double>(complete) : NAN;
+  s.top5.ci95 = NAN;
+  s.interval = design_interval_name(design);
+  s.images = design.plan() ? design.plan()->images : kDesignPilotImages;
+  const auto reason = design_decision(design, rule);
+  s.stopped = reason == StopReason::none ? "incomplete" : to_string(reason);
+}
+
+}  // namespace
+
 CellSummary summarize(std::span<const TrialRecord> records) {
   if (records.empty()) throw std::invalid_argument("summarize: a cell needs at least one trial record");
   const TrialRecord& first = records.front();
@@ -143,6 +199,10 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   for (const auto& [trial, i] : order) {
     top1_ordered.push_back(top1[i]);
     top5_ordered.push_back(top5[i]);
+  }
+  if (latest->design_images > 0 && rule.adaptive()) {
+    summarize_design(s, records, order, top1_ordered, top5_ordered, rule);
+    return s;
   }
   s.interval = stats::to_string(rule.interval);
   s.top1 = trials_estimate(top1_ordered, rule);

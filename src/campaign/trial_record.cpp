@@ -59,6 +59,11 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
                      {"min_trials", r.adaptive.min_trials},
                      {"max_trials", r.adaptive.max_trials},
                      {"wave", r.adaptive.wave}};
+  if (r.design_images > 0) {
+    j["design"] = {{"images", r.design_images}, {"round", r.design_round}};
+    if (r.stratum >= 0)
+      j["design"]["stratum"] = {{"index", r.stratum}, {"lo", r.stratum_lo}, {"hi", r.stratum_hi}};
+  }
   // Faulty cells' interval method, adaptive or not (the clean cell's is always binomial).
   if (r.ber > 0) j["interval"] = stats::to_string(r.adaptive.interval);
 }
@@ -141,6 +146,20 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   r.adaptive.interval = stats::IntervalMethod::student_t;
   if (j.contains("interval"))
     r.adaptive.interval = stats::parse_interval_method(j.at("interval").get<std::string>());
+  r.design_images = 0, r.design_round = 0, r.stratum = -1, r.stratum_lo = 0, r.stratum_hi = -1;
+  if (j.contains("design")) {
+    const auto& d = j.at("design");
+    d.at("images").get_to(r.design_images);
+    d.at("round").get_to(r.design_round);
+    if (d.contains("stratum")) {
+      d.at("stratum").at("index").get_to(r.stratum);
+      d.at("stratum").at("lo").get_to(r.stratum_lo);
+      d.at("stratum").at("hi").get_to(r.stratum_hi);
+    }
+    if (r.design_images < 1 || r.design_round < 0 || r.stratum < -1 || r.stratum_lo < 0 ||
+        (r.stratum_hi >= 0 && r.stratum_hi < r.stratum_lo))
+      throw std::runtime_error("results record has an inconsistent design (images, round or stratum)");
+  }
   if (r.images < 0 || r.images_skipped < 0 || r.top1 < 0 || r.top5 < r.top1 || r.top5 > r.images ||
       r.ber < 0 || r.ber > 1 || r.critical_faults < 0 || r.critical_words < 0 ||
       r.critical_faults > r.critical_words)

@@ -47,6 +47,13 @@ struct TrialRecord {
   StoppingRule adaptive{.ci_target = 0};
   // Unusable images of the chosen subset left out (--bad-images skip); 0 in files written before it existed.
   std::int64_t images_skipped = 0;
+  // A trial of a design cell (images_per_trial = "auto", stats/stratified_design.hpp): the images per trial
+  // the design chose for it, the round (observation) of the design it belongs to, and its stratum, the
+  // range [stratum_lo, stratum_hi] of critical faults it was drawn in (stratum -1: an unconditioned trial;
+  // stratum_hi -1: no upper bound). design_images 0: not a design trial (and none of these are written).
+  std::int64_t design_images = 0, design_round = 0;
+  int stratum = -1;
+  std::int64_t stratum_lo = 0, stratum_hi = -1;
 
   double top1_percent() const {
     return images ? 100.0 * static_cast<double>(top1) / static_cast<double>(images) : 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 #include "campaign/accuracy_floor.hpp"
 #include "campaign/trial_fields.hpp"
@@ -35,7 +36,8 @@ MemoryEstimate TrialWorker::memory_estimate() const {
                                   config_settings_.bers, setup_.images.tensor.size() * sizeof(float));
 }
 
-TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
+TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
+                             const std::optional<TrialDesign>& design) {
   if (!config_ || *config_ != cell.config) {
     weights_.reset();  // puts the executor's clean weights back before another configuration is stored
     config_.reset();
@@ -46,16 +48,39 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
   TrialRecord r = trial_template(setup_.base, cell, trial, c);
   const auto t0 = clock_type::now();
   TrialPatchStats stats;
+  std::optional<CriticalCondition> condition;
+  if (design) {
+    if (cell.ber == 0) throw std::logic_error("trial worker: a design trial of the clean cell");
+    r.design_images = design->images;
+    r.design_round = design->round;
+    if (design->stratum >= 0) {
+      r.stratum = design->stratum;
+      r.stratum_lo = design->lo;
+      r.stratum_hi = design->hi;
+      condition = CriticalCondition{design->lo, design->hi < 0 ? faults::kNoUpperCount : design->hi};
+    }
+  }
   if (cell.ber > 0)
-    stats =
-        weights_->inject(faults::FaultModel::parse(r.fault_model), c.seed, static_cast<std::uint64_t>(trial));
+    stats = weights_->inject(faults::FaultModel::parse(r.fault_model), c.seed,
+                             static_cast<std::uint64_t>(trial), condition);
+  if (condition && stats.critical_words != cell.critical_words)
+    throw std::logic_error("trial worker: the plan's stratum weights assume " +
+                           std::to_string(cell.critical_words) + " critical words, the model has " +
+                           std::to_string(stats.critical_words));
   r.seconds_faults = std::chrono::duration<double>(clock_type::now() - t0).count();
   // The clean record is the configuration's reference: always measured on every image. Faulty trials score
   // their own sample when one is asked for.
   const double floor = cell.ber > 0 ? c.floor : 0;
-  const data::PreprocessedSet& scored = trial_images_ && cell.ber > 0
-                                            ? trial_images_->sample(c.seed, static_cast<std::uint64_t>(trial))
-                                            : setup_.images;
+  TrialImages* sampler = cell.ber > 0 && trial_images_ ? &*trial_images_ : nullptr;
+  if (design) {
+    auto it = design_images_.find(design->images);
+    if (it == design_images_.end())
+      it = design_images_.try_emplace(design->images, setup_.images, static_cast<std::size_t>(design->images))
+               .first;
+    sampler = &it->second;
+  }
+  const data::PreprocessedSet& scored =
+      sampler ? sampler->sample(c.seed, static_cast<std::uint64_t>(trial)) : setup_.images;
   const auto eval =
       evaluation::evaluate_set(*ex_, scored, logits_, {}, [&](size_t seen, const metrics::TopKCounts& k) {
         return below_floor(k.top1, static_cast<std::int64_t>(seen), floor);

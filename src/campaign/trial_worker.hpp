@@ -3,6 +3,7 @@
 // of scheduling or of where records go.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -24,8 +25,11 @@ class TrialWorker {
   TrialWorker(const TrialWorker&) = delete;
   TrialWorker& operator=(const TrialWorker&) = delete;
 
-  // The record of one trial of `cell` (BER 0: the clean record, trial 0).
-  TrialRecord run(const PlanCell& cell, std::int64_t trial);
+  // The record of one trial of `cell` (BER 0: the clean record, trial 0). A `design` trial scores its own
+  // sample of design->images images and, in a stratum, draws its faults conditioned on the stratum's
+  // range of critical faults; the record carries both.
+  TrialRecord run(const PlanCell& cell, std::int64_t trial,
+                  const std::optional<TrialDesign>& design = std::nullopt);
   // The campaign's peak memory by the formula of docs/memory.md, from this worker's executor.
   MemoryEstimate memory_estimate() const;
   // The configuration whose stored weights are built now, if any.
@@ -38,7 +42,8 @@ class TrialWorker {
   std::vector<engine::WeightSlot*> slots_;
   std::vector<float> logits_;
   std::unique_ptr<FaultyWeights> weights_;
-  std::optional<TrialImages> trial_images_;  // when each trial scores its own sample of the images
+  std::optional<TrialImages> trial_images_;            // when each trial scores its own sample of the images
+  std::map<std::int64_t, TrialImages> design_images_;  // design trials: a sampler per image count
   std::optional<std::size_t> config_;
 };
 

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
+#include "campaign/cell_design.hpp"
 #include "campaign/statistics.hpp"
 #include "stats/sample_size.hpp"
 
@@ -17,8 +19,14 @@ std::string PlanCell::label() const {
 }
 
 WorkPlan::WorkPlan(std::vector<PlanCell> cells, int trials, StoppingRule rule,
-                   std::span<const TrialRecord> existing)
+                   std::span<const TrialRecord> existing, bool designed)
     : cells_(std::move(cells)), state_(cells_.size()), trials_(trials), rule_(rule) {
+  if (designed && rule_.adaptive())
+    for (std::size_t i = 0; i < cells_.size(); ++i)
+      if (cells_[i].ber > 0) {
+        state_[i].design.emplace(cell_design(rule_, cells_[i].ber, cells_[i].critical_words));
+        state_[i].strata = design_strata(cells_[i].critical_words, cells_[i].ber);
+      }
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < cells_.size(); ++i) {
     TrialRecord k;
@@ -37,6 +45,8 @@ WorkPlan::WorkPlan(std::vector<PlanCell> cells, int trials, StoppingRule rule,
 
 std::int64_t WorkPlan::limit(std::size_t cell) const {
   if (cells_[cell].ber == 0) return 1;
+  // A design cell's budget is in images: trials of one image each at the most.
+  if (const auto& d = state_[cell].design) return d->image_budget();
   return rule_.adaptive() ? rule_.max_trials : trials_;
 }
 
@@ -54,6 +64,10 @@ std::optional<std::int64_t> WorkPlan::projected_trials(std::size_t cell) const {
   const auto& s = state_[cell];
   if (s.stopped) return s.released;
   if (!rule_.adaptive() || cells_[cell].ber == 0) return limit(cell);
+  if (s.design) {
+    if (!s.design->plan()) return std::nullopt;
+    return std::max(static_cast<std::int64_t>(std::ceil(s.design->plan()->predicted_trials)), s.released);
+  }
   if (s.top1.size() < 2) return std::nullopt;
   std::vector<double> v;
   for (const auto& [trial, top1] : s.top1) v.push_back(top1);
@@ -101,6 +115,7 @@ void WorkPlan::release_up_to(std::size_t cell, std::int64_t count) {
 // at wave boundaries over trials 0..n-1, all finished, so it never depends on which trials finished first.
 void WorkPlan::advance(std::size_t cell) {
   auto& s = state_[cell];
+  if (s.design) return advance_design(cell);
   const bool adaptive = rule_.adaptive() && cells_[cell].ber > 0;
   while (!s.stopped) {
     if (s.released == 0) {
@@ -134,11 +149,57 @@ void WorkPlan::advance(std::size_t cell) {
   }
 }
 
+// As advance, with the design deciding: the pilot is one release (the plan needs all of it), then waves of
+// the plan's trials, each decision over trials 0..n-1 in trial order.
+void WorkPlan::advance_design(std::size_t cell) {
+  auto& s = state_[cell];
+  auto& d = *s.design;
+  while (!s.stopped) {
+    if (s.released == 0) {
+      release_up_to(cell, d.pilot_trials());
+      continue;
+    }
+    if (!s.ready.empty() || s.in_flight > 0) return;
+    for (; s.fed < s.released; ++s.fed) d.add(s.top1.at(s.fed) / 100);
+    const stats::Interval i = d.interval();
+    const double half_width = 100 * (i.hi - i.lo) / 2;
+    const StopReason reason = design_decision(d, rule_);
+    if (reason != StopReason::none) {
+      s.stopped = true;
+      s.reason = reason;
+      char line[400];
+      std::snprintf(line, sizeof line,
+                    "%s: %s after %lld trials, %lld images (95%% interval [%.2f, %.2f], half-width %.2f "
+                    "points, %s, %d images per trial, target %.2f)",
+                    cells_[cell].label().c_str(), to_string(reason).c_str(),
+                    static_cast<long long>(s.released), static_cast<long long>(d.images_used()), 100 * i.lo,
+                    100 * i.hi, half_width, design_interval_name(d).c_str(),
+                    d.plan() ? d.plan()->images : kDesignPilotImages, rule_.ci_target);
+      messages_.push_back(line);
+      return;
+    }
+    release_up_to(cell, s.released + rule_.wave);
+  }
+}
+
+TrialDesign WorkPlan::trial_design(std::size_t cell, std::int64_t trial) const {
+  const auto& s = state_[cell];
+  const auto a = s.design->assignment(trial);
+  TrialDesign t{a.images, design_round(*s.design, trial), a.stratum, 0, -1};
+  if (a.stratum >= 0) {
+    const auto& k = s.strata.at(static_cast<std::size_t>(a.stratum));
+    t.lo = k.lo;
+    t.hi = k.hi == std::numeric_limits<std::int64_t>::max() ? -1 : k.hi;
+  }
+  return t;
+}
+
 std::optional<WorkUnit> WorkPlan::next(std::optional<std::size_t> preferred_config) {
   auto take = [&](std::size_t i) {
     auto& s = state_[i];
-    WorkUnit u{i, s.ready.front()};
+    WorkUnit u{i, s.ready.front(), std::nullopt};
     s.ready.pop_front();
+    if (s.design) u.design = trial_design(i, u.trial);
     ++s.in_flight;
     return u;
   };

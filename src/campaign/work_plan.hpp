@@ -15,6 +15,8 @@
 
 #include "campaign/stopping_rule.hpp"
 #include "campaign/trial_record.hpp"
+#include "stats/count_strata.hpp"
+#include "stats/stratified_design.hpp"
 
 namespace flipguard::campaign {
 
@@ -24,19 +26,36 @@ struct PlanCell {
   std::size_t config = 0;
   std::string format, protection;
   double ber = 0;
+  // Words whose critical bit the fault model can hit (the N of the strata's Binomial(N, BER)); only design
+  // cells use it, 0: no strata.
+  std::int64_t critical_words = 0;
   std::string label() const;  // "q2.5 scale ber 0.0001"
+};
+
+// What a trial of a design cell is (cell_design.hpp): its images, its design round and its stratum with
+// the stratum's range of critical faults (stratum -1: unconditioned; hi -1: no upper bound).
+struct TrialDesign {
+  std::int64_t images = 0, round = 0;
+  int stratum = -1;
+  std::int64_t lo = 0, hi = -1;
 };
 
 struct WorkUnit {
   std::size_t cell = 0;
   std::int64_t trial = 0;
+  std::optional<TrialDesign> design;  // set for trials of design cells
 };
 
 class WorkPlan {
  public:
   // `trials`: per cell when `rule` is not adaptive. The clean cell (BER 0) always has one trial.
   // `existing` are the records already in the results file (matched to cells by format, protection, BER).
-  WorkPlan(std::vector<PlanCell> cells, int trials, StoppingRule rule, std::span<const TrialRecord> existing);
+  // `designed`: adaptive faulty cells follow the design of cell_design.hpp (images_per_trial = "auto"):
+  // the pilot first, then waves of the plan; a cell stops when the design's interval meets the target
+  // (after the pilot and min_trials, never while every observation is identical) or its image budget is
+  // spent.
+  WorkPlan(std::vector<PlanCell> cells, int trials, StoppingRule rule, std::span<const TrialRecord> existing,
+           bool designed = false);
 
   // The next unit to run, preferring cells of `preferred_config`, else the first cell (in grid order) with
   // released work; nullopt when nothing is released now (a wave may still be running elsewhere).
@@ -74,8 +93,13 @@ class WorkPlan {
     // the new wave instead of recomputing the interval from the first trial).
     std::optional<TrialIntervalMonitor> monitor;
     std::int64_t fed = 0;
+    // Design cells: the design fed trials 0..fed-1, and its strata.
+    std::optional<stats::StratifiedDesign> design;
+    std::vector<stats::CountStratum> strata;
   };
   void advance(std::size_t cell);
+  void advance_design(std::size_t cell);
+  TrialDesign trial_design(std::size_t cell, std::int64_t trial) const;
   void release_up_to(std::size_t cell, std::int64_t count);
   std::int64_t limit(std::size_t cell) const;
   std::optional<std::int64_t> projected_trials(std::size_t cell) const;

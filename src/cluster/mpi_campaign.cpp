@@ -92,7 +92,11 @@ campaign::CampaignSummary coordinate(const campaign::CampaignConfig& config,
         it = idle.erase(it);
       } else if (const auto unit = coordinator.next(built[static_cast<std::size_t>(w)])) {
         assigned[static_cast<std::size_t>(w)] = unit;
-        send(w, kUnit, std::to_string(unit->cell) + " " + std::to_string(unit->trial));
+        std::string text = std::to_string(unit->cell) + " " + std::to_string(unit->trial);
+        if (const auto& d = unit->design)  // a design trial: what the plan made it
+          text += " " + std::to_string(d->images) + " " + std::to_string(d->round) + " " +
+                  std::to_string(d->stratum) + " " + std::to_string(d->lo) + " " + std::to_string(d->hi);
+        send(w, kUnit, text);
         it = idle.erase(it);
       } else {
         ++it;
@@ -129,8 +133,14 @@ void work(const campaign::CampaignConfig& config, const campaign::CampaignSetup&
     WorkUnit unit;
     in >> unit.cell >> unit.trial;
     if (!in || unit.cell >= setup.cells.size()) throw std::runtime_error("bad work unit '" + m.payload + "'");
+    campaign::TrialDesign d;
+    if (in >> d.images) {
+      in >> d.round >> d.stratum >> d.lo >> d.hi;
+      if (!in || d.images < 1) throw std::runtime_error("bad work unit '" + m.payload + "'");
+      unit.design = d;
+    }
     if (!worker) worker = std::make_unique<campaign::TrialWorker>(config, setup);
-    record = nlohmann::json(worker->run(setup.cells[unit.cell], unit.trial)).dump();
+    record = nlohmann::json(worker->run(setup.cells[unit.cell], unit.trial, unit.design)).dump();
   }
 }
 

@@ -10,7 +10,8 @@ namespace flipguard::faults {
 // Which random stream of a tensor's trial. Data bits and ECC check bits draw from separate streams so the
 // data bits of a tensor see the same faults whatever protection (and thus whatever check-bit layout) is used.
 // kImages draws a trial's image sample (campaigns that evaluate a fresh sample of the dataset per trial).
-enum class Stream : std::uint64_t { kData = 0, kCheck = 1, kImages = 2 };
+// kStrata draws a stratified trial's critical-fault count and positions (critical_conditioning.hpp).
+enum class Stream : std::uint64_t { kData = 0, kCheck = 1, kImages = 2, kStrata = 3 };
 
 struct RngKey {
   std::uint64_t seed = 0;

@@ -95,13 +95,16 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
           if (c.format == format && c.protection == p && c.ber == ber) return &c;
         return nullptr;
       };
+      // Design cells (images_per_trial = auto) plan each protection from its own pilot, so their trials do
+      // not pair up: no paired difference for them.
+      const auto designed = [](const campaign::Cell& c) { return c.records.front().design_images > 0; };
       const campaign::Cell* base = cell_of(prots.front());
-      if (!base) continue;
+      if (!base || designed(*base)) continue;
       std::map<std::int64_t, double> base_top1;
       for (const auto& r : base->records) base_top1[r.trial] = r.top1_percent();
       for (std::size_t p = 1; p < prots.size(); ++p) {
         const campaign::Cell* other = cell_of(prots[p]);
-        if (!other) continue;
+        if (!other || designed(*other)) continue;
         std::map<std::int64_t, double> by_trial;  // in trial order, as the intervals read them
         const campaign::TrialRecord* latest = &other->records.front();
         for (const auto& r : other->records) {

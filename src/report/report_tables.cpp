@@ -25,9 +25,14 @@ std::string span_text(std::int64_t lo, std::int64_t hi) {
 }  // namespace
 
 std::string interval_note(const CampaignReport& rep) {
-  bool betting = false, t = false;
+  bool betting = false, t = false, design = false;
   for (const auto& c : rep.cells)
-    if (c.ber > 0) (c.interval == "t" ? t : betting) = true;
+    if (c.ber > 0) {
+      if (c.interval.rfind("betting-", 0) == 0)
+        design = true;
+      else
+        (c.interval == "t" ? t : betting) = true;
+    }
   std::string note =
       "Cells read \"mean [lo, hi] (trials)\": Top-1 accuracy in percent and its 95% interval, which may be "
       "asymmetric. Faulty cells: ";
@@ -41,7 +46,12 @@ std::string interval_note(const CampaignReport& rep) {
     note +=
         "Student t over the trials (approximate: too narrow on skewed or all-or-nothing cells and under "
         "adaptive stopping)";
-  if (!betting && !t) note += "none";
+  if (design)
+    note += std::string(betting || t ? "; " : "") +
+            "design cells (images_per_trial = auto; betting-stratified, betting-design): betting confidence "
+            "sequence over the design's rounds, each a stratum-weighted mean of trials (valid at an adaptive "
+            "stop), their images per trial as chosen after the pilot; no Top-5 interval";
+  if (!betting && !t && !design) note += "none";
   return note +
          ". Clean cells: Clopper-Pearson over their images. Paired differences: the same method over the "
          "common trials. \"n/a\": no interval (t over one trial). See docs/statistics.md.";

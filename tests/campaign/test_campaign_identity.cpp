@@ -184,6 +184,29 @@ TEST(CampaignIdentity, SettingsThatChangeOutcomesArePartOfIt) {
             base);
 }
 
+// images_per_trial = auto is a campaign of its own, and then the design's target and trial bounds are part
+// of it (they change the plan, so each trial's images and stratum); with a number they are not.
+TEST(CampaignIdentity, AutoImagesPerTrialAndItsDesignArePartOfIt) {
+  CampaignIdentity base;
+  base.images_per_trial = 16;
+  CampaignIdentity automatic = base;
+  automatic.images_per_trial = kAutoImagesPerTrial;
+  automatic.ci_target = 2;
+  automatic.min_trials = 8;
+  automatic.max_trials = 100;
+  EXPECT_NE(automatic.id(), base.id());
+  CampaignIdentity zero = base;
+  zero.images_per_trial = 0;
+  EXPECT_NE(automatic.id(), zero.id());
+  for (auto edit :
+       {+[](CampaignIdentity& i) { i.ci_target = 3; }, +[](CampaignIdentity& i) { i.min_trials = 9; },
+        +[](CampaignIdentity& i) { i.max_trials = 500; }}) {
+    CampaignIdentity changed = automatic;
+    edit(changed);
+    EXPECT_NE(changed.id(), automatic.id());
+  }
+}
+
 TEST(CampaignIdentity, ARunRefusesResultsOfAnotherContent) {
   Fixture f;
   std::ostringstream log;

@@ -200,7 +200,7 @@ TEST(WorkPlan, PrefersTheConfigurationAWorkerHasBuilt) {
   const auto v = plan.next();
   ASSERT_TRUE(v);
   EXPECT_EQ(plan.cell(v->cell).config, 0u);
-  EXPECT_THROW(plan.complete({5, 1}, 1), std::logic_error);  // never handed out
+  EXPECT_THROW(plan.complete({5, 1, std::nullopt}, 1), std::logic_error);  // never handed out
 }
 
 }  // namespace
