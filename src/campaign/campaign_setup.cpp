@@ -7,6 +7,7 @@
 
 #include "campaign/campaign_runner.hpp"
 #include "campaign/legacy_identity.hpp"
+#include "campaign/model_source.hpp"
 #include "data/dataset_registry.hpp"
 #include "data/model_lookup.hpp"
 #include "memory/format.hpp"
@@ -85,7 +86,7 @@ void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed) {
 CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   config.validate();
   CampaignSetup s;
-  s.spec = data::load_model_spec(data::resolve_model_sidecar(config.model, config.models_dir));
+  s.spec = resolve_model(config);
   const std::string dataset = config.data.empty() ? s.spec.dataset : config.data;
   if (dataset.empty())
     throw std::invalid_argument("campaign: " + s.spec.name + " declares no default dataset: set data");
