@@ -61,7 +61,9 @@ TEST(FaultSetting, SyntaxErrorsNameTheSettingAndTheProblem) {
             }).find("fault 'target@conv1.weight,3'"),
             std::string::npos);
   CampaignConfig c;
-  EXPECT_NE(error_of([&] { set_setting(c, "fault", "ber@bits=x"); }).find("fault: fault 'ber@bits=x'"),
+  EXPECT_NE(error_of([&] {
+              set_setting(c, "fault", "ber@bits=x");
+            }).find("fault 'ber@bits=x': bit position 'x' is not a non-negative integer"),
             std::string::npos);
 }
 
@@ -81,9 +83,16 @@ TEST(FaultSetting, TheGridRefusesWhatCannotRun) {
 
 namespace {
 
+engine::ExecutorOptions one_image() {
+  engine::ExecutorOptions o;
+  o.batch = 1;
+  o.threads = 1;
+  return o;
+}
+
 struct Resnet20 {
   engine::Executor ex{model::load_onnx((flipguard::testing::models_dir() / "resnet20.onnx").string()),
-                      engine::ExecutorOptions{.batch = 1, .threads = 1}};
+                      one_image()};
 };
 
 }  // namespace

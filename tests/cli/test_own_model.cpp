@@ -77,6 +77,13 @@ std::vector<std::string> run_args(std::vector<std::string> args, const fs::path&
   return args;
 }
 
+engine::ExecutorOptions options(int batch, int threads) {
+  engine::ExecutorOptions o;
+  o.batch = batch;
+  o.threads = threads;
+  return o;
+}
+
 double printed_top1(const std::string& out) {
   std::smatch m;
   if (!std::regex_search(out, m, std::regex("top-1 +([0-9.]+) %"))) return -1;
@@ -169,7 +176,7 @@ TEST_F(OwnModel, InspectModelListsTheStoredWeightsAndSelectsByNodeName) {
   EXPECT_NE(r.out.find("resnet20.onnx: 20 stored weight tensors"), std::string::npos) << r.out;
 
   // The executor's own count of stored weights.
-  engine::Executor ex(model::load_onnx((kModels / "resnet20.onnx").string()), {.batch = 1, .threads = 1});
+  engine::Executor ex(model::load_onnx((kModels / "resnet20.onnx").string()), options(1, 1));
   std::int64_t weights = 0;
   for (const auto& s : ex.weights())
     if (!s->role().ends_with(".bias")) weights += s->size();
@@ -199,7 +206,7 @@ TEST_F(OwnModel, RunWritesTheLogitsOfTheEvaluationPath) {
   c.protections = {"none"};
   c.bers = {0};
   const auto setup = campaign::CampaignSetup::load(c);
-  engine::Executor ex(model::load_onnx(setup.spec.onnx_path().string()), {.batch = 16, .threads = 2});
+  engine::Executor ex(model::load_onnx(setup.spec.onnx_path().string()), options(16, 2));
   std::vector<float> scratch_logits, expected;
   const auto eval = evaluation::evaluate_set(ex, setup.images, scratch_logits, [&](size_t done, const auto&) {
     const size_t n = done * 10 - expected.size();
@@ -297,7 +304,7 @@ TEST(CliConventions, EveryFlagIsDescribedAndCampaignHelpListsTheDatasets) {
     ASSERT_EQ(r.exit_code, 0) << cmd;
     // Every option line has a description after its flag, or on the next line when the flag is long.
     const auto lines = flipguard::testing::lines_of(r.out);
-    for (size_t i = 0; i < lines.size(); ++i)
+    for (size_t i = 0; i < lines.size() && !lines[i].starts_with("  --help, -h"); ++i)  // notes follow it
       if (lines[i].starts_with("  --")) {
         const auto gap = lines[i].find("  ", 2);
         const bool same_line =

@@ -22,7 +22,7 @@ const char* kFull = R"({
   "reference_top1": {"cifar10-jpeg": 81.5}})";
 
 TEST(ModelSidecarSchema, TheDocsAreGeneratedFromTheSchema) {
-  const std::string docs = testing::read_bytes(testing::source_dir() / "docs" / "model-sidecar.md");
+  const std::string docs = flipguard::testing::read_file(testing::source_dir() / "docs" / "model-sidecar.md");
   EXPECT_EQ(docs, sidecar_markdown())
       << "docs/model-sidecar.md is stale: run build/flipguard model-init --schema > docs/model-sidecar.md";
   for (const auto& f : sidecar_fields())
