@@ -41,6 +41,8 @@ const char* type_name(campaign::SettingType type) {
       return "a list of strings";
     case campaign::SettingType::rates:
       return "a list of rates";
+    case campaign::SettingType::numbers:
+      return "a list of numbers";
     case campaign::SettingType::integer:
       return "an integer";
     case campaign::SettingType::number:
@@ -60,6 +62,8 @@ const char* table_type(campaign::SettingType type) {
       return "list";
     case campaign::SettingType::rates:
       return "rates";
+    case campaign::SettingType::numbers:
+      return "numbers";
     case campaign::SettingType::integer:
       return "integer";
     case campaign::SettingType::number:
@@ -91,11 +95,12 @@ void apply_setting(campaign::CampaignConfig& config, const campaign::Setting& s,
       throw py::type_error(key + ": expects " + type_name(s.type) + ", got a bool");
     const bool whole = py::hasattr(value, "__index__");  // int, numpy integers
     if (whole || py::hasattr(value, "__float__")) {
-      if (whole && s.type != campaign::SettingType::rates && s.type != campaign::SettingType::number) {
+      const bool listed = s.type == campaign::SettingType::rates || s.type == campaign::SettingType::numbers;
+      if (whole && !listed && s.type != campaign::SettingType::number) {
         s.assign(config, py::int_(py::reinterpret_borrow<py::object>(value)).cast<std::int64_t>());
       } else {
         const double v = py::float_(py::reinterpret_borrow<py::object>(value)).cast<double>();
-        if (s.type == campaign::SettingType::rates)
+        if (listed)
           s.assign(config, std::vector<double>{v});  // one rate: bers=1e-3
         else
           s.assign(config, v);

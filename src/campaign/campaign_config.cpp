@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "campaign/cell_design.hpp"
+#include "campaign/fault_setting.hpp"
 #include "campaign/settings.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
@@ -70,7 +71,19 @@ SettingValue toml_setting_value(const Setting& s, const toml::value& v) {
   };
   switch (s.type) {
     case SettingType::text:
+      // A number where text is expected (crop = 224, scale = 0.0039): its own spelling.
+      if (v.is_integer()) return std::to_string(v.as_integer());
+      if (v.is_floating()) {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%.17g", v.as_floating());
+        return std::string(buf);
+      }
       return toml::get<std::string>(v);
+    case SettingType::numbers: {
+      std::vector<double> out;
+      for (const auto& item : v.as_array()) out.push_back(number(item));
+      return out;
+    }
     case SettingType::list:
       return toml::get<std::vector<std::string>>(v);
     case SettingType::rates: {
@@ -142,9 +155,7 @@ void CampaignConfig::load_toml(std::istream& in, const std::string& path) {
 }
 
 std::string CampaignConfig::fault_spec(double rate) const {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s:%.17g", fault.c_str(), rate);
-  return buf;
+  return campaign::fault_spec(fault, rate);
 }
 
 void CampaignConfig::validate() const {
@@ -172,7 +183,24 @@ void CampaignConfig::validate() const {
       const auto spec = protect::ProtectionSpec::parse(p);
       for (const auto& f : formats) spec.check_format(memory::Format::parse(f));
     }
-    for (double b : bers) (void)faults::FaultModel::parse(fault_spec(b));
+    for (double b : bers) (void)fault_model(fault, b);
+    const auto model = fault_model(fault, 0.5);
+    // A bit the stored words do not have would fail the first trial: refused here, naming the format.
+    for (const auto& f : formats) {
+      const unsigned width = memory::Format::parse(f).bits();
+      unsigned highest = 0;
+      for (unsigned b : model.bit_positions) highest = std::max(highest, b);
+      for (const auto& t : model.targets) highest = std::max(highest, t.bit);
+      if (highest >= width)
+        throw std::invalid_argument("fault '" + fault + "' names bit " + std::to_string(highest) + " but " +
+                                    memory::Format::parse(f).name() + " stores " + std::to_string(width) +
+                                    " bits per weight (0-" + std::to_string(width - 1) + ")");
+    }
+    if (model.kind == faults::FaultModelKind::kTargeted && bers.size() > 1)
+      throw std::invalid_argument("fault '" + fault +
+                                  "' flips the same bits at every rate: give one BER (its "
+                                  "value only labels the cell), not " +
+                                  std::to_string(bers.size()));
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(std::string("campaign: ") + e.what());
   }

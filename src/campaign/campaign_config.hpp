@@ -16,13 +16,24 @@ namespace flipguard::campaign {
 inline constexpr std::int64_t kAutoImagesPerTrial = -1;  // images_per_trial = "auto"
 
 struct CampaignConfig {
-  std::string model = "resnet20";  // name in the models folder, or a path to a sidecar .json
+  std::string model = "resnet20";  // name in the models folder, a path to a sidecar .json, or an .onnx file
   std::string data;                // dataset; empty: the model's default
+  // How images are fed (model_source.hpp): a named preset, then explicit values, over the sidecar's. Empty
+  // (0 for scale): not given.
+  std::string preset;             // torchvision, caffe, cifar, none
+  std::string resize;             // "N" (shorter side), "HxW" (exact) or "0" (none)
+  std::string crop;               // "N", "HxW" or "0"
+  std::vector<double> mean, std;  // one per input channel
+  std::string scale;              // a number or a fraction such as "1/255"
+  std::string channel_order;      // RGB, BGR, GRAY
+  std::string resize_filter;      // bilinear, bilinear-noaa
   std::vector<std::string> formats{"q2.5", "fp16"};
   std::vector<std::string> protections{"none", "scale"};
   std::vector<double> bers{1e-5, 1e-4, 1e-3};
-  std::string fault = "ber";  // fault kind: ber (flips), stuck0, stuck1, each at the cell's rate
-  int trials = 10;            // per cell when adaptive trials are off (ci_target 0)
+  // What a fault does at each cell's rate (fault_setting.hpp): ber, stuck0, stuck1 (with @bits=LIST for a bit
+  // mask), burst@len=L, or target@TENSOR,ELEMENT,BIT;...; kept in canonical form.
+  std::string fault = "ber";
+  int trials = 10;  // per cell when adaptive trials are off (ci_target 0)
   // Adaptive trials: a cell runs waves of `wave` trials until the 95% CI half-width of its Top-1 is at
   // most ci_target points (after at least min_trials) or max_trials ran.
   double ci_target = 0;

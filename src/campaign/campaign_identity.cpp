@@ -66,6 +66,8 @@ std::string preprocessing_text(const data::ModelSpec& spec) {
   for (double m : p.mean) s << " " << exact(m);
   s << "; std";
   for (double d : p.std) s << " " << exact(d);
+  // Named only when not the default, so every earlier (channels-first) campaign keeps its id.
+  if (in.layout != data::InputLayout::kNCHW) s << "; layout " << data::to_string(in.layout);
   return s.str();
 }
 

@@ -2,10 +2,10 @@
 // run, never a name or a claim. The model's bytes (SHA-256 of the ONNX file), the evaluated data's content
 // (every image's decoded pixels, its label, its place in the dataset, and the unusable images left out), the
 // effective preprocessing (the sidecar's input and preprocess fields as the run reads them) and every setting
-// that changes a trial's outcome: seed, tensor selection, fault kind, early-stop floor, per-trial image
-// sample, batch size and threads (both change results in their last bits: oneDNN splits the work
-// differently). Formats, protections, BERs and trial counts may grow between runs of one campaign: they
-// are in each record's key.
+// that changes a trial's outcome: seed, tensor selection, fault setting (canonical, with its bit mask, burst
+// length or targets), early-stop floor, per-trial image sample, batch size and threads (both change results
+// in their last bits: oneDNN splits the work differently). Formats, protections, BERs and trial counts may
+// grow between runs of one campaign: they are in each record's key.
 #pragma once
 
 #include <cstdint>

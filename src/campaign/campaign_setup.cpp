@@ -9,6 +9,7 @@
 #include "campaign/cell_design.hpp"
 #include "campaign/faulty_weights.hpp"
 #include "campaign/legacy_identity.hpp"
+#include "campaign/model_source.hpp"
 #include "data/dataset_registry.hpp"
 #include "data/model_lookup.hpp"
 #include "engine/executor.hpp"
@@ -111,7 +112,7 @@ void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& conf
 CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   config.validate();
   CampaignSetup s;
-  s.spec = data::load_model_spec(data::resolve_model_sidecar(config.model, config.models_dir));
+  s.spec = resolve_model(config);
   const std::string dataset = config.data.empty() ? s.spec.dataset : config.data;
   if (dataset.empty())
     throw std::invalid_argument("campaign: " + s.spec.name + " declares no default dataset: set data");

@@ -5,6 +5,7 @@
 
 #include "campaign/campaign_runner.hpp"
 #include "campaign/campaign_setup.hpp"
+#include "campaign/fault_setting.hpp"
 #include "campaign/faulty_weights.hpp"
 #include "campaign/legacy_identity.hpp"
 #include "campaign/rekey_results.hpp"
@@ -77,7 +78,8 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
   eo.batch = config.batch;
   eo.threads = config.threads;
   engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
-  const auto layers = select_slots(ex.weights(), config.tensors);
+  const auto layers = select_slots(ex, config.tensors);
+  check_fault_targets(fault_model(config.fault, 0.5), layers);
 
   LayerCampaignSummary summary;
   summary.campaign_id = layer_campaign_id(setup.identity);

@@ -12,7 +12,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "campaign/fault_setting.hpp"
+#include "campaign/model_source.hpp"
 #include "data/bad_images.hpp"
+#include "data/preprocess_preset.hpp"
 #include "memory/format.hpp"
 #include "protect/protection_spec.hpp"
 #include "stats/interval.hpp"
@@ -248,9 +251,81 @@ void check_regex(const std::string& tensors) {
   }
 }
 
-void check_fault_kind(const std::string& fault) {
-  if (fault != "ber" && fault != "stuck0" && fault != "stuck1")
-    throw std::invalid_argument("fault '" + fault + "' is not one of ber, stuck0, stuck1");
+// One value per input channel: any finite reals (their count is checked against the model).
+Setting numbers(std::string key, std::string flag, std::string metavar, unsigned scope,
+                std::vector<double> CampaignConfig::*field, std::string help) {
+  Setting s = base(key, flag, metavar, SettingType::numbers, scope, std::move(help));
+  auto check_items = [key](const std::vector<double>& items) {
+    for (double v : items)
+      if (!std::isfinite(v)) throw std::invalid_argument(key + ": " + number_text(v) + " is not finite");
+  };
+  s.check = [field, check_items](const CampaignConfig& c) { check_items(c.*field); };
+  s.assign = [field, check_items](CampaignConfig& c, const SettingValue& value) {
+    const auto& v = value_as<std::vector<double>>(value, "a list of numbers");
+    if (v.empty()) throw std::invalid_argument("no numbers given");
+    check_items(v);
+    c.*field = v;
+  };
+  s.show = [field](const CampaignConfig& c) {
+    std::vector<std::string> items;
+    for (double b : c.*field) items.push_back(number_text(b));
+    return join(items);
+  };
+  s.default_note = "the preset's or sidecar's";
+  return s;
+}
+
+// The preprocessing settings (model_source.hpp): each overrides the sidecar's or the preset's value.
+void add_preprocessing_settings(std::vector<Setting>& t, unsigned scope) {
+  using C = CampaignConfig;
+  auto from_model = [](Setting s) {
+    s.default_note = "the preset's or sidecar's";
+    return s;
+  };
+  t.push_back(text(
+      "preset", "--preset", "NAME", scope, &C::preset,
+      "preprocessing recipe, for an .onnx model without sidecar or to replace a sidecar's: "
+      "torchvision (RGB, /255, ImageNet mean/std, resize shorter side 256, center crop 224), "
+      "caffe (BGR, 0-255 minus ImageNet BGR means, no std, resize 256, crop 224), cifar (RGB, "
+      "/255, CIFAR-10 mean/std, no resize), none (raw 0-255 pixels); the settings below override "
+      "its values",
+      [](const std::string& v) { (void)data::preset_preprocess(v, 3); }, true));
+  t.back().default_note = "the sidecar's preprocessing";
+  t.push_back(from_model(text(
+      "resize", "--resize", "N|HxW|0", scope, &C::resize,
+      "resize before the crop: N sets the shorter side (keeping the aspect), HxW the "
+      "exact size, 0 none",
+      [](const std::string& v) { (void)parse_image_size(v); }, true)));
+  t.push_back(from_model(text(
+      "crop", "--crop", "N|HxW|0", scope, &C::crop,
+      "center crop after the resize (N: NxN); must equal the model's input size; 0 none",
+      [](const std::string& v) { (void)parse_image_size(v); }, true)));
+  t.push_back(numbers("mean", "--mean", "M,...", scope, &C::mean,
+                      "subtracted from each channel after scaling, one per input channel in channel order"));
+  t.push_back(
+      numbers("std", "--std", "S,...", scope, &C::std,
+              "each channel divided by it last, one per input channel: x = (pixel * scale - mean) / std"));
+  t.push_back(from_model(text(
+      "scale", "--scale", "X|A/B", scope, &C::scale,
+      "each 8-bit pixel value multiplied by this first, a number or a fraction (1/255)",
+      [](const std::string& v) { (void)parse_scale(v); }, true)));
+  t.push_back(from_model(text(
+      "channel_order", "--channel-order", "RGB|BGR|GRAY", scope, &C::channel_order,
+      "channel order of the input (GRAY: one channel)",
+      [](const std::string& v) {
+        if (v != "RGB" && v != "BGR" && v != "GRAY" && v != "rgb" && v != "bgr" && v != "gray")
+          throw std::invalid_argument("'" + v + "' is not RGB, BGR or GRAY");
+      },
+      true)));
+  t.push_back(from_model(text(
+      "resize_filter", "--resize-filter", "bilinear|bilinear-noaa", scope, &C::resize_filter,
+      "resampling of the resize: bilinear (PIL's antialiased bilinear, what "
+      "torchvision does on PIL images) or bilinear-noaa (plain 2-tap, as TensorFlow)",
+      [](const std::string& v) {
+        if (v != "bilinear" && v != "bilinear-noaa")
+          throw std::invalid_argument("'" + v + "' is not bilinear or bilinear-noaa");
+      },
+      true)));
 }
 
 std::string scale_protection(double t) {
@@ -263,13 +338,16 @@ std::vector<Setting> make_table() {
   using C = CampaignConfig;
   std::vector<Setting> t;
   t.push_back(
-      text("model", "--model", "M", kEvery, &C::model,
-           "the model: a name in the models folder (models/M.json) or the path of a model sidecar .json"));
-  t.push_back(text("data", "--data", "D", kEvery, &C::data,
+      text("model", "--model", "M", kEvery | kForRun | kForModelInit | kForInspectModel, &C::model,
+           "the model: a name in the models folder (models/M.json), the path of a model sidecar .json "
+           "(docs/model-sidecar.md), or an .onnx file, read without a sidecar (its input and classes "
+           "from the graph; give --preset or the preprocessing settings)"));
+  t.push_back(text("data", "--data", "D", kEvery | kForRun | kForModelInit, &C::data,
                    "the dataset: imagenet-val1300, cifar10-jpeg, cifar10-lossless200 or mnist-test (default: "
                    "the one the model's sidecar names)",
                    {}, true));
-  t.push_back(list("formats", "--formats", "F,...", kGrid, &C::formats,
+  add_preprocessing_settings(t, kEvery | kForRun | kForModelInit);
+  t.push_back(list("formats", "--formats", "F,...", kGrid | kForInspectModel, &C::formats,
                    "storage formats: fp32, fp16, bf16, qM.N (sign + M integer + N fraction bits, e.g. q2.5), "
                    "int8 (symmetric per tensor), int8-channel (per output channel)",
                    canonical_format));
@@ -281,10 +359,19 @@ std::vector<Setting> make_table() {
       rates("bers", "--bers", "B,...", kGrid, &C::bers,
             "bit-error rates of the grid, each in [0, 1] (every configuration also gets its fault-free "
             "record)"));
-  t.push_back(
-      text("fault", "--fault", "KIND", kGrid, &C::fault,
-           "what a fault does, at each cell's rate: ber (bit flips), stuck0 or stuck1 (stuck-at bits)",
-           check_fault_kind));
+  Setting fault = text(
+      "fault", "--fault", "KIND[@...]", kGrid | kForRun, &C::fault,
+      "what a fault does, at each cell's rate: ber (bit flips), stuck0 or stuck1 (stuck-at bits), each with "
+      "an optional bit mask @bits=LIST (bit positions of a stored weight, 0 = LSB: ber@bits=30, "
+      "stuck1@bits=0-3,7; ECC check bits then take none); burst@len=L (bursts of L adjacent bits starting "
+      "at each bit with the rate); target@TENSOR,ELEMENT,BIT[;...] (exactly these bits, one BER)");
+  fault.assign = [](C& c, const SettingValue& value) {
+    const auto& v = value_as<std::string>(value, "a string");
+    if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
+    c.fault = canonical_fault_setting(v);
+  };
+  fault.check = [](const C& c) { (void)canonical_fault_setting(c.fault); };
+  t.push_back(fault);
   t.push_back(integer("trials", "--trials", "N", kGrid | kForSweepT, &C::trials, 1, kMaxTrials,
                       "trials per cell when adaptive trials are off (ci_target 0)"));
   t.push_back(
@@ -307,7 +394,7 @@ std::vector<Setting> make_table() {
   t.push_back(number("floor", "--floor", "TOP1", kForCampaign, &C::floor, 0, 100,
                      "a faulty trial stops once its Top-1 is below this percentage at 99.9% confidence "
                      "(Clopper-Pearson); 0: off"));
-  t.push_back(integer("images", "--images", "N", kEvery, &C::images, 0, kMaxImages,
+  t.push_back(integer("images", "--images", "N", kEvery | kForRun, &C::images, 0, kMaxImages,
                       "images evaluated: a class-stratified subset of the dataset; 0: all of it"));
   t.back().aliases = {"--limit"};
   t.push_back(integer_or_auto(
@@ -318,17 +405,21 @@ std::vector<Setting> make_table() {
       "ci_target > 0): each cell runs a pilot, then the design it picks: 1-64 images per trial, plain "
       "trials or trials stratified on the count of faults on the format's critical bit, with a betting "
       "interval over the design's rounds (docs/statistics.md)"));
-  t.push_back(integer("seed", "--seed", "S", kGrid | kForSweepT, &C::seed, 0,
+  t.push_back(integer("seed", "--seed", "S", kGrid | kForSweepT | kForRun, &C::seed, 0,
                       std::numeric_limits<std::int64_t>::max(),
                       "the seed of every fault and image sample: the same seed, the same trials"));
-  t.push_back(text("tensors", "--tensors", "all|REGEX", kGrid, &C::tensors,
-                   "the stored weight tensors faulted: all, or those whose names match this ECMAScript regex",
-                   check_regex));
-  t.push_back(integer("batch", "--batch", "B", kEvery, &C::batch, 1, 4096, "images per inference batch"));
-  t.push_back(integer("threads", "--threads", "T", kEvery, &C::threads, 1, 1024,
+  t.push_back(
+      text("tensors", "--tensors", "all|NAME|REGEX", kGrid | kForRun | kForInspectModel, &C::tensors,
+           "the stored weight tensors faulted: all; a stored weight's name or the name of the node "
+           "reading it (exactly; flipguard inspect-model lists both); else every weight whose name or "
+           "node name an ECMAScript regex finds",
+           check_regex));
+  t.push_back(
+      integer("batch", "--batch", "B", kEvery | kForRun, &C::batch, 1, 4096, "images per inference batch"));
+  t.push_back(integer("threads", "--threads", "T", kEvery | kForRun, &C::threads, 1, 1024,
                       "inference and image-loading threads"));
   t.push_back(text(
-      "bad_images", "--bad-images", "fail|skip", kEvery, &C::bad_images,
+      "bad_images", "--bad-images", "fail|skip", kEvery | kForRun, &C::bad_images,
       "unusable dataset images (unreadable, not an image, wrong size): fail stops naming the first one; skip "
       "leaves them out, counted in the records and the data hash",
       [](const std::string& v) {
@@ -341,11 +432,18 @@ std::vector<Setting> make_table() {
   t.push_back(
       text("results", "--results", "FILE.jsonl", kGrid | kForSweepT, &C::results,
            "the results file (JSON Lines, one record per trial); rerunning the same command resumes it"));
-  t.push_back(text("models_dir", "--models-dir", "DIR", kEvery, &C::models_dir,
-                   "where model names are looked up (default: models/ of the source tree)", {}, true));
-  t.push_back(text("assets_dir", "--assets", "DIR", kEvery, &C::assets_dir,
-                   "where datasets are read from (default: $FLIPGUARD_ASSETS, else ../shared/assets)", {},
-                   true));
+  t.push_back(text("models_dir", "--models-dir", "DIR", kEvery | kForRun | kForModelInit | kForInspectModel,
+                   &C::models_dir,
+                   "the folder where a model name M is looked up as M.json (a path given to --model is used "
+                   "as it is)",
+                   {}, true));
+  t.back().default_note = "$FLIPGUARD_MODELS, else models/ beside the build folder, else ./models";
+  t.push_back(text("assets_dir", "--assets", "DIR", kEvery | kForRun, &C::assets_dir,
+                   "the folder the named datasets are read from (the shared assets: cifar10/, "
+                   "imagenet-val1300/, mnist/)",
+                   {}, true));
+  t.back().default_note =
+      "$FLIPGUARD_ASSETS, else ../shared/assets beside the source tree or a parent folder";
   // The shard a process runs is a property of one invocation, not of the study: command line only.
   Setting shard =
       base("", "--shard", "I/N", SettingType::fraction, kForCampaign,
@@ -367,8 +465,8 @@ std::vector<Setting> make_table() {
   t.push_back(shard);
 
   // sweep-t studies one format at one rate over scaling targets t: its grid, in three flags of its own.
-  Setting format =
-      base("", "--format", "F", SettingType::text, kForSweepT, "the storage format (one; see formats)");
+  Setting format = base("", "--format", "F", SettingType::text, kForSweepT | kForRun,
+                        "the storage format (one; see formats)");
   format.assign = [](C& c, const SettingValue& value) {
     const auto& f = value_as<std::string>(value, "a string");
     if (f.empty()) throw std::invalid_argument("an empty value is not allowed");
@@ -376,7 +474,8 @@ std::vector<Setting> make_table() {
   };
   format.show = [](const C& c) { return c.formats.empty() ? std::string() : c.formats[0]; };
   t.push_back(format);
-  Setting ber = base("", "--ber", "B", SettingType::rates, kForSweepT, "the bit-error rate (one, above 0)");
+  Setting ber =
+      base("", "--ber", "B", SettingType::rates, kForSweepT | kForRun, "the bit-error rate (one, above 0)");
   ber.assign = [](C& c, const SettingValue& value) {
     const auto& v = value_as<std::vector<double>>(value, "a rate");
     if (v.size() != 1 || !(v[0] > 0 && v[0] <= 1)) throw std::invalid_argument("takes one rate in (0, 1]");
@@ -384,6 +483,16 @@ std::vector<Setting> make_table() {
   };
   ber.show = [](const C& c) { return c.bers.empty() ? std::string() : number_text(c.bers[0]); };
   t.push_back(ber);
+  // run applies one configuration: its protection, in a flag of its own.
+  Setting protection =
+      base("", "--protection", "P", SettingType::text, kForRun, "the protection (one; see protections)");
+  protection.assign = [](C& c, const SettingValue& value) {
+    const auto& p = value_as<std::string>(value, "a string");
+    if (p.empty()) throw std::invalid_argument("an empty value is not allowed");
+    c.protections = {canonical_protection(p)};
+  };
+  protection.show = [](const C& c) { return c.protections.size() == 1 ? c.protections[0] : std::string(); };
+  t.push_back(protection);
   Setting targets = base("", "--t", "T,...", SettingType::list, kForSweepT,
                          "scaling targets t to compare with no scaling (protections none, scale=T, ...)");
   targets.default_note = "fixed point: 1/16 to 1 x the format's default t; floats: 0.25 to 256 around it";
@@ -418,6 +527,12 @@ std::vector<std::string> split_items(const std::string& text) {
 CampaignConfig defaults_for(unsigned scope) {
   CampaignConfig c;
   if (scope == kForLayerCampaign) c.results = "results/layer-campaign.jsonl";
+  if (scope == kForRun) {  // no stored format, protection or faults unless asked for
+    c.formats.clear();
+    c.protections.clear();
+    c.bers.clear();
+  }
+  if (scope == kForInspectModel) c.formats = {"fp32", "fp16", "bf16", "q2.5", "int8"};
   if (scope == kForSweepT) {
     c.formats = {"q2.5"};
     c.protections = {"none"};
@@ -489,6 +604,18 @@ SettingValue Setting::parse_text(const std::string& text, const std::string& nam
         throw std::invalid_argument(name + " expects a number in " + range_text() + ", got '" + text + "'");
       return v;
     }
+    case SettingType::numbers: {
+      std::vector<double> out;
+      const auto items = split_items(text);
+      if (items.empty()) throw std::invalid_argument(name + ": no items in '" + text + "'");
+      for (const auto& item : items) {
+        double v = 0;
+        if (!parse_double(item, v) || !std::isfinite(v))
+          throw std::invalid_argument(name + ": '" + item + "' is not a number");
+        out.push_back(v);
+      }
+      return out;
+    }
     case SettingType::fraction: {
       const auto slash = text.find('/');
       std::int64_t i = -1, n = 0;
@@ -524,8 +651,7 @@ std::string cell(const std::string& text) {
 std::string settings_markdown() {
   std::ostringstream md;
   md << "# Campaign settings\n\n"
-        "Every setting of `flipguard campaign` (and, where marked, `layer-campaign`, `sweep-t` and `eval`), "
-        "as "
+        "Every setting of `flipguard campaign` (and, where marked, of the other commands), as "
         "a key of a TOML study file (`--config FILE.toml`) and as a command-line flag. Flags override the "
         "file. Generated from the settings table (`src/campaign/settings.cpp`) by `flipguard settings`; a "
         "test "
@@ -539,7 +665,10 @@ std::string settings_markdown() {
     const std::pair<unsigned, const char*> names[] = {{kForCampaign, "campaign"},
                                                       {kForLayerCampaign, "layer-campaign"},
                                                       {kForSweepT, "sweep-t"},
-                                                      {kForEval, "eval"}};
+                                                      {kForEval, "eval"},
+                                                      {kForRun, "run"},
+                                                      {kForModelInit, "model-init"},
+                                                      {kForInspectModel, "inspect-model"}};
     for (const auto& [bit, name] : names)
       if (s.scope & bit) commands += (commands.empty() ? "" : ", ") + std::string(name);
     const unsigned first_scope = s.scope & -s.scope;  // the lowest bit: the command the default is shown for
@@ -552,7 +681,41 @@ std::string settings_markdown() {
   }
   md << "\nLists are comma-separated on the command line (`--formats q2.5,fp16`) and arrays in TOML "
         "(`formats = [\"q2.5\", \"fp16\"]`). An item listed twice is refused, comparing canonical forms. An "
-        "empty value is refused. Unknown keys and flags are errors naming the file or the flag.\n";
+        "empty value is refused. Unknown keys and flags are errors naming the file or the flag.\n\n"
+        "## Preprocessing\n\n"
+        "A model is fed by its sidecar's preprocessing (docs/model-sidecar.md). `preset` replaces it with a "
+        "named recipe, and each of `resize`, `crop`, `mean`, `std`, `scale`, `channel_order` and "
+        "`resize_filter` overrides one value of the sidecar's or the preset's. An `.onnx` model without a "
+        "sidecar takes its input (name, channels, height, width, NCHW or NHWC) and its classes from the "
+        "graph "
+        "and needs a preset or these settings (without a preset they start from `none`). In TOML: "
+        "`preset = \"torchvision\"`, `crop = 224` or `crop = \"224x224\"`, `mean = [0.485, 0.456, 0.406]`, "
+        "`scale = \"1/255\"`. The effective preprocessing is part of a campaign's identity.\n\n"
+        "| preset | channels | scale | mean | std | resize | crop |\n|---|---|---|---|---|---|---|\n"
+        "| `torchvision` | RGB | 1/255 | 0.485, 0.456, 0.406 | 0.229, 0.224, 0.225 | shorter side 256 | 224 "
+        "|\n"
+        "| `caffe` | BGR | 1 | 103.939, 116.779, 123.68 | 1, 1, 1 | shorter side 256 | 224 |\n"
+        "| `cifar` | RGB | 1/255 | 0.4914, 0.4822, 0.4465 | 0.2470, 0.2435, 0.2616 | none | none |\n"
+        "| `none` | RGB (GRAY for 1 channel) | 1 | 0 | 1 | none | none |\n\n"
+        "Resizes use `bilinear` (PIL's antialiased bilinear, as torchvision applies it to PIL images) unless "
+        "`resize_filter` says otherwise.\n\n"
+        "## Fault models\n\n"
+        "`fault` is what a fault does; each cell's BER is its rate. Each form is kept in a canonical "
+        "spelling "
+        "(part of the campaign's identity), and each trial record's `fault_model` holds it with the rate.\n\n"
+        "| `fault` | meaning | record's `fault_model` |\n|---|---|---|\n"
+        "| `ber` | every stored bit flips with probability BER | `ber:0.0001` |\n"
+        "| `stuck0`, `stuck1` | every stored bit is stuck at 0 (1) with probability BER | `stuck1:0.0001` |\n"
+        "| `ber@bits=30` | only bit 30 of each stored weight word (0 = LSB) can flip; lists and ranges: "
+        "`@bits=0-4,7`; also `stuck0@bits=...`, `stuck1@bits=...`. ECC check bits take no faults | "
+        "`ber:0.0001@bits=30` |\n"
+        "| `burst@len=4` | at each bit a burst starts with probability BER and flips 4 adjacent bits (L in "
+        "[1, 64]; bursts cross word boundaries and do not overlap) | `burst:0.0001:len=4` |\n"
+        "| `target@T,E,B;T,E,B` | flips exactly bit B of element E (flat, row-major) of stored weight T "
+        "(`flipguard inspect-model` lists the names); the rate is unused, so the grid takes one BER | "
+        "`target:T,E,B;T,E,B` |\n\n"
+        "A bit beyond a format's width (bit 30 of q2.5's 8) and a target naming no faulted tensor or an "
+        "element past its end are refused before any trial runs.\n";
   return md.str();
 }
 

@@ -21,6 +21,9 @@ enum SettingScope : unsigned {
   kForLayerCampaign = 1u << 1,  // flipguard layer-campaign
   kForSweepT = 1u << 2,         // flipguard sweep-t
   kForEval = 1u << 3,           // flipguard eval
+  kForRun = 1u << 4,            // flipguard run
+  kForModelInit = 1u << 5,      // flipguard model-init
+  kForInspectModel = 1u << 6,   // flipguard inspect-model
 };
 
 enum class SettingType {
@@ -30,6 +33,7 @@ enum class SettingType {
   integer,   // within [min, max]
   number,    // a real within [min, max]
   fraction,  // "I/N" (command line only)
+  numbers,   // reals; "0.485,0.456,0.406" on the command line, an array in TOML
 };
 
 // A setting's value as a front end (command line, TOML, bindings) read it, before it is checked.

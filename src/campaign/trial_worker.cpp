@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "campaign/accuracy_floor.hpp"
+#include "campaign/fault_setting.hpp"
 #include "campaign/trial_fields.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "faults/fault_model.hpp"
@@ -15,16 +16,22 @@ namespace flipguard::campaign {
 
 using clock_type = std::chrono::steady_clock;
 
-TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setup)
-    : config_settings_(config), setup_(setup) {
+engine::ExecutorOptions trial_executor_options(const CampaignConfig& config) {
   engine::ExecutorOptions eo;
   eo.batch = config.batch;
   eo.threads = config.threads;
   // Bias slots only for a protection that rescales them; biases are never faulted (select_slots skips them).
   eo.weights.biases = std::ranges::any_of(
       config.protections, [](const auto& p) { return protect::ProtectionSpec::parse(p).rescales_biases(); });
-  ex_ = std::make_unique<engine::Executor>(model::load_onnx(setup.spec.onnx_path().string()), eo);
-  slots_ = select_slots(ex_->weights(), config.tensors);
+  return eo;
+}
+
+TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setup)
+    : config_settings_(config), setup_(setup) {
+  ex_ = std::make_unique<engine::Executor>(model::load_onnx(setup.spec.onnx_path().string()),
+                                           trial_executor_options(config));
+  slots_ = select_slots(*ex_, config.tensors);
+  check_fault_targets(fault_model(config.fault, 0.5), slots_);
   if (config.images_per_trial > 0)
     trial_images_.emplace(setup.images, static_cast<std::size_t>(config.images_per_trial));
 }

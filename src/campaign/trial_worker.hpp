@@ -17,6 +17,10 @@
 
 namespace flipguard::campaign {
 
+// How a campaign's trials build their executor (batch, threads, bias slots for protections that rescale
+// biases): `flipguard run` builds its own alike, so its outputs are a trial's.
+engine::ExecutorOptions trial_executor_options(const CampaignConfig& config);
+
 class TrialWorker {
  public:
   // `setup` must outlive the worker.

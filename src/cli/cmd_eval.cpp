@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "campaign/model_source.hpp"
 #include "campaign/settings.hpp"
 #include "cli/command.hpp"
 #include "cli/progress.hpp"
@@ -20,7 +21,7 @@ namespace {
 
 int eval(const Arguments& args) {
   const auto& c = args.config;
-  const auto spec = data::load_model_spec(data::resolve_model_sidecar(c.model, c.models_dir));
+  const auto spec = campaign::resolve_model(c);
   const std::string dataset = c.data.empty() ? spec.dataset : c.data;
   if (dataset.empty()) throw UsageError(spec.name + " declares no default dataset: give --data");
   const long limit = static_cast<long>(c.images);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -23,11 +24,18 @@ enum class ResizeFilter {
 
 const char* to_string(ResizeFilter filter);
 
+// How the model's input tensor holds an image: channels first (PyTorch, most ONNX exports) or last
+// (TensorFlow exports).
+enum class InputLayout { kNCHW, kNHWC };
+
+const char* to_string(InputLayout layout);
+
 struct InputSpec {
   std::string name;
   int channels = 0;
   int height = 0;
   int width = 0;
+  InputLayout layout = InputLayout::kNCHW;
 };
 
 struct OutputSpec {
@@ -68,5 +76,25 @@ struct ModelSpec {
 // `origin` names the JSON in error messages (a file path, or e.g. "<test>").
 ModelSpec parse_model_spec(std::string_view json_text, const std::string& origin);
 ModelSpec load_model_spec(const std::filesystem::path& sidecar);
+
+// Checks that `pre` can feed `input`: channel order and mean/std fit the channel count, std non-zero and
+// every 8-bit pixel a finite input, resize and crop consistent and giving the input size. Throws DataError
+// "<name(field)>: <problem>", where `field` is a preprocess field ("crop", "resize_to", "std", ...): a
+// sidecar names its file and field, the command line its flag.
+void check_preprocess(const InputSpec& input, const PreprocessSpec& pre,
+                      const std::function<std::string(const std::string& field)>& name);
+
+// The sidecar JSON of `spec` (every field the loader reads, reference_top1 only when set), which
+// parse_model_spec reads back to an equal spec.
+std::string model_spec_json(const ModelSpec& spec);
+
+// One field of the sidecar schema: its path ("preprocess.crop"), JSON type, default ("" for required
+// fields) and meaning. The loader reads only fields of this table; docs/model-sidecar.md is generated from
+// it (sidecar_markdown).
+struct SidecarField {
+  std::string path, type, default_value, meaning;
+};
+const std::vector<SidecarField>& sidecar_fields();
+std::string sidecar_markdown();
 
 }  // namespace flipguard::data

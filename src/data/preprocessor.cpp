@@ -33,6 +33,11 @@ void Preprocessor::to_tensor(const Image& prepared, float* out) const {
       prepared.channels != input_.channels)
     throw std::invalid_argument("Preprocessor::to_tensor: image is not the model input size");
   const int nch = input_.channels;
+  if (input_.layout == InputLayout::kNHWC) {  // channels last: pixel i's channels side by side
+    for (std::size_t i = 0; i < plane_; ++i)
+      for (int c = 0; c < nch; ++c) out[i * nch + c] = lut_[c][prepared.pixels[i * nch + source_channel_[c]]];
+    return;
+  }
   for (int c = 0; c < nch; ++c) {
     const std::array<float, 256>& lut = lut_[c];
     const std::uint8_t* p = prepared.pixels.data() + source_channel_[c];

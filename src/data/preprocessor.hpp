@@ -24,8 +24,8 @@ class Preprocessor {
   // "bilinear-noaa" filter the same with resize_bilinear_noaa() in place of PIL's resize.
   Image pixels(const Image& img, const std::string& source) const;
 
-  // CHW floats of `pixels(...)` output into `out` (sample_floats() values), channel order and scaling
-  // applied.
+  // The floats of `pixels(...)` output into `out` (sample_floats() values), channel order and scaling
+  // applied, in the input's layout (CHW, or HWC for NHWC models).
   void to_tensor(const Image& prepared, float* out) const;
 
   void run(const Image& img, const std::string& source, float* out) const {

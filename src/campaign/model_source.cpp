@@ -1,0 +1,214 @@
+#include "campaign/model_source.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+#include "data/data_error.hpp"
+#include "data/model_lookup.hpp"
+#include "data/preprocess_preset.hpp"
+#include "model/io_signature.hpp"
+#include "model/onnx_loader.hpp"
+
+namespace flipguard::campaign {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool parse_positive(const std::string& text, int& out) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 7)
+    return false;
+  out = std::atoi(text.c_str());
+  return out > 0;
+}
+
+bool parse_real(const std::string& text, double& out) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  out = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && errno != ERANGE && std::isfinite(out);
+}
+
+// Which flag set each preprocess field, to name it in errors; fields not set by a flag are named by where
+// they came from (the preset or the sidecar).
+struct Origins {
+  std::map<std::string, std::string> flag;  // preprocess field -> flag
+  std::string fallback;                     // "preset 'torchvision'", "x.json: field 'preprocess.<f>'"
+  std::string name(const std::string& field) const {
+    if (const auto it = flag.find(field); it != flag.end()) return it->second;
+    return fallback + (fallback.ends_with("'preprocess.") ? field + "'" : " (" + field + ")");
+  }
+};
+
+data::ChannelOrder parse_channel_order(const std::string& v) {
+  if (v == "RGB" || v == "rgb") return data::ChannelOrder::kRGB;
+  if (v == "BGR" || v == "bgr") return data::ChannelOrder::kBGR;
+  if (v == "GRAY" || v == "gray") return data::ChannelOrder::kGray;
+  throw std::invalid_argument("'" + v + "' is not RGB, BGR or GRAY");
+}
+
+data::ResizeFilter parse_resize_filter(const std::string& v) {
+  if (v == "bilinear") return data::ResizeFilter::kBilinear;
+  if (v == "bilinear-noaa") return data::ResizeFilter::kBilinearNoaa;
+  throw std::invalid_argument("'" + v + "' is not bilinear or bilinear-noaa");
+}
+
+// The explicit settings over `pre`, recording which flag set what.
+void apply_settings(const CampaignConfig& c, data::PreprocessSpec& pre, Origins& origins) {
+  if (!c.resize.empty()) {
+    const auto size = parse_image_size(c.resize);
+    const bool exact = c.resize.find('x') != std::string::npos;
+    pre.resize_shorter = exact ? 0 : size[0];
+    pre.resize_to = exact ? size : std::array<int, 2>{0, 0};
+    origins.flag["resize_shorter"] = origins.flag["resize_to"] = "--resize " + c.resize;
+  }
+  if (!c.crop.empty()) {
+    pre.crop = parse_image_size(c.crop);
+    origins.flag["crop"] = "--crop " + c.crop;
+  }
+  if (!c.mean.empty()) {
+    pre.mean = c.mean;
+    origins.flag["mean"] = "--mean";
+  }
+  if (!c.std.empty()) {
+    pre.std = c.std;
+    origins.flag["std"] = "--std";
+  }
+  if (!c.scale.empty()) {
+    pre.scale = parse_scale(c.scale);
+    origins.flag["scale"] = "--scale " + c.scale;
+  }
+  if (!c.channel_order.empty()) {
+    pre.channel_order = parse_channel_order(c.channel_order);
+    origins.flag["channel_order"] = "--channel-order " + c.channel_order;
+  }
+  if (!c.resize_filter.empty()) {
+    pre.resize_filter = parse_resize_filter(c.resize_filter);
+    origins.flag["resize_filter"] = "--resize-filter " + c.resize_filter;
+  }
+}
+
+bool has_preprocessing(const CampaignConfig& c) {
+  return !c.preset.empty() || !c.resize.empty() || !c.crop.empty() || !c.mean.empty() || !c.std.empty() ||
+         !c.scale.empty() || !c.channel_order.empty() || !c.resize_filter.empty();
+}
+
+void check(const data::InputSpec& input, const data::PreprocessSpec& pre, const Origins& origins) {
+  try {
+    data::check_preprocess(input, pre, [&origins](const std::string& f) { return origins.name(f); });
+  } catch (const data::DataError& e) {
+    throw std::invalid_argument(e.what());  // a setting's problem: the run's usage, not a file's
+  }
+}
+
+data::ModelSpec from_onnx(const CampaignConfig& c) {
+  const std::string& path = c.model;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw std::runtime_error(path + ": no such model file");
+  const auto sig = model::io_signature(model::load_onnx(path));
+  data::ModelSpec m;
+  m.name = fs::path(path).stem().string();
+  m.onnx = path;
+  m.input.name = sig.input_name;
+  m.input.channels = static_cast<int>(sig.channels);
+  m.input.layout = sig.channels_last ? data::InputLayout::kNHWC : data::InputLayout::kNCHW;
+  m.output.name = sig.output_name;
+  if (sig.classes > (1 << 24))
+    throw std::runtime_error(path + ": output '" + sig.output_name + "' has " + std::to_string(sig.classes) +
+                             " values per image, more than a classifier's 16777216");
+  m.output.classes = static_cast<int>(sig.classes);
+  if (!has_preprocessing(c))
+    throw std::invalid_argument(path + " has no sidecar: give --preset (" + [] {
+      std::string names;
+      for (const auto& n : data::preset_names()) names += (names.empty() ? "" : ", ") + n;
+      return names;
+    }() + ") and/or the preprocessing settings (--resize, --crop, --mean, --std, --scale, --channel-order)");
+  Origins origins;
+  origins.fallback = c.preset.empty() ? "preset 'none'" : "preset '" + c.preset + "'";
+  try {
+    m.preprocess = data::preset_preprocess(c.preset.empty() ? "none" : c.preset, m.input.channels);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("--preset: " + std::string(e.what()) + " (" + path + ")");
+  }
+  apply_settings(c, m.preprocess, origins);
+  // The size comes from the graph; a graph with a symbolic height and width takes the crop's (or the exact
+  // resize's).
+  m.input.height = static_cast<int>(sig.height);
+  m.input.width = static_cast<int>(sig.width);
+  if (m.input.height == 0 || m.input.width == 0) {
+    const auto& from = m.preprocess.crops() ? m.preprocess.crop : m.preprocess.resize_to;
+    if (from[0] == 0)
+      throw std::invalid_argument(path + ": input '" + sig.input_name +
+                                  "' has a symbolic height or width: give its size with --crop HxW");
+    if (m.input.height == 0) m.input.height = from[0];
+    if (m.input.width == 0) m.input.width = from[1];
+  }
+  check(m.input, m.preprocess, origins);
+  return m;
+}
+
+}  // namespace
+
+bool is_onnx_model(const std::string& model) {
+  return model.size() > 5 && model.ends_with(".onnx");
+}
+
+std::array<int, 2> parse_image_size(const std::string& text) {
+  if (text == "0" || text == "none") return {0, 0};
+  const auto x = text.find('x');
+  int h = 0, w = 0;
+  if (x == std::string::npos ? parse_positive(text, h) && parse_positive(text, w)
+                             : parse_positive(text.substr(0, x), h) && parse_positive(text.substr(x + 1), w))
+    return {h, w};
+  throw std::invalid_argument("'" + text + "' is not a size: N, HxW (pixels, 1 to 9999999) or 0 (none)");
+}
+
+double parse_scale(const std::string& text) {
+  double v = 0;
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) {
+    if (parse_real(text, v) && v != 0) return v;
+  } else {
+    double a = 0, b = 0;
+    if (parse_real(text.substr(0, slash), a) && parse_real(text.substr(slash + 1), b) && b != 0) {
+      v = a / b;
+      if (std::isfinite(v) && v != 0) return v;
+    }
+  }
+  throw std::invalid_argument("'" + text + "' is not a finite non-zero number or fraction A/B (e.g. 1/255)");
+}
+
+data::ModelSpec resolve_model(const CampaignConfig& c) {
+  if (is_onnx_model(c.model)) return from_onnx(c);
+  data::ModelSpec m = data::load_model_spec(data::resolve_model_sidecar(c.model, c.models_dir));
+  if (!has_preprocessing(c)) return m;
+  Origins origins;
+  origins.fallback = m.sidecar_path.string() + ": field 'preprocess.";
+  if (!c.preset.empty()) {
+    try {
+      m.preprocess = data::preset_preprocess(c.preset, m.input.channels);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("--preset: " + std::string(e.what()) + " (" + m.sidecar_path.string() +
+                                  ")");
+    }
+    origins.fallback = "preset '" + c.preset + "'";
+  }
+  apply_settings(c, m.preprocess, origins);
+  check(m.input, m.preprocess, origins);
+  return m;
+}
+
+std::string resolve_onnx_path(const CampaignConfig& c) {
+  if (is_onnx_model(c.model)) {
+    std::error_code ec;
+    if (!fs::exists(c.model, ec)) throw std::runtime_error(c.model + ": no such model file");
+    return c.model;
+  }
+  return data::load_model_spec(data::resolve_model_sidecar(c.model, c.models_dir)).onnx_path().string();
+}
+
+}  // namespace flipguard::campaign

@@ -1,0 +1,83 @@
+// flipguard inspect-model: the stored weight tensors a campaign would fault, with the nodes that read them
+// (exported weights are often named like `onnx::Conv_193`), their shapes, sizes, largest magnitude and the
+// bits each storage format would hold; --tensors shows what a selection picks.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "campaign/faulty_weights.hpp"
+#include "campaign/model_source.hpp"
+#include "campaign/settings.hpp"
+#include "cli/command.hpp"
+#include "engine/executor.hpp"
+#include "memory/format.hpp"
+#include "model/onnx_loader.hpp"
+#include "model/weight_users.hpp"
+
+namespace flipguard::cli {
+namespace {
+
+int inspect(const Arguments& args) {
+  campaign::CampaignConfig c = args.config;
+  if (args.positionals.size() > 1) throw UsageError("one model at a time");
+  if (!args.positionals.empty()) c.model = args.positionals[0];
+  std::vector<memory::Format> formats;
+  for (const auto& f : c.formats) formats.push_back(memory::Format::parse(f));
+
+  const std::string onnx = campaign::resolve_onnx_path(c);
+  engine::ExecutorOptions eo;
+  eo.batch = 1;
+  eo.threads = 1;
+  eo.fold_batchnorm = !args.has("--no-fold-bn");
+  engine::Executor ex(model::load_onnx(onnx), eo);
+  const auto selected = campaign::select_slots(ex, c.tensors);
+  const auto users = model::weight_users(ex.graph());
+
+  std::int64_t total = 0;
+  for (const auto* s : selected) total += s->size();
+  std::printf(
+      "model %s: %zu stored weight tensors%s, %lld weights (biases are not faulted%s)\n", onnx.c_str(),
+      selected.size(), c.tensors == "all" ? "" : (" selected by '" + c.tensors + "'").c_str(),
+      static_cast<long long>(total), eo.fold_batchnorm ? "; BatchNorm folded into the convolutions" : "");
+  std::printf("%-32s %-32s %-10s %-16s %10s %10s", "tensor", "node", "op", "shape", "elements", "max|W|");
+  for (const auto& f : formats) std::printf(" %12s", (f.name() + " bits").c_str());
+  std::printf("\n");
+  for (const auto* s : selected) {
+    std::string nodes, ops;
+    if (const auto it = users.find(s->name()); it != users.end())
+      for (const auto* n : it->second) {
+        nodes += (nodes.empty() ? "" : ",") + n->name;
+        if (ops.find(n->op_type) == std::string::npos) ops += (ops.empty() ? "" : ",") + n->op_type;
+      }
+    float max_abs = 0;
+    for (float v : s->clean()) max_abs = std::max(max_abs, std::abs(v));
+    std::printf("%-32s %-32s %-10s %-16s %10lld %10.4g", s->name().c_str(), nodes.c_str(), ops.c_str(),
+                model::dims_to_string(s->dims()).c_str(), static_cast<long long>(s->size()), max_abs);
+    for (const auto& f : formats)
+      std::printf(" %12lld", static_cast<long long>(s->size()) * static_cast<long long>(f.bits()));
+    std::printf("\n");
+  }
+  std::printf("%-32s %-32s %-10s %-16s %10lld %10s", "total", "", "", "", static_cast<long long>(total), "");
+  for (const auto& f : formats)
+    std::printf(" %12lld", static_cast<long long>(total) * static_cast<long long>(f.bits()));
+  std::printf("\n");
+  return 0;
+}
+
+const RegisterCommand reg{
+    {.name = "inspect-model",
+     .summary =
+         "the stored weight tensors a campaign would fault: nodes, shapes, sizes, max|W|, bits per format",
+     .positionals = "[MODEL]",
+     .settings = campaign::kForInspectModel,
+     .options = {{"--no-fold-bn", "",
+                  "keep BatchNormalization layers (default: folded, as campaigns store them)"}},
+     .notes =
+         "MODEL (or --model) is a model name, a sidecar .json or an .onnx file. --tensors takes a weight's "
+         "name, a node's name or a regex, as campaigns do; a selection that matches nothing lists every "
+         "stored weight with its nodes. Bits are those of the data words (ECC check bits come on top).",
+     .run = inspect}};
+
+}  // namespace
+}  // namespace flipguard::cli

@@ -1,0 +1,71 @@
+// flipguard model-init: a model sidecar (docs/model-sidecar.md) written from an ONNX graph and the
+// preprocessing settings, to fix a recipe once instead of repeating flags.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "campaign/campaign_identity.hpp"
+#include "campaign/model_source.hpp"
+#include "campaign/settings.hpp"
+#include "cli/command.hpp"
+#include "data/model_spec.hpp"
+
+namespace flipguard::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+int model_init(const Arguments& args) {
+  if (args.has("--schema")) {
+    std::cout << data::sidecar_markdown();
+    return 0;
+  }
+  campaign::CampaignConfig c = args.config;
+  if (args.positionals.size() > 1) throw UsageError("one model at a time");
+  if (!args.positionals.empty()) c.model = args.positionals[0];
+  if (args.positionals.empty() && !args.given.count("--model"))
+    throw UsageError("name the model: MODEL.onnx");
+  data::ModelSpec spec = campaign::resolve_model(c);
+  spec.sha256 = campaign::verified_model_sha256(spec);
+  const fs::path onnx = spec.onnx_path();
+  const std::string out = args.value("--out");
+  // The onnx field is relative to the sidecar's folder: beside the model when written to standard output.
+  spec.onnx = out.empty()
+                  ? onnx.filename().string()
+                  : fs::relative(fs::absolute(onnx), fs::absolute(fs::path(out)).parent_path()).string();
+  if (!c.data.empty()) spec.dataset = c.data;
+  if (spec.source.empty()) spec.source = "written by flipguard model-init from " + onnx.filename().string();
+  const std::string json = data::model_spec_json(spec);
+  (void)data::parse_model_spec(json, "the written sidecar");  // what is written reads back
+  if (out.empty()) {
+    std::cout << json;
+    return 0;
+  }
+  std::error_code ec;
+  if (fs::is_directory(out, ec)) throw std::runtime_error(out + ": is a folder, not a sidecar .json file");
+  std::ofstream f(out, std::ios::binary | std::ios::trunc);
+  f << json;
+  f.flush();
+  if (!f) throw std::runtime_error(out + ": cannot write the sidecar");
+  std::cerr << "wrote " << out << "\n";
+  return 0;
+}
+
+const RegisterCommand reg{
+    {.name = "model-init",
+     .summary = "write a model sidecar (.json) from an ONNX graph and preprocessing settings",
+     .positionals = "MODEL.onnx",
+     .settings = campaign::kForModelInit,
+     .options = {{"--out", "FILE.json",
+                  "write the sidecar there (its onnx field relative to that folder) "
+                  "instead of standard output (onnx: the file name, for a sidecar beside "
+                  "the model)"},
+                 {"--schema", "", "print the sidecar schema as Markdown (docs/model-sidecar.md) and exit"}},
+     .notes =
+         "Example: flipguard model-init my.onnx --preset torchvision --data imagenet-val1300 > my.json. "
+         "The input and output come from the graph, the preprocessing from --preset and the settings, the "
+         "sha256 from the file; --data sets the default dataset.",
+     .run = model_init}};
+
+}  // namespace
+}  // namespace flipguard::cli

@@ -1,0 +1,145 @@
+// flipguard run: a model's outputs on a dataset, written as a .npy array, optionally with its stored weights
+// faulted exactly as one campaign trial faults them (same executor options, sampler, seed and trial key), so
+// that `run` with a campaign's settings reproduces that trial's predictions.
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "campaign/campaign_setup.hpp"
+#include "campaign/fault_setting.hpp"
+#include "campaign/faulty_weights.hpp"
+#include "campaign/settings.hpp"
+#include "campaign/trial_worker.hpp"
+#include "cli/command.hpp"
+#include "engine/executor.hpp"
+#include "evaluation/evaluate_set.hpp"
+#include "evaluation/npy_file.hpp"
+#include "model/onnx_loader.hpp"
+
+namespace flipguard::cli {
+namespace {
+
+std::string listed(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// The one value of a list setting that a campaign config may hold several of: `flag` chooses, else the list
+// must hold at most one.
+template <typename T>
+std::optional<T> one_of(const std::vector<T>& values, const std::string& flag, const std::string& what,
+                        const std::function<std::string(const T&)>& text) {
+  if (values.empty()) return std::nullopt;
+  if (values.size() == 1) return values[0];
+  std::vector<std::string> names;
+  for (const auto& v : values) names.push_back(text(v));
+  throw UsageError("the settings list " + std::to_string(values.size()) + " " + what + " (" + listed(names) +
+                   "): choose one with " + flag);
+}
+
+int run(const Arguments& args) {
+  const std::string out = args.value("--out");
+  if (out.empty()) throw UsageError("--out FILE.npy is required");
+  const auto& given = args.config;
+  const auto format =
+      one_of<std::string>(given.formats, "--format", "formats", [](const auto& s) { return s; });
+  const auto protection =
+      one_of<std::string>(given.protections, "--protection", "protections", [](const auto& s) { return s; });
+  const auto ber = one_of<double>(given.bers, "--ber", "BERs", [](double b) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", b);
+    return std::string(buf);
+  });
+  const double trial_number = args.number("--trial", 0);
+  if (!(trial_number >= 0 && trial_number <= 9e15 &&
+        trial_number == static_cast<double>(static_cast<std::int64_t>(trial_number))))
+    throw UsageError("--trial expects a whole number >= 0, got '" + args.value("--trial") + "'");
+  const auto trial = static_cast<std::int64_t>(trial_number);
+  const bool targeted = campaign::fault_model(given.fault, 0.5).kind == faults::FaultModelKind::kTargeted;
+  const bool faulty = (ber && *ber > 0) || (targeted && args.given.count("--fault"));
+  if (faulty && !format) throw UsageError("faults need a storage format: give --format (and --protection)");
+  if (protection && !format) throw UsageError("--protection needs --format");
+
+  // The campaign's own setup for this one configuration: model, preprocessing and images in dataset order.
+  campaign::CampaignConfig c = given;
+  c.formats = {format.value_or("fp32")};
+  c.protections = {protection.value_or("none")};
+  c.bers = {faulty ? (ber && *ber > 0 ? *ber : 1.0) : 0.0};
+  c.floor = 0;             // every image, in dataset order
+  c.images_per_trial = 0;  // every image scored
+  c.ci_target = 0;
+  c.shard = 0;
+  c.shards = 1;
+  const auto setup = campaign::CampaignSetup::load(c);
+  setup.log_skipped(std::cerr);
+
+  engine::Executor ex(model::load_onnx(setup.spec.onnx_path().string()), campaign::trial_executor_options(c));
+  auto slots = campaign::select_slots(ex, c.tensors);
+  campaign::check_fault_targets(campaign::fault_model(c.fault, c.bers[0]), slots);
+  std::unique_ptr<campaign::FaultyWeights> weights;
+  campaign::TrialPatchStats stats;
+  if (format) {
+    weights = std::make_unique<campaign::FaultyWeights>(ex, slots, c.formats[0], c.protections[0]);
+    if (faulty)
+      stats = weights->inject(campaign::fault_model(c.fault, c.bers[0]), c.seed,
+                              static_cast<std::uint64_t>(trial));
+  }
+
+  const auto& images = setup.images;
+  const auto classes = ex.output_size();
+  std::vector<float> logits(images.size() * static_cast<std::size_t>(classes));
+  std::vector<float> scratch;
+  std::size_t copied = 0;
+  const auto eval =
+      evaluation::evaluate_set(ex, images, scratch, [&](std::size_t done, const metrics::TopKCounts&) {
+        const std::size_t values = (done - copied) * static_cast<std::size_t>(classes);
+        std::copy(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(values),
+                  logits.begin() + static_cast<std::ptrdiff_t>(copied * static_cast<std::size_t>(classes)));
+        copied = done;
+      });
+  // scale@logits leaves the logits scaled by a known factor (Top-k is unchanged): the file holds the model's.
+  if (weights && weights->output_scale() != 1)
+    for (auto& v : logits) v = static_cast<float>(v / weights->output_scale());
+  evaluation::write_npy(out, logits, static_cast<std::int64_t>(images.size()), classes);
+
+  const auto& k = eval.counts;
+  std::printf("model      %s (%s), data %s, %lld images\n", setup.spec.name.c_str(),
+              setup.spec.onnx_path().c_str(), setup.base.data.c_str(), static_cast<long long>(k.images));
+  if (format)
+    std::printf("weights    %s / %s, %zu tensors%s\n", c.formats[0].c_str(), c.protections[0].c_str(),
+                slots.size(), faulty ? "" : ", no faults");
+  if (faulty)
+    std::printf("faults     %s, seed %llu, trial %lld: %lld flips, %lld weights changed\n",
+                c.fault_spec(c.bers[0]).c_str(), static_cast<unsigned long long>(c.seed),
+                static_cast<long long>(trial), static_cast<long long>(stats.flips),
+                static_cast<long long>(stats.changed_weights));
+  std::printf("top-1      %.2f %% (%lld), top-5 %.2f %%, %lld non-finite\n", k.top1_percent(),
+              static_cast<long long>(k.top1), k.top5_percent(), static_cast<long long>(k.non_finite));
+  std::printf("logits     %s: float32 [%zu, %lld]\n", out.c_str(), images.size(),
+              static_cast<long long>(classes));
+  return 0;
+}
+
+const RegisterCommand reg{
+    {.name = "run",
+     .summary = "a model's outputs on a dataset as a .npy file, optionally with faulted stored weights",
+     .settings = campaign::kForRun,
+     .config_file = true,
+     .options = {{"--out", "FILE.npy",
+                  "where the outputs go: float32 [images, classes], images in dataset order"},
+                 {"--trial", "N",
+                  "the trial whose faults are drawn (with --seed, as a campaign's trial N; default 0)"}},
+     .notes =
+         "Without --format the model runs with its own fp32 weights. With --format (and --protection) its "
+         "stored weights are read back through that configuration, as a campaign's clean record; with "
+         "--ber as well, faults are drawn for --seed and --trial exactly as that campaign trial draws them. "
+         "A --config study file may be given: a setting it lists several of (formats, protections, bers) is "
+         "chosen with the flag.",
+     .run = run}};
+
+}  // namespace
+}  // namespace flipguard::cli
