@@ -11,7 +11,7 @@
 
 namespace flipguard::report {
 
-// nullopt when the format has no faulty BER to plot.
+// nullopt when the format has no faulty BER to plot. For data without labels, SDC-1 vs BER instead.
 std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::string& format);
 
 // A file-name-safe version of a format name ("q2.5" stays, anything but [A-Za-z0-9._-] becomes '_').

@@ -10,14 +10,17 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
   for (const auto& [label, value] : campaign_facts(rep)) md += "- **" + label + "**: " + value + "\n";
   md += "\n" + interval_note(rep) + "\n";
   for (const auto& format : rep.formats) {
-    md +=
-        "\n## Format " + format + "\n\n### Top-1 accuracy (%)\n\n" + to_markdown(accuracy_table(rep, format));
+    md += "\n## Format " + format + "\n";
+    if (rep.labelled) md += "\n### Top-1 accuracy (%)\n\n" + to_markdown(accuracy_table(rep, format));
+    if (const Table sdc = sdc_table(rep, format); rep.has_sdc && !sdc.rows.empty())
+      md += "\n### SDC-1: Top-1 changed against the fault-free model (% of images)\n\n" + to_markdown(sdc);
     md += "\n### Configurations\n\n" + to_markdown(configuration_table(rep, format));
     const Table paired = paired_table(rep, format);
     if (!paired.rows.empty())
       md += "\n### Paired Top-1 difference (percentage points, same trials)\n\n" + to_markdown(paired);
     if (auto it = plot_files.find(format); it != plot_files.end())
-      md += "\n![Top-1 vs BER, " + format + "](" + it->second + ")\n";
+      md += std::string("\n![") + (rep.labelled ? "Top-1" : "SDC-1") + " vs BER, " + format + "](" + it->second +
+            ")\n";
   }
   const Table nf = non_finite_table(rep);
   if (!nf.rows.empty()) md += "\n## Trials with NaN/Inf logits\n\n" + to_markdown(nf);
@@ -27,6 +30,9 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
         "\n## Trials split by faults on the critical bit (top exponent bit of floats, sign of fixed "
         "point)\n\n" +
         to_markdown(critical);
+  if (const Table le = logit_error_table(rep); !le.rows.empty())
+    md += "\n## Silent data corruption and logit error (against each configuration's fault-free outputs)\n\n" +
+          to_markdown(le);
   md += "\n## Faults per trial\n\n" + to_markdown(fault_table(rep));
   md += "\n## Trials per cell\n\n" + to_markdown(trials_table(rep));
   md +=
