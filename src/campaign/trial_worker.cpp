@@ -32,7 +32,8 @@ TrialWorker::~TrialWorker() = default;
 
 MemoryEstimate TrialWorker::memory_estimate() const {
   return estimate_campaign_memory(*ex_, slots_, config_settings_.formats, config_settings_.protections,
-                                  config_settings_.bers, setup_.images.tensor.size() * sizeof(float));
+                                  config_settings_.bers, setup_.images.tensor.size() * sizeof(float),
+                                  setup_.images.size() + (trial_images_ ? trial_images_->per_trial() : 0));
 }
 
 void TrialWorker::build_configuration(const PlanCell& cell) {
