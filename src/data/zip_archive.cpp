@@ -134,8 +134,12 @@ std::vector<std::uint8_t> ZipArchive::extract(const std::string& name) const {
   const auto extra_len = r.le(m.local_offset + 28, 2, "local header");
   const std::uint64_t data_at = m.local_offset + 30 + name_len + extra_len;
   r.need(data_at, m.compressed, "member data");
-  if (m.size > std::numeric_limits<std::size_t>::max() / 2)
-    throw DataError(where + ": member too large (" + std::to_string(m.size) + " bytes)");
+  // Deflate expands at most about 1032:1: a larger claim is damage, refused before it sizes an allocation.
+  constexpr std::uint64_t kMaxDeflateRatio = 1032;
+  if (m.size > std::numeric_limits<std::size_t>::max() / 2 ||
+      (m.method == 8 && m.size > m.compressed * kMaxDeflateRatio + 1024))
+    throw DataError(where + ": damaged zip archive (a member of " + std::to_string(m.compressed) +
+                    " compressed bytes claims " + std::to_string(m.size) + ")");
   std::vector<std::uint8_t> out;
   const std::uint8_t* in = bytes_.data() + data_at;
   if (m.method == 0) {
