@@ -17,9 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const flipguard::data::ZipArchive zip(bytes, "fuzz.npz");
     for (const auto& name : zip.names()) {
       // A member is never larger than the archive could inflate to at deflate's best ratio.
-      flipguard::fuzz::expect_clean_error("fuzz.npz", [&] {
-        (void)flipguard::data::parse_npy(zip.extract(name), "fuzz.npz:" + name);
-      });
+      flipguard::fuzz::expect_clean_error(
+          "fuzz.npz", [&] { (void)flipguard::data::parse_npy(zip.extract(name), "fuzz.npz:" + name); });
     }
   });
   return 0;

@@ -58,7 +58,8 @@ struct CampaignConfig {
   // protection and fault spec once, so a bad grid fails before any work.
   void validate() const;
   StoppingRule stopping() const {
-    return {ci_target, min_trials, max_trials, wave, stats::parse_interval_method(interval), parse_metric(metric)};
+    return {ci_target,           min_trials, max_trials, wave, stats::parse_interval_method(interval),
+            parse_metric(metric)};
   }
   // The fault model spec of a cell, e.g. "ber:0.0001".
   std::string fault_spec(double rate) const;

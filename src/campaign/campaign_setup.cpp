@@ -100,7 +100,8 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   if (!s.images.labelled) {
     // Without labels there is no Top-1 to stop on or to bound: say so instead of scoring a fake 0 %.
     if (config.floor > 0)
-      throw std::invalid_argument("campaign: data " + dataset + " has no labels, so a Top-1 floor cannot apply (set "
+      throw std::invalid_argument("campaign: data " + dataset +
+                                  " has no labels, so a Top-1 floor cannot apply (set "
                                   "floor 0)");
     if (config.ci_target > 0 && config.stopping().metric == Metric::top1)
       throw std::invalid_argument("campaign: data " + dataset +

@@ -284,10 +284,11 @@ std::vector<Setting> make_table() {
            "on skewed or all-or-nothing cells); see docs/statistics.md",
            [](const std::string& v) { (void)stats::parse_interval_method(v); }));
   // Your own data and label-free metrics.
-  t.push_back(text("classes", "--classes", "FILE", kEvery, &C::classes,
-                   "for a folder of class subfolders: the label of each folder is the line of its name in FILE "
-                   "(the first word of each line, e.g. synset_words.txt); default: folder names sorted",
-                   {}, true));
+  t.push_back(
+      text("classes", "--classes", "FILE", kEvery, &C::classes,
+           "for a folder of class subfolders: the label of each folder is the line of its name in FILE "
+           "(the first word of each line, e.g. synset_words.txt); default: folder names sorted",
+           {}, true));
   t.push_back(text("labels", "--labels", "FILE.npy", kEvery, &C::labels,
                    "for model inputs in a .npy: their labels, N integers in a .npy; default: no labels", {},
                    true));

@@ -16,8 +16,8 @@ namespace flipguard::campaign {
 // What an adaptive cell's interval is about: Top-1 accuracy (needs labels), or SDC-1, the share of images
 // whose Top-1 differs from the fault-free model's (needs none).
 enum class Metric { top1, sdc1 };
-std::string to_string(Metric metric);             // "top1", "sdc1"
-Metric parse_metric(const std::string& text);     // std::invalid_argument naming the valid values
+std::string to_string(Metric metric);          // "top1", "sdc1"
+Metric parse_metric(const std::string& text);  // std::invalid_argument naming the valid values
 
 struct StoppingRule {
   double ci_target = 0;  // half-width of the 95% interval of `metric`, in points; 0: fixed trial counts

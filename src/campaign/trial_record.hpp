@@ -40,7 +40,7 @@ struct TrialRecord {
   bool has_sdc = false;
   std::int64_t sdc1 = 0, sdc5 = 0;
   double logit_max_abs = 0, logit_rel_l2 = 0;
-  std::int64_t non_finite = 0;       // images whose logits contained NaN/Inf
+  std::int64_t non_finite = 0;                       // images whose logits contained NaN/Inf
   std::int64_t ecc_corrected = 0, ecc_detected = 0;  // ECC words corrected / detected-uncorrectable
   // Faults sampled on the format's critical bit, and the words whose critical bit the fault model can hit
   // (0: not a per-bit model; then no stratification). See TrialPatchStats.
@@ -69,12 +69,13 @@ struct TrialRecord {
     return images ? 100.0 * static_cast<double>(sdc5) / static_cast<double>(images) : 0;
   }
   // The value an adaptive cell's interval is about, in percent.
-  double metric_percent(Metric metric) const { return metric == Metric::sdc1 ? sdc1_percent() : top1_percent(); }
+  double metric_percent(Metric metric) const {
+    return metric == Metric::sdc1 ? sdc1_percent() : top1_percent();
+  }
   // (format, protection, ber) identifies a cell; plus tensors and trial, a record (a layer campaign holds
   // the records of several layers in one file).
   std::string cell_key() const;
   std::string record_key() const;
 };
-
 
 }  // namespace flipguard::campaign

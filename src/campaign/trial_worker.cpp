@@ -45,7 +45,8 @@ void TrialWorker::build_configuration(const PlanCell& cell) {
   // The configuration's fault-free pass over every image: its clean record, and the logits every faulty
   // trial of the configuration is compared with (SDC). Kept until another configuration is built.
   clean_.emplace();
-  clean_->eval = evaluation::evaluate_set(*ex_, setup_.images, logits_, {}, {}, {.clean = {}, .keep = &clean_->logits});
+  clean_->eval =
+      evaluation::evaluate_set(*ex_, setup_.images, logits_, {}, {}, {.clean = {}, .keep = &clean_->logits});
 }
 
 TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
@@ -71,12 +72,12 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
     scored = &trial_images_->sample(c.seed, static_cast<std::uint64_t>(trial));
     clean = trial_images_->rows_of_sample(clean, static_cast<std::size_t>(ex_->output_size()));
   }
-  const auto eval = evaluation::evaluate_set(
-      *ex_, *scored, logits_, {},
-      [&](size_t seen, const metrics::TopKCounts& k) {
-        return below_floor(k.top1, static_cast<std::int64_t>(seen), c.floor);
-      },
-      {.clean = clean, .keep = nullptr});
+  const auto eval =
+      evaluation::evaluate_set(*ex_, *scored, logits_, {},
+                               [&](size_t seen, const metrics::TopKCounts& k) {
+                                 return below_floor(k.top1, static_cast<std::int64_t>(seen), c.floor);
+                               },
+                               {.clean = clean, .keep = nullptr});
   const auto t1 = clock_type::now();
   weights_->restore();
   r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();

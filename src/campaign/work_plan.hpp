@@ -41,8 +41,8 @@ class WorkPlan {
   // The next unit to run, preferring cells of `preferred_config`, else the first cell (in grid order) with
   // released work; nullopt when nothing is released now (a wave may still be running elsewhere).
   std::optional<WorkUnit> next(std::optional<std::size_t> preferred_config = std::nullopt);
-  // A unit finished with this value of the rule's metric (Top-1 or SDC-1, percent) (stopped early below the floor or not); may stop the cell or release
-  // its next wave.
+  // A unit finished with this value of the rule's metric (Top-1 or SDC-1, percent) (stopped early below the
+  // floor or not); may stop the cell or release its next wave.
   void complete(const WorkUnit& unit, double top1_percent, bool early_stopped = false);
   // Every cell stopped and nothing left running.
   bool finished() const;

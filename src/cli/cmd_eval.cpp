@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <iostream>
 
+#include "campaign/campaign_identity.hpp"
 #include "campaign/settings.hpp"
 #include "cli/command.hpp"
 #include "cli/progress.hpp"
 #include "data/batch_loader.hpp"
-#include "campaign/campaign_identity.hpp"
 #include "data/data_source.hpp"
 #include "data/model_lookup.hpp"
 #include "engine/executor.hpp"
@@ -56,8 +56,10 @@ int eval(const Arguments& args) {
   const auto result =
       evaluation::evaluate_set(ex, images, logits, [&](size_t done, const metrics::TopKCounts& c) {
         char extra[64];
-        if (images.labelled) std::snprintf(extra, sizeof extra, "top-1 %.1f%%", c.top1_percent());
-        else extra[0] = '\0';
+        if (images.labelled)
+          std::snprintf(extra, sizeof extra, "top-1 %.1f%%", c.top1_percent());
+        else
+          extra[0] = '\0';
         progress.update(static_cast<long>(done), extra);
       });
   const auto& counts = result.counts;

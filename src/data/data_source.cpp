@@ -20,7 +20,8 @@ std::string base_name(const std::filesystem::path& path) {
   return name.empty() ? p.string() : name;
 }
 
-void preload(std::unique_ptr<Dataset> dataset, const ModelSpec& model, const DataRequest& r, LoadedData& out) {
+void preload(std::unique_ptr<Dataset> dataset, const ModelSpec& model, const DataRequest& r,
+             LoadedData& out) {
   const BatchLoader loader(std::shared_ptr<const Dataset>(std::move(dataset)), model, r.threads);
   out.images = loader.preload(r.subset, r.bad_images);
   out.complete = out.images.size() + out.images.skipped.size() == loader.size();
@@ -43,11 +44,13 @@ LoadedData load_data(const DataRequest& request, const ModelSpec& model) {
   if (data.empty()) throw DataError(model.name + " declares no default dataset: give --data");
   const int model_classes = model.output.classes - model.output.label_offset;
   if (is_builtin_dataset(data)) {
-    refuse(request.classes_file, "--classes", "is for a folder of class subfolders, not the built-in " + data);
+    refuse(request.classes_file, "--classes",
+           "is for a folder of class subfolders, not the built-in " + data);
     refuse(request.labels_file, "--labels", "is for a .npy of inputs, not the built-in " + data);
     out.name = data;
     out.builtin = true;
-    preload(open_dataset(data, resolve_assets_dir(request.assets_dir), request.bad_images), model, request, out);
+    preload(open_dataset(data, resolve_assets_dir(request.assets_dir), request.bad_images), model, request,
+            out);
     return out;
   }
   const std::filesystem::path path(data);

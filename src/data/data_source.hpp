@@ -15,10 +15,10 @@
 namespace flipguard::data {
 
 struct DataRequest {
-  std::string data;                     // a built-in name or a path; empty: the model's default dataset
-  std::filesystem::path assets_dir;     // where built-in datasets are (empty: resolve_assets_dir())
-  std::filesystem::path classes_file;   // folder name -> label, for a folder of class subfolders
-  std::filesystem::path labels_file;    // labels of a .npy of inputs
+  std::string data;                    // a built-in name or a path; empty: the model's default dataset
+  std::filesystem::path assets_dir;    // where built-in datasets are (empty: resolve_assets_dir())
+  std::filesystem::path classes_file;  // folder name -> label, for a folder of class subfolders
+  std::filesystem::path labels_file;   // labels of a .npy of inputs
   BadImages bad_images = BadImages::kFail;
   Subset subset;
   unsigned threads = 2;

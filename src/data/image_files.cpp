@@ -21,7 +21,8 @@ void add_entry(const std::filesystem::directory_entry& entry, BadImages bad_imag
                std::vector<std::filesystem::path>& out) {
   std::error_code ec;
   if (is_other_image_name(entry.path()) && !entry.is_directory(ec))
-    throw DataError(entry.path().string() + ": only JPEG images are read (.jpg, .jpeg); convert it or move it "
+    throw DataError(entry.path().string() +
+                    ": only JPEG images are read (.jpg, .jpeg); convert it or move it "
                     "out of the folder");
   if (!is_jpeg_name(entry.path())) return;
   if (bad_images == BadImages::kFail && !std::filesystem::is_regular_file(entry.path(), ec))
@@ -39,7 +40,8 @@ bool is_jpeg_name(const std::filesystem::path& path) {
 }
 
 bool is_other_image_name(const std::filesystem::path& path) {
-  static const std::array<const char*, 8> others{".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"};
+  static const std::array<const char*, 8> others{".png",  ".bmp",  ".gif", ".tif",
+                                                 ".tiff", ".webp", ".ppm", ".pgm"};
   const std::string ext = lower_extension(path);
   return std::any_of(others.begin(), others.end(), [&](const char* o) { return ext == o; });
 }

@@ -56,7 +56,8 @@ std::unique_ptr<Dataset> open_image_folder(const std::filesystem::path& dir, con
     if (!options.classes_file.empty())
       throw DataError(dir.string() + ": has no class subfolders, so a classes file (" +
                       options.classes_file.string() + ") has nothing to map");
-    if (loose.empty()) throw DataError(dir.string() + ": no JPEG images (.jpg, .jpeg) and no class subfolders");
+    if (loose.empty())
+      throw DataError(dir.string() + ": no JPEG images (.jpg, .jpeg) and no class subfolders");
     std::vector<LabelledFile> files;
     for (const auto& p : loose) files.push_back({p, -1});
     return std::make_unique<JpegListDataset>(name, std::move(files), 0);
@@ -83,8 +84,9 @@ std::unique_ptr<Dataset> open_image_folder(const std::filesystem::path& dir, con
                       options.classes_file.string());
     if (options.model_classes > 0 && it->second >= options.model_classes)
       throw DataError(d.string() + ": class folder '" + cls + "' gets label " + std::to_string(it->second) +
-                      (options.classes_file.empty() ? " (folders in sorted order)"
-                                                    : " (its line in " + options.classes_file.string() + ")") +
+                      (options.classes_file.empty()
+                           ? " (folders in sorted order)"
+                           : " (its line in " + options.classes_file.string() + ")") +
                       " but the model has " + std::to_string(options.model_classes) +
                       " classes; map the folders to the model's outputs with --classes FILE");
     const auto images = list_jpegs(d, true, options.bad_images);

@@ -34,7 +34,8 @@ std::unique_ptr<Dataset> open_list_file(const std::filesystem::path& list, const
     std::size_t sep = line.text.rfind(',');
     if (sep == std::string_view::npos) sep = line.text.find_last_of(" \t");
     if (sep == std::string_view::npos)
-      throw DataError(where + ": expected 'PATH,LABEL' or 'PATH LABEL', got '" + std::string(line.text) + "'");
+      throw DataError(where + ": expected 'PATH,LABEL' or 'PATH LABEL', got '" + std::string(line.text) +
+                      "'");
     const std::string_view rel = trim(line.text.substr(0, sep));
     const std::string_view label_text = trim(line.text.substr(sep + 1));
     const bool header = first && !is_number(label_text);
@@ -45,7 +46,8 @@ std::unique_ptr<Dataset> open_list_file(const std::filesystem::path& list, const
     if (label < 0) throw DataError(where + ": label " + std::to_string(label) + " is negative");
     if (model_classes > 0 && label >= model_classes)
       throw DataError(where + ": label " + std::to_string(label) + " is outside the model's " +
-                      std::to_string(model_classes) + " classes [0, " + std::to_string(model_classes - 1) + "]");
+                      std::to_string(model_classes) + " classes [0, " + std::to_string(model_classes - 1) +
+                      "]");
     std::filesystem::path path = std::filesystem::path(rel);
     if (path.is_relative()) path = base / path;
     path = path.lexically_normal();

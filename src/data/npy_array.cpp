@@ -182,7 +182,8 @@ NpyArray parse_npy(std::vector<std::uint8_t> bytes, const std::string& source) {
   if (order != '<' && order != '|' && order != '>' && order != '=')
     throw DataError(source + ": dtype '" + descr + "' has an unknown byte order");
   if (fields["fortran_order"] == "True")
-    throw DataError(source + ": the array is stored in Fortran order; save np.ascontiguousarray(arr) instead");
+    throw DataError(source +
+                    ": the array is stored in Fortran order; save np.ascontiguousarray(arr) instead");
   if (fields["fortran_order"] != "False") parser.fail("fortran_order is neither True nor False");
   const std::string& shape = fields["shape"];
   if (shape.empty() || shape.front() != '(') parser.fail("shape is not a tuple");

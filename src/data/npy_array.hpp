@@ -1,6 +1,6 @@
-// A strict reader of NumPy's .npy format (versions 1.0, 2.0 and 3.0): the header's dict literal is parsed, not
-// guessed at, and only what the data layer can use is accepted: little-endian (or single-byte) numbers in C
-// order, whose byte count matches the shape exactly. Anything else is a DataError naming the file.
+// A strict reader of NumPy's .npy format (versions 1.0, 2.0 and 3.0): the header's dict literal is parsed,
+// not guessed at, and only what the data layer can use is accepted: little-endian (or single-byte) numbers in
+// C order, whose byte count matches the shape exactly. Anything else is a DataError naming the file.
 #pragma once
 
 #include <cstdint>
@@ -10,13 +10,13 @@
 namespace flipguard::data {
 
 struct NpyArray {
-  char kind = 'f';      // 'f' float, 'i' signed integer, 'u' unsigned integer, 'b' bool
-  int item_bytes = 4;   // 1, 2, 4 or 8
+  char kind = 'f';     // 'f' float, 'i' signed integer, 'u' unsigned integer, 'b' bool
+  int item_bytes = 4;  // 1, 2, 4 or 8
   std::vector<std::int64_t> shape;
   std::vector<std::uint8_t> data;  // the elements, little-endian, C order
 
   std::int64_t elements() const;
-  std::string dtype() const;  // numpy's name: "float32", "int64", ...
+  std::string dtype() const;       // numpy's name: "float32", "int64", ...
   std::string shape_text() const;  // "(2, 3, 32, 32)"
 };
 

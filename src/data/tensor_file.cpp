@@ -41,8 +41,8 @@ std::vector<int> read_labels(const NpyArray& y, const std::string& source, std::
   if (y.kind != 'i' && y.kind != 'u')
     throw DataError(source + ": labels are " + y.dtype() + ", expected an integer type");
   if (y.shape.size() != 1 || y.shape[0] != count)
-    throw DataError(source + ": labels have shape " + y.shape_text() + ", expected (" + std::to_string(count) +
-                    ",): one per input");
+    throw DataError(source + ": labels have shape " + y.shape_text() + ", expected (" +
+                    std::to_string(count) + ",): one per input");
   std::vector<int> labels(static_cast<std::size_t>(count));
   for (std::size_t i = 0; i < labels.size(); ++i) {
     std::int64_t v = 0;
@@ -81,7 +81,8 @@ PreprocessedSet load_tensor_file(const std::filesystem::path& path, const Tensor
   std::optional<NpyArray> y;
   if (lower_extension(path) == ".npz") {
     if (!options.labels_file.empty())
-      throw DataError(path.string() + ": an .npz holds its own labels (array y); --labels is for .npy inputs");
+      throw DataError(path.string() +
+                      ": an .npz holds its own labels (array y); --labels is for .npy inputs");
     const ZipArchive zip(path);
     if (!zip.contains("x.npy")) {
       std::string names;

@@ -15,7 +15,7 @@
 namespace flipguard::data {
 
 struct TensorFileOptions {
-  std::filesystem::path labels_file;  // for a .npy of inputs; empty: no labels
+  std::filesystem::path labels_file;        // for a .npy of inputs; empty: no labels
   int channels = 0, height = 0, width = 0;  // the model's input
   int model_classes = 0;                    // labels the model can score (outputs - label_offset)
   int label_offset = 0;

@@ -25,14 +25,15 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
   const auto width = static_cast<size_t>(classes);
   if (!io.clean.empty() && io.clean.size() != images.size() * width)
     throw std::logic_error("evaluate_set: " + std::to_string(io.clean.size()) + " fault-free logits for " +
-                           std::to_string(images.size()) + " images of " + std::to_string(classes) + " classes");
+                           std::to_string(images.size()) + " images of " + std::to_string(classes) +
+                           " classes");
   if (io.keep) io.keep->resize(images.size() * width);
   if (images.labelled)
     for (int t : images.targets)
-    if (t < 0 || t >= classes)
-      throw std::runtime_error(ex.graph().source + ": the model gives " + std::to_string(classes) +
-                               " outputs per image, but a dataset label needs output " + std::to_string(t) +
-                               " (check the sidecar's output.classes and label_offset)");
+      if (t < 0 || t >= classes)
+        throw std::runtime_error(ex.graph().source + ": the model gives " + std::to_string(classes) +
+                                 " outputs per image, but a dataset label needs output " + std::to_string(t) +
+                                 " (check the sidecar's output.classes and label_offset)");
   const auto batch = static_cast<size_t>(ex.batch());
   logits.resize(batch * static_cast<size_t>(classes));
   Evaluation e;
@@ -47,8 +48,10 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
       e.counts.images += static_cast<std::int64_t>(n);
       e.counts.non_finite += metrics::non_finite_rows(out, classes);
     }
-    if (!io.clean.empty()) e.sdc.add(metrics::compare_logits(out, io.clean.subspan(first * width, n * width), classes));
-    if (io.keep) std::copy(out.begin(), out.end(), io.keep->begin() + static_cast<std::ptrdiff_t>(first * width));
+    if (!io.clean.empty())
+      e.sdc.add(metrics::compare_logits(out, io.clean.subspan(first * width, n * width), classes));
+    if (io.keep)
+      std::copy(out.begin(), out.end(), io.keep->begin() + static_cast<std::ptrdiff_t>(first * width));
     if (after_batch) after_batch(first + n, e.counts);
     if (stop_after && first + n < images.size() && stop_after(first + n, e.counts)) {
       e.stopped = true;

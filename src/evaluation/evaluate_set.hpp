@@ -26,7 +26,7 @@ struct Evaluation {
 // order, images x classes) to compare with, and where to keep every image's logits (the fault-free pass that
 // later passes compare with).
 struct LogitIo {
-  std::span<const float> clean;      // empty: no comparison
+  std::span<const float> clean;        // empty: no comparison
   std::vector<float>* keep = nullptr;  // resized to images x classes, filled in set order
 };
 

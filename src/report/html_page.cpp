@@ -55,7 +55,8 @@ std::string report_html(const CampaignReport& rep, const std::string& title,
          "point)</h2>\n" +
          to_html(critical);
   if (const Table le = logit_error_table(rep); !le.rows.empty())
-    h += "<h2>Silent data corruption and logit error (against each configuration's fault-free outputs)</h2>\n" +
+    h += "<h2>Silent data corruption and logit error (against each configuration's fault-free "
+         "outputs)</h2>\n" +
          to_html(le);
   h += "<h2>Faults per trial</h2>\n" + to_html(fault_table(rep));
   h += "<h2>Trials per cell</h2>\n" + to_html(trials_table(rep)) +

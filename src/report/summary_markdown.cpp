@@ -19,8 +19,8 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
     if (!paired.rows.empty())
       md += "\n### Paired Top-1 difference (percentage points, same trials)\n\n" + to_markdown(paired);
     if (auto it = plot_files.find(format); it != plot_files.end())
-      md += std::string("\n![") + (rep.labelled ? "Top-1" : "SDC-1") + " vs BER, " + format + "](" + it->second +
-            ")\n";
+      md += std::string("\n![") + (rep.labelled ? "Top-1" : "SDC-1") + " vs BER, " + format + "](" +
+            it->second + ")\n";
   }
   const Table nf = non_finite_table(rep);
   if (!nf.rows.empty()) md += "\n## Trials with NaN/Inf logits\n\n" + to_markdown(nf);
@@ -31,8 +31,9 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
         "point)\n\n" +
         to_markdown(critical);
   if (const Table le = logit_error_table(rep); !le.rows.empty())
-    md += "\n## Silent data corruption and logit error (against each configuration's fault-free outputs)\n\n" +
-          to_markdown(le);
+    md +=
+        "\n## Silent data corruption and logit error (against each configuration's fault-free outputs)\n\n" +
+        to_markdown(le);
   md += "\n## Faults per trial\n\n" + to_markdown(fault_table(rep));
   md += "\n## Trials per cell\n\n" + to_markdown(trials_table(rep));
   md +=

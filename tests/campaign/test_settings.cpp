@@ -93,7 +93,8 @@ TEST(Settings, MetricIsTop1OrSdc1) {
     set_setting(c, "metric", "top5");
     ADD_FAILURE() << "metric top5 accepted";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("metric 'top5' is not one of top1, sdc1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("metric 'top5' is not one of top1, sdc1"), std::string::npos)
+        << e.what();
   }
 }
 
