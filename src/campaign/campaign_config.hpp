@@ -17,7 +17,9 @@ inline constexpr std::int64_t kAutoImagesPerTrial = -1;  // images_per_trial = "
 
 struct CampaignConfig {
   std::string model = "resnet20";  // name in the models folder, a path to a sidecar .json, or an .onnx file
-  std::string data;                // dataset; empty: the model's default
+  std::string data;                // dataset name or path (data/data_source.hpp); empty: the model's default
+  std::string classes;             // classes file for a folder of class subfolders (folder name -> label)
+  std::string labels;              // labels .npy for a .npy of inputs
   // How images are fed (model_source.hpp): a named preset, then explicit values, over the sidecar's. Empty
   // (0 for scale): not given.
   std::string preset;             // torchvision, caffe, cifar, none
@@ -41,6 +43,9 @@ struct CampaignConfig {
   // Interval over trials, for stopping and reporting: "betting" (valid at any n and under adaptive
   // stopping) or "t" (Student t, approximate). See docs/statistics.md.
   std::string interval = "betting";
+  // What adaptive cells stop on: "top1" (Top-1 accuracy; needs labels) or "sdc1" (SDC-1: images whose Top-1
+  // differs from the fault-free model's; needs none).
+  std::string metric = "top1";
   // Early-stopped trials: a faulty trial stops once its Top-1 is below `floor` percent at
   // kFloorConfidence (0: off). Part of the campaign's identity, since it changes what records contain.
   double floor = 0;
@@ -67,7 +72,8 @@ struct CampaignConfig {
   // protection and fault spec once, so a bad grid fails before any work.
   void validate() const;
   StoppingRule stopping() const {
-    return {ci_target, min_trials, max_trials, wave, stats::parse_interval_method(interval)};
+    return {ci_target,           min_trials, max_trials, wave, stats::parse_interval_method(interval),
+            parse_metric(metric)};
   }
   // The fault model spec of a cell, e.g. "ber:0.0001".
   std::string fault_spec(double rate) const;

@@ -10,7 +10,7 @@
 #include "campaign/faulty_weights.hpp"
 #include "campaign/legacy_identity.hpp"
 #include "campaign/model_source.hpp"
-#include "data/dataset_registry.hpp"
+#include "data/data_source.hpp"
 #include "data/model_lookup.hpp"
 #include "engine/executor.hpp"
 #include "faults/critical_conditioning.hpp"
@@ -113,16 +113,28 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   config.validate();
   CampaignSetup s;
   s.spec = resolve_model(config);
-  const std::string dataset = config.data.empty() ? s.spec.dataset : config.data;
-  if (dataset.empty())
-    throw std::invalid_argument("campaign: " + s.spec.name + " declares no default dataset: set data");
-  const auto bad_images = data::parse_bad_images(config.bad_images, "bad_images");
-  data::BatchLoader loader(std::shared_ptr<const data::Dataset>(data::open_dataset(
-                               dataset, data::resolve_assets_dir(config.assets_dir), bad_images)),
-                           s.spec, static_cast<unsigned>(config.threads));
-  data::Subset subset;
-  subset.limit = static_cast<size_t>(config.images);
-  s.images = loader.preload(subset, bad_images);
+  data::DataRequest request;
+  request.data = config.data;
+  request.assets_dir = config.assets_dir;
+  request.classes_file = config.classes;
+  request.labels_file = config.labels;
+  request.bad_images = data::parse_bad_images(config.bad_images, "bad_images");
+  request.subset.limit = static_cast<size_t>(config.images);
+  request.threads = static_cast<unsigned>(config.threads);
+  auto loaded = data::load_data(request, s.spec);
+  const std::string dataset = loaded.name;
+  s.images = std::move(loaded.images);
+  if (!s.images.labelled) {
+    // Without labels there is no Top-1 to stop on or to bound: say so instead of scoring a fake 0 %.
+    if (config.floor > 0)
+      throw std::invalid_argument("campaign: data " + dataset +
+                                  " has no labels, so a Top-1 floor cannot apply (set "
+                                  "floor 0)");
+    if (config.ci_target > 0 && config.stopping().metric == Metric::top1)
+      throw std::invalid_argument("campaign: data " + dataset +
+                                  " has no labels: adaptive trials need --metric sdc1 (SDC-1 against the "
+                                  "fault-free model)");
+  }
   // Identity is computed over the images in dataset order, before a floor's shuffle.
   s.identity = campaign_identity(config, s.spec, dataset, s.images);
   s.legacy_data_hash = campaign::legacy_data_hash(s.images);
@@ -140,6 +152,7 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   b.seed = config.seed;
   b.tensors = config.tensors;
   b.images_skipped = static_cast<std::int64_t>(s.images.skipped.size());
+  b.labelled = s.images.labelled;
   // Adaptive cells' counts are unknown in advance: weigh them alike, by their first wave.
   const std::int64_t weight = config.ci_target > 0 ? std::max(config.min_trials, config.wave) : config.trials;
   s.cells = shard_cells(grid_cells(config), config.shard, config.shards, weight);

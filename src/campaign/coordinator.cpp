@@ -46,7 +46,7 @@ void Coordinator::accept(const WorkUnit& unit, const TrialRecord& r) {
                            cell.label() + " trial " + std::to_string(unit.trial));
   results_.append(r);
   const std::int64_t skipped_before = plan_.skipped();
-  plan_.complete(unit, r.top1_percent(), r.early_stopped);
+  plan_.complete(unit, r.metric_percent(plan_.rule().metric), r.early_stopped);
   flush_messages();
   ++summary_.trials_run;
   const std::int64_t newly_skipped = plan_.skipped() - skipped_before;  // later waves already on file

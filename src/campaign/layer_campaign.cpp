@@ -15,6 +15,7 @@
 #include "data/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "faults/fault_model.hpp"
+#include "metrics/sdc.hpp"
 #include "metrics/topk.hpp"
 #include "model/onnx_loader.hpp"
 #include "platform/interrupt.hpp"
@@ -34,6 +35,7 @@ struct Job {
   TrialRecord record;
   TrialPatchStats stats;       // the faults of (seed, trial, layer): the same in every batch
   metrics::TopKCounts counts;  // summed over the batches
+  metrics::SdcCounts sdc;      // against the configuration's fault-free logits, summed over the batches
 };
 
 // The missing trials of one configuration (format x protection) of the current layer.
@@ -103,6 +105,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
   const auto classes = ex.output_size();
   const auto batch = static_cast<size_t>(ex.batch());
   std::vector<float> logits(batch * static_cast<size_t>(classes));
+  std::vector<float> clean_logits(logits.size());
 
   for (auto* layer : layers) {
     // The trials of this layer still missing from the results file, in grid order, by configuration.
@@ -117,7 +120,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
     while (const auto unit = plan.next()) {
       const PlanCell& cell = plan.cell(unit->cell);
       if (configs.empty() || configs.back().cell->config != cell.config) configs.push_back({&cell, {}});
-      configs.back().jobs.push_back({trial_template(layer_base, cell, unit->trial, config), {}, {}});
+      configs.back().jobs.push_back({trial_template(layer_base, cell, unit->trial, config), {}, {}, {}});
       ++todo;
     }
     prog.trials_done += plan.skipped();
@@ -150,7 +153,11 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
         t0 = clock_type::now();
         FaultyWeights weights(ex, {layer}, c.cell->format, c.cell->protection);
         c.memory_overhead = weights.memory_overhead();
+        // The configuration's fault-free logits of this batch: its clean record, and what faulty trials
+        // are compared with (SDC).
+        ex.run_suffix(clean_logits.data());
         const double build_share = seconds_since(t0) / static_cast<double>(c.jobs.size());
+        const auto clean = std::span<const float>(clean_logits).first(n * static_cast<size_t>(classes));
         for (auto& j : c.jobs) {
           t0 = clock_type::now();
           if (j.record.ber > 0)
@@ -158,9 +165,17 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
                                      static_cast<std::uint64_t>(j.record.trial));
           j.record.seconds_faults += build_share + seconds_since(t0);
           t0 = clock_type::now();
-          ex.run_suffix(logits.data());
-          j.counts.add(metrics::score(std::span<const float>(logits).first(n * static_cast<size_t>(classes)),
-                                      targets, classes));
+          if (j.record.ber > 0) ex.run_suffix(logits.data());
+          const auto out = j.record.ber > 0
+                               ? std::span<const float>(logits).first(n * static_cast<size_t>(classes))
+                               : clean;
+          if (images.labelled) {
+            j.counts.add(metrics::score(out, targets, classes));
+          } else {
+            j.counts.images += static_cast<std::int64_t>(n);
+            j.counts.non_finite += metrics::non_finite_rows(out, classes);
+          }
+          j.sdc.add(metrics::compare_logits(out, clean, classes));
           j.record.seconds_inference += prefix_share + seconds_since(t0);
           t0 = clock_type::now();
           weights.restore();
@@ -170,7 +185,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
     }
     for (auto& c : configs)
       for (auto& j : c.jobs) {
-        record_measurements(j.record, c.memory_overhead, j.stats, j.counts);
+        record_measurements(j.record, c.memory_overhead, j.stats, j.counts, j.sdc);
         results.append(j.record);
       }
     summary.trials_run += todo;

@@ -15,9 +15,9 @@ std::string MemoryEstimate::describe() const {
   std::snprintf(
       buf, sizeof buf,
       "memory estimate: %.0f MiB peak = weights %.1f + largest configuration %.1f + activations %.1f"
-      " + images %.1f + slack %.1f + fixed %.0f (MiB)",
-      mib(total()), mib(weights), mib(configuration), mib(activations), mib(images), mib(slack()),
-      mib(fixed));
+      " + images %.1f + clean logits %.1f + slack %.1f + fixed %.0f (MiB)",
+      mib(total()), mib(weights), mib(configuration), mib(activations), mib(images), mib(clean_logits),
+      mib(slack()), mib(fixed));
   return buf;
 }
 
@@ -48,8 +48,10 @@ MemoryEstimate estimate_campaign_memory(const engine::Executor& executor,
                                         std::span<engine::WeightSlot* const> slots,
                                         const std::vector<std::string>& formats,
                                         const std::vector<std::string>& protections,
-                                        const std::vector<double>& bers, std::uint64_t image_bytes) {
+                                        const std::vector<double>& bers, std::uint64_t image_bytes,
+                                        std::uint64_t logit_rows) {
   MemoryEstimate e;
+  e.clean_logits = logit_rows * static_cast<std::uint64_t>(executor.output_size()) * sizeof(float);
   e.weights = executor.weight_bytes();
   e.activations = executor.activation_bytes();
   e.images = image_bytes;

@@ -25,15 +25,18 @@ struct MemoryEstimate {
   std::uint64_t configuration = 0;  // the largest (format x protection): stored bits, check bits, clean read
   std::uint64_t activations = 0;    // the executor's memory plan at the campaign's batch size
   std::uint64_t images = 0;         // the preloaded image set: images x C x H x W x 4 bytes
+  // The configuration's fault-free logits, kept for SDC: images x classes x 4 bytes (plus a per-trial
+  // sample's rows: images_per_trial x classes x 4).
+  std::uint64_t clean_logits = 0;
   std::uint64_t fixed = kFixedOverheadBytes;
 
-  std::uint64_t variable() const { return weights + configuration + activations + images; }
+  std::uint64_t variable() const { return weights + configuration + activations + images + clean_logits; }
   std::uint64_t slack() const {
     return static_cast<std::uint64_t>(kHeapSlack * static_cast<double>(variable()));
   }
   std::uint64_t total() const { return variable() + slack() + fixed; }
   // "memory estimate: 617 MiB peak = weights 293.6 + largest configuration 156.7 + activations 85.8 + images
-  // 28.7 + slack 28.2 + fixed 24 (MiB)"
+  // 28.7 + clean logits 0.5 + slack 28.2 + fixed 24 (MiB)"
   std::string describe() const;
 };
 
@@ -44,10 +47,13 @@ struct MemoryEstimate {
 std::uint64_t configuration_bytes(std::span<const std::int64_t> slot_sizes, const std::string& format,
                                   const std::string& protection, double max_ber);
 
+// `logit_rows`: the fault-free logit rows kept (the images, plus a per-trial sample's), each of the
+// executor's output size.
 MemoryEstimate estimate_campaign_memory(const engine::Executor& executor,
                                         std::span<engine::WeightSlot* const> slots,
                                         const std::vector<std::string>& formats,
                                         const std::vector<std::string>& protections,
-                                        const std::vector<double>& bers, std::uint64_t image_bytes);
+                                        const std::vector<double>& bers, std::uint64_t image_bytes,
+                                        std::uint64_t logit_rows = 0);
 
 }  // namespace flipguard::campaign

@@ -343,8 +343,11 @@ std::vector<Setting> make_table() {
            "(docs/model-sidecar.md), or an .onnx file, read without a sidecar (its input and classes "
            "from the graph; give --preset or the preprocessing settings)"));
   t.push_back(text("data", "--data", "D", kEvery | kForRun | kForModelInit, &C::data,
-                   "the dataset: imagenet-val1300, cifar10-jpeg, cifar10-lossless200 or mnist-test (default: "
-                   "the one the model's sidecar names)",
+                   "the data: a built-in dataset (imagenet-val1300, cifar10-jpeg, cifar10-lossless200, "
+                   "mnist-test), a folder of class subfolders (labels: folder names sorted, or --classes), a "
+                   "folder of unlabelled JPEGs, a list file (`path,label` or `path label` lines), or model "
+                   "inputs in a .npy (N x C x H x W float32; labels: --labels) or .npz (x, optional y) "
+                   "(default: the dataset the model's sidecar names)",
                    {}, true));
   add_preprocessing_settings(t, kEvery | kForRun | kForModelInit);
   t.push_back(list("formats", "--formats", "F,...", kGrid | kForInspectModel, &C::formats,
@@ -377,7 +380,8 @@ std::vector<Setting> make_table() {
   t.push_back(
       number("ci_target", "--ci-target", "POINTS", kForCampaign, &C::ci_target, 0, 100,
              "adaptive trials: each cell runs waves of `wave` trials until the 95% confidence interval "
-             "of its Top-1 is within +- this many points (after min_trials), or max_trials ran; 0: "
+             "of its metric (Top-1, or SDC-1 with metric sdc1) is within +- this many points (after "
+             "min_trials), or max_trials ran; 0: "
              "fixed trial counts"));
   t.push_back(integer("min_trials", "--min-trials", "N", kForCampaign, &C::min_trials, 2, kMaxTrials,
                       "adaptive trials: the fewest trials a cell stops at"));
@@ -391,6 +395,19 @@ std::vector<Setting> make_table() {
            "accuracy distribution and under adaptive stopping) or t (Student t, approximate: too narrow "
            "on skewed or all-or-nothing cells); see docs/statistics.md",
            [](const std::string& v) { (void)stats::parse_interval_method(v); }));
+  // Your own data and label-free metrics.
+  t.push_back(
+      text("classes", "--classes", "FILE", kEvery | kForRun, &C::classes,
+           "for a folder of class subfolders: the label of each folder is the line of its name in FILE "
+           "(the first word of each line, e.g. synset_words.txt); default: folder names sorted",
+           {}, true));
+  t.push_back(text("labels", "--labels", "FILE.npy", kEvery | kForRun, &C::labels,
+                   "for model inputs in a .npy: their labels, N integers in a .npy; default: no labels", {},
+                   true));
+  t.push_back(text("metric", "--metric", "top1|sdc1", kForCampaign, &C::metric,
+                   "what adaptive trials (ci_target) stop on: top1 (Top-1 accuracy; needs labels) or sdc1 "
+                   "(the share of images whose Top-1 differs from the fault-free model's; needs none)",
+                   [](const std::string& v) { (void)parse_metric(v); }));
   t.push_back(number("floor", "--floor", "TOP1", kForCampaign, &C::floor, 0, 100,
                      "a faulty trial stops once its Top-1 is below this percentage at 99.9% confidence "
                      "(Clopper-Pearson); 0: off"));

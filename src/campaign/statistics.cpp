@@ -146,7 +146,8 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   for (const TrialRecord& r : records)
     if (!r.early_stopped) s.images = std::max(s.images, r.images);  // the min below starts from a full trial
   s.memory_overhead = first.memory_overhead;
-  std::vector<double> top1, top5;
+  std::vector<double> top1, top5, sdc1, sdc5;
+  double rel_l2 = 0;
   double flips = 0, changed = 0, corrected = 0, detected = 0, non_finite_trials = 0;
   for (const TrialRecord& r : records) {
     if (r.format != first.format || r.protection != first.protection || r.ber != first.ber)
@@ -154,6 +155,12 @@ CellSummary summarize(std::span<const TrialRecord> records) {
                                   "' and '" + r.cell_key() + "'");
     top1.push_back(r.top1_percent());
     top5.push_back(r.top5_percent());
+    sdc1.push_back(r.sdc1_percent());
+    sdc5.push_back(r.sdc5_percent());
+    s.labelled = s.labelled && r.labelled;
+    s.has_sdc = s.has_sdc && r.has_sdc;
+    s.logit_max_abs = std::max(s.logit_max_abs, r.logit_max_abs);
+    rel_l2 += r.logit_rel_l2;
     if (!r.early_stopped) s.images = std::min(s.images, r.images);
     s.early_stopped += r.early_stopped ? 1 : 0;
     flips += static_cast<double>(r.flips);
@@ -167,6 +174,7 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   s.top1_min = *lo;
   s.top1_max = *hi;
   s.non_finite_share = non_finite_trials / n;
+  s.logit_rel_l2_mean = rel_l2 / n;
   s.flips_mean = flips / n;
   s.changed_weights_mean = changed / n;
   s.ecc_corrected_mean = corrected / n;
@@ -187,6 +195,8 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     const stats::Interval i5 = stats::clopper_pearson(widest->top5, widest->images);
     s.top1 = with_interval(top1, 100 * i1.lo, 100 * i1.hi);
     s.top5 = with_interval(top5, 100 * i5.lo, 100 * i5.hi);
+    s.sdc1 = with_interval(sdc1, 0, 0);  // the fault-free pass is the reference: no corruption by definition
+    s.sdc5 = with_interval(sdc5, 0, 0);
     s.interval = "binomial";
     return s;
   }
@@ -195,10 +205,12 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   std::vector<std::pair<std::int64_t, std::size_t>> order;
   for (std::size_t i = 0; i < records.size(); ++i) order.emplace_back(records[i].trial, i);
   std::sort(order.begin(), order.end());
-  std::vector<double> top1_ordered, top5_ordered;
+  std::vector<double> top1_ordered, top5_ordered, sdc1_ordered, sdc5_ordered;
   for (const auto& [trial, i] : order) {
     top1_ordered.push_back(top1[i]);
     top5_ordered.push_back(top5[i]);
+    sdc1_ordered.push_back(sdc1[i]);
+    sdc5_ordered.push_back(sdc5[i]);
   }
   if (latest->design_images > 0 && rule.adaptive()) {
     summarize_design(s, records, order, top1_ordered, top5_ordered, rule);
@@ -207,8 +219,11 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   s.interval = stats::to_string(rule.interval);
   s.top1 = trials_estimate(top1_ordered, rule);
   s.top5 = trials_estimate(top5_ordered, rule);
+  s.sdc1 = trials_estimate(sdc1_ordered, rule);
+  s.sdc5 = trials_estimate(sdc5_ordered, rule);
   if (rule.adaptive()) {
-    const auto reason = decide(top1_ordered, rule, s.early_stopped).reason;
+    const auto reason =
+        decide(rule.metric == Metric::sdc1 ? sdc1_ordered : top1_ordered, rule, s.early_stopped).reason;
     s.stopped = reason == StopReason::none ? "incomplete" : to_string(reason);
   }
   return s;

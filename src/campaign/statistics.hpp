@@ -32,7 +32,14 @@ struct CellSummary {
   double ber = 0;
   std::int64_t trials = 0;
   std::int64_t images = 0;  // images per trial (the smallest of the trials that were not stopped early)
-  MeanEstimate top1, top5;  // percent, over trials
+  MeanEstimate top1, top5;  // percent, over trials (meaningless when !labelled: show "n/a")
+  bool labelled = true;     // every record has labels (Top-1/Top-5 measured)
+  // Silent data corruption against the configuration's fault-free outputs (percent of images, over trials;
+  // 0 in the clean cell by definition); has_sdc false when some record predates these metrics.
+  bool has_sdc = true;
+  MeanEstimate sdc1, sdc5;
+  double logit_max_abs = 0;      // largest logit |delta| of any trial
+  double logit_rel_l2_mean = 0;  // mean over trials of the relative L2 logit error
   // How top1/top5's intervals were computed: "betting" (confidence sequence for adaptive cells, fixed-n
   // betting interval otherwise), "t" (Student t, approximate), "binomial" (the clean cell: Clopper-Pearson
   // over its images).

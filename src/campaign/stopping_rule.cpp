@@ -1,6 +1,7 @@
 #include "campaign/stopping_rule.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace flipguard::campaign {
 
@@ -16,6 +17,16 @@ std::string to_string(StopReason reason) {
       break;
   }
   return "";
+}
+
+std::string to_string(Metric metric) {
+  return metric == Metric::sdc1 ? "sdc1" : "top1";
+}
+
+Metric parse_metric(const std::string& text) {
+  if (text == "top1") return Metric::top1;
+  if (text == "sdc1") return Metric::sdc1;
+  throw std::invalid_argument("metric '" + text + "' is not one of top1, sdc1");
 }
 
 TrialIntervalMonitor interval_monitor(const StoppingRule& rule) {

@@ -13,13 +13,20 @@
 
 namespace flipguard::campaign {
 
+// What an adaptive cell's interval is about: Top-1 accuracy (needs labels), or SDC-1, the share of images
+// whose Top-1 differs from the fault-free model's (needs none).
+enum class Metric { top1, sdc1 };
+std::string to_string(Metric metric);          // "top1", "sdc1"
+Metric parse_metric(const std::string& text);  // std::invalid_argument naming the valid values
+
 struct StoppingRule {
-  double ci_target = 0;  // half-width of the 95% interval of Top-1, in points; 0: fixed trial counts
+  double ci_target = 0;  // half-width of the 95% interval of `metric`, in points; 0: fixed trial counts
   int min_trials = 4, max_trials = 100, wave = 4;
   // How the interval over trials is computed (also for fixed trial counts): the betting confidence
   // sequence (valid under adaptive stopping) or Student t (approximate). Records written before the
   // setting existed read as t, the method they were stopped with.
   stats::IntervalMethod interval = stats::IntervalMethod::betting;
+  Metric metric = Metric::top1;  // records without it (older files) read as top1
   bool adaptive() const { return ci_target > 0; }
   bool operator==(const StoppingRule&) const = default;
 };

@@ -21,7 +21,7 @@ TrialRecord trial_template(const TrialRecord& base, const PlanCell& cell, std::i
 }
 
 void record_measurements(TrialRecord& r, double memory_overhead, const TrialPatchStats& stats,
-                         const metrics::TopKCounts& counts) {
+                         const metrics::TopKCounts& counts, const metrics::SdcCounts& sdc) {
   r.memory_overhead = memory_overhead;
   r.flips = stats.flips;
   r.changed_weights = stats.changed_weights;
@@ -30,8 +30,13 @@ void record_measurements(TrialRecord& r, double memory_overhead, const TrialPatc
   r.critical_faults = stats.critical_faults;
   r.critical_words = stats.critical_words;
   r.images = counts.images;
-  r.top1 = counts.top1;
-  r.top5 = counts.top5;
+  r.top1 = r.labelled ? counts.top1 : 0;
+  r.top5 = r.labelled ? counts.top5 : 0;
+  r.has_sdc = true;
+  r.sdc1 = sdc.sdc1;
+  r.sdc5 = sdc.sdc5;
+  r.logit_max_abs = sdc.max_abs_error;
+  r.logit_rel_l2 = sdc.relative_l2();
   r.non_finite = counts.non_finite;
 }
 

@@ -8,6 +8,7 @@
 #include "campaign/faulty_weights.hpp"
 #include "campaign/trial_record.hpp"
 #include "campaign/work_plan.hpp"
+#include "metrics/sdc.hpp"
 #include "metrics/topk.hpp"
 
 namespace flipguard::campaign {
@@ -19,8 +20,9 @@ TrialRecord trial_template(const TrialRecord& base, const PlanCell& cell, std::i
                            const CampaignConfig& config);
 
 // What the trial measured: its configuration's memory overhead, what its faults did to the stored weights,
-// and the images scored (`counts.images` of them).
+// and the images scored (`counts.images` of them): Top-k (when the data has labels) and SDC against the
+// fault-free logits.
 void record_measurements(TrialRecord& r, double memory_overhead, const TrialPatchStats& stats,
-                         const metrics::TopKCounts& counts);
+                         const metrics::TopKCounts& counts, const metrics::SdcCounts& sdc);
 
 }  // namespace flipguard::campaign

@@ -16,6 +16,7 @@ TrialImages::TrialImages(const data::PreprocessedSet& pool, std::size_t per_tria
   buffer_.channels = pool.channels;
   buffer_.height = pool.height;
   buffer_.width = pool.width;
+  buffer_.labelled = pool.labelled;
   buffer_.tensor.resize(per_trial * pool.sample_floats());
   buffer_.targets.resize(per_trial);
   buffer_.indices.resize(per_trial);
@@ -36,7 +37,8 @@ std::vector<std::size_t> TrialImages::positions(std::uint64_t seed, std::uint64_
 }
 
 const data::PreprocessedSet& TrialImages::sample(std::uint64_t seed, std::uint64_t trial) {
-  const auto chosen = positions(seed, trial);
+  chosen_ = positions(seed, trial);
+  const auto& chosen = chosen_;
   const std::size_t floats = pool_.sample_floats();
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     const auto src = pool_.batch(chosen[i], 1);
@@ -45,6 +47,17 @@ const data::PreprocessedSet& TrialImages::sample(std::uint64_t seed, std::uint64
     buffer_.indices[i] = pool_.indices[chosen[i]];
   }
   return buffer_;
+}
+
+std::span<const float> TrialImages::rows_of_sample(std::span<const float> pool_rows, std::size_t width) {
+  if (pool_rows.size() != pool_.size() * width)
+    throw std::logic_error("TrialImages: " + std::to_string(pool_rows.size()) + " values are not rows of " +
+                           std::to_string(width) + " for the " + std::to_string(pool_.size()) + " images");
+  rows_.resize(chosen_.size() * width);
+  for (std::size_t i = 0; i < chosen_.size(); ++i)
+    std::copy_n(pool_rows.begin() + static_cast<std::ptrdiff_t>(chosen_[i] * width), width,
+                rows_.begin() + static_cast<std::ptrdiff_t>(i * width));
+  return rows_;
 }
 
 }  // namespace flipguard::campaign

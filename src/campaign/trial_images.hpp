@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "data/batch_loader.hpp"
@@ -28,10 +29,16 @@ class TrialImages {
 
   std::size_t per_trial() const { return per_trial_; }
 
+  // The rows (of `width` values each, one per pool image, in pool order: e.g. the fault-free logits) of the
+  // images of the last sample(), in its order, copied into a buffer reused across trials.
+  std::span<const float> rows_of_sample(std::span<const float> pool_rows, std::size_t width);
+
  private:
   const data::PreprocessedSet& pool_;
   std::size_t per_trial_;
   data::PreprocessedSet buffer_;
+  std::vector<std::size_t> chosen_;  // pool positions of the last sample
+  std::vector<float> rows_;
 };
 
 }  // namespace flipguard::campaign

@@ -1,6 +1,8 @@
 #include "campaign/trial_record.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -43,8 +45,6 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
                      {"tensors", r.tensors},
                      {"flips", r.flips},
                      {"changed_weights", r.changed_weights},
-                     {"top1", r.top1},
-                     {"top5", r.top5},
                      {"non_finite", r.non_finite},
                      {"ecc_corrected", r.ecc_corrected},
                      {"ecc_detected", r.ecc_detected},
@@ -52,6 +52,18 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
                      {"critical_words", r.critical_words},
                      {"seconds_faults", r.seconds_faults},
                      {"seconds_inference", r.seconds_inference}};
+  if (r.labelled) {
+    j["top1"] = r.top1;
+    j["top5"] = r.top5;
+  } else {
+    j["labelled"] = false;
+  }
+  if (r.has_sdc) {
+    j["sdc1"] = r.sdc1;
+    j["sdc5"] = r.sdc5;
+    j["logit_max_abs"] = r.logit_max_abs;
+    j["logit_rel_l2"] = std::isfinite(r.logit_rel_l2) ? nlohmann::json(r.logit_rel_l2) : nlohmann::json();
+  }
   // Written only when set, so records of campaigns without these features read as before.
   if (r.early_stopped) j["early_stopped"] = true;
   if (r.adaptive.adaptive())
@@ -64,6 +76,8 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
     if (r.stratum >= 0)
       j["design"]["stratum"] = {{"index", r.stratum}, {"lo", r.stratum_lo}, {"hi", r.stratum_hi}};
   }
+  if (r.adaptive.adaptive() && r.adaptive.metric != Metric::top1)
+    j["adaptive"]["metric"] = to_string(r.adaptive.metric);
   // Faulty cells' interval method, adaptive or not (the clean cell's is always binomial).
   if (r.ber > 0) j["interval"] = stats::to_string(r.adaptive.interval);
 }
@@ -123,8 +137,23 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   j.at("tensors").get_to(r.tensors);
   get_integer(j, "flips", r.flips);
   get_integer(j, "changed_weights", r.changed_weights);
-  get_integer(j, "top1", r.top1);
-  get_integer(j, "top5", r.top5);
+  r.labelled = j.value("labelled", true);
+  if (r.labelled) {
+    get_integer(j, "top1", r.top1);
+    get_integer(j, "top5", r.top5);
+  } else if (j.contains("top1") || j.contains("top5")) {
+    throw std::runtime_error("results record without labels holds top1/top5");
+  }
+  r.has_sdc = j.contains("sdc1");
+  if (r.has_sdc) {
+    get_integer(j, "sdc1", r.sdc1);
+    get_integer(j, "sdc5", r.sdc5);
+    get_number(j, "logit_max_abs", r.logit_max_abs);
+    r.logit_rel_l2 = std::numeric_limits<double>::infinity();
+    if (!j.at("logit_rel_l2").is_null()) get_number(j, "logit_rel_l2", r.logit_rel_l2);
+  } else if (!r.labelled) {
+    throw std::runtime_error("results record without labels has no sdc1");
+  }
   get_integer(j, "non_finite", r.non_finite);
   get_integer(j, "ecc_corrected", r.ecc_corrected);
   get_integer(j, "ecc_detected", r.ecc_detected);
@@ -141,6 +170,7 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
     a.at("min_trials").get_to(r.adaptive.min_trials);
     a.at("max_trials").get_to(r.adaptive.max_trials);
     a.at("wave").get_to(r.adaptive.wave);
+    if (a.contains("metric")) r.adaptive.metric = parse_metric(a.at("metric").get<std::string>());
   }
   // Absent in files written before the setting existed: those cells were stopped and reported with t.
   r.adaptive.interval = stats::IntervalMethod::student_t;
@@ -162,7 +192,8 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   }
   if (r.images < 0 || r.images_skipped < 0 || r.top1 < 0 || r.top5 < r.top1 || r.top5 > r.images ||
       r.ber < 0 || r.ber > 1 || r.critical_faults < 0 || r.critical_words < 0 ||
-      r.critical_faults > r.critical_words)
+      r.critical_faults > r.critical_words || r.sdc1 < 0 || r.sdc5 < 0 || r.sdc1 > r.images ||
+      r.sdc5 > r.sdc1 || r.logit_max_abs < 0 || r.logit_rel_l2 < 0)
     throw std::runtime_error("results record has inconsistent counts or BER");
 }
 

@@ -31,8 +31,16 @@ struct TrialRecord {
   std::string tensors;               // which stored tensors were faulted ("all" or a pattern)
   std::int64_t flips = 0;            // faults applied to stored bits (data + check)
   std::int64_t changed_weights = 0;  // weights whose read-back value differs from the fault-free read
-  std::int64_t top1 = 0, top5 = 0;   // correct images
-  std::int64_t non_finite = 0;       // images whose logits contained NaN/Inf
+  std::int64_t top1 = 0, top5 = 0;   // correct images (0 and absent from JSON when !labelled)
+  // False for data without labels: Top-1/Top-5 are not measured (never a fake 0 %); SDC is the measure.
+  bool labelled = true;
+  // Silent data corruption against the configuration's fault-free logits on the same images
+  // (metrics/sdc.hpp): images whose Top-1 changed / left the fault-free Top-5, the largest logit |delta| and
+  // the relative L2 error (+inf: JSON null). has_sdc false: a file written before these were measured.
+  bool has_sdc = false;
+  std::int64_t sdc1 = 0, sdc5 = 0;
+  double logit_max_abs = 0, logit_rel_l2 = 0;
+  std::int64_t non_finite = 0;                       // images whose logits contained NaN/Inf
   std::int64_t ecc_corrected = 0, ecc_detected = 0;  // ECC words corrected / detected-uncorrectable
   // Faults sampled on the format's critical bit, and the words whose critical bit the fault model can hit
   // (0: not a per-bit model; then no stratification). See TrialPatchStats.
@@ -60,6 +68,16 @@ struct TrialRecord {
   }
   double top5_percent() const {
     return images ? 100.0 * static_cast<double>(top5) / static_cast<double>(images) : 0;
+  }
+  double sdc1_percent() const {
+    return images ? 100.0 * static_cast<double>(sdc1) / static_cast<double>(images) : 0;
+  }
+  double sdc5_percent() const {
+    return images ? 100.0 * static_cast<double>(sdc5) / static_cast<double>(images) : 0;
+  }
+  // The value an adaptive cell's interval is about, in percent.
+  double metric_percent(Metric metric) const {
+    return metric == Metric::sdc1 ? sdc1_percent() : top1_percent();
   }
   // (format, protection, ber) identifies a cell; plus tensors and trial, a record (a layer campaign holds
   // the records of several layers in one file).

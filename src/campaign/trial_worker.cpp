@@ -40,24 +40,40 @@ TrialWorker::~TrialWorker() = default;
 
 MemoryEstimate TrialWorker::memory_estimate() const {
   return estimate_campaign_memory(*ex_, slots_, config_settings_.formats, config_settings_.protections,
-                                  config_settings_.bers, setup_.images.tensor.size() * sizeof(float));
+                                  config_settings_.bers, setup_.images.tensor.size() * sizeof(float),
+                                  setup_.images.size() + (trial_images_ ? trial_images_->per_trial() : 0));
+}
+
+void TrialWorker::build_configuration(const PlanCell& cell) {
+  weights_.reset();  // puts the executor's clean weights back before another configuration is stored
+  config_.reset();
+  clean_.reset();
+  weights_ = std::make_unique<FaultyWeights>(*ex_, slots_, cell.format, cell.protection);
+  config_ = cell.config;
+  // The configuration's fault-free pass over every image: its clean record, and the logits every faulty
+  // trial of the configuration is compared with (SDC). Kept until another configuration is built.
+  clean_.emplace();
+  clean_->eval =
+      evaluation::evaluate_set(*ex_, setup_.images, logits_, {}, {}, {.clean = {}, .keep = &clean_->logits});
 }
 
 TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
                              const std::optional<TrialDesign>& design) {
-  if (!config_ || *config_ != cell.config) {
-    weights_.reset();  // puts the executor's clean weights back before another configuration is stored
-    config_.reset();
-    weights_ = std::make_unique<FaultyWeights>(*ex_, slots_, cell.format, cell.protection);
-    config_ = cell.config;
-  }
+  if (!config_ || *config_ != cell.config) build_configuration(cell);
   const CampaignConfig& c = config_settings_;
   TrialRecord r = trial_template(setup_.base, cell, trial, c);
+  if (design && cell.ber == 0) throw std::logic_error("trial worker: a design trial of the clean cell");
+  if (cell.ber == 0) {  // the fault-free pass is the clean record; it agrees with itself
+    r.seconds_inference = clean_->eval.seconds;
+    metrics::SdcCounts none;
+    none.images = clean_->eval.counts.images;
+    record_measurements(r, weights_->memory_overhead(), {}, clean_->eval.counts, none);
+    return r;
+  }
   const auto t0 = clock_type::now();
   TrialPatchStats stats;
   std::optional<CriticalCondition> condition;
   if (design) {
-    if (cell.ber == 0) throw std::logic_error("trial worker: a design trial of the clean cell");
     r.design_images = design->images;
     r.design_round = design->round;
     if (design->stratum >= 0) {
@@ -67,18 +83,16 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
       condition = CriticalCondition{design->lo, design->hi < 0 ? faults::kNoUpperCount : design->hi};
     }
   }
-  if (cell.ber > 0)
-    stats = weights_->inject(faults::FaultModel::parse(r.fault_model), c.seed,
-                             static_cast<std::uint64_t>(trial), condition);
+  stats = weights_->inject(faults::FaultModel::parse(r.fault_model), c.seed, static_cast<std::uint64_t>(trial),
+                           condition);
   if (condition && stats.critical_words != cell.critical_words)
     throw std::logic_error("trial worker: the plan's stratum weights assume " +
                            std::to_string(cell.critical_words) + " critical words, the model has " +
                            std::to_string(stats.critical_words));
   r.seconds_faults = std::chrono::duration<double>(clock_type::now() - t0).count();
-  // The clean record is the configuration's reference: always measured on every image. Faulty trials score
-  // their own sample when one is asked for.
-  const double floor = cell.ber > 0 ? c.floor : 0;
-  TrialImages* sampler = cell.ber > 0 && trial_images_ ? &*trial_images_ : nullptr;
+  // Faulty trials score their own sample when one is asked for (a design trial: of the design's size),
+  // compared with the fault-free logits of the same images.
+  TrialImages* sampler = trial_images_ ? &*trial_images_ : nullptr;
   if (design) {
     auto it = design_images_.find(design->images);
     if (it == design_images_.end())
@@ -86,18 +100,24 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
                .first;
     sampler = &it->second;
   }
-  const data::PreprocessedSet& scored =
-      sampler ? sampler->sample(c.seed, static_cast<std::uint64_t>(trial)) : setup_.images;
+  const data::PreprocessedSet* scored = &setup_.images;
+  std::span<const float> clean = clean_->logits;
+  if (sampler) {
+    scored = &sampler->sample(c.seed, static_cast<std::uint64_t>(trial));
+    clean = sampler->rows_of_sample(clean, static_cast<std::size_t>(ex_->output_size()));
+  }
   const auto eval =
-      evaluation::evaluate_set(*ex_, scored, logits_, {}, [&](size_t seen, const metrics::TopKCounts& k) {
-        return below_floor(k.top1, static_cast<std::int64_t>(seen), floor);
-      });
+      evaluation::evaluate_set(*ex_, *scored, logits_, {},
+                               [&](size_t seen, const metrics::TopKCounts& k) {
+                                 return below_floor(k.top1, static_cast<std::int64_t>(seen), c.floor);
+                               },
+                               {.clean = clean, .keep = nullptr});
   const auto t1 = clock_type::now();
   weights_->restore();
   r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();
   r.seconds_inference = eval.seconds;
   r.early_stopped = eval.stopped;
-  record_measurements(r, weights_->memory_overhead(), stats, eval.counts);
+  record_measurements(r, weights_->memory_overhead(), stats, eval.counts, eval.sdc);
   return r;
 }
 

@@ -14,6 +14,7 @@
 #include "campaign/memory_estimate.hpp"
 #include "campaign/trial_images.hpp"
 #include "engine/executor.hpp"
+#include "evaluation/evaluate_set.hpp"
 
 namespace flipguard::campaign {
 
@@ -40,6 +41,12 @@ class TrialWorker {
   std::optional<std::size_t> config() const { return config_; }
 
  private:
+  struct CleanPass {
+    evaluation::Evaluation eval;
+    std::vector<float> logits;  // images x classes, in the order of setup.images
+  };
+  void build_configuration(const PlanCell& cell);
+
   const CampaignConfig& config_settings_;
   const CampaignSetup& setup_;
   std::unique_ptr<engine::Executor> ex_;
@@ -49,6 +56,7 @@ class TrialWorker {
   std::optional<TrialImages> trial_images_;            // when each trial scores its own sample of the images
   std::map<std::int64_t, TrialImages> design_images_;  // design trials: a sampler per image count
   std::optional<std::size_t> config_;
+  std::optional<CleanPass> clean_;  // of the configuration built now
 };
 
 }  // namespace flipguard::campaign

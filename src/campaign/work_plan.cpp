@@ -37,7 +37,7 @@ WorkPlan::WorkPlan(std::vector<PlanCell> cells, int trials, StoppingRule rule,
   }
   for (const auto& r : existing)
     if (auto it = index.find(r.cell_key()); it != index.end()) {
-      state_[it->second].top1[r.trial] = r.top1_percent();
+      state_[it->second].top1[r.trial] = r.metric_percent(rule_.metric);
       if (r.early_stopped) state_[it->second].early.insert(r.trial);
     }
   for (std::size_t i = 0; i < cells_.size(); ++i) advance(i);

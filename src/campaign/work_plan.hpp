@@ -60,13 +60,14 @@ class WorkPlan {
   // The next unit to run, preferring cells of `preferred_config`, else the first cell (in grid order) with
   // released work; nullopt when nothing is released now (a wave may still be running elsewhere).
   std::optional<WorkUnit> next(std::optional<std::size_t> preferred_config = std::nullopt);
-  // A unit finished with this Top-1 (stopped early below the floor or not); may stop the cell or release
-  // its next wave.
+  // A unit finished with this value of the rule's metric (Top-1 or SDC-1, percent) (stopped early below the
+  // floor or not); may stop the cell or release its next wave.
   void complete(const WorkUnit& unit, double top1_percent, bool early_stopped = false);
   // Every cell stopped and nothing left running.
   bool finished() const;
 
   const PlanCell& cell(std::size_t i) const { return cells_[i]; }
+  const StoppingRule& rule() const { return rule_; }
   std::size_t cells() const { return cells_.size(); }
   std::int64_t skipped() const { return skipped_; }  // released units that were already in the results
   std::int64_t upper_bound() const;                  // most units the plan can hold (done + to run)
@@ -82,7 +83,7 @@ class WorkPlan {
 
  private:
   struct State {
-    std::map<std::int64_t, double> top1;  // finished trials (earlier runs included)
+    std::map<std::int64_t, double> top1;  // finished trials' metric (rule.metric; earlier runs included)
     std::set<std::int64_t> early;         // those of them stopped below the floor
     std::int64_t released = 0;            // trials 0..released-1 belong to the cell now
     std::deque<std::int64_t> ready;       // released, neither done nor handed out

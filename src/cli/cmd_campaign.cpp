@@ -35,20 +35,27 @@ std::string clock_text(double s) {
 }  // namespace
 
 void print_cells(const std::vector<campaign::TrialRecord>& records) {
-  std::printf("%-8s %-22s %9s %8s %24s %7s %9s\n", "format", "protection", "BER", "trials",
-              "top-1 % [95% interval]", "NaN %", "flips");
+  std::printf("%-8s %-22s %9s %8s %24s %24s %7s %9s\n", "format", "protection", "BER", "trials",
+              "top-1 % [95% interval]", "SDC-1 % [95% interval]", "NaN %", "flips");
+  const auto interval_text = [](const campaign::MeanEstimate& m, bool known) {
+    char text[64];
+    if (!known)  // no labels (Top-1), or records before SDC: nothing measured, never a fake 0
+      std::snprintf(text, sizeof text, "%s", "n/a");
+    else if (std::isfinite(m.lo) && std::isfinite(m.hi))
+      std::snprintf(text, sizeof text, "%6.2f [%6.2f, %6.2f]", m.mean, m.lo, m.hi);
+    else
+      std::snprintf(text, sizeof text, "%6.2f", m.mean);
+    return std::string(text);
+  };
   for (const auto& cell : campaign::group_cells(records)) {
     const auto s = campaign::summarize(cell.records);
-    char ci[64];
-    if (std::isfinite(s.top1.lo) && std::isfinite(s.top1.hi))
-      std::snprintf(ci, sizeof ci, "%6.2f [%6.2f, %6.2f]", s.top1.mean, s.top1.lo, s.top1.hi);
-    else
-      std::snprintf(ci, sizeof ci, "%6.2f", s.top1.mean);
     std::string note;  // why the cell stopped (adaptive trials) and early-stopped trials
     if (s.ber > 0 && s.stopped != "fixed") note += "  " + s.stopped;
     if (s.early_stopped > 0) note += "  " + std::to_string(s.early_stopped) + " stopped below floor";
-    std::printf("%-8s %-22s %9.2g %8lld %24s %7.1f %9.0f%s\n", s.format.c_str(), s.protection.c_str(), s.ber,
-                static_cast<long long>(s.trials), ci, 100 * s.non_finite_share, s.flips_mean, note.c_str());
+    std::printf("%-8s %-22s %9.2g %8lld %24s %24s %7.1f %9.0f%s\n", s.format.c_str(), s.protection.c_str(),
+                s.ber, static_cast<long long>(s.trials), interval_text(s.top1, s.labelled).c_str(),
+                interval_text(s.sdc1, s.has_sdc).c_str(), 100 * s.non_finite_share, s.flips_mean,
+                note.c_str());
   }
 }
 
@@ -72,20 +79,26 @@ int run(const Arguments& args) {
     char total[64];
     std::snprintf(total, sizeof total, guessed ? "~%lld (at most %lld)" : "%lld",
                   static_cast<long long>(p.trials_expected), static_cast<long long>(p.trials_total));
+    // Data without labels has no Top-1: its trials show SDC-1 alone.
+    const bool labelled = !p.last || p.last->labelled;
+    char score[64];
+    if (labelled)
+      std::snprintf(score, sizeof score, "top-1 %.2f%%, SDC-1 %.2f%%", p.last ? p.last->top1_percent() : 0.0,
+                    p.last ? p.last->sdc1_percent() : 0.0);
+    else
+      std::snprintf(score, sizeof score, "SDC-1 %.2f%%", p.last->sdc1_percent());
     char extra[256];
-    std::snprintf(extra, sizeof extra, "%s top-1 %.1f%% | %.0f img/s | ETA %s%s", p.cell.c_str(),
-                  p.last ? p.last->top1_percent() : 0.0, p.images_per_second, guessed ? "~" : "",
-                  clock_text(p.eta_seconds).c_str());
+    std::snprintf(extra, sizeof extra, "%s %s | %.0f img/s | ETA %s%s", p.cell.c_str(), score,
+                  p.images_per_second, guessed ? "~" : "", clock_text(p.eta_seconds).c_str());
     if (tty) {
       if (!bar) bar = std::make_unique<Progress>("campaign", static_cast<long>(p.trials_expected));
       bar->set_total(static_cast<long>(p.trials_expected));
       bar->update(static_cast<long>(p.trials_done), extra);
     } else if (p.last) {
-      std::fprintf(stderr, "trial %lld/%s: %s trial %lld: top-1 %.2f%%, %lld flips, %.0f img/s, ETA %s%s\n",
+      std::fprintf(stderr, "trial %lld/%s: %s trial %lld: %s, %lld flips, %.0f img/s, ETA %s%s\n",
                    static_cast<long long>(p.trials_done), total, p.cell.c_str(),
-                   static_cast<long long>(p.last->trial), p.last->top1_percent(),
-                   static_cast<long long>(p.last->flips), p.images_per_second, guessed ? "~" : "",
-                   clock_text(p.eta_seconds).c_str());
+                   static_cast<long long>(p.last->trial), score, static_cast<long long>(p.last->flips),
+                   p.images_per_second, guessed ? "~" : "", clock_text(p.eta_seconds).c_str());
     }
   };
   campaign::CampaignSummary summary;

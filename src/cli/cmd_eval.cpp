@@ -5,11 +5,12 @@
 #include <iostream>
 
 #include "campaign/model_source.hpp"
+#include "campaign/campaign_identity.hpp"
 #include "campaign/settings.hpp"
 #include "cli/command.hpp"
 #include "cli/progress.hpp"
 #include "data/batch_loader.hpp"
-#include "data/dataset_registry.hpp"
+#include "data/data_source.hpp"
 #include "data/model_lookup.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
@@ -22,20 +23,20 @@ namespace {
 int eval(const Arguments& args) {
   const auto& c = args.config;
   const auto spec = campaign::resolve_model(c);
-  const std::string dataset = c.data.empty() ? spec.dataset : c.data;
-  if (dataset.empty()) throw UsageError(spec.name + " declares no default dataset: give --data");
-  const long limit = static_cast<long>(c.images);
   const int batch = c.batch;
   const int threads = c.threads;
 
-  const auto bad_images = data::parse_bad_images(c.bad_images, "--bad-images");
-  auto ds = data::open_dataset(dataset, data::resolve_assets_dir(c.assets_dir), bad_images);
-  data::BatchLoader loader(std::shared_ptr<const data::Dataset>(std::move(ds)), spec,
-                           static_cast<unsigned>(threads));
   const auto t_load = std::chrono::steady_clock::now();
-  data::Subset subset;
-  subset.limit = static_cast<std::size_t>(limit);
-  const auto images = loader.preload(subset, bad_images);
+  data::DataRequest request;
+  request.data = c.data;
+  request.assets_dir = c.assets_dir;
+  request.classes_file = c.classes;
+  request.labels_file = c.labels;
+  request.bad_images = data::parse_bad_images(c.bad_images, "--bad-images");
+  request.subset.limit = static_cast<std::size_t>(c.images);
+  request.threads = static_cast<unsigned>(threads);
+  const auto loaded = data::load_data(request, spec);
+  const auto& images = loaded.images;
   for (const auto& s : images.skipped) std::cerr << "warning: image skipped: " << s.reason << "\n";
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
 
@@ -56,20 +57,29 @@ int eval(const Arguments& args) {
   const auto result =
       evaluation::evaluate_set(ex, images, logits, [&](size_t done, const metrics::TopKCounts& c) {
         char extra[64];
-        std::snprintf(extra, sizeof extra, "top-1 %.1f%%", c.top1_percent());
+        if (images.labelled)
+          std::snprintf(extra, sizeof extra, "top-1 %.1f%%", c.top1_percent());
+        else
+          extra[0] = '\0';
         progress.update(static_cast<long>(done), extra);
       });
   const auto& counts = result.counts;
   const double run_s = result.seconds;
 
   std::printf("model      %s (%s)\n", spec.name.c_str(), spec.onnx_path().c_str());
-  std::printf("data       %s, %lld images", dataset.c_str(), static_cast<long long>(counts.images));
+  std::printf("data       %s, %lld images", loaded.name.c_str(), static_cast<long long>(counts.images));
   if (!images.skipped.empty()) std::printf(" (%zu unusable images skipped)", images.skipped.size());
-  std::printf("\n");
-  std::printf("top-1      %.2f %%\n", counts.top1_percent());
-  std::printf("top-5      %.2f %%\n", counts.top5_percent());
-  if (auto it = spec.reference_top1.find(dataset);
-      it != spec.reference_top1.end() && limit == 0 && images.skipped.empty())
+  std::printf(", data hash %s\n", campaign::data_content_hash(images).c_str());
+  if (!images.labelled) {
+    std::printf("top-1      n/a (the data has no labels)\n");
+  } else {
+    std::printf("top-1      %.2f %%\n", counts.top1_percent());
+    std::printf("top-5      %.2f %%\n", counts.top5_percent());
+  }
+  // The sidecar's reference is for its dataset whole: a subset, skipped images or other data would be
+  // compared with a number measured on different images.
+  if (const auto it = spec.reference_top1.find(loaded.name);
+      it != spec.reference_top1.end() && loaded.builtin && loaded.complete && images.skipped.empty())
     std::printf("reference  %.2f %% top-1 (independent implementation), difference %+.2f points\n",
                 it->second, counts.top1_percent() - it->second);
   std::printf("speed      %.1f images/s (batch %d, %d threads); data loading %.1f s\n",

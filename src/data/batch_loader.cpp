@@ -46,7 +46,7 @@ void BatchLoader::fill_indices(std::span<const std::size_t> indices, float* out,
     const Image image = data_->load(idx);
     if (content) content[i] = image_hash(image);
     pre_.run(image, data_->source(idx), out + i * stride);
-    targets[i] = data_->label(idx) + label_offset_;
+    targets[i] = data_->labelled() ? data_->label(idx) + label_offset_ : -1;
   });
 }
 
@@ -66,6 +66,7 @@ PreprocessedSet BatchLoader::preload(const Subset& subset, BadImages bad_images)
   set.height = static_cast<std::size_t>(input_.height);
   set.width = static_cast<std::size_t>(input_.width);
   set.indices = select_subset(*data_, subset);
+  set.labelled = data_->labelled();
   // The sidecar's input size is untrusted: an impossible buffer is a clear error, never a wrapped size.
   std::size_t floats = 0;
   if (__builtin_mul_overflow(set.indices.size(), set.sample_floats(), &floats) ||

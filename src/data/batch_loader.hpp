@@ -19,11 +19,12 @@ namespace flipguard::data {
 // Preprocessed images held in memory: one allocation of count x C x H x W floats.
 struct PreprocessedSet {
   std::size_t channels = 0, height = 0, width = 0;
-  std::vector<float> tensor;          // NCHW
-  std::vector<int> targets;           // per image: index of the correct logit (label + label_offset)
-  std::vector<std::size_t> indices;   // per image: its index in the dataset
-  // Per image: a hash of its decoded 8-bit pixels (size, channels, values), what the model's input is made from;
-  // campaigns identify their data by these, the indices and the targets.
+  std::vector<float> tensor;         // NCHW
+  std::vector<int> targets;          // per image: index of the correct logit (label + label_offset); -1: none
+  bool labelled = true;              // false: no labels (targets all -1), scored against the clean model only
+  std::vector<std::size_t> indices;  // per image: its index in the dataset
+  // Per image: a hash of its decoded 8-bit pixels (size, channels, values), what the model's input is made
+  // from; campaigns identify their data by these, the indices and the targets.
   std::vector<std::uint64_t> content;
   std::vector<SkippedImage> skipped;  // images of the subset left out under BadImages::kSkip
 
@@ -37,7 +38,8 @@ struct PreprocessedSet {
 
 class BatchLoader {
  public:
-  // Checks that every dataset label, shifted by output.label_offset, is a valid logit of the model.
+  // Checks that every dataset label, shifted by output.label_offset, is a valid logit of the model. Images of
+  // a dataset without labels get target -1.
   BatchLoader(std::shared_ptr<const Dataset> data, const ModelSpec& model, unsigned threads = 2);
 
   std::size_t size() const { return data_->size(); }

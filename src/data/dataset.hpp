@@ -1,4 +1,6 @@
-// A labelled image dataset: a fixed list of (image source, label), images decoded on demand.
+// An image dataset: a fixed list of (image source, label), images decoded on demand. A dataset without
+// labels (a folder of images) has label -1 everywhere and num_classes() 0; it is scored against the
+// fault-free model's outputs only (metrics/sdc.hpp).
 #pragma once
 
 #include <cstddef>
@@ -16,7 +18,9 @@ class Dataset {
   virtual std::size_t size() const = 0;
   virtual int num_classes() const = 0;
 
-  // Dataset label of image `index`, in [0, num_classes()).
+  bool labelled() const { return num_classes() > 0; }
+
+  // Dataset label of image `index`, in [0, num_classes()); -1 when the dataset has no labels.
   virtual int label(std::size_t index) const = 0;
 
   // Where image `index` comes from (a file path, or "file[record]"), for messages.

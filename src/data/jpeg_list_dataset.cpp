@@ -9,7 +9,7 @@ namespace flipguard::data {
 JpegListDataset::JpegListDataset(std::string name, std::vector<LabelledFile> files, int num_classes)
     : name_(std::move(name)), files_(std::move(files)), num_classes_(num_classes) {
   for (const LabelledFile& f : files_)
-    if (f.label < 0 || f.label >= num_classes_)
+    if (num_classes_ == 0 ? f.label != -1 : f.label < 0 || f.label >= num_classes_)
       throw std::invalid_argument(name_ + ": label " + std::to_string(f.label) + " of " + f.path.string() +
                                   " outside [0, " + std::to_string(num_classes_) + ")");
 }

@@ -1,4 +1,5 @@
-// A dataset that is a list of JPEG files with labels; images are decoded (RGB) on each load.
+// A dataset that is a list of JPEG files with labels (or without: num_classes 0, every label -1); images are
+// decoded (RGB) on each load.
 #pragma once
 
 #include <filesystem>
@@ -10,7 +11,7 @@ namespace flipguard::data {
 
 struct LabelledFile {
   std::filesystem::path path;
-  int label = 0;
+  int label = 0;  // -1: unlabelled
 };
 
 class JpegListDataset final : public Dataset {

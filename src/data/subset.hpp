@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "data/dataset.hpp"
@@ -22,6 +23,9 @@ struct Subset {
 // order) of each class in label order until `limit` are chosen, so class counts differ by at most one where
 // classes have enough images. Deterministic; it matters for datasets stored class by class (cifar10-jpeg),
 // where the first N images would all be airplanes.
+// Without labels (num_classes 0) the subset is the first `limit` images.
 std::vector<std::size_t> select_subset(const Dataset& data, const Subset& subset);
+// The same over a list of labels (each in [0, num_classes), or all -1 with num_classes 0).
+std::vector<std::size_t> select_subset(std::span<const int> labels, int num_classes, const Subset& subset);
 
 }  // namespace flipguard::data

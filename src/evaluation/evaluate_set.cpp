@@ -11,7 +11,8 @@ namespace flipguard::evaluation {
 
 Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,
                         const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch,
-                        const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after) {
+                        const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after,
+                        const LogitIo& io) {
   const auto start = std::chrono::steady_clock::now();
   // The sidecar and the model are separate files: a disagreement would read past the image buffer or score
   // against logits that do not exist.
@@ -21,11 +22,18 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
                              " but the sidecar's preprocessing gives " +
                              std::to_string(images.sample_floats()) + " floats per image");
   const auto classes = ex.output_size();
-  for (int t : images.targets)
-    if (t < 0 || t >= classes)
-      throw std::runtime_error(ex.graph().source + ": the model gives " + std::to_string(classes) +
-                               " outputs per image, but a dataset label needs output " + std::to_string(t) +
-                               " (check the sidecar's output.classes and label_offset)");
+  const auto width = static_cast<size_t>(classes);
+  if (!io.clean.empty() && io.clean.size() != images.size() * width)
+    throw std::logic_error("evaluate_set: " + std::to_string(io.clean.size()) + " fault-free logits for " +
+                           std::to_string(images.size()) + " images of " + std::to_string(classes) +
+                           " classes");
+  if (io.keep) io.keep->resize(images.size() * width);
+  if (images.labelled)
+    for (int t : images.targets)
+      if (t < 0 || t >= classes)
+        throw std::runtime_error(ex.graph().source + ": the model gives " + std::to_string(classes) +
+                                 " outputs per image, but a dataset label needs output " + std::to_string(t) +
+                                 " (check the sidecar's output.classes and label_offset)");
   const auto batch = static_cast<size_t>(ex.batch());
   logits.resize(batch * static_cast<size_t>(classes));
   Evaluation e;
@@ -33,8 +41,17 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
     const auto n = std::min(batch, images.size() - first);
     platform::throw_if_interrupted();  // a trial stopped half-way is abandoned, never recorded
     ex.run(images.batch(first, n).data(), static_cast<int>(n), logits.data());
-    e.counts.add(metrics::score(std::span<const float>(logits).first(n * static_cast<size_t>(classes)),
-                                std::span<const int>(images.targets).subspan(first, n), classes));
+    const auto out = std::span<const float>(logits).first(n * width);
+    if (images.labelled) {
+      e.counts.add(metrics::score(out, std::span<const int>(images.targets).subspan(first, n), classes));
+    } else {
+      e.counts.images += static_cast<std::int64_t>(n);
+      e.counts.non_finite += metrics::non_finite_rows(out, classes);
+    }
+    if (!io.clean.empty())
+      e.sdc.add(metrics::compare_logits(out, io.clean.subspan(first * width, n * width), classes));
+    if (io.keep)
+      std::copy(out.begin(), out.end(), io.keep->begin() + static_cast<std::ptrdiff_t>(first * width));
     if (after_batch) after_batch(first + n, e.counts);
     if (stop_after && first + n < images.size() && stop_after(first + n, e.counts)) {
       e.stopped = true;

@@ -3,18 +3,31 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "data/batch_loader.hpp"
 #include "engine/executor.hpp"
+#include "metrics/sdc.hpp"
 #include "metrics/topk.hpp"
 
 namespace flipguard::evaluation {
 
 struct Evaluation {
-  metrics::TopKCounts counts;  // counts.images: the images evaluated (fewer than the set when stopped)
+  // counts.images: the images evaluated (fewer than the set when stopped); Top-1/Top-5 stay 0 for a set
+  // without labels (images.labelled false), whose only scores are `sdc`'s.
+  metrics::TopKCounts counts;
+  metrics::SdcCounts sdc;  // against LogitIo::clean, when given
   double seconds = 0;
   bool stopped = false;  // `stop_after` ended the pass early
+};
+
+// Logits in and out of a pass, beyond the batch scratch: the fault-free logits of the set's images (in set
+// order, images x classes) to compare with, and where to keep every image's logits (the fault-free pass that
+// later passes compare with).
+struct LogitIo {
+  std::span<const float> clean;        // empty: no comparison
+  std::vector<float>* keep = nullptr;  // resized to images x classes, filled in set order
 };
 
 // `logits` is scratch reused across calls (sized once); `after_batch(images_done, counts_so_far)` is
@@ -22,6 +35,7 @@ struct Evaluation {
 // Images are evaluated in set order, so where a pass stops depends on the images and weights only.
 Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,
                         const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch = {},
-                        const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after = {});
+                        const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after = {},
+                        const LogitIo& io = {});
 
 }  // namespace flipguard::evaluation

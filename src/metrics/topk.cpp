@@ -20,6 +20,19 @@ std::int64_t target_rank(std::span<const float> logits, int target) {
   return rank;
 }
 
+std::int64_t non_finite_rows(std::span<const float> logits, std::int64_t classes) {
+  if (classes <= 0 || logits.size() % static_cast<size_t>(classes) != 0)
+    throw std::invalid_argument("non_finite_rows: " + std::to_string(logits.size()) + " logits in rows of " +
+                                std::to_string(classes));
+  std::int64_t rows = 0;
+  for (size_t i = 0; i < logits.size(); i += static_cast<size_t>(classes)) {
+    bool finite = true;
+    for (size_t j = 0; j < static_cast<size_t>(classes); ++j) finite = finite && std::isfinite(logits[i + j]);
+    rows += !finite;
+  }
+  return rows;
+}
+
 TopKCounts score(std::span<const float> logits, std::span<const int> targets, std::int64_t classes) {
   if (classes <= 0 || logits.size() != targets.size() * static_cast<size_t>(classes))
     throw std::invalid_argument("score: " + std::to_string(logits.size()) + " logits for " +

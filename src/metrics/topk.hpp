@@ -27,6 +27,9 @@ struct TopKCounts {
 // (as with torch.topk on distinct values); a non-finite row gets rank = classes.
 std::int64_t target_rank(std::span<const float> logits, int target);
 
+// Rows of `classes` logits that hold a NaN or Inf.
+std::int64_t non_finite_rows(std::span<const float> logits, std::int64_t classes);
+
 // Scores `count` rows of `classes` logits against their targets.
 TopKCounts score(std::span<const float> logits, std::span<const int> targets, std::int64_t classes);
 

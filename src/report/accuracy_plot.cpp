@@ -16,18 +16,31 @@ double clamp_percent(double v) {
   return std::isnan(v) ? v : std::clamp(v, 0.0, 100.0);
 }
 
+const campaign::MeanEstimate& estimate(const campaign::CellSummary& c, Metric metric) {
+  switch (metric) {
+    case Metric::top1:
+      return c.top1;
+    case Metric::top5:
+      return c.top5;
+    case Metric::sdc1:
+      return c.sdc1;
+  }
+  return c.top1;
+}
+
 }  // namespace
 
 std::string metric_name(Metric metric) {
-  return metric == Metric::top1 ? "Top-1" : "Top-5";
+  return metric == Metric::top1 ? "Top-1" : metric == Metric::top5 ? "Top-5" : "SDC-1";
 }
 
 std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::string& format, Metric metric) {
   const std::string name = metric_name(metric);
+  const bool sdc = metric == Metric::sdc1;
   LinePlot plot;
   plot.title = name + " vs bit-error rate: " + rep.model + ", " + format;
   plot.x_label = "bit-error rate (log scale)";
-  plot.y_label = name + " accuracy (%)";
+  plot.y_label = sdc ? "SDC-1: Top-1 changed vs the fault-free model (%)" : name + " accuracy (%)";
   plot.log_x = true;
   plot.y_min = 0;
   plot.y_max = 100;
@@ -42,7 +55,8 @@ std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::stri
     for (double ber : rep.bers(format)) {
       const auto* c = rep.find(format, prots[i], ber);
       if (!c) continue;
-      const campaign::MeanEstimate& e = metric == Metric::top1 ? c->top1 : c->top5;
+      if (ber == 0 && sdc) continue;
+      const campaign::MeanEstimate& e = estimate(*c, metric);
       if (ber == 0) {
         s.anchor_y = e.mean;
         s.anchor_lo = clamp_percent(e.lo);
@@ -70,7 +84,8 @@ std::string safe_file_part(const std::string& text) {
 }
 
 std::string plot_file_name(const std::string& format, Metric metric) {
-  return std::string(metric == Metric::top1 ? "top1" : "top5") + "_vs_ber_" + safe_file_part(format) + ".svg";
+  const char* name = metric == Metric::top1 ? "top1" : metric == Metric::top5 ? "top5" : "sdc1";
+  return std::string(name) + "_vs_ber_" + safe_file_part(format) + ".svg";
 }
 
 }  // namespace flipguard::report

@@ -12,11 +12,13 @@
 
 namespace flipguard::report {
 
-enum class Metric { top1, top5 };
+// SDC-1: the share of images whose Top-1 changed against the fault-free model (data without labels plot it
+// instead of accuracy).
+enum class Metric { top1, top5, sdc1 };
 
-std::string metric_name(Metric metric);  // "Top-1", "Top-5"
+std::string metric_name(Metric metric);  // "Top-1", "Top-5", "SDC-1"
 
-// nullopt when the format has no faulty BER to plot.
+// nullopt when the format has no faulty BER to plot. SDC-1 has no clean slot (0 by definition).
 std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::string& format,
                                       Metric metric = Metric::top1);
 

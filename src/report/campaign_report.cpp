@@ -61,8 +61,12 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
       distinct(records, [](const auto& r) { return r.fault_model.substr(0, r.fault_model.find(':')); });
   rep.records = static_cast<std::int64_t>(records.size());
   rep.images_min = rep.images_max = first.images;
-  for (const auto& r : records)
+  for (const auto& r : records) {
     rep.images_min = std::min(rep.images_min, r.images), rep.images_max = std::max(rep.images_max, r.images);
+    if (r.ber == 0) rep.data_images = std::max(rep.data_images, r.images + r.images_skipped);
+    rep.labelled = rep.labelled && r.labelled;
+    rep.has_sdc = rep.has_sdc && r.has_sdc;
+  }
 
   const auto cells = campaign::group_cells(records);
   rep.trials_min = rep.trials_max = static_cast<std::int64_t>(cells.front().records.size());
@@ -87,7 +91,7 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
   // Paired differences at each faulty BER against the format's first protection.
   for (const auto& format : rep.formats) {
     const auto& prots = rep.protections[format];
-    if (prots.size() < 2) continue;
+    if (prots.size() < 2 || !rep.labelled) continue;  // no Top-1 to pair without labels
     for (double ber : rep.bers(format)) {
       if (ber == 0) continue;
       const auto cell_of = [&](const std::string& p) -> const campaign::Cell* {

@@ -13,23 +13,28 @@ std::string cell_csv_header() {
          "ecc_detected_mean,stopped,early_stopped,p_no_critical,trials_no_critical,top1_no_critical,trials_"
          "critical,top1_critical,paired_baseline,paired_trials,paired_mean,paired_lo,paired_hi,interval,top1_"
          "lo,"
-         "top1_hi,top5_lo,top5_hi";
+         "top1_hi,top5_lo,top5_hi,labelled,sdc1_mean,sdc1_lo,sdc1_hi,sdc5_mean,sdc5_lo,sdc5_hi,logit_max_abs,"
+         "logit_rel_l2_"
+         "mean";
 }
 
 std::string cell_csv_row(const campaign::CellSummary& c, const PairedDifference* paired) {
+  // Without labels the accuracy fields read n/a, never a fake 0; so do SDC fields of records before them.
+  const auto top = [&](double v) { return c.labelled ? format_general(v) : std::string("n/a"); };
+  const auto sdc = [&](double v) { return c.has_sdc ? format_general(v) : std::string("n/a"); };
   const std::vector<std::string> fields{csv_field(c.format),
                                         csv_field(c.protection),
                                         format_general(c.ber),
                                         std::to_string(c.trials),
                                         std::to_string(c.images),
-                                        format_general(c.top1.mean),
-                                        format_general(c.top1.std),
-                                        format_general(c.top1.ci95),
-                                        format_general(c.top1_min),
-                                        format_general(c.top1_max),
-                                        format_general(c.top5.mean),
-                                        format_general(c.top5.std),
-                                        format_general(c.top5.ci95),
+                                        top(c.top1.mean),
+                                        top(c.top1.std),
+                                        top(c.top1.ci95),
+                                        top(c.top1_min),
+                                        top(c.top1_max),
+                                        top(c.top5.mean),
+                                        top(c.top5.std),
+                                        top(c.top5.ci95),
                                         format_general(c.non_finite_share),
                                         format_general(c.flips_mean),
                                         format_general(c.changed_weights_mean),
@@ -40,19 +45,28 @@ std::string cell_csv_row(const campaign::CellSummary& c, const PairedDifference*
                                         std::to_string(c.early_stopped),
                                         c.critical.known ? format_general(c.critical.p_none) : "",
                                         std::to_string(c.critical.trials_none),
-                                        format_general(c.critical.top1_none),
+                                        top(c.critical.top1_none),
                                         std::to_string(c.critical.trials_hit),
-                                        format_general(c.critical.top1_hit),
+                                        top(c.critical.top1_hit),
                                         paired ? csv_field(paired->baseline) : "",
                                         paired ? std::to_string(paired->diff.n) : "",
                                         paired ? format_general(paired->diff.mean) : "",
                                         paired ? format_general(paired->diff.lo) : "",
                                         paired ? format_general(paired->diff.hi) : "",
                                         csv_field(c.interval),
-                                        format_general(c.top1.lo),
-                                        format_general(c.top1.hi),
-                                        format_general(c.top5.lo),
-                                        format_general(c.top5.hi)};
+                                        top(c.top1.lo),
+                                        top(c.top1.hi),
+                                        top(c.top5.lo),
+                                        top(c.top5.hi),
+                                        c.labelled ? "yes" : "no",
+                                        sdc(c.sdc1.mean),
+                                        sdc(c.sdc1.lo),
+                                        sdc(c.sdc1.hi),
+                                        sdc(c.sdc5.mean),
+                                        sdc(c.sdc5.lo),
+                                        sdc(c.sdc5.hi),
+                                        sdc(c.logit_max_abs),
+                                        sdc(c.logit_rel_l2_mean)};
   std::string out;
   for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + fields[i];
   return out;

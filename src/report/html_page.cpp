@@ -48,7 +48,9 @@ std::string report_html(const CampaignReport& rep, const std::string& title,
     h += "<h2>Format " + escape_xml(format) + "</h2>\n";
     if (auto it = figures.find(format); it != figures.end())
       for (const auto& svg : it->second) h += "<figure>\n" + svg + "</figure>\n";
-    h += "<h3>Top-1 accuracy (%)</h3>\n" + to_html(accuracy_table(rep, format));
+    if (rep.labelled) h += "<h3>Top-1 accuracy (%)</h3>\n" + to_html(accuracy_table(rep, format));
+    if (const Table sdc = sdc_table(rep, format); rep.has_sdc && !sdc.rows.empty())
+      h += "<h3>SDC-1: Top-1 changed against the fault-free model (% of images)</h3>\n" + to_html(sdc);
     h += "<h3>Configurations</h3>\n" + to_html(configuration_table(rep, format));
     const Table paired = paired_table(rep, format);
     if (!paired.rows.empty())
@@ -61,6 +63,10 @@ std::string report_html(const CampaignReport& rep, const std::string& title,
     h += "<h2>Trials split by faults on the critical bit (top exponent bit of floats, sign of fixed "
          "point)</h2>\n" +
          to_html(critical);
+  if (const Table le = logit_error_table(rep); !le.rows.empty())
+    h += "<h2>Silent data corruption and logit error (against each configuration's fault-free "
+         "outputs)</h2>\n" +
+         to_html(le);
   h += "<h2>Faults per trial</h2>\n" + to_html(fault_table(rep));
   h += "<h2>Trials per cell</h2>\n" + to_html(trials_table(rep)) +
        "<p class=\"note\">Early-stopped trials count with the Top-1 of the images they saw: slightly low, "

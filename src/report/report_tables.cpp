@@ -34,8 +34,9 @@ std::string interval_note(const CampaignReport& rep) {
         (c.interval == "t" ? t : betting) = true;
     }
   std::string note =
-      "Cells read \"mean [lo, hi] (trials)\": Top-1 accuracy in percent and its 95% interval, which may be "
-      "asymmetric. Faulty cells: ";
+      std::string("Cells read \"mean [lo, hi] (trials)\": ") +
+      (rep.labelled ? "Top-1 accuracy" : "SDC-1 (images whose Top-1 differs from the fault-free model's)") +
+      " in percent and its 95% interval, which may be asymmetric. Faulty cells: ";
   if (betting)
     note +=
         "betting confidence sequence over the trials (valid for any accuracy distribution, also at an "
@@ -59,7 +60,8 @@ std::string interval_note(const CampaignReport& rep) {
 
 std::vector<std::pair<std::string, std::string>> campaign_facts(const CampaignReport& rep) {
   return {{"model", rep.model},
-          {"data", rep.data},
+          {"data", rep.data + (rep.labelled ? "" : " (no labels: scored against the fault-free model only)")},
+          {"data images", std::to_string(rep.data_images)},
           {"images per trial", span_text(rep.images_min, rep.images_max)},
           {"trials per cell", span_text(rep.trials_min, rep.trials_max)},
           {"seed", rep.seeds},
@@ -87,6 +89,35 @@ Table accuracy_table(const CampaignReport& rep, const std::string& format) {
   return t;
 }
 
+Table sdc_table(const CampaignReport& rep, const std::string& format) {
+  Table t;
+  t.header.push_back("BER");
+  const auto& prots = rep.protections.at(format);
+  for (const auto& p : prots) t.header.push_back(p);
+  for (double ber : rep.bers(format)) {
+    if (ber == 0) continue;  // 0 by definition: the fault-free pass is the reference
+    std::vector<std::string> row{ber_label(ber)};
+    for (const auto& p : prots) {
+      const auto* c = rep.find(format, p, ber);
+      row.push_back(c && c->has_sdc ? format_mean_ci(c->sdc1) : "—");
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+Table logit_error_table(const CampaignReport& rep) {
+  Table t;
+  t.header = {"format", "protection", "BER", "SDC-1 (%)", "SDC-5 (%)", "max |Δ logit|", "relative L2 (mean)"};
+  for (const auto& c : rep.cells) {
+    if (c.ber == 0 || !c.has_sdc) continue;
+    t.rows.push_back({c.format, c.protection, format_ber(c.ber), format_fixed(c.sdc1.mean, 2),
+                      format_fixed(c.sdc5.mean, 2), format_general(c.logit_max_abs),
+                      format_general(c.logit_rel_l2_mean)});
+  }
+  return t;
+}
+
 Table configuration_table(const CampaignReport& rep, const std::string& format) {
   Table t;
   t.header = {"protection", "memory overhead", "clean Top-1 (%)", "clean Top-5 (%)", "lowest mean Top-1 (%)"};
@@ -98,6 +129,10 @@ Table configuration_table(const CampaignReport& rep, const std::string& format) 
       if (c.format != format || c.protection != p) continue;
       overhead = c.memory_overhead;
       if (c.ber > 0 && (!worst || c.top1.mean < worst->top1.mean)) worst = &c;
+    }
+    if (!rep.labelled) {  // no labels: no accuracy to show, never a fake 0 %
+      t.rows.push_back({p, percent(overhead), "n/a", "n/a", "n/a"});
+      continue;
     }
     t.rows.push_back({p, percent(overhead), clean ? format_mean_ci(clean->top1) : "—",
                       clean ? format_mean_ci(clean->top5) : "—",

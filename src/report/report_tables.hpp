@@ -16,6 +16,12 @@ std::string interval_note(const CampaignReport& rep);
 std::vector<std::pair<std::string, std::string>> campaign_facts(const CampaignReport& rep);
 // Rows = BER (0 first, as "0 (clean)"), columns = protections; cells "mean ± CI95 (n)" of Top-1 (%).
 Table accuracy_table(const CampaignReport& rep, const std::string& format);
+// Rows = BER, columns = protections; cells "mean [lo, hi] (n)" of SDC-1 (%): images whose Top-1 differs
+// from the configuration's fault-free Top-1.
+Table sdc_table(const CampaignReport& rep, const std::string& format);
+// Per cell: SDC-1, SDC-5 (%), the largest logit |delta| and the mean relative L2 logit error (no rows when
+// the records predate SDC metrics).
+Table logit_error_table(const CampaignReport& rep);
 // Rows = protections: memory overhead, clean Top-1 and Top-5 (BER 0), worst Top-1 mean over the BERs.
 Table configuration_table(const CampaignReport& rep, const std::string& format);
 // Rows = faulty BERs, columns = protections other than the first: paired Top-1 difference to the first.

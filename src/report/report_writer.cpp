@@ -64,14 +64,18 @@ ReportOutput write_report(const std::filesystem::path& results, std::filesystem:
 
   std::map<std::string, std::vector<std::string>> plot_files, figures;
   for (const auto& format : rep.formats) {
-    for (const Metric metric : {Metric::top1, Metric::top5}) {
+    // Data without labels has no accuracy: SDC-1 (recorded for every dataset) is its plot.
+    std::vector<Metric> metrics;
+    if (rep.labelled) metrics = {Metric::top1, Metric::top5};
+    if (rep.has_sdc) metrics.push_back(Metric::sdc1);
+    for (const Metric metric : metrics) {
       const auto plot = accuracy_plot(rep, format, metric);
       if (!plot) continue;
       plot_files[format].push_back(plot_file_name(format, metric));
       write_file(out.dir / plot_files[format].back(), render_svg(*plot, true), out);
       figures[format].push_back(render_svg(*plot, false));
     }
-    if (const auto plot = trials_plot(rep, format)) {
+    if (const auto plot = rep.labelled ? trials_plot(rep, format) : std::nullopt) {
       plot_files[format].push_back(trials_plot_file_name(format));
       write_file(out.dir / plot_files[format].back(), render_strip_svg(*plot, true), out);
       figures[format].push_back(render_strip_svg(*plot, false));

@@ -9,6 +9,7 @@ namespace {
 std::string plot_alt_text(const std::string& file) {
   if (file.starts_with("top1_vs_ber")) return "Top-1 vs BER";
   if (file.starts_with("top5_vs_ber")) return "Top-5 vs BER";
+  if (file.starts_with("sdc1_vs_ber")) return "SDC-1 vs BER";
   return "Top-1 of each trial";
 }
 
@@ -20,8 +21,10 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
   for (const auto& [label, value] : campaign_facts(rep)) md += "- **" + label + "**: " + value + "\n";
   md += "\n" + interval_note(rep) + "\n";
   for (const auto& format : rep.formats) {
-    md +=
-        "\n## Format " + format + "\n\n### Top-1 accuracy (%)\n\n" + to_markdown(accuracy_table(rep, format));
+    md += "\n## Format " + format + "\n";
+    if (rep.labelled) md += "\n### Top-1 accuracy (%)\n\n" + to_markdown(accuracy_table(rep, format));
+    if (const Table sdc = sdc_table(rep, format); rep.has_sdc && !sdc.rows.empty())
+      md += "\n### SDC-1: Top-1 changed against the fault-free model (% of images)\n\n" + to_markdown(sdc);
     md += "\n### Configurations\n\n" + to_markdown(configuration_table(rep, format));
     const Table paired = paired_table(rep, format);
     if (!paired.rows.empty())
@@ -40,6 +43,10 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
         "\n## Trials split by faults on the critical bit (top exponent bit of floats, sign of fixed "
         "point)\n\n" +
         to_markdown(critical);
+  if (const Table le = logit_error_table(rep); !le.rows.empty())
+    md +=
+        "\n## Silent data corruption and logit error (against each configuration's fault-free outputs)\n\n" +
+        to_markdown(le);
   md += "\n## Faults per trial\n\n" + to_markdown(fault_table(rep));
   md += "\n## Trials per cell\n\n" + to_markdown(trials_table(rep));
   md +=

@@ -90,6 +90,9 @@ TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
       {"max_trials", {"64", "64"}},
       {"wave", {"3", "3"}},
       {"interval", {"t", "'t'"}},
+      {"classes", {"synsets.txt", "'synsets.txt'"}},
+      {"labels", {"y.npy", "'y.npy'"}},
+      {"metric", {"sdc1", "'sdc1'"}},
       {"floor", {"20", "20"}},
       {"images", {"300", "300"}},
       {"images_per_trial", {"16", "16"}},
@@ -113,6 +116,20 @@ TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
     EXPECT_EQ(s.show(from_flag), it->second.first) << s.key;
     EXPECT_EQ(s.show(from_toml), it->second.first) << s.key;
     EXPECT_NE(s.show(from_flag), s.show(CampaignConfig{})) << s.key << ": the sample is the default";
+  }
+}
+
+TEST(Settings, MetricIsTop1OrSdc1) {
+  CampaignConfig c;
+  EXPECT_EQ(c.stopping().metric, Metric::top1);
+  set_setting(c, "metric", "sdc1");
+  EXPECT_EQ(c.stopping().metric, Metric::sdc1);
+  try {
+    set_setting(c, "metric", "top5");
+    ADD_FAILURE() << "metric top5 accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("metric 'top5' is not one of top1, sdc1"), std::string::npos)
+        << e.what();
   }
 }
 
