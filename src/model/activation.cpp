@@ -19,6 +19,7 @@ constexpr std::pair<ActivationKind, const char*> kOpTypes[] = {
     {ActivationKind::Sqrt, "Sqrt"},
     {ActivationKind::Neg, "Neg"},
     {ActivationKind::Clip, "Clip"},
+    {ActivationKind::GeluErf, "Gelu"},
 };
 
 // Clip's bounds: attributes before opset 11, optional constant scalar inputs since.
@@ -46,7 +47,8 @@ Activation clip_of(const Node& n, const Graph& g) {
 
 std::optional<Activation> activation_of(const Node& n, const Graph& g) {
   const auto kind = activation_kind(n.op_type);
-  if (!kind) return std::nullopt;
+  // ONNX activations are in the default domain; the GELU node only in flipguard's (fuse_gelu).
+  if (!kind || n.domain != (*kind == ActivationKind::GeluErf ? kInternalDomain : "")) return std::nullopt;
   switch (*kind) {
     case ActivationKind::LeakyRelu:
       return Activation{*kind, n.get_float("alpha", 0.01f)};

@@ -10,7 +10,21 @@
 
 namespace flipguard::model {
 
-enum class ActivationKind { Relu, LeakyRelu, Sigmoid, Tanh, HardSwish, Elu, Exp, Abs, Sqrt, Neg, Clip };
+// GeluErf is the exact GELU, x * (1 + erf(x / sqrt(2))) / 2: only fuse_gelu writes it (an internal node).
+enum class ActivationKind {
+  Relu,
+  LeakyRelu,
+  Sigmoid,
+  Tanh,
+  HardSwish,
+  Elu,
+  Exp,
+  Abs,
+  Sqrt,
+  Neg,
+  Clip,
+  GeluErf
+};
 
 struct Activation {
   ActivationKind kind;

@@ -1,10 +1,12 @@
-// Element-wise activations not fused into a producer: oneDNN eltwise, in place when the input is dead after.
-// HardSigmoid (no oneDNN algorithm in this version) is plain C++.
+// Element-wise activations not fused into a producer: oneDNN eltwise, in place when the input is dead after
+// (the exact GELU, written by model/fuse_gelu.hpp, too). HardSigmoid (no oneDNN algorithm in this version) is
+// plain C++.
 #include <algorithm>
 #include <stdexcept>
 
 #include "engine/op_registry.hpp"
 #include "engine/ops/op_util.hpp"
+#include "model/fuse_gelu.hpp"
 
 namespace flipguard::engine {
 namespace {
@@ -36,6 +38,7 @@ void register_activation(OpRegistry& r) {
     r.add(op, build_eltwise, 1, 17, {"alpha"});
   r.add("Clip", build_eltwise, 6, 17, {"min", "max"});
   r.add("HardSigmoid", build_hard_sigmoid, 6, 17, {"alpha", "beta"});
+  r.add_internal(model::kGelu, build_eltwise, 1, 17);
 }
 
 }  // namespace flipguard::engine
