@@ -14,8 +14,8 @@ set(FLIPGUARD_PUBLIC_HEADERS
     protect/protected_tensor.hpp
     data/batch_loader.hpp data/dataset_registry.hpp data/model_lookup.hpp
     metrics/topk.hpp
+    evaluation/evaluate_set.hpp
     campaign/campaign_runner.hpp campaign/settings.hpp campaign/layer_campaign.hpp campaign/statistics.hpp
-    campaign/evaluate_set.hpp
     report/report_writer.hpp report/results_reader.hpp)
 
 # The public headers and every project header they include, transitively (a header they reach is public too).
@@ -44,9 +44,9 @@ foreach(_header ${FLIPGUARD_INSTALLED_HEADERS})
 endforeach()
 
 # The libraries in link order (each before what it uses), behind one target.
-set(FLIPGUARD_EXPORTED flipguard_report flipguard_campaign flipguard_engine flipguard_model flipguard_data
-                       flipguard_metrics flipguard_stats flipguard_protect flipguard_faults flipguard_memory flipguard_hashing
-                       flipguard_platform)
+set(FLIPGUARD_EXPORTED flipguard_report flipguard_campaign flipguard_evaluation flipguard_engine flipguard_model
+                       flipguard_data flipguard_metrics flipguard_stats flipguard_protect flipguard_faults
+                       flipguard_memory flipguard_hashing flipguard_platform)
 add_library(flipguard_library INTERFACE)
 set_target_properties(flipguard_library PROPERTIES EXPORT_NAME flipguard)
 target_link_libraries(flipguard_library INTERFACE ${FLIPGUARD_EXPORTED})

@@ -3,7 +3,6 @@
 #pragma once
 
 #include "campaign/campaign_runner.hpp"  // run a campaign (CampaignConfig, run_campaign)
-#include "campaign/evaluate_set.hpp"     // clean Top-k of a model over a preloaded image set
 #include "campaign/layer_campaign.hpp"   // one stored tensor at a time
 #include "campaign/settings.hpp"         // every campaign setting by key (TOML/CLI names)
 #include "campaign/statistics.hpp"       // cells and their intervals from trial records
@@ -11,6 +10,7 @@
 #include "data/dataset_registry.hpp"     // built-in datasets by name
 #include "data/model_lookup.hpp"         // model names and sidecars
 #include "engine/executor.hpp"           // run an ONNX model on a batch; its stored weights as slots
+#include "evaluation/evaluate_set.hpp"   // clean Top-k of a model over a preloaded image set
 #include "faults/sampler.hpp"            // fault models sampled into stored bits, O(faults)
 #include "memory/format.hpp"             // fp32, fp16, bf16, Qm.n, int8: encode and decode
 #include "memory/stored_tensor.hpp"      // a tensor's stored bit image

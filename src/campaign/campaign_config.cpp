@@ -16,9 +16,10 @@
 #include <toml.hpp>
 #include <utility>
 
-#include "campaign/faulty_weights.hpp"
 #include "campaign/settings.hpp"
 #include "faults/fault_model.hpp"
+#include "memory/format.hpp"
+#include "protect/protection_spec.hpp"
 
 namespace flipguard::campaign {
 
@@ -149,8 +150,10 @@ void CampaignConfig::validate() const {
       throw std::invalid_argument("max_trials must be in [min_trials, 1000000]");
     if (images > 0 && images_per_trial > images)
       throw std::invalid_argument("images_per_trial must be in [0, images] (0: every trial scores all)");
-    for (const auto& p : protections)
-      for (const auto& f : formats) check_protection_for_format(p, f);
+    for (const auto& p : protections) {
+      const auto spec = protect::ProtectionSpec::parse(p);
+      for (const auto& f : formats) spec.check_format(memory::Format::parse(f));
+    }
     for (double b : bers) (void)faults::FaultModel::parse(fault_spec(b));
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(std::string("campaign: ") + e.what());

@@ -28,13 +28,6 @@ struct CampaignSummary {
   double seconds = 0;
 };
 
-// Identity of a campaign's records: model file, evaluated images, seed, tensor selection, fault kind, the
-// early-stop floor and the per-trial image sample size (each when set). Formats, protections, BERs and trial
-// counts may grow between runs of the same campaign.
-std::string campaign_id(const std::string& model_sha256, const std::string& data,
-                        const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
-                        const std::string& fault, double floor = 0, std::int64_t images_per_trial = 0);
-
 CampaignSummary run_campaign(const CampaignConfig& config,
                              const std::function<void(const CampaignProgress&)>& progress, std::ostream& log);
 

@@ -6,11 +6,11 @@
 #include <stdexcept>
 
 #include "campaign/campaign_runner.hpp"
-#include "campaign/faulty_weights.hpp"
-#include "hashing/fnv1a.hpp"
+#include "campaign/legacy_identity.hpp"
 #include "data/dataset_registry.hpp"
 #include "data/model_lookup.hpp"
 #include "memory/format.hpp"
+#include "protect/protection_spec.hpp"
 
 namespace flipguard::campaign {
 
@@ -26,7 +26,7 @@ std::vector<PlanCell> grid_cells(const CampaignConfig& config) {
       PlanCell c;
       c.config = config_index++;
       c.format = memory::Format::parse(format).name();
-      c.protection = canonical_protection(protection_text);
+      c.protection = protect::ProtectionSpec::parse(protection_text).to_string();
       c.ber = 0;  // the configuration's clean record
       cells.push_back(c);
       for (double ber : config.bers) {
@@ -71,6 +71,7 @@ void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed) {
     if (j == i - 1) continue;
     std::swap(set.targets[i - 1], set.targets[j]);
     std::swap(set.indices[i - 1], set.indices[j]);
+    if (!set.content.empty()) std::swap(set.content[i - 1], set.content[j]);
     float* a = set.tensor.data() + (i - 1) * floats;
     float* b = set.tensor.data() + j * floats;
     std::copy(a, a + floats, tmp.data());
@@ -95,24 +96,19 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   data::Subset subset;
   subset.limit = static_cast<size_t>(config.images);
   s.images = loader.preload(subset, bad_images);
-  std::uint64_t dh = hashing::kFnvOffset;
-  dh = hashing::fnv1a(dh, s.images.indices.data(), s.images.indices.size() * sizeof(s.images.indices[0]));
-  dh = hashing::fnv1a(dh, s.images.targets.data(), s.images.targets.size() * sizeof(s.images.targets[0]));
-  // Skipped images make this another data set; the condition keeps earlier campaigns' hashes unchanged.
-  if (const std::uint64_t skipped = s.images.skipped.size(); skipped > 0)
-    dh = hashing::fnv1a(dh, &skipped, sizeof skipped);
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(dh));
-
+  // Identity is computed over the images in dataset order, before a floor's shuffle.
+  s.identity = campaign_identity(config, s.spec, dataset, s.images);
+  s.legacy_data_hash = campaign::legacy_data_hash(s.images);
+  s.legacy_campaign_id =
+      campaign::legacy_campaign_id(config, s.identity.model_sha256, dataset, s.legacy_data_hash, false);
   if (config.floor > 0) shuffle_images(s.images, config.seed);
-  s.campaign_id = campaign::campaign_id(s.spec.sha256, dataset, hex, config.seed, config.tensors,
-                                        config.fault, config.floor, config.images_per_trial);
+  s.campaign_id = s.identity.id();
   TrialRecord& b = s.base;
   b.campaign = s.campaign_id;
   b.model = s.spec.name;
-  b.model_sha256 = s.spec.sha256;
+  b.model_sha256 = s.identity.model_sha256;
   b.data = dataset;
-  b.data_hash = hex;
+  b.data_hash = s.identity.data_hash;
   b.images = static_cast<std::int64_t>(s.images.size());
   b.seed = config.seed;
   b.tensors = config.tensors;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "campaign/campaign_config.hpp"
+#include "campaign/campaign_identity.hpp"
 #include "campaign/trial_record.hpp"
 #include "campaign/work_plan.hpp"
 #include "data/batch_loader.hpp"
@@ -17,10 +18,13 @@ namespace flipguard::campaign {
 
 struct CampaignSetup {
   data::ModelSpec spec;
-  data::PreprocessedSet images;  // in a fixed shuffled order when the campaign has a floor (early stops)
-  std::string campaign_id;
-  TrialRecord base;             // the fields every record of the campaign shares
-  std::vector<PlanCell> cells;  // grid order: format, protection, then the clean record and each BER
+  data::PreprocessedSet images;    // in a fixed shuffled order when the campaign has a floor (early stops)
+  CampaignIdentity identity;       // what makes records of this campaign comparable (campaign_identity.hpp)
+  std::string campaign_id;         // identity.id()
+  std::string legacy_data_hash;    // the data hash before content identity (legacy_identity.hpp)
+  std::string legacy_campaign_id;  // the id before content identity: a file of it is pointed to `rekey`
+  TrialRecord base;                // the fields every record of the campaign shares
+  std::vector<PlanCell> cells;     // grid order: format, protection, then the clean record and each BER
 
   // Validates the config, loads the model's sidecar and the images.
   static CampaignSetup load(const CampaignConfig& config);

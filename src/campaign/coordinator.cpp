@@ -2,16 +2,25 @@
 
 #include <stdexcept>
 
+#include "campaign/rekey_results.hpp"
 #include "campaign/trial_worker.hpp"
 #include "platform/interrupt.hpp"
 
 namespace flipguard::campaign {
+namespace {
+
+ResultsFile open_results(const std::string& path, const CampaignSetup& setup) {
+  refuse_legacy_results(path, setup.legacy_campaign_id);
+  return ResultsFile(path, setup.campaign_id);
+}
+
+}  // namespace
 
 Coordinator::Coordinator(const CampaignConfig& config, const CampaignSetup& setup,
                          std::function<void(const CampaignProgress&)> progress, std::ostream& log)
     : start_(std::chrono::steady_clock::now()),
       campaign_id_(setup.campaign_id),
-      results_(config.results, setup.campaign_id),
+      results_(open_results(config.results, setup)),
       plan_(setup.cells, config.trials, config.stopping(), results_.records()),
       progress_(std::move(progress)),
       log_(log) {

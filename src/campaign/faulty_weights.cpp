@@ -2,18 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <map>
-#include <optional>
 #include <stdexcept>
 
-#include "hashing/fnv1a.hpp"
-#include "campaign/logit_scaling.hpp"
 #include "faults/sampler.hpp"
+#include "hashing/fnv1a.hpp"
 #include "memory/format.hpp"
+#include "model/logit_scaling.hpp"
+#include "platform/memory_budget.hpp"
 #include "protect/protection_spec.hpp"
-#include "protect/weight_scaling.hpp"
 
 namespace flipguard::campaign {
 
@@ -34,7 +32,8 @@ struct FaultyWeights::Tensor {
 };
 
 std::uint64_t FaultyWeights::tensor_key(const std::string& name) {
-  return hashing::fnv1a(hashing::kFnvOffset, name.data(), name.size());  // stable across runs, machines and tensor selections
+  return hashing::fnv1a(hashing::kFnvOffset, name.data(),
+                        name.size());  // stable across runs, machines and tensor selections
 }
 
 std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine::WeightSlot>>& slots,
@@ -50,92 +49,37 @@ std::vector<engine::WeightSlot*> select_slots(std::vector<std::unique_ptr<engine
 
 namespace {
 
-struct LogitsSpec {
-  bool logits = false;
-  std::optional<double> t;
-  std::string rest = "none";
-};
-
-LogitsSpec split_logits(const std::string& text) {
-  LogitsSpec l;
-  const std::string prefix = "scale@logits";
-  if (!text.starts_with(prefix)) {
-    l.rest = text;
-    return l;
-  }
-  l.logits = true;
-  std::string head = text.substr(0, text.find('+')),
-              tail = text.find('+') == std::string::npos ? "" : text.substr(text.find('+') + 1);
-  if (head.size() > prefix.size()) {
-    if (head[prefix.size()] != '=')
-      throw std::invalid_argument("protection '" + text + "': expected scale@logits[=T]");
-    size_t used = 0;
-    const std::string num = head.substr(prefix.size() + 1);
-    try {
-      l.t = std::stod(num, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != num.size() || !(*l.t > 0))
-      throw std::invalid_argument("protection '" + text + "': t must be a positive number");
-  }
-  if (!tail.empty()) l.rest = tail;
-  if (protect::ProtectionSpec::parse(l.rest).scaling)
-    throw std::invalid_argument("protection '" + text + "': scale@logits already scales; do not add 'scale'");
-  return l;
+// A clean model with a NaN or infinite stored weight has no meaningful fault campaign (weight scaling's
+// max|W| is not a number, fixed point cannot encode it): refused, naming the model file and the tensor.
+void require_finite(const engine::WeightSlot& slot, const std::string& model) {
+  const auto clean = slot.clean();
+  for (size_t i = 0; i < clean.size(); ++i)
+    if (!std::isfinite(clean[i]))
+      throw std::runtime_error(model + ": weight tensor '" + slot.name() + "' holds " +
+                               (std::isnan(clean[i]) ? "NaN"
+                                : clean[i] > 0       ? "+inf"
+                                                     : "-inf") +
+                               " at element " + std::to_string(i) + " of " + std::to_string(clean.size()) +
+                               "; the model's stored weights must be finite to be faulted (re-export it, "
+                               "or select the other tensors with a --tensors regex)");
 }
 
 }  // namespace
 
-std::string canonical_protection(const std::string& text) {
-  const auto l = split_logits(text);
-  if (!l.logits) return protect::ProtectionSpec::parse(text).to_string();
-  std::string s = "scale@logits";
-  if (l.t) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "=%.9g", *l.t);
-    s += buf;
-  }
-  const std::string rest = protect::ProtectionSpec::parse(l.rest).to_string();
-  return rest == "none" ? s : s + "+" + rest;
-}
-
-double scale_target_of(const std::string& protection, const std::string& format) {
-  const auto l = split_logits(protection);
-  const memory::Format f = memory::Format::parse(format);
-  if (l.logits) return l.t ? *l.t : protect::default_scale_target(f);
-  const auto spec = protect::ProtectionSpec::parse(protection);
-  if (!spec.scaling) return 0;
-  return spec.scaling->target ? *spec.scaling->target : protect::default_scale_target(f);
-}
-
-void check_protection_for_format(const std::string& protection, const std::string& format) {
-  (void)canonical_protection(protection);
-  const memory::Format f = memory::Format::parse(format);
-  const double t = scale_target_of(protection, format);
-  if (t > 0 && !f.is_int8() && t > static_cast<double>(f.max_abs())) {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "': scale target t = %g exceeds the largest value of %s (%g)", t,
-                  f.name().c_str(), static_cast<double>(f.max_abs()));
-    throw std::invalid_argument("protection '" + protection + buf);
-  }
-}
-
 FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::WeightSlot*> slots,
-                             const std::string& format, const std::string& protection) {
+                             const std::string& format, const std::string& protection) try {
+  for (const auto* s : slots) require_finite(*s, executor.graph().source);
   const memory::Format f = memory::Format::parse(format);
-  const auto l = split_logits(protection);
-  const protect::ProtectionSpec spec = protect::ProtectionSpec::parse(l.rest);
+  const protect::ProtectionSpec spec = protect::ProtectionSpec::parse(protection);
   std::map<std::string, double> scale;
-  if (l.logits) {
+  if (spec.rescales_biases()) {
     std::map<std::string, float> max_abs;
     for (auto* s : slots) {
       float m = 0;
       for (float v : s->clean()) m = std::max(m, std::abs(v));
       max_abs[s->name()] = m;
     }
-    const auto plan =
-        plan_logit_scaling(executor.graph(), max_abs, l.t ? *l.t : protect::default_scale_target(f));
+    const auto plan = model::plan_logit_scaling(executor.graph(), max_abs, spec.scale_target(f));
     scale = plan.weight_scale;
     output_scale_ = plan.output_scale;
     for (const auto& [bias, p] : plan.bias_scale) {
@@ -156,6 +100,13 @@ FaultyWeights::FaultyWeights(engine::Executor& executor, std::vector<engine::Wei
     tensors_.push_back(std::make_unique<Tensor>(s, spec, f, weights));
     s->write_all(tensors_.back()->clean_read);
   }
+} catch (const std::bad_alloc&) {
+  // Per weight: its stored words, clean stored copy and read-back float, at least 3 x 4 bytes.
+  std::int64_t count = 0;
+  for (const auto* s : slots) count += static_cast<std::int64_t>(s->clean().size());
+  throw platform::out_of_memory("the stored weights of " + format + " / " + protection + " (" +
+                                    std::to_string(count) + " weights, stored, clean and read back)",
+                                platform::saturating_bytes(count, 12));
 }
 
 FaultyWeights::~FaultyWeights() {

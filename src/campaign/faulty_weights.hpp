@@ -31,8 +31,8 @@ struct TrialPatchStats {
 class FaultyWeights {
  public:
   // Stores each of `slots` in `format` behind `protection`, and writes the fault-free read-back into the
-  // executor (so BER 0 is this configuration's clean baseline). "scale@logits[=T][+rest]" keeps the weights
-  // scaled and scales the biases (the executor must expose its bias slots); see logit_scaling.hpp.
+  // executor (so BER 0 is this configuration's clean baseline). A protection that rescales biases
+  // (scale@logits) keeps the weights scaled and scales the biases: the executor must expose its bias slots.
   FaultyWeights(engine::Executor& executor, std::vector<engine::WeightSlot*> slots, const std::string& format,
                 const std::string& protection);
   ~FaultyWeights();
@@ -61,17 +61,6 @@ class FaultyWeights {
       scaled_biases_;  // like the weights, restored to clean values on destruction
   double output_scale_ = 1;
 };
-
-// Canonical form of a campaign protection: ProtectionSpec's, or "scale@logits[=T][+rest]". Throws on bad
-// specs.
-std::string canonical_protection(const std::string& text);
-// The weight-scaling target t a protection uses in `format` (its own or the format's default); 0 without
-// scaling.
-double scale_target_of(const std::string& protection, const std::string& format);
-
-// Checks `protection` (as canonical_protection does) and that its scaling target t, if any, is one `format`
-// can store: a t above the format's largest value would saturate the scaled weights. INT8 ignores t.
-void check_protection_for_format(const std::string& protection, const std::string& format);
 
 // Weight slots (not biases) whose names match the selection ("all" or a regex), in executor order; error if
 // none match.

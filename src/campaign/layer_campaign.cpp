@@ -1,20 +1,23 @@
 #include "campaign/layer_campaign.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <stdexcept>
 
 #include "campaign/campaign_runner.hpp"
 #include "campaign/campaign_setup.hpp"
 #include "campaign/faulty_weights.hpp"
+#include "campaign/legacy_identity.hpp"
+#include "campaign/rekey_results.hpp"
 #include "campaign/results_file.hpp"
+#include "campaign/trial_fields.hpp"
+#include "campaign/work_plan.hpp"
 #include "data/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "faults/fault_model.hpp"
-#include "memory/format.hpp"
 #include "metrics/topk.hpp"
 #include "model/onnx_loader.hpp"
 #include "platform/interrupt.hpp"
+#include "protect/protection_spec.hpp"
 
 namespace flipguard::campaign {
 namespace {
@@ -27,23 +30,24 @@ double seconds_since(clock_type::time_point t) {
 
 // One record to produce for the current layer, with what the batches add to it.
 struct Job {
-  double ber = 0;
-  std::int64_t trial = 0;
   TrialRecord record;
-  metrics::TopKCounts counts;
+  TrialPatchStats stats;       // the faults of (seed, trial, layer): the same in every batch
+  metrics::TopKCounts counts;  // summed over the batches
 };
 
+// The missing trials of one configuration (format x protection) of the current layer.
 struct Configuration {
-  std::string format, protection;
+  const PlanCell* cell;  // its first missing cell
   std::vector<Job> jobs;
+  double memory_overhead = 0;
 };
 
 }  // namespace
 
-std::string layer_campaign_id(const std::string& model_sha256, const std::string& data,
-                              const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
-                              const std::string& fault) {
-  return campaign_id(model_sha256, data, data_hash, seed, "layers:" + tensors, fault);
+std::string layer_campaign_id(const CampaignIdentity& identity) {
+  CampaignIdentity layers = identity;
+  layers.tensors = "layers:" + identity.tensors;
+  return layers.id();
 }
 
 LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
@@ -57,7 +61,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
         "layer campaign: ci_target, floor, images_per_trial and shards are options of ordinary campaigns "
         "(run one per layer with --tensors to use them)");
   for (const auto& p : config.protections)
-    if (p.starts_with("scale@logits"))
+    if (protect::ProtectionSpec::parse(p).rescales_biases())
       throw std::invalid_argument("protections: '" + p +
                                   "' rescales the biases of every layer, so the clean prefix of a layer "
                                   "campaign would differ per protection; run it as an ordinary campaign");
@@ -76,18 +80,17 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
   const auto layers = select_slots(ex.weights(), config.tensors);
 
   LayerCampaignSummary summary;
-  summary.campaign_id = layer_campaign_id(spec.sha256, setup.base.data, setup.base.data_hash, config.seed,
-                                          config.tensors, config.fault);
+  summary.campaign_id = layer_campaign_id(setup.identity);
   summary.results_path = config.results;
   for (const auto* l : layers) summary.layers.push_back(l->name());
+  refuse_legacy_results(config.results,
+                        legacy_campaign_id(config, setup.identity.model_sha256, setup.identity.data,
+                                           setup.legacy_data_hash, true));
   ResultsFile results(config.results, summary.campaign_id);
   if (!results.repair_note().empty()) log << "warning: " << results.repair_note() << "\n";
 
-  std::vector<double> rates;  // BER 0 is each configuration's clean record, not a cell of trials
-  for (double b : config.bers)
-    if (b > 0) rates.push_back(b);
-  const auto per_layer = static_cast<std::int64_t>(config.formats.size() * config.protections.size() *
-                                                   (1 + rates.size() * static_cast<size_t>(config.trials)));
+  // The grid is the ordinary campaign's (one shard): every layer runs all of its cells.
+  const std::int64_t per_layer = WorkPlan(setup.cells, config.trials, config.stopping(), {}).upper_bound();
   LayerCampaignProgress prog;
   prog.layers_total = static_cast<int>(layers.size());
   prog.trials_total = per_layer * static_cast<std::int64_t>(layers.size());
@@ -100,33 +103,23 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
   std::vector<float> logits(batch * static_cast<size_t>(classes));
 
   for (auto* layer : layers) {
-    // The trials of this layer still missing from the results file.
+    // The trials of this layer still missing from the results file, in grid order, by configuration.
+    std::vector<TrialRecord> layer_records;
+    for (const auto& r : results.records())
+      if (r.tensors == layer->name()) layer_records.push_back(r);
+    WorkPlan plan(setup.cells, config.trials, config.stopping(), layer_records);
+    TrialRecord layer_base = base;
+    layer_base.tensors = layer->name();
     std::vector<Configuration> configs;
     std::int64_t todo = 0;
-    for (const auto& format : config.formats) {
-      for (const auto& protection_text : config.protections) {
-        Configuration c{format, canonical_protection(protection_text), {}};
-        TrialRecord cell = base;
-        cell.tensors = layer->name();
-        cell.format = memory::Format::parse(format).name();
-        cell.protection = c.protection;
-        cell.scale_target = scale_target_of(c.protection, format);
-        auto add = [&](double ber, std::int64_t trial) {
-          Job j{ber, trial, cell, {}};
-          j.record.ber = ber;
-          j.record.trial = trial;
-          j.record.fault_model = config.fault_spec(ber);
-          if (!results.has(j.record.record_key())) c.jobs.push_back(std::move(j));
-        };
-        add(0.0, 0);
-        for (double ber : rates)
-          for (std::int64_t t = 0; t < config.trials; ++t) add(ber, t);
-        todo += static_cast<std::int64_t>(c.jobs.size());
-        if (!c.jobs.empty()) configs.push_back(std::move(c));
-      }
+    while (const auto unit = plan.next()) {
+      const PlanCell& cell = plan.cell(unit->cell);
+      if (configs.empty() || configs.back().cell->config != cell.config) configs.push_back({&cell, {}});
+      configs.back().jobs.push_back({trial_template(layer_base, cell, unit->trial, config), {}, {}});
+      ++todo;
     }
-    prog.trials_done += per_layer - todo;
-    summary.trials_skipped += per_layer - todo;
+    prog.trials_done += plan.skipped();
+    summary.trials_skipped += plan.skipped();
     prog.layer = layer->name();
     prog.skipped = todo == 0;
     if (todo == 0) {
@@ -153,15 +146,14 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
       for (auto& c : configs) {
         // Built per batch: configurations of one layer take turns in the same weight slot.
         t0 = clock_type::now();
-        FaultyWeights weights(ex, {layer}, c.format, c.protection);
+        FaultyWeights weights(ex, {layer}, c.cell->format, c.cell->protection);
+        c.memory_overhead = weights.memory_overhead();
         const double build_share = seconds_since(t0) / static_cast<double>(c.jobs.size());
         for (auto& j : c.jobs) {
-          j.record.memory_overhead = weights.memory_overhead();
           t0 = clock_type::now();
-          TrialPatchStats stats;
-          if (j.ber > 0)
-            stats = weights.inject(faults::FaultModel::parse(j.record.fault_model), config.seed,
-                                   static_cast<std::uint64_t>(j.trial));
+          if (j.record.ber > 0)
+            j.stats = weights.inject(faults::FaultModel::parse(j.record.fault_model), config.seed,
+                                     static_cast<std::uint64_t>(j.record.trial));
           j.record.seconds_faults += build_share + seconds_since(t0);
           t0 = clock_type::now();
           ex.run_suffix(logits.data());
@@ -171,21 +163,12 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
           t0 = clock_type::now();
           weights.restore();
           j.record.seconds_faults += seconds_since(t0);
-          // The faults of (seed, trial, layer) are the same in every batch.
-          j.record.flips = stats.flips;
-          j.record.changed_weights = stats.changed_weights;
-          j.record.ecc_corrected = stats.ecc_corrected;
-          j.record.ecc_detected = stats.ecc_detected;
-          j.record.critical_faults = stats.critical_faults;
-          j.record.critical_words = stats.critical_words;
         }
       }
     }
     for (auto& c : configs)
       for (auto& j : c.jobs) {
-        j.record.top1 = j.counts.top1;
-        j.record.top5 = j.counts.top5;
-        j.record.non_finite = j.counts.non_finite;
+        record_measurements(j.record, c.memory_overhead, j.stats, j.counts);
         results.append(j.record);
       }
     summary.trials_run += todo;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "campaign/campaign_config.hpp"
+#include "campaign/campaign_identity.hpp"
 
 namespace flipguard::campaign {
 
@@ -30,11 +31,9 @@ struct LayerCampaignSummary {
   double seconds = 0;
 };
 
-// Identity of a layer campaign's records: that of a campaign over "layers:<tensors>", so a results file of
-// an ordinary campaign is never mixed with one of a layer campaign.
-std::string layer_campaign_id(const std::string& model_sha256, const std::string& data,
-                              const std::string& data_hash, std::uint64_t seed, const std::string& tensors,
-                              const std::string& fault);
+// Identity of a layer campaign's records: that of its ordinary campaign with tensors "layers:<tensors>", so a
+// results file of an ordinary campaign is never mixed with one of a layer campaign.
+std::string layer_campaign_id(const CampaignIdentity& identity);
 
 // `config.tensors` selects the layers; each record's `tensors` field is its layer's name. Records of a
 // layer are appended when all its trials are done; rerunning resumes with the first incomplete layer.

@@ -24,13 +24,8 @@ std::string MemoryEstimate::describe() const {
 std::uint64_t configuration_bytes(std::span<const std::int64_t> slot_sizes, const std::string& format,
                                   const std::string& protection, double max_ber) {
   const memory::Format f = memory::Format::parse(format);
-  // scale@logits[=T][+rest] stores like rest (its scaling changes values, not sizes).
-  std::string rest = protection;
-  if (rest.starts_with("scale@logits")) {
-    const auto plus = rest.find('+');
-    rest = plus == std::string::npos ? "none" : rest.substr(plus + 1);
-  }
-  const protect::ProtectionSpec spec = protect::ProtectionSpec::parse(rest);
+  // Scaling of any kind changes values, not sizes.
+  const protect::ProtectionSpec spec = protect::ProtectionSpec::parse(protection);
   std::uint64_t bytes = 0, largest = 0, stored_bits = 0;
   for (const std::int64_t n_signed : slot_sizes) {
     const auto n = static_cast<std::uint64_t>(n_signed);

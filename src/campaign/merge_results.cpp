@@ -1,11 +1,6 @@
 #include "campaign/merge_results.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -26,34 +21,6 @@ struct Placed {
 std::string content(TrialRecord r) {
   r.seconds_faults = r.seconds_inference = 0;
   return nlohmann::json(r).dump();
-}
-
-// Writes `text` to a new file `out` through a temporary beside it, renamed into place once complete and on
-// disk: a failure at any step (a full disk) leaves neither `out` nor the temporary behind, and names the
-// operating system's cause.
-void write_new_file(const std::string& out, const std::string& text) {
-  const auto parent = std::filesystem::path(out).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
-  const std::string tmp = out + ".merging";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("merge: cannot create " + tmp + ": " + std::strerror(errno));
-  int err = 0;
-  for (size_t done = 0; done < text.size() && !err;) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n > 0)
-      done += static_cast<size_t>(n);
-    else if (n < 0 && errno != EINTR)
-      err = errno;
-    else if (n == 0)
-      err = EIO;
-  }
-  if (!err && ::fdatasync(fd) != 0) err = errno;
-  if (::close(fd) != 0 && !err) err = errno;
-  if (!err && ::rename(tmp.c_str(), out.c_str()) != 0) err = errno;
-  if (err) {
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("merge: cannot write " + out + ": " + std::strerror(err));
-  }
 }
 
 }  // namespace
@@ -104,7 +71,7 @@ MergeSummary merge_results(const std::string& out, const std::vector<std::string
   });
   std::string text;
   for (const auto* r : sorted) text += nlohmann::json(*r).dump() + "\n";
-  write_new_file(out, text);
+  write_results_atomically(out, text, "merge");
   summary.records = static_cast<std::int64_t>(sorted.size());
   return summary;
 }

@@ -37,6 +37,11 @@ ParsedResults parse_results_text(std::string_view text, const std::string& path,
 // The same from a file; a missing file reads as empty.
 ParsedResults parse_results(const std::string& path);
 
+// Writes `text` as the whole content of `path` through a temporary beside it, renamed into place once
+// complete and on disk: a failure at any step (a full disk) leaves `path` as it was and no temporary behind,
+// and the error (prefixed with `who`) names the operating system's cause.
+void write_results_atomically(const std::string& path, const std::string& text, const std::string& who);
+
 class ResultsFile {
  public:
   // Opens (creating folders and the file if needed), takes the run's exclusive lock and reads the records

@@ -12,9 +12,9 @@
 #include <stdexcept>
 #include <utility>
 
-#include "campaign/faulty_weights.hpp"
 #include "data/bad_images.hpp"
 #include "memory/format.hpp"
+#include "protect/protection_spec.hpp"
 #include "stats/interval.hpp"
 
 namespace flipguard::campaign {
@@ -210,6 +210,10 @@ std::string canonical_format(const std::string& f) {
   return memory::Format::parse(f).name();
 }
 
+std::string canonical_protection(const std::string& p) {
+  return protect::ProtectionSpec::parse(p).to_string();
+}
+
 void check_regex(const std::string& tensors) {
   if (tensors == "all") return;
   try {
@@ -298,7 +302,13 @@ std::vector<Setting> make_table() {
       "bad_images", "--bad-images", "fail|skip", kEvery, &C::bad_images,
       "unusable dataset images (unreadable, not an image, wrong size): fail stops naming the first one; skip "
       "leaves them out, counted in the records and the data hash",
-      [](const std::string& v) { (void)data::parse_bad_images(v, "bad_images"); }));
+      [](const std::string& v) {
+        try {
+          (void)data::parse_bad_images(v, "bad_images");
+        } catch (const std::exception& e) {
+          throw std::invalid_argument(e.what());  // a setting's value error, whatever the parser's kind
+        }
+      }));
   t.push_back(
       text("results", "--results", "FILE.jsonl", kGrid | kForSweepT, &C::results,
            "the results file (JSON Lines, one record per trial); rerunning the same command resumes it"));

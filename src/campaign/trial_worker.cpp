@@ -1,11 +1,14 @@
 #include "campaign/trial_worker.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "campaign/accuracy_floor.hpp"
-#include "campaign/evaluate_set.hpp"
+#include "campaign/trial_fields.hpp"
+#include "evaluation/evaluate_set.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
+#include "protect/protection_spec.hpp"
 
 namespace flipguard::campaign {
 
@@ -16,8 +19,9 @@ TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setu
   engine::ExecutorOptions eo;
   eo.batch = config.batch;
   eo.threads = config.threads;
-  eo.weights.biases =
-      true;  // scale@logits rescales biases; biases are never faulted (select_slots skips them)
+  // Bias slots only for a protection that rescales them; biases are never faulted (select_slots skips them).
+  eo.weights.biases = std::ranges::any_of(
+      config.protections, [](const auto& p) { return protect::ProtectionSpec::parse(p).rescales_biases(); });
   ex_ = std::make_unique<engine::Executor>(model::load_onnx(setup.spec.onnx_path().string()), eo);
   slots_ = select_slots(ex_->weights(), config.tensors);
   if (config.images_per_trial > 0)
@@ -39,16 +43,7 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
     config_ = cell.config;
   }
   const CampaignConfig& c = config_settings_;
-  TrialRecord r = setup_.base;
-  r.format = cell.format;
-  r.protection = cell.protection;
-  r.scale_target = scale_target_of(cell.protection, cell.format);
-  r.memory_overhead = weights_->memory_overhead();
-  r.ber = cell.ber;
-  r.trial = trial;
-  r.fault_model = c.fault_spec(cell.ber);
-  if (cell.ber > 0 && c.ci_target > 0) r.adaptive = c.stopping();
-  if (cell.ber > 0) r.adaptive.interval = c.stopping().interval;
+  TrialRecord r = trial_template(setup_.base, cell, trial, c);
   const auto t0 = clock_type::now();
   TrialPatchStats stats;
   if (cell.ber > 0)
@@ -61,24 +56,16 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial) {
   const data::PreprocessedSet& scored = trial_images_ && cell.ber > 0
                                             ? trial_images_->sample(c.seed, static_cast<std::uint64_t>(trial))
                                             : setup_.images;
-  const auto eval = evaluate_set(*ex_, scored, logits_, {}, [&](size_t seen, const metrics::TopKCounts& k) {
-    return below_floor(k.top1, static_cast<std::int64_t>(seen), floor);
-  });
+  const auto eval =
+      evaluation::evaluate_set(*ex_, scored, logits_, {}, [&](size_t seen, const metrics::TopKCounts& k) {
+        return below_floor(k.top1, static_cast<std::int64_t>(seen), floor);
+      });
   const auto t1 = clock_type::now();
   weights_->restore();
   r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();
   r.seconds_inference = eval.seconds;
-  r.images = eval.counts.images;
   r.early_stopped = eval.stopped;
-  r.flips = stats.flips;
-  r.changed_weights = stats.changed_weights;
-  r.ecc_corrected = stats.ecc_corrected;
-  r.ecc_detected = stats.ecc_detected;
-  r.critical_faults = stats.critical_faults;
-  r.critical_words = stats.critical_words;
-  r.top1 = eval.counts.top1;
-  r.top5 = eval.counts.top5;
-  r.non_finite = eval.counts.non_finite;
+  record_measurements(r, weights_->memory_overhead(), stats, eval.counts);
   return r;
 }
 

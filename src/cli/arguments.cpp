@@ -77,7 +77,7 @@ Arguments parse_arguments(const CommandSpec& spec, const std::vector<std::string
       const std::string& text = args[++i];
       try {
         s->assign(a.config, s->parse_text(text, arg));
-      } catch (const std::invalid_argument& e) {
+      } catch (const std::exception& e) {  // a value's own parser may throw another kind (DataError)
         const std::string what = e.what();
         throw UsageError(what.starts_with(arg) ? what : arg + ": " + what);
       }

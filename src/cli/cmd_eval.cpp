@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/evaluate_set.hpp"
 #include "campaign/settings.hpp"
 #include "cli/command.hpp"
 #include "cli/progress.hpp"
@@ -12,6 +11,7 @@
 #include "data/dataset_registry.hpp"
 #include "data/model_lookup.hpp"
 #include "engine/executor.hpp"
+#include "evaluation/evaluate_set.hpp"
 #include "metrics/topk.hpp"
 #include "model/onnx_loader.hpp"
 
@@ -53,7 +53,7 @@ int eval(const Arguments& args) {
   std::vector<float> logits;
   Progress progress("eval " + spec.name, static_cast<long>(images.size()));
   const auto result =
-      campaign::evaluate_set(ex, images, logits, [&](size_t done, const metrics::TopKCounts& c) {
+      evaluation::evaluate_set(ex, images, logits, [&](size_t done, const metrics::TopKCounts& c) {
         char extra[64];
         std::snprintf(extra, sizeof extra, "top-1 %.1f%%", c.top1_percent());
         progress.update(static_cast<long>(done), extra);

@@ -228,6 +228,10 @@ ModelSpec parse_model_spec(std::string_view json_text, const std::string& origin
   m.onnx = r.string(j, "onnx", "");
   m.source = r.string(j, "source", "", &empty);
   m.sha256 = r.string(j, "sha256", "", &empty);
+  // A claim about the model file's bytes, checked against them before a campaign (campaign_identity.hpp).
+  if (!m.sha256.empty() &&
+      (m.sha256.size() != 64 || m.sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
+    r.fail("sha256", "expected the 64 lowercase hex digits sha256sum prints, or no field at all");
   m.dataset = r.string(j, "dataset", "", &empty);
 
   const json& in = r.object(j, "input", "");

@@ -24,16 +24,29 @@ Network build_network(const model::Graph& graph, const model::Dims& input_dims, 
       throw std::runtime_error(graph.source + ": " + n.describe() + ": " + e.what());
     } catch (const std::overflow_error& e) {
       throw std::runtime_error(graph.source + ": " + n.describe() + ": " + e.what());
+    } catch (const std::bad_alloc&) {
+      throw platform::out_of_memory(graph.source + ": building " + n.describe() + " (its kernel and weights)",
+                                    0);
     } catch (const dnnl::error& e) {
+      if (e.status == dnnl_out_of_memory)
+        throw platform::out_of_memory(
+            graph.source + ": building " + n.describe() + " (oneDNN: " + e.what() + ")", 0);
       throw std::runtime_error(graph.source + ": " + n.describe() + ": oneDNN refused it (" + e.what() + ")");
     }
   }
   ctx.begin_node(static_cast<int>(graph.nodes.size()));
   const int output = ctx.plain(graph.outputs.at(0).name);
-  platform::require_memory(
-      ctx.plan().planned_bytes(),
-      graph.source + ": the activations at batch " + std::to_string(input_dims.at(0)) + " (memory plan)");
-  return ctx.finish(output);
+  const std::string activations =
+      graph.source + ": the activations at batch " + std::to_string(input_dims.at(0)) + " (memory plan)";
+  platform::require_memory(ctx.plan().planned_bytes(), activations);
+  try {
+    return ctx.finish(output);
+  } catch (const std::bad_alloc&) {
+    throw platform::out_of_memory(activations, ctx.plan().planned_bytes());
+  } catch (const dnnl::error& e) {
+    if (e.status != dnnl_out_of_memory) throw;
+    throw platform::out_of_memory(activations, ctx.plan().planned_bytes());
+  }
 }
 
 }  // namespace flipguard::engine

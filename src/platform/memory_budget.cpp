@@ -132,9 +132,10 @@ void require_memory(std::uint64_t bytes, const std::string& what) {
 
 OutOfMemory out_of_memory(const std::string& what, std::uint64_t bytes) {
   const MemoryLimit limit = memory_limit();
-  return OutOfMemory("out of memory: " + what + " (" + gib(bytes) +
-                     ") could not be allocated; this process may use " + gib(limit.bytes) + " (" +
-                     limit.source + ")");
+  // 0: a size the caller cannot know (a library's internal allocation); say nothing rather than "0 GiB".
+  const std::string size = bytes > 0 ? " (" + gib(bytes) + ")" : "";
+  return OutOfMemory("out of memory: " + what + size + " could not be allocated; this process may use " +
+                     gib(limit.bytes) + " (" + limit.source + ")");
 }
 
 std::uint64_t saturating_bytes(std::int64_t count, std::uint64_t element_size) {

@@ -12,6 +12,10 @@ void sort_unique(std::vector<std::uint64_t>& v) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
+bool divides_on_read(const ProtectionSpec& spec) {
+  return spec.scaling && !spec.scaling->at_logits;
+}
+
 std::uint64_t low_mask(std::uint64_t n) {
   return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
 }
@@ -28,8 +32,9 @@ ProtectedTensor::ProtectedTensor(const ProtectionSpec& spec, const memory::Forma
   per_channel_ = std::max<std::size_t>(1, weights.size() / channels);
   std::vector<float> scaled(weights.begin(), weights.end());
   // INT8 maps max|W| to 127 whatever W was multiplied by first, so scaling is skipped there (c stays 1).
-  if (spec.scaling && !format.is_int8()) {
-    const float t = spec.scaling->target.value_or(default_scale_target(format));
+  // scale@logits weights arrive scaled and are read back scaled (c stays 1 too).
+  if (divides_on_read(spec) && !format.is_int8()) {
+    const auto t = static_cast<float>(spec.scale_target(format));
     c_ = scaling_factors(weights, channels, spec.scaling->granularity, t);
     for (std::size_t i = 0; i < scaled.size(); ++i) scaled[i] *= scale_factor(i);
   }
@@ -177,7 +182,7 @@ std::vector<ElementValue> ProtectedTensor::read_touched(std::span<const std::uin
 
 std::vector<ProtectionCost> ProtectedTensor::costs() const {
   std::vector<ProtectionCost> out;
-  if (spec_.scaling) {
+  if (divides_on_read(spec_)) {
     if (format().is_int8())
       out.push_back({"scale", 0, 0, "none: a no-op for int8, whose own scale already maps max|W| to 127"});
     else

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace flipguard::protect {
@@ -12,8 +14,8 @@ namespace flipguard::protect {
 namespace {
 
 const char* const kValid =
-    "scale, scale=T, scale-channel, scale-channel=T, ecc72, ecc39, ecc13 (optionally :keep or "
-    ":zero), clip, clip-channel, nanguard, none";
+    "scale, scale=T, scale-channel, scale-channel=T, scale@logits, scale@logits=T, ecc72, ecc39, ecc13 "
+    "(optionally :keep or :zero), clip, clip-channel, nanguard, none";
 
 std::vector<std::string> split_plus(const std::string& s) {
   std::vector<std::string> out;
@@ -28,15 +30,21 @@ std::vector<std::string> split_plus(const std::string& s) {
   }
 }
 
-float parse_target(const std::string& value, const std::string& token, std::string_view spec) {
+// Weight scaling reads t as a float, scale@logits as a double, as each always has: canonical strings stay
+// those of earlier results files ("scale@logits=0.3", not "=0.300000012").
+template <typename T>
+double parse_target(const std::string& value, const std::string& token, std::string_view spec) {
   std::size_t used = 0;
-  float t = 0.0f;
+  T t = 0;
   try {
-    t = std::stof(value, &used);
+    if constexpr (std::is_same_v<T, float>)
+      t = std::stof(value, &used);
+    else
+      t = std::stod(value, &used);
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != value.size() || value.empty() || !(t > 0.0f) || !std::isfinite(t))
+  if (used != value.size() || value.empty() || !(t > 0) || !std::isfinite(t))
     throw std::invalid_argument("protection '" + token + "' in '" + std::string(spec) +
                                 "': scale target must be a positive number, got '" + value + "'");
   return t;
@@ -57,11 +65,17 @@ ProtectionSpec ProtectionSpec::parse(std::string_view text) {
   for (const std::string& tok : tokens) {
     const auto eq = tok.find('=');
     const std::string head = tok.substr(0, eq);
-    if (head == "scale" || head == "scale-channel") {
-      once(spec.scaling.has_value(), tok);
+    if (head == "scale" || head == "scale-channel" || head == "scale@logits") {
       Scaling sc;
-      sc.granularity = head == "scale" ? Granularity::per_tensor : Granularity::per_channel;
-      if (eq != std::string::npos) sc.target = parse_target(tok.substr(eq + 1), tok, text);
+      sc.at_logits = head == "scale@logits";
+      if (spec.scaling && (sc.at_logits || spec.scaling->at_logits))
+        throw std::invalid_argument("protection '" + std::string(text) +
+                                    "': scale@logits already scales; do not add 'scale'");
+      once(spec.scaling.has_value(), tok);
+      sc.granularity = head == "scale-channel" ? Granularity::per_channel : Granularity::per_tensor;
+      if (eq != std::string::npos)
+        sc.target = sc.at_logits ? parse_target<double>(tok.substr(eq + 1), tok, text)
+                                 : parse_target<float>(tok.substr(eq + 1), tok, text);
       spec.scaling = sc;
       continue;
     }
@@ -106,11 +120,16 @@ ProtectionSpec ProtectionSpec::parse(std::string_view text) {
 std::string ProtectionSpec::to_string() const {
   std::vector<std::string> parts;
   if (scaling) {
-    std::string p = scaling->granularity == Granularity::per_tensor ? "scale" : "scale-channel";
+    std::string p = scaling->at_logits                                ? "scale@logits"
+                    : scaling->granularity == Granularity::per_tensor ? "scale"
+                                                                      : "scale-channel";
     if (scaling->target) {
       std::ostringstream os;
       os.precision(9);
-      os << *scaling->target;
+      if (scaling->at_logits)
+        os << *scaling->target;
+      else
+        os << static_cast<float>(*scaling->target);
       p += '=';
       p += os.str();
     }
@@ -132,6 +151,22 @@ std::string ProtectionSpec::to_string() const {
     out += parts[i];
   }
   return out;
+}
+
+double ProtectionSpec::scale_target(const memory::Format& format) const {
+  if (!scaling) return 0;
+  if (!scaling->target) return default_scale_target(format);
+  return scaling->at_logits ? *scaling->target : static_cast<float>(*scaling->target);
+}
+
+void ProtectionSpec::check_format(const memory::Format& format) const {
+  const double t = scale_target(format);
+  if (t > 0 && !format.is_int8() && t > static_cast<double>(format.max_abs())) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "': scale target t = %g exceeds the largest value of %s (%g)", t,
+                  format.name().c_str(), static_cast<double>(format.max_abs()));
+    throw std::invalid_argument("protection '" + to_string() + buf);
+  }
 }
 
 }  // namespace flipguard::protect

@@ -11,7 +11,7 @@
 
 #include "model/graph.hpp"
 
-namespace flipguard::campaign {
+namespace flipguard::model {
 
 struct LogitScalingPlan {
   std::map<std::string, double> weight_scale;  // weight tensor name -> c_i
@@ -23,7 +23,7 @@ struct LogitScalingPlan {
 // = 1. The constants start at t / max|W| and are lowered where two branches meet with different products
 // (e.g. SqueezeNet's two expand convolutions share one constant). Throws std::invalid_argument naming the
 // node when the network is not positively homogeneous or the products cannot be made equal.
-LogitScalingPlan plan_logit_scaling(const model::Graph& graph, const std::map<std::string, float>& max_abs,
+LogitScalingPlan plan_logit_scaling(const Graph& graph, const std::map<std::string, float>& max_abs,
                                     double t);
 
-}  // namespace flipguard::campaign
+}  // namespace flipguard::model

@@ -1,5 +1,6 @@
-// scale@logits: exact (no faults: the logits are the plain model's times the product of constants) on a
-// positively homogeneous network, refused with the offending node named on the others.
+// Stored weights under scale@logits: exact (no faults: the logits are the plain model's times the product of
+// constants) on a positively homogeneous network, and the clean biases put back afterwards. The plan itself
+// is tested in tests/model/test_logit_scaling.cpp.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -54,39 +55,6 @@ TEST(LogitScaling, WithoutFaultsLogitsAreThePlainModelsTimesTheProduct) {
   EXPECT_LE(worst, 1e-4 * scale) << "max |logits/product - plain logits| " << worst;
   // Destroying the configuration put the clean biases back.
   EXPECT_EQ(run(scaled, x), want);
-}
-
-TEST(LogitScaling, RefusesResidualAndNonHomogeneousModelsNamingTheNode) {
-  for (const auto& [model, needle] :
-       {std::pair{"resnet20", "(Add)"}, std::pair{"mobilenet_v1_025", "(Clip)"}}) {
-    auto ex = make(model);
-    auto slots = campaign::select_slots(ex.weights(), "all");
-    try {
-      campaign::FaultyWeights fw(ex, slots, "q2.5", "scale@logits");
-      FAIL() << model << " should be refused";
-    } catch (const std::invalid_argument& e) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find("node '"), std::string::npos) << e.what();
-    }
-  }
-}
-
-TEST(LogitScaling, ScaleTargetRecordedPerProtection) {
-  EXPECT_EQ(campaign::scale_target_of("none", "q2.5"), 0.0);
-  EXPECT_EQ(campaign::scale_target_of("ecc72", "fp16"), 0.0);
-  EXPECT_FLOAT_EQ(campaign::scale_target_of("scale", "q2.5"), 127.0 / 32);
-  EXPECT_FLOAT_EQ(campaign::scale_target_of("scale=2+ecc72", "q2.5"), 2.0);
-  EXPECT_GT(campaign::scale_target_of("scale", "fp32"), 1.999);
-  EXPECT_LT(campaign::scale_target_of("scale", "fp32"), 2.0);
-  EXPECT_FLOAT_EQ(campaign::scale_target_of("scale@logits=1.5", "fp16"), 1.5);
-}
-
-TEST(LogitScaling, CanonicalSpecs) {
-  EXPECT_EQ(campaign::canonical_protection("scale@logits"), "scale@logits");
-  EXPECT_EQ(campaign::canonical_protection("scale@logits=3+ecc72"), "scale@logits=3+ecc72");
-  EXPECT_THROW(campaign::canonical_protection("scale@logits=-1"), std::invalid_argument);
-  EXPECT_THROW(campaign::canonical_protection("scale@logits+scale"), std::invalid_argument);
-  EXPECT_THROW(campaign::canonical_protection("scale@logitz"), std::invalid_argument);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "campaign/evaluate_set.hpp"
+#include "evaluation/evaluate_set.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -7,7 +7,7 @@
 
 #include "platform/interrupt.hpp"
 
-namespace flipguard::campaign {
+namespace flipguard::evaluation {
 
 Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,
                         const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch,
@@ -45,4 +45,4 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
   return e;
 }
 
-}  // namespace flipguard::campaign
+}  // namespace flipguard::evaluation

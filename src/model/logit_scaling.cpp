@@ -1,17 +1,19 @@
-#include "campaign/logit_scaling.hpp"
+#include "model/logit_scaling.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
-namespace flipguard::campaign {
+namespace flipguard::model {
 namespace {
 
-bool is_weighted(const model::Node& n) {
+bool is_weighted(const Node& n) {
   return n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul";
 }
 
-bool is_homogeneous_unary(const model::Node& n) {
+bool is_homogeneous_unary(const Node& n) {
   static const std::set<std::string> ops{
       "Relu",    "LeakyRelu", "MaxPool",   "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Flatten",
       "Reshape", "Squeeze",   "Unsqueeze", "Transpose",   "Identity",          "Dropout"};
@@ -25,11 +27,10 @@ bool same(double a, double b) {
 
 }  // namespace
 
-LogitScalingPlan plan_logit_scaling(const model::Graph& g, const std::map<std::string, float>& max_abs,
-                                    double t) {
+LogitScalingPlan plan_logit_scaling(const Graph& g, const std::map<std::string, float>& max_abs, double t) {
   if (!(t > 0)) throw std::invalid_argument("scale@logits: t must be positive");
   std::map<std::string, double> c;  // weighted node name -> constant
-  std::map<std::string, const model::Node*> producer;
+  std::map<std::string, const Node*> producer;
   for (const auto& n : g.nodes) {
     for (const auto& o : n.outputs) producer[o] = &n;
     if (!is_weighted(n)) continue;
@@ -42,9 +43,9 @@ LogitScalingPlan plan_logit_scaling(const model::Graph& g, const std::map<std::s
     c[n.name] = it == max_abs.end() || it->second <= 0 ? 1.0 : t / it->second;
   }
   // The weighted node whose output reaches `value` through homogeneous unary operators, if any.
-  auto weighted_source = [&](std::string value) -> const model::Node* {
+  auto weighted_source = [&](std::string value) -> const Node* {
     while (producer.count(value)) {
-      const model::Node* p = producer[value];
+      const Node* p = producer[value];
       if (is_weighted(*p)) return p;
       if (!is_homogeneous_unary(*p)) return nullptr;
       value = p->inputs.at(0);
@@ -77,7 +78,7 @@ LogitScalingPlan plan_logit_scaling(const model::Graph& g, const std::map<std::s
         if (!equal) {
           // Lower the constants of the weighted layers feeding this merge to their minimum, if they all start
           // from the same product (SqueezeNet's expand1x1 / expand3x3); anything else cannot be made exact.
-          std::vector<const model::Node*> sources;
+          std::vector<const Node*> sources;
           for (const auto& in : n.inputs) sources.push_back(weighted_source(in));
           double lowest = INFINITY;
           for (const auto* s : sources) {
@@ -109,4 +110,4 @@ LogitScalingPlan plan_logit_scaling(const model::Graph& g, const std::map<std::s
   throw std::invalid_argument(g.source + ": scale@logits: constants did not settle");
 }
 
-}  // namespace flipguard::campaign
+}  // namespace flipguard::model

@@ -9,7 +9,7 @@
 #include "engine/executor.hpp"
 #include "metrics/topk.hpp"
 
-namespace flipguard::campaign {
+namespace flipguard::evaluation {
 
 struct Evaluation {
   metrics::TopKCounts counts;  // counts.images: the images evaluated (fewer than the set when stopped)
@@ -24,4 +24,4 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
                         const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch = {},
                         const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after = {});
 
-}  // namespace flipguard::campaign
+}  // namespace flipguard::evaluation

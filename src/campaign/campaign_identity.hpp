@@ -1,0 +1,54 @@
+// What makes two runs the same campaign, so their records may share a results file: the content of what was
+// run, never a name or a claim. The model's bytes (SHA-256 of the ONNX file), the evaluated data's content
+// (every image's decoded pixels, its label, its place in the dataset, and the unusable images left out), the
+// effective preprocessing (the sidecar's input and preprocess fields as the run reads them) and every setting
+// that changes a trial's outcome: seed, tensor selection, fault kind, early-stop floor, per-trial image
+// sample, batch size and threads (both change results in their last bits: oneDNN splits the work
+// differently). Formats, protections, BERs and trial counts may grow between runs of one campaign: they
+// are in each record's key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "campaign/campaign_config.hpp"
+
+namespace flipguard::data {
+struct ModelSpec;
+struct PreprocessedSet;
+}  // namespace flipguard::data
+
+namespace flipguard::campaign {
+
+struct CampaignIdentity {
+  std::string model_sha256;   // of the ONNX file's bytes
+  std::string data;           // dataset name (a label; the content is in data_hash)
+  std::string data_hash;      // data_content_hash() of the evaluated images
+  std::string preprocessing;  // preprocessing_text() of the sidecar
+  std::uint64_t seed = 0;
+  std::string tensors, fault;
+  double floor = 0;
+  std::int64_t images_per_trial = 0;
+  int batch = 0, threads = 0;
+
+  // 16 hex digits: a hash of all of the above, in a fixed text form.
+  std::string id() const;
+};
+
+// The identity of `config` run on `spec`'s model over `images` of dataset `data`.
+CampaignIdentity campaign_identity(const CampaignConfig& config, const data::ModelSpec& spec,
+                                   const std::string& data, const data::PreprocessedSet& images);
+
+// 16 hex digits over the images' dataset indices, labels (as targets), decoded-pixel hashes and the count of
+// images left out as unusable.
+std::string data_content_hash(const data::PreprocessedSet& images);
+
+// The input and preprocessing a model is fed with, as canonical text ("input 3x224x224; resize_shorter 256;
+// ..."): two sidecars that feed a model alike give the same text.
+std::string preprocessing_text(const data::ModelSpec& spec);
+
+// The SHA-256 of the model's ONNX file. A sidecar that claims another hash is refused, naming both: the file
+// changed since the sidecar was written (or the sidecar belongs to another file).
+std::string verified_model_sha256(const data::ModelSpec& spec);
+
+}  // namespace flipguard::campaign

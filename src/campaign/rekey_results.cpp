@@ -1,0 +1,92 @@
+#include "campaign/rekey_results.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "campaign/campaign_setup.hpp"
+#include "campaign/layer_campaign.hpp"
+#include "campaign/legacy_identity.hpp"
+#include "campaign/results_file.hpp"
+#include "campaign/trial_record_json.hpp"
+
+namespace flipguard::campaign {
+namespace {
+
+// The campaign of the file's first record, reading only that line ("" for a missing or empty file, or one
+// whose first line is not a record: the run's own checks name those).
+std::string first_campaign(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return "";
+  std::string head(64 * 1024, '\0');
+  const ssize_t n = ::read(fd, head.data(), head.size());
+  ::close(fd);
+  if (n <= 0) return "";
+  head.resize(static_cast<size_t>(n));
+  const auto end = head.find('\n');
+  if (end == std::string::npos) return "";
+  try {
+    return nlohmann::json::parse(head.substr(0, end)).get<TrialRecord>().campaign;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+}  // namespace
+
+void refuse_legacy_results(const std::string& path, const std::string& legacy_id) {
+  if (std::filesystem::is_regular_file(path) && first_campaign(path) == legacy_id)
+    throw std::runtime_error(
+        path + ": written by an older flipguard, which identified this campaign as " + legacy_id +
+        " (from the sidecar's claim, without the images' content); run `flipguard rekey " + path +
+        "` with the same settings to move its records to content identity");
+}
+
+RekeySummary rekey_results(const CampaignConfig& config) {
+  const std::string& path = config.results;
+  if (!std::filesystem::is_regular_file(path))
+    throw std::runtime_error(path + ": no such results file to rekey");
+  const auto setup = CampaignSetup::load(config);
+  const std::string legacy = legacy_campaign_id(config, setup.identity.model_sha256, setup.identity.data,
+                                                setup.legacy_data_hash, false);
+  const std::string legacy_layers = legacy_campaign_id(config, setup.identity.model_sha256,
+                                                       setup.identity.data, setup.legacy_data_hash, true);
+  const std::string now = setup.campaign_id, now_layers = layer_campaign_id(setup.identity);
+
+  RekeySummary s;
+  const std::string first = first_campaign(path);
+  if (first == now || first == now_layers) {
+    s.from = s.to = first;
+    s.layers = first == now_layers;
+    return s;  // already today's identity
+  }
+  if (first != legacy && first != legacy_layers)
+    throw std::runtime_error(path + ": its records are of campaign " + (first.empty() ? "(none)" : first) +
+                             "; these settings were campaign " + legacy + " (or layer campaign " +
+                             legacy_layers +
+                             ") before content identity: give the settings the file was written with "
+                             "(model, data, images, seed, tensors, fault, floor, images_per_trial)");
+  s.layers = first == legacy_layers;
+  s.from = first;
+  s.to = s.layers ? now_layers : now;
+
+  // The file's lock for the whole rewrite; every record must be of the legacy campaign (ResultsFile checks).
+  ResultsFile file(path, s.from);
+  std::string text;
+  for (TrialRecord r : file.records()) {
+    if (r.model_sha256 != setup.identity.model_sha256 || r.data_hash != setup.legacy_data_hash)
+      throw std::runtime_error(path + ": record " + r.record_key() + " claims model " + r.model_sha256 +
+                               " and data " + r.data_hash + ", not " + setup.identity.model_sha256 + " and " +
+                               setup.legacy_data_hash + "; left untouched");
+    r.campaign = s.to;
+    r.data_hash = setup.identity.data_hash;
+    text += nlohmann::json(r).dump() + "\n";
+    ++s.records;
+  }
+  write_results_atomically(path, text, "rekey");
+  return s;
+}
+
+}  // namespace flipguard::campaign

@@ -1,0 +1,30 @@
+// Results files written before campaigns were identified by content (campaign_identity.hpp) carry the old
+// campaign id: a run of today refuses them as another campaign. `flipguard rekey` moves such a file to
+// today's identity after proving it belongs to the given settings: its records must carry the id those
+// settings had then (computed from the same model file, whose bytes must match the sidecar's claim, and the
+// same images).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "campaign/campaign_config.hpp"
+
+namespace flipguard::campaign {
+
+struct RekeySummary {
+  std::int64_t records = 0;  // records rewritten (0 when the file already had today's identity)
+  std::string from, to;      // campaign ids
+  bool layers = false;       // a layer campaign's file
+};
+
+// Rewrites every record of `config.results` from the legacy identity of `config` (an ordinary or a layer
+// campaign) to today's, under the file's lock, through a temporary file renamed into place. Refuses, naming
+// the file and the ids, a file whose records are of neither identity; leaves it untouched then.
+RekeySummary rekey_results(const CampaignConfig& config);
+
+// Before a run opens its results file: an error naming `path` and the command to run when its first record
+// carries `legacy_id` (the same campaign, identified the old way), instead of "another campaign".
+void refuse_legacy_results(const std::string& path, const std::string& legacy_id);
+
+}  // namespace flipguard::campaign
