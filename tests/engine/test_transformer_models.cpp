@@ -1,7 +1,8 @@
 // Small instances of torchvision's VisionTransformer, SwinTransformer, ConvNeXt and ShuffleNetV2 and a small
 // text transformer (token ids in, causal mask, LM head), exported at build time with PyTorch's logits
 // (tests/engine/export_transformers.py, opset 13 and 17, dynamic batch): the engine must load each one and
-// reproduce PyTorch's logits to 1e-4 of the logit scale with the same argmax.
+// reproduce PyTorch's logits to 1e-4 of the logit scale with the same argmax. Their weight matrices,
+// embedding tables and LayerNorm parameters are stored weights that a trial patches through the layout map.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,10 +10,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
+#include <set>
 
 #include "engine/executor.hpp"
+#include "model/constant_folding.hpp"
 #include "model/onnx_loader.hpp"
+#include "model/passes.hpp"
 
 namespace fs = std::filesystem;
 using flipguard::engine::Executor;
@@ -108,6 +113,76 @@ TEST_P(TransformerModels, MatchPyTorch) {
               std::max_element(e, e + static_cast<std::ptrdiff_t>(classes)) - e)
         << name << " row " << r;
   }
+}
+
+std::vector<float> run(Executor& ex, const Npy& input) {
+  std::vector<float> y(static_cast<size_t>(ex.output_size() * ex.batch()), NAN);
+  if (ex.integer_input()) {
+    ex.run(input.ints.data(), ex.batch(), y.data());
+  } else {
+    ex.run(input.floats.data(), ex.batch(), y.data());
+  }
+  return y;
+}
+
+TEST_P(TransformerModels, StoredWeightsPatchLikeAModifiedModel) {
+  const std::string name = GetParam();
+  if (!fs::exists(models_dir() / "stamp")) GTEST_SKIP() << "the test models were not exported";
+  const Npy input = read_npy(models_dir() / (name + ".input.npy"));
+  // The reference graph after the executor's own load-time passes, so its constants are what it stores.
+  auto graph = flipguard::model::load_onnx((models_dir() / (name + ".onnx")).string());
+  flipguard::model::simplify(graph);
+  flipguard::model::Dims dims(input.shape.begin(), input.shape.end());
+  flipguard::model::fold_constants(graph, {{graph.inputs.at(0).name, dims}});
+  flipguard::model::fold_batchnorm(graph);
+  ExecutorOptions opt;
+  opt.batch = static_cast<int>(input.shape.at(0));
+  opt.threads = 2;
+  opt.weights.biases = true;
+  opt.weights.layernorm = true;
+  Executor ex(graph, opt);
+  std::set<std::string> roles;
+  for (const auto& w : ex.weights()) {
+    roles.insert(w->role());
+    const auto clean = w->clean();
+    for (std::int64_t i = 0; i < w->size(); ++i) ASSERT_EQ(w->read(i), clean[i]) << w->name() << " " << i;
+  }
+  if (!name.starts_with("shufflenet")) {  // the one CNN without either
+    EXPECT_TRUE(roles.count("matmul.weight")) << name << ": the projections are stored weights";
+    EXPECT_TRUE(roles.count("layernorm.scale") && roles.count("layernorm.bias")) << name;
+  }
+  if (name.starts_with("textlm")) {
+    EXPECT_TRUE(roles.count("gather.table")) << "token and position embeddings";
+  }
+  const auto clean_out = run(ex, input);
+
+  std::mt19937 rng(7);
+  auto modified = graph;
+  std::vector<std::pair<flipguard::engine::WeightSlot*, std::vector<std::int64_t>>> touched;
+  for (auto& w : ex.weights()) {
+    std::vector<std::int64_t> idx;
+    std::vector<float> vals;
+    for (int k = 0; k < 3; ++k) {
+      idx.push_back(static_cast<std::int64_t>(rng() % static_cast<unsigned>(w->size())));
+      vals.push_back(std::uniform_real_distribution<float>(-2.f, 2.f)(rng));
+    }
+    w->write(idx, vals);
+    auto& c = modified.constants.at(w->name()).floats;
+    for (size_t k = 0; k < idx.size(); ++k) c[static_cast<size_t>(idx[k])] = vals[k];
+    touched.emplace_back(w.get(), idx);
+  }
+  const auto patched_out = run(ex, input);
+  Executor reference(modified, opt);
+  const auto reference_out = run(reference, input);
+  double moved = 0;
+  for (size_t i = 0; i < patched_out.size(); ++i) {
+    EXPECT_NEAR(patched_out[i], reference_out[i], 1e-4f * (1 + std::abs(reference_out[i])))
+        << name << " " << i;
+    moved = std::max(moved, static_cast<double>(std::abs(patched_out[i] - clean_out[i])));
+  }
+  EXPECT_GT(moved, 1e-3) << "patching weights did not change the output";
+  for (auto& [w, idx] : touched) w->restore(idx);
+  EXPECT_EQ(run(ex, input), clean_out) << "restoring must give the clean model back bit for bit";
 }
 
 INSTANTIATE_TEST_SUITE_P(Exported, TransformerModels,
