@@ -19,6 +19,7 @@
 #include "model/fuse_activations.hpp"
 #include "model/fuse_gelu.hpp"
 #include "model/fuse_layernorm.hpp"
+#include "model/fuse_silu.hpp"
 #include "model/passes.hpp"
 #include "platform/memory_budget.hpp"
 
@@ -42,7 +43,7 @@ struct Executor::Impl {
   int batch;
   int folded_batchnorms = 0;
   model::FoldResult folded;
-  int fused_layernorms = 0, fused_gelus = 0;
+  int fused_layernorms = 0, fused_gelus = 0, fused_silus = 0;
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   Dims input_dims;
@@ -67,6 +68,7 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   std::vector<model::Node> onnx_nodes = graph.nodes;
   fused_layernorms = model::fuse_layernorm(graph);
   fused_gelus = model::fuse_gelu(graph);
+  fused_silus = model::fuse_silu(graph);
   model::fuse_activations(graph);
   net = build_network(graph, input_dims, engine, options.weights);
   graph.nodes = std::move(onnx_nodes);
@@ -332,8 +334,9 @@ std::string Executor::summary() const {
   std::ostringstream s;
   s << impl_->graph.source << ": opset " << impl_->graph.opset << ", " << impl_->graph.nodes.size()
     << " nodes (" << impl_->folded.folded << " folded into constants at load), " << impl_->folded_batchnorms
-    << " BatchNorms folded, " << impl_->fused_layernorms << " LayerNorms and " << impl_->fused_gelus
-    << " GELUs fused, " << net.layers.size() << " layers, batch " << impl_->batch << "\n";
+    << " BatchNorms folded, " << impl_->fused_layernorms << " LayerNorms, " << impl_->fused_gelus
+    << " GELUs and " << impl_->fused_silus << " SiLUs fused, " << net.layers.size() << " layers, batch "
+    << impl_->batch << "\n";
   s << "work: " << flops_per_image() * 1e-9 << " GFLOP per image\n";
   s << "stored weights: " << net.weights.size() << " tensors, " << stored_weight_count() << " values\n";
   s << "activation memory: " << net.plan.allocated_bytes() / (1 << 20) << " MiB allocated for "

@@ -10,7 +10,8 @@
 
 namespace flipguard::model {
 
-// GeluErf is the exact GELU, x * (1 + erf(x / sqrt(2))) / 2: only fuse_gelu writes it (an internal node).
+// GeluErf is the exact GELU, x * (1 + erf(x / sqrt(2))) / 2: only fuse_gelu writes it (an internal node);
+// Silu is x * sigmoid(x), written by fuse_silu (an internal node too).
 enum class ActivationKind {
   Relu,
   LeakyRelu,
@@ -23,7 +24,8 @@ enum class ActivationKind {
   Sqrt,
   Neg,
   Clip,
-  GeluErf
+  GeluErf,
+  Silu
 };
 
 struct Activation {

@@ -31,9 +31,9 @@ bool is_affine_operand(const Graph& g, const std::string& name, int k) {
   const auto it = g.constants.find(name);
   if (it == g.constants.end() || !it->second.is_float()) return false;
   const Dims& d = it->second.dims;
-  size_t lead = 0;
-  while (lead < d.size() && d[lead] == 1) ++lead;
-  return static_cast<int>(d.size() - lead) <= k;
+  size_t leading = 0;
+  while (leading < d.size() && d[leading] == 1) ++leading;
+  return static_cast<int>(d.size() - leading) <= k;
 }
 
 class LayerNormMatch {

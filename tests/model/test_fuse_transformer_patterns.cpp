@@ -1,4 +1,4 @@
-// Layer normalization and GELU written out in primitives (PyTorch's opset-13 export) become one internal
+// Layer normalization, GELU and SiLU written out in primitives (PyTorch's export) become one internal
 // node each, with the parameters of the pattern; a pattern whose intermediate value is read elsewhere, or
 // whose constants are not those of the operator, is left alone.
 #include <gtest/gtest.h>
@@ -7,6 +7,7 @@
 
 #include "model/fuse_gelu.hpp"
 #include "model/fuse_layernorm.hpp"
+#include "model/fuse_silu.hpp"
 
 namespace {
 
@@ -146,6 +147,37 @@ TEST(FuseGelu, WrongConstantsOrSharedValuesAreLeftAlone) {
   g2.nodes.push_back(node("Add", {"g", "e"}, "y"));  // erf(x / sqrt 2) read outside the pattern
   EXPECT_EQ(flipguard::model::fuse_gelu(g2), 0);
   EXPECT_EQ(g2.nodes.size(), 6u);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(FuseSilu, SigmoidTimesItsInputBecomesOneNode) {
+  for (const bool sigmoid_first : {false, true}) {
+    auto g = base();
+    g.nodes = {
+        node("Sigmoid", {"x"}, "s"),
+        node("Mul", sigmoid_first ? std::vector<std::string>{"s", "x"} : std::vector<std::string>{"x", "s"},
+             "y")};
+    EXPECT_EQ(flipguard::model::fuse_silu(g), 1);
+    ASSERT_EQ(g.nodes.size(), 1u);
+    EXPECT_EQ(g.nodes[0].domain, kInternalDomain);
+    EXPECT_EQ(g.nodes[0].op_type, flipguard::model::kSilu);
+    EXPECT_EQ(g.nodes[0].inputs, (std::vector<std::string>{"x"}));
+    EXPECT_EQ(g.nodes[0].outputs, (std::vector<std::string>{"y"}));
+  }
+}
+
+TEST(FuseSilu, AGateOfAnotherValueOrASharedSigmoidStays) {
+  auto g = base();
+  g.inputs.push_back({"z", {1, 5, 8}});
+  g.nodes = {node("Sigmoid", {"z"}, "s"), node("Mul", {"x", "s"}, "y")};  // squeeze-and-excitation style
+  EXPECT_EQ(flipguard::model::fuse_silu(g), 0);
+  auto g2 = base();
+  g2.nodes = {node("Sigmoid", {"x"}, "s"), node("Mul", {"x", "s"}, "m"), node("Add", {"m", "s"}, "y")};
+  EXPECT_EQ(flipguard::model::fuse_silu(g2), 0) << "sigmoid(x) is read again";
+  EXPECT_EQ(g2.nodes.size(), 3u);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Helpers shared by the load-time constant kernels: building results, reading scalars and integer lists, and
+// Functions shared by the load-time constant kernels: building results, reading scalars and integer lists, and
 // the index arithmetic of broadcasting and data movement.
 #pragma once
 
