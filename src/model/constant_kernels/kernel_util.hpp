@@ -1,5 +1,5 @@
-// Functions shared by the load-time constant kernels: building results, reading scalars and integer lists, and
-// the index arithmetic of broadcasting and data movement.
+// Functions shared by the load-time constant kernels: building results, reading scalars and integer lists,
+// and the index arithmetic of broadcasting and data movement.
 #pragma once
 
 #include <cstdint>
