@@ -16,7 +16,8 @@ set(FLIPGUARD_PUBLIC_HEADERS
     metrics/topk.hpp
     evaluation/evaluate_set.hpp
     campaign/campaign_runner.hpp campaign/settings.hpp campaign/layer_campaign.hpp campaign/statistics.hpp
-    report/report_writer.hpp report/results_reader.hpp)
+    report/report_writer.hpp report/results_reader.hpp
+    platform/interrupt.hpp)
 
 # The public headers and every project header they include, transitively (a header they reach is public too).
 set(_todo ${FLIPGUARD_PUBLIC_HEADERS})

@@ -17,6 +17,7 @@
 #include "metrics/topk.hpp"              // Top-1/Top-5 with NaN/Inf-safe ranking
 #include "model/onnx_loader.hpp"         // ONNX file -> graph
 #include "model/passes.hpp"              // graph rewrites (BatchNorm folding, ...)
+#include "platform/interrupt.hpp"        // Ctrl-C/SIGTERM: campaigns end between trials
 #include "protect/protected_tensor.hpp"  // a tensor behind scaling, ECC, guards
 #include "report/report_writer.hpp"      // Markdown/CSV/SVG/HTML from a results file
 #include "report/results_reader.hpp"     // records of a results file

@@ -12,12 +12,6 @@
 namespace flipguard::campaign {
 namespace {
 
-std::string hex16(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 // Exact text of a double: the same value always reads the same, different values never do.
 std::string exact(double v) {
   char buf[40];
@@ -35,7 +29,7 @@ std::string CampaignIdentity::id() const {
        << "\nfault " << fault << "\nfloor " << exact(floor) << "\nimages-per-trial " << images_per_trial
        << "\nbatch " << batch << "\nthreads " << threads << "\n";
   const std::string s = text.str();
-  return hex16(hashing::fnv1a(hashing::kFnvOffset, s.data(), s.size()));
+  return hashing::hex16(hashing::fnv1a(hashing::kFnvOffset, s.data(), s.size()));
 }
 
 std::string data_content_hash(const data::PreprocessedSet& images) {
@@ -51,7 +45,7 @@ std::string data_content_hash(const data::PreprocessedSet& images) {
   }
   const std::uint64_t skipped = images.skipped.size();
   h = hashing::fnv1a(h, &skipped, sizeof skipped);
-  return hex16(h);
+  return hashing::hex16(h);
 }
 
 std::string preprocessing_text(const data::ModelSpec& spec) {

@@ -1,20 +1,9 @@
 #include "campaign/legacy_identity.hpp"
 
-#include <cstdio>
-
 #include "data/batch_loader.hpp"
 #include "hashing/fnv1a.hpp"
 
 namespace flipguard::campaign {
-namespace {
-
-std::string hex16(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-}  // namespace
 
 std::string legacy_data_hash(const data::PreprocessedSet& images) {
   std::uint64_t h = hashing::kFnvOffset;
@@ -22,7 +11,7 @@ std::string legacy_data_hash(const data::PreprocessedSet& images) {
   h = hashing::fnv1a(h, images.targets.data(), images.targets.size() * sizeof(images.targets[0]));
   if (const std::uint64_t skipped = images.skipped.size(); skipped > 0)
     h = hashing::fnv1a(h, &skipped, sizeof skipped);
-  return hex16(h);
+  return hashing::hex16(h);
 }
 
 std::string legacy_campaign_id(const CampaignConfig& config, const std::string& model_sha256,
@@ -40,7 +29,7 @@ std::string legacy_campaign_id(const CampaignConfig& config, const std::string& 
   }
   if (!layers && config.images_per_trial > 0)
     h = hashing::fnv1a(h, &config.images_per_trial, sizeof config.images_per_trial);
-  return hex16(h);
+  return hashing::hex16(h);
 }
 
 }  // namespace flipguard::campaign

@@ -222,7 +222,7 @@ ResultsFile::~ResultsFile() {
 }
 
 void ResultsFile::append(const TrialRecord& r) {
-  const std::string line = nlohmann::json(r).dump() + "\n";
+  const std::string line = to_json_line(r) + "\n";
   // The whole line at the end of the whole records, then fdatasync. A short write (a full disk) is retried
   // until the system gives its error; then the partial line is cut off again, so the file holds whole records
   // only and the error is the real one (errno read at once, never a stale "Success").

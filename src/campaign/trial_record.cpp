@@ -19,6 +19,10 @@ std::string TrialRecord::record_key() const {
   return tensors + "|" + cell_key() + "|" + std::to_string(trial);
 }
 
+std::string to_json_line(const TrialRecord& record) {
+  return nlohmann::json(record).dump();
+}
+
 void to_json(nlohmann::json& j, const TrialRecord& r) {
   j = nlohmann::json{{"version", r.version},
                      {"campaign", r.campaign},

@@ -60,5 +60,8 @@ struct TrialRecord {
   std::string record_key() const;
 };
 
+// The record as its line of a results file, without the newline: one JSON object, the same keys and values
+// (bindings and tools outside C++ read records in this form).
+std::string to_json_line(const TrialRecord& record);
 
 }  // namespace flipguard::campaign

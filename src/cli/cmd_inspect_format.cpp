@@ -49,6 +49,13 @@ const flipguard::cli::RegisterCommand reg{
           {"--max-abs", "M",
            "max|W| of the tensor holding the value (default |V|); sets c and the int8 "
            "scale"}},
+     .notes =
+         "Storing rounds to nearest, ties to even (fp32 stores exactly). Beyond the range, floats overflow: "
+         "fp16 and bf16 store Inf (fp16 from |x| >= 65520). Qm.n saturates to [-2^m, 2^m - 2^-n] and int8 to "
+         "[-127, 127] times the scale (max|W| / 127; the pattern -128 is never written); both refuse NaN.\n"
+         "Reading gives what hardware would: a flipped float pattern that is Inf or NaN reads as Inf or NaN "
+         "(making it harmless is the job of the nanguard and clip protections); every Qm.n pattern is a "
+         "finite number; the int8 pattern 0x80 reads as -128 times the scale. See docs/protections.md.",
      .run = run}};
 
 }  // namespace

@@ -6,10 +6,13 @@ namespace flipguard::platform {
 namespace {
 
 volatile std::sig_atomic_t received = 0;
+// 0 inside an InterruptScope: a host process outlives a second signal too.
+volatile std::sig_atomic_t second_signal_ends_process = 1;
 
 extern "C" void note_signal(int sig) {
   received = sig;
-  std::signal(sig, SIG_DFL);  // the next one is not caught: a second Ctrl-C ends the process
+  if (second_signal_ends_process)
+    std::signal(sig, SIG_DFL);  // the next one is not caught: a second Ctrl-C ends the process
 }
 
 }  // namespace
@@ -29,6 +32,23 @@ void throw_if_interrupted() {
 
 std::string signal_name(int sig) {
   return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "signal " + std::to_string(sig);
+}
+
+InterruptScope::InterruptScope() {
+  received = 0;
+  second_signal_ends_process = 0;
+  struct sigaction action {};
+  action.sa_handler = note_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &previous_int_);
+  sigaction(SIGTERM, &action, &previous_term_);
+}
+
+InterruptScope::~InterruptScope() {
+  sigaction(SIGINT, &previous_int_, nullptr);
+  sigaction(SIGTERM, &previous_term_, nullptr);
+  second_signal_ends_process = 1;
+  received = 0;
 }
 
 }  // namespace flipguard::platform

@@ -4,6 +4,8 @@
 // A second signal ends the process at once.
 #pragma once
 
+#include <signal.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -21,5 +23,22 @@ int interrupt_signal();
 void throw_if_interrupted();
 // "SIGINT" / "SIGTERM".
 std::string signal_name(int sig);
+
+// The same handling for the lifetime of one run inside a host process that has signal handling of its own
+// (the Python module: a notebook's interrupt must stop a campaign between trials, not kill the kernel). On
+// construction it forgets any signal noted before and installs the handlers, which here keep noting every
+// signal (the host stays alive); on destruction it puts back the handlers it found and forgets the signal
+// again, so the host's next run starts clean.
+class InterruptScope {
+ public:
+  InterruptScope();
+  ~InterruptScope();
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  struct sigaction previous_int_ {
+  }, previous_term_{};
+};
 
 }  // namespace flipguard::platform

@@ -8,14 +8,32 @@
 
 namespace flipguard::report {
 
-std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::string& format) {
+namespace {
+
+// Accuracy lives in [0, 100]: intervals are drawn inside it (the tables keep them as computed). NaN where
+// there is none (Student t over one trial) stays NaN.
+double clamp_percent(double v) {
+  return std::isnan(v) ? v : std::clamp(v, 0.0, 100.0);
+}
+
+}  // namespace
+
+std::string metric_name(Metric metric) {
+  return metric == Metric::top1 ? "Top-1" : "Top-5";
+}
+
+std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::string& format, Metric metric) {
+  const std::string name = metric_name(metric);
   LinePlot plot;
-  plot.title = "Top-1 vs bit-error rate: " + rep.model + ", " + format;
+  plot.title = name + " vs bit-error rate: " + rep.model + ", " + format;
   plot.x_label = "bit-error rate (log scale)";
-  plot.y_label = "Top-1 accuracy (%)";
+  plot.y_label = name + " accuracy (%)";
   plot.log_x = true;
+  plot.y_min = 0;
+  plot.y_max = 100;
   plot.band_legend = "95% interval of the mean";
   plot.reference_legend = "clean (BER 0)";
+  plot.anchor_label = "clean";
   bool any_point = false;
   const auto& prots = rep.protections.at(format);
   for (std::size_t i = 0; i < prots.size(); ++i) {
@@ -24,18 +42,19 @@ std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::stri
     for (double ber : rep.bers(format)) {
       const auto* c = rep.find(format, prots[i], ber);
       if (!c) continue;
+      const campaign::MeanEstimate& e = metric == Metric::top1 ? c->top1 : c->top5;
       if (ber == 0) {
-        plot.references.push_back({prots[i] + " clean: " + format_fixed(c->top1.mean, 2) + " %", c->top1.mean,
-                                   static_cast<int>(i)});
+        s.anchor_y = e.mean;
+        s.anchor_lo = clamp_percent(e.lo);
+        s.anchor_hi = clamp_percent(e.hi);
+        plot.references.push_back(
+            {prots[i] + " clean: " + format_fixed(e.mean, 2) + " %", e.mean, static_cast<int>(i)});
         continue;
       }
       s.x.push_back(ber);
-      s.y.push_back(c->top1.mean);
-      // NaN where there is no interval (Student t over one trial): no band there. Accuracy lives in
-      // [0, 100]: the band is drawn inside it (the tables keep the interval as computed).
-      const double lo = c->top1.lo, hi = c->top1.hi;
-      s.lo.push_back(std::isnan(lo) ? lo : std::max(0.0, lo));
-      s.hi.push_back(std::isnan(hi) ? hi : std::min(100.0, hi));
+      s.y.push_back(e.mean);
+      s.lo.push_back(clamp_percent(e.lo));
+      s.hi.push_back(clamp_percent(e.hi));
       any_point = true;
     }
     plot.series.push_back(std::move(s));
@@ -44,10 +63,14 @@ std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::stri
   return plot;
 }
 
-std::string plot_file_name(const std::string& format) {
+std::string safe_file_part(const std::string& text) {
   std::string safe;
-  for (unsigned char c : format) safe += std::isalnum(c) || c == '.' || c == '-' || c == '_' ? char(c) : '_';
-  return "top1_vs_ber_" + safe + ".svg";
+  for (unsigned char c : text) safe += std::isalnum(c) || c == '.' || c == '-' || c == '_' ? char(c) : '_';
+  return safe;
+}
+
+std::string plot_file_name(const std::string& format, Metric metric) {
+  return std::string(metric == Metric::top1 ? "top1" : "top5") + "_vs_ber_" + safe_file_part(format) + ".svg";
 }
 
 }  // namespace flipguard::report

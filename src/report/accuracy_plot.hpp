@@ -1,6 +1,7 @@
-// The Top-1 vs BER plot of one storage format: a line per protection with its 95% CI band over the faulty
-// BERs (log axis), and each configuration's clean (BER 0) accuracy as a dashed line, since 0 has no place
-// on a log axis.
+// The accuracy vs BER plot of one storage format (Top-1 or Top-5): a line per protection with the 95%
+// interval of its mean at each faulty BER (log axis), and each configuration's clean (BER 0) accuracy with
+// its interval in a "clean" slot left of the axis (0 has no place on a log axis) and as a faint dashed line
+// across the plot. The y axis stays within 0-100 %.
 #pragma once
 
 #include <optional>
@@ -11,10 +12,18 @@
 
 namespace flipguard::report {
 
-// nullopt when the format has no faulty BER to plot.
-std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::string& format);
+enum class Metric { top1, top5 };
 
-// A file-name-safe version of a format name ("q2.5" stays, anything but [A-Za-z0-9._-] becomes '_').
-std::string plot_file_name(const std::string& format);
+std::string metric_name(Metric metric);  // "Top-1", "Top-5"
+
+// nullopt when the format has no faulty BER to plot.
+std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::string& format,
+                                      Metric metric = Metric::top1);
+
+// "top1_vs_ber_<format>.svg" with a file-name-safe format ("q2.5" stays, anything but [A-Za-z0-9._-]
+// becomes '_').
+std::string plot_file_name(const std::string& format, Metric metric = Metric::top1);
+// The same safe spelling for other files ("trials_q2.5.svg").
+std::string safe_file_part(const std::string& text);
 
 }  // namespace flipguard::report

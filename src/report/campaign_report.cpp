@@ -1,6 +1,7 @@
 #include "report/campaign_report.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "report/report_error.hpp"
@@ -29,6 +30,13 @@ const campaign::CellSummary* CampaignReport::find(const std::string& format, con
   for (const auto& c : cells)
     if (c.format == format && c.protection == protection && c.ber == ber) return &c;
   return nullptr;
+}
+
+const std::vector<TrialOutcome>& CampaignReport::trials_of(const campaign::CellSummary* cell) const {
+  static const std::vector<TrialOutcome> none;
+  const std::less<const campaign::CellSummary*> before;  // total order, also for unrelated pointers
+  if (!cell || before(cell, cells.data()) || !before(cell, cells.data() + cells.size())) return none;
+  return outcomes.at(static_cast<std::size_t>(cell - cells.data()));
 }
 
 std::vector<double> CampaignReport::bers(const std::string& format) const {
@@ -65,6 +73,13 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
     if (std::find(prots.begin(), prots.end(), cell.protection) == prots.end())
       prots.push_back(cell.protection);
     rep.cells.push_back(campaign::summarize(cell.records));
+    std::vector<TrialOutcome> trials;
+    for (const auto& r : cell.records) {
+      const int critical = r.ber == 0 ? 0 : r.critical_words > 0 ? (r.critical_faults > 0 ? 1 : 0) : -1;
+      trials.push_back({r.trial, r.top1_percent(), r.top5_percent(), critical});
+    }
+    std::sort(trials.begin(), trials.end(), [](const auto& a, const auto& b) { return a.trial < b.trial; });
+    rep.outcomes.push_back(std::move(trials));
     const auto n = static_cast<std::int64_t>(cell.records.size());
     rep.trials_min = std::min(rep.trials_min, n), rep.trials_max = std::max(rep.trials_max, n);
   }

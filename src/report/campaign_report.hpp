@@ -1,5 +1,6 @@
 // Everything a report shows, derived from the records alone: the campaign's identity (model, data, ...),
-// one CellSummary per cell, and paired Top-1 differences against each format's first protection.
+// one CellSummary per cell with the cell's trials, and paired Top-1 differences against each format's first
+// protection.
 #pragma once
 
 #include <map>
@@ -22,6 +23,15 @@ struct PairedDifference {
   campaign::MeanEstimate diff;
 };
 
+// One trial as the distribution plot shows it.
+struct TrialOutcome {
+  std::int64_t trial = 0;
+  double top1 = 0, top5 = 0;  // percent
+  // Faults on the format's critical bit: 0 none, 1 some, -1 not recorded (fault models that are not per bit,
+  // files written before the count existed). A clean trial has none.
+  int critical = -1;
+};
+
 struct CampaignReport {
   std::string campaign, model, model_sha256, data, data_hash;
   std::string seeds, tensors, fault_kinds;  // distinct values, comma-separated
@@ -29,10 +39,13 @@ struct CampaignReport {
   std::vector<std::string> formats;                             // first-seen order
   std::map<std::string, std::vector<std::string>> protections;  // per format, first-seen order
   std::vector<campaign::CellSummary> cells;                     // in group_cells order
+  std::vector<std::vector<TrialOutcome>> outcomes;              // per cell (as `cells`), in trial order
   std::vector<PairedDifference> paired;
 
   const campaign::CellSummary* find(const std::string& format, const std::string& protection,
                                     double ber) const;
+  // The trials of a cell found by find(); empty for a cell not in the report.
+  const std::vector<TrialOutcome>& trials_of(const campaign::CellSummary* cell) const;
   std::vector<double> bers(const std::string& format) const;  // ascending, distinct
 };
 

@@ -21,24 +21,33 @@ th, td { border: 1px solid #c8c8c8; padding: 4px 10px; text-align: right; white-
 thead th { background: #eef2f6; text-align: center; }
 tbody th { text-align: left; font-weight: normal; background: #f8f8f8; }
 tbody tr:nth-child(even) td { background: #fbfbfb; }
-figure { margin: 8px 0 16px; } svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figure { display: inline-block; vertical-align: top; margin: 8px 14px 16px 0; max-width: 100%; }
+svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
 p.note { color: #555; font-size: 13px; }
 )";
 
 }  // namespace
 
+std::string html_page_start(const std::string& title) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+         escape_xml(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+}
+
+std::string html_page_end() {
+  return "</body>\n</html>\n";
+}
+
 std::string report_html(const CampaignReport& rep, const std::string& title,
-                        const std::map<std::string, std::string>& inline_svgs) {
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
-                  escape_xml(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+                        const std::map<std::string, std::vector<std::string>>& figures) {
+  std::string h = html_page_start(title);
   h += "<h1>" + escape_xml(title) + "</h1>\n<dl class=\"facts\">\n";
   for (const auto& [label, value] : campaign_facts(rep))
     h += "<dt>" + escape_xml(label) + "</dt><dd>" + escape_xml(value) + "</dd>\n";
   h += "</dl>\n<p class=\"note\">" + escape_xml(interval_note(rep)) + "</p>\n";
   for (const auto& format : rep.formats) {
     h += "<h2>Format " + escape_xml(format) + "</h2>\n";
-    if (auto it = inline_svgs.find(format); it != inline_svgs.end())
-      h += "<figure>\n" + it->second + "</figure>\n";
+    if (auto it = figures.find(format); it != figures.end())
+      for (const auto& svg : it->second) h += "<figure>\n" + svg + "</figure>\n";
     h += "<h3>Top-1 accuracy (%)</h3>\n" + to_html(accuracy_table(rep, format));
     h += "<h3>Configurations</h3>\n" + to_html(configuration_table(rep, format));
     const Table paired = paired_table(rep, format);
@@ -56,7 +65,7 @@ std::string report_html(const CampaignReport& rep, const std::string& title,
   h += "<h2>Trials per cell</h2>\n" + to_html(trials_table(rep)) +
        "<p class=\"note\">Early-stopped trials count with the Top-1 of the images they saw: slightly low, "
        "since they stopped on a low stretch.</p>\n";
-  return h + "</body>\n</html>\n";
+  return h + html_page_end();
 }
 
 }  // namespace flipguard::report

@@ -64,11 +64,12 @@ Table layer_table(const LayerReport& rep, const std::string& format, const std::
   return t;
 }
 
-std::string layer_markdown(const LayerReport& rep, const std::string& title) {
+std::string layer_markdown(const LayerReport& rep, const std::string& title, const std::string& plot_file) {
   std::string out = "# " + title + "\n\n";
   out +=
       "Each row faults one stored tensor (layer) only. Cells: Top-1 % mean [95% interval] (trials); the "
       "interval method per cell is in layers.csv.\n";
+  if (!plot_file.empty()) out += "\n![Top-1 per layer and BER](" + plot_file + ")\n";
   for (const auto& [format, protection] : rep.configurations) {
     out += "\n## " + format + ", " + protection + "\n\n";
     out += to_markdown(layer_table(rep, format, protection));

@@ -35,7 +35,9 @@ bool has_several_layers(std::span<const campaign::TrialRecord> records);
 LayerReport build_layer_report(std::span<const campaign::TrialRecord> records);
 // Rows = layers, columns = BERs (clean first); cells "mean ± CI95 (n)" of Top-1 (%).
 Table layer_table(const LayerReport& rep, const std::string& format, const std::string& protection);
-std::string layer_markdown(const LayerReport& rep, const std::string& title);
+// plot_file: the heatmap's file name next to layers.md (empty: no link).
+std::string layer_markdown(const LayerReport& rep, const std::string& title,
+                           const std::string& plot_file = "");
 // The columns of summary.csv (cell_csv.hpp) after a leading layer column.
 std::string layer_csv(const LayerReport& rep);
 

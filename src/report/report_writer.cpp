@@ -5,13 +5,19 @@
 
 #include "report/accuracy_plot.hpp"
 #include "report/campaign_report.hpp"
+#include "report/heatmap.hpp"
 #include "report/html_page.hpp"
+#include "report/layer_html.hpp"
+#include "report/layer_plot.hpp"
 #include "report/layer_report.hpp"
 #include "report/report_error.hpp"
 #include "report/report_tables.hpp"
 #include "report/results_reader.hpp"
+#include "report/strip_plot.hpp"
+#include "report/summary_latex.hpp"
 #include "report/summary_markdown.hpp"
 #include "report/svg_plot.hpp"
+#include "report/trials_plot.hpp"
 
 namespace flipguard::report {
 
@@ -32,7 +38,7 @@ std::filesystem::path default_report_dir(const std::filesystem::path& results) {
 }
 
 ReportOutput write_report(const std::filesystem::path& results, std::filesystem::path out_dir,
-                          std::string title) {
+                          std::string title, bool latex) {
   ResultsData data = read_results(results);
   ReportOutput out;
   out.dir = out_dir.empty() ? default_report_dir(results) : std::move(out_dir);
@@ -45,24 +51,36 @@ ReportOutput write_report(const std::filesystem::path& results, std::filesystem:
   if (has_several_layers(data.records)) {
     const LayerReport rep = build_layer_report(data.records);
     if (title.empty()) title = rep.model + " on " + rep.data + ": bit flips one layer at a time";
-    write_file(out.dir / "layers.md", layer_markdown(rep, title), out);
+    const Heatmap map = layer_heatmap(rep);
+    write_file(out.dir / kLayerPlotFile, render_heatmap_svg(map, true), out);
+    write_file(out.dir / "layers.md", layer_markdown(rep, title, kLayerPlotFile), out);
     write_file(out.dir / "layers.csv", layer_csv(rep), out);
+    write_file(out.dir / "report.html", layer_report_html(rep, title, render_heatmap_svg(map, false)), out);
+    if (latex) write_file(out.dir / "layers.tex", layer_latex(rep, title), out);
     return out;
   }
   const CampaignReport rep = build_report(data.records);
   if (title.empty()) title = rep.model + " on " + rep.data + ": bit-flip campaign";
 
-  std::map<std::string, std::string> plot_files, inline_svgs;
+  std::map<std::string, std::vector<std::string>> plot_files, figures;
   for (const auto& format : rep.formats) {
-    const auto plot = accuracy_plot(rep, format);
-    if (!plot) continue;
-    plot_files[format] = plot_file_name(format);
-    write_file(out.dir / plot_files[format], render_svg(*plot, true), out);
-    inline_svgs[format] = render_svg(*plot, false);
+    for (const Metric metric : {Metric::top1, Metric::top5}) {
+      const auto plot = accuracy_plot(rep, format, metric);
+      if (!plot) continue;
+      plot_files[format].push_back(plot_file_name(format, metric));
+      write_file(out.dir / plot_files[format].back(), render_svg(*plot, true), out);
+      figures[format].push_back(render_svg(*plot, false));
+    }
+    if (const auto plot = trials_plot(rep, format)) {
+      plot_files[format].push_back(trials_plot_file_name(format));
+      write_file(out.dir / plot_files[format].back(), render_strip_svg(*plot, true), out);
+      figures[format].push_back(render_strip_svg(*plot, false));
+    }
   }
   write_file(out.dir / "summary.md", summary_markdown(rep, title, plot_files), out);
   write_file(out.dir / "summary.csv", summary_csv(rep), out);
-  write_file(out.dir / "report.html", report_html(rep, title, inline_svgs), out);
+  write_file(out.dir / "report.html", report_html(rep, title, figures), out);
+  if (latex) write_file(out.dir / "summary.tex", summary_latex(rep, title), out);
   return out;
 }
 

@@ -4,8 +4,18 @@
 
 namespace flipguard::report {
 
+namespace {
+
+std::string plot_alt_text(const std::string& file) {
+  if (file.starts_with("top1_vs_ber")) return "Top-1 vs BER";
+  if (file.starts_with("top5_vs_ber")) return "Top-5 vs BER";
+  return "Top-1 of each trial";
+}
+
+}  // namespace
+
 std::string summary_markdown(const CampaignReport& rep, const std::string& title,
-                             const std::map<std::string, std::string>& plot_files) {
+                             const std::map<std::string, std::vector<std::string>>& plot_files) {
   std::string md = "# " + title + "\n\n";
   for (const auto& [label, value] : campaign_facts(rep)) md += "- **" + label + "**: " + value + "\n";
   md += "\n" + interval_note(rep) + "\n";
@@ -16,8 +26,11 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
     const Table paired = paired_table(rep, format);
     if (!paired.rows.empty())
       md += "\n### Paired Top-1 difference (percentage points, same trials)\n\n" + to_markdown(paired);
-    if (auto it = plot_files.find(format); it != plot_files.end())
-      md += "\n![Top-1 vs BER, " + format + "](" + it->second + ")\n";
+    if (auto it = plot_files.find(format); it != plot_files.end()) {
+      md += "\n";
+      for (const auto& file : it->second)
+        md += "![" + format + ": " + plot_alt_text(file) + "](" + file + ")\n";
+    }
   }
   const Table nf = non_finite_table(rep);
   if (!nf.rows.empty()) md += "\n## Trials with NaN/Inf logits\n\n" + to_markdown(nf);

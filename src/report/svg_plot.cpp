@@ -3,22 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <stdexcept>
 
+#include "report/svg_canvas.hpp"
 #include "report/text_format.hpp"
 
 namespace flipguard::report {
 
 namespace {
-
-constexpr const char* kFont = "DejaVu Sans, Helvetica, Arial, sans-serif";
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
 
 struct Range {
   double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
@@ -27,15 +19,6 @@ struct Range {
   }
   bool empty() const { return lo > hi; }
 };
-
-// Round tick step of 1, 2, 2.5 or 5 times a power of ten giving about `count` intervals.
-double nice_step(double span, int count) {
-  const double raw = span / count;
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  for (double m : {1.0, 2.0, 2.5, 5.0})
-    if (raw <= m * mag) return m * mag;
-  return 10 * mag;
-}
 
 struct Axis {
   double lo = 0, hi = 1;      // data range shown, in axis units (log10 for a log axis)
@@ -51,38 +34,48 @@ struct Axis {
   }
 };
 
-Axis linear_axis(Range r, bool pad) {
+Axis linear_x_axis(Range r) {
   if (r.lo == r.hi) r.lo -= 1, r.hi += 1;
   const double step = nice_step(r.hi - r.lo, 5);
   Axis a;
   a.lo = std::floor(r.lo / step) * step;
   a.hi = std::ceil(r.hi / step) * step;
   for (double t = a.lo; t <= a.hi + step * 1e-9; t += step) a.ticks.push_back(t);
-  if (pad) {  // keep markers at the ends off the frame
-    const double p = 0.04 * (a.hi - a.lo);
-    a.lo -= p, a.hi += p;
-  }
+  const double p = 0.04 * (a.hi - a.lo);  // keep markers at the ends off the frame
+  a.lo -= p, a.hi += p;
   return a;
 }
 
-Axis log_axis(Range r) {
+Axis log_x_axis(Range r) {
   Axis a;
   a.log = true;
-  double first = std::floor(r.lo), last = std::ceil(r.hi);
-  if (first == last) first -= 1, last += 1;
-  for (double t = first; t <= last; t += 1) {
-    a.ticks.push_back(t);
-    if (t < last)
-      for (int m = 2; m <= 9; ++m) a.minor.push_back(t + std::log10(m));
-  }
-  // A seventh of a decade beyond the extreme points keeps their markers clear of the frame; at least one
-  // decade is shown so a single BER still gets a tick.
+  // A seventh of a decade beyond the extreme points keeps their markers and dodged neighbours clear of the
+  // frame; at least one decade is shown so a single BER still gets a tick.
   a.lo = r.lo - 0.15;
   a.hi = r.hi + 0.15;
   if (a.hi - a.lo < 1) {
     const double mid = 0.5 * (a.lo + a.hi);
     a.lo = mid - 0.5, a.hi = mid + 0.5;
   }
+  for (double t = std::floor(a.lo); t <= std::ceil(a.hi); t += 1) {
+    if (t >= a.lo - 1e-9 && t <= a.hi + 1e-9) a.ticks.push_back(t);
+    for (int m = 2; m <= 9; ++m)
+      if (t + std::log10(m) > a.lo && t + std::log10(m) < a.hi) a.minor.push_back(t + std::log10(m));
+  }
+  return a;
+}
+
+// Round ticks over the data's y range, never beyond [floor, ceiling].
+Axis y_axis(Range r, double floor, double ceiling) {
+  r.lo = std::clamp(r.lo, floor, ceiling);
+  r.hi = std::clamp(r.hi, floor, ceiling);
+  if (r.hi - r.lo < 1e-9) r.lo -= 1, r.hi += 1;
+  const double step = nice_step(r.hi - r.lo, 5);
+  Axis a;
+  a.lo = std::max(floor, std::floor(r.lo / step) * step);
+  a.hi = std::min(ceiling, std::ceil(r.hi / step) * step);
+  if (a.hi - a.lo < 1e-9) a.lo = std::max(floor, a.lo - step), a.hi = std::min(ceiling, a.hi + step);
+  for (double t = std::ceil(a.lo / step) * step; t <= a.hi + step * 1e-9; t += step) a.ticks.push_back(t);
   return a;
 }
 
@@ -92,7 +85,8 @@ void check(const LinePlot& plot) {
       throw std::invalid_argument("plot series '" + s.name + "': " + std::to_string(s.x.size()) +
                                   " x values but " + std::to_string(s.y.size()) + " y values");
     if (!(s.lo.empty() && s.hi.empty()) && (s.lo.size() != s.x.size() || s.hi.size() != s.x.size()))
-      throw std::invalid_argument("plot series '" + s.name + "': band bounds must have one entry per point");
+      throw std::invalid_argument("plot series '" + s.name +
+                                  "': interval bounds must have one entry per point");
     if (plot.log_x)
       for (double x : s.x)
         if (!(x > 0))
@@ -101,122 +95,186 @@ void check(const LinePlot& plot) {
   }
 }
 
-}  // namespace
-
-std::string series_color(std::size_t i) {
-  // Okabe-Ito, distinguishable with the common colour-vision deficiencies.
-  static const char* const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                        "#E69F00", "#56B4E9", "#000000", "#F0E442"};
-  return palette[i % (sizeof palette / sizeof palette[0])];
+std::string stroke_dash(std::size_t series) {
+  const std::string d = series_dash(series);
+  return d.empty() ? "" : " stroke-dasharray=\"" + d + "\"";
 }
+
+}  // namespace
 
 std::string render_svg(const LinePlot& plot, bool standalone) {
   check(plot);
   Range xr, yr;
-  for (const auto& s : plot.series)
+  bool any_anchor = false;
+  for (const auto& s : plot.series) {
     for (std::size_t i = 0; i < s.x.size(); ++i) {
       if (!std::isfinite(s.y[i]) || !std::isfinite(s.x[i])) continue;
       xr.add(plot.log_x ? std::log10(s.x[i]) : s.x[i]);
       yr.add(s.y[i]);
       if (!s.lo.empty()) yr.add(s.lo[i]), yr.add(s.hi[i]);
     }
+    if (std::isfinite(s.anchor_y)) {
+      any_anchor = true;
+      yr.add(s.anchor_y), yr.add(s.anchor_lo), yr.add(s.anchor_hi);
+    }
+  }
   if (xr.empty()) throw std::invalid_argument("plot '" + plot.title + "' has no finite point");
   for (const auto& r : plot.references) yr.add(r.y);
-  const Axis xa = plot.log_x ? log_axis(xr) : linear_axis(xr, true);
-  Axis ya = linear_axis(yr, false);
+  const Axis xa = plot.log_x ? log_x_axis(xr) : linear_x_axis(xr);
+  const Axis ya = y_axis(yr, plot.y_min, plot.y_max);
 
-  const double W = plot.width, H = plot.height;
-  const double left = 72, right = W - 220, top = 48, bottom = H - 62;
-  const auto px = [&](double v) { return left + (xa.to_unit(v) - xa.lo) / (xa.hi - xa.lo) * (right - left); };
-  const auto pxu = [&](double u) { return left + (u - xa.lo) / (xa.hi - xa.lo) * (right - left); };
-  const auto py = [&](double v) { return bottom - (v - ya.lo) / (ya.hi - ya.lo) * (bottom - top); };
+  // Layout: y labels, the anchor slot and a gap (the axis break), the data area, a margin; the width follows
+  // the x range unless given, and leaves room for the title.
+  const double left = 66, anchor_w = any_anchor ? 64 : 0, gap = any_anchor ? 18 : 0, margin = 26;
+  double data_w = plot.log_x ? std::clamp((xa.hi - xa.lo) * 170, 280.0, 760.0) : 620;
+  double W = left + anchor_w + gap + data_w + margin;
+  if (plot.width > 0) W = plot.width;
+  W = std::max(W, text_width(plot.title, 16) + 40);
+  data_w = W - left - anchor_w - gap - margin;
+  const double x0 = left + anchor_w + gap, x1 = x0 + data_w;
+  const double top = 44, bottom = top + plot.plot_height, pad = 9;  // pad: markers at 0 and 100 stay inside
 
-  std::string o;
-  if (standalone) o += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  o += "<svg";
-  if (standalone) o += " xmlns=\"http://www.w3.org/2000/svg\"";
-  o += " width=\"" + num(W) + "\" height=\"" + num(H) + "\" viewBox=\"0 0 " + num(W) + " " + num(H) +
-       "\" font-family=\"" + kFont + "\" font-size=\"13\" role=\"img\">\n";
-  o += "<title>" + escape_xml(plot.title) + "</title>\n";
-  o += "<rect x=\"0\" y=\"0\" width=\"" + num(W) + "\" height=\"" + num(H) + "\" fill=\"#ffffff\"/>\n";
-  o += "<text x=\"" + num((left + right) / 2) +
-       "\" y=\"28\" text-anchor=\"middle\" font-size=\"16\" "
-       "font-weight=\"bold\">" +
-       escape_xml(plot.title) + "</text>\n";
+  // Dodge: series i sits offset[i] pixels from its x, centred on it over all series.
+  const std::size_t n = plot.series.size();
+  const double step = n > 1 ? std::min(9.0, 48.0 / static_cast<double>(n - 1)) : 0;
+  const auto offset = [&](std::size_t si) { return (static_cast<double>(si) - (n - 1) / 2.0) * step; };
+  const auto pxu = [&](double u) { return x0 + (u - xa.lo) / (xa.hi - xa.lo) * data_w; };
+  const auto px = [&](double v, std::size_t si) { return pxu(xa.to_unit(v)) + offset(si); };
+  const auto py = [&](double v) {
+    const double c = std::clamp(v, ya.lo, ya.hi);
+    return bottom - pad - (c - ya.lo) / (ya.hi - ya.lo) * (bottom - top - 2 * pad);
+  };
+  const double anchor_x = left + anchor_w / 2;
 
-  // Grid and ticks.
+  // The legend below the x label: entries flow left to right and wrap.
+  struct Entry {
+    std::string kind, label;
+    std::size_t series = 0;
+  };
+  std::vector<Entry> entries;
+  for (std::size_t si = 0; si < n; ++si) entries.push_back({"series", plot.series[si].name, si});
+  const bool any_interval = std::any_of(plot.series.begin(), plot.series.end(), [](const auto& s) {
+    return !s.lo.empty() || std::isfinite(s.anchor_lo);
+  });
+  if (any_interval) entries.push_back({"interval", plot.band_legend});
+  if (!plot.references.empty()) entries.push_back({"reference", plot.reference_legend});
+  std::vector<std::pair<double, double>> at;  // entry positions
+  const double legend_top = bottom + 64;
+  double lx = left, ly = legend_top;
+  for (const auto& e : entries) {
+    const double w = 44 + text_width(e.label, 13) + 22;
+    if (lx > left && lx + w > W - 10) lx = left, ly += 22;
+    at.push_back({lx, ly});
+    lx += w;
+  }
+  const double H = ly + 16;
+
+  std::string o = svg_open(W, H, plot.title, standalone);
+  o += svg_text((left + W - margin) / 2, 26, plot.title,
+                "text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\"");
+
+  // Grid, frames (the anchor slot has its own, the gap is the axis break) and ticks.
   o += "<g class=\"grid\" stroke=\"#e3e3e3\" stroke-width=\"1\">\n";
-  for (double t : ya.ticks)
-    o += "<line x1=\"" + num(left) + "\" y1=\"" + num(py(t)) + "\" x2=\"" + num(right) + "\" y2=\"" +
-         num(py(t)) + "\"/>\n";
+  for (double t : ya.ticks) {
+    o += "<line x1=\"" + num(x0) + "\" y1=\"" + num(py(t)) + "\" x2=\"" + num(x1) + "\" y2=\"" + num(py(t)) +
+         "\"/>\n";
+    if (any_anchor)
+      o += "<line x1=\"" + num(left) + "\" y1=\"" + num(py(t)) + "\" x2=\"" + num(left + anchor_w) +
+           "\" y2=\"" + num(py(t)) + "\"/>\n";
+  }
   for (double t : xa.ticks)
-    if (t >= xa.lo - 1e-9 && t <= xa.hi + 1e-9)
-      o += "<line x1=\"" + num(pxu(t)) + "\" y1=\"" + num(top) + "\" x2=\"" + num(pxu(t)) + "\" y2=\"" +
-           num(bottom) + "\"/>\n";
-  o += "</g>\n<g class=\"axes\" stroke=\"#333333\" stroke-width=\"1\">\n";
-  o += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(right - left) + "\" height=\"" +
-       num(bottom - top) + "\" fill=\"none\"/>\n";
+    o += "<line x1=\"" + num(pxu(t)) + "\" y1=\"" + num(top) + "\" x2=\"" + num(pxu(t)) + "\" y2=\"" +
+         num(bottom) + "\"/>\n";
+  o += "</g>\n<g class=\"axes\" stroke=\"#333333\" stroke-width=\"1\" fill=\"none\">\n";
+  o += "<rect x=\"" + num(x0) + "\" y=\"" + num(top) + "\" width=\"" + num(data_w) + "\" height=\"" +
+       num(bottom - top) + "\"/>\n";
+  if (any_anchor)
+    o += "<rect class=\"anchor-frame\" x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" +
+         num(anchor_w) + "\" height=\"" + num(bottom - top) + "\"/>\n";
   for (double t : xa.ticks)
-    if (t >= xa.lo - 1e-9 && t <= xa.hi + 1e-9)
-      o += "<line x1=\"" + num(pxu(t)) + "\" y1=\"" + num(bottom) + "\" x2=\"" + num(pxu(t)) + "\" y2=\"" +
-           num(bottom + 6) + "\"/>\n";
+    o += "<line x1=\"" + num(pxu(t)) + "\" y1=\"" + num(bottom) + "\" x2=\"" + num(pxu(t)) + "\" y2=\"" +
+         num(bottom + 6) + "\"/>\n";
   for (double t : xa.minor)
-    if (t >= xa.lo && t <= xa.hi)
-      o += "<line x1=\"" + num(pxu(t)) + "\" y1=\"" + num(bottom) + "\" x2=\"" + num(pxu(t)) + "\" y2=\"" +
-           num(bottom + 3) + "\"/>\n";
+    o += "<line x1=\"" + num(pxu(t)) + "\" y1=\"" + num(bottom) + "\" x2=\"" + num(pxu(t)) + "\" y2=\"" +
+         num(bottom + 3) + "\"/>\n";
   for (double t : ya.ticks)
     o += "<line x1=\"" + num(left - 6) + "\" y1=\"" + num(py(t)) + "\" x2=\"" + num(left) + "\" y2=\"" +
          num(py(t)) + "\"/>\n";
   o += "</g>\n<g class=\"tick-labels\" fill=\"#222222\">\n";
   for (double t : xa.ticks)
-    if (t >= xa.lo - 1e-9 && t <= xa.hi + 1e-9)
-      o += "<text x=\"" + num(pxu(t)) + "\" y=\"" + num(bottom + 22) + "\" text-anchor=\"middle\">" +
-           escape_xml(xa.label(t)) + "</text>\n";
+    o += svg_text(pxu(t), bottom + 21, xa.label(t), "class=\"x-tick\" text-anchor=\"middle\"");
+  if (any_anchor)
+    o += svg_text(anchor_x, bottom + 21, plot.anchor_label, "class=\"x-tick\" text-anchor=\"middle\"");
   for (double t : ya.ticks)
-    o += "<text x=\"" + num(left - 10) + "\" y=\"" + num(py(t) + 4.5) + "\" text-anchor=\"end\">" +
-         escape_xml(ya.label(t)) + "</text>\n";
+    o += svg_text(left - 10, py(t) + 4.5, ya.label(t), "class=\"y-tick\" text-anchor=\"end\"");
   o += "</g>\n";
-  o += "<text class=\"x-label\" x=\"" + num((left + right) / 2) + "\" y=\"" + num(H - 16) +
-       "\" text-anchor=\"middle\" font-size=\"14\">" + escape_xml(plot.x_label) + "</text>\n";
-  o += "<text class=\"y-label\" x=\"0\" y=\"0\" transform=\"translate(20 " + num((top + bottom) / 2) +
+  o += svg_text((x0 + x1) / 2, bottom + 44, plot.x_label,
+                "class=\"x-label\" text-anchor=\"middle\" font-size=\"14\"");
+  o += "<text class=\"y-label\" x=\"0\" y=\"0\" transform=\"translate(18 " + num((top + bottom) / 2) +
        ") rotate(-90)\" text-anchor=\"middle\" font-size=\"14\">" + escape_xml(plot.y_label) + "</text>\n";
 
-  // Bands first, so lines and markers stay on top.
-  for (std::size_t si = 0; si < plot.series.size(); ++si) {
+  // Reference lines under everything else, faint: the anchored points carry the values.
+  for (const auto& r : plot.references) {
+    const std::string color = r.series >= 0 ? series_color(static_cast<std::size_t>(r.series)) : "#777777";
+    o += "<line class=\"reference\" x1=\"" + num(x0) + "\" y1=\"" + num(py(r.y)) + "\" x2=\"" + num(x1) +
+         "\" y2=\"" + num(py(r.y)) + "\" stroke=\"" + color +
+         "\" stroke-opacity=\"0.7\" stroke-width=\"1.2\" stroke-dasharray=\"7 5\"><title>" +
+         escape_xml(r.name) + "</title></line>\n";
+  }
+  // Bands: a light fill with an outline in the series' own dash pattern, one polygon per run of two or more
+  // points with an interval (a lone point has its error bar).
+  for (std::size_t si = 0; si < n; ++si) {
     const auto& s = plot.series[si];
     if (s.lo.empty()) continue;
-    std::size_t i = 0;
-    while (i < s.x.size()) {  // one polygon per run of points with a defined band
-      const auto ok = [&](std::size_t k) { return std::isfinite(s.lo[k]) && std::isfinite(s.hi[k]); };
+    const auto ok = [&](std::size_t k) {
+      return std::isfinite(s.y[k]) && std::isfinite(s.lo[k]) && std::isfinite(s.hi[k]);
+    };
+    for (std::size_t i = 0; i < s.x.size();) {
       if (!ok(i)) {
         ++i;
         continue;
       }
       std::size_t j = i;
       while (j < s.x.size() && ok(j)) ++j;
-      std::string d;
-      for (std::size_t k = i; k < j; ++k)
-        d += (k == i ? "M" : " L") + num(px(s.x[k])) + " " + num(py(s.hi[k]));
-      for (std::size_t k = j; k-- > i;) d += " L" + num(px(s.x[k])) + " " + num(py(s.lo[k]));
-      // A single point's band is a vertical bar; give it a little width so it shows.
-      if (j - i == 1) {
-        const double x = px(s.x[i]);
-        d = "M" + num(x - 3) + " " + num(py(s.hi[i])) + " L" + num(x + 3) + " " + num(py(s.hi[i])) + " L" +
-            num(x + 3) + " " + num(py(s.lo[i])) + " L" + num(x - 3) + " " + num(py(s.lo[i]));
+      if (j - i >= 2) {
+        std::string d;
+        for (std::size_t k = i; k < j; ++k)
+          d += (k == i ? "M" : " L") + num(px(s.x[k], si)) + " " + num(py(s.hi[k]));
+        for (std::size_t k = j; k-- > i;) d += " L" + num(px(s.x[k], si)) + " " + num(py(s.lo[k]));
+        o += "<path class=\"band\" data-series=\"" + escape_xml(s.name) + "\" d=\"" + d + " Z\" fill=\"" +
+             series_color(si) + "\" fill-opacity=\"0.10\" stroke=\"" + series_color(si) +
+             "\" stroke-opacity=\"0.6\" stroke-width=\"1\"" + stroke_dash(si) + "/>\n";
       }
-      o += "<path class=\"band\" data-series=\"" + escape_xml(s.name) + "\" d=\"" + d + " Z\" fill=\"" +
-           series_color(si) + "\" fill-opacity=\"0.18\" stroke=\"none\"/>\n";
       i = j;
     }
   }
-  for (const auto& r : plot.references) {
-    const std::string color = r.series >= 0 ? series_color(static_cast<std::size_t>(r.series)) : "#777777";
-    o += "<line class=\"reference\" x1=\"" + num(left) + "\" y1=\"" + num(py(r.y)) + "\" x2=\"" + num(right) +
-         "\" y2=\"" + num(py(r.y)) + "\" stroke=\"" + color +
-         "\" stroke-width=\"1.5\" stroke-dasharray=\"7 5\"><title>" + escape_xml(r.name) +
-         "</title></line>\n";
+  const auto error_bar = [&](double x, double lo, double hi, std::size_t si) {
+    if (!std::isfinite(lo) || !std::isfinite(hi)) return std::string();
+    const double a = py(hi), b = py(lo);
+    return "<path class=\"interval\" d=\"M" + num(x) + " " + num(a) + " V" + num(b) + " M" + num(x - 3.5) +
+           " " + num(a) + " H" + num(x + 3.5) + " M" + num(x - 3.5) + " " + num(b) + " H" + num(x + 3.5) +
+           "\" stroke=\"" + series_color(si) + "\" stroke-width=\"1.4\" fill=\"none\"/>\n";
+  };
+  for (std::size_t si = 0; si < n; ++si) {
+    const auto& s = plot.series[si];
+    for (std::size_t i = 0; i < s.x.size(); ++i)
+      if (!s.lo.empty() && std::isfinite(s.y[i])) o += error_bar(px(s.x[i], si), s.lo[i], s.hi[i], si);
+    if (std::isfinite(s.anchor_y)) o += error_bar(anchor_x + offset(si), s.anchor_lo, s.anchor_hi, si);
   }
-  for (std::size_t si = 0; si < plot.series.size(); ++si) {
+  const auto marker = [&](std::size_t si, double x, double y, const std::string& cls,
+                          const std::string& tip) {
+    const MarkerShape shape = series_marker(si);
+    return marker_element(shape, x, y, 9) + " class=\"" + cls + "\" fill=\"" + series_color(si) +
+           "\" stroke=\"#ffffff\" stroke-width=\"1\"><title>" + escape_xml(tip) + "</title>" +
+           marker_end_tag(shape) + "\n";
+  };
+  const auto tip_of = [](const std::string& name, const std::string& where, double y, double lo, double hi) {
+    std::string tip = name + ": " + where + ", y = " + format_fixed(y, 2);
+    if (std::isfinite(lo) && std::isfinite(hi))
+      tip += " [" + format_fixed(lo, 2) + ", " + format_fixed(hi, 2) + "]";
+    return tip;
+  };
+  for (std::size_t si = 0; si < n; ++si) {
     const auto& s = plot.series[si];
     std::string d;
     bool pen_down = false;  // a non-finite y breaks the line
@@ -225,48 +283,52 @@ std::string render_svg(const LinePlot& plot, bool standalone) {
         pen_down = false;
         continue;
       }
-      d += std::string(d.empty() ? "" : " ") + (pen_down ? "L" : "M") + num(px(s.x[i])) + " " +
+      d += std::string(d.empty() ? "" : " ") + (pen_down ? "L" : "M") + num(px(s.x[i], si)) + " " +
            num(py(s.y[i]));
       pen_down = true;
     }
-    const std::string color = series_color(si);
     o += "<path class=\"series\" data-series=\"" + escape_xml(s.name) + "\" d=\"" + d +
-         "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"2.2\" stroke-linejoin=\"round\"/>\n";
+         "\" fill=\"none\" stroke=\"" + series_color(si) +
+         "\" stroke-width=\"2.2\" stroke-linejoin=\"round\"" + stroke_dash(si) + "/>\n";
+  }
+  // Markers last, above every line.
+  for (std::size_t si = 0; si < n; ++si) {
+    const auto& s = plot.series[si];
     for (std::size_t i = 0; i < s.x.size(); ++i) {
       if (!std::isfinite(s.y[i])) continue;
-      std::string tip = s.name + ": x = " + format_general(s.x[i]) + ", y = " + format_fixed(s.y[i], 2);
-      if (!s.lo.empty() && std::isfinite(s.lo[i]))
-        tip += " [" + format_fixed(s.lo[i], 2) + ", " + format_fixed(s.hi[i], 2) + "]";
-      o += "<circle class=\"marker\" cx=\"" + num(px(s.x[i])) + "\" cy=\"" + num(py(s.y[i])) +
-           "\" r=\"4\" fill=\"" + color + "\" stroke=\"#ffffff\" stroke-width=\"1\"><title>" +
-           escape_xml(tip) + "</title></circle>\n";
+      const double lo = s.lo.empty() ? NAN : s.lo[i], hi = s.hi.empty() ? NAN : s.hi[i];
+      o += marker(si, px(s.x[i], si), py(s.y[i]), "marker",
+                  tip_of(s.name, "x = " + format_general(s.x[i]), s.y[i], lo, hi));
     }
+    if (std::isfinite(s.anchor_y))
+      o += marker(si, anchor_x + offset(si), py(s.anchor_y), "anchor-marker",
+                  tip_of(s.name, plot.anchor_label, s.anchor_y, s.anchor_lo, s.anchor_hi));
   }
 
-  // Legend, right of the plot so it never hides data.
-  const double lx = right + 18;
-  double ly = top + 8;
   o += "<g class=\"legend\">\n";
-  for (std::size_t si = 0; si < plot.series.size(); ++si, ly += 22) {
-    const std::string color = series_color(si);
-    o += "<line x1=\"" + num(lx) + "\" y1=\"" + num(ly) + "\" x2=\"" + num(lx + 28) + "\" y2=\"" + num(ly) +
-         "\" stroke=\"" + color + "\" stroke-width=\"2.2\"/><circle cx=\"" + num(lx + 14) + "\" cy=\"" +
-         num(ly) + "\" r=\"4\" fill=\"" + color + "\"/><text x=\"" + num(lx + 36) + "\" y=\"" +
-         num(ly + 4.5) + "\">" + escape_xml(plot.series[si].name) + "</text>\n";
+  for (std::size_t e = 0; e < entries.size(); ++e) {
+    const auto [ex, ey] = at[e];
+    const auto& entry = entries[e];
+    if (entry.kind == "series") {
+      const std::size_t si = entry.series;
+      const MarkerShape shape = series_marker(si);
+      o += "<line class=\"legend-line\" x1=\"" + num(ex) + "\" y1=\"" + num(ey) + "\" x2=\"" + num(ex + 36) +
+           "\" y2=\"" + num(ey) + "\" stroke=\"" + series_color(si) + "\" stroke-width=\"2.2\"" +
+           stroke_dash(si) + "/>\n" + marker_element(shape, ex + 18, ey, 9) + " fill=\"" + series_color(si) +
+           "\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n";
+    } else if (entry.kind == "interval") {
+      o += "<rect x=\"" + num(ex + 4) + "\" y=\"" + num(ey - 7) +
+           "\" width=\"28\" height=\"14\" fill=\"#777777\" fill-opacity=\"0.15\" stroke=\"#777777\" "
+           "stroke-opacity=\"0.7\"/><path d=\"M" +
+           num(ex + 18) + " " + num(ey - 7) + " V" + num(ey + 7) + " M" + num(ex + 14.5) + " " + num(ey - 7) +
+           " H" + num(ex + 21.5) + " M" + num(ex + 14.5) + " " + num(ey + 7) + " H" + num(ex + 21.5) +
+           "\" stroke=\"#444444\" stroke-width=\"1.4\" fill=\"none\"/>\n";
+    } else {
+      o += "<line x1=\"" + num(ex) + "\" y1=\"" + num(ey) + "\" x2=\"" + num(ex + 36) + "\" y2=\"" + num(ey) +
+           "\" stroke=\"#777777\" stroke-width=\"1.2\" stroke-dasharray=\"7 5\"/>\n";
+    }
+    o += svg_text(ex + 44, ey + 4.5, entry.label, "class=\"legend-label\"");
   }
-  const bool any_band =
-      std::any_of(plot.series.begin(), plot.series.end(), [](const auto& s) { return !s.lo.empty(); });
-  if (any_band) {
-    o += "<rect x=\"" + num(lx) + "\" y=\"" + num(ly - 7) +
-         "\" width=\"28\" height=\"14\" fill=\"#777777\" "
-         "fill-opacity=\"0.25\"/><text x=\"" +
-         num(lx + 36) + "\" y=\"" + num(ly + 4.5) + "\">" + escape_xml(plot.band_legend) + "</text>\n";
-    ly += 22;
-  }
-  if (!plot.references.empty())
-    o += "<line x1=\"" + num(lx) + "\" y1=\"" + num(ly) + "\" x2=\"" + num(lx + 28) + "\" y2=\"" + num(ly) +
-         "\" stroke=\"#777777\" stroke-width=\"1.5\" stroke-dasharray=\"7 5\"/><text x=\"" + num(lx + 36) +
-         "\" y=\"" + num(ly + 4.5) + "\">" + escape_xml(plot.reference_legend) + "</text>\n";
   o += "</g>\n</svg>\n";
   return o;
 }

@@ -1,7 +1,6 @@
 // The campaign runner on a real model: determinism, common random numbers across protections, exact restore,
 // resume after a kill (including a torn last line), and refusal of another campaign's results.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -17,6 +16,7 @@
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
 #include "report/results_reader.hpp"
+#include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace flipguard;
@@ -25,9 +25,7 @@ using namespace flipguard::campaign;
 namespace {
 
 fs::path temp_file(const std::string& name) {
-  const auto p = fs::temp_directory_path() / ("flipguard_campaign_" + std::to_string(getpid()) + "_" + name);
-  fs::remove(p);
-  return p;
+  return flipguard::testing::scratch_path(name);
 }
 
 CampaignConfig small_config(const fs::path& results) {

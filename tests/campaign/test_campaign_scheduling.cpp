@@ -1,7 +1,6 @@
 // Scheduling on a real model (ResNet-20, few images): adaptive trials stop by the rule and resume with a
 // tighter target, trials stop early below a floor where they should, and shards merge into a serial run.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include "campaign/trial_record_json.hpp"
 #include "report/results_reader.hpp"
 #include "stats/betting_confidence_sequence.hpp"
+#include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace flipguard;
@@ -25,9 +25,7 @@ using namespace flipguard::campaign;
 namespace {
 
 fs::path temp_file(const std::string& name) {
-  const auto p = fs::temp_directory_path() / ("flipguard_sched_" + std::to_string(getpid()) + "_" + name);
-  fs::remove(p);
-  return p;
+  return flipguard::testing::scratch_path(name);
 }
 
 CampaignConfig base_config(const fs::path& results) {

@@ -8,6 +8,7 @@
 
 #include "campaign/campaign_config.hpp"
 #include "campaign/results_file.hpp"
+#include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
 using flipguard::campaign::CampaignConfig;
@@ -62,7 +63,7 @@ TEST(FuzzRegressions, TomlUtf8CheckKeepsValidText) {
 
 // Each regression file holds a bad record on line 1 and a real one on line 2.
 std::string results_file_error(const std::string& name) {
-  const fs::path tmp = fs::temp_directory_path() / ("flipguard-regression-" + name);
+  const fs::path tmp = flipguard::testing::scratch_path("regression-" + name);
   fs::copy_file(regression("results_file", name), tmp, fs::copy_options::overwrite_existing);
   const std::string msg = error_of([&] { ResultsFile f(tmp.string(), "adae40b5d1512b73"); });
   fs::remove(tmp);
@@ -72,7 +73,7 @@ std::string results_file_error(const std::string& name) {
 TEST(FuzzRegressions, ResultsRecordWithACountOf1e300IsAnError) {
   // Converting 1e300 to an integer count was undefined behaviour (UBSan, float-cast-overflow).
   const std::string msg = results_file_error("top1-1e300.jsonl");
-  EXPECT_NE(msg.find("flipguard-regression-top1-1e300.jsonl:1: corrupt results record"), std::string::npos)
+  EXPECT_NE(msg.find("regression-top1-1e300.jsonl:1: corrupt results record"), std::string::npos)
       << msg;
   EXPECT_NE(msg.find("field 'top1' must be an integer, got 1e+300"), std::string::npos) << msg;
 }

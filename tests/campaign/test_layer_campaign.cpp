@@ -2,7 +2,6 @@
 // of ordinary campaigns faulting each layer alone; a killed run resumes by layer; bad settings are refused;
 // the report shows the per-layer table.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,6 +15,7 @@
 #include "report/cell_csv.hpp"
 #include "report/report_writer.hpp"
 #include "report/results_reader.hpp"
+#include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace flipguard;
@@ -24,9 +24,7 @@ using namespace flipguard::campaign;
 namespace {
 
 fs::path temp_file(const std::string& name) {
-  const auto p = fs::temp_directory_path() / ("flipguard_layers_" + std::to_string(getpid()) + "_" + name);
-  fs::remove(p);
-  return p;
+  return flipguard::testing::scratch_path(name);
 }
 
 // The first convolution, one inside a residual block (its output is summed with the skip value), the

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "campaign/statistics.hpp"
-#include "campaign/trial_record_json.hpp"
 #include "campaign/stopping_rule.hpp"
+#include "campaign/trial_record_json.hpp"
 #include "stats/betting_interval.hpp"
 #include "stats/binomial.hpp"
 

@@ -1,7 +1,6 @@
 // Per-trial image samples: uniform without replacement, keyed by (seed, trial) alone, copied faithfully, and
 // in a campaign an unbiased estimate of the whole pool's accuracy.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "campaign/campaign_runner.hpp"
 #include "campaign/trial_images.hpp"
 #include "report/results_reader.hpp"
+#include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace flipguard;
@@ -92,8 +92,7 @@ TEST(TrialImages, EveryImageIsEquallyLikely) {
 // A campaign whose faults change nothing (BER 1e-12 on ~270k weights) with 20 of 200 images per trial: the
 // mean over trials estimates the whole pool's accuracy (its clean record), within 4 standard errors.
 TEST(TrialImages, CampaignTrialsEstimateThePoolAccuracy) {
-  const auto results = fs::temp_directory_path() / ("flipguard_trial_images_" + std::to_string(getpid()));
-  fs::remove(results);
+  const auto results = flipguard::testing::scratch_path("trial_images.jsonl");
   CampaignConfig c;
   c.model = (fs::path(FLIPGUARD_SOURCE_DIR) / "models" / "resnet20.json").string();
   c.formats = {"fp32"};

@@ -2,6 +2,7 @@
 // exit 2, and every command's --help lists exactly the settings of the settings table it takes.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 
 #include "campaign/settings.hpp"
@@ -39,6 +40,17 @@ TEST(CommandShell, EveryCommandAnswersHelpTheSameThreeWays) {
     EXPECT_EQ(run_cli({cmd, "-h"}).out, long_flag.out) << cmd;
     EXPECT_EQ(run_cli({"help", cmd}).out, long_flag.out) << cmd;
   }
+}
+
+// The storage formats' rounding and range rules are part of inspect-format's help (docs/protections.md).
+TEST(CommandShell, InspectFormatHelpStatesRoundingAndSaturation) {
+  std::string help;
+  for (char c : run_cli({"inspect-format", "--help"}).out)  // lines are wrapped: compare with single spaces
+    if (!std::isspace(static_cast<unsigned char>(c)) || (!help.empty() && help.back() != ' '))
+      help += std::isspace(static_cast<unsigned char>(c)) ? ' ' : c;
+  for (const char* rule : {"rounds to nearest, ties to even", "floats overflow", "store Inf",
+                           "Qm.n saturates to [-2^m, 2^m - 2^-n]", "int8 to [-127, 127]", "refuse NaN"})
+    EXPECT_NE(help.find(rule), std::string::npos) << rule << "\n" << help;
 }
 
 TEST(CommandShell, HelpListsTheSettingsEachCommandTakesAndNoOthers) {

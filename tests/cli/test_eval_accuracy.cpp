@@ -2,7 +2,6 @@
 // reference numbers of MANIFEST.md (within 0.5 points without resizing, 1.0 for ResNet-50 and the resized
 // MobileNet), and bad arguments must fail with a message and a non-zero exit code.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -10,6 +9,8 @@
 #include <ostream>
 #include <regex>
 #include <string>
+
+#include "support/temp_files.hpp"
 
 namespace {
 
@@ -98,7 +99,7 @@ TEST(EvalLimit, StratifiedSubsetGivesTheRequestedCount) {
 namespace {
 
 TEST(CampaignCommand, RunsResumesAndWritesTheReport) {
-  const std::string dir = ::testing::TempDir() + "flipguard_cli_campaign_" + std::to_string(getpid());
+  const std::string dir = flipguard::testing::scratch_path("cli_campaign").string();
   const std::string results = dir + "/study.jsonl";
   const std::string args =
       "campaign --formats q2.5 --protections none,scale --bers 1e-3 --trials 2 --images 40 --results " +
@@ -116,15 +117,18 @@ TEST(CampaignCommand, RunsResumesAndWritesTheReport) {
   r = run("campaign --bers 2 --results " + results);
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("not a rate in [0, 1]"), std::string::npos) << r.output;
+  // The report command alone, with the LaTeX tables on request.
+  r = run("report " + results + " --latex --out " + dir + "/again");
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* f : {"/again/summary.tex", "/again/top5_vs_ber_q2.5.svg", "/again/trials_top1_q2.5.svg"})
+    EXPECT_TRUE(std::filesystem::exists(dir + f)) << f;
   std::filesystem::remove_all(dir);
 }
 
 // Adaptive cells show a likely total ("~N", projected from the spread so far) and the most they may run; once
 // every cell has stopped the total is exact and equals the trials run.
 TEST(CampaignCommand, AdaptiveProgressShowsALikelyTotalAndTheMaximum) {
-  const std::string results =
-      ::testing::TempDir() + "flipguard_cli_adaptive_" + std::to_string(getpid()) + ".jsonl";
-  std::filesystem::remove(results);
+  const std::string results = flipguard::testing::scratch_path("cli_adaptive.jsonl").string();
   const auto r = run(
       "campaign --formats q2.5 --protections none --bers 1e-3 --ci-target 5 --min-trials 8 --max-trials 64 "
       "--wave 8 --images 200 --images-per-trial 16 --results " +
@@ -145,8 +149,7 @@ TEST(CampaignCommand, AdaptiveProgressShowsALikelyTotalAndTheMaximum) {
 }
 
 TEST(SweepTCommand, AccuracyGrowsWithTInQ25) {
-  const std::string results =
-      ::testing::TempDir() + "flipguard_cli_sweep_" + std::to_string(getpid()) + ".jsonl";
+  const std::string results = flipguard::testing::scratch_path("cli_sweep.jsonl").string();
   const auto r =
       run("sweep-t --format q2.5 --ber 1e-3 --t 0.5,3.96875 --trials 3 --images 60 --results " + results);
   ASSERT_EQ(r.status, 0) << r.output;

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -17,6 +16,7 @@
 
 #include "campaign/trial_record_json.hpp"
 #include "report/results_reader.hpp"
+#include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace flipguard;
@@ -27,9 +27,7 @@ const std::string kBinary = FLIPGUARD_BINARY;
 const std::string kMpiexec = MPIEXEC;
 
 fs::path temp_file(const std::string& name) {
-  const auto p = fs::temp_directory_path() / ("flipguard_mpi_" + std::to_string(getpid()) + "_" + name);
-  fs::remove(p);
-  return p;
+  return flipguard::testing::scratch_path(name);
 }
 
 std::string campaign_args(const fs::path& results, const std::string& extra = "") {

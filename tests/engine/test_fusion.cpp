@@ -7,6 +7,7 @@
 #include <random>
 
 #include "engine/executor.hpp"
+#include "support/graph_nodes.hpp"
 
 namespace {
 
@@ -16,14 +17,7 @@ using flipguard::model::Constant;
 using flipguard::model::Graph;
 using flipguard::model::Node;
 
-Node node(const std::string& op, std::vector<std::string> inputs, const std::string& output) {
-  Node n;
-  n.name = output + "_node";
-  n.op_type = op;
-  n.inputs = std::move(inputs);
-  n.outputs = {output};
-  return n;
-}
+using flipguard::testing::node;
 
 // x [N,2,4,4] -> nodes -> y, with a 1x1 convolution's weight "w" and bias "b".
 Graph graph_of(std::vector<Node> nodes) {

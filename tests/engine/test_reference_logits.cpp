@@ -3,7 +3,6 @@
 // This checks the engine (and the C++ preprocessing) end to end; the conversions themselves are checked by
 // the accuracies in MANIFEST.md.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -16,6 +15,7 @@
 #include "data/dataset_registry.hpp"
 #include "engine/executor.hpp"
 #include "model/onnx_loader.hpp"
+#include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -68,8 +68,7 @@ TEST_P(ReferenceLogits, EngineMatchesTorchReference) {
   ASSERT_TRUE(fs::exists(sidecar)) << sidecar << " is missing: run scripts/fetch-models";
   const auto spec = flipguard::data::load_model_spec(sidecar);
   const std::vector<std::size_t> indices{0, 1, 2, 3, 5, 8};
-  const fs::path out =
-      fs::temp_directory_path() / ("flipguard_ref_" + name + "_" + std::to_string(getpid()) + ".npy");
+  const fs::path out = flipguard::testing::scratch_path("ref_" + name + ".npy");
   const std::string cmd =
       "/usr/bin/python3 " + (source_dir() / "scripts/reference/onnx_reference.py").string() +
       " logits --model " + sidecar.string() + " --indices 0,1,2,3,5,8 --out " + out.string() + " > /dev/null";

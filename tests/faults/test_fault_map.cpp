@@ -1,5 +1,3 @@
-#include "faults/fault_map.hpp"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -7,7 +5,9 @@
 #include <functional>
 #include <sstream>
 
+#include "faults/fault_map.hpp"
 #include "faults/rng.hpp"
+#include "support/temp_files.hpp"
 
 namespace flipguard::faults {
 namespace {
@@ -148,7 +148,7 @@ TEST(FaultMap, ChangedElementsSkipStuckAtsThatChangedNothing) {
 
 TEST(FaultMap, SaveAndLoadRoundTrip) {
   const FaultMap map = random_map(5000, 50, 6);
-  const auto path = std::filesystem::temp_directory_path() / "flipguard_faultmap_roundtrip.txt";
+  const auto path = flipguard::testing::scratch_path("faultmap_roundtrip.txt");
   map.save(path.string());
   const FaultMap back = FaultMap::load(path.string());
   std::filesystem::remove(path);

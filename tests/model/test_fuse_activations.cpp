@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/fuse_activations.hpp"
+#include "support/graph_nodes.hpp"
 
 namespace {
 
@@ -13,14 +14,7 @@ using flipguard::model::Constant;
 using flipguard::model::Graph;
 using flipguard::model::Node;
 
-Node node(const std::string& op, std::vector<std::string> inputs, const std::string& output) {
-  Node n;
-  n.name = output + "_node";
-  n.op_type = op;
-  n.inputs = std::move(inputs);
-  n.outputs = {output};
-  return n;
-}
+using flipguard::testing::node;
 
 // x -> [nodes] -> y, with a 1x1 conv weight "w" and scalar constants "zero" and "six".
 Graph graph_of(std::vector<Node> nodes, const std::string& output = "y") {

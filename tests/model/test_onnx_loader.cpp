@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "model/onnx_loader.hpp"
+#include "support/temp_files.hpp"
 #include "support/test_paths.hpp"
 
 namespace fs = std::filesystem;
@@ -22,7 +23,7 @@ std::string message_of(const std::string& path) {
 }
 
 fs::path write_temp(const std::string& name, const std::string& bytes) {
-  const auto p = fs::temp_directory_path() / ("flipguard_test_" + name);
+  const auto p = flipguard::testing::scratch_path(name);
   std::ofstream(p, std::ios::binary) << bytes;
   return p;
 }

@@ -3,6 +3,7 @@
 // expected mean, sample std and CI half-width follow from the parameters directly.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include "campaign/trial_record.hpp"
 #include "campaign/trial_record_json.hpp"
+#include "support/temp_files.hpp"
 
 namespace flipguard::test {
 
@@ -73,6 +75,38 @@ struct Synthetic {
   }
 };
 
+// A layer campaign's records: each layer faulted alone, per configuration and BER (0 first), `trials`
+// trials per faulty cell. Top-1 of layer l at BER index b is 90 - 20 * l * b (percent, whole images).
+inline std::vector<campaign::TrialRecord> layer_records(const std::vector<std::string>& layers,
+                                                        const std::vector<std::string>& protections,
+                                                        const std::vector<double>& bers, int trials) {
+  std::vector<campaign::TrialRecord> out;
+  for (std::size_t l = 0; l < layers.size(); ++l)
+    for (const auto& p : protections)
+      for (std::size_t b = 0; b < bers.size(); ++b)
+        for (int t = 0; t < (bers[b] == 0 ? 1 : trials); ++t) {
+          campaign::TrialRecord r;
+          r.campaign = "1a7e5";
+          r.model = "resnet20";
+          r.model_sha256 = "abc123";
+          r.data = "cifar10";
+          r.data_hash = "d47a";
+          r.images = 100;
+          r.format = "q2.5";
+          r.protection = p;
+          r.ber = bers[b];
+          r.fault_model = "ber:" + std::to_string(bers[b]);
+          r.seed = 7;
+          r.trial = t;
+          r.tensors = layers[l];
+          r.top1 =
+              std::max<std::int64_t>(0, 90 - static_cast<std::int64_t>(20 * l * b) + (p == "scale" ? 5 : 0));
+          r.top5 = std::min<std::int64_t>(100, r.top1 + 5);
+          out.push_back(r);
+        }
+  return out;
+}
+
 inline std::string to_jsonl(const std::vector<campaign::TrialRecord>& records) {
   std::string s;
   for (const auto& r : records) s += nlohmann::json(r).dump() + "\n";
@@ -80,8 +114,7 @@ inline std::string to_jsonl(const std::vector<campaign::TrialRecord>& records) {
 }
 
 inline std::filesystem::path fresh_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("flipguard-report-test-" + name);
-  std::filesystem::remove_all(dir);
+  const auto dir = flipguard::testing::scratch_path("report-" + name);
   std::filesystem::create_directories(dir);
   return dir;
 }

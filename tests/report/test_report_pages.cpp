@@ -81,7 +81,8 @@ Written write_synthetic(const std::string& name,
   test::write_text(results, test::to_jsonl(syn.records()));
   const auto out = report::write_report(results, {}, "Synthetic study");
   EXPECT_EQ(out.dir, dir / "study-report");
-  EXPECT_EQ(out.files.size(), 5u);
+  // summary.md, .csv, report.html and per format Top-1, Top-5 and trials plots.
+  EXPECT_EQ(out.files.size(), 9u);
   Written w{out.dir, test::read_text(out.dir / "summary.md"), test::read_text(out.dir / "summary.csv"),
             test::read_text(out.dir / "report.html"), test::read_text(out.dir / "top1_vs_ber_q2.5.svg")};
   return w;
@@ -272,19 +273,46 @@ TEST(ReportFiles, SvgPerFormatIsWellFormedWithALinePerProtectionAndBands) {
   const auto w = write_synthetic("svg");
   EXPECT_TRUE(std::filesystem::exists(w.dir / "top1_vs_ber_fp16.svg"));
   EXPECT_EQ(test::xml_problem(w.svg_q25), "");
+  EXPECT_EQ(test::outside_viewbox(w.svg_q25), "");
   EXPECT_EQ(count_of(w.svg_q25, "class=\"series\""), 3u);
   EXPECT_EQ(count_of(w.svg_q25, "class=\"band\""), 3u);
   EXPECT_EQ(count_of(w.svg_q25, "class=\"reference\""), 3u);  // clean accuracy of each configuration
   EXPECT_EQ(count_of(w.svg_q25, "class=\"marker\""),
             9u);  // 3 faulty BERs x 3 protections, BER 0 not on the axis
+  EXPECT_EQ(count_of(w.svg_q25, "class=\"anchor-marker\""), 3u);  // ... but in the clean slot
+  EXPECT_EQ(count_of(w.svg_q25, "class=\"interval\""), 12u);
   EXPECT_NE(w.svg_q25.find(">95% interval of the mean<"), std::string::npos);
   EXPECT_NE(w.svg_q25.find(">clean (BER 0)<"), std::string::npos);
+  EXPECT_NE(w.svg_q25.find(">clean<"), std::string::npos);
+  // Three protections, three line styles.
+  EXPECT_EQ(count_of(w.svg_q25, "stroke-dasharray=\"10 5\""), 3u);  // scale: line, band, legend
+}
+
+TEST(ReportFiles, Top5PlotShowsTop5Means) {
+  const auto w = write_synthetic("top5");
+  const std::string svg = test::read_text(w.dir / "top5_vs_ber_q2.5.svg");
+  EXPECT_EQ(test::xml_problem(svg), "");
+  EXPECT_NE(svg.find("Top-5 vs bit-error rate"), std::string::npos);
+  EXPECT_NE(svg.find(">Top-5 accuracy (%)<"), std::string::npos);
+  // Synthetic Top-5 is Top-1 + 5 points: q2.5 scale at 1e-5 is 88 - 16 + 5 = 77.
+  EXPECT_NE(svg.find("scale: x = 1e-05, y = 77.00"), std::string::npos);
+  EXPECT_NE(w.md.find("](top5_vs_ber_q2.5.svg)"), std::string::npos);
+}
+
+TEST(ReportFiles, TrialsPlotHasOneDotPerTrialOfTheFormat) {
+  const auto w = write_synthetic("trials");
+  const std::string svg = test::read_text(w.dir / "trials_top1_fp16.svg");
+  EXPECT_EQ(test::xml_problem(svg), "");
+  EXPECT_EQ(test::outside_viewbox(svg), "");
+  EXPECT_EQ(count_of(svg, "class=\"trial\""), 3u * (1 + 3 * 5));
+  EXPECT_NE(w.md.find("](trials_top1_fp16.svg)"), std::string::npos);
 }
 
 TEST(ReportFiles, HtmlIsSelfContainedWithTheSvgsInline) {
   const auto w = write_synthetic("html");
-  EXPECT_EQ(count_of(w.html, "<svg"), 2u);
-  EXPECT_EQ(count_of(w.html, "</svg>"), 2u);
+  EXPECT_EQ(count_of(w.html, "<svg"), 6u);  // per format: Top-1, Top-5, trials
+  EXPECT_EQ(count_of(w.html, "</svg>"), 6u);
+  EXPECT_EQ(count_of(w.html, "class=\"trial\""), 2u * 3 * (1 + 3 * 5));
   for (const char* banned : {"http://", "https://", "<script", "<link", " src=", "<img", "url("})
     EXPECT_EQ(w.html.find(banned), std::string::npos) << banned;
   // The inline SVGs are themselves well-formed.

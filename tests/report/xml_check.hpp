@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -89,6 +91,75 @@ inline std::string xml_problem(const std::string& s) {
   }
   if (!stack.empty()) return "<" + stack.back() + "> is never closed";
   if (roots == 0) return "no root element";
+  return "";
+}
+
+// The first coordinate of an element that lies outside the SVG's viewBox "0 0 W H" (attributes x, y, x1,
+// y1, x2, y2, cx, cy, the far corner of a rect, and every point of a path made of M, L, H, V, h, v and Z),
+// or "" if none does. Transformed elements are checked at their own coordinates.
+inline std::string outside_viewbox(const std::string& svg) {
+  const auto vb = svg.find("viewBox=\"");
+  if (vb == std::string::npos) return "no viewBox";
+  double x0 = 0, y0 = 0, w = 0, h = 0;
+  if (std::sscanf(svg.c_str() + vb + 9, "%lf %lf %lf %lf", &x0, &y0, &w, &h) != 4) return "bad viewBox";
+  const auto attr = [](const std::string& tag, const std::string& name, double& v) {
+    const auto p = tag.find(" " + name + "=\"");
+    if (p == std::string::npos) return false;
+    v = std::atof(tag.c_str() + p + name.size() + 3);
+    return true;
+  };
+  const double eps = 0.01;
+  const auto in_x = [&](double v) { return v >= x0 - eps && v <= x0 + w + eps; };
+  const auto in_y = [&](double v) { return v >= y0 - eps && v <= y0 + h + eps; };
+  for (auto p = svg.find('<', vb); p != std::string::npos; p = svg.find('<', p + 1)) {
+    const std::string tag = svg.substr(p, svg.find('>', p) - p + 1);
+    if (tag.rfind("<svg", 0) == 0 || tag[1] == '/') continue;
+    double v = 0, extent = 0;
+    for (const char* a : {"x", "x1", "x2", "cx"})
+      if (attr(tag, a, v) && !in_x(v)) return std::string(a) + " outside in " + tag;
+    for (const char* a : {"y", "y1", "y2", "cy"})
+      if (attr(tag, a, v) && !in_y(v)) return std::string(a) + " outside in " + tag;
+    if (tag.rfind("<rect", 0) == 0 && attr(tag, "x", v) && attr(tag, "width", extent) && !in_x(v + extent))
+      return "rect wider than the viewBox: " + tag;
+    if (tag.rfind("<rect", 0) == 0 && attr(tag, "y", v) && attr(tag, "height", extent) && !in_y(v + extent))
+      return "rect taller than the viewBox: " + tag;
+    const auto d = tag.find(" d=\"");
+    if (d == std::string::npos) continue;
+    const std::string path = tag.substr(d + 4, tag.find('"', d + 4) - d - 4);
+    double cx = 0, cy = 0;
+    const char* s = path.c_str();
+    char cmd = 'M';
+    while (*s) {
+      if (std::isalpha(static_cast<unsigned char>(*s))) {
+        cmd = *s++;
+        if (cmd == 'Z' || cmd == 'z') continue;
+      }
+      while (*s == ' ' || *s == ',') ++s;
+      if (!*s || std::isalpha(static_cast<unsigned char>(*s))) continue;
+      char* end = nullptr;
+      const double a = std::strtod(s, &end);
+      if (end == s) return "unreadable path " + path;
+      s = end;
+      if (cmd == 'M' || cmd == 'L') {
+        while (*s == ' ' || *s == ',') ++s;
+        const double b = std::strtod(s, &end);
+        s = end;
+        cx = a, cy = b;
+      } else if (cmd == 'H') {
+        cx = a;
+      } else if (cmd == 'V') {
+        cy = a;
+      } else if (cmd == 'h') {
+        cx += a;
+      } else if (cmd == 'v') {
+        cy += a;
+      } else {
+        return std::string("path command ") + cmd + " not understood in " + path;
+      }
+      if (!in_x(cx) || !in_y(cy))
+        return "path point (" + std::to_string(cx) + ", " + std::to_string(cy) + ") outside in " + tag;
+    }
+  }
   return "";
 }
 

@@ -39,6 +39,16 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A fresh path `name` inside this test process's own scratch folder (made on first use, removed with all it
+// holds when the process ends): suites never share fixed temp paths or leave files behind.
+inline std::filesystem::path scratch_path(const std::string& name) {
+  static const TempDir dir("scratch");
+  const auto p = dir / name;
+  std::error_code ec;
+  std::filesystem::remove_all(p, ec);
+  return p;
+}
+
 // Writes `bytes` to `p` (creating its folder); a failed write fails the test.
 inline void write_file(const std::filesystem::path& p, const std::string& bytes) {
   std::filesystem::create_directories(p.parent_path());

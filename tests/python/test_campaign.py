@@ -1,0 +1,131 @@
+"""Campaigns from Python: the settings table's keys as keyword arguments, records equal to the CLI's, progress
+callbacks, pandas, cells, reports and layer campaigns."""
+
+import json
+import math
+import os
+import subprocess
+
+import pytest
+
+import flipguard
+
+# A small campaign: MNIST's CNN, 64 images, two formats x two protections x one rate, 3 trials per cell.
+SETTINGS = dict(model="mnist8", formats=["q3.4", "fp16"], protections=["none", "scale"], bers=[1e-3], trials=3,
+                images=64, batch=16, threads=1, seed=7)
+TIMINGS = ("seconds_faults", "seconds_inference")
+
+
+def cli_args(settings):
+    args = []
+    for key, value in settings.items():
+        flag = next(s["flag"] for s in flipguard.settings() if s["key"] == key)
+        args += [flag, ",".join(map(str, value)) if isinstance(value, list) else str(value)]
+    return args
+
+
+def without_timings(records):
+    return [{k: v for k, v in r.items() if k not in TIMINGS} for r in records]
+
+
+def read_lines(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+def test_records_equal_the_cli_campaign(tmp_path, cli, models_dir):
+    settings = dict(SETTINGS, models_dir=models_dir)
+    cli_results = tmp_path / "cli.jsonl"
+    subprocess.run([cli, "campaign", *cli_args(settings), "--results", str(cli_results)], check=True,
+                   capture_output=True)
+    progress = []
+    results = flipguard.run_campaign(results=tmp_path / "py.jsonl", progress=progress.append, log=None, **settings)
+    records = results.records
+    assert len(records) == 4 * (1 + 3)
+    assert without_timings(records) == without_timings(read_lines(cli_results))
+    assert results.summary["trials_run"] == 16 and results.summary["campaign_id"] == records[0]["campaign"]
+    # One progress call per trial, with its record.
+    assert [p["trials_done"] for p in progress] == list(range(1, 17))
+    assert [p["record"] for p in progress] == records
+    assert progress[-1]["trials_total"] == 16 and progress[-1]["cell"]
+
+
+def test_typed_and_text_settings_are_one_definition(tmp_path, models_dir):
+    typed = flipguard.run_campaign(results=tmp_path / "a.jsonl", log=None, models_dir=models_dir,
+                                   **dict(SETTINGS, trials=1, formats=["q3.4"]))
+    text = flipguard.run_campaign(results=str(tmp_path / "b.jsonl"), log=None, models_dir=models_dir,
+                                  **dict(SETTINGS, trials="1", formats="q3.4", protections="none,scale",
+                                         bers="1e-3", images="64", seed="7"))
+    assert without_timings(typed.records) == without_timings(text.records)
+    toml = tmp_path / "study.toml"
+    toml.write_text('formats = ["q3.4"]\nprotections = ["none", "scale"]\nbers = [1e-3]\ntrials = 1\n')
+    from_file = flipguard.run_campaign(toml, results=tmp_path / "c.jsonl", log=None, models_dir=models_dir,
+                                       model="mnist8", images=64, batch=16, threads=1, seed=7)
+    assert without_timings(from_file.records) == without_timings(typed.records)
+
+
+def test_bad_settings_name_the_key(tmp_path):
+    with pytest.raises(TypeError, match="unknown setting 'trails'.*trials"):
+        flipguard.run_campaign(trails=3)
+    with pytest.raises(ValueError, match="trials"):
+        flipguard.run_campaign(trials=0)
+    with pytest.raises(ValueError, match="formats"):
+        flipguard.run_campaign(formats=["q2.5", "fp17"])
+    with pytest.raises(ValueError, match="bers"):
+        flipguard.run_campaign(bers=[2.0])
+    with pytest.raises(TypeError, match="bool"):
+        flipguard.run_campaign(trials=True)
+    with pytest.raises(TypeError, match="unknown setting 'ci_target' for a layer campaign"):
+        flipguard.run_layer_campaign(ci_target=1)
+    with pytest.raises(RuntimeError, match="nope.toml"):
+        flipguard.run_campaign(tmp_path / "nope.toml")
+
+
+def test_a_raising_callback_stops_the_campaign_and_keeps_its_records(tmp_path, models_dir):
+    path = tmp_path / "r.jsonl"
+
+    def stop_after_five(p):
+        if p["trials_done"] == 5:
+            raise ValueError("enough")
+
+    with pytest.raises(ValueError, match="enough"):
+        flipguard.run_campaign(results=path, progress=stop_after_five, log=None, models_dir=models_dir, **SETTINGS)
+    assert len(read_lines(path)) == 5
+    resumed = flipguard.run_campaign(results=path, log=None, models_dir=models_dir, **SETTINGS)
+    assert resumed.summary["trials_skipped"] == 5 and resumed.summary["trials_run"] == 11
+
+
+def test_pandas_cells_and_report(tmp_path, models_dir):
+    pandas = pytest.importorskip("pandas")
+    results = flipguard.run_campaign(results=tmp_path / "r.jsonl", log=None, models_dir=models_dir, **SETTINGS)
+    frame = results.to_pandas()
+    lines = pandas.read_json(tmp_path / "r.jsonl", lines=True, dtype=False)
+    assert list(frame.columns) == list(lines.columns)
+    assert len(frame) == 16
+    pandas.testing.assert_frame_equal(frame.drop(columns=list(TIMINGS)), lines.drop(columns=list(TIMINGS)),
+                                      check_dtype=False)
+    cells = results.cells()
+    assert len(cells) == 8 and {c["ber"] for c in cells} == {0.0, 1e-3}
+    for cell in cells:
+        mine = frame[(frame.format == cell["format"]) & (frame.protection == cell["protection"]) &
+                     (frame.ber == cell["ber"])]
+        assert cell["trials"] == len(mine)
+        assert cell["top1"] == pytest.approx((100 * mine.top1 / mine.images).mean())
+        if cell["ber"] > 0:
+            assert cell["top1_lo"] <= cell["top1"] <= cell["top1_hi"] and not math.isnan(cell["top1_lo"])
+    files = results.report(tmp_path / "report")
+    names = {os.path.basename(f) for f in files}
+    assert {"summary.md", "summary.csv", "report.html"} <= names
+    assert all(os.path.getsize(f) > 0 for f in files)
+    assert len(flipguard.read_results(tmp_path / "r.jsonl")) == 16
+
+
+def test_layer_campaign(tmp_path, models_dir):
+    layers = []
+    results = flipguard.run_layer_campaign(results=tmp_path / "l.jsonl", progress=layers.append, log=None,
+                                           models_dir=models_dir, model="mnist8", formats="q3.4",
+                                           protections="none", bers=1e-2, trials=2, images=32, threads=1)
+    names = [w.name for w in flipguard.Model("mnist8", models_dir=models_dir).weights()]
+    assert results.summary["layers"] == names and [p["layer"] for p in layers] == names
+    faulty = [r for r in results.records if r["ber"] > 0]
+    assert sorted({r["tensors"] for r in faulty}) == sorted(names) and len(faulty) == 2 * len(names)

@@ -1,0 +1,125 @@
+"""Models from Python: from_torch against torch's own logits, ONNX files from the models folder, stored weights,
+built-in datasets, and the GIL released while the engine runs."""
+
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+
+import flipguard
+
+
+class SmallNet(nn.Module):
+    """Conv + BatchNorm + ReLU + pooling + a residual add + a linear layer: the ops of the real models."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(8 * 8 * 8, 10)
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = torch.relu(self.bn2(self.conv2(y)) + y)
+        return self.fc(torch.flatten(self.pool(y), 1))
+
+
+def small_net():
+    torch.manual_seed(0)
+    net = SmallNet()
+    with torch.no_grad():  # BatchNorm statistics that are not the identity
+        for bn in (net.bn1, net.bn2):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.uniform_(-0.2, 0.2)
+    return net.eval()
+
+
+def test_from_torch_equals_torch_logits():
+    net = small_net()
+    x = torch.randn(37, 3, 16, 16, generator=torch.Generator().manual_seed(1))
+    model = flipguard.from_torch(net, x[:8])  # batch 8: 37 images run in 5 batches, the last one short
+    assert model.batch == 8 and model.input_shape == (3, 16, 16) and model.output_shape == (10,)
+    got = model.run(x.numpy())
+    with torch.no_grad():
+        want = net(x).numpy()
+    assert got.shape == want.shape == (37, 10)
+    err = np.abs(got - want).max() / np.abs(want).max()
+    assert err < 1e-4, err
+    one = model.run(x[3].numpy())  # a single image
+    assert one.shape == (10,)
+    np.testing.assert_allclose(one, got[3], rtol=0, atol=1e-5 * np.abs(want).max())
+
+
+def test_stored_weights_list_write_and_restore(models_dir):
+    model = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=4)
+    weights = model.weights()
+    assert len(weights) >= 3 and all(w.role.endswith(".weight") for w in weights)
+    assert sum(w.size for w in weights) == model.stored_weight_count
+    x = np.sin(0.001 * np.arange(4 * 28 * 28, dtype=np.float32)).reshape(4, 1, 28, 28)
+    clean = model.run(x)
+    w = weights[0]
+    assert w.shape == tuple(w.clean.shape) and w.size == w.clean.size
+    np.testing.assert_array_equal(w.values(), w.clean)
+    w.write([0, 5], [-w.clean.ravel()[0] * 100, 7.0])
+    assert w.values().ravel()[5] == 7.0
+    assert not np.array_equal(model.run(x), clean)
+    w.restore([0, 5])
+    np.testing.assert_array_equal(model.run(x), clean)
+    w.write_all(np.zeros(w.shape, np.float32))
+    assert not np.array_equal(model.run(x), clean)
+    w.restore()
+    np.testing.assert_array_equal(model.run(x), clean)
+    assert model.weight(w.name).name == w.name
+    with pytest.raises(IndexError, match="outside"):
+        w.write([w.size], [1.0])
+
+
+def test_model_names_and_datasets(models_dir):
+    model = flipguard.Model("mnist8", models_dir=models_dir, batch=32, threads=1)
+    x, y = flipguard.load_images("mnist8", images=200, models_dir=models_dir)
+    assert x.shape == (200, 1, 28, 28) and x.dtype == np.float32 and y.shape == (200,)
+    assert sorted(np.bincount(y, minlength=10)) == [20] * 10  # class-stratified
+    top1 = (model.run(x).argmax(axis=1) == y).mean()
+    assert top1 > 0.9, top1  # the model's reference accuracy is 97.9%
+    assert "mnist-test" in flipguard.dataset_names()
+
+
+def test_bad_input_is_a_clear_error(tmp_path, models_dir):
+    model = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"))
+    with pytest.raises(ValueError, match=r"takes images of shape \(1, 28, 28\).*got \(2, 3, 28, 28\)"):
+        model.run(np.zeros((2, 3, 28, 28), np.float32))
+    missing = str(tmp_path / "none.onnx")
+    with pytest.raises(RuntimeError, match="none.onnx"):
+        flipguard.Model(missing)
+    with pytest.raises(RuntimeError, match="not found"):
+        flipguard.Model("no-such-model", models_dir=models_dir)
+
+
+def test_engine_runs_without_the_gil(models_dir):
+    """While one thread runs a long batch, another keeps running Python: no pause as long as the run."""
+    model = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=256, threads=1)
+    x = np.random.default_rng(0).random((256, 1, 28, 28), dtype=np.float32)
+    start = time.perf_counter()
+    model.run(x)
+    single = time.perf_counter() - start
+    repeats = max(1, int(1.0 / max(single, 1e-3)))
+    big = np.concatenate([x] * repeats)
+    worker = threading.Thread(target=model.run, args=(big,))
+    longest_pause, last = 0.0, time.perf_counter()
+    start = time.perf_counter()
+    worker.start()
+    while worker.is_alive():
+        now = time.perf_counter()
+        longest_pause, last = max(longest_pause, now - last), now
+    took = time.perf_counter() - start
+    assert took > 0.3, took
+    assert longest_pause < took / 2, (longest_pause, took)
