@@ -17,11 +17,37 @@ std::string BuildContext::error(const model::Node& n, const std::string& problem
   return graph_.source + ": " + n.describe() + ": " + problem;
 }
 
-int BuildContext::id(const std::string& name) {
+int BuildContext::lookup(const std::string& name) {
   auto it = ids_.find(name);
   if (it != ids_.end()) return it->second;
   if (graph_.is_constant(name)) return constant_value(name);
   throw std::runtime_error(graph_.source + ": value '" + name + "' is read before it is computed");
+}
+
+bool BuildContext::is_integer(const std::string& name) const {
+  const auto it = ids_.find(name);
+  return it != ids_.end() && values_[it->second].md.data_type() == dnnl::memory::data_type::s32;
+}
+
+int BuildContext::id(const std::string& name) {
+  const int v = lookup(name);
+  // (A scalar's desc has no data type: only s32 marks an integer value.)
+  if (values_[v].md.data_type() == dnnl::memory::data_type::s32) {
+    const std::string who = current_ >= 0 && current_ < static_cast<int>(graph_.nodes.size())
+                                ? graph_.nodes[current_].describe()
+                                : "the graph output";
+    throw std::runtime_error(
+        graph_.source + ": " + who + " reads '" + name +
+        "', which holds integers: the engine reads integer tensors only as Gather indices");
+  }
+  return v;
+}
+
+int BuildContext::index_id(const std::string& name) {
+  const int v = lookup(name);
+  if (values_[v].md.data_type() != dnnl::memory::data_type::s32)
+    throw std::logic_error("index_id: '" + name + "' is not an integer value");
+  return v;
 }
 
 int BuildContext::last_use(const std::string& name) const {
@@ -30,10 +56,11 @@ int BuildContext::last_use(const std::string& name) const {
   return *std::max_element(it->second.begin(), it->second.end());
 }
 
-void BuildContext::set_input(const std::string& name, const Dims& dims) {
+void BuildContext::set_input(const std::string& name, const Dims& dims, bool integer) {
   batch_widened_ = !graph_.inputs.empty() && !graph_.inputs[0].dims.empty() &&
                    graph_.inputs[0].dims[0] == 1 && dims[0] != 1;
-  Value v{name, dims, plain_desc(dims),
+  const auto type = integer ? dnnl::memory::data_type::s32 : dnnl::memory::data_type::f32;
+  Value v{name, dims, plain_desc(dims, type),
           net_.plan.add(static_cast<size_t>(model::element_count(dims)) * 4, -1, 0), -1};
   net_.plan.extend(v.buffer, last_use(name));
   values_.push_back(v);
@@ -137,9 +164,11 @@ int BuildContext::constant_value(const std::string& name) {
 }
 
 bool BuildContext::stores(const std::string& name, const std::string& role) const {
-  const bool bias = role.ends_with(".bias");
-  const bool bn = role.starts_with("bn.");
-  const bool selected = bn ? selection_.batchnorm : bias ? selection_.biases : selection_.conv_gemm_weights;
+  const bool selected = role.starts_with("bn.")          ? selection_.batchnorm
+                        : role.starts_with("layernorm.") ? selection_.layernorm
+                        : role.starts_with("gather.")    ? selection_.embeddings
+                        : role.ends_with(".bias")        ? selection_.biases
+                                                         : selection_.conv_gemm_weights;
   if (!selected) return false;
   for (const auto& w : net_.weights)
     if (w->name() == name) return false;  // a tensor shared by two nodes is one stored tensor

@@ -29,7 +29,11 @@ class BuildContext {
   const WeightSelection& selection() const { return selection_; }
 
   // --- values ---
+  // A float value (every activation but integer inputs); throws naming the node for an integer one.
   int id(const std::string& name);
+  // An integer value (token ids: int32 after the executor's range check), read only as Gather indices.
+  int index_id(const std::string& name);
+  bool is_integer(const std::string& name) const;
   const Value& value(int id) const { return values_.at(id); }
   const Value& value(const std::string& name) { return values_.at(id(name)); }
   // The value in row-major layout: itself, or a reorder into a new plain value (inserted once, then reused).
@@ -73,7 +77,8 @@ class BuildContext {
 
   // --- driven by build_network ---
   void begin_node(int index) { current_ = index; }
-  void set_input(const std::string& name, const Dims& dims);
+  // The graph input; `integer` inputs hold int32 ids (the executor converts the caller's int64).
+  void set_input(const std::string& name, const Dims& dims, bool integer);
   MemoryPlan& plan() { return net_.plan; }
   // Allocates the plan, binds a memory to every value and hands the network over; `output` is the value id
   // the executor copies results from.
@@ -81,6 +86,7 @@ class BuildContext {
 
  private:
   int last_use(const std::string& name) const;
+  int lookup(const std::string& name);
   // True if the selection keeps this tensor as a stored weight and it is not registered yet.
   bool stores(const std::string& name, const std::string& role) const;
   void add_slot(const std::string& name, const std::string& role, const Dims& dims, std::vector<float> clean,

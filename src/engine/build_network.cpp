@@ -12,7 +12,7 @@ Network build_network(const model::Graph& graph, const model::Dims& input_dims, 
                       WeightSelection selection) {
   const auto& registry = builtin_ops();
   BuildContext ctx(graph, engine, selection);
-  ctx.set_input(graph.inputs.at(0).name, input_dims);
+  ctx.set_input(graph.inputs.at(0).name, input_dims, graph.inputs[0].integer);
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const model::Node& n = graph.nodes[i];
     const OpEntry* op = registry.find(n.domain, n.op_type);
@@ -20,6 +20,8 @@ Network build_network(const model::Graph& graph, const model::Dims& input_dims, 
     ctx.begin_node(static_cast<int>(i));
     try {
       op->build(n, ctx);
+    } catch (const std::invalid_argument& e) {  // shape rules (model/shape_rules.hpp)
+      throw std::runtime_error(graph.source + ": " + n.describe() + ": " + e.what());
     } catch (const std::overflow_error& e) {
       throw std::runtime_error(graph.source + ": " + n.describe() + ": " + e.what());
     } catch (const std::bad_alloc&) {

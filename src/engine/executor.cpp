@@ -3,7 +3,9 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
+#include <map>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -12,7 +14,12 @@
 #include "engine/build_network.hpp"
 #include "engine/network.hpp"
 #include "engine/op_registry.hpp"
+#include "model/constant_folding.hpp"
+#include "model/constant_kernels.hpp"
 #include "model/fuse_activations.hpp"
+#include "model/fuse_gelu.hpp"
+#include "model/fuse_layernorm.hpp"
+#include "model/fuse_silu.hpp"
 #include "model/passes.hpp"
 #include "platform/memory_budget.hpp"
 
@@ -21,17 +28,22 @@ namespace flipguard::engine {
 struct Executor::Impl {
   Impl(model::Graph g, const ExecutorOptions& options);
 
-  // Checks every operator before building anything, so an unsupported model fails at load time, clearly.
+  // Checks every operator before building anything, so an unsupported model fails at load time, clearly:
+  // every unsupported operator type at once, with its count and first node.
   void check_supported() const;
+  void check_inputs_outputs() const;
   // The input's shape at the executor's batch, refused before anything is sized if it cannot fit.
   Dims batch_input_dims() const;
   void load_input(const float* input, int count);
+  void load_ids(const std::int64_t* ids, int count);
   void run_layers(size_t begin, size_t end);
   void copy_output(int count, float* output);
 
   model::Graph graph;
   int batch;
   int folded_batchnorms = 0;
+  model::FoldResult folded;
+  int fused_layernorms = 0, fused_gelus = 0, fused_silus = 0;
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   Dims input_dims;
@@ -45,24 +57,68 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   if (batch < 1) throw std::invalid_argument("batch size must be at least 1, got " + std::to_string(batch));
   if (options.threads > 0) omp_set_num_threads(options.threads);
   model::simplify(graph);
+  check_inputs_outputs();
+  input_dims = batch_input_dims();
+  // With the batch fixed, shape computations are constants: only the network's own work is left to build.
+  folded = model::fold_constants(graph, {{graph.inputs[0].name, input_dims}});
   if (options.fold_batchnorm) folded_batchnorms = model::fold_batchnorm(graph);
   check_supported();
-  input_dims = batch_input_dims();
   // graph() keeps the ONNX operators that campaign code reads (e.g. scale@logits walks the Conv nodes): the
   // fused nodes exist only while the network is built.
   std::vector<model::Node> onnx_nodes = graph.nodes;
+  fused_layernorms = model::fuse_layernorm(graph);
+  fused_gelus = model::fuse_gelu(graph);
+  fused_silus = model::fuse_silu(graph);
   model::fuse_activations(graph);
   net = build_network(graph, input_dims, engine, options.weights);
   graph.nodes = std::move(onnx_nodes);
 }
 
+void Executor::Impl::check_inputs_outputs() const {
+  if (graph.inputs.size() != 1)
+    throw std::runtime_error(graph.source +
+                             ": the engine runs models with exactly one runtime input, this one has " +
+                             std::to_string(graph.inputs.size()));
+  if (graph.outputs.size() != 1)
+    throw std::runtime_error(graph.source +
+                             ": the engine runs models with exactly one output, this one has " +
+                             std::to_string(graph.outputs.size()));
+}
+
 void Executor::Impl::check_supported() const {
   const auto& registry = builtin_ops();
+  struct Missing {
+    int count = 0;
+    std::string first;
+  };
+  std::map<std::string, Missing> missing;  // op type -> nodes
+  std::vector<std::string> order;
+  for (const auto& n : graph.nodes) {
+    if (registry.find(n.domain, n.op_type)) continue;
+    auto& m = missing[n.op_type];
+    if (m.count++ == 0) {
+      m.first = n.name;
+      order.push_back(n.op_type);
+    }
+  }
+  if (!missing.empty()) {
+    std::string list;
+    bool foldable = false;  // an operator the load-time folding evaluates, left because its inputs are not
+    for (const auto& op : order) {
+      const auto& m = missing.at(op);
+      list += (list.empty() ? "" : ", ") + op + " at " +
+              (m.count == 1 ? "" : std::to_string(m.count) + " nodes, first ") + "node '" + m.first + "'";
+      foldable = foldable || model::constant_kernel(op) != nullptr;
+    }
+    throw std::runtime_error(
+        graph.source + ": " + std::to_string(missing.size()) + " operator type" +
+        (missing.size() == 1 ? " is" : "s are") + " not supported by flipguard's engine: " + list +
+        (foldable ? " (shape computations run at load time only when their inputs are constants or known "
+                    "shapes)"
+                  : ""));
+  }
   for (const auto& n : graph.nodes) {
     const OpEntry* e = registry.find(n.domain, n.op_type);
-    if (!e)
-      throw std::runtime_error(graph.source + ": " + n.describe() + ": operator '" + n.op_type +
-                               "' is not supported by flipguard's engine");
     for (const auto& [attr, value] : n.attributes)
       if (!e->attributes.count(attr))
         throw std::runtime_error(graph.source + ": " + n.describe() + ": attribute '" + attr +
@@ -72,14 +128,6 @@ void Executor::Impl::check_supported() const {
                                " is outside the supported range " + std::to_string(e->min_opset) + "-" +
                                std::to_string(e->max_opset));
   }
-  if (graph.inputs.size() != 1)
-    throw std::runtime_error(graph.source +
-                             ": the engine runs models with exactly one runtime input, this one has " +
-                             std::to_string(graph.inputs.size()));
-  if (graph.outputs.size() != 1)
-    throw std::runtime_error(graph.source +
-                             ": the engine runs models with exactly one output, this one has " +
-                             std::to_string(graph.outputs.size()));
 }
 
 Dims Executor::Impl::batch_input_dims() const {
@@ -107,10 +155,32 @@ void Executor::Impl::load_input(const float* input, int count) {
   if (count < 1 || count > batch)
     throw std::invalid_argument("run: count " + std::to_string(count) + " outside [1, " +
                                 std::to_string(batch) + "]");
+  if (graph.inputs[0].integer)
+    throw std::invalid_argument(graph.source + ": the input '" + graph.inputs[0].name +
+                                "' holds integers (token ids): run it with int64 ids");
   auto* in = static_cast<float*>(net.memories[net.input_id].get_data_handle());
   const auto per_in = static_cast<size_t>(model::element_count(input_dims) / batch);
   std::memcpy(in, input, sizeof(float) * per_in * count);
   if (count < batch) std::memset(in + per_in * count, 0, sizeof(float) * per_in * (batch - count));
+}
+
+void Executor::Impl::load_ids(const std::int64_t* ids, int count) {
+  if (count < 1 || count > batch)
+    throw std::invalid_argument("run: count " + std::to_string(count) + " outside [1, " +
+                                std::to_string(batch) + "]");
+  if (!graph.inputs[0].integer)
+    throw std::invalid_argument(graph.source + ": the input '" + graph.inputs[0].name +
+                                "' holds floats, not integer ids");
+  // Ids travel as int32 (oneDNN has no int64); a Gather checks each against its table when it runs.
+  auto* in = static_cast<std::int32_t*>(net.memories[net.input_id].get_data_handle());
+  const auto per_in = static_cast<size_t>(model::element_count(input_dims) / batch);
+  for (size_t i = 0; i < per_in * static_cast<size_t>(count); ++i) {
+    if (ids[i] < INT32_MIN || ids[i] > INT32_MAX)
+      throw std::out_of_range(graph.source + ": id " + std::to_string(ids[i]) + " at position " +
+                              std::to_string(i) + " does not fit any table");
+    in[i] = static_cast<std::int32_t>(ids[i]);
+  }
+  if (count < batch) std::memset(in + per_in * count, 0, sizeof(std::int32_t) * per_in * (batch - count));
 }
 
 void Executor::Impl::run_layers(size_t begin, size_t end) {
@@ -151,6 +221,16 @@ void Executor::run(const float* input, int count, float* output) {
   impl_->load_input(input, count);
   impl_->run_layers(0, impl_->net.layers.size());
   impl_->copy_output(count, output);
+}
+
+void Executor::run(const std::int64_t* ids, int count, float* output) {
+  impl_->load_ids(ids, count);
+  impl_->run_layers(0, impl_->net.layers.size());
+  impl_->copy_output(count, output);
+}
+
+bool Executor::integer_input() const {
+  return impl_->graph.inputs[0].integer;
 }
 
 int Executor::layer_count() const {
@@ -253,8 +333,10 @@ std::string Executor::summary() const {
   const Network& net = impl_->net;
   std::ostringstream s;
   s << impl_->graph.source << ": opset " << impl_->graph.opset << ", " << impl_->graph.nodes.size()
-    << " nodes, " << impl_->folded_batchnorms << " BatchNorms folded, " << net.layers.size()
-    << " layers, batch " << impl_->batch << "\n";
+    << " nodes (" << impl_->folded.folded << " folded into constants at load), " << impl_->folded_batchnorms
+    << " BatchNorms folded, " << impl_->fused_layernorms << " LayerNorms, " << impl_->fused_gelus
+    << " GELUs and " << impl_->fused_silus << " SiLUs fused, " << net.layers.size() << " layers, batch "
+    << impl_->batch << "\n";
   s << "work: " << flops_per_image() * 1e-9 << " GFLOP per image\n";
   s << "stored weights: " << net.weights.size() << " tensors, " << stored_weight_count() << " values\n";
   s << "activation memory: " << net.plan.allocated_bytes() / (1 << 20) << " MiB allocated for "

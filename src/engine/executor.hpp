@@ -41,6 +41,11 @@ class Executor {
   // Runs `count` <= batch() images (row-major NCHW floats) and writes count x output_size() floats
   // (for a full batch: every element of output_dims()).
   void run(const float* input, int count, float* output);
+  // The same for a model whose input is integer (token ids, row-major, input_size() per sequence); ids
+  // outside int32 or outside the table a Gather reads them from are refused (std::out_of_range).
+  void run(const std::int64_t* ids, int count, float* output);
+  // True when the model's input holds integers (use the int64 run()).
+  bool integer_input() const;
 
   // --- Running from a cut (layer-targeted campaigns) ---
   // A cut k splits the layer sequence into a prefix [0, k) and a suffix [k, layer_count()). Cuts are the

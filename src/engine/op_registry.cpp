@@ -18,6 +18,16 @@ void register_pad(OpRegistry&);
 void register_slice(OpRegistry&);
 void register_softmax(OpRegistry&);
 void register_reduce_mean(OpRegistry&);
+void register_layernorm(OpRegistry&);
+void register_erf(OpRegistry&);
+void register_pow(OpRegistry&);
+void register_gather(OpRegistry&);
+void register_where(OpRegistry&);
+void register_expand(OpRegistry&);
+void register_split(OpRegistry&);
+void register_scatter_nd(OpRegistry&);
+void register_cast(OpRegistry&);
+void register_reciprocal(OpRegistry&);
 
 const OpRegistry& builtin_ops() {
   static const OpRegistry registry = [] {
@@ -37,6 +47,16 @@ const OpRegistry& builtin_ops() {
     register_slice(r);
     register_softmax(r);
     register_reduce_mean(r);
+    register_layernorm(r);
+    register_erf(r);
+    register_pow(r);
+    register_gather(r);
+    register_where(r);
+    register_expand(r);
+    register_split(r);
+    register_scatter_nd(r);
+    register_cast(r);
+    register_reciprocal(r);
     return r;
   }();
   return registry;

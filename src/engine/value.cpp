@@ -6,7 +6,7 @@ dnnl::memory::dims to_dnnl(const Dims& d) {
   return dnnl::memory::dims(d.begin(), d.end());
 }
 
-dnnl::memory::desc plain_desc(const Dims& dims) {
+dnnl::memory::desc plain_desc(const Dims& dims, dnnl::memory::data_type type) {
   // Row-major strides: the layout ONNX defines and every custom (non-oneDNN) kernel here assumes.
   dnnl::memory::dims strides(dims.size());
   dnnl::memory::dim s = 1;
@@ -14,7 +14,7 @@ dnnl::memory::desc plain_desc(const Dims& dims) {
     strides[i] = s;
     s *= dims[i];
   }
-  return dnnl::memory::desc(to_dnnl(dims), dnnl::memory::data_type::f32, strides);
+  return dnnl::memory::desc(to_dnnl(dims), type, strides);
 }
 
 bool is_plain(const dnnl::memory::desc& md, const Dims& dims) {

@@ -18,7 +18,7 @@ struct Value {
 };
 
 dnnl::memory::dims to_dnnl(const Dims& d);
-dnnl::memory::desc plain_desc(const Dims& dims);
+dnnl::memory::desc plain_desc(const Dims& dims, dnnl::memory::data_type type = dnnl::memory::data_type::f32);
 bool is_plain(const dnnl::memory::desc& md, const Dims& dims);
 
 }  // namespace flipguard::engine

@@ -19,6 +19,8 @@ constexpr std::pair<ActivationKind, const char*> kOpTypes[] = {
     {ActivationKind::Sqrt, "Sqrt"},
     {ActivationKind::Neg, "Neg"},
     {ActivationKind::Clip, "Clip"},
+    {ActivationKind::GeluErf, "Gelu"},
+    {ActivationKind::Silu, "Silu"},
 };
 
 // Clip's bounds: attributes before opset 11, optional constant scalar inputs since.
@@ -46,7 +48,10 @@ Activation clip_of(const Node& n, const Graph& g) {
 
 std::optional<Activation> activation_of(const Node& n, const Graph& g) {
   const auto kind = activation_kind(n.op_type);
-  if (!kind) return std::nullopt;
+  // ONNX activations are in the default domain; the GELU and SiLU nodes only in flipguard's (fuse_gelu,
+  // fuse_silu).
+  const bool internal = kind == ActivationKind::GeluErf || kind == ActivationKind::Silu;
+  if (!kind || n.domain != (internal ? kInternalDomain : "")) return std::nullopt;
   switch (*kind) {
     case ActivationKind::LeakyRelu:
       return Activation{*kind, n.get_float("alpha", 0.01f)};

@@ -10,7 +10,23 @@
 
 namespace flipguard::model {
 
-enum class ActivationKind { Relu, LeakyRelu, Sigmoid, Tanh, HardSwish, Elu, Exp, Abs, Sqrt, Neg, Clip };
+// GeluErf is the exact GELU, x * (1 + erf(x / sqrt(2))) / 2: only fuse_gelu writes it (an internal node);
+// Silu is x * sigmoid(x), written by fuse_silu (an internal node too).
+enum class ActivationKind {
+  Relu,
+  LeakyRelu,
+  Sigmoid,
+  Tanh,
+  HardSwish,
+  Elu,
+  Exp,
+  Abs,
+  Sqrt,
+  Neg,
+  Clip,
+  GeluErf,
+  Silu
+};
 
 struct Activation {
   ActivationKind kind;

@@ -30,6 +30,7 @@ class Fuser {
       Node& n = g_.nodes[i];
       if (n.domain.empty() && n.op_type == "Conv") fuse_conv(n);
       if (n.domain.empty() && n.op_type == "Gemm") fuse_gemm(n);
+      if (n.domain.empty() && n.op_type == "MatMul") fuse_matmul(n);
       for (const auto& o : n.outputs)
         if (!o.empty()) computed_.insert(o);
       kept.push_back(std::move(n));
@@ -61,7 +62,7 @@ class Fuser {
   // Absorbs the activation reading `out`, if it is its sole reader; updates `out` to the activation's output.
   std::optional<Activation> absorb_activation(std::string& out) {
     Node* next = sole_reader(out);
-    if (!next || !next->domain.empty()) return std::nullopt;
+    if (!next) return std::nullopt;
     auto act = activation_of(*next, g_);
     if (act) {
       absorb(*next);
@@ -92,6 +93,37 @@ class Fuser {
   void fuse_gemm(Node& gemm) {
     std::string out = gemm.outputs.at(0);
     if (const auto act = absorb_activation(out)) rewrite(gemm, kFusedGemm, out, act);
+  }
+
+  // A constant bias for a MatMul with `columns` output columns: [columns], or with leading 1s.
+  bool is_column_bias(const std::string& name, std::int64_t columns) const {
+    const auto it = g_.constants.find(name);
+    if (it == g_.constants.end() || !it->second.is_float() || it->second.dims.empty()) return false;
+    const Dims& d = it->second.dims;
+    for (size_t i = 0; i + 1 < d.size(); ++i)
+      if (d[i] != 1) return false;
+    return d.back() == columns;
+  }
+
+  void fuse_matmul(Node& mm) {
+    if (mm.inputs.size() != 2) return;
+    const auto b = g_.constants.find(mm.inputs[1]);
+    if (b == g_.constants.end() || b->second.dims.size() != 2 || !b->second.is_float()) return;
+    std::string out = mm.outputs.at(0);
+    std::string bias;
+    if (Node* next = sole_reader(out); next && next->domain.empty() && next->op_type == "Add") {
+      const auto& in = next->inputs;
+      const std::string other = in.size() == 2 && in[0] != in[1] ? (in[0] == out ? in[1] : in[0]) : "";
+      if (!other.empty() && is_column_bias(other, b->second.dims[1])) {
+        bias = other;
+        absorb(*next);
+        out = next->outputs.at(0);
+      }
+    }
+    const auto act = absorb_activation(out);
+    if (bias.empty() && !act) return;
+    mm.inputs.push_back(bias);
+    rewrite(mm, kFusedMatMul, out, act);
   }
 
   static void rewrite(Node& n, const char* op_type, const std::string& out,

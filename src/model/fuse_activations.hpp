@@ -3,6 +3,8 @@
 // builders only read what a node says:
 //   FusedConv(X, W, [B], [Z]) = activation(Conv(X, W, B) + Z), Conv's attributes plus the activation's
 //   FusedGemm(A, B, [C])      = activation(Gemm(A, B, C)),    Gemm's attributes plus the activation's
+//   FusedMatMul(A, B, [bias]) = activation(MatMul(A, B) + bias), B a constant matrix, bias a constant that
+//                               varies only along B's columns (a Linear layer as exporters write it)
 // Both live in kInternalDomain; "activation" names the activation's ONNX operator and "activation_params"
 // holds its {alpha, beta} (see model/activation.hpp). A node with nothing to fuse keeps its ONNX operator.
 #pragma once
@@ -16,12 +18,14 @@ namespace flipguard::model {
 
 inline constexpr char kFusedConv[] = "FusedConv";
 inline constexpr char kFusedGemm[] = "FusedGemm";
+inline constexpr char kFusedMatMul[] = "FusedMatMul";
 
 // Rewrites, in node order:
 // - Conv -> Add -> [activation]: when the Conv's output feeds only an Add of two distinct values whose other
 //   input Z is not a constant and is computed before the Conv (in node order, counting values that earlier
 //   fusions produce at their Conv), Z becomes the residual addend. Shapes are unknown here: the engine checks
 //   Z against the Conv's output when it builds the node;
+// - MatMul with a constant 2-D B -> Add of a constant bias over B's columns -> [activation];
 // - Conv or Gemm (or the Add just fused) -> activation, when that output feeds only the activation.
 // A value that is a graph output is never fused away. Returns the number of nodes fused into others.
 int fuse_activations(Graph& g);

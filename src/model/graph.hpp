@@ -18,13 +18,14 @@ using Dims = std::vector<std::int64_t>;
 std::int64_t element_count(const Dims& dims);
 std::string dims_to_string(const Dims& dims);
 
-// A constant tensor. Floating data is kept as float (the engine computes in fp32); integer data (shapes,
-// axes, pads) as int64.
+// A constant tensor. Floating data is kept as float (the engine computes in fp32); integer and boolean data
+// (shapes, axes, pads, masks) as int64. `integer` keeps the element type of an empty tensor (a shape []).
 struct Constant {
   Dims dims;
   std::vector<float> floats;
   std::vector<std::int64_t> ints;
-  bool is_float() const { return !floats.empty() || ints.empty(); }
+  bool integer = false;
+  bool is_float() const { return !integer && (!floats.empty() || ints.empty()); }
 };
 
 using AttributeValue =
@@ -52,7 +53,8 @@ struct Node {
 
 struct ValueInfo {
   std::string name;
-  Dims dims;  // -1 for a symbolic (batch) dimension
+  Dims dims;             // -1 for a symbolic (batch) dimension
+  bool integer = false;  // integer elements (token ids), else floating point
 };
 
 struct Graph {

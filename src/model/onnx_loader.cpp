@@ -77,6 +77,25 @@ AttributeValue to_attribute(const onnx::AttributeProto& a, const std::string& ct
   }
 }
 
+bool value_info_integer(const onnx::ValueInfoProto& v) {
+  using T = onnx::TensorProto;
+  if (!v.type().has_tensor_type()) return false;
+  switch (v.type().tensor_type().elem_type()) {
+    case T::INT64:
+    case T::INT32:
+    case T::INT16:
+    case T::INT8:
+    case T::UINT8:
+    case T::UINT16:
+    case T::UINT32:
+    case T::UINT64:
+    case T::BOOL:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Dims value_info_dims(const onnx::ValueInfoProto& v) {
   Dims dims;
   if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return dims;
@@ -191,19 +210,25 @@ Constant to_constant(const onnx::TensorProto& t, const std::string& ctx) {
       for (auto v : h) c.floats.push_back(memory::fp16_to_fp32(v));
       break;
     }
+    case T::UINT64:
     case T::INT64:
+      c.integer = true;
       c.ints = raw ? raw_as<std::int64_t>(t.raw_data(), n, where)
+               : t.data_type() == T::UINT64
+                   ? std::vector<std::int64_t>(t.uint64_data().begin(), t.uint64_data().end())
                    : std::vector<std::int64_t>(t.int64_data().begin(), t.int64_data().end());
       check(c.ints.size());
       break;
+    case T::UINT32:
     case T::INT32:
     case T::INT16:
     case T::INT8:
     case T::UINT8:
     case T::UINT16:
     case T::BOOL: {
+      c.integer = true;
       if (raw) {
-        const size_t width = t.data_type() == T::INT32                                   ? 4
+        const size_t width = (t.data_type() == T::INT32 || t.data_type() == T::UINT32)   ? 4
                              : (t.data_type() == T::INT16 || t.data_type() == T::UINT16) ? 2
                                                                                          : 1;
         if (t.raw_data().size() % width != 0 || t.raw_data().size() / width != n)
@@ -216,7 +241,7 @@ Constant to_constant(const onnx::TensorProto& t, const std::string& ctx) {
           if (width == 4) {
             std::int32_t x;
             std::memcpy(&x, p + 4 * i, 4);
-            v = x;
+            v = t.data_type() == T::UINT32 ? static_cast<std::uint32_t>(x) : x;
           } else if (width == 2) {
             std::uint16_t x;
             std::memcpy(&x, p + 2 * i, 2);
@@ -227,7 +252,11 @@ Constant to_constant(const onnx::TensorProto& t, const std::string& ctx) {
           c.ints.push_back(v);
         }
       } else {
-        c.ints.assign(t.int32_data().begin(), t.int32_data().end());
+        if (t.data_type() == T::UINT32) {
+          c.ints.assign(t.uint64_data().begin(), t.uint64_data().end());  // ONNX keeps uint32 there
+        } else {
+          c.ints.assign(t.int32_data().begin(), t.int32_data().end());
+        }
       }
       check(c.ints.size());
       break;
@@ -264,9 +293,10 @@ Graph parse_onnx(const std::string& bytes, const std::string& source) {
   for (const auto& [name, c] : g.constants) available.insert(name);
   for (const auto& v : gp.input()) {
     available.insert(v.name());
-    if (!g.is_constant(v.name())) g.inputs.push_back({v.name(), value_info_dims(v)});
+    if (!g.is_constant(v.name())) g.inputs.push_back({v.name(), value_info_dims(v), value_info_integer(v)});
   }
-  for (const auto& v : gp.output()) g.outputs.push_back({v.name(), value_info_dims(v)});
+  for (const auto& v : gp.output())
+    g.outputs.push_back({v.name(), value_info_dims(v), value_info_integer(v)});
 
   std::vector<Node> nodes;
   int unnamed = 0;

@@ -157,6 +157,18 @@ TEST(ExecutorErrors, UnsupportedOperatorIsNamedAtLoadTime) {
   EXPECT_NE(msg.find("mnist8.onnx"), std::string::npos) << msg;
 }
 
+TEST(ExecutorErrors, EveryUnsupportedOperatorIsListedAtOnce) {
+  auto g = load("mnist8");
+  ASSERT_GE(g.nodes.size(), 4u);
+  g.nodes[1].op_type = "FancyOp";
+  g.nodes[3].op_type = "FancyOp";
+  g.nodes[2].op_type = "OtherOp";
+  const auto msg = executor_error(g);
+  EXPECT_NE(msg.find("2 operator types are not supported"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("FancyOp at 2 nodes, first node '" + g.nodes[1].name + "'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("OtherOp at node '" + g.nodes[2].name + "'"), std::string::npos) << msg;
+}
+
 TEST(ExecutorErrors, UnknownAttributeIsRejectedNotIgnored) {
   auto g = load("resnet20");
   for (auto& n : g.nodes)

@@ -1,10 +1,13 @@
-// Element-wise activations not fused into a producer: oneDNN eltwise, in place when the input is dead after.
-// HardSigmoid (no oneDNN algorithm in this version) is plain C++.
+// Element-wise activations not fused into a producer: oneDNN eltwise, in place when the input is dead after
+// (the exact GELU and SiLU, written by model/fuse_gelu.hpp and model/fuse_silu.hpp, too). HardSigmoid (no
+// oneDNN algorithm in this version) is plain C++.
 #include <algorithm>
 #include <stdexcept>
 
 #include "engine/op_registry.hpp"
 #include "engine/ops/op_util.hpp"
+#include "model/fuse_gelu.hpp"
+#include "model/fuse_silu.hpp"
 
 namespace flipguard::engine {
 namespace {
@@ -36,6 +39,8 @@ void register_activation(OpRegistry& r) {
     r.add(op, build_eltwise, 1, 17, {"alpha"});
   r.add("Clip", build_eltwise, 6, 17, {"min", "max"});
   r.add("HardSigmoid", build_hard_sigmoid, 6, 17, {"alpha", "beta"});
+  r.add_internal(model::kGelu, build_eltwise, 1, 17);
+  r.add_internal(model::kSilu, build_eltwise, 1, 17);
 }
 
 }  // namespace flipguard::engine

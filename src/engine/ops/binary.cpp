@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "engine/op_registry.hpp"
+#include "engine/ops/channel_binary.hpp"
 #include "engine/ops/op_util.hpp"
 
 namespace flipguard::engine {
@@ -60,11 +61,15 @@ void build_binary(const model::Node& n, BuildContext& ctx) {
   }
   if (a_broadcast && !b_broadcast && commutative) {
     std::swap(a, b);
+    std::swap(ad, bd);
     a_broadcast = false;
     b_broadcast = true;
   }
   if (!a_broadcast) {
-    // A per-channel operand against a blocked tensor: try oneDNN with the blocked layout first.
+    // A per-channel operand against a channel-blocked tensor: walked directly (oneDNN's kernel for it is its
+    // reference one); other blocked layouts try oneDNN in that layout first.
+    if (ad.size() == rank && !is_plain(ctx.value(a).md, ad) && ops::build_channel_binary(n, ctx, a, b, out))
+      return;
     if (ad.size() == rank && !is_plain(ctx.value(a).md, ad)) {
       try {
         const auto b_md = plain_desc(left_pad(ctx.value(b).dims, rank));

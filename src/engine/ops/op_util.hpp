@@ -3,18 +3,18 @@
 // Conv/Gemm nodes.
 #pragma once
 
+#include <array>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 #include <vector>
 
 #include "engine/build_context.hpp"
 #include "model/fuse_activations.hpp"
+#include "model/window.hpp"
 
 namespace flipguard::engine::ops {
 
-struct Window {
-  Dims kernel, strides, dilations, pad_begin, pad_end, out;
-};
+using model::Window;
 
 // Resolves kernel/strides/dilations/pads/auto_pad/ceil_mode of a Conv or pooling node over `in_spatial`.
 Window resolve_window(const model::Node& n, const BuildContext& ctx, const Dims& in_spatial,
@@ -48,6 +48,39 @@ void for_each_index(const Dims& dims, Fn&& fn) {
     fn(lin, static_cast<const std::vector<std::int64_t>&>(idx));
     for (size_t d = dims.size(); d-- > 0;) {
       if (++idx[d] < dims[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+// Walks `out` in row-major order calling fn(linear, offsets), where offsets[k] is the flat offset of the
+// element operand k reads under numpy broadcasting (operand dims are left-padded to out's rank). Offsets are
+// updated incrementally: O(1) per element, no per-element index vectors.
+template <size_t N, class Fn>
+void for_each_broadcast(const Dims& out, const std::array<Dims, N>& operands, Fn&& fn) {
+  const size_t rank = out.size();
+  std::array<std::vector<std::int64_t>, N> stride;
+  for (size_t k = 0; k < N; ++k) {
+    const Dims& d = operands[k];
+    stride[k].assign(rank, 0);
+    std::int64_t acc = 1;
+    for (size_t i = d.size(); i-- > 0;) {
+      const size_t o = rank - d.size() + i;
+      stride[k][o] = d[i] == 1 ? 0 : acc;
+      acc *= d[i];
+    }
+  }
+  const auto total = model::element_count(out);
+  std::vector<std::int64_t> idx(rank, 0);
+  std::array<std::int64_t, N> off{};
+  for (std::int64_t lin = 0; lin < total; ++lin) {
+    fn(lin, static_cast<const std::array<std::int64_t, N>&>(off));
+    for (size_t d = rank; d-- > 0;) {
+      if (++idx[d] < out[d]) {
+        for (size_t k = 0; k < N; ++k) off[k] += stride[k][d];
+        break;
+      }
+      for (size_t k = 0; k < N; ++k) off[k] -= stride[k][d] * (out[d] - 1);
       idx[d] = 0;
     }
   }

@@ -29,6 +29,10 @@ void build_reduce_mean(const model::Node& n, BuildContext& ctx) {
                                          }) != axes.end();
     if (keep || !reduced) out.push_back(kept[i]);
   }
+  if (kept == in) {  // every reduced dim has size 1: the mean is the input itself (oneDNN refuses it)
+    ctx.define_alias(n.outputs.at(0), out, plain_desc(out), x);
+    return;
+  }
   dnnl::reduction::primitive_desc pd(
       dnnl::reduction::desc(dnnl::algorithm::reduction_mean, plain_desc(in), plain_desc(kept), 0.f, 0.f),
       ctx.engine());
