@@ -83,8 +83,8 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
       condition = CriticalCondition{design->lo, design->hi < 0 ? faults::kNoUpperCount : design->hi};
     }
   }
-  stats = weights_->inject(faults::FaultModel::parse(r.fault_model), c.seed, static_cast<std::uint64_t>(trial),
-                           condition);
+  stats = weights_->inject(faults::FaultModel::parse(r.fault_model), c.seed,
+                           static_cast<std::uint64_t>(trial), condition);
   if (condition && stats.critical_words != cell.critical_words)
     throw std::logic_error("trial worker: the plan's stratum weights assume " +
                            std::to_string(cell.critical_words) + " critical words, the model has " +

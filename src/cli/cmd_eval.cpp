@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/model_source.hpp"
 #include "campaign/campaign_identity.hpp"
+#include "campaign/model_source.hpp"
 #include "campaign/settings.hpp"
 #include "cli/command.hpp"
 #include "cli/progress.hpp"

@@ -67,7 +67,8 @@ SdcCounts compare_logits(std::span<const float> faulty, std::span<const float> c
     }
     const std::int64_t top = top1_class(f);
     c.sdc1 += top != top1_class(r);
-    c.sdc5 += target_rank(r, static_cast<int>(top)) >= 5;  // not among the clean Top-5 (ties count in)
+    c.sdc5 += target_rank(r, static_cast<int>(top)) >=
+              5;  // not among the clean Top-5 (a tie counts against, as in target_rank)
     if (!clean_finite) continue;
     for (std::size_t i = 0; i < width; ++i) {
       const double d = static_cast<double>(f[i]) - static_cast<double>(r[i]);

@@ -13,9 +13,10 @@ std::int64_t target_rank(std::span<const float> logits, int target) {
   const float t = logits[static_cast<size_t>(target)];
   if (!std::isfinite(t)) return static_cast<std::int64_t>(logits.size());
   std::int64_t rank = 0;
-  for (float v : logits) {
+  for (size_t i = 0; i < logits.size(); ++i) {
+    const float v = logits[i];
     if (std::isnan(v)) return static_cast<std::int64_t>(logits.size());
-    rank += v > t;
+    rank += v > t || (v == t && i != static_cast<size_t>(target));
   }
   return rank;
 }

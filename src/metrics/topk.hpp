@@ -23,8 +23,9 @@ struct TopKCounts {
   }
 };
 
-// Rank of the target logit: the number of classes whose logit is strictly greater. Ties go to the target
-// (as with torch.topk on distinct values); a non-finite row gets rank = classes.
+// Rank of the target logit: the number of other classes whose logit is greater or equal. Ties go against the
+// target, so an output that lost all information (a constant row, as a collapsed faulty model gives) is a
+// miss, never a hit; on distinct values this is torch.topk's rank. A non-finite row gets rank = classes.
 std::int64_t target_rank(std::span<const float> logits, int target);
 
 // Rows of `classes` logits that hold a NaN or Inf.

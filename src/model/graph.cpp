@@ -13,8 +13,9 @@ std::int64_t element_count(const Dims& dims) {
     // -O3 missed overflows.
     std::int64_t product = 0;
     if (d < 0 || __builtin_mul_overflow(n, d, &product))
-      throw std::overflow_error("shape " + dims_to_string(dims) +
-                                " has no element count (a negative dimension, or a product that overflows int64)");
+      throw std::overflow_error(
+          "shape " + dims_to_string(dims) +
+          " has no element count (a negative dimension, or a product that overflows int64)");
     n = product;
   }
   return n;

@@ -73,8 +73,7 @@ std::string results_file_error(const std::string& name) {
 TEST(FuzzRegressions, ResultsRecordWithACountOf1e300IsAnError) {
   // Converting 1e300 to an integer count was undefined behaviour (UBSan, float-cast-overflow).
   const std::string msg = results_file_error("top1-1e300.jsonl");
-  EXPECT_NE(msg.find("regression-top1-1e300.jsonl:1: corrupt results record"), std::string::npos)
-      << msg;
+  EXPECT_NE(msg.find("regression-top1-1e300.jsonl:1: corrupt results record"), std::string::npos) << msg;
   EXPECT_NE(msg.find("field 'top1' must be an integer, got 1e+300"), std::string::npos) << msg;
 }
 

@@ -73,7 +73,8 @@ TEST(EvalErrors, BadArgumentsFailWithAMessage) {
   EXPECT_NE(r.output.find("model 'no_such_model' not found"), std::string::npos) << r.output;
   r = run("eval --model resnet20 --data no_such_data");
   EXPECT_NE(r.status, 0);
-  EXPECT_NE(r.output.find("data 'no_such_data' is neither a built-in dataset"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("data 'no_such_data' is neither a built-in dataset"), std::string::npos)
+      << r.output;
   r = run("eval --model resnet20 --batch 0");
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.output.find("--batch expects an integer"), std::string::npos) << r.output;

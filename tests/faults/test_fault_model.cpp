@@ -1,8 +1,8 @@
-#include "faults/fault_model.hpp"
-
 #include <gtest/gtest.h>
 
 #include <limits>
+
+#include "faults/fault_model.hpp"
 
 namespace flipguard::faults {
 namespace {

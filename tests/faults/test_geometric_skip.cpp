@@ -1,10 +1,9 @@
-#include "faults/geometric_skip.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
+#include "faults/geometric_skip.hpp"
 #include "stats.hpp"
 
 namespace flipguard::faults {

@@ -1,10 +1,9 @@
-#include "faults/rng.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
+#include "faults/rng.hpp"
 #include "stats.hpp"
 
 namespace flipguard::faults {

@@ -1,5 +1,3 @@
-#include "faults/sampler.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "faults/sampler.hpp"
 #include "stats.hpp"
 
 namespace flipguard::faults {

@@ -1,6 +1,4 @@
 // BF16 against AVX512-BF16 (VCVTNEPS2BF16 / VCVTPBH2PS) and an independent nearest-value reference.
-#include "memory/bf16.hpp"
-
 #include <gtest/gtest.h>
 #include <immintrin.h>
 
@@ -11,6 +9,8 @@
 #include <limits>
 #include <random>
 #include <vector>
+
+#include "memory/bf16.hpp"
 
 namespace flipguard::memory {
 namespace {

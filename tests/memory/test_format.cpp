@@ -1,5 +1,3 @@
-#include "memory/format.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +6,8 @@
 #include <random>
 #include <set>
 #include <string>
+
+#include "memory/format.hpp"
 
 namespace flipguard::memory {
 namespace {

@@ -1,6 +1,4 @@
 // FP16 against the CPU's own F16C conversions, bit for bit.
-#include "memory/fp16.hpp"
-
 #include <gtest/gtest.h>
 #include <immintrin.h>
 
@@ -10,6 +8,8 @@
 #include <limits>
 #include <random>
 #include <vector>
+
+#include "memory/fp16.hpp"
 
 namespace flipguard::memory {
 namespace {

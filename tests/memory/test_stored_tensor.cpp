@@ -1,5 +1,3 @@
-#include "memory/stored_tensor.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +6,7 @@
 
 #include "memory/bf16.hpp"
 #include "memory/fp16.hpp"
+#include "memory/stored_tensor.hpp"
 
 namespace flipguard::memory {
 namespace {

@@ -17,6 +17,19 @@ TEST(TopK, RankCountsStrictlyGreaterLogits) {
   EXPECT_THROW(target_rank(l, 4), std::out_of_range);
 }
 
+TEST(TopK, TiesGoAgainstTheTarget) {
+  // A constant row (a collapsed model) is a miss for every target, not a hit.
+  const std::vector<float> flat(10, 0.25f);
+  for (int t = 0; t < 10; ++t) EXPECT_EQ(target_rank(flat, t), 9);
+  const std::vector<float> tie{0.1f, 0.9f, 0.9f, 0.2f};
+  EXPECT_EQ(target_rank(tie, 1), 1);
+  EXPECT_EQ(target_rank(tie, 2), 1);
+  const std::vector<int> targets{3};
+  const auto c = score(flat, targets, 10);
+  EXPECT_EQ(c.top1, 0);
+  EXPECT_EQ(c.top5, 0);
+}
+
 TEST(TopK, NonFiniteRowsAreMissesAndCounted) {
   const float inf = INFINITY, nan = NAN;
   const std::vector<float> logits{1,   2, 3,   4, 5, 6,   // row 0: target 5 is top-1

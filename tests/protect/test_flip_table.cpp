@@ -1,9 +1,9 @@
-#include "protect/flip_table.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
+
+#include "protect/flip_table.hpp"
 
 namespace flipguard::protect {
 namespace {

@@ -1,7 +1,5 @@
 // Weight scaling: fault-free reads return the weights up to format rounding, per-channel factors, and the
 // paper's error-magnitude claims measured by flipping stored bits.
-#include "protect/weight_scaling.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include "memory/bf16.hpp"
 #include "memory/fp16.hpp"
 #include "protect/protected_tensor.hpp"
+#include "protect/weight_scaling.hpp"
 
 namespace flipguard::protect {
 namespace {

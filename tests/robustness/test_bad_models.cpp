@@ -2,8 +2,8 @@
 // problem, and never crash or allocate what a declared shape claims before checking it fits.
 #include <gtest/gtest.h>
 
-#include "support/cli_run.hpp"
 #include "onnx_files.hpp"
+#include "support/cli_run.hpp"
 
 namespace flipguard::robustness {
 

@@ -1,10 +1,9 @@
 // Loads an ONNX model with the installed flipguard, runs one batch of a fixed input pattern and prints the
 // logits, one image per line; then flips one stored weight's sign through a weight slot and prints how many
 // images changed their logits (the public API for faults).
-#include <flipguard/flipguard.hpp>
-
 #include <cmath>
 #include <cstdio>
+#include <flipguard/flipguard.hpp>
 #include <vector>
 
 int main(int argc, char** argv) {
@@ -17,7 +16,8 @@ int main(int argc, char** argv) {
   flipguard::engine::Executor executor(flipguard::model::load_onnx(argv[1]), options);
   const auto per_image = executor.input_size();
   std::vector<float> input(static_cast<size_t>(per_image * executor.batch()));
-  for (size_t i = 0; i < input.size(); ++i) input[i] = static_cast<float>(std::sin(0.001 * static_cast<double>(i)));
+  for (size_t i = 0; i < input.size(); ++i)
+    input[i] = static_cast<float>(std::sin(0.001 * static_cast<double>(i)));
   std::vector<float> logits(static_cast<size_t>(executor.output_size() * executor.batch()));
   executor.run(input.data(), executor.batch(), logits.data());
   for (int b = 0; b < executor.batch(); ++b) {
