@@ -106,16 +106,7 @@ int fuse_gelu(Graph& g) {
     gelu.outputs = {m->out};
     replacement[last] = std::move(gelu);
   }
-  std::vector<Node> kept;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (const auto it = replacement.find(i); it != replacement.end()) {
-      kept.push_back(std::move(it->second));
-    } else if (!removed[i]) {
-      kept.push_back(std::move(g.nodes[i]));
-    }
-  }
-  g.nodes = std::move(kept);
-  return static_cast<int>(replacement.size());
+  return rewrite_nodes(g, replacement, removed);
 }
 
 }  // namespace flipguard::model

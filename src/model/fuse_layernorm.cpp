@@ -132,15 +132,7 @@ int fuse_layernorm(Graph& g) {
     ++fused;
   }
   if (fused == 0) return 0;
-  std::vector<Node> kept;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (const auto it = replacement.find(i); it != replacement.end()) {
-      kept.push_back(std::move(it->second));
-    } else if (!removed[i]) {
-      kept.push_back(std::move(g.nodes[i]));
-    }
-  }
-  g.nodes = std::move(kept);
+  rewrite_nodes(g, replacement, removed);
   return fused;
 }
 

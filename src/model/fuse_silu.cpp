@@ -27,16 +27,7 @@ int fuse_silu(Graph& g) {
     replacement[index.index_of(*mul)] = std::move(silu);
   }
   if (replacement.empty()) return 0;
-  std::vector<Node> kept;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (const auto it = replacement.find(i); it != replacement.end()) {
-      kept.push_back(std::move(it->second));
-    } else if (!removed[i]) {
-      kept.push_back(std::move(g.nodes[i]));
-    }
-  }
-  g.nodes = std::move(kept);
-  return static_cast<int>(replacement.size());
+  return rewrite_nodes(g, replacement, removed);
 }
 
 }  // namespace flipguard::model

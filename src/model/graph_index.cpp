@@ -59,4 +59,17 @@ std::optional<std::string> GraphIndex::other_input(const Node& n, const std::str
   return std::nullopt;
 }
 
+int rewrite_nodes(Graph& g, std::map<size_t, Node>& replacement, const std::vector<bool>& removed) {
+  std::vector<Node> kept;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (const auto it = replacement.find(i); it != replacement.end()) {
+      kept.push_back(std::move(it->second));
+    } else if (!removed[i]) {
+      kept.push_back(std::move(g.nodes[i]));
+    }
+  }
+  g.nodes = std::move(kept);
+  return static_cast<int>(replacement.size());
+}
+
 }  // namespace flipguard::model

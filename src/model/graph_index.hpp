@@ -38,4 +38,8 @@ class GraphIndex {
   std::map<std::string, std::vector<size_t>> readers_;  // graph outputs: nodes.size()
 };
 
+// A pattern pass's rewrite: node i becomes replacement[i] where there is one, else is dropped where
+// removed[i], else stays; the order of the rest is kept. Returns how many nodes were replaced.
+int rewrite_nodes(Graph& g, std::map<size_t, Node>& replacement, const std::vector<bool>& removed);
+
 }  // namespace flipguard::model
