@@ -299,7 +299,8 @@ py::list cells(const std::string& path) {
                  "non_finite_share"_a = s.non_finite_share, "flips_mean"_a = s.flips_mean,
                  "changed_weights_mean"_a = s.changed_weights_mean, "memory_overhead"_a = s.memory_overhead,
                  "ecc_corrected_mean"_a = s.ecc_corrected_mean, "ecc_detected_mean"_a = s.ecc_detected_mean,
-                 "early_stopped"_a = s.early_stopped, "stopped"_a = s.stopped));
+                 "early_stopped"_a = s.early_stopped, "stopped"_a = s.stopped, "reused"_a = s.reused,
+                 "started_late"_a = s.started_late));
   }
   return out;
 }

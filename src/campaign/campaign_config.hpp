@@ -58,6 +58,10 @@ struct CampaignConfig {
   // 0: every trial scores all of them; kAutoImagesPerTrial: adaptive cells follow the design of
   // cell_design.hpp, which picks the count.
   std::int64_t images_per_trial = 0;
+  // "on": trials skip work whose answer is known, exactly (a trial whose faults change no read-back weight
+  // reuses the fault-free logits; trials over the whole set start at the first faulted layer). "off": every
+  // trial runs the whole network. Not part of a campaign's identity: records are the same either way.
+  std::string shortcuts = "on";
   int batch = 16;
   int threads = 2;
   std::string bad_images = "fail";  // unusable dataset images: "fail" (stop, naming it) or "skip" (count out)

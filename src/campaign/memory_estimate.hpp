@@ -28,9 +28,13 @@ struct MemoryEstimate {
   // The configuration's fault-free logits, kept for SDC: images x classes x 4 bytes (plus a per-trial
   // sample's rows: images_per_trial x classes x 4).
   std::uint64_t clean_logits = 0;
+  // The fault-free activations kept at the first faulted layer (campaign/clean_prefix.hpp), when trials
+  // start there.
+  std::uint64_t kept_activations = 0;
   std::uint64_t fixed = kFixedOverheadBytes;
 
-  std::uint64_t variable() const { return weights + configuration + activations + images + clean_logits; }
+  std::uint64_t variable() const { return weights + configuration + activations + images + clean_logits + kept_activations;
+  }
   std::uint64_t slack() const {
     return static_cast<std::uint64_t>(kHeapSlack * static_cast<double>(variable()));
   }

@@ -431,6 +431,13 @@ std::vector<Setting> make_table() {
            "reading it (exactly; flipguard inspect-model lists both); else every weight whose name or "
            "node name an ECMAScript regex finds",
            check_regex));
+  t.push_back(text("shortcuts", "--shortcuts", "on|off", kForCampaign, &C::shortcuts,
+                   "exact shortcuts: a trial whose faults change no read-back weight takes the fault-free "
+                   "answer (records say reused); trials scoring all images start at the first faulted layer "
+                   "from kept activations. off: every trial runs the whole network (the same records)",
+                   [](const std::string& v) {
+                     if (v != "on" && v != "off") throw std::invalid_argument("must be on or off");
+                   }));
   t.push_back(
       integer("batch", "--batch", "B", kEvery | kForRun, &C::batch, 1, 4096, "images per inference batch"));
   t.push_back(integer("threads", "--threads", "T", kEvery | kForRun, &C::threads, 1, 1024,

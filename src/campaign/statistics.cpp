@@ -163,6 +163,8 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     rel_l2 += r.logit_rel_l2;
     if (!r.early_stopped) s.images = std::min(s.images, r.images);
     s.early_stopped += r.early_stopped ? 1 : 0;
+    s.reused += r.reused ? 1 : 0;
+    s.started_late += r.start_layer > 0 ? 1 : 0;
     flips += static_cast<double>(r.flips);
     changed += static_cast<double>(r.changed_weights);
     corrected += static_cast<double>(r.ecc_corrected);

@@ -54,6 +54,9 @@ struct CellSummary {
   // Trials stopped early below the campaign's floor. Their Top-1 is measured on the images they saw, which
   // reads slightly low (they stopped on a low stretch), in cells far below the floor anyway.
   std::int64_t early_stopped = 0;
+  // Trials whose logits were had by an exact shortcut: reused (no read-back weight changed, the fault-free
+  // answer) and started late (from kept activations at the first faulted layer). Inference they saved.
+  std::int64_t reused = 0, started_late = 0;
   // Why the cell has this many trials: "fixed", or for adaptive campaigns "target reached", "max reached",
   // "below floor" or "incomplete" (the stopping rule of its latest trial applied to all its trials).
   std::string stopped = "fixed";

@@ -66,6 +66,8 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
   }
   // Written only when set, so records of campaigns without these features read as before.
   if (r.early_stopped) j["early_stopped"] = true;
+  if (r.reused) j["reused"] = true;
+  if (r.start_layer > 0) j["start_layer"] = r.start_layer;
   if (r.adaptive.adaptive())
     j["adaptive"] = {{"ci_target", r.adaptive.ci_target},
                      {"min_trials", r.adaptive.min_trials},
@@ -163,6 +165,11 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   get_number(j, "seconds_faults", r.seconds_faults);
   get_number(j, "seconds_inference", r.seconds_inference);
   r.early_stopped = j.value("early_stopped", false);
+  r.reused = j.value("reused", false);
+  r.start_layer = j.value("start_layer", 0);
+  if (r.start_layer < 0 || (r.reused && r.start_layer > 0))
+    throw std::runtime_error("results record has an inconsistent shortcut (reused with a start layer, or a "
+                             "negative start layer)");
   r.adaptive = StoppingRule{.ci_target = 0};
   if (j.contains("adaptive")) {
     const auto& a = j.at("adaptive");

@@ -34,14 +34,26 @@ TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setu
   check_fault_targets(fault_model(config.fault, 0.5), slots_);
   if (config.images_per_trial > 0)
     trial_images_.emplace(setup.images, static_cast<std::size_t>(config.images_per_trial));
+  shortcuts_ = config.shortcuts == "on";
+  // Starting at the first faulted layer pays when trials score the whole set (a per-trial sample would need
+  // the activations of single images, which blocked layouts do not keep apart). The copies may take what
+  // the preloaded images take, or 512 MiB if that is more: the estimate printed at the start includes them.
+  if (shortcuts_ && config.images_per_trial == 0) {
+    const auto image_bytes = static_cast<std::uint64_t>(setup.images.tensor.size() * sizeof(float));
+    prefix_.emplace(*ex_, setup.images, first_reading_cut(*ex_, slots_),
+                    std::max<std::uint64_t>(image_bytes, 512ull << 20));
+    if (prefix_->cut() == 0) prefix_.reset();
+  }
 }
 
 TrialWorker::~TrialWorker() = default;
 
 MemoryEstimate TrialWorker::memory_estimate() const {
-  return estimate_campaign_memory(*ex_, slots_, config_settings_.formats, config_settings_.protections,
-                                  config_settings_.bers, setup_.images.tensor.size() * sizeof(float),
-                                  setup_.images.size() + (trial_images_ ? trial_images_->per_trial() : 0));
+  auto e = estimate_campaign_memory(*ex_, slots_, config_settings_.formats, config_settings_.protections,
+                                    config_settings_.bers, setup_.images.tensor.size() * sizeof(float),
+                                    setup_.images.size() + (trial_images_ ? trial_images_->per_trial() : 0));
+  if (prefix_) e.kept_activations = prefix_->bytes();
+  return e;
 }
 
 void TrialWorker::build_configuration(const PlanCell& cell) {
@@ -53,8 +65,10 @@ void TrialWorker::build_configuration(const PlanCell& cell) {
   // The configuration's fault-free pass over every image: its clean record, and the logits every faulty
   // trial of the configuration is compared with (SDC). Kept until another configuration is built.
   clean_.emplace();
-  clean_->eval =
-      evaluation::evaluate_set(*ex_, setup_.images, logits_, {}, {}, {.clean = {}, .keep = &clean_->logits});
+  const evaluation::LogitIo keep{.clean = {}, .keep = &clean_->logits};
+  clean_->eval = prefix_ ? evaluation::evaluate_batches(setup_.images, static_cast<std::size_t>(ex_->batch()),
+                                                        ex_->output_size(), prefix_->capture(), logits_, {}, keep)
+                         : evaluation::evaluate_set(*ex_, setup_.images, logits_, {}, {}, keep);
 }
 
 TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
@@ -106,12 +120,30 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
     scored = &sampler->sample(c.seed, static_cast<std::uint64_t>(trial));
     clean = sampler->rows_of_sample(clean, static_cast<std::size_t>(ex_->output_size()));
   }
-  const auto eval =
-      evaluation::evaluate_set(*ex_, *scored, logits_, {},
-                               [&](size_t seen, const metrics::TopKCounts& k) {
-                                 return below_floor(k.top1, static_cast<std::int64_t>(seen), c.floor);
-                               },
-                               {.clean = clean, .keep = nullptr});
+  const auto floor = [&](size_t seen, const metrics::TopKCounts& k) {
+    return below_floor(k.top1, static_cast<std::int64_t>(seen), c.floor);
+  };
+  const evaluation::LogitIo io{.clean = clean, .keep = nullptr};
+  const auto batch = static_cast<std::size_t>(ex_->batch());
+  evaluation::Evaluation eval;
+  if (shortcuts_ && stats.changed_weights == 0) {
+    // Every weight reads back as in the fault-free pass: its logits are this pass's, exactly. Scored the
+    // same way, batch by batch, so early stops fall where inference would put them.
+    eval = evaluation::evaluate_batches(
+        *scored, batch, ex_->output_size(),
+        [&](std::size_t first, std::size_t n, float* out) {
+          const auto width = static_cast<std::size_t>(ex_->output_size());
+          std::copy_n(clean.begin() + static_cast<std::ptrdiff_t>(first * width), n * width, out);
+        },
+        logits_, floor, io);
+    r.reused = true;
+  } else if (prefix_ && !sampler) {
+    eval = evaluation::evaluate_batches(*scored, batch, ex_->output_size(), prefix_->resume(), logits_, floor,
+                                        io);
+    r.start_layer = prefix_->cut();
+  } else {
+    eval = evaluation::evaluate_set(*ex_, *scored, logits_, {}, floor, io);
+  }
   const auto t1 = clock_type::now();
   weights_->restore();
   r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();

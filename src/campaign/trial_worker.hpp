@@ -10,6 +10,7 @@
 
 #include "campaign/campaign_config.hpp"
 #include "campaign/campaign_setup.hpp"
+#include "campaign/clean_prefix.hpp"
 #include "campaign/faulty_weights.hpp"
 #include "campaign/memory_estimate.hpp"
 #include "campaign/trial_images.hpp"
@@ -57,6 +58,10 @@ class TrialWorker {
   std::map<std::int64_t, TrialImages> design_images_;  // design trials: a sampler per image count
   std::optional<std::size_t> config_;
   std::optional<CleanPass> clean_;  // of the configuration built now
+  // Exact shortcuts (setting `shortcuts`): trials whose faults change no read-back weight take the clean
+  // pass's answer; trials over the whole set start at the first faulted layer when that is not the first.
+  bool shortcuts_ = true;
+  std::optional<CleanPrefix> prefix_;  // with a cut only when trials score the whole set
 };
 
 }  // namespace flipguard::campaign

@@ -52,6 +52,8 @@ void print_cells(const std::vector<campaign::TrialRecord>& records) {
     std::string note;  // why the cell stopped (adaptive trials) and early-stopped trials
     if (s.ber > 0 && s.stopped != "fixed") note += "  " + s.stopped;
     if (s.early_stopped > 0) note += "  " + std::to_string(s.early_stopped) + " stopped below floor";
+    if (s.reused > 0) note += "  " + std::to_string(s.reused) + " reused";
+    if (s.started_late > 0) note += "  " + std::to_string(s.started_late) + " started late";
     std::printf("%-8s %-22s %9.2g %8lld %24s %24s %7.1f %9.0f%s\n", s.format.c_str(), s.protection.c_str(),
                 s.ber, static_cast<long long>(s.trials), interval_text(s.top1, s.labelled).c_str(),
                 interval_text(s.sdc1, s.has_sdc).c_str(), 100 * s.non_finite_share, s.flips_mean,

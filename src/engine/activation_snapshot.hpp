@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "engine/memory_plan.hpp"
@@ -24,6 +25,9 @@ class ActivationSnapshot {
   // Writes the captured contents back.
   void restore() const;
   size_t bytes() const;
+  // The captured contents as one block of bytes() bytes, and back (std::invalid_argument on another size).
+  void copy_to(std::span<std::byte> out) const;
+  void copy_from(std::span<const std::byte> in);
   bool empty() const { return ranges_.empty(); }
 
  private:

@@ -291,6 +291,20 @@ size_t Executor::snapshot_bytes() const {
   return impl_->snapshot.bytes();
 }
 
+void Executor::save_snapshot(std::span<std::byte> out) const {
+  if (impl_->cut < 0) throw std::logic_error("save_snapshot: run_prefix has not run");
+  impl_->snapshot.copy_to(out);
+}
+
+void Executor::load_snapshot(std::span<const std::byte> in, int count) {
+  if (impl_->cut < 0) throw std::logic_error("load_snapshot: run_prefix has not run");
+  if (count < 1 || count > impl_->batch)
+    throw std::invalid_argument("load_snapshot: " + std::to_string(count) + " images in a batch of " +
+                                std::to_string(impl_->batch));
+  impl_->snapshot.copy_from(in);
+  impl_->cut_count = count;
+}
+
 std::vector<std::unique_ptr<WeightSlot>>& Executor::weights() {
   return impl_->net.weights;
 }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,11 @@ class Executor {
   void run_suffix(float* output);
   // Bytes restored per run_suffix() (the values live at the current cut).
   size_t snapshot_bytes() const;
+  // The values copied by the last run_prefix(), out to `out` (snapshot_bytes() long), and back: after
+  // load_snapshot(s, count), run_suffix() continues the run_prefix() whose copy `s` is, with its `count`
+  // images, bit for bit. This keeps the activations at a cut for a whole image set (one copy per batch).
+  void save_snapshot(std::span<std::byte> out) const;
+  void load_snapshot(std::span<const std::byte> in, int count);
 
   std::vector<std::unique_ptr<WeightSlot>>& weights();
   WeightSlot& weight(const std::string& name);

@@ -9,38 +9,26 @@
 
 namespace flipguard::evaluation {
 
-Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,
-                        const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch,
-                        const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after,
-                        const LogitIo& io) {
-  const auto start = std::chrono::steady_clock::now();
-  // The sidecar and the model are separate files: a disagreement would read past the image buffer or score
-  // against logits that do not exist.
-  if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))
-    throw std::runtime_error(ex.graph().source + ": the model takes input " +
-                             model::dims_to_string(ex.input_dims()) +
-                             " but the sidecar's preprocessing gives " +
-                             std::to_string(images.sample_floats()) + " floats per image");
-  const auto classes = ex.output_size();
+namespace {
+
+// The loop every pass shares: logits batch by batch in set order, scored, compared, kept, maybe stopped.
+Evaluation score_batches(const data::PreprocessedSet& images, size_t batch, std::int64_t classes,
+                         const BatchLogits& produce, std::vector<float>& logits,
+                         const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch,
+                         const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after,
+                         const LogitIo& io, std::chrono::steady_clock::time_point start) {
   const auto width = static_cast<size_t>(classes);
   if (!io.clean.empty() && io.clean.size() != images.size() * width)
     throw std::logic_error("evaluate_set: " + std::to_string(io.clean.size()) + " fault-free logits for " +
                            std::to_string(images.size()) + " images of " + std::to_string(classes) +
                            " classes");
   if (io.keep) io.keep->resize(images.size() * width);
-  if (images.labelled)
-    for (int t : images.targets)
-      if (t < 0 || t >= classes)
-        throw std::runtime_error(ex.graph().source + ": the model gives " + std::to_string(classes) +
-                                 " outputs per image, but a dataset label needs output " + std::to_string(t) +
-                                 " (check the sidecar's output.classes and label_offset)");
-  const auto batch = static_cast<size_t>(ex.batch());
-  logits.resize(batch * static_cast<size_t>(classes));
+  logits.resize(batch * width);
   Evaluation e;
   for (size_t first = 0; first < images.size(); first += batch) {
     const auto n = std::min(batch, images.size() - first);
     platform::throw_if_interrupted();  // a trial stopped half-way is abandoned, never recorded
-    ex.run(images.batch(first, n).data(), static_cast<int>(n), logits.data());
+    produce(first, n, logits.data());
     const auto out = std::span<const float>(logits).first(n * width);
     if (images.labelled) {
       e.counts.add(metrics::score(out, std::span<const int>(images.targets).subspan(first, n), classes));
@@ -60,6 +48,42 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
   }
   e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return e;
+}
+
+}  // namespace
+
+Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,
+                        const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch,
+                        const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after,
+                        const LogitIo& io) {
+  const auto start = std::chrono::steady_clock::now();
+  // The sidecar and the model are separate files: a disagreement would read past the image buffer or score
+  // against logits that do not exist.
+  if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))
+    throw std::runtime_error(ex.graph().source + ": the model takes input " +
+                             model::dims_to_string(ex.input_dims()) +
+                             " but the sidecar's preprocessing gives " +
+                             std::to_string(images.sample_floats()) + " floats per image");
+  if (images.labelled)
+    for (int t : images.targets)
+      if (t < 0 || t >= ex.output_size())
+        throw std::runtime_error(ex.graph().source + ": the model gives " + std::to_string(ex.output_size()) +
+                                 " outputs per image, but a dataset label needs output " + std::to_string(t) +
+                                 " (check the sidecar's output.classes and label_offset)");
+  return score_batches(
+      images, static_cast<size_t>(ex.batch()), ex.output_size(),
+      [&](size_t first, size_t n, float* out) {
+        ex.run(images.batch(first, n).data(), static_cast<int>(n), out);
+      },
+      logits, after_batch, stop_after, io, start);
+}
+
+Evaluation evaluate_batches(const data::PreprocessedSet& images, size_t batch, std::int64_t classes,
+                            const BatchLogits& produce, std::vector<float>& logits,
+                            const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after,
+                            const LogitIo& io) {
+  return score_batches(images, batch, classes, produce, logits, {}, stop_after, io,
+                       std::chrono::steady_clock::now());
 }
 
 }  // namespace flipguard::evaluation

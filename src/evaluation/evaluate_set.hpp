@@ -38,4 +38,17 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
                         const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after = {},
                         const LogitIo& io = {});
 
+// Where a pass's logits come from: `produce(first, n, out)` writes the logits of images [first, first + n)
+// of the set (n <= the batch) to `out`, n x classes floats.
+using BatchLogits = std::function<void(size_t first, size_t n, float* out)>;
+
+// The same pass with the logits coming from `produce` (a suffix of the network run from kept activations,
+// or logits already known), batch by batch in the same order as evaluate_set, so that scores, early stops
+// and SDC are those evaluate_set gives when `produce` writes what the executor would. `classes` is the
+// model's outputs per image; `logits` is scratch as above.
+Evaluation evaluate_batches(const data::PreprocessedSet& images, size_t batch, std::int64_t classes,
+                            const BatchLogits& produce, std::vector<float>& logits,
+                            const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after = {},
+                            const LogitIo& io = {});
+
 }  // namespace flipguard::evaluation

@@ -15,7 +15,7 @@ std::string cell_csv_header() {
          "lo,"
          "top1_hi,top5_lo,top5_hi,labelled,sdc1_mean,sdc1_lo,sdc1_hi,sdc5_mean,sdc5_lo,sdc5_hi,logit_max_abs,"
          "logit_rel_l2_"
-         "mean";
+         "mean,reused,started_late";
 }
 
 std::string cell_csv_row(const campaign::CellSummary& c, const PairedDifference* paired) {
@@ -66,7 +66,9 @@ std::string cell_csv_row(const campaign::CellSummary& c, const PairedDifference*
                                         sdc(c.sdc5.lo),
                                         sdc(c.sdc5.hi),
                                         sdc(c.logit_max_abs),
-                                        sdc(c.logit_rel_l2_mean)};
+                                        sdc(c.logit_rel_l2_mean),
+                                        std::to_string(c.reused),
+                                        std::to_string(c.started_late)};
   std::string out;
   for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + fields[i];
   return out;
