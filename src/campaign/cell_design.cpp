@@ -13,13 +13,15 @@ std::vector<stats::CountStratum> design_strata(std::int64_t critical_words, doub
   return strata;
 }
 
-stats::StratifiedDesign cell_design(const StoppingRule& rule, double ber, std::int64_t critical_words) {
+stats::StratifiedDesign cell_design(const StoppingRule& rule, double ber, std::int64_t critical_words,
+                                    int batch) {
   if (!rule.adaptive()) throw std::invalid_argument("a cell design needs an adaptive rule (ci_target > 0)");
   stats::DesignOptions o;
   o.target_half_width = rule.ci_target / 100;
   o.min_trials = rule.min_trials;
   o.max_trials = rule.max_trials;
   o.pilot_images = kDesignPilotImages;
+  o.batch = batch;
   for (int m = 1; m <= kDesignMaxImages; m *= 2) o.image_choices.push_back(m);
   std::vector<double> weights;
   for (const auto& s : design_strata(critical_words, ber)) weights.push_back(s.weight);

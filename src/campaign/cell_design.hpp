@@ -22,8 +22,9 @@ inline constexpr int kDesignMaxImages = 64;    // the most images per trial the 
 std::vector<stats::CountStratum> design_strata(std::int64_t critical_words, double ber);
 
 // The design of an adaptive cell (rule.ci_target > 0): target, min and max trials from the rule, the image
-// budget max_trials x the pilot's images.
-stats::StratifiedDesign cell_design(const StoppingRule& rule, double ber, std::int64_t critical_words);
+// budget max_trials x the pilot's images; a trial's images cost whole batches of `batch` (the engine's).
+stats::StratifiedDesign cell_design(const StoppingRule& rule, double ber, std::int64_t critical_words,
+                                    int batch);
 
 // The design's round (observation) that trial `trial` belongs to; needs the plan for trials past the pilot.
 std::int64_t design_round(const stats::StratifiedDesign& design, std::int64_t trial);

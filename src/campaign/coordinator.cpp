@@ -22,7 +22,7 @@ Coordinator::Coordinator(const CampaignConfig& config, const CampaignSetup& setu
       campaign_id_(setup.campaign_id),
       results_(open_results(config.results, setup)),
       plan_(setup.cells, config.trials, config.stopping(), results_.records(),
-            config.images_per_trial == kAutoImagesPerTrial),
+            config.images_per_trial == kAutoImagesPerTrial ? config.batch : 0),
       progress_(std::move(progress)),
       log_(log) {
   if (!results_.repair_note().empty()) log_ << "warning: " << results_.repair_note() << "\n";

@@ -88,7 +88,7 @@ void summarize_design(CellSummary& s, std::span<const TrialRecord> records,
                       std::span<const std::pair<std::int64_t, std::size_t>> order,
                       std::span<const double> top1, std::span<const double> top5, const StoppingRule& rule) {
   const TrialRecord& first = records[order.front().second];
-  auto design = cell_design(rule, s.ber, first.critical_words);
+  auto design = cell_design(rule, s.ber, first.critical_words, first.design_batch);
   std::int64_t n = 0;
   while (n < static_cast<std::int64_t>(order.size()) && order[static_cast<std::size_t>(n)].first == n) {
     design.add(top1[static_cast<std::size_t>(n)] / 100);

@@ -74,7 +74,7 @@ void to_json(nlohmann::json& j, const TrialRecord& r) {
                      {"max_trials", r.adaptive.max_trials},
                      {"wave", r.adaptive.wave}};
   if (r.design_images > 0) {
-    j["design"] = {{"images", r.design_images}, {"round", r.design_round}};
+    j["design"] = {{"images", r.design_images}, {"round", r.design_round}, {"batch", r.design_batch}};
     if (r.stratum >= 0)
       j["design"]["stratum"] = {{"index", r.stratum}, {"lo", r.stratum_lo}, {"hi", r.stratum_hi}};
   }
@@ -184,16 +184,18 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   if (j.contains("interval"))
     r.adaptive.interval = stats::parse_interval_method(j.at("interval").get<std::string>());
   r.design_images = 0, r.design_round = 0, r.stratum = -1, r.stratum_lo = 0, r.stratum_hi = -1;
+  r.design_batch = 1;
   if (j.contains("design")) {
     const auto& d = j.at("design");
     d.at("images").get_to(r.design_images);
     d.at("round").get_to(r.design_round);
+    r.design_batch = d.value("batch", 1);
     if (d.contains("stratum")) {
       d.at("stratum").at("index").get_to(r.stratum);
       d.at("stratum").at("lo").get_to(r.stratum_lo);
       d.at("stratum").at("hi").get_to(r.stratum_hi);
     }
-    if (r.design_images < 1 || r.design_round < 0 || r.stratum < -1 || r.stratum_lo < 0 ||
+    if (r.design_images < 1 || r.design_round < 0 || r.design_batch < 1 || r.stratum < -1 || r.stratum_lo < 0 ||
         (r.stratum_hi >= 0 && r.stratum_hi < r.stratum_lo))
       throw std::runtime_error("results record has an inconsistent design (images, round or stratum)");
   }

@@ -62,6 +62,9 @@ struct TrialRecord {
   std::int64_t design_images = 0, design_round = 0;
   int stratum = -1;
   std::int64_t stratum_lo = 0, stratum_hi = -1;
+  // The batch the design costed images in (its plan depends on it); 1 in files written before it was kept,
+  // whose plans costed single images.
+  int design_batch = 1;
   // How the trial's logits were had (setting `shortcuts`; both leave every other field as a full pass
   // would): reused, the configuration's fault-free logits, because no read-back weight changed; start_layer
   // > 0, a pass from the fault-free activations kept before that layer (the first that reads a faulted

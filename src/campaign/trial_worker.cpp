@@ -90,6 +90,7 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
   if (design) {
     r.design_images = design->images;
     r.design_round = design->round;
+    r.design_batch = c.batch;
     if (design->stratum >= 0) {
       r.stratum = design->stratum;
       r.stratum_lo = design->lo;

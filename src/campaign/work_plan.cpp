@@ -19,12 +19,12 @@ std::string PlanCell::label() const {
 }
 
 WorkPlan::WorkPlan(std::vector<PlanCell> cells, int trials, StoppingRule rule,
-                   std::span<const TrialRecord> existing, bool designed)
+                   std::span<const TrialRecord> existing, int design_batch)
     : cells_(std::move(cells)), state_(cells_.size()), trials_(trials), rule_(rule) {
-  if (designed && rule_.adaptive())
+  if (design_batch > 0 && rule_.adaptive())
     for (std::size_t i = 0; i < cells_.size(); ++i)
       if (cells_[i].ber > 0) {
-        state_[i].design.emplace(cell_design(rule_, cells_[i].ber, cells_[i].critical_words));
+        state_[i].design.emplace(cell_design(rule_, cells_[i].ber, cells_[i].critical_words, design_batch));
         state_[i].strata = design_strata(cells_[i].critical_words, cells_[i].ber);
       }
   std::map<std::string, std::size_t> index;

@@ -50,12 +50,13 @@ class WorkPlan {
  public:
   // `trials`: per cell when `rule` is not adaptive. The clean cell (BER 0) always has one trial.
   // `existing` are the records already in the results file (matched to cells by format, protection, BER).
-  // `designed`: adaptive faulty cells follow the design of cell_design.hpp (images_per_trial = "auto"):
+  // `design_batch` > 0: adaptive faulty cells follow the design of cell_design.hpp (images_per_trial =
+  // "auto"), costing images in whole batches of this many:
   // the pilot first, then waves of the plan; a cell stops when the design's interval meets the target
   // (after the pilot and min_trials, never while every observation is identical) or its image budget is
   // spent.
   WorkPlan(std::vector<PlanCell> cells, int trials, StoppingRule rule, std::span<const TrialRecord> existing,
-           bool designed = false);
+           int design_batch = 0);
 
   // The next unit to run, preferring cells of `preferred_config`, else the first cell (in grid order) with
   // released work; nullopt when nothing is released now (a wave may still be running elsewhere).

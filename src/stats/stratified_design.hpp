@@ -19,7 +19,7 @@
 // and image noise (trial_variance); for each candidate image count m and each design (plain; patterns of
 // R = S..8S trials, n_k proportional to w_k sigma_k(m), at least 1) it predicts the observations the betting
 // sequence needs (betting_trials_needed for the observation's mean and spread), the trials that makes, and
-// their cost, trials x (m + trial_overhead) images; the cheapest plan predicted to finish within 1.25 times
+// their cost, trials x (m rounded up to whole batches + trial_overhead) images; the cheapest plan predicted to finish within 1.25 times
 // the image budget (the planner's error on high-spread data) wins, else the one predicted to need the fewest
 // images. Deterministic in the pilot's results.
 #pragma once
@@ -45,6 +45,9 @@ struct DesignOptions {
   int pilot_images = 16;           // images per pilot trial (>= 2: the pilot splits the variance)
   std::vector<int> image_choices;  // candidate images per trial after the pilot; empty: pilot_images
   double trial_overhead = 1;       // a trial's fixed cost, in images
+  // Images are computed in batches of this many, a partial batch at the price of a full one: a trial of m
+  // images costs ceil(m / batch) x batch (an engine built for batch 16 pays 16 for a trial of 1 image).
+  int batch = 1;
   bool allow_plain = true, allow_stratified = true;
   double alpha = 0.05, truncation = BettingOptions{}.truncation;
 };

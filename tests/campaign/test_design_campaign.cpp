@@ -70,7 +70,8 @@ TEST(DesignCampaign, RunsPilotThenPlanResumesIdenticallyAndReportsTheDesignsInte
     if (r.ber > 0) faulty.push_back(r);
   const auto strata = design_strata(faulty.at(0).critical_words, 1e-5);
   ASSERT_GE(strata.size(), 2u) << "the cell should stratify";
-  const auto design = cell_design(design_config(full).stopping(), 1e-5, faulty.at(0).critical_words);
+  const auto design = cell_design(design_config(full).stopping(), 1e-5, faulty.at(0).critical_words,
+                                  faulty.at(0).design_batch);
   ASSERT_GT(static_cast<std::int64_t>(faulty.size()), design.pilot_trials())
       << "the plan ran after the pilot";
   std::set<std::int64_t> images_after_pilot;

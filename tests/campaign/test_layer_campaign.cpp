@@ -65,10 +65,13 @@ const fs::path& reference_results() {
   return reference.path;
 }
 
-// Everything but the timings and the campaign id.
+// Everything but the timings, the campaign id and how the logits were had (an ordinary campaign faulting
+// one layer starts its trials at that layer too, and says so).
 std::string fingerprint(TrialRecord r) {
   r.seconds_faults = r.seconds_inference = 0;
   r.campaign.clear();
+  r.reused = false;
+  r.start_layer = 0;
   return nlohmann::json(r).dump();
 }
 

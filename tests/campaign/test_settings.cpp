@@ -93,6 +93,7 @@ TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
       {"classes", {"synsets.txt", "'synsets.txt'"}},
       {"labels", {"y.npy", "'y.npy'"}},
       {"metric", {"sdc1", "'sdc1'"}},
+      {"shortcuts", {"off", "'off'"}},
       {"floor", {"20", "20"}},
       {"images", {"300", "300"}},
       {"images_per_trial", {"16", "16"}},

@@ -182,6 +182,31 @@ TEST(StratifiedDesign, ImagesPerTrialFollowWhereTheVarianceIs) {
   EXPECT_GE(calm.plan()->images, 16);
 }
 
+TEST(StratifiedDesign, ImagesComputedInWholeBatchesAreNeverBoughtByTheImage) {
+  // The same collapse cell on an engine that computes 16 images at a time: a trial of 1 image costs 16, so
+  // the plan takes whole batches (more images per trial buy variance for free), and costs them so.
+  DesignOptions o;
+  o.target_half_width = 0.02;
+  o.max_trials = 5000;
+  o.pilot_images = 16;
+  o.image_choices = {1, 2, 4, 8, 16, 32, 64};
+  DesignOptions batched = o;
+  batched.batch = 16;
+  Rng g(3);
+  StratifiedDesign single({}, o), whole({}, batched);
+  while (!whole.plan()) {
+    const double x =
+        std::bernoulli_distribution(0.3)(g) ? std::binomial_distribution<int>(16, 0.8)(g) / 16.0 : 0.0;
+    single.add(x);
+    whole.add(x);
+  }
+  EXPECT_LE(single.plan()->images, 2);
+  EXPECT_EQ(whole.plan()->images % 16, 0) << "a partial batch costs a full one";
+  EXPECT_GE(whole.plan()->predicted_cost, single.plan()->predicted_cost);
+  batched.batch = 0;
+  EXPECT_THROW(StratifiedDesign({}, batched), std::invalid_argument);
+}
+
 TEST(StratifiedDesign, CoversTheMeanAndStratificationSavesOnACollapseCell) {
   const Collapse c;
   ASSERT_EQ(c.strata.size(), 4u);
