@@ -9,6 +9,7 @@ CleanPrefix::CleanPrefix(engine::Executor& ex, const data::PreprocessedSet& imag
                          std::uint64_t max_bytes)
     : ex_(ex), images_(images) {
   if (cut <= 0 || images.size() == 0 || ex.integer_input()) return;
+  evaluation::check_images_fit(ex, images);  // before any image reaches the executor
   const auto batch = static_cast<std::size_t>(ex.batch());
   ex.run_prefix(images.batch(0, std::min(batch, images.size())).data(),
                 static_cast<int>(std::min(batch, images.size())), cut);

@@ -52,11 +52,7 @@ Evaluation score_batches(const data::PreprocessedSet& images, size_t batch, std:
 
 }  // namespace
 
-Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,
-                        const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch,
-                        const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after,
-                        const LogitIo& io) {
-  const auto start = std::chrono::steady_clock::now();
+void check_images_fit(const engine::Executor& ex, const data::PreprocessedSet& images) {
   // The sidecar and the model are separate files: a disagreement would read past the image buffer or score
   // against logits that do not exist.
   if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))
@@ -70,6 +66,14 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
         throw std::runtime_error(ex.graph().source + ": the model gives " + std::to_string(ex.output_size()) +
                                  " outputs per image, but a dataset label needs output " + std::to_string(t) +
                                  " (check the sidecar's output.classes and label_offset)");
+}
+
+Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,
+                        const std::function<void(size_t, const metrics::TopKCounts&)>& after_batch,
+                        const std::function<bool(size_t, const metrics::TopKCounts&)>& stop_after,
+                        const LogitIo& io) {
+  const auto start = std::chrono::steady_clock::now();
+  check_images_fit(ex, images);
   return score_batches(
       images, static_cast<size_t>(ex.batch()), ex.output_size(),
       [&](size_t first, size_t n, float* out) {

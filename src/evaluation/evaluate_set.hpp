@@ -30,6 +30,11 @@ struct LogitIo {
   std::vector<float>* keep = nullptr;  // resized to images x classes, filled in set order
 };
 
+// Throws std::runtime_error naming the model when `images` do not fit it: another input size than the
+// model's, or a label past its outputs. evaluate_set checks it; callers feeding an executor otherwise
+// (evaluate_batches) check it first.
+void check_images_fit(const engine::Executor& ex, const data::PreprocessedSet& images);
+
 // `logits` is scratch reused across calls (sized once); `after_batch(images_done, counts_so_far)` is
 // optional; so is `stop_after(images_done, counts_so_far)`, which ends the pass when it returns true.
 // Images are evaluated in set order, so where a pass stops depends on the images and weights only.
