@@ -1,6 +1,7 @@
 // Inference speed of flipguard's executor on an ONNX model: images/s at a given batch, after warm-up,
 // median of repeated timed runs. Used by bench/engine_vs_pytorch, which runs PyTorch in the same script.
-//   bench_engine_speed MODEL.onnx BATCH [SECONDS] [THREADS]
+//   bench_engine_speed MODEL.onnx BATCH [SECONDS] [THREADS] [--profile]
+// --profile also prints the layers taking the most time (median per run, waiting after each layer).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -40,6 +41,17 @@ int main(int argc, char** argv) {
     std::printf("%.2f images/s (batch %d, %d threads, median of %zu runs, %.2f ms per batch, %.1f GFLOP/s)\n",
                 opt.batch / median, opt.batch, opt.threads, times.size(), median * 1e3,
                 ex.flops_per_image() * opt.batch / median * 1e-9);
+    if (argc > 5 && std::string(argv[5]) == "--profile") {
+      auto layers = ex.profile_layers(x.data(), 20);
+      double total = 0;
+      for (const auto& l : layers) total += l.second;
+      std::sort(layers.begin(), layers.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      std::printf("profile: %.2f ms per batch layer by layer (%zu layers); the slowest:\n", total * 1e3,
+                  layers.size());
+      for (std::size_t i = 0; i < std::min<std::size_t>(25, layers.size()); ++i)
+        std::printf("  %7.3f ms %5.1f %%  %s\n", layers[i].second * 1e3, 100 * layers[i].second / total,
+                    layers[i].first.c_str());
+    }
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_engine_speed: %s\n", e.what());

@@ -1,5 +1,7 @@
 #include "engine/executor.hpp"
 
+#include <chrono>
+
 #include <omp.h>
 
 #include <algorithm>
@@ -341,6 +343,26 @@ std::uint64_t Executor::weight_bytes() const {
 
 double Executor::flops_per_image() const {
   return impl_->net.flops / impl_->batch;
+}
+
+std::vector<std::pair<std::string, double>> Executor::profile_layers(const float* input, int runs) {
+  auto& net = impl_->net;
+  std::vector<std::vector<double>> times(net.layers.size());
+  for (int r = 0; r < runs; ++r) {
+    impl_->load_input(input, impl_->batch);
+    for (size_t k = 0; k < net.layers.size(); ++k) {
+      const auto t0 = std::chrono::steady_clock::now();
+      net.layers[k]->execute(impl_->stream, net.memories);
+      impl_->stream.wait();
+      times[k].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
+  std::vector<std::pair<std::string, double>> out;
+  for (size_t k = 0; k < net.layers.size(); ++k) {
+    std::sort(times[k].begin(), times[k].end());
+    out.emplace_back(net.layers[k]->describe(), times[k].empty() ? 0.0 : times[k][times[k].size() / 2]);
+  }
+  return out;
 }
 
 std::string Executor::summary() const {

@@ -84,6 +84,9 @@ class Executor {
   std::uint64_t weight_bytes() const;
   // Layers, fusions and memory, for `flipguard eval --verbose` and the benchmarks.
   std::string summary() const;
+  // Where a run's time goes, for the benchmarks: runs a full batch of `input` `runs` times, waiting after
+  // each layer, and returns each layer's description with its median seconds per run.
+  std::vector<std::pair<std::string, double>> profile_layers(const float* input, int runs);
 
  private:
   struct Impl;

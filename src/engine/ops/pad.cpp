@@ -1,5 +1,7 @@
 // Pad (constant, reflect, edge) in plain C++ over row-major data; negative pads crop.
+#include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "engine/op_registry.hpp"
 #include "engine/ops/op_util.hpp"
@@ -39,24 +41,43 @@ void build_pad(const model::Node& n, BuildContext& ctx) {
       throw std::runtime_error(ctx.error(n, "reflect pads must be smaller than the dimension"));
   }
   const int y = ctx.define(n.outputs.at(0), out, plain_desc(out));
+  // Where output coordinate j of dimension d reads from in the input (-1: the constant), computed once.
+  std::vector<std::vector<std::int64_t>> source(static_cast<size_t>(rank));
+  for (std::int64_t d = 0; d < rank; ++d)
+    for (std::int64_t j = 0; j < out[d]; ++j) {
+      std::int64_t i = j - pads[d];
+      if (i < 0 || i >= in[d])
+        i = mode == "constant" ? -1 : mode == "edge" ? (i < 0 ? 0 : in[d] - 1) : (i < 0 ? -i : 2 * (in[d] - 1) - i);
+      source[d].push_back(i);
+    }
+  // Row by row (the last dimension), so the per-element work is one table lookup and a copy.
   ctx.add_layer(std::make_unique<FunctionLayer>(
       "Pad " + n.name + " " + mode, std::vector<int>{x}, y,
       [=](const std::vector<const float*>& src, float* dst) {
-        ops::for_each_index(out, [&](std::int64_t lin, const std::vector<std::int64_t>& idx) {
-          std::int64_t off = 0;
-          for (std::int64_t d = 0; d < rank; ++d) {
-            std::int64_t i = idx[d] - pads[d];
-            if (i < 0 || i >= in[d]) {
-              if (mode == "constant") {
-                dst[lin] = value;
-                return;
-              }
-              i = mode == "edge" ? (i < 0 ? 0 : in[d] - 1) : (i < 0 ? -i : 2 * (in[d] - 1) - i);
-            }
-            off = off * in[d] + i;
+        const std::int64_t width = out.back(), in_width = in.back();
+        const auto& last = source.back();
+        std::vector<std::int64_t> idx(static_cast<size_t>(rank), 0);
+        const std::int64_t rows = model::element_count(out) / std::max<std::int64_t>(width, 1);
+        for (std::int64_t row = 0; row < rows; ++row) {
+          float* o = dst + row * width;
+          std::int64_t base = 0;
+          bool outside = false;
+          for (std::int64_t d = 0; d + 1 < rank; ++d) {
+            const std::int64_t i = source[static_cast<size_t>(d)][static_cast<size_t>(idx[d])];
+            outside = outside || i < 0;
+            base = base * in[d] + (i < 0 ? 0 : i);
           }
-          dst[lin] = src[0][off];
-        });
+          if (outside) {
+            std::fill(o, o + width, value);
+          } else {
+            const float* r = src[0] + base * in_width;
+            for (std::int64_t j = 0; j < width; ++j) o[j] = last[static_cast<size_t>(j)] < 0 ? value : r[last[static_cast<size_t>(j)]];
+          }
+          for (std::int64_t d = rank - 2; d >= 0; --d) {  // next row
+            if (++idx[d] < out[d]) break;
+            idx[d] = 0;
+          }
+        }
       }));
 }
 
