@@ -291,7 +291,7 @@ void run_design(const StoppingRule& rule, const Population& pop, bool stratify, 
     design.add(acc);
     if (design.observations() == before) continue;
     const std::int64_t n = design.observed_trials();
-    if (n >= std::max<std::int64_t>(rule.min_trials, design.pilot_trials()) && design.varies() &&
+    if (n >= std::max<std::int64_t>(rule.min_trials, design.pilot_trials()) &&
         100 * design.interval().half_width() <= rule.ci_target) {
       stop_target = n;
       break;

@@ -44,8 +44,9 @@ std::int64_t design_round(const stats::StratifiedDesign& design, std::int64_t tr
 StopReason design_decision(const stats::StratifiedDesign& design, const StoppingRule& rule) {
   const stats::Interval i = design.interval();
   const double half_width = 100 * (i.hi - i.lo) / 2;
-  if (design.plan() && design.observed_trials() >= rule.min_trials && design.varies() &&
-      half_width <= rule.ci_target)
+  // Like plain betting cells, zero spread is evidence here: a confidence sequence stays valid at any stop,
+  // and a cell whose every trial collapses to 0 % needs only its interval to narrow (t never gets here).
+  if (design.plan() && design.observed_trials() >= rule.min_trials && half_width <= rule.ci_target)
     return StopReason::target_reached;
   return design.budget_spent() ? StopReason::max_reached : StopReason::none;
 }
