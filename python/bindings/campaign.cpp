@@ -9,6 +9,7 @@
 #include <ostream>
 #include <sstream>
 #include <streambuf>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -33,45 +34,34 @@ unsigned scope_of(const std::string& command) {
   throw py::value_error("unknown command '" + command + "' (campaign or layer-campaign)");
 }
 
-const char* type_name(campaign::SettingType type) {
-  switch (type) {
-    case campaign::SettingType::text:
-      return "a string";
-    case campaign::SettingType::list:
-      return "a list of strings";
-    case campaign::SettingType::rates:
-      return "a list of rates";
-    case campaign::SettingType::numbers:
-      return "a list of numbers";
-    case campaign::SettingType::integer:
-      return "an integer";
-    case campaign::SettingType::number:
-      return "a number";
-    case campaign::SettingType::fraction:
-      return "I/N";
-  }
-  return "?";
+// Each setting type's name in messages, and in docs/settings.md's terms.
+struct TypeNames {
+  campaign::SettingType type;
+  const char* message;
+  const char* table;
+};
+constexpr TypeNames kTypeNames[] = {
+    {campaign::SettingType::text, "a string", "text"},
+    {campaign::SettingType::list, "a list of strings", "list"},
+    {campaign::SettingType::rates, "a list of rates", "rates"},
+    {campaign::SettingType::numbers, "a list of numbers", "numbers"},
+    {campaign::SettingType::integer, "an integer", "integer"},
+    {campaign::SettingType::number, "a number", "number"},
+    {campaign::SettingType::fraction, "I/N", "fraction"},
+};
+
+const TypeNames& names_of(campaign::SettingType type) {
+  for (const auto& n : kTypeNames)
+    if (n.type == type) return n;
+  throw std::logic_error("a setting type without names");
 }
 
-// The type's name in docs/settings.md's terms.
+const char* type_name(campaign::SettingType type) {
+  return names_of(type).message;
+}
+
 const char* table_type(campaign::SettingType type) {
-  switch (type) {
-    case campaign::SettingType::text:
-      return "text";
-    case campaign::SettingType::list:
-      return "list";
-    case campaign::SettingType::rates:
-      return "rates";
-    case campaign::SettingType::numbers:
-      return "numbers";
-    case campaign::SettingType::integer:
-      return "integer";
-    case campaign::SettingType::number:
-      return "number";
-    case campaign::SettingType::fraction:
-      return "fraction";
-  }
-  return "?";
+  return names_of(type).table;
 }
 
 std::string known_keys(unsigned scope) {

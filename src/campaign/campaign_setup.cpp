@@ -113,15 +113,7 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
   config.validate();
   CampaignSetup s;
   s.spec = resolve_model(config);
-  data::DataRequest request;
-  request.data = config.data;
-  request.assets_dir = config.assets_dir;
-  request.classes_file = config.classes;
-  request.labels_file = config.labels;
-  request.bad_images = data::parse_bad_images(config.bad_images, "bad_images");
-  request.subset.limit = static_cast<size_t>(config.images);
-  request.threads = static_cast<unsigned>(config.threads);
-  auto loaded = data::load_data(request, s.spec);
+  auto loaded = data::load_data(data_request(config), s.spec);
   const std::string dataset = loaded.name;
   s.images = std::move(loaded.images);
   if (!s.images.labelled) {

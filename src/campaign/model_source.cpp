@@ -211,4 +211,16 @@ std::string resolve_onnx_path(const CampaignConfig& c) {
   return data::load_model_spec(data::resolve_model_sidecar(c.model, c.models_dir)).onnx_path().string();
 }
 
+data::DataRequest data_request(const CampaignConfig& config) {
+  data::DataRequest request;
+  request.data = config.data;
+  request.assets_dir = config.assets_dir;
+  request.classes_file = config.classes;
+  request.labels_file = config.labels;
+  request.bad_images = data::parse_bad_images(config.bad_images, "bad_images");
+  request.subset.limit = static_cast<std::size_t>(config.images);
+  request.threads = static_cast<unsigned>(config.threads);
+  return request;
+}
+
 }  // namespace flipguard::campaign

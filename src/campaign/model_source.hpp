@@ -10,6 +10,7 @@
 #include <string>
 
 #include "campaign/campaign_config.hpp"
+#include "data/data_source.hpp"
 #include "data/model_spec.hpp"
 
 namespace flipguard::campaign {
@@ -20,6 +21,10 @@ bool is_onnx_model(const std::string& model);
 // The ModelSpec `config` describes (see above). Throws std::invalid_argument (a setting's problem, naming
 // its flag) or std::runtime_error / data::DataError (a file's problem, naming the file).
 data::ModelSpec resolve_model(const CampaignConfig& config);
+
+// The data the settings ask for (data, assets, classes, labels, bad images, the image subset, loading
+// threads): what campaigns, eval and run load, alike.
+data::DataRequest data_request(const CampaignConfig& config);
 
 // The ONNX file of `config.model`, without reading a sidecar's preprocessing: for commands that look only at
 // the weights.

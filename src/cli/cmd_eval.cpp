@@ -27,15 +27,7 @@ int eval(const Arguments& args) {
   const int threads = c.threads;
 
   const auto t_load = std::chrono::steady_clock::now();
-  data::DataRequest request;
-  request.data = c.data;
-  request.assets_dir = c.assets_dir;
-  request.classes_file = c.classes;
-  request.labels_file = c.labels;
-  request.bad_images = data::parse_bad_images(c.bad_images, "--bad-images");
-  request.subset.limit = static_cast<std::size_t>(c.images);
-  request.threads = static_cast<unsigned>(threads);
-  const auto loaded = data::load_data(request, spec);
+  const auto loaded = data::load_data(campaign::data_request(c), spec);
   const auto& images = loaded.images;
   for (const auto& s : images.skipped) std::cerr << "warning: image skipped: " << s.reason << "\n";
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
