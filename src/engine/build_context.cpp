@@ -99,6 +99,47 @@ int BuildContext::define_alias(const std::string& name, const Dims& dims, const 
   return id;
 }
 
+int BuildContext::define_concatenation(const std::string& name, const Dims& dims,
+                                       const dnnl::memory::desc& md, const std::vector<int>& parts,
+                                       const std::vector<size_t>& offsets) {
+  std::vector<int> buffers;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const Value& p = values_.at(parts[i]);
+    if (p.buffer < 0 || parts[i] == input_id_ ||
+        std::find(buffers.begin(), buffers.end(), p.buffer) != buffers.end())
+      return -1;
+    const size_t end = i + 1 < offsets.size() ? offsets[i + 1] : md.get_size();
+    // Every value in the part's buffer (the part, its in-place results, earlier concatenations) must fit in
+    // the part's share.
+    for (int vid : buffer_values_.at(p.buffer)) {
+      if (vid == input_id_) return -1;
+      const Value& v = values_[vid];
+      if (offsets[i] + v.offset + v.md.get_size() > end) return -1;
+    }
+    buffers.push_back(p.buffer);
+  }
+  int first = current_, last = std::max(current_, last_use(name));
+  for (int b : buffers) {
+    first = std::min(first, net_.plan.first_def(b));
+    last = std::max(last, net_.plan.last_use(b));
+  }
+  const int buffer = net_.plan.add(md.get_size(), first, last);
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    for (int vid : buffer_values_.at(buffers[i])) {
+      values_[vid].buffer = buffer;
+      values_[vid].offset += offsets[i];
+      buffer_values_[buffer].push_back(vid);
+    }
+    buffer_values_.erase(buffers[i]);
+    net_.plan.release(buffers[i]);
+  }
+  values_.push_back(Value{name, dims, md, buffer, current_});
+  const int id = static_cast<int>(values_.size()) - 1;
+  ids_[name] = id;
+  buffer_values_[buffer].push_back(id);
+  return id;
+}
+
 bool BuildContext::can_overwrite(int source) const {
   const Value& src = values_.at(source);
   if (src.buffer < 0 || source == input_id_) return false;  // constants and the caller's input stay intact
@@ -203,8 +244,8 @@ Network BuildContext::finish(int output) {
   net_.plan.allocate();
   for (int id = 0; id < static_cast<int>(values_.size()); ++id) {
     const Value& v = values_[id];
-    void* data =
-        v.buffer >= 0 ? net_.plan.data(v.buffer) : net_.constant_data[constant_buffers_.at(id)].data();
+    void* data = v.buffer >= 0 ? static_cast<void*>(static_cast<char*>(net_.plan.data(v.buffer)) + v.offset)
+                               : static_cast<void*>(net_.constant_data[constant_buffers_.at(id)].data());
     net_.memories.emplace_back(v.md, engine_, data);
   }
   return std::move(net_);

@@ -42,6 +42,12 @@ class BuildContext {
   int define(const std::string& name, const Dims& dims, const dnnl::memory::desc& md);
   // A value sharing `source`'s buffer (a view, or an in-place result).
   int define_alias(const std::string& name, const Dims& dims, const dnnl::memory::desc& md, int source);
+  // A concatenation without a copy: the buffers of `parts` (values computed earlier) move, in order, to the
+  // byte offsets `offsets` of one new buffer, which the new value `name` (dims, md) then is. The parts'
+  // producers write straight into it. Returns -1, changing nothing, when a part cannot move (the graph
+  // input, a constant, a buffer shared with a value of another size, the same buffer twice).
+  int define_concatenation(const std::string& name, const Dims& dims, const dnnl::memory::desc& md,
+                           const std::vector<int>& parts, const std::vector<size_t>& offsets);
   // True if `source`'s buffer may be overwritten by the node being built: no later node reads it.
   bool can_overwrite(int source) const;
   // True when the model declares batch 1 but runs with a larger batch: a leading 1 in a Reshape target then

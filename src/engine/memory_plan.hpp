@@ -19,6 +19,8 @@ class MemoryPlan {
   // A logical buffer: bytes needed, first node writing it, last node reading it (inclusive).
   int add(size_t bytes, int first_def, int last_use);
   void extend(int buffer, int last_use);
+  // A buffer no value lives in any more (its values moved into another): it takes no memory.
+  void release(int buffer) { requests_[buffer].bytes = 0; }
   int last_use(int buffer) const { return requests_[buffer].last_use; }
   // Decides placement (no allocation) and returns the bytes allocate() will take, so a caller can refuse a
   // plan that does not fit before touching memory.

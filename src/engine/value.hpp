@@ -15,6 +15,7 @@ struct Value {
   dnnl::memory::desc md;  // physical layout (plain or blocked)
   int buffer = -1;        // index into the memory plan's buffers
   int defined_at = -1;    // node index that produces it (-1: graph input or constant)
+  size_t offset = 0;      // bytes into that buffer (a part of a concatenation built in place)
 };
 
 dnnl::memory::dims to_dnnl(const Dims& d);

@@ -27,6 +27,31 @@ void build_concat(const model::Node& n, BuildContext& ctx) {
                                                   " off the concat axis"));
     out[axis] += d[axis];
   }
+  // Channels of one image in a channel-major layout (plain NCHW, or nChw4c/8c/16c with every part a whole
+  // number of blocks) are one contiguous run per part: the parts' producers write into one buffer and the
+  // Concat costs nothing (SqueezeNet's fire modules, Inception, DenseNet at batch 1).
+  if (axis == 1 && rank == 4 && first[0] == 1) {
+    using tag = dnnl::memory::format_tag;
+    for (const auto& [t, block] : {std::pair{tag::nchw, 1}, std::pair{tag::nChw4c, 4}, std::pair{tag::nChw8c, 8},
+                                  std::pair{tag::nChw16c, 16}}) {
+      std::vector<int> parts;
+      std::vector<size_t> offsets;
+      size_t at = 0;
+      for (const auto& in : n.inputs) {
+        const int id = ctx.id(in);
+        const Value& v = ctx.value(id);
+        if (v.dims[1] % block != 0 ||
+            v.md != dnnl::memory::desc(ops::dnnl_dims(v.dims), dnnl::memory::data_type::f32, t))
+          break;
+        parts.push_back(id);
+        offsets.push_back(at);
+        at += v.md.get_size();
+      }
+      if (parts.size() != n.inputs.size()) continue;
+      const dnnl::memory::desc dst(ops::dnnl_dims(out), dnnl::memory::data_type::f32, t);
+      if (ctx.define_concatenation(n.outputs.at(0), out, dst, parts, offsets) >= 0) return;
+    }
+  }
   auto make = [&](bool plain) {
     std::vector<int> ids;
     std::vector<dnnl::memory::desc> mds;
