@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
       auto layers = ex.profile_layers(x.data(), 20);
       double total = 0;
       for (const auto& l : layers) total += l.second;
-      std::sort(layers.begin(), layers.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      std::sort(layers.begin(), layers.end(),
+                [](const auto& a, const auto& b) { return a.second > b.second; });
       std::printf("profile: %.2f ms per batch layer by layer (%zu layers); the slowest:\n", total * 1e3,
                   layers.size());
       for (std::size_t i = 0; i < std::min<std::size_t>(25, layers.size()); ++i)

@@ -8,8 +8,8 @@
 #include <optional>
 #include <ostream>
 #include <sstream>
-#include <streambuf>
 #include <stdexcept>
+#include <streambuf>
 #include <string>
 #include <vector>
 

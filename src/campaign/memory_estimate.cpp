@@ -12,14 +12,15 @@ namespace flipguard::campaign {
 std::string MemoryEstimate::describe() const {
   const auto mib = [](std::uint64_t b) { return static_cast<double>(b) / (1 << 20); };
   char kept[64] = "";
-  if (kept_activations > 0) std::snprintf(kept, sizeof kept, " + kept activations %.1f", mib(kept_activations));
+  if (kept_activations > 0)
+    std::snprintf(kept, sizeof kept, " + kept activations %.1f", mib(kept_activations));
   char buf[320];
   std::snprintf(
       buf, sizeof buf,
       "memory estimate: %.0f MiB peak = weights %.1f + largest configuration %.1f + activations %.1f"
       " + images %.1f + clean logits %.1f%s + slack %.1f + fixed %.0f (MiB)",
-      mib(total()), mib(weights), mib(configuration), mib(activations), mib(images), mib(clean_logits),
-      kept, mib(slack()), mib(fixed));
+      mib(total()), mib(weights), mib(configuration), mib(activations), mib(images), mib(clean_logits), kept,
+      mib(slack()), mib(fixed));
   return buf;
 }
 

@@ -33,7 +33,8 @@ struct MemoryEstimate {
   std::uint64_t kept_activations = 0;
   std::uint64_t fixed = kFixedOverheadBytes;
 
-  std::uint64_t variable() const { return weights + configuration + activations + images + clean_logits + kept_activations;
+  std::uint64_t variable() const {
+    return weights + configuration + activations + images + clean_logits + kept_activations;
   }
   std::uint64_t slack() const {
     return static_cast<std::uint64_t>(kHeapSlack * static_cast<double>(variable()));

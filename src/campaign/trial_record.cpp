@@ -168,8 +168,9 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
   r.reused = j.value("reused", false);
   r.start_layer = j.value("start_layer", 0);
   if (r.start_layer < 0 || (r.reused && r.start_layer > 0))
-    throw std::runtime_error("results record has an inconsistent shortcut (reused with a start layer, or a "
-                             "negative start layer)");
+    throw std::runtime_error(
+        "results record has an inconsistent shortcut (reused with a start layer, or a "
+        "negative start layer)");
   r.adaptive = StoppingRule{.ci_target = 0};
   if (j.contains("adaptive")) {
     const auto& a = j.at("adaptive");
@@ -195,8 +196,8 @@ void from_json(const nlohmann::json& j, TrialRecord& r) {
       d.at("stratum").at("lo").get_to(r.stratum_lo);
       d.at("stratum").at("hi").get_to(r.stratum_hi);
     }
-    if (r.design_images < 1 || r.design_round < 0 || r.design_batch < 1 || r.stratum < -1 || r.stratum_lo < 0 ||
-        (r.stratum_hi >= 0 && r.stratum_hi < r.stratum_lo))
+    if (r.design_images < 1 || r.design_round < 0 || r.design_batch < 1 || r.stratum < -1 ||
+        r.stratum_lo < 0 || (r.stratum_hi >= 0 && r.stratum_hi < r.stratum_lo))
       throw std::runtime_error("results record has an inconsistent design (images, round or stratum)");
   }
   if (r.images < 0 || r.images_skipped < 0 || r.top1 < 0 || r.top5 < r.top1 || r.top5 > r.images ||

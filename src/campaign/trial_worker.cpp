@@ -66,9 +66,10 @@ void TrialWorker::build_configuration(const PlanCell& cell) {
   // trial of the configuration is compared with (SDC). Kept until another configuration is built.
   clean_.emplace();
   const evaluation::LogitIo keep{.clean = {}, .keep = &clean_->logits};
-  clean_->eval = prefix_ ? evaluation::evaluate_batches(setup_.images, static_cast<std::size_t>(ex_->batch()),
-                                                        ex_->output_size(), prefix_->capture(), logits_, {}, keep)
-                         : evaluation::evaluate_set(*ex_, setup_.images, logits_, {}, {}, keep);
+  clean_->eval = prefix_
+                     ? evaluation::evaluate_batches(setup_.images, static_cast<std::size_t>(ex_->batch()),
+                                                    ex_->output_size(), prefix_->capture(), logits_, {}, keep)
+                     : evaluation::evaluate_set(*ex_, setup_.images, logits_, {}, {}, keep);
 }
 
 TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,

@@ -1,10 +1,9 @@
 #include "engine/executor.hpp"
 
-#include <chrono>
-
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <map>

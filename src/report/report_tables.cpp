@@ -204,8 +204,9 @@ Table fault_table(const CampaignReport& rep) {
 
 Table trials_table(const CampaignReport& rep) {
   Table t;
-  t.header = {"format",   "protection", "BER", "trials", "stopped", "early-stopped trials", "interval",
-              "reused trials", "trials started late"};
+  t.header = {"format",   "protection",    "BER",
+              "trials",   "stopped",       "early-stopped trials",
+              "interval", "reused trials", "trials started late"};
   for (const auto& c : rep.cells)
     t.rows.push_back({c.format, c.protection, ber_label(c.ber), std::to_string(c.trials),
                       c.ber == 0 ? "clean" : c.stopped, std::to_string(c.early_stopped), c.interval,

@@ -174,8 +174,8 @@ void StratifiedDesign::choose_plan() {
     p.pattern = std::move(pattern);
     p.predicted_trials =
         static_cast<double>(pilot) + std::max(needed - pilot_observations, 0.0) * trials_per_observation;
-    p.predicted_cost =
-        pilot_cost + (p.predicted_trials - static_cast<double>(pilot)) * (computed(m) + options_.trial_overhead);
+    p.predicted_cost = pilot_cost + (p.predicted_trials - static_cast<double>(pilot)) *
+                                        (computed(m) + options_.trial_overhead);
     // The planner reads up to ~25 % high on high-spread data (2362 predicted, 1835 run for sd 0.36 and a
     // 2-point target) and ~10 % low on calm data: a plan within 1.25 max_trials is worth trying.
     const double images = static_cast<double>(pilot) * computed(m0) +

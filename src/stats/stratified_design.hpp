@@ -19,9 +19,9 @@
 // and image noise (trial_variance); for each candidate image count m and each design (plain; patterns of
 // R = S..8S trials, n_k proportional to w_k sigma_k(m), at least 1) it predicts the observations the betting
 // sequence needs (betting_trials_needed for the observation's mean and spread), the trials that makes, and
-// their cost, trials x (m rounded up to whole batches + trial_overhead) images; the cheapest plan predicted to finish within 1.25 times
-// the image budget (the planner's error on high-spread data) wins, else the one predicted to need the fewest
-// images. Deterministic in the pilot's results.
+// their cost, trials x (m rounded up to whole batches + trial_overhead) images; the cheapest plan predicted
+// to finish within 1.25 times the image budget (the planner's error on high-spread data) wins, else the one
+// predicted to need the fewest images. Deterministic in the pilot's results.
 #pragma once
 
 #include <cmath>

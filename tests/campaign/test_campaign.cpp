@@ -16,6 +16,7 @@
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
 #include "report/results_reader.hpp"
+#include "support/campaign_runs.hpp"
 #include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
@@ -29,35 +30,18 @@ fs::path temp_file(const std::string& name) {
 }
 
 CampaignConfig small_config(const fs::path& results) {
-  CampaignConfig c;
-  c.model = (fs::path(FLIPGUARD_SOURCE_DIR) / "models" / "resnet20.json").string();
+  CampaignConfig c = flipguard::testing::resnet20_campaign(results);
   c.formats = {"q2.5"};
   c.protections = {"none", "scale", "scale+ecc72"};
   c.bers = {1e-4, 1e-3};
   c.trials = 3;
   c.images = 60;
-  c.results = results.string();
   return c;
 }
 
-std::vector<TrialRecord> run(const CampaignConfig& c) {
-  std::ostringstream log;
-  run_campaign(
-      c, [](const CampaignProgress&) {}, log);
-  return report::read_results(c.results).records;
-}
-
-// Everything but the timings.
-std::string fingerprint(TrialRecord r) {
-  r.seconds_faults = r.seconds_inference = 0;
-  return nlohmann::json(r).dump();
-}
-
-std::multiset<std::string> fingerprints(const std::vector<TrialRecord>& rs) {
-  std::multiset<std::string> s;
-  for (const auto& r : rs) s.insert(fingerprint(r));
-  return s;
-}
+const auto run = [](const CampaignConfig& c) { return flipguard::testing::run_campaign_records(c); };
+using flipguard::testing::fingerprint;
+using flipguard::testing::fingerprints;
 
 TEST(Campaign, RunsEveryCellAndIsDeterministic) {
   const auto a = temp_file("a.jsonl"), b = temp_file("b.jsonl");

@@ -15,6 +15,8 @@
 #include "campaign/statistics.hpp"
 #include "campaign/trial_record_json.hpp"
 #include "report/results_reader.hpp"
+#include "support/campaign_runs.hpp"
+#include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace flipguard;
@@ -23,14 +25,11 @@ using namespace flipguard::campaign;
 namespace {
 
 fs::path temp_file(const std::string& name) {
-  const auto p = fs::temp_directory_path() / ("flipguard_design_" + std::to_string(getpid()) + "_" + name);
-  fs::remove(p);
-  return p;
+  return flipguard::testing::scratch_path("design_" + name);
 }
 
 CampaignConfig design_config(const fs::path& results) {
-  CampaignConfig c;
-  c.model = (fs::path(FLIPGUARD_SOURCE_DIR) / "models" / "resnet20.json").string();
+  CampaignConfig c = flipguard::testing::resnet20_campaign(results);
   c.formats = {"fp32"};
   c.protections = {"none"};
   c.bers = {1e-5};  // ~2.7 expected flips of the top exponent bit over ResNet-20's ~270k weights
@@ -40,27 +39,11 @@ CampaignConfig design_config(const fs::path& results) {
   c.min_trials = 8;
   c.max_trials = 40;  // budget: 40 x 16 = 640 images
   c.wave = 8;
-  c.results = results.string();
   return c;
 }
 
-std::vector<TrialRecord> run(const CampaignConfig& c) {
-  std::ostringstream log;
-  run_campaign(
-      c, [](const CampaignProgress&) {}, log);
-  return report::read_results(c.results).records;
-}
-
-std::string fingerprint(TrialRecord r) {
-  r.seconds_faults = r.seconds_inference = 0;
-  return nlohmann::json(r).dump();
-}
-
-std::multiset<std::string> fingerprints(const std::vector<TrialRecord>& rs) {
-  std::multiset<std::string> s;
-  for (const auto& r : rs) s.insert(fingerprint(r));
-  return s;
-}
+const auto run = [](const CampaignConfig& c) { return flipguard::testing::run_campaign_records(c); };
+using flipguard::testing::fingerprints;
 
 TEST(DesignCampaign, RunsPilotThenPlanResumesIdenticallyAndReportsTheDesignsInterval) {
   const auto full = temp_file("full.jsonl"), cut = temp_file("cut.jsonl");

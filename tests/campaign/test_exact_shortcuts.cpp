@@ -6,9 +6,7 @@
 
 #include <sstream>
 
-#include "campaign/campaign_runner.hpp"
-#include "campaign/trial_record.hpp"
-#include "report/results_reader.hpp"
+#include "support/campaign_runs.hpp"
 #include "support/temp_files.hpp"
 #include "support/test_paths.hpp"
 
@@ -19,37 +17,26 @@ using namespace flipguard::campaign;
 namespace {
 
 CampaignConfig base_config(const fs::path& results) {
-  CampaignConfig c;
-  c.model = (flipguard::testing::models_dir() / "resnet20.json").string();
+  CampaignConfig c = flipguard::testing::resnet20_campaign(results);
   c.formats = {"q2.5"};
   c.images = 40;
   c.trials = 6;
-  c.results = results.string();
   return c;
 }
 
 std::vector<TrialRecord> run(CampaignConfig c, const std::string& shortcuts) {
   c.shortcuts = shortcuts;
-  c.results = (fs::path(c.results).parent_path() / (shortcuts + "-" + fs::path(c.results).filename().string()))
-                  .string();
-  std::ostringstream log;
-  run_campaign(
-      c, [](const CampaignProgress&) {}, log);
-  return report::read_results(c.results).records;
-}
-
-// The record without what may differ between the two ways of getting the same logits.
-std::string outcome(TrialRecord r) {
-  r.seconds_faults = r.seconds_inference = 0;
-  r.reused = false;
-  r.start_layer = 0;
-  return to_json_line(r);
+  c.results =
+      (fs::path(c.results).parent_path() / (shortcuts + "-" + fs::path(c.results).filename().string()))
+          .string();
+  return flipguard::testing::run_campaign_records(c);
 }
 
 void expect_same_records(const std::vector<TrialRecord>& with, const std::vector<TrialRecord>& without,
                          const std::string& what) {
   ASSERT_EQ(with.size(), without.size()) << what;
-  for (std::size_t i = 0; i < with.size(); ++i) EXPECT_EQ(outcome(with[i]), outcome(without[i])) << what;
+  for (std::size_t i = 0; i < with.size(); ++i)
+    EXPECT_EQ(flipguard::testing::fingerprint(with[i]), flipguard::testing::fingerprint(without[i])) << what;
   for (const auto& r : without) EXPECT_FALSE(r.reused || r.start_layer > 0) << what << ": shortcuts off";
 }
 

@@ -15,6 +15,7 @@
 #include "report/cell_csv.hpp"
 #include "report/report_writer.hpp"
 #include "report/results_reader.hpp"
+#include "support/campaign_runs.hpp"
 #include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
@@ -65,20 +66,11 @@ const fs::path& reference_results() {
   return reference.path;
 }
 
-// Everything but the timings, the campaign id and how the logits were had (an ordinary campaign faulting
-// one layer starts its trials at that layer too, and says so).
-std::string fingerprint(TrialRecord r) {
-  r.seconds_faults = r.seconds_inference = 0;
-  r.campaign.clear();
-  r.reused = false;
-  r.start_layer = 0;
-  return nlohmann::json(r).dump();
-}
-
-std::multiset<std::string> fingerprints(const std::vector<TrialRecord>& rs) {
-  std::multiset<std::string> s;
-  for (const auto& r : rs) s.insert(fingerprint(r));
-  return s;
+// Everything but the timings, the campaign id (a layer campaign is a campaign of its own) and how the
+// logits were had (an ordinary campaign faulting one layer starts its trials at that layer too, and says so).
+std::multiset<std::string> fingerprints(std::vector<TrialRecord> rs) {
+  for (auto& r : rs) r.campaign.clear();
+  return flipguard::testing::fingerprints(rs);
 }
 
 std::string escape_regex(const std::string& s) {

@@ -14,6 +14,7 @@
 #include "report/campaign_report.hpp"
 #include "report/report_tables.hpp"
 #include "report/results_reader.hpp"
+#include "support/campaign_runs.hpp"
 #include "support/temp_files.hpp"
 #include "support/test_paths.hpp"
 
@@ -24,22 +25,15 @@ using namespace flipguard::campaign;
 namespace {
 
 CampaignConfig base_config(const fs::path& results) {
-  CampaignConfig c;
-  c.model = (flipguard::testing::models_dir() / "resnet20.json").string();
+  CampaignConfig c = flipguard::testing::resnet20_campaign(results);
   c.formats = {"q2.5"};
   c.protections = {"none"};
   c.trials = 3;
   c.images = 60;
-  c.results = results.string();
   return c;
 }
 
-std::vector<TrialRecord> run(const CampaignConfig& c) {
-  std::ostringstream log;
-  run_campaign(
-      c, [](const CampaignProgress&) {}, log);
-  return report::read_results(c.results).records;
-}
+const auto run = [](const CampaignConfig& c) { return flipguard::testing::run_campaign_records(c); };
 
 // A folder of `n` CIFAR-10 test JPEGs without class subfolders: data without labels.
 fs::path unlabelled_folder(const flipguard::testing::TempDir& dir, int n) {

@@ -47,7 +47,7 @@ Graph fire_like() {
     return n;
   };
   g.nodes = {conv({"x", "wa"}, "a0", 1), node("Relu", {"a0"}, "a"), conv({"x", "wb"}, "b", 1),
-             concat({"a", "b"}, "c"),    conv({"c", "wd"}, "d", 0),  node("Add", {"d", "a"}, "e"),
+             concat({"a", "b"}, "c"),    conv({"c", "wd"}, "d", 0), node("Add", {"d", "a"}, "e"),
              concat({"e", "c"}, "y0"),   concat({"y0", "a"}, "y")};
   return g;
 }

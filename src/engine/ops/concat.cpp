@@ -32,8 +32,8 @@ void build_concat(const model::Node& n, BuildContext& ctx) {
   // Concat costs nothing (SqueezeNet's fire modules, Inception, DenseNet at batch 1).
   if (axis == 1 && rank == 4 && first[0] == 1) {
     using tag = dnnl::memory::format_tag;
-    for (const auto& [t, block] : {std::pair{tag::nchw, 1}, std::pair{tag::nChw4c, 4}, std::pair{tag::nChw8c, 8},
-                                  std::pair{tag::nChw16c, 16}}) {
+    for (const auto& [t, block] : {std::pair{tag::nchw, 1}, std::pair{tag::nChw4c, 4},
+                                   std::pair{tag::nChw8c, 8}, std::pair{tag::nChw16c, 16}}) {
       std::vector<int> parts;
       std::vector<size_t> offsets;
       size_t at = 0;

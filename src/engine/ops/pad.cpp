@@ -47,7 +47,9 @@ void build_pad(const model::Node& n, BuildContext& ctx) {
     for (std::int64_t j = 0; j < out[d]; ++j) {
       std::int64_t i = j - pads[d];
       if (i < 0 || i >= in[d])
-        i = mode == "constant" ? -1 : mode == "edge" ? (i < 0 ? 0 : in[d] - 1) : (i < 0 ? -i : 2 * (in[d] - 1) - i);
+        i = mode == "constant" ? -1
+            : mode == "edge"   ? (i < 0 ? 0 : in[d] - 1)
+                               : (i < 0 ? -i : 2 * (in[d] - 1) - i);
       source[d].push_back(i);
     }
   // Row by row (the last dimension), so the per-element work is one table lookup and a copy.
@@ -71,7 +73,8 @@ void build_pad(const model::Node& n, BuildContext& ctx) {
             std::fill(o, o + width, value);
           } else {
             const float* r = src[0] + base * in_width;
-            for (std::int64_t j = 0; j < width; ++j) o[j] = last[static_cast<size_t>(j)] < 0 ? value : r[last[static_cast<size_t>(j)]];
+            for (std::int64_t j = 0; j < width; ++j)
+              o[j] = last[static_cast<size_t>(j)] < 0 ? value : r[last[static_cast<size_t>(j)]];
           }
           for (std::int64_t d = rank - 2; d >= 0; --d) {  // next row
             if (++idx[d] < out[d]) break;
