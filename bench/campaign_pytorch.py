@@ -351,6 +351,14 @@ def cmd_compare(args):
     print(f"{'per trial (s)':24}{fg_trial / n:12.3f}{th_trial / len(th['records']):12.3f}"
           f"{(th_trial / len(th['records'])) / (fg_trial / n):8.2f}x")
     print(f"{'setup (s)':24}{args.flipguard_wall - fg_trial:12.1f}{th['setup_seconds']:12.1f}")
+    # Where flipguard's trial time goes: inference (the batches, scoring and SDC included) and everything else
+    # (sampling faults, reading back and patching the touched weights, restoring them). With nothing outside
+    # inference, the ratio could at most reach PyTorch's trial time over flipguard's inference time.
+    fg_inference = sum(r["seconds_inference"] for r in fg)
+    reused = sum(1 for r in fg if r.get("reused"))
+    print(f"{'flipguard outside inference':28}{100 * (fg_trial - fg_inference) / fg_trial:8.2f} % of trial time "
+          f"(faults, patching, restore); {reused} of {n} evaluations reused")
+    print(f"{'ratio at zero overhead':28}{th_trial / fg_inference:8.2f}x (PyTorch trials / flipguard inference)")
     print()
     print(f"{'protection':12}{'BER':>8}{'n':>4}{'flipguard top-1 %':>20}{'PyTorch top-1 %':>20}{'z':>7}"
           f"{'flips fg/torch':>18}")
