@@ -50,10 +50,13 @@ def table(grid):
     print("| --- | --- | --- | --- |")
     totals = [0, 0]
     for key in sorted(new, key=lambda k: (k[0], k[1], k[2])):
-        if key[2] == 0:
-            continue
         n = new[key]
         o = old.get(key)
+        if key[2] == 0:  # the clean cell: one pass, a binomial interval over its images
+            old_text = "-" if o is None else f"{float(o['top1_mean']):.2f} ({o['images']} images)"
+            print(f"| {key[0]} {key[1]} clean | {old_text} | {float(n['top1_mean']):.2f} "
+                  f"[{float(n['top1_lo']):.2f}, {float(n['top1_hi']):.2f}] ({n['images']} images) | |")
+            continue
         before = old_cost.get(key, 0)
         after = new_cost.get(key, 0)
         totals[0] += before
