@@ -21,7 +21,6 @@ CleanPrefix::CleanPrefix(engine::Executor& ex, const data::PreprocessedSet& imag
 evaluation::BatchLogits CleanPrefix::capture() {
   if (cut_ == 0) throw std::logic_error("clean prefix: no cut to capture at");
   if (kept_.empty()) kept_.resize(batch_bytes_ * batches_);
-  captured_ = true;
   return [this](std::size_t first, std::size_t n, float* out) {
     const auto b = first / static_cast<std::size_t>(ex_.batch());
     ex_.run_prefix(images_.batch(first, n).data(), static_cast<int>(n), cut_);
@@ -31,7 +30,7 @@ evaluation::BatchLogits CleanPrefix::capture() {
 }
 
 evaluation::BatchLogits CleanPrefix::resume() {
-  if (!captured_) throw std::logic_error("clean prefix: resume before a capture");
+  if (kept_.empty()) throw std::logic_error("clean prefix: resume before a capture");
   return [this](std::size_t first, std::size_t n, float* out) {
     const auto b = first / static_cast<std::size_t>(ex_.batch());
     ex_.load_snapshot(std::span<const std::byte>(kept_).subspan(b * batch_bytes_, batch_bytes_),

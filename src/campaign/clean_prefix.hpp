@@ -39,7 +39,6 @@ class CleanPrefix {
   int cut_ = 0;
   std::uint64_t batch_bytes_ = 0, batches_ = 0;
   std::vector<std::byte> kept_;  // batches_ x batch_bytes_, allocated at the first capture
-  bool captured_ = false;
 };
 
 // The cut before the first layer that reads any of `weights` (0 when the first layer does).

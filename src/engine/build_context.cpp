@@ -157,16 +157,23 @@ int BuildContext::plain(const std::string& name) {
   const int src = id(name);
   const Value& v = values_[src];
   if (is_plain(v.md, v.dims)) return src;
-  const std::string plain_name = name + "#plain";
-  if (auto it = ids_.find(plain_name); it != ids_.end()) return it->second;
-  const Dims dims = v.dims;
-  const auto src_md = v.md;
-  const int dst = define(plain_name, dims, plain_desc(dims));
-  // The plain copy lives as long as the original is read.
+  return in_layout(name, plain_desc(v.dims), "plain", "to plain");
+}
+
+int BuildContext::in_layout(const std::string& name, const dnnl::memory::desc& md, const std::string& tag,
+                            const std::string& what) {
+  const int src = id(name);
+  if (values_[src].md == md) return src;
+  const std::string copy_name = name + "#" + tag;
+  if (auto it = ids_.find(copy_name); it != ids_.end()) return it->second;
+  const Dims dims = values_[src].dims;
+  const auto src_md = values_[src].md;
+  const int dst = define(copy_name, dims, md);
+  // The copy lives as long as the original is read.
   net_.plan.extend(values_[dst].buffer, last_use(name));
-  dnnl::reorder::primitive_desc pd(engine_, src_md, engine_, plain_desc(dims));
+  dnnl::reorder::primitive_desc pd(engine_, src_md, engine_, md);
   add_layer(std::make_unique<PrimitiveLayer>(
-      "reorder " + name + " to plain", dnnl::reorder(pd),
+      "reorder " + name + " " + what, dnnl::reorder(pd),
       std::vector<std::pair<int, int>>{{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}}));
   return dst;
 }

@@ -38,6 +38,10 @@ class BuildContext {
   const Value& value(const std::string& name) { return values_.at(id(name)); }
   // The value in row-major layout: itself, or a reorder into a new plain value (inserted once, then reused).
   int plain(const std::string& name);
+  // The value in layout `md`: itself when it has it, else a reorder into a new value `name#tag` (inserted
+  // once, then reused; it lives as long as the original is read). `what` ends the reorder layer's name.
+  int in_layout(const std::string& name, const dnnl::memory::desc& md, const std::string& tag,
+                const std::string& what);
   // A value with its own new buffer, produced by the node being built.
   int define(const std::string& name, const Dims& dims, const dnnl::memory::desc& md);
   // A value sharing `source`'s buffer (a view, or an in-place result).

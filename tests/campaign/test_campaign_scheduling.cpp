@@ -16,6 +16,7 @@
 #include "campaign/trial_record_json.hpp"
 #include "report/results_reader.hpp"
 #include "stats/betting_confidence_sequence.hpp"
+#include "support/campaign_runs.hpp"
 #include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
@@ -42,11 +43,7 @@ CampaignConfig base_config(const fs::path& results) {
 }
 
 std::vector<TrialRecord> run(const CampaignConfig& c, std::string* log_text = nullptr) {
-  std::ostringstream log;
-  run_campaign(
-      c, [](const CampaignProgress&) {}, log);
-  if (log_text) *log_text = log.str();
-  return report::read_results(c.results).records;
+  return flipguard::testing::run_campaign_records(c, log_text);
 }
 
 // The outcome of each trial, by record key (timings and the stopping rule it ran under aside).

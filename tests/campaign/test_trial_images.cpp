@@ -11,6 +11,7 @@
 #include "campaign/campaign_runner.hpp"
 #include "campaign/trial_images.hpp"
 #include "report/results_reader.hpp"
+#include "support/campaign_runs.hpp"
 #include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
@@ -93,18 +94,13 @@ TEST(TrialImages, EveryImageIsEquallyLikely) {
 // mean over trials estimates the whole pool's accuracy (its clean record), within 4 standard errors.
 TEST(TrialImages, CampaignTrialsEstimateThePoolAccuracy) {
   const auto results = flipguard::testing::scratch_path("trial_images.jsonl");
-  CampaignConfig c;
-  c.model = (fs::path(FLIPGUARD_SOURCE_DIR) / "models" / "resnet20.json").string();
+  CampaignConfig c = flipguard::testing::resnet20_campaign(results);
   c.formats = {"fp32"};
   c.protections = {"none"};
   c.bers = {0, 1e-12};
   c.trials = 60;
   c.images_per_trial = 20;
-  c.results = results.string();
-  std::ostringstream log;
-  run_campaign(
-      c, [](const CampaignProgress&) {}, log);
-  const auto records = report::read_results(c.results).records;
+  const auto records = flipguard::testing::run_campaign_records(c);
   ASSERT_EQ(records.size(), 61u);
   double pool = -1, sum = 0, sum_sq = 0;
   std::set<std::int64_t> distinct;
@@ -125,8 +121,6 @@ TEST(TrialImages, CampaignTrialsEstimateThePoolAccuracy) {
   EXPECT_NEAR(mean, pool, 4 * sd / std::sqrt(60.0));
   // Scoring all 200 images per trial would be a different campaign: its results file is refused.
   c.images_per_trial = 0;
-  EXPECT_THROW(run_campaign(
-                   c, [](const CampaignProgress&) {}, log),
-               std::exception);
+  EXPECT_THROW(flipguard::testing::run_campaign_records(c), std::exception);
   fs::remove(results);
 }

@@ -35,18 +35,6 @@ void add_binary_layer(const model::Node& n, BuildContext& ctx, int a, int b, con
       std::vector<std::pair<int, int>>{{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, b}, {DNNL_ARG_DST, y}}));
 }
 
-// `id` reordered into layout `md` (a new value, read by the node being built only).
-int reordered(const model::Node& n, BuildContext& ctx, int id, const dnnl::memory::desc& md) {
-  const Value& v = ctx.value(id);
-  const auto src_md = v.md;
-  const int dst = ctx.define(v.name + "#as_" + n.name, v.dims, md);
-  dnnl::reorder::primitive_desc pd(ctx.engine(), src_md, ctx.engine(), md);
-  ctx.add_layer(std::make_unique<PrimitiveLayer>(
-      "reorder " + v.name + " for " + n.name, dnnl::reorder(pd),
-      std::vector<std::pair<int, int>>{{DNNL_ARG_FROM, id}, {DNNL_ARG_TO, dst}}));
-  return dst;
-}
-
 void build_binary(const model::Node& n, BuildContext& ctx) {
   if (n.inputs.size() != 2) throw std::runtime_error(ctx.error(n, "expects two inputs"));
   if (ctx.graph().opset < 7 && n.has("broadcast"))
@@ -75,15 +63,16 @@ void build_binary(const model::Node& n, BuildContext& ctx) {
   // zero-padded one): oneDNN runs mixed layouts on its reference kernel, many times slower than a jit reorder
   // of one operand into the other's (blocked) layout followed by the jit kernel.
   if (ad == bd && ad.size() >= 3) {
-    const bool a_plain = is_plain(ctx.value(a).md, ad), b_plain = is_plain(ctx.value(b).md, bd);
-    if (!a_plain) {
+    if (!is_plain(ctx.value(a).md, ad)) {
       const auto md = ctx.value(a).md;
-      add_binary_layer(n, ctx, a, reordered(n, ctx, b, md), md, md, out);
+      add_binary_layer(n, ctx, a, ctx.in_layout(n.inputs[1], md, "as_" + n.name, "for " + n.name), md, md,
+                       out);
       return;
     }
-    if (a_plain && !b_plain) {
+    if (!is_plain(ctx.value(b).md, bd)) {
       const auto md = ctx.value(b).md;
-      add_binary_layer(n, ctx, reordered(n, ctx, a, md), b, md, md, out);
+      add_binary_layer(n, ctx, ctx.in_layout(n.inputs[0], md, "as_" + n.name, "for " + n.name), b, md, md,
+                       out);
       return;
     }
   }
