@@ -1,10 +1,12 @@
 // Inference speed of flipguard's executor on an ONNX model: images/s at a given batch, after warm-up,
 // median of repeated timed runs. Used by bench/engine_vs_pytorch, which runs PyTorch in the same script.
 //   bench_engine_speed MODEL.onnx BATCH [SECONDS] [THREADS] [--profile]
-// --profile also prints the layers taking the most time (median per run, waiting after each layer).
+// --profile also prints the layers taking the most time (median per run, waiting after each layer); the
+// environment variable PROFILE_ROWS sets how many (default 25).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 
@@ -49,7 +51,10 @@ int main(int argc, char** argv) {
                 [](const auto& a, const auto& b) { return a.second > b.second; });
       std::printf("profile: %.2f ms per batch layer by layer (%zu layers); the slowest:\n", total * 1e3,
                   layers.size());
-      for (std::size_t i = 0; i < std::min<std::size_t>(25, layers.size()); ++i)
+      for (std::size_t i = 0;
+           i < std::min<std::size_t>(getenv("PROFILE_ROWS") ? std::stoul(getenv("PROFILE_ROWS")) : 25,
+                                     layers.size());
+           ++i)
         std::printf("  %7.3f ms %5.1f %%  %s\n", layers[i].second * 1e3, 100 * layers[i].second / total,
                     layers[i].first.c_str());
     }

@@ -109,12 +109,12 @@ int BuildContext::define_concatenation(const std::string& name, const Dims& dims
         std::find(buffers.begin(), buffers.end(), p.buffer) != buffers.end())
       return -1;
     const size_t end = i + 1 < offsets.size() ? offsets[i + 1] : md.get_size();
-    // Every value in the part's buffer (the part, its in-place results, earlier concatenations) must fit in
-    // the part's share.
+    // The part's buffer moves so that the part lands at offsets[i]; every value in it (the part, its
+    // in-place results, earlier concatenations it belongs to) must land inside the part's share.
     for (int vid : buffer_values_.at(p.buffer)) {
       if (vid == input_id_) return -1;
       const Value& v = values_[vid];
-      if (offsets[i] + v.offset + v.md.get_size() > end) return -1;
+      if (v.offset < p.offset || offsets[i] + (v.offset - p.offset) + v.md.get_size() > end) return -1;
     }
     buffers.push_back(p.buffer);
   }
@@ -125,9 +125,10 @@ int BuildContext::define_concatenation(const std::string& name, const Dims& dims
   }
   const int buffer = net_.plan.add(md.get_size(), first, last);
   for (size_t i = 0; i < buffers.size(); ++i) {
+    const size_t origin = values_[parts[i]].offset;
     for (int vid : buffer_values_.at(buffers[i])) {
       values_[vid].buffer = buffer;
-      values_[vid].offset += offsets[i];
+      values_[vid].offset = values_[vid].offset - origin + offsets[i];
       buffer_values_[buffer].push_back(vid);
     }
     buffer_values_.erase(buffers[i]);

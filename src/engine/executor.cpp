@@ -17,6 +17,7 @@
 #include "engine/op_registry.hpp"
 #include "model/constant_folding.hpp"
 #include "model/constant_kernels.hpp"
+#include "model/fold_pad.hpp"
 #include "model/fuse_activations.hpp"
 #include "model/fuse_gelu.hpp"
 #include "model/fuse_layernorm.hpp"
@@ -70,6 +71,7 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   fused_layernorms = model::fuse_layernorm(graph);
   fused_gelus = model::fuse_gelu(graph);
   fused_silus = model::fuse_silu(graph);
+  model::fold_pad(graph);
   model::fuse_activations(graph);
   net = build_network(graph, input_dims, engine, options.weights);
   graph.nodes = std::move(onnx_nodes);

@@ -31,6 +31,7 @@ class Fuser {
       if (n.domain.empty() && n.op_type == "Conv") fuse_conv(n);
       if (n.domain.empty() && n.op_type == "Gemm") fuse_gemm(n);
       if (n.domain.empty() && n.op_type == "MatMul") fuse_matmul(n);
+      if (n.domain.empty() && n.op_type == "BatchNormalization") fuse_batchnorm(n);
       for (const auto& o : n.outputs)
         if (!o.empty()) computed_.insert(o);
       kept.push_back(std::move(n));
@@ -88,6 +89,17 @@ class Fuser {
       conv.inputs.push_back(*addend);
     }
     rewrite(conv, kFusedConv, out, act);
+  }
+
+  void fuse_batchnorm(Node& bn) {
+    std::string out = bn.outputs.at(0);
+    if (bn.outputs.size() > 1) return;  // training-mode outputs: the engine rejects those with a clear error
+    Node* next = sole_reader(out);
+    if (!next) return;
+    const auto act = activation_of(*next, g_);
+    if (!act || act->kind != ActivationKind::Relu || act->alpha != 0.f) return;
+    absorb(*next);
+    rewrite(bn, kFusedBatchNorm, next->outputs.at(0), act);
   }
 
   void fuse_gemm(Node& gemm) {

@@ -5,6 +5,9 @@
 //   FusedGemm(A, B, [C])      = activation(Gemm(A, B, C)),    Gemm's attributes plus the activation's
 //   FusedMatMul(A, B, [bias]) = activation(MatMul(A, B) + bias), B a constant matrix, bias a constant that
 //                               varies only along B's columns (a Linear layer as exporters write it)
+//   FusedBatchNormalization(X, scale, B, mean, var) = Relu(BatchNormalization(...)), for the BatchNorms left
+//                               unfolded (DenseNet's pre-activation BN -> Relu -> Conv); oneDNN fuses only
+//                               Relu
 // Both live in kInternalDomain; "activation" names the activation's ONNX operator and "activation_params"
 // holds its {alpha, beta} (see model/activation.hpp). A node with nothing to fuse keeps its ONNX operator.
 #pragma once
@@ -19,6 +22,7 @@ namespace flipguard::model {
 inline constexpr char kFusedConv[] = "FusedConv";
 inline constexpr char kFusedGemm[] = "FusedGemm";
 inline constexpr char kFusedMatMul[] = "FusedMatMul";
+inline constexpr char kFusedBatchNorm[] = "FusedBatchNormalization";
 
 // Rewrites, in node order:
 // - Conv -> Add -> [activation]: when the Conv's output feeds only an Add of two distinct values whose other
@@ -26,7 +30,8 @@ inline constexpr char kFusedMatMul[] = "FusedMatMul";
 //   fusions produce at their Conv), Z becomes the residual addend. Shapes are unknown here: the engine checks
 //   Z against the Conv's output when it builds the node;
 // - MatMul with a constant 2-D B -> Add of a constant bias over B's columns -> [activation];
-// - Conv or Gemm (or the Add just fused) -> activation, when that output feeds only the activation.
+// - Conv or Gemm (or the Add just fused) -> activation, when that output feeds only the activation;
+// - BatchNormalization -> Relu (no other activation), the same way.
 // A value that is a graph output is never fused away. Returns the number of nodes fused into others.
 int fuse_activations(Graph& g);
 

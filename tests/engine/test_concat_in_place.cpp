@@ -73,3 +73,59 @@ TEST(ConcatInPlace, OneImageConcatenatesWithoutACopyAndComputesWhatTheCopyDoes) 
           << "image " << image << " element " << i;
   }
 }
+
+namespace {
+
+// A DenseNet block: every layer concatenates all earlier feature maps (f0 | f1 | ... ), so each Concat is a
+// prefix of the next; r = Concat(f1, f0) takes two of them in the other order and must copy.
+Graph dense_block() {
+  Graph g;
+  g.source = "dense.onnx";
+  g.opset = 13;
+  g.inputs = {{"x", {-1, 3, 6, 6}}};
+  g.outputs = {{"y", {}}};
+  auto conv = [&](std::vector<std::string> in, const std::string& out, std::int64_t c_in, unsigned seed) {
+    g.constants["w_" + out] = Constant{{8, c_in, 3, 3}, normal(static_cast<size_t>(8 * c_in * 9), seed), {}};
+    in.push_back("w_" + out);
+    auto n = node("Conv", std::move(in), out);
+    n.attributes["pads"] = std::vector<std::int64_t>{1, 1, 1, 1};
+    return n;
+  };
+  auto concat = [](std::vector<std::string> in, const std::string& out) {
+    auto n = node("Concat", std::move(in), out);
+    n.attributes["axis"] = std::int64_t{1};
+    return n;
+  };
+  g.nodes = {conv({"x"}, "f0", 3, 1),
+             conv({"f0"}, "f1", 8, 2),
+             concat({"f0", "f1"}, "c1"),
+             conv({"c1"}, "f2", 16, 3),
+             concat({"f0", "f1", "f2"}, "c2"),
+             conv({"c2"}, "f3", 24, 4),
+             concat({"f0", "f1", "f2", "f3"}, "c3"),
+             concat({"f1", "f0"}, "r"),
+             conv({"r"}, "f4", 16, 5),
+             concat({"c3", "f4"}, "y")};
+  return g;
+}
+
+}  // namespace
+
+TEST(ConcatInPlace, DenseBlockPrefixesShareOneBufferAndComputeWhatTheCopyDoes) {
+  ExecutorOptions one, two;
+  one.batch = 1;
+  two.batch = 2;
+  Executor in_place(dense_block(), one), copying(dense_block(), two);
+  for (const char* c : {"Concat c1_node", "Concat c2_node", "Concat c3_node"})
+    EXPECT_EQ(in_place.summary().find(c), std::string::npos) << c << "\n" << in_place.summary();
+  EXPECT_NE(in_place.summary().find("Concat r_node"), std::string::npos) << in_place.summary();
+  const auto x = normal(2 * 3 * 36, 6);
+  std::vector<float> y1(static_cast<size_t>(in_place.output_size())), y2(2 * y1.size());
+  copying.run(x.data(), 2, y2.data());
+  for (int image = 0; image < 2; ++image) {
+    in_place.run(x.data() + image * 3 * 36, 1, y1.data());
+    for (std::size_t i = 0; i < y1.size(); ++i)
+      ASSERT_NEAR(y1[i], y2[image * y1.size() + i], 1e-4f * (1 + std::abs(y2[image * y1.size() + i])))
+          << "image " << image << " element " << i;
+  }
+}

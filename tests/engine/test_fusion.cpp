@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "engine/executor.hpp"
@@ -94,6 +95,60 @@ TEST(ConvFusion, BroadcastResidualComputesWhatTheUnfusedOperatorsCompute) {
       for (size_t p = 0; p < 16; ++p)
         EXPECT_NEAR(ya[(n * 2 + o) * 16 + p], std::max(conv_at(x, n, o, p) + mean, 0.f), 1e-5f);
     }
+}
+
+TEST(BatchNormFusion, AnUnfoldedBatchNormTakesItsReluAndComputesBoth) {
+  // DenseNet's pre-activation: BatchNorm -> Relu -> Conv; the BatchNorm reads the input, so it stays
+  // unfolded.
+  auto g = graph_of({node("BatchNormalization", {"x", "gamma", "beta", "mean", "var"}, "n"),
+                     node("Relu", {"n"}, "r"), node("Conv", {"r", "w", "b"}, "y")});
+  g.constants["gamma"] = Constant{{2}, {1.5f, -0.5f}, {}};
+  g.constants["beta"] = Constant{{2}, {0.25f, 0.1f}, {}};
+  g.constants["mean"] = Constant{{2}, {0.2f, -0.3f}, {}};
+  g.constants["var"] = Constant{{2}, {0.8f, 1.7f}, {}};
+  ExecutorOptions opt;
+  opt.batch = 2;
+  Executor ex(g, opt);
+  EXPECT_NE(ex.summary().find("BatchNormalization n_node + Relu"), std::string::npos) << ex.summary();
+  EXPECT_EQ(ex.summary().find("Relu r_node"), std::string::npos) << ex.summary();
+  const auto x = input(2 * 32);
+  const auto y = run(ex, x);
+  const float gamma[2] = {1.5f, -0.5f}, beta[2] = {0.25f, 0.1f}, mean[2] = {0.2f, -0.3f},
+              var[2] = {0.8f, 1.7f};
+  std::vector<float> r(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    const size_t c = (i / 16) % 2;
+    r[i] = std::max((x[i] - mean[c]) / std::sqrt(var[c] + 1e-5f) * gamma[c] + beta[c], 0.f);
+  }
+  for (size_t n = 0; n < 2; ++n)
+    for (size_t o = 0; o < 2; ++o)
+      for (size_t p = 0; p < 16; ++p)
+        EXPECT_NEAR(y[(n * 2 + o) * 16 + p], conv_at(r, n, o, p), 1e-5f) << n << " " << o << " " << p;
+}
+
+TEST(BatchNormFusion, OtherActivationsAndSharedOutputsStaySeparate) {
+  auto with = [](std::vector<Node> nodes) {
+    auto g = graph_of(std::move(nodes));
+    for (const char* c : {"gamma", "beta", "mean", "var"}) g.constants[c] = Constant{{2}, {1.f, 1.f}, {}};
+    return g;
+  };
+  ExecutorOptions opt;
+  opt.batch = 1;
+  Executor leaky(with({node("BatchNormalization", {"x", "gamma", "beta", "mean", "var"}, "n"),
+                       node("LeakyRelu", {"n"}, "y")}),
+                 opt);
+  EXPECT_EQ(leaky.summary().find("+ Relu"), std::string::npos) << leaky.summary();
+  // The BatchNorm's output is read twice: fusing the Relu would hand the Add rectified values.
+  Executor shared(with({node("BatchNormalization", {"x", "gamma", "beta", "mean", "var"}, "n"),
+                        node("Relu", {"n"}, "r"), node("Add", {"r", "n"}, "y")}),
+                  opt);
+  EXPECT_EQ(shared.summary().find("BatchNormalization n_node + Relu"), std::string::npos) << shared.summary();
+  const auto x = input(32);
+  const auto y = run(shared, x);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float n = (x[i] - 1.f) / std::sqrt(1.f + 1e-5f) + 1.f;  // every statistic is 1
+    EXPECT_NEAR(y[i], std::max(n, 0.f) + n, 1e-5f) << i;
+  }
 }
 
 }  // namespace

@@ -24,10 +24,12 @@ void build_batchnorm(const model::Node& n, BuildContext& ctx) {
   const Value x = ctx.value(x_id);
   const std::int64_t c = x.dims.at(1);
   const float eps = n.get_float("epsilon", 1e-5f);
-  dnnl::batch_normalization_forward::desc d(dnnl::prop_kind::forward_inference, x.md, eps,
-                                            dnnl::normalization_flags::use_global_stats |
-                                                dnnl::normalization_flags::use_scale |
-                                                dnnl::normalization_flags::use_shift);
+  // A Relu fused by model::fuse_activations (only Relu: the one activation oneDNN fuses here).
+  const bool relu = model::fused_activation(n).has_value();
+  auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+               dnnl::normalization_flags::use_shift;
+  if (relu) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
+  dnnl::batch_normalization_forward::desc d(dnnl::prop_kind::forward_inference, x.md, eps, flags);
   dnnl::batch_normalization_forward::primitive_desc pd(d, ctx.engine());
   const memory::desc vec({c}, memory::data_type::f32, memory::format_tag::a);
   std::unordered_map<int, dnnl::memory> fixed;
@@ -48,7 +50,7 @@ void build_batchnorm(const model::Node& n, BuildContext& ctx) {
   const int y = ctx.can_overwrite(x_id) ? ctx.define_alias(n.outputs[0], x.dims, pd.dst_desc(), x_id)
                                         : ctx.define(n.outputs[0], x.dims, pd.dst_desc());
   ctx.add_layer(std::make_unique<PrimitiveLayer>(
-      "BatchNormalization " + n.name, dnnl::batch_normalization_forward(pd),
+      "BatchNormalization " + n.name + (relu ? " + Relu" : ""), dnnl::batch_normalization_forward(pd),
       std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y}}, std::move(fixed)));
 }
 
@@ -56,6 +58,8 @@ void build_batchnorm(const model::Node& n, BuildContext& ctx) {
 
 void register_batchnorm(OpRegistry& r) {
   r.add("BatchNormalization", build_batchnorm, 7, 17, {"epsilon", "momentum", "spatial", "training_mode"});
+  r.add_internal(model::kFusedBatchNorm, build_batchnorm, 7, 17,
+                 {"epsilon", "momentum", "spatial", "training_mode", "activation", "activation_params"});
 }
 
 }  // namespace flipguard::engine

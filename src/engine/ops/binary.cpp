@@ -6,9 +6,17 @@
 #include "engine/op_registry.hpp"
 #include "engine/ops/channel_binary.hpp"
 #include "engine/ops/op_util.hpp"
+#include "engine/ops/strided_loops.hpp"
 
 namespace flipguard::engine {
 namespace {
+
+ops::BinaryOp binary_op_of(const std::string& op) {
+  if (op == "Add") return ops::BinaryOp::add;
+  if (op == "Sub") return ops::BinaryOp::sub;
+  if (op == "Mul") return ops::BinaryOp::mul;
+  return ops::BinaryOp::div;
+}
 
 dnnl::algorithm algorithm_of(const std::string& op) {
   if (op == "Add") return dnnl::algorithm::binary_add;
@@ -100,30 +108,32 @@ void build_binary(const model::Node& n, BuildContext& ctx) {
     const int ap_id = ctx.plain(ctx.value(a).name);
     const int bp_id = ctx.plain(ctx.value(b).name);
     const Dims a_dims = left_pad(ctx.value(ap_id).dims, rank), b_dims = left_pad(ctx.value(bp_id).dims, rank);
-    const int a_view =
-        ctx.define_alias(ctx.value(ap_id).name + "#bin_a_" + n.name, a_dims, plain_desc(a_dims), ap_id);
-    const int b_view =
-        ctx.define_alias(ctx.value(bp_id).name + "#bin_b_" + n.name, b_dims, plain_desc(b_dims), bp_id);
-    add_binary_layer(n, ctx, a_view, b_view, plain_desc(a_dims), plain_desc(b_dims), out);
-    return;
+    // oneDNN's jit binary broadcasts only some patterns (scalar, per channel, ...); others run on its
+    // reference kernel, many times slower than the strided loops below (Swin's window mask [1,nW,1,49,49]
+    // over [B,nW,heads,49,49]).
+    const dnnl::binary::primitive_desc probe(dnnl::binary::desc(algorithm_of(n.op_type), plain_desc(a_dims),
+                                                                plain_desc(b_dims), plain_desc(a_dims)),
+                                             ctx.engine());
+    if (std::string(probe.impl_info_str()).find("ref") == std::string::npos) {
+      const int a_view =
+          ctx.define_alias(ctx.value(ap_id).name + "#bin_a_" + n.name, a_dims, plain_desc(a_dims), ap_id);
+      const int b_view =
+          ctx.define_alias(ctx.value(bp_id).name + "#bin_b_" + n.name, b_dims, plain_desc(b_dims), bp_id);
+      add_binary_layer(n, ctx, a_view, b_view, plain_desc(a_dims), plain_desc(b_dims), out);
+      return;
+    }
   }
-  // Both operands broadcast (e.g. [3,1] - [1,4]): plain C++ with explicit index arithmetic.
+  // Both operands broadcast (e.g. [3,1] - [1,4]), or a broadcast oneDNN has no fast kernel for: strided loops
+  // in plain C++.
   const int ai = ctx.plain(n.inputs[0]), bi = ctx.plain(n.inputs[1]);
-  const Dims a_dims = left_pad(ctx.value(ai).dims, rank), b_dims = left_pad(ctx.value(bi).dims, rank);
+  const Dims a_strides = ops::broadcast_strides(ctx.value(ai).dims, out),
+             b_strides = ops::broadcast_strides(ctx.value(bi).dims, out);
   const int y = ctx.define(n.outputs.at(0), out, plain_desc(out));
-  const std::string op = n.op_type;
+  const ops::BinaryOp op = binary_op_of(n.op_type);
   ctx.add_layer(std::make_unique<FunctionLayer>(
-      op + " " + n.name + " (broadcast)", std::vector<int>{ai, bi}, y,
+      n.op_type + " " + n.name + " (broadcast) " + model::dims_to_string(out), std::vector<int>{ai, bi}, y,
       [=](const std::vector<const float*>& in, float* o) {
-        ops::for_each_index(out, [&](std::int64_t lin, const std::vector<std::int64_t>& idx) {
-          std::int64_t oa = 0, ob = 0;
-          for (size_t d = 0; d < rank; ++d) {
-            oa = oa * a_dims[d] + (a_dims[d] == 1 ? 0 : idx[d]);
-            ob = ob * b_dims[d] + (b_dims[d] == 1 ? 0 : idx[d]);
-          }
-          const float x = in[0][oa], z = in[1][ob];
-          o[lin] = op == "Add" ? x + z : op == "Sub" ? x - z : op == "Mul" ? x * z : x / z;
-        });
+        ops::binary_strided(op, in[0], a_strides, in[1], b_strides, out, o);
       }));
 }
 

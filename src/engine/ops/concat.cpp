@@ -29,7 +29,8 @@ void build_concat(const model::Node& n, BuildContext& ctx) {
   }
   // Channels of one image in a channel-major layout (plain NCHW, or nChw4c/8c/16c with every part a whole
   // number of blocks) are one contiguous run per part: the parts' producers write into one buffer and the
-  // Concat costs nothing (SqueezeNet's fire modules, Inception, DenseNet at batch 1).
+  // Concat costs nothing (SqueezeNet's fire modules, Inception, DenseNet's
+  // blocks at batch 1).
   if (axis == 1 && rank == 4 && first[0] == 1) {
     using tag = dnnl::memory::format_tag;
     for (const auto& [t, block] : {std::pair{tag::nchw, 1}, std::pair{tag::nChw4c, 4},
@@ -37,17 +38,29 @@ void build_concat(const model::Node& n, BuildContext& ctx) {
       std::vector<int> parts;
       std::vector<size_t> offsets;
       size_t at = 0;
+      int previous = -1;
+      bool fits = true;
       for (const auto& in : n.inputs) {
         const int id = ctx.id(in);
         const Value& v = ctx.value(id);
         if (v.dims[1] % block != 0 ||
-            v.md != dnnl::memory::desc(ops::dnnl_dims(v.dims), dnnl::memory::data_type::f32, t))
+            v.md != dnnl::memory::desc(ops::dnnl_dims(v.dims), dnnl::memory::data_type::f32, t)) {
+          fits = false;
           break;
-        parts.push_back(id);
-        offsets.push_back(at);
+        }
+        // Inputs already side by side in one buffer, in order (DenseNet: each layer concatenates every
+        // earlier feature map, a prefix of the block's final concatenation), move together as one part.
+        const Value* p = previous >= 0 ? &ctx.value(previous) : nullptr;
+        const bool continues =
+            p && p->buffer >= 0 && v.buffer == p->buffer && v.offset == p->offset + p->md.get_size();
+        if (!continues) {
+          parts.push_back(id);
+          offsets.push_back(at);
+        }
         at += v.md.get_size();
+        previous = id;
       }
-      if (parts.size() != n.inputs.size()) continue;
+      if (!fits) continue;
       const dnnl::memory::desc dst(ops::dnnl_dims(out), dnnl::memory::data_type::f32, t);
       if (ctx.define_concatenation(n.outputs.at(0), out, dst, parts, offsets) >= 0) return;
     }

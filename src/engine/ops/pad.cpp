@@ -10,8 +10,7 @@ namespace flipguard::engine {
 namespace {
 
 void build_pad(const model::Node& n, BuildContext& ctx) {
-  const int x = ctx.plain(n.inputs.at(0));
-  const Dims in = ctx.value(x).dims;
+  const Dims in = ctx.value(n.inputs.at(0)).dims;
   const auto rank = static_cast<std::int64_t>(in.size());
   Dims pads;
   float value = 0.f;
@@ -33,6 +32,13 @@ void build_pad(const model::Node& n, BuildContext& ctx) {
   const std::string mode = n.get_string("mode", "constant");
   if (mode != "constant" && mode != "reflect" && mode != "edge")
     throw std::runtime_error(ctx.error(n, "unknown mode '" + mode + "'"));
+  if (std::all_of(pads.begin(), pads.end(), [](std::int64_t p) { return p == 0; })) {
+    // Nothing to pad (PyTorch exports AvgPool2d with a zero Pad in front): the input itself, in its layout.
+    const int src = ctx.id(n.inputs[0]);
+    ctx.define_alias(n.outputs.at(0), in, ctx.value(src).md, src);
+    return;
+  }
+  const int x = ctx.plain(n.inputs.at(0));
   Dims out(static_cast<size_t>(rank));
   for (std::int64_t i = 0; i < rank; ++i) {
     out[i] = in[i] + pads[i] + pads[i + rank];

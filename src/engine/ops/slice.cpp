@@ -1,9 +1,10 @@
-// Slice (with steps, negative indices, clamping as ONNX defines) as a strided view copied by a reorder.
+// Slice (with steps, negative indices, clamping as ONNX defines): a strided copy in rows.
 #include <algorithm>
 #include <stdexcept>
 
 #include "engine/op_registry.hpp"
 #include "engine/ops/op_util.hpp"
+#include "engine/ops/strided_loops.hpp"
 
 namespace flipguard::engine {
 namespace {
@@ -59,14 +60,11 @@ void build_slice(const model::Node& n, BuildContext& ctx) {
     acc *= in[i];
   }
   const int y = ctx.define(n.outputs.at(0), out, plain_desc(out));
-  ctx.add_layer(std::make_unique<FunctionLayer>(
-      "Slice " + n.name, std::vector<int>{x}, y, [=](const std::vector<const float*>& src, float* dst) {
-        ops::for_each_index(out, [&](std::int64_t lin, const std::vector<std::int64_t>& idx) {
-          std::int64_t off = offset;
-          for (std::int64_t d = 0; d < rank; ++d) off += idx[d] * strides[d];
-          dst[lin] = src[0][off];
-        });
-      }));
+  ctx.add_layer(std::make_unique<FunctionLayer>("Slice " + n.name + " " + model::dims_to_string(out),
+                                                std::vector<int>{x}, y,
+                                                [=](const std::vector<const float*>& src, float* dst) {
+                                                  ops::copy_strided(src[0], offset, out, strides, dst);
+                                                }));
 }
 
 }  // namespace
