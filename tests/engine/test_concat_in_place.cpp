@@ -24,6 +24,27 @@ std::vector<float> normal(std::size_t n, unsigned seed) {
   return v;
 }
 
+flipguard::model::Node concat(std::vector<std::string> in, const std::string& out) {
+  auto n = node("Concat", std::move(in), out);
+  n.attributes["axis"] = std::int64_t{1};
+  return n;
+}
+
+// Runs each of the two images of a random batch through the batch-1 (in place) executor alone and compares
+// with the batch-2 (copying) executor's output for it.
+void expect_each_image_matches(Executor& in_place, Executor& copying, unsigned seed) {
+  const auto in_size = static_cast<std::size_t>(in_place.input_size());
+  const auto x = normal(2 * in_size, seed);
+  std::vector<float> y1(static_cast<std::size_t>(in_place.output_size())), y2(2 * y1.size());
+  copying.run(x.data(), 2, y2.data());
+  for (std::size_t image = 0; image < 2; ++image) {
+    in_place.run(x.data() + image * in_size, 1, y1.data());
+    for (std::size_t i = 0; i < y1.size(); ++i)
+      ASSERT_NEAR(y1[i], y2[image * y1.size() + i], 1e-4f * (1 + std::abs(y2[image * y1.size() + i])))
+          << "image " << image << " element " << i;
+  }
+}
+
 // x [N,3,8,8] -> a = Relu(Conv3x3 16), b = Conv3x3 16 -> c = Concat(a, b) -> d = Conv1x1 16 of c
 // -> e = d + a -> y = Concat(e, c): [N,48,8,8]. `a` is read after the first Concat; `c` is a part of the
 // second; z = Concat(y, a) cannot hold `a` twice (it is inside y already) and copies.
@@ -39,11 +60,6 @@ Graph fire_like() {
   auto conv = [](std::vector<std::string> in, const std::string& out, std::int64_t pad) {
     auto n = node("Conv", std::move(in), out);
     n.attributes["pads"] = std::vector<std::int64_t>{pad, pad, pad, pad};
-    return n;
-  };
-  auto concat = [](std::vector<std::string> in, const std::string& out) {
-    auto n = node("Concat", std::move(in), out);
-    n.attributes["axis"] = std::int64_t{1};
     return n;
   };
   g.nodes = {conv({"x", "wa"}, "a0", 1), node("Relu", {"a0"}, "a"), conv({"x", "wb"}, "b", 1),
@@ -63,15 +79,7 @@ TEST(ConcatInPlace, OneImageConcatenatesWithoutACopyAndComputesWhatTheCopyDoes) 
   EXPECT_EQ(in_place.summary().find("Concat y0_node"), std::string::npos) << in_place.summary();
   EXPECT_NE(in_place.summary().find("Concat y_node"), std::string::npos) << in_place.summary();
   EXPECT_NE(copying.summary().find("Concat c_node"), std::string::npos) << copying.summary();
-  const auto x = normal(2 * 3 * 64, 4);
-  std::vector<float> y1(64 * 64), y2(2 * 64 * 64);
-  copying.run(x.data(), 2, y2.data());
-  for (int image = 0; image < 2; ++image) {
-    in_place.run(x.data() + image * 3 * 64, 1, y1.data());
-    for (std::size_t i = 0; i < y1.size(); ++i)
-      ASSERT_NEAR(y1[i], y2[image * y1.size() + i], 1e-4f * (1 + std::abs(y2[image * y1.size() + i])))
-          << "image " << image << " element " << i;
-  }
+  expect_each_image_matches(in_place, copying, 4);
 }
 
 namespace {
@@ -89,11 +97,6 @@ Graph dense_block() {
     in.push_back("w_" + out);
     auto n = node("Conv", std::move(in), out);
     n.attributes["pads"] = std::vector<std::int64_t>{1, 1, 1, 1};
-    return n;
-  };
-  auto concat = [](std::vector<std::string> in, const std::string& out) {
-    auto n = node("Concat", std::move(in), out);
-    n.attributes["axis"] = std::int64_t{1};
     return n;
   };
   g.nodes = {conv({"x"}, "f0", 3, 1),
@@ -119,13 +122,5 @@ TEST(ConcatInPlace, DenseBlockPrefixesShareOneBufferAndComputeWhatTheCopyDoes) {
   for (const char* c : {"Concat c1_node", "Concat c2_node", "Concat c3_node"})
     EXPECT_EQ(in_place.summary().find(c), std::string::npos) << c << "\n" << in_place.summary();
   EXPECT_NE(in_place.summary().find("Concat r_node"), std::string::npos) << in_place.summary();
-  const auto x = normal(2 * 3 * 36, 6);
-  std::vector<float> y1(static_cast<size_t>(in_place.output_size())), y2(2 * y1.size());
-  copying.run(x.data(), 2, y2.data());
-  for (int image = 0; image < 2; ++image) {
-    in_place.run(x.data() + image * 3 * 36, 1, y1.data());
-    for (std::size_t i = 0; i < y1.size(); ++i)
-      ASSERT_NEAR(y1[i], y2[image * y1.size() + i], 1e-4f * (1 + std::abs(y2[image * y1.size() + i])))
-          << "image " << image << " element " << i;
-  }
+  expect_each_image_matches(in_place, copying, 6);
 }

@@ -29,8 +29,7 @@ void build_concat(const model::Node& n, BuildContext& ctx) {
   }
   // Channels of one image in a channel-major layout (plain NCHW, or nChw4c/8c/16c with every part a whole
   // number of blocks) are one contiguous run per part: the parts' producers write into one buffer and the
-  // Concat costs nothing (SqueezeNet's fire modules, Inception, DenseNet's
-  // blocks at batch 1).
+  // Concat costs nothing (SqueezeNet's fire modules, Inception, DenseNet's blocks at batch 1).
   if (axis == 1 && rank == 4 && first[0] == 1) {
     using tag = dnnl::memory::format_tag;
     for (const auto& [t, block] : {std::pair{tag::nchw, 1}, std::pair{tag::nChw4c, 4},

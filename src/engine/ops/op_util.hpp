@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/build_context.hpp"
+#include "engine/ops/strided_loops.hpp"
 #include "model/fuse_activations.hpp"
 #include "model/window.hpp"
 
@@ -39,37 +40,14 @@ void add_eltwise_layer(BuildContext& ctx, const std::string& what, const std::st
 
 dnnl::memory::dims dnnl_dims(const Dims& d);
 
-// Calls fn(linear, index) for every index of `dims` in row-major order (the plain C++ kernels' loop).
-template <class Fn>
-void for_each_index(const Dims& dims, Fn&& fn) {
-  const auto total = model::element_count(dims);
-  std::vector<std::int64_t> idx(dims.size(), 0);
-  for (std::int64_t lin = 0; lin < total; ++lin) {
-    fn(lin, static_cast<const std::vector<std::int64_t>&>(idx));
-    for (size_t d = dims.size(); d-- > 0;) {
-      if (++idx[d] < dims[d]) break;
-      idx[d] = 0;
-    }
-  }
-}
-
 // Walks `out` in row-major order calling fn(linear, offsets), where offsets[k] is the flat offset of the
 // element operand k reads under numpy broadcasting (operand dims are left-padded to out's rank). Offsets are
 // updated incrementally: O(1) per element, no per-element index vectors.
 template <size_t N, class Fn>
 void for_each_broadcast(const Dims& out, const std::array<Dims, N>& operands, Fn&& fn) {
   const size_t rank = out.size();
-  std::array<std::vector<std::int64_t>, N> stride;
-  for (size_t k = 0; k < N; ++k) {
-    const Dims& d = operands[k];
-    stride[k].assign(rank, 0);
-    std::int64_t acc = 1;
-    for (size_t i = d.size(); i-- > 0;) {
-      const size_t o = rank - d.size() + i;
-      stride[k][o] = d[i] == 1 ? 0 : acc;
-      acc *= d[i];
-    }
-  }
+  std::array<Dims, N> stride;
+  for (size_t k = 0; k < N; ++k) stride[k] = broadcast_strides(operands[k], out);
   const auto total = model::element_count(out);
   std::vector<std::int64_t> idx(rank, 0);
   std::array<std::int64_t, N> off{};

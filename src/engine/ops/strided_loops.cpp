@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "model/shape_rules.hpp"
+
 namespace flipguard::engine::ops {
 namespace {
 
@@ -77,16 +79,6 @@ void binary_rows(const LoopNest<3>& nest, const float* a, const float* b, float*
   });
 }
 
-Dims dense_strides(const Dims& dims) {
-  Dims s(dims.size());
-  std::int64_t acc = 1;
-  for (size_t d = dims.size(); d-- > 0;) {
-    s[d] = acc;
-    acc *= dims[d];
-  }
-  return s;
-}
-
 }  // namespace
 
 Dims broadcast_strides(const Dims& dims, const Dims& out) {
@@ -101,7 +93,7 @@ Dims broadcast_strides(const Dims& dims, const Dims& out) {
 }
 
 void copy_strided(const float* src, std::int64_t offset, const Dims& dims, const Dims& strides, float* dst) {
-  const auto nest = reduce<2>(dims, {dense_strides(dims), strides});
+  const auto nest = reduce<2>(dims, {model::strides_of(dims), strides});
   const std::int64_t step = nest.strides[1].back();
   for_each_row(nest, [&](const std::array<std::int64_t, 2>& off, std::int64_t n) {
     const float* s = src + offset + off[1];
@@ -115,7 +107,7 @@ void copy_strided(const float* src, std::int64_t offset, const Dims& dims, const
 
 void binary_strided(BinaryOp op, const float* a, const Dims& a_strides, const float* b, const Dims& b_strides,
                     const Dims& out, float* dst) {
-  const auto nest = reduce<3>(out, {dense_strides(out), a_strides, b_strides});
+  const auto nest = reduce<3>(out, {model::strides_of(out), a_strides, b_strides});
   switch (op) {
     case BinaryOp::add:
       return binary_rows(nest, a, b, dst, [](float x, float y) { return x + y; });
