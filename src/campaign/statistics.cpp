@@ -4,11 +4,13 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <stdexcept>
 #include <tuple>
 
 #include "campaign/cell_design.hpp"
 #include "campaign/stopping_rule.hpp"
+#include "stats/betting_confidence_sequence.hpp"
 #include "stats/betting_interval.hpp"
 #include "stats/binomial.hpp"
 #include "stats/paired_difference.hpp"
@@ -81,55 +83,124 @@ MeanEstimate paired_estimate(std::span<const double> difference_points, const St
 
 namespace {
 
-// A design cell (images_per_trial = auto): the design re-derived from its records, fed the trials 0..n-1
-// present in order. Top-1 gets the design's mean and interval; Top-5 the same stratified mean over complete
-// rounds (the design stops and is tested on Top-1 only, so Top-5 has no interval: NaN).
-void summarize_design(CellSummary& s, std::span<const TrialRecord> records,
-                      std::span<const std::pair<std::int64_t, std::size_t>> order,
-                      std::span<const double> top1, std::span<const double> top5, const StoppingRule& rule) {
-  const TrialRecord& first = records[order.front().second];
-  auto design = cell_design(rule, s.ber, first.critical_words, first.design_batch);
-  std::int64_t n = 0;
-  while (n < static_cast<std::int64_t>(order.size()) && order[static_cast<std::size_t>(n)].first == n) {
-    design.add(top1[static_cast<std::size_t>(n)] / 100);
-    ++n;
+// A design cell (images_per_trial = auto) re-derived from its records: the design fed the stopping metric of
+// the trials 0..n-1 present, in trial order (as the campaign fed it), and those trials' records.
+struct DesignReplay {
+  stats::StratifiedDesign design;
+  std::vector<const TrialRecord*> trials;
+};
+
+DesignReplay replay_design(std::span<const TrialRecord> records, const StoppingRule& rule) {
+  std::vector<const TrialRecord*> by_trial;
+  for (const TrialRecord& r : records) by_trial.push_back(&r);
+  std::sort(by_trial.begin(), by_trial.end(), [](auto* a, auto* b) { return a->trial < b->trial; });
+  const TrialRecord& first = *by_trial.front();
+  DesignReplay d{cell_design(rule, first.ber, first.critical_words, first.design_batch), {}};
+  for (const TrialRecord* r : by_trial) {
+    if (r->trial != static_cast<std::int64_t>(d.trials.size())) break;
+    d.design.add(r->metric_percent(rule.metric) / 100);
+    d.trials.push_back(r);
   }
-  const stats::Interval i = design.interval();
-  s.top1 = with_interval(top1, 100 * i.lo, 100 * i.hi);
-  s.top1.mean = 100 * design.mean();
-  s.top1.n = design.observed_trials();
-  s.top1.ci95 = 100 * (i.hi - i.lo) / 2;
-  // Top-5: per complete round, sum_k w_k (mean of its stratum-k trials), or the trial itself when plain.
+  return d;
+}
+
+// One metric's observations over the design's complete rounds, in round order, as fractions: per round
+// sum_k w_k (mean of its stratum-k trials), the design's own observation rule; an unconditioned trial is a
+// round of its own. Only the last round can be incomplete (the trials are 0..n-1); it is left out, as the
+// design leaves it out.
+std::vector<double> design_observations(const DesignReplay& d, double (TrialRecord::*percent)() const) {
+  const auto& design = d.design;
   const auto& w = design.weights();
-  std::map<std::int64_t, std::vector<std::pair<double, int>>> rounds;  // round -> sums and counts per stratum
-  for (std::int64_t t = 0; t < n; ++t) {
-    const TrialRecord& r = records[order[static_cast<std::size_t>(t)].second];
-    auto& per = rounds[r.design_round];
-    per.resize(w.size());
-    const std::size_t k = r.stratum < 0 ? 0 : static_cast<std::size_t>(r.stratum);
-    per.at(k).first += top5[static_cast<std::size_t>(t)];
-    per.at(k).second += 1;
-  }
-  double sum = 0;
-  std::int64_t complete = 0;
-  for (const auto& [round, per] : rounds) {
+  const std::int64_t strata = static_cast<std::int64_t>(w.size());
+  const std::int64_t pilot_rounds = design.pilot_trials() / (strata >= 2 ? strata : 1);
+  const auto round_size = [&](std::int64_t round) -> std::int64_t {
+    if (round < pilot_rounds || !design.plan()) return strata >= 2 ? strata : 1;
+    const auto& pattern = design.plan()->pattern;
+    return pattern.empty() ? 1 : std::accumulate(pattern.begin(), pattern.end(), std::int64_t{0});
+  };
+  std::vector<double> out;
+  std::vector<double> sum(w.size(), 0.0);
+  std::vector<int> count(w.size(), 0);
+  std::int64_t round = -1, in_round = 0;
+  bool plain = true;
+  const auto close = [&] {
+    if (round < 0 || in_round != round_size(round)) return;
     double z = 0;
-    bool full = true;
-    for (std::size_t k = 0; k < per.size(); ++k) {
-      if (per[k].second == 0)
-        full = false;
-      else
-        z += (w.size() < 2 ? 1.0 : w[k]) * per[k].first / per[k].second;
+    for (std::size_t k = 0; k < w.size(); ++k)
+      if (count[k]) z += (plain ? 1.0 : w[k]) * sum[k] / count[k];
+    out.push_back(std::clamp(z, 0.0, 1.0));
+  };
+  for (const TrialRecord* r : d.trials) {
+    if (r->design_round != round) {
+      close();
+      round = r->design_round, in_round = 0;
+      std::fill(sum.begin(), sum.end(), 0.0);
+      std::fill(count.begin(), count.end(), 0);
     }
-    if (full) sum += z, ++complete;
+    plain = r->stratum < 0;
+    const std::size_t k = plain ? 0 : static_cast<std::size_t>(r->stratum);
+    sum.at(k) += (r->*percent)() / 100;
+    count.at(k) += 1;
+    ++in_round;
   }
-  s.top5 = with_interval(top5, NAN, NAN);
-  s.top5.mean = complete ? sum / static_cast<double>(complete) : NAN;
-  s.top5.ci95 = NAN;
-  s.interval = design_interval_name(design);
-  s.images = design.plan() ? design.plan()->images : kDesignPilotImages;
-  const auto reason = design_decision(design, rule);
+  close();
+  return out;
+}
+
+// The betting sequence the design runs, over other observations of the same rounds at level 1 - alpha,
+// looked at after every round: valid for them too, since the plan is predictable for every metric of the
+// trials.
+stats::Interval sequence_interval(const DesignReplay& d, std::span<const double> observations, double alpha) {
+  stats::BettingOptions options = stats::design_sequence_options(d.design.options());
+  options.alpha = alpha;
+  stats::BettingConfidenceSequence sequence(options);
+  for (double x : observations) {
+    sequence.add(x);
+    sequence.look();
+  }
+  return sequence.running();
+}
+
+// A metric of a design cell: the spread of its trials (`ordered_percent`), with the stratified mean over
+// complete rounds and the interval given (fractions).
+MeanEstimate design_estimate(std::span<const double> ordered_percent, std::span<const double> observations,
+                             std::int64_t observed_trials, stats::Interval interval) {
+  MeanEstimate e = with_interval(ordered_percent, 100 * interval.lo, 100 * interval.hi);
+  double sum = 0;
+  for (double x : observations) sum += x;
+  e.mean = observations.empty() ? NAN : 100 * sum / static_cast<double>(observations.size());
+  e.n = observed_trials;
+  return e;
+}
+
+// A design cell's summary: the stopping metric gets the design's own interval, every other metric (Top-1,
+// Top-5, SDC-1, SDC-5) the same sequence over its observations of the same rounds.
+void summarize_design(CellSummary& s, std::span<const TrialRecord> records, const StoppingRule& rule,
+                      std::span<const double> top1, std::span<const double> top5,
+                      std::span<const double> sdc1, std::span<const double> sdc5) {
+  const DesignReplay d = replay_design(records, rule);
+  const std::int64_t observed = d.design.observed_trials();
+  const auto metric = [&](double (TrialRecord::*percent)() const, std::span<const double> ordered,
+                          bool stops) {
+    const auto observations = design_observations(d, percent);
+    const stats::Interval i = stops ? d.design.interval() : sequence_interval(d, observations, 0.05);
+    return design_estimate(ordered, observations, observed, i);
+  };
+  s.top1 = metric(&TrialRecord::top1_percent, top1, rule.metric == Metric::top1);
+  s.top5 = metric(&TrialRecord::top5_percent, top5, false);
+  s.sdc1 = metric(&TrialRecord::sdc1_percent, sdc1, rule.metric == Metric::sdc1);
+  s.sdc5 = metric(&TrialRecord::sdc5_percent, sdc5, false);
+  s.interval = design_interval_name(d.design);
+  s.images = d.design.plan() ? d.design.plan()->images : kDesignPilotImages;
+  const auto reason = design_decision(d.design, rule);
   s.stopped = reason == StopReason::none ? "incomplete" : to_string(reason);
+}
+
+const StoppingRule& latest_rule(std::span<const TrialRecord> records) {
+  const TrialRecord* latest = &records.front();
+  for (const TrialRecord& r : records)
+    if (r.trial > latest->trial) latest = &r;
+  return latest->adaptive;
 }
 
 }  // namespace
@@ -185,7 +256,7 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   const TrialRecord* latest = &first;
   for (const TrialRecord& r : records)
     if (r.trial > latest->trial) latest = &r;
-  const StoppingRule& rule = latest->adaptive;
+  const StoppingRule& rule = latest_rule(records);
 
   if (s.ber == 0) {
     // The clean cell has no fault randomness: its uncertainty is the images' (independent draws of the data
@@ -215,7 +286,7 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     sdc5_ordered.push_back(sdc5[i]);
   }
   if (latest->design_images > 0 && rule.adaptive()) {
-    summarize_design(s, records, order, top1_ordered, top5_ordered, rule);
+    summarize_design(s, records, rule, top1_ordered, top5_ordered, sdc1_ordered, sdc5_ordered);
     return s;
   }
   s.interval = stats::to_string(rule.interval);
@@ -229,6 +300,41 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     s.stopped = reason == StopReason::none ? "incomplete" : to_string(reason);
   }
   return s;
+}
+
+bool is_design_cell(std::span<const TrialRecord> records) {
+  return !records.empty() && latest_rule(records).adaptive() &&
+         std::all_of(records.begin(), records.end(),
+                     [](const TrialRecord& r) { return r.design_images > 0; });
+}
+
+MeanEstimate design_difference(std::span<const TrialRecord> a, std::span<const TrialRecord> b,
+                               Metric metric) {
+  if (!is_design_cell(a) || !is_design_cell(b))
+    throw std::invalid_argument(
+        "design_difference: both cells must be design cells (images_per_trial = auto)");
+  const auto percent = metric == Metric::sdc1 ? &TrialRecord::sdc1_percent : &TrialRecord::top1_percent;
+  stats::Interval i[2];
+  double mean[2];
+  std::int64_t observed = 0;
+  for (int c = 0; c < 2; ++c) {
+    const auto records = c == 0 ? a : b;
+    const DesignReplay d = replay_design(records, latest_rule(records));
+    const auto observations = design_observations(d, percent);
+    i[c] = sequence_interval(d, observations, 0.025);  // 97.5 % each: 95 % for both by the union bound
+    double sum = 0;
+    for (double x : observations) sum += x;
+    mean[c] = observations.empty() ? NAN : sum / static_cast<double>(observations.size());
+    if (c == 0) observed = d.design.observed_trials();
+  }
+  MeanEstimate e;
+  e.n = observed;
+  e.mean = 100 * (mean[0] - mean[1]);
+  e.std = NAN;
+  e.lo = 100 * (i[0].lo - i[1].hi);
+  e.hi = 100 * (i[0].hi - i[1].lo);
+  e.ci95 = (e.hi - e.lo) / 2;
+  return e;
 }
 
 std::vector<Cell> group_cells(std::span<const TrialRecord> records) {

@@ -73,6 +73,17 @@ MeanEstimate trials_estimate(std::span<const double> top1_percent, const Stoppin
 // cells' for adaptive rules, fixed-n bets otherwise).
 MeanEstimate paired_estimate(std::span<const double> difference_points, const StoppingRule& rule);
 
+// Whether a cell's trials ran under a design (images_per_trial = auto, adaptive): every record says so.
+bool is_design_cell(std::span<const TrialRecord> records);
+
+// The difference of two design cells' means, a minus b, in points (Top-1, or SDC-1 for Metric::sdc1), with
+// a valid 95% interval. Each cell plans its trials from its own pilot, so their trials do not pair; instead
+// each cell's sequence is run at level 97.5 % (valid at its own adaptive stop) and the union bound gives
+// [lo_a - hi_b, hi_a - lo_b] 95 % for both at once, whatever the dependence between the cells (common
+// random numbers). Wider than a paired interval, never invalid. Throws std::invalid_argument unless both
+// are design cells.
+MeanEstimate design_difference(std::span<const TrialRecord> a, std::span<const TrialRecord> b, Metric metric);
+
 // Summary of the trials of one cell. Throws std::invalid_argument on an empty span or on records of
 // different cells.
 CellSummary summarize(std::span<const TrialRecord> records);

@@ -99,16 +99,24 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
           if (c.format == format && c.protection == p && c.ber == ber) return &c;
         return nullptr;
       };
-      // Design cells (images_per_trial = auto) plan each protection from its own pilot, so their trials do
-      // not pair up: no paired difference for them.
-      const auto designed = [](const campaign::Cell& c) { return c.records.front().design_images > 0; };
       const campaign::Cell* base = cell_of(prots.front());
-      if (!base || designed(*base)) continue;
+      if (!base) continue;
+      const bool base_designed = campaign::is_design_cell(base->records);
       std::map<std::int64_t, double> base_top1;
       for (const auto& r : base->records) base_top1[r.trial] = r.top1_percent();
       for (std::size_t p = 1; p < prots.size(); ++p) {
         const campaign::Cell* other = cell_of(prots[p]);
-        if (!other || designed(*other)) continue;
+        if (!other) continue;
+        // Design cells (images_per_trial = auto) plan each protection from its own pilot, so their trials
+        // do not pair: their difference comes from each cell's own sequence (union bound).
+        const bool designed = campaign::is_design_cell(other->records);
+        if (designed != base_designed) continue;  // one of each: no valid pairing, no difference
+        if (designed) {
+          rep.paired.push_back(
+              {format, prots[p], prots.front(), ber,
+               campaign::design_difference(other->records, base->records, campaign::Metric::top1), false});
+          continue;
+        }
         std::map<std::int64_t, double> by_trial;  // in trial order, as the intervals read them
         const campaign::TrialRecord* latest = &other->records.front();
         for (const auto& r : other->records) {
@@ -120,7 +128,7 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
         std::vector<double> d;
         for (const auto& [trial, v] : by_trial) d.push_back(v);
         rep.paired.push_back(
-            {format, prots[p], prots.front(), ber, campaign::paired_estimate(d, latest->adaptive)});
+            {format, prots[p], prots.front(), ber, campaign::paired_estimate(d, latest->adaptive), true});
       }
     }
   }

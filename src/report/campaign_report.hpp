@@ -1,6 +1,6 @@
 // Everything a report shows, derived from the records alone: the campaign's identity (model, data, ...),
-// one CellSummary per cell with the cell's trials, and paired Top-1 differences against each format's first
-// protection.
+// one CellSummary per cell with the cell's trials, and Top-1 differences against each format's first
+// protection (paired over common trials, or from design cells' own intervals).
 #pragma once
 
 #include <map>
@@ -16,11 +16,13 @@ namespace flipguard::report {
 // Top-1 of `protection` minus Top-1 of `baseline` (percentage points) at one (format, BER), over the trials
 // present in both. Trials with the same index see the same data-bit flips (common random numbers), so the
 // paired difference is much tighter than the difference of two independent means. Its interval is the
-// cells' method applied to the differences (campaign::paired_estimate), asymmetric in general.
+// cells' method applied to the differences (campaign::paired_estimate), asymmetric in general. Design cells
+// (images_per_trial = auto) do not pair: their difference is campaign::design_difference (paired false).
 struct PairedDifference {
   std::string format, protection, baseline;
   double ber = 0;
   campaign::MeanEstimate diff;
+  bool paired = true;
 };
 
 // One trial as the distribution plot shows it.

@@ -54,7 +54,7 @@ std::string report_html(const CampaignReport& rep, const std::string& title,
     h += "<h3>Configurations</h3>\n" + to_html(configuration_table(rep, format));
     const Table paired = paired_table(rep, format);
     if (!paired.rows.empty())
-      h += "<h3>Paired Top-1 difference (percentage points, same trials)</h3>\n" + to_html(paired);
+      h += "<h3>Top-1 difference against the first protection (percentage points)</h3>\n" + to_html(paired);
   }
   const Table nf = non_finite_table(rep);
   if (!nf.rows.empty()) h += "<h2>Trials with NaN/Inf logits</h2>\n" + to_html(nf);

@@ -48,14 +48,18 @@ std::string interval_note(const CampaignReport& rep) {
         "Student t over the trials (approximate: too narrow on skewed or all-or-nothing cells and under "
         "adaptive stopping)";
   if (design)
-    note += std::string(betting || t ? "; " : "") +
-            "design cells (images_per_trial = auto; betting-stratified, betting-design): betting confidence "
-            "sequence over the design's rounds, each a stratum-weighted mean of trials (valid at an adaptive "
-            "stop), their images per trial as chosen after the pilot; no Top-5 interval";
+    note +=
+        std::string(betting || t ? "; " : "") +
+        "design cells (images_per_trial = auto; betting-stratified, betting-design): betting confidence "
+        "sequence over the design's rounds, each a stratum-weighted mean of trials (valid at an adaptive "
+        "stop), their images per trial as chosen after the pilot; Top-5 and SDC get the same sequence over "
+        "their values of the same rounds";
   if (!betting && !t && !design) note += "none";
   return note +
-         ". Clean cells: Clopper-Pearson over their images. Paired differences: the same method over the "
-         "common trials. \"n/a\": no interval (t over one trial). See docs/statistics.md.";
+         ". Clean cells: Clopper-Pearson over their images. Differences between protections: paired, the "
+         "same method over the common trials; design cells, whose trials do not pair, each cell's sequence "
+         "at "
+         "97.5 % and the union bound. \"n/a\": no interval (t over one trial). See docs/statistics.md.";
 }
 
 std::vector<std::pair<std::string, std::string>> campaign_facts(const CampaignReport& rep) {

@@ -34,8 +34,9 @@ std::string summary_latex(const CampaignReport& rep, const std::string& title) {
     if (!paired.rows.empty())
       o += "\n" + to_latex(paired,
                            who + ", " + format +
-                               ": paired Top-1 difference (percentage points) on the same trials, mean [95% "
-                               "interval] (trials).",
+                               ": Top-1 difference against the first protection (percentage points), mean "
+                               "[95% interval] (trials); paired over the same trials, or for design cells "
+                               "from each cell's 97.5% sequence (union bound).",
                            "tab:paired-" + format);
   }
   return o;

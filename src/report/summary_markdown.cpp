@@ -28,7 +28,8 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
     md += "\n### Configurations\n\n" + to_markdown(configuration_table(rep, format));
     const Table paired = paired_table(rep, format);
     if (!paired.rows.empty())
-      md += "\n### Paired Top-1 difference (percentage points, same trials)\n\n" + to_markdown(paired);
+      md +=
+          "\n### Top-1 difference against the first protection (percentage points)\n\n" + to_markdown(paired);
     if (auto it = plot_files.find(format); it != plot_files.end()) {
       md += "\n";
       for (const auto& file : it->second)

@@ -14,7 +14,11 @@ namespace flipguard::stats {
 
 namespace {
 
-BettingOptions sequence_options(const DesignOptions& o) {
+constexpr double kVarianceFloor = 1e-6;  // a pilot with no spread still plans for some
+
+}  // namespace
+
+BettingOptions design_sequence_options(const DesignOptions& o) {
   // Observations the budget can buy at the fewest images per trial: the bets' horizon.
   int fewest = o.pilot_images;
   for (int m : o.image_choices) fewest = std::min(fewest, m);
@@ -25,12 +29,10 @@ BettingOptions sequence_options(const DesignOptions& o) {
           .target_half_width = o.target_half_width};
 }
 
-constexpr double kVarianceFloor = 1e-6;  // a pilot with no spread still plans for some
-
-}  // namespace
-
 StratifiedDesign::StratifiedDesign(std::vector<double> weights, DesignOptions options)
-    : weights_(std::move(weights)), options_(std::move(options)), sequence_(sequence_options(options_)) {
+    : weights_(std::move(weights)),
+      options_(std::move(options)),
+      sequence_(design_sequence_options(options_)) {
   double total = 0;
   for (double w : weights_) {
     if (!(w > 0 && w <= 1)) throw std::invalid_argument("stratified design: stratum weight outside (0, 1]");

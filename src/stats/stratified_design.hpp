@@ -60,6 +60,12 @@ struct DesignPlan {
   bool stratified() const { return !pattern.empty(); }
 };
 
+// The options of the betting sequence a design runs over its observations (bets tuned to the target within
+// the observations the budget can buy at the fewest images per trial). Any other quantity observed on the
+// same rounds (another metric of the same trials) gets a valid sequence with these options too: the plan is
+// predictable for it as well.
+BettingOptions design_sequence_options(const DesignOptions& options);
+
 struct TrialAssignment {
   int stratum = -1;  // -1: an unconditioned trial
   int images = 0;

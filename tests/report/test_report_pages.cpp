@@ -154,7 +154,8 @@ TEST(ReportFiles, MarkdownHasTheNumbersInTheRightCells) {
   EXPECT_EQ(markdown_cell(w.md, "### Configurations", "scale+ecc72", "memory overhead"), "12.5 %");
   EXPECT_EQ(markdown_cell(w.md, "### Configurations", "none", "clean Top-1 (%)"), "88.00" + clean(1760));
   // Paired: at 1e-4 none loses 8 * 3^2 = 72 points, scale 4 * 3^2 = 36: +36 exactly in every trial.
-  EXPECT_EQ(markdown_cell(w.md, "### Paired", "1e-4", "scale − none"), "+36.00 [+36.00, +36.00] (5)");
+  EXPECT_EQ(markdown_cell(w.md, "### Top-1 difference", "1e-4", "scale − none"),
+            "+36.00 [+36.00, +36.00] (5)");
   EXPECT_NE(w.md.find("Student t over the trials (approximate"), std::string::npos);
   EXPECT_EQ(w.md.find("betting confidence sequence"), std::string::npos);
   // NaN/Inf share appears only for the cells that had it (1 of 5 trials).
