@@ -33,14 +33,14 @@ struct Population {
   double top5_mean(std::size_t k) const { return survive[k] * 0.92 + (1 - survive[k]) * 0.075; }
 };
 
-StoppingRule rule() {
-  return {.ci_target = 8, .min_trials = 16, .max_trials = 400, .wave = 8};
+StoppingRule rule(Metric metric = Metric::top1) {
+  return {.ci_target = 8, .min_trials = 16, .max_trials = 400, .wave = 8, .metric = metric};
 }
 
 // One design campaign over one cell: the records the work plan would have written.
-std::vector<TrialRecord> run_cell(const Population& pop, const std::string& protection,
-                                  std::mt19937_64& rng) {
-  const StoppingRule r = rule();
+std::vector<TrialRecord> run_cell(const Population& pop, const std::string& protection, std::mt19937_64& rng,
+                                  Metric metric = Metric::top1) {
+  const StoppingRule r = rule(metric);
   auto design = cell_design(r, kBer, kCriticalWords, 1);
   const auto& w = design.weights();
   std::vector<TrialRecord> records;
@@ -67,13 +67,14 @@ std::vector<TrialRecord> run_cell(const Population& pop, const std::string& prot
     }
     rec.sdc1 = rec.images - rec.top1;  // any per-image share in [0, 1] will do for SDC
     rec.sdc5 = rec.images - rec.top5;
+    rec.labelled = metric == Metric::top1;
     rec.critical_words = kCriticalWords;
     rec.adaptive = r;
     rec.design_images = a.images;
     rec.design_round = design_round(design, t);  // needs the plan once past the pilot: computed before add
     rec.stratum = a.stratum;
     rec.design_batch = 1;
-    design.add(rec.top1_percent() / 100);
+    design.add(rec.metric_percent(metric) / 100);
     records.push_back(rec);
     if ((t + 1) % r.wave == 0 && design_decision(design, r) != StopReason::none) break;
   }
@@ -109,6 +110,17 @@ TEST(DesignSummary, TheReportsTop1IntervalIsTheDesignsOwnAndEveryMetricGetsOne) 
   // SDC-1 here is 100 - Top-1 per trial: the same observations mirrored, so the same mean.
   EXPECT_NEAR(s.sdc1.mean, 100 - s.top1.mean, 1e-9);
   EXPECT_GT(s.top5.mean, s.top1.mean);
+}
+
+TEST(DesignSummary, ACellDesignedOnSdcIsReDerivedOnSdc) {
+  std::mt19937_64 rng(3);
+  const auto records = run_cell(Population{{0.95, 0.4, 0.15, 0.03}}, "none", rng, Metric::sdc1);
+  auto design = cell_design(rule(Metric::sdc1), kBer, kCriticalWords, 1);
+  for (const auto& r : records) design.add(r.sdc1_percent() / 100);
+  const CellSummary s = summarize(records);
+  EXPECT_EQ(s.sdc1.lo, 100 * design.interval().lo);
+  EXPECT_EQ(s.sdc1.hi, 100 * design.interval().hi);
+  EXPECT_EQ(s.stopped, to_string(design_decision(design, rule(Metric::sdc1))));
 }
 
 TEST(DesignSummary, Top5AndDifferenceIntervalsCoverInTheRealCodePath) {
