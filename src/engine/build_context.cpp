@@ -56,6 +56,14 @@ int BuildContext::last_use(const std::string& name) const {
   return *std::max_element(it->second.begin(), it->second.end());
 }
 
+std::vector<const model::Node*> BuildContext::readers(const std::string& name) const {
+  std::vector<const model::Node*> r;
+  if (auto it = uses_.find(name); it != uses_.end())
+    for (int i : it->second)
+      if (i < static_cast<int>(graph_.nodes.size())) r.push_back(&graph_.nodes[static_cast<size_t>(i)]);
+  return r;
+}
+
 void BuildContext::set_input(const std::string& name, const Dims& dims, bool integer) {
   batch_widened_ = !graph_.inputs.empty() && !graph_.inputs[0].dims.empty() &&
                    graph_.inputs[0].dims[0] == 1 && dims[0] != 1;

@@ -54,6 +54,8 @@ class BuildContext {
                            const std::vector<int>& parts, const std::vector<size_t>& offsets);
   // True if `source`'s buffer may be overwritten by the node being built: no later node reads it.
   bool can_overwrite(int source) const;
+  // The graph's nodes that read the value.
+  std::vector<const model::Node*> readers(const std::string& name) const;
   // True when the model declares batch 1 but runs with a larger batch: a leading 1 in a Reshape target then
   // stands for the batch (exporters hard-code it).
   bool batch_widened() const { return batch_widened_; }

@@ -41,7 +41,8 @@ class PrimitiveLayer : public Layer {
   std::unordered_map<int, dnnl::memory> fixed_;  // weights, biases: owned here, patched through WeightSlots
 };
 
-// A C++ kernel over row-major float buffers; receives the data pointers of its input and output value ids.
+// A C++ kernel over float buffers (row-major, unless the kernel was built for the values' layouts, as the
+// border fill of a padded 1x1 conv is); receives the data pointers of its input and output value ids.
 class FunctionLayer : public Layer {
  public:
   using Fn = std::function<void(const std::vector<const float*>& in, float* out)>;

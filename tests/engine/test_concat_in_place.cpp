@@ -84,7 +84,8 @@ TEST(ConcatInPlace, OneImageConcatenatesWithoutACopyAndComputesWhatTheCopyDoes) 
 
 namespace {
 
-// A DenseNet block: every layer concatenates all earlier feature maps (f0 | f1 | ... ), so each Concat is a
+// A DenseNet block (16 channels a layer: whole blocks of the 8- and 16-channel layouts AVX2 and AVX-512 use):
+// every layer concatenates all earlier feature maps (f0 | f1 | ... ), so each Concat is a
 // prefix of the next; r = Concat(f1, f0) takes two of them in the other order and must copy.
 Graph dense_block() {
   Graph g;
@@ -93,21 +94,22 @@ Graph dense_block() {
   g.inputs = {{"x", {-1, 3, 6, 6}}};
   g.outputs = {{"y", {}}};
   auto conv = [&](std::vector<std::string> in, const std::string& out, std::int64_t c_in, unsigned seed) {
-    g.constants["w_" + out] = Constant{{8, c_in, 3, 3}, normal(static_cast<size_t>(8 * c_in * 9), seed), {}};
+    g.constants["w_" + out] =
+        Constant{{16, c_in, 3, 3}, normal(static_cast<size_t>(16 * c_in * 9), seed), {}};
     in.push_back("w_" + out);
     auto n = node("Conv", std::move(in), out);
     n.attributes["pads"] = std::vector<std::int64_t>{1, 1, 1, 1};
     return n;
   };
   g.nodes = {conv({"x"}, "f0", 3, 1),
-             conv({"f0"}, "f1", 8, 2),
+             conv({"f0"}, "f1", 16, 2),
              concat({"f0", "f1"}, "c1"),
-             conv({"c1"}, "f2", 16, 3),
+             conv({"c1"}, "f2", 32, 3),
              concat({"f0", "f1", "f2"}, "c2"),
-             conv({"c2"}, "f3", 24, 4),
+             conv({"c2"}, "f3", 48, 4),
              concat({"f0", "f1", "f2", "f3"}, "c3"),
              concat({"f1", "f0"}, "r"),
-             conv({"r"}, "f4", 16, 5),
+             conv({"r"}, "f4", 32, 5),
              concat({"c3", "f4"}, "y")};
   return g;
 }
