@@ -1,6 +1,7 @@
-// Conv and FusedConv on oneDNN: layouts chosen by the library (format "any"), BatchNorm already folded into
-// the weights. A FusedConv (model/fuse_activations.hpp) adds its residual Z as a sum post-op (in place when Z
-// is dead afterwards) and applies its activation as an eltwise post-op.
+// Conv and FusedConv on oneDNN: layouts chosen by the library (format "any"; see conv_layout for the one
+// exception), BatchNorm already folded into the weights. A zero-padded 1x1 conv runs unpadded plus a border
+// fill (border_fill.hpp). A FusedConv (model/fuse_activations.hpp) adds its residual Z as a sum post-op (in
+// place when Z is dead afterwards) and applies its activation as an eltwise post-op.
 #include <algorithm>
 #include <array>
 #include <optional>
