@@ -41,8 +41,7 @@ void build_pool(const model::Node& n, BuildContext& ctx) {
   const int y = ctx.define(n.outputs.at(0), out, pd.dst_desc());
   ctx.add_layer(std::make_unique<PrimitiveLayer>(
       n.op_type + " " + n.name + " " + model::dims_to_string(out) + " [" + pd.impl_info_str() + "]",
-      dnnl::pooling_forward(pd),
-      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y}}));
+      dnnl::pooling_forward(pd), std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y}}));
 }
 
 }  // namespace
