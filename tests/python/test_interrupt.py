@@ -47,4 +47,6 @@ def test_sigint_keeps_the_records_and_returns_to_python(tmp_path, models_dir):
         records = [json.loads(line) for line in f]  # whole records only
     kept = int(lines[0].split("SIGINT: ")[1].split()[0])
     assert len(records) == kept >= 3
-    assert lines[1] == f"resumed 0 {kept}", out
+    # The rerun asks for the clean evaluation and 2 trials, all on file; the signal may land after a further
+    # trial finished (the child prints "running" at 3 and the machine may be busy), leaving more on file.
+    assert lines[1] == f"resumed 0 {min(kept, 3)}", out
