@@ -6,7 +6,7 @@
 namespace flipguard::engine {
 
 BuildContext::BuildContext(const model::Graph& graph, dnnl::engine& engine, WeightSelection selection)
-    : graph_(graph), engine_(engine), selection_(selection) {
+    : graph_(graph), index_(graph), engine_(engine), selection_(selection) {
   for (size_t i = 0; i < graph.nodes.size(); ++i)
     for (const auto& in : graph.nodes[i].inputs)
       if (!in.empty()) uses_[in].push_back(static_cast<int>(i));
@@ -54,14 +54,6 @@ int BuildContext::last_use(const std::string& name) const {
   auto it = uses_.find(name);
   if (it == uses_.end() || it->second.empty()) return current_;
   return *std::max_element(it->second.begin(), it->second.end());
-}
-
-std::vector<const model::Node*> BuildContext::readers(const std::string& name) const {
-  std::vector<const model::Node*> r;
-  if (auto it = uses_.find(name); it != uses_.end())
-    for (int i : it->second)
-      if (i < static_cast<int>(graph_.nodes.size())) r.push_back(&graph_.nodes[static_cast<size_t>(i)]);
-  return r;
 }
 
 void BuildContext::set_input(const std::string& name, const Dims& dims, bool integer) {

@@ -17,6 +17,7 @@
 #include "engine/weight_selection.hpp"
 #include "engine/weight_slot.hpp"
 #include "model/graph.hpp"
+#include "model/graph_index.hpp"
 
 namespace flipguard::engine {
 
@@ -25,6 +26,8 @@ class BuildContext {
   BuildContext(const model::Graph& graph, dnnl::engine& engine, WeightSelection selection);
 
   const model::Graph& graph() const { return graph_; }
+  // Who produces and who reads each value of the graph.
+  const model::GraphIndex& graph_index() const { return index_; }
   dnnl::engine& engine() { return engine_; }
   const WeightSelection& selection() const { return selection_; }
 
@@ -54,8 +57,6 @@ class BuildContext {
                            const std::vector<int>& parts, const std::vector<size_t>& offsets);
   // True if `source`'s buffer may be overwritten by the node being built: no later node reads it.
   bool can_overwrite(int source) const;
-  // The graph's nodes that read the value.
-  std::vector<const model::Node*> readers(const std::string& name) const;
   // True when the model declares batch 1 but runs with a larger batch: a leading 1 in a Reshape target then
   // stands for the batch (exporters hard-code it).
   bool batch_widened() const { return batch_widened_; }
@@ -105,6 +106,7 @@ class BuildContext {
                 const dnnl::memory& physical, WeightSlot::OffsetMap offset);
 
   const model::Graph& graph_;
+  model::GraphIndex index_;
   dnnl::engine& engine_;
   WeightSelection selection_;
   std::vector<Value> values_;

@@ -111,13 +111,6 @@ struct ConvLayout {
   tag src = tag::any, dst = tag::any;
 };
 
-// A node producing `name`, or none (a graph input or constant).
-const model::Node* producer(const model::Graph& g, const std::string& name) {
-  for (const auto& node : g.nodes)
-    if (std::find(node.outputs.begin(), node.outputs.end(), name) != node.outputs.end()) return &node;
-  return nullptr;
-}
-
 bool small_conv(const model::Node* node, const BuildContext& ctx) {
   if (!node || (node->op_type != "Conv" && node->op_type != model::kFusedConv) || node->inputs.size() < 2)
     return false;
@@ -130,11 +123,16 @@ ConvLayout conv_layout(const model::Node& n, BuildContext& ctx, int x_id, const 
   const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
   if (x.size() != 4 || x[0] != 1 || (isa & avx512) != avx512) return {};
   const bool blocked_input = ctx.value(x_id).md == memory::desc(ops::dnnl_dims(x), dt::f32, tag::nChw16c);
-  const auto readers = ctx.readers(n.outputs.at(0));
+  const model::GraphIndex& index = ctx.graph_index();
+  const auto producer = [&](const std::string& in) -> const model::Node* {
+    const auto p = index.producer(in);
+    return p ? &ctx.graph().nodes[*p] : nullptr;
+  };
+  const auto readers = index.readers(n.outputs.at(0));
   const bool feeds_concat = std::any_of(readers.begin(), readers.end(), [&](const model::Node* r) {
     return r->op_type == "Concat" &&
            std::all_of(r->inputs.begin(), r->inputs.end(),
-                       [&](const std::string& in) { return small_conv(producer(ctx.graph(), in), ctx); });
+                       [&](const std::string& in) { return small_conv(producer(in), ctx); });
   });
   if (!blocked_input && !feeds_concat) return {};
   return {blocked_input ? tag::nChw16c : tag::any, tag::nChw16c};
