@@ -100,35 +100,79 @@ tag logical_weight_tag(size_t rank, bool grouped) {
   return rank == 3 ? tag::oiw : rank == 4 ? tag::oihw : tag::oidhw;
 }
 
-// The layouts a convolution asks oneDNN for. "any" lets the library choose; on AVX-512 it chooses
-// channels-last (brgconv), where a Concat over the channels of one image must copy. A channel-major
-// blocked layout lets the Concat's producers write into one buffer instead (concat.cpp), but AVX-512's
-// blocked kernels are slower than brgconv on wide convolutions (GoogLeNet's 3x3 branches: 20-45 %). So a
-// Concat of one image is built blocked (nChw16c, the layout of the AVX-512 jit kernels) only when every
-// input is a small conv (in_c x kernel <= 576, a 3x3 over 64 channels: SqueezeNet's fire modules), and a conv
-// reading a blocked input stays blocked. Elsewhere (AVX2) "any" picks nChw8c by itself.
+// The layouts a convolution asks oneDNN for. "any" lets the library choose: on AVX2 it picks nChw8c, on
+// AVX-512 channels-last (brgconv). Two cases run AVX-512's blocked layout (nChw16c, its jit kernels) instead:
+// - Batch 1: a Concat over the channels of one image copies in channels-last, while blocked producers write
+//   into one buffer (concat.cpp). But the blocked kernels are slower than brgconv on wide convolutions
+//   (GoogLeNet's 3x3 branches: 20-45 %), so a Concat is built blocked only when every input is a small conv
+//   (in_c x kernel <= 576, a 3x3 over 64 channels: SqueezeNet's fire modules).
+// - Batch > 1: the residual stream of a bottleneck ResNet (ResNet-50 and deeper). oneDNN 2.6's channels-last
+//   1x1 kernel pays up to 60 % extra for a residual sum on large activations (16 x 256 x 56 x 56: 8-10.7 ms
+//   with sum and ReLU, 5.5 ms without), the blocked 1x1 kernel 10-20 % (6.0 ms). So a 1x1 conv adding a
+//   residual into >= 256 channels runs blocked, and so does the 1x1 conv producing that residual. Below 256
+//   channels (MobileNet v2's projections) the reorders around the depthwise convs cost more than the sum.
+// A conv reading a blocked value stays blocked if it is 1x1, or at stride 1 on 56 x 56 or more, where a
+// reorder of the input costs more than the kernels differ; others (the bottleneck's 3x3 convs from 28 x 28
+// down: 20-40 % slower blocked) take a reorder. bench/engine_vs_ort measures the outcome.
 struct ConvLayout {
   tag src = tag::any, dst = tag::any;
 };
 
-bool small_conv(const model::Node* node, const BuildContext& ctx) {
+const model::Constant* conv_weight(const model::Node* node, const BuildContext& ctx) {
   if (!node || (node->op_type != "Conv" && node->op_type != model::kFusedConv) || node->inputs.size() < 2)
-    return false;
+    return nullptr;
   const model::Constant* w = ctx.constant(node->inputs[1]);
-  return w && w->dims.size() == 4 && w->dims[1] * w->dims[2] * w->dims[3] <= 576;
+  return w && w->dims.size() == 4 ? w : nullptr;
+}
+
+bool small_conv(const model::Node* node, const BuildContext& ctx) {
+  const model::Constant* w = conv_weight(node, ctx);
+  return w && w->dims[1] * w->dims[2] * w->dims[3] <= 576;
+}
+
+bool pointwise_conv(const model::Node* node, const BuildContext& ctx) {
+  const model::Constant* w = conv_weight(node, ctx);
+  return w && w->dims[2] == 1 && w->dims[3] == 1;
+}
+
+// A 1x1 FusedConv adding a residual into >= 256 channels.
+bool wide_residual_pointwise(const model::Node* node, const BuildContext& ctx) {
+  return pointwise_conv(node, ctx) && node->op_type == model::kFusedConv && has_input(*node, 3) &&
+         conv_weight(node, ctx)->dims[0] >= 256;
 }
 
 ConvLayout conv_layout(const model::Node& n, BuildContext& ctx, int x_id, const Dims& x) {
   const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
   const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
-  if (x.size() != 4 || x[0] != 1 || (isa & avx512) != avx512) return {};
+  if (x.size() != 4 || (isa & avx512) != avx512) return {};
+  constexpr ConvLayout blocked{tag::nChw16c, tag::nChw16c};
   const bool blocked_input = ctx.value(x_id).md == memory::desc(ops::dnnl_dims(x), dt::f32, tag::nChw16c);
   const model::GraphIndex& index = ctx.graph_index();
+  const auto readers = index.readers(n.outputs.at(0));
+  if (x[0] > 1) {
+    // The residual convs and their residuals' producers, known from the graph alone.
+    const auto residual_path = [&](const model::Node* m) {
+      if (wide_residual_pointwise(m, ctx)) return true;
+      if (!pointwise_conv(m, ctx)) return false;
+      const auto rs = index.readers(m->outputs.at(0));
+      return std::any_of(rs.begin(), rs.end(), [&](const model::Node* r) {
+        return wide_residual_pointwise(r, ctx) && r->inputs[3] == m->outputs[0];
+      });
+    };
+    if (residual_path(&n)) return blocked;
+    // A 1x1 conv sharing its input with the residual path shares its blocked copy too.
+    const auto siblings = index.readers(n.inputs[0]);
+    if (pointwise_conv(&n, ctx) &&
+        (blocked_input || std::any_of(siblings.begin(), siblings.end(), residual_path)))
+      return blocked;
+    const auto strides = n.get_ints("strides", {1, 1});
+    if (blocked_input && x[2] >= 56 && strides == std::vector<std::int64_t>{1, 1}) return blocked;
+    return {};
+  }
   const auto producer = [&](const std::string& in) -> const model::Node* {
     const auto p = index.producer(in);
     return p ? &ctx.graph().nodes[*p] : nullptr;
   };
-  const auto readers = index.readers(n.outputs.at(0));
   const bool feeds_concat = std::any_of(readers.begin(), readers.end(), [&](const model::Node* r) {
     return r->op_type == "Concat" &&
            std::all_of(r->inputs.begin(), r->inputs.end(),
@@ -169,6 +213,9 @@ dnnl::convolution_forward::primitive_desc conv_primitive(BuildContext& ctx, cons
 int conv_source(const model::Node& n, BuildContext& ctx, int x_id, const memory::desc& want) {
   const Value x = ctx.value(x_id);
   if (want == x.md) return x_id;
+  // One blocked copy serves every conv that reads it (a ResNet's residual branch and its main path).
+  if (x.dims.size() == 4 && want == memory::desc(ops::dnnl_dims(x.dims), dt::f32, tag::nChw16c))
+    return ctx.in_layout(n.inputs[0], want, "nChw16c", "for " + n.name);
   const int src_id = ctx.define(n.inputs[0] + "#conv_src", x.dims, want);
   ctx.add_layer(std::make_unique<PrimitiveLayer>(
       "reorder " + n.inputs[0] + " for " + n.name,
