@@ -137,8 +137,9 @@ bool pointwise_conv(const model::Node* node, const BuildContext& ctx) {
 
 // A 1x1 FusedConv adding a residual into >= 256 channels.
 bool wide_residual_pointwise(const model::Node* node, const BuildContext& ctx) {
-  return pointwise_conv(node, ctx) && node->op_type == model::kFusedConv && has_input(*node, 3) &&
-         conv_weight(node, ctx)->dims[0] >= 256;
+  const model::Constant* w = conv_weight(node, ctx);
+  return w && w->dims[2] == 1 && w->dims[3] == 1 && w->dims[0] >= 256 && node->op_type == model::kFusedConv &&
+         has_input(*node, 3);
 }
 
 ConvLayout conv_layout(const model::Node& n, BuildContext& ctx, int x_id, const Dims& x) {
@@ -148,7 +149,6 @@ ConvLayout conv_layout(const model::Node& n, BuildContext& ctx, int x_id, const 
   constexpr ConvLayout blocked{tag::nChw16c, tag::nChw16c};
   const bool blocked_input = ctx.value(x_id).md == memory::desc(ops::dnnl_dims(x), dt::f32, tag::nChw16c);
   const model::GraphIndex& index = ctx.graph_index();
-  const auto readers = index.readers(n.outputs.at(0));
   if (x[0] > 1) {
     // The residual convs and their residuals' producers, known from the graph alone.
     const auto residual_path = [&](const model::Node* m) {
@@ -169,6 +169,7 @@ ConvLayout conv_layout(const model::Node& n, BuildContext& ctx, int x_id, const 
     if (blocked_input && x[2] >= 56 && strides == std::vector<std::int64_t>{1, 1}) return blocked;
     return {};
   }
+  const auto readers = index.readers(n.outputs.at(0));
   const auto producer = [&](const std::string& in) -> const model::Node* {
     const auto p = index.producer(in);
     return p ? &ctx.graph().nodes[*p] : nullptr;
