@@ -5,9 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 
 #include "engine/executor.hpp"
+#include "support/batch_equivalence.hpp"
+#include "support/graph_nodes.hpp"
 
 namespace {
 
@@ -16,25 +17,10 @@ using flipguard::engine::ExecutorOptions;
 using flipguard::model::Constant;
 using flipguard::model::Graph;
 using flipguard::model::Node;
+using flipguard::testing::node;
+using flipguard::testing::normal;
 
 constexpr size_t kN = 2, kC = 20, kP = 25;  // images, channels, pixels (5x5)
-
-Node node(const std::string& op, std::vector<std::string> inputs, const std::string& output) {
-  Node n;
-  n.name = output + "_node";
-  n.op_type = op;
-  n.inputs = std::move(inputs);
-  n.outputs = {output};
-  return n;
-}
-
-std::vector<float> normal(size_t count, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d;
-  std::vector<float> v(count);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
 
 // x [N,20,5,5] -> 1x1 Conv "w" (20 -> 20) -> c -> nodes -> y.
 Graph graph_of(std::vector<Node> nodes) {

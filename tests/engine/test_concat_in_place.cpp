@@ -3,9 +3,8 @@
 // where a part is read again after the Concat and a Concat feeds another (nested parts).
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "engine/executor.hpp"
+#include "support/batch_equivalence.hpp"
 #include "support/graph_nodes.hpp"
 
 namespace {
@@ -14,35 +13,14 @@ using flipguard::engine::Executor;
 using flipguard::engine::ExecutorOptions;
 using flipguard::model::Constant;
 using flipguard::model::Graph;
+using flipguard::testing::expect_each_image_matches;
 using flipguard::testing::node;
-
-std::vector<float> normal(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d;
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using flipguard::testing::normal;
 
 flipguard::model::Node concat(std::vector<std::string> in, const std::string& out) {
   auto n = node("Concat", std::move(in), out);
   n.attributes["axis"] = std::int64_t{1};
   return n;
-}
-
-// Runs each of the two images of a random batch through the batch-1 (in place) executor alone and compares
-// with the batch-2 (copying) executor's output for it.
-void expect_each_image_matches(Executor& in_place, Executor& copying, unsigned seed) {
-  const auto in_size = static_cast<std::size_t>(in_place.input_size());
-  const auto x = normal(2 * in_size, seed);
-  std::vector<float> y1(static_cast<std::size_t>(in_place.output_size())), y2(2 * y1.size());
-  copying.run(x.data(), 2, y2.data());
-  for (std::size_t image = 0; image < 2; ++image) {
-    in_place.run(x.data() + image * in_size, 1, y1.data());
-    for (std::size_t i = 0; i < y1.size(); ++i)
-      ASSERT_NEAR(y1[i], y2[image * y1.size() + i], 1e-4f * (1 + std::abs(y2[image * y1.size() + i])))
-          << "image " << image << " element " << i;
-  }
 }
 
 // x [N,3,8,8] -> a = Relu(Conv3x3 16), b = Conv3x3 16 -> c = Concat(a, b) -> d = Conv1x1 16 of c

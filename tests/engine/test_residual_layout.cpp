@@ -5,9 +5,10 @@
 // throughout) computes for it alone, and every stored weight reads back through the blocked layout map.
 #include <gtest/gtest.h>
 
-#include <random>
+#include <cmath>
 
 #include "engine/executor.hpp"
+#include "support/batch_equivalence.hpp"
 #include "support/graph_nodes.hpp"
 
 namespace {
@@ -16,15 +17,9 @@ using flipguard::engine::Executor;
 using flipguard::engine::ExecutorOptions;
 using flipguard::model::Constant;
 using flipguard::model::Graph;
+using flipguard::testing::expect_each_image_matches;
 using flipguard::testing::node;
-
-std::vector<float> normal(std::size_t n, unsigned seed, float scale = 1.f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  return v;
-}
+using flipguard::testing::normal;
 
 // x [N,64,8,8] -> block 1: a = Relu(1x1 16), b = Relu(3x3 16), c = 1x1 256, s = 1x1 256 of x,
 // y1 = Relu(c + s) -> block 2: a2, b2 as before, c2 = 1x1 256, y = Relu(c2 + y1): [N,256,8,8].
@@ -71,19 +66,8 @@ TEST(ResidualLayout, BatchOfTwoComputesWhatEachImageComputesAlone) {
                                                                                                << summary;
     EXPECT_EQ(single.summary().find("jit_1x1"), std::string::npos) << single.summary();
   }
-  const auto in_size = static_cast<std::size_t>(single.input_size());
-  const auto x = normal(2 * in_size, 7);
-  std::vector<float> y1(static_cast<std::size_t>(single.output_size())), y2(2 * y1.size());
-  pair.run(x.data(), 2, y2.data());
   double largest = 0;
-  for (std::size_t image = 0; image < 2; ++image) {
-    single.run(x.data() + image * in_size, 1, y1.data());
-    for (std::size_t i = 0; i < y1.size(); ++i) {
-      const float want = y1[i], got = y2[image * y1.size() + i];
-      ASSERT_NEAR(got, want, 1e-4f * (1 + std::abs(want))) << "image " << image << " element " << i;
-      largest = std::max(largest, static_cast<double>(std::abs(want)));
-    }
-  }
+  expect_each_image_matches(single, pair, 7, &largest);
   EXPECT_GT(largest, 0.1) << "the output is all zeros: the comparison would prove nothing";
 }
 
