@@ -101,19 +101,23 @@ tag logical_weight_tag(size_t rank, bool grouped) {
 }
 
 // The layouts a convolution asks oneDNN for. "any" lets the library choose: on AVX2 it picks nChw8c, on
-// AVX-512 channels-last (brgconv). Two cases run AVX-512's blocked layout (nChw16c, its jit kernels) instead:
-// - Batch 1: a Concat over the channels of one image copies in channels-last, while blocked producers write
-//   into one buffer (concat.cpp). But the blocked kernels are slower than brgconv on wide convolutions
-//   (GoogLeNet's 3x3 branches: 20-45 %), so a Concat is built blocked only when every input is a small conv
-//   (in_c x kernel <= 576, a 3x3 over 64 channels: SqueezeNet's fire modules).
+// AVX-512 channels-last (brgconv). These cases run AVX-512's blocked layout (nChw16c, its jit kernels)
+// instead:
+// - A conv feeding a Concat of small convs (in_c x kernel <= 576, a 3x3 over 64 channels: SqueezeNet's fire
+//   modules). At batch 1 the Concat then costs nothing (its blocked producers write into one buffer,
+//   concat.cpp), at batch > 1 it copies whole channel blocks, cheaper than channels-last's per-pixel runs
+//   (SqueezeNet 1.1 at batch 16: +7 to +14 %). Wider convs stay in brgconv, 20-45 % faster than the blocked
+//   kernels (GoogLeNet's 3x3 branches).
+// - The stem that leads into such a module (BlockedByGraph::stem).
 // - Batch > 1: the residual stream of a bottleneck ResNet (ResNet-50 and deeper). oneDNN 2.6's channels-last
 //   1x1 kernel pays up to 60 % extra for a residual sum on large activations (16 x 256 x 56 x 56: 8-10.7 ms
 //   with sum and ReLU, 5.5 ms without), the blocked 1x1 kernel 10-20 % (6.0 ms). So a 1x1 conv adding a
 //   residual into >= 256 channels runs blocked, and so does the 1x1 conv producing that residual. Below 256
 //   channels (MobileNet v2's projections) the reorders around the depthwise convs cost more than the sum.
-// A conv reading a blocked value stays blocked if it is 1x1, or at stride 1 on 56 x 56 or more, where a
-// reorder of the input costs more than the kernels differ; others (the bottleneck's 3x3 convs from 28 x 28
-// down: 20-40 % slower blocked) take a reorder. bench/engine_vs_ort measures the outcome.
+// A conv reading a blocked value stays blocked at batch 1; at batch > 1 if it is 1x1, or at stride 1 on
+// 56 x 56 or more, where a reorder of the input costs more than the kernels differ; others (the bottleneck's
+// 3x3 convs from 28 x 28 down: 20-40 % slower blocked) take a reorder. bench/engine_vs_ort measures the
+// outcome.
 struct ConvLayout {
   tag src = tag::any, dst = tag::any;
 };
@@ -142,45 +146,86 @@ bool wide_residual_pointwise(const model::Node* node, const BuildContext& ctx) {
          has_input(*node, 3);
 }
 
+// Where the graph alone (not the layout of the conv's input) puts a conv's output in the blocked layout.
+class BlockedByGraph {
+ public:
+  BlockedByGraph(const BuildContext& ctx, bool batched)
+      : ctx_(ctx), index_(ctx.graph_index()), batched_(batched) {}
+
+  // A conv feeding a Concat whose inputs are all small convs.
+  bool feeds_small_concat(const model::Node* m) const {
+    if (!conv_weight(m, ctx_)) return false;
+    const auto readers = index_.readers(m->outputs.at(0));
+    return std::any_of(readers.begin(), readers.end(), [&](const model::Node* r) {
+      return r->op_type == "Concat" &&
+             std::all_of(r->inputs.begin(), r->inputs.end(), [&](const std::string& in) {
+               const auto p = index_.producer(in);
+               return p && small_conv(&ctx_.graph().nodes[*p], ctx_);
+             });
+    });
+  }
+
+  // Batched: a residual conv of a bottleneck, or the 1x1 conv producing its residual.
+  bool residual_path(const model::Node* m) const {
+    if (!batched_) return false;
+    if (wide_residual_pointwise(m, ctx_)) return true;
+    if (!pointwise_conv(m, ctx_)) return false;
+    const auto rs = index_.readers(m->outputs.at(0));
+    return std::any_of(rs.begin(), rs.end(), [&](const model::Node* r) {
+      return wide_residual_pointwise(r, ctx_) && r->inputs[3] == m->outputs[0];
+    });
+  }
+
+  // Batched: a 1x1 conv sharing its input with the residual path (it shares the blocked copy too).
+  bool beside_residual_path(const model::Node& m) const {
+    const auto siblings = index_.readers(m.inputs.at(0));
+    return batched_ && pointwise_conv(&m, ctx_) &&
+           std::any_of(siblings.begin(), siblings.end(),
+                       [&](const model::Node* s) { return residual_path(s); });
+  }
+
+  // The stem: a conv on the graph's input (<= 4 channels: an image) whose MaxPool feeds only convs that run
+  // blocked whatever their input, or 1x1 convs feeding only such convs (SqueezeNet's first fire module).
+  // Blocked, the stem's kernel reads the plain input as it is (channels-last reorders it first: 4.2 + 0.5 ms
+  // vs 2.9 ms at batch 16) and the pool runs blocked (2.2 vs 2.7 ms). GoogLeNet's stem, whose pool feeds a
+  // 3x3 conv through a 1x1, stays channels-last: blocked there, the network is 8 % slower.
+  bool stem(const model::Node& n, const Dims& x) const {
+    if (index_.producer(n.inputs.at(0)) || x[1] > 4) return false;
+    const auto blocked = [&](const model::Node* c) { return feeds_small_concat(c) || residual_path(c); };
+    const auto pools = index_.readers(n.outputs.at(0));
+    return !pools.empty() && std::all_of(pools.begin(), pools.end(), [&](const model::Node* pool) {
+      const auto convs = index_.readers(pool->outputs.at(0));
+      return pool->op_type == "MaxPool" && !convs.empty() &&
+             std::all_of(convs.begin(), convs.end(), [&](const model::Node* c) {
+               const auto next = index_.readers(c->outputs.at(0));
+               return blocked(c) || (pointwise_conv(c, ctx_) && !next.empty() &&
+                                     std::all_of(next.begin(), next.end(), blocked));
+             });
+    });
+  }
+
+ private:
+  const BuildContext& ctx_;
+  const model::GraphIndex& index_;
+  bool batched_;
+};
+
 ConvLayout conv_layout(const model::Node& n, BuildContext& ctx, int x_id, const Dims& x) {
   const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
   const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
   if (x.size() != 4 || (isa & avx512) != avx512) return {};
-  constexpr ConvLayout blocked{tag::nChw16c, tag::nChw16c};
   const bool blocked_input = ctx.value(x_id).md == memory::desc(ops::dnnl_dims(x), dt::f32, tag::nChw16c);
-  const model::GraphIndex& index = ctx.graph_index();
-  if (x[0] > 1) {
-    // The residual convs and their residuals' producers, known from the graph alone.
-    const auto residual_path = [&](const model::Node* m) {
-      if (wide_residual_pointwise(m, ctx)) return true;
-      if (!pointwise_conv(m, ctx)) return false;
-      const auto rs = index.readers(m->outputs.at(0));
-      return std::any_of(rs.begin(), rs.end(), [&](const model::Node* r) {
-        return wide_residual_pointwise(r, ctx) && r->inputs[3] == m->outputs[0];
-      });
-    };
-    if (residual_path(&n)) return blocked;
-    // A 1x1 conv sharing its input with the residual path shares its blocked copy too.
-    const auto siblings = index.readers(n.inputs[0]);
-    if (pointwise_conv(&n, ctx) &&
-        (blocked_input || std::any_of(siblings.begin(), siblings.end(), residual_path)))
-      return blocked;
-    const auto strides = n.get_ints("strides", {1, 1});
-    if (blocked_input && x[2] >= 56 && strides == std::vector<std::int64_t>{1, 1}) return blocked;
-    return {};
-  }
-  const auto readers = index.readers(n.outputs.at(0));
-  const auto producer = [&](const std::string& in) -> const model::Node* {
-    const auto p = index.producer(in);
-    return p ? &ctx.graph().nodes[*p] : nullptr;
-  };
-  const bool feeds_concat = std::any_of(readers.begin(), readers.end(), [&](const model::Node* r) {
-    return r->op_type == "Concat" &&
-           std::all_of(r->inputs.begin(), r->inputs.end(),
-                       [&](const std::string& in) { return small_conv(producer(in), ctx); });
-  });
-  if (!blocked_input && !feeds_concat) return {};
-  return {blocked_input ? tag::nChw16c : tag::any, tag::nChw16c};
+  const BlockedByGraph by_graph(ctx, x[0] > 1);
+  const ConvLayout blocked_output{blocked_input ? tag::nChw16c : tag::any, tag::nChw16c};
+  constexpr ConvLayout blocked{tag::nChw16c, tag::nChw16c};
+  if (by_graph.feeds_small_concat(&n) || by_graph.stem(n, x)) return blocked_output;
+  if (x[0] == 1) return blocked_input ? blocked : ConvLayout{};
+  if (by_graph.residual_path(&n) || by_graph.beside_residual_path(n) ||
+      (blocked_input && pointwise_conv(&n, ctx)))
+    return blocked;
+  const auto strides = n.get_ints("strides", {1, 1});
+  if (blocked_input && x[2] >= 56 && strides == std::vector<std::int64_t>{1, 1}) return blocked;
+  return {};
 }
 
 // The primitive in the layouts asked for, or in the library's choice where no optimised kernel takes them.
