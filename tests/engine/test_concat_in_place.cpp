@@ -3,6 +3,8 @@
 // where a part is read again after the Concat and a Concat feeds another (nested parts).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "engine/executor.hpp"
 #include "support/batch_equivalence.hpp"
 #include "support/graph_nodes.hpp"
@@ -103,4 +105,30 @@ TEST(ConcatInPlace, DenseBlockPrefixesShareOneBufferAndComputeWhatTheCopyDoes) {
     EXPECT_EQ(in_place.summary().find(c), std::string::npos) << c << "\n" << in_place.summary();
   EXPECT_NE(in_place.summary().find("Concat r_node"), std::string::npos) << in_place.summary();
   expect_each_image_matches(in_place, copying, 6);
+}
+
+// Beyond one image a channel Concat in a channel-major layout copies each image's part as one run. Plain
+// NCHW parts (Relu, Neg: elementwise results keep the input's layout), one of them twice, in three images,
+// against the concatenation written out by hand.
+TEST(ConcatInPlace, SeveralImagesCopyEachImagesPartsAsRuns) {
+  Graph g;
+  g.source = "runs.onnx";
+  g.opset = 13;
+  g.inputs = {{"x", {-1, 2, 2, 3}}};
+  g.outputs = {{"y", {}}};
+  g.nodes = {node("Relu", {"x"}, "a"), node("Neg", {"x"}, "b"), concat({"a", "b", "a"}, "y")};
+  ExecutorOptions opt;
+  opt.batch = 3;
+  Executor ex(g, opt);
+  EXPECT_NE(ex.summary().find("Concat y_node [3,6,2,3] [runs]"), std::string::npos) << ex.summary();
+  const auto x = normal(3 * 12, 9);
+  std::vector<float> y(3 * 36);
+  ex.run(x.data(), 3, y.data());
+  for (std::size_t image = 0; image < 3; ++image)
+    for (std::size_t c = 0; c < 6; ++c)
+      for (std::size_t i = 0; i < 6; ++i) {  // the 2 x 3 pixels of a channel
+        const float v = x[image * 12 + (c % 2) * 6 + i];
+        const float want = c / 2 == 1 ? -v : std::max(v, 0.f);
+        EXPECT_EQ(y[image * 36 + c * 6 + i], want) << "image " << image << " channel " << c << " pixel " << i;
+      }
 }

@@ -87,6 +87,10 @@ TEST(FireModuleLayout, StemAndFireModulesRunBlockedAtEveryBatchSize) {
         << summary;
     EXPECT_EQ(summary.find("reorder x"), std::string::npos) << summary;
     EXPECT_EQ(summary.find("brgconv"), std::string::npos) << summary;
+    // One image: the Concats are in place; more: each copies one run per image and part.
+    EXPECT_EQ(summary.find("Concat y_node [" + b + ",64,7,7]") != std::string::npos, batch > 1) << summary;
+    EXPECT_EQ(summary.find("Concat y_node [" + b + ",64,7,7] [runs]") != std::string::npos, batch > 1)
+        << summary;
     for (const char* conv : {"f1e30_node", "ye30_node"})
       EXPECT_NE(summary.find("Conv " + std::string(conv) + " + Relu [" + b + ",32,7,7] [jit:"),
                 std::string::npos)
