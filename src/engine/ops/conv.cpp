@@ -105,9 +105,9 @@ tag logical_weight_tag(size_t rank, bool grouped) {
 // instead:
 // - A conv feeding a Concat of small convs (in_c x kernel <= 576, a 3x3 over 64 channels: SqueezeNet's fire
 //   modules). At batch 1 the Concat then costs nothing (its blocked producers write into one buffer,
-//   concat.cpp), at batch > 1 it copies whole channel blocks, cheaper than channels-last's per-pixel runs
-//   (SqueezeNet 1.1 at batch 16: +7 to +14 %). Wider convs stay in brgconv, 20-45 % faster than the blocked
-//   kernels (GoogLeNet's 3x3 branches).
+//   concat.cpp), at batch > 1 it copies one contiguous run per image and part, where channels-last copies
+//   short per-pixel runs (SqueezeNet 1.1 at batch 16: +7 to +14 %). Wider convs stay in brgconv, 20-45 %
+//   faster than the blocked kernels (GoogLeNet's 3x3 branches).
 // - The stem that leads into such a module (BlockedByGraph::stem).
 // - Batch > 1: the residual stream of a bottleneck ResNet (ResNet-50 and deeper). oneDNN 2.6's channels-last
 //   1x1 kernel pays up to 60 % extra for a residual sum on large activations (16 x 256 x 56 x 56: 8-10.7 ms
