@@ -5,8 +5,6 @@
 // batch-1 executor (blocked, Concats in place) computes for it alone.
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include "engine/executor.hpp"
 #include "support/batch_equivalence.hpp"
 #include "support/graph_nodes.hpp"
@@ -15,11 +13,10 @@ namespace {
 
 using flipguard::engine::Executor;
 using flipguard::engine::ExecutorOptions;
-using flipguard::model::Constant;
 using flipguard::model::Graph;
 using flipguard::testing::expect_each_image_matches;
 using flipguard::testing::node;
-using flipguard::testing::normal;
+using flipguard::testing::random_conv;
 
 // x [N,3,33,33] -> stem = Relu(3x3 stride 2, 32) -> p = MaxPool 3x3 stride 2 -> fire f1 (squeeze 1x1 16,
 // expand 1x1 32 | 3x3 32, Concat) -> fire y (the same over 64 channels): [N,64,7,7]. With `conv_after_pool`
@@ -32,19 +29,11 @@ Graph stem_and_fires(bool conv_after_pool = false) {
   g.inputs = {{"x", {-1, 3, 33, 33}}};
   g.outputs = {{"y", {}}};
   unsigned seed = 1;
+  // A conv "<out>0" and its Relu "<out>".
   auto conv = [&](const std::string& in, const std::string& out, std::int64_t c_in, std::int64_t c_out,
                   std::int64_t k, std::int64_t stride = 1) {
-    const auto fan_in = static_cast<float>(c_in * k * k);
-    g.constants["w_" + out] =
-        Constant{{c_out, c_in, k, k},
-                 normal(static_cast<size_t>(c_out * c_in * k * k), seed++, 1.f / std::sqrt(fan_in)),
-                 {}};
-    g.constants["b_" + out] = Constant{{c_out}, normal(static_cast<size_t>(c_out), seed++, 0.1f), {}};
-    auto n = node("Conv", {in, "w_" + out, "b_" + out}, out + "0");
-    const std::int64_t pad = stride == 1 ? k / 2 : 0;
-    n.attributes["pads"] = std::vector<std::int64_t>{pad, pad, pad, pad};
-    n.attributes["strides"] = std::vector<std::int64_t>{stride, stride};
-    return std::vector{n, node("Relu", {out + "0"}, out)};
+    return std::vector{random_conv(g, seed, in, out + "0", c_in, c_out, k, stride),
+                       node("Relu", {out + "0"}, out)};
   };
   auto add = [&](std::vector<flipguard::model::Node> nodes) {
     g.nodes.insert(g.nodes.end(), nodes.begin(), nodes.end());

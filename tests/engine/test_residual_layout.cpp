@@ -5,8 +5,6 @@
 // throughout) computes for it alone, and every stored weight reads back through the blocked layout map.
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include "engine/executor.hpp"
 #include "support/batch_equivalence.hpp"
 #include "support/graph_nodes.hpp"
@@ -15,11 +13,10 @@ namespace {
 
 using flipguard::engine::Executor;
 using flipguard::engine::ExecutorOptions;
-using flipguard::model::Constant;
 using flipguard::model::Graph;
 using flipguard::testing::expect_each_image_matches;
 using flipguard::testing::node;
-using flipguard::testing::normal;
+using flipguard::testing::random_conv;
 
 // x [N,64,8,8] -> block 1: a = Relu(1x1 16), b = Relu(3x3 16), c = 1x1 256, s = 1x1 256 of x,
 // y1 = Relu(c + s) -> block 2: a2, b2 as before, c2 = 1x1 256, y = Relu(c2 + y1): [N,256,8,8].
@@ -31,18 +28,7 @@ Graph bottlenecks() {
   g.outputs = {{"y", {}}};
   unsigned seed = 1;
   auto conv = [&](const std::string& in, const std::string& out, std::int64_t c_in, std::int64_t c_out,
-                  std::int64_t k) {
-    const auto fan_in = static_cast<float>(c_in * k * k);
-    g.constants["w_" + out] =
-        Constant{{c_out, c_in, k, k},
-                 normal(static_cast<size_t>(c_out * c_in * k * k), seed++, 1.f / std::sqrt(fan_in)),
-                 {}};
-    g.constants["b_" + out] = Constant{{c_out}, normal(static_cast<size_t>(c_out), seed++, 0.1f), {}};
-    auto n = node("Conv", {in, "w_" + out, "b_" + out}, out);
-    const std::int64_t pad = k / 2;
-    n.attributes["pads"] = std::vector<std::int64_t>{pad, pad, pad, pad};
-    return n;
-  };
+                  std::int64_t k) { return random_conv(g, seed, in, out, c_in, c_out, k); };
   g.nodes = {conv("x", "a0", 64, 16, 1),   node("Relu", {"a0"}, "a"),       conv("a", "b0", 16, 16, 3),
              node("Relu", {"b0"}, "b"),    conv("b", "c", 16, 256, 1),      conv("x", "s", 64, 256, 1),
              node("Add", {"c", "s"}, "t"), node("Relu", {"t"}, "y1"),       conv("y1", "a20", 256, 16, 1),
