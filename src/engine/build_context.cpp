@@ -255,6 +255,8 @@ Network BuildContext::finish(int output) {
     void* data = v.buffer >= 0 ? static_cast<void*>(static_cast<char*>(net_.plan.data(v.buffer)) + v.offset)
                                : static_cast<void*>(net_.constant_data[constant_buffers_.at(id)].data());
     net_.memories.emplace_back(v.md, engine_, data);
+    if (v.buffer >= 0 && v.buffer == values_.at(input_id_).buffer)
+      net_.input_views.emplace_back(id, v.offset);
   }
   return std::move(net_);
 }

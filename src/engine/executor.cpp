@@ -36,7 +36,10 @@ struct Executor::Impl {
   void check_inputs_outputs() const;
   // The input's shape at the executor's batch, refused before anything is sized if it cannot fit.
   Dims batch_input_dims() const;
+  // Copies `count` images into the network's own input buffer (zeros after them).
   void load_input(const float* input, int count);
+  // Points the input and its views at `data`: the caller's full batch, read in place, or own_input.
+  void bind_input(const void* data);
   void load_ids(const std::int64_t* ids, int count);
   void run_layers(size_t begin, size_t end);
   void copy_output(int count, float* output);
@@ -52,6 +55,8 @@ struct Executor::Impl {
   Network net;
   ActivationSnapshot snapshot;
   int cut = -1, cut_count = 0;
+  void* own_input = nullptr;          // the plan's buffer for the input
+  const void* bound_input = nullptr;  // where the input's memories point now
 };
 
 Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
@@ -75,6 +80,8 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   model::fuse_activations(graph);
   net = build_network(graph, input_dims, engine, options.weights);
   graph.nodes = std::move(onnx_nodes);
+  own_input = net.memories[net.input_id].get_data_handle();
+  bound_input = own_input;
 }
 
 void Executor::Impl::check_inputs_outputs() const {
@@ -161,7 +168,8 @@ void Executor::Impl::load_input(const float* input, int count) {
   if (graph.inputs[0].integer)
     throw std::invalid_argument(graph.source + ": the input '" + graph.inputs[0].name +
                                 "' holds integers (token ids): run it with int64 ids");
-  auto* in = static_cast<float*>(net.memories[net.input_id].get_data_handle());
+  bind_input(own_input);
+  auto* in = static_cast<float*>(own_input);
   const auto per_in = static_cast<size_t>(model::element_count(input_dims) / batch);
   std::memcpy(in, input, sizeof(float) * per_in * count);
   if (count < batch) std::memset(in + per_in * count, 0, sizeof(float) * per_in * (batch - count));
@@ -175,7 +183,8 @@ void Executor::Impl::load_ids(const std::int64_t* ids, int count) {
     throw std::invalid_argument(graph.source + ": the input '" + graph.inputs[0].name +
                                 "' holds floats, not integer ids");
   // Ids travel as int32 (oneDNN has no int64); a Gather checks each against its table when it runs.
-  auto* in = static_cast<std::int32_t*>(net.memories[net.input_id].get_data_handle());
+  bind_input(own_input);
+  auto* in = static_cast<std::int32_t*>(own_input);
   const auto per_in = static_cast<size_t>(model::element_count(input_dims) / batch);
   for (size_t i = 0; i < per_in * static_cast<size_t>(count); ++i) {
     if (ids[i] < INT32_MIN || ids[i] > INT32_MAX)
@@ -184,6 +193,16 @@ void Executor::Impl::load_ids(const std::int64_t* ids, int count) {
     in[i] = static_cast<std::int32_t>(ids[i]);
   }
   if (count < batch) std::memset(in + per_in * count, 0, sizeof(std::int32_t) * per_in * (batch - count));
+}
+
+void Executor::Impl::bind_input(const void* data) {
+  if (data == bound_input) return;
+  // No layer writes to the input or its views (BuildContext::can_overwrite), so the caller's const images
+  // are only read.
+  for (const auto& [id, offset] : net.input_views)
+    net.memories[static_cast<size_t>(id)].set_data_handle(const_cast<char*>(static_cast<const char*>(data)) +
+                                                          offset);
+  bound_input = data;
 }
 
 void Executor::Impl::run_layers(size_t begin, size_t end) {
@@ -221,7 +240,12 @@ std::int64_t Executor::output_size() const {
 }
 
 void Executor::run(const float* input, int count, float* output) {
-  impl_->load_input(input, count);
+  // A full batch is read where the caller keeps it (ONNX Runtime does the same with a tensor over the
+  // caller's data): no copy of the images per run. A short batch is copied in, zero-padded.
+  if (count == impl_->batch && !impl_->graph.inputs[0].integer)
+    impl_->bind_input(input);
+  else
+    impl_->load_input(input, count);
   impl_->run_layers(0, impl_->net.layers.size());
   impl_->copy_output(count, output);
 }
@@ -286,6 +310,7 @@ void Executor::run_prefix(const float* input, int count, int cut) {
 void Executor::run_suffix(float* output) {
   if (impl_->cut < 0) throw std::logic_error("run_suffix: run_prefix has not run");
   impl_->snapshot.restore();
+  impl_->bind_input(impl_->own_input);  // the snapshot restored the input where run_prefix copied it
   impl_->run_layers(static_cast<size_t>(impl_->cut), impl_->net.layers.size());
   impl_->copy_output(impl_->cut_count, output);
 }

@@ -40,7 +40,8 @@ class Executor {
   std::int64_t output_size() const;  // floats per image
 
   // Runs `count` <= batch() images (row-major NCHW floats) and writes count x output_size() floats
-  // (for a full batch: every element of output_dims()).
+  // (for a full batch: every element of output_dims()). A full batch is read in place during the call,
+  // never written; a partial one is copied in and zero-padded.
   void run(const float* input, int count, float* output);
   // The same for a model whose input is integer (token ids, row-major, input_size() per sequence); ids
   // outside int32 or outside the table a Gather reads them from are refused (std::out_of_range).

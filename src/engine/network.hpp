@@ -30,6 +30,9 @@ struct Network {
   // One memory per value id: its layout over its plan buffer or constant data.
   std::vector<dnnl::memory> memories;
   int input_id = -1, output_id = -1;
+  // Every value living in the input's buffer (the input and its views: Reshape, Flatten...) with its byte
+  // offset there: run() points them at the caller's images instead of copying those in.
+  std::vector<std::pair<int, size_t>> input_views;
   model::Dims output_dims;
   // Multiply-add work of the batch (2 FLOPs per MAC), counted by Conv/Gemm/MatMul, for speed reports.
   double flops = 0;
