@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,8 +89,13 @@ class BuildContext {
                                   const std::vector<float>& logical);
   std::string error(const model::Node& n, const std::string& problem) const;
 
+  // A later node that the node being built builds along with its own (its layers count as this node's):
+  // build_network then skips it. For rewrites of two nodes that the ONNX graph cannot express as one.
+  void absorb(const model::Node& later) { absorbed_.insert(static_cast<int>(index_.index_of(later))); }
+
   // --- driven by build_network ---
   void begin_node(int index) { current_ = index; }
+  bool absorbed(int index) const { return absorbed_.count(index) > 0; }
   // The graph input; `integer` inputs hold int32 ids (the executor converts the caller's int64).
   void set_input(const std::string& name, const Dims& dims, bool integer);
   MemoryPlan& plan() { return net_.plan; }
@@ -115,6 +121,7 @@ class BuildContext {
       uses_;  // value name -> reading node indices (graph outputs: nodes.size())
   std::map<int, std::vector<int>> buffer_values_;  // buffer -> values living in it
   std::map<int, size_t> constant_buffers_;         // value id -> index into the network's constant_data
+  std::set<int> absorbed_;                         // node indices built by an earlier node
   int current_ = -1;
   int input_id_ = -1;
   bool batch_widened_ = false;

@@ -15,6 +15,7 @@ Network build_network(const model::Graph& graph, const model::Dims& input_dims, 
   ctx.set_input(graph.inputs.at(0).name, input_dims, graph.inputs[0].integer);
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const model::Node& n = graph.nodes[i];
+    if (ctx.absorbed(static_cast<int>(i))) continue;
     const OpEntry* op = registry.find(n.domain, n.op_type);
     if (!op) throw std::logic_error(graph.source + ": " + n.describe() + " has no builder");
     ctx.begin_node(static_cast<int>(i));

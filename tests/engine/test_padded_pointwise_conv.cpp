@@ -1,7 +1,8 @@
 // A zero-padded 1x1 convolution runs as the unpadded convolution plus a border fill (engine/ops/
 // border_fill.hpp): against a per-element reference, for symmetric and asymmetric pads, channel counts that
 // do and do not fill a channel block, with and without bias and activation; a faulted bias shows on the
-// border as on the interior; a conv the fill cannot do exactly (Sigmoid) keeps the padded kernel.
+// border as on the interior; a conv the fill cannot do exactly (Sigmoid) keeps the padded kernel. Read only
+// by a GlobalAveragePool, the border is never written: the pool of the interior adds the border's share.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -28,6 +29,7 @@ struct Case {
   std::vector<std::int64_t> pads{1, 1, 1, 1};  // top, left, bottom, right
   bool bias = true;
   std::string activation;  // "", "Relu", "LeakyRelu", "Clip", "Sigmoid"
+  bool pooled = false;     // a GlobalAveragePool of the conv is the output
 };
 
 Graph graph(const Case& c) {
@@ -58,6 +60,10 @@ Graph graph(const Case& c) {
     }
     g.nodes.push_back(act);
   }
+  if (c.pooled) {
+    g.nodes.back().outputs = {"full"};
+    g.nodes.push_back(node("GlobalAveragePool", {"full"}, "y"));
+  }
   return g;
 }
 
@@ -87,7 +93,15 @@ std::vector<float> reference(const Case& c, const Graph& g, const std::vector<fl
                      x[static_cast<size_t>(((n * c.in_c + k) * H + si) * W + sj)];
           y.push_back(activate(c.activation, acc));
         }
-  return y;
+  if (!c.pooled) return y;
+  std::vector<float> means;
+  const auto plane = static_cast<size_t>(oh * ow);
+  for (size_t start = 0; start < y.size(); start += plane) {
+    double sum = 0;
+    for (size_t i = start; i < start + plane; ++i) sum += y[i];
+    means.push_back(static_cast<float>(sum / static_cast<double>(plane)));
+  }
+  return means;
 }
 
 std::vector<float> input(std::int64_t channels) {
@@ -98,9 +112,10 @@ std::vector<float> input(std::int64_t channels) {
   return x;
 }
 
-Case activated(const std::string& activation) {
+Case activated(const std::string& activation, bool pooled = false) {
   Case c;
   c.activation = activation;
+  c.pooled = pooled;
   return c;
 }
 
@@ -112,7 +127,9 @@ void expect_computes(const Case& c, bool decomposed, std::int64_t faulted = -1, 
   opt.weights.biases = true;
   Executor ex(g, opt);
   EXPECT_EQ(ex.summary().find("unpadded") != std::string::npos, decomposed) << ex.summary();
-  EXPECT_EQ(ex.summary().find("Pad border") != std::string::npos, decomposed) << ex.summary();
+  EXPECT_EQ(ex.summary().find("Pad border") != std::string::npos, decomposed && !c.pooled) << ex.summary();
+  EXPECT_EQ(ex.summary().find("of the interior + border") != std::string::npos, decomposed && c.pooled)
+      << ex.summary();
   std::vector<float> b = g.constants.at("b").floats;
   if (faulted >= 0) {
     ex.weight("b").write(faulted, value);
@@ -155,6 +172,28 @@ TEST(PaddedPointwiseConv, OtherActivationsAndStridesKeepThePaddedKernel) {
   Case unpadded;  // nothing to pad: the plain conv
   unpadded.pads = {0, 0, 0, 0};
   expect_computes(unpadded, false);
+}
+
+TEST(PaddedPointwiseConv, AGlobalAverageOfItAddsTheBordersShareToThePoolOfTheInterior) {
+  Case plain;
+  plain.pooled = true;
+  expect_computes(plain, true);
+  Case asymmetric = plain;
+  asymmetric.pads = {2, 0, 1, 3};
+  expect_computes(asymmetric, true);
+  Case whole_blocks = plain;
+  whole_blocks.in_c = 8, whole_blocks.out_c = 16;
+  expect_computes(whole_blocks, true);
+  Case no_bias = plain;
+  no_bias.in_c = 3, no_bias.out_c = 5, no_bias.bias = false;
+  expect_computes(no_bias, true);
+  for (const std::string a : {"Relu", "LeakyRelu", "Clip"}) expect_computes(activated(a, true), true);
+  // The border's share is computed from the stored bias at each run.
+  expect_computes(plain, true, 3, 1e6f);
+  expect_computes(activated("Relu", true), true, 7, -2.5f);
+  expect_computes(activated("Relu", true), true, 7, 2.5f);
+  // A conv that keeps the padded kernel is pooled as it is.
+  expect_computes(activated("Sigmoid", true), false);
 }
 
 }  // namespace

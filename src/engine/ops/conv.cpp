@@ -1,7 +1,8 @@
 // Conv and FusedConv on oneDNN: layouts chosen by the library (format "any"; see conv_layout for the one
 // exception), BatchNorm already folded into the weights. A zero-padded 1x1 conv runs unpadded plus a border
-// fill (border_fill.hpp). A FusedConv (model/fuse_activations.hpp) adds its residual Z as a sum post-op (in
-// place when Z is dead afterwards) and applies its activation as an eltwise post-op.
+// fill (border_fill.hpp), or, when only a GlobalAveragePool reads it, plus that pool with the border's share
+// added (build_pooled_border). A FusedConv (model/fuse_activations.hpp) adds its residual Z as a sum post-op
+// (in place when Z is dead afterwards) and applies its activation as an eltwise post-op.
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -365,6 +366,63 @@ std::optional<float (*)(float, const model::Activation&)> border_activation(cons
   }
 }
 
+// The value a padded 1x1 conv computes at its border, per channel: activation(bias), the bias read from the
+// stored buffer on every run, so a faulted bias shows there too.
+struct BorderValue {
+  std::optional<dnnl::memory> bias;
+  model::Activation act;
+  float (*f)(float, const model::Activation&);
+  // out[c] = scale * activation(bias[c]) for c < channels.
+  void write(std::int64_t channels, float scale, float* out) const {
+    const float* b = bias ? static_cast<const float*>(bias->get_data_handle()) : nullptr;
+    for (std::int64_t c = 0; c < channels; ++c) out[c] = f(b ? b[c] : 0.f, act) * scale;
+  }
+};
+
+// A padded 1x1 conv whose output only a GlobalAveragePool reads (SqueezeNet's conv10): the mean over the
+// padded output is, per channel, the interior's mean times the interior's share of the positions plus the
+// border value times the border's share. So the border is never written: `pool` (built here, absorbed) runs
+// on the interior with that linear scale and a per-channel addend as post-ops, the addend written from the
+// stored bias before each run.
+void build_pooled_border(const model::Node& pool, BuildContext& ctx, int interior_id, const ConvShape& s,
+                         const BorderValue& border_value) {
+  const Value& interior = ctx.value(interior_id);
+  double inner = 1, total = 1;
+  for (size_t d = 2; d < s.out.size(); ++d) {
+    inner *= static_cast<double>(interior.dims[d]);
+    total *= static_cast<double>(s.out[d]);
+  }
+  const auto inner_share = static_cast<float>(inner / total);
+  const auto border_share = static_cast<float>((total - inner) / total);
+
+  Dims per_channel(s.out.size(), 1);
+  per_channel[1] = s.out_c;
+  const memory::desc addend_md = plain_desc(per_channel);
+  const int addend_id = ctx.define(pool.outputs.at(0) + "#border", per_channel, addend_md);
+  ctx.add_layer(std::make_unique<FunctionLayer>(
+      "Border of " + pool.name + " (the padded border's share of the mean)", std::vector<int>{}, addend_id,
+      [border_value, border_share, out_c = s.out_c](const std::vector<const float*>&, float* out) {
+        border_value.write(out_c, border_share, out);
+      }));
+
+  const auto [d, out] =
+      ops::global_pool_desc(dnnl::algorithm::pooling_avg_exclude_padding, interior.dims, interior.md);
+  dnnl::post_ops post;
+  post.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, inner_share, 0.f);
+  post.append_binary(dnnl::algorithm::binary_add, addend_md);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(post);
+  dnnl::pooling_forward::primitive_desc pd(d, attr, ctx.engine());
+  const int y = ctx.define(pool.outputs.at(0), out, pd.dst_desc());
+  ctx.add_layer(std::make_unique<PrimitiveLayer>(
+      "GlobalAveragePool " + pool.name + " of the interior + border [" + pd.impl_info_str() + "]",
+      dnnl::pooling_forward(pd),
+      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, interior_id},
+                                       {DNNL_ARG_DST, y},
+                                       {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, addend_id}}));
+  ctx.absorb(pool);
+}
+
 // A zero-padded 1x1 convolution (stride 1, no residual) as the unpadded convolution into an interior value
 // plus a border fill (border_fill.hpp): the same outputs. The border reads the bias from the stored bias
 // buffer on every run, so a faulted bias shows there too. Returns false, having built nothing, when the
@@ -411,17 +469,21 @@ bool build_padded_pointwise(const model::Node& n, BuildContext& ctx, int x_id, c
       dnnl::convolution_forward(pd),
       std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, src_id}, {DNNL_ARG_DST, interior_id}}, fixed));
 
-  const int out_id = ctx.define(name, s.out, *out_md);
-  const ops::BorderFill fill(pd.dst_desc(), inner.out, *out_md, s.out, s.win.pad_begin);
   const auto bias_mem = fixed.count(DNNL_ARG_BIAS) ? std::optional(fixed.at(DNNL_ARG_BIAS)) : std::nullopt;
   const model::Activation act = model::fused_activation(n).value_or(model::Activation{});
+  const BorderValue border_value{bias_mem, act, *activation};
+  if (const model::Node* pool = ctx.graph_index().sole_reader(name);
+      pool && pool->domain.empty() && pool->op_type == "GlobalAveragePool") {
+    build_pooled_border(*pool, ctx, interior_id, s, border_value);
+    return true;
+  }
+  const int out_id = ctx.define(name, s.out, *out_md);
+  const ops::BorderFill fill(pd.dst_desc(), inner.out, *out_md, s.out, s.win.pad_begin);
   std::vector<float> border(static_cast<size_t>(fill.padded_channels()), 0.f);
   ctx.add_layer(std::make_unique<FunctionLayer>(
       "Pad border of " + n.name + " " + model::dims_to_string(s.out), std::vector<int>{interior_id}, out_id,
-      [fill, bias_mem, act, f = *activation, border, out_c = s.out_c](const std::vector<const float*>& in,
-                                                                      float* out) mutable {
-        const float* b = bias_mem ? static_cast<const float*>(bias_mem->get_data_handle()) : nullptr;
-        for (std::int64_t c = 0; c < out_c; ++c) border[static_cast<size_t>(c)] = f(b ? b[c] : 0.f, act);
+      [fill, border_value, border, out_c = s.out_c](const std::vector<const float*>& in, float* out) mutable {
+        border_value.write(out_c, 1.f, border.data());
         fill.run(in[0], border.data(), out);
       }));
   return true;

@@ -14,16 +14,9 @@ void build_global_pool(const model::Node& n, BuildContext& ctx) {
   const Value x = ctx.value(x_id);
   if (x.dims.size() < 3 || x.dims.size() > 5)
     throw std::runtime_error(ctx.error(n, "input must be 3-D to 5-D, got " + model::dims_to_string(x.dims)));
-  const Dims kernel(x.dims.begin() + 2, x.dims.end());
-  Dims out{x.dims[0], x.dims[1]};
-  out.resize(x.dims.size(), 1);
-  const memory::dims ones(kernel.size(), 1), zeros(kernel.size(), 0);
-  auto alg = n.op_type == "GlobalMaxPool" ? dnnl::algorithm::pooling_max
-                                          : dnnl::algorithm::pooling_avg_exclude_padding;
-  dnnl::pooling_forward::desc d(
-      dnnl::prop_kind::forward_inference, alg, x.md,
-      memory::desc(ops::dnnl_dims(out), memory::data_type::f32, memory::format_tag::any), ones,
-      ops::dnnl_dims(kernel), zeros, zeros);
+  const auto alg = n.op_type == "GlobalMaxPool" ? dnnl::algorithm::pooling_max
+                                                : dnnl::algorithm::pooling_avg_exclude_padding;
+  const auto [d, out] = ops::global_pool_desc(alg, x.dims, x.md);
   dnnl::pooling_forward::primitive_desc pd(d, ctx.engine());
   const int y = ctx.define(n.outputs.at(0), out, pd.dst_desc());
   ctx.add_layer(std::make_unique<PrimitiveLayer>(

@@ -74,4 +74,20 @@ dnnl::memory::dims dnnl_dims(const Dims& d) {
   return dnnl::memory::dims(d.begin(), d.end());
 }
 
+std::pair<dnnl::pooling_forward::desc, Dims> global_pool_desc(dnnl::algorithm alg, const Dims& x,
+                                                              const dnnl::memory::desc& md) {
+  if (x.size() < 3 || x.size() > 5)
+    throw std::invalid_argument("a global pool needs a 3-D to 5-D input, got " + model::dims_to_string(x));
+  Dims out(x.size(), 1);
+  out[0] = x[0];
+  out[1] = x[1];
+  dnnl::memory::dims kernel = dnnl_dims(x), ones(x.size() - 2, 1), zeros(x.size() - 2, 0);
+  kernel.erase(kernel.begin(), kernel.begin() + 2);
+  return {dnnl::pooling_forward::desc(
+              dnnl::prop_kind::forward_inference, alg, md,
+              dnnl::memory::desc(dnnl_dims(out), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any),
+              ones, kernel, zeros, zeros),
+          out};
+}
+
 }  // namespace flipguard::engine::ops

@@ -40,6 +40,11 @@ void add_eltwise_layer(BuildContext& ctx, const std::string& what, const std::st
 
 dnnl::memory::dims dnnl_dims(const Dims& d);
 
+// A pooling over the whole spatial extent of `x` (dims, layout md) into [N, C, 1...], layout chosen by
+// oneDNN: GlobalAveragePool / GlobalMaxPool. Returns the desc and the output dims.
+std::pair<dnnl::pooling_forward::desc, Dims> global_pool_desc(dnnl::algorithm alg, const Dims& x,
+                                                              const dnnl::memory::desc& md);
+
 // Walks `out` in row-major order calling fn(linear, offsets), where offsets[k] is the flat offset of the
 // element operand k reads under numpy broadcasting (operand dims are left-padded to out's rank). Offsets are
 // updated incrementally: O(1) per element, no per-element index vectors.
