@@ -12,6 +12,7 @@
 #include "engine/ops/border_fill.hpp"
 #include "engine/ops/op_util.hpp"
 #include "model/fuse_activations.hpp"
+#include "platform/cpu_vendor.hpp"
 
 namespace flipguard::engine {
 namespace {
@@ -115,6 +116,10 @@ tag logical_weight_tag(size_t rank, bool grouped) {
 //   with sum and ReLU, 5.5 ms without), the blocked 1x1 kernel 10-20 % (6.0 ms). So a 1x1 conv adding a
 //   residual into >= 256 channels runs blocked, and so does the 1x1 conv producing that residual. Below 256
 //   channels (MobileNet v2's projections) the reorders around the depthwise convs cost more than the sum.
+// - On AMD CPUs (Zen 4 measured), a depthwise-separable block (BlockedByGraph::separable_block): oneDNN 2.6's
+//   channels-last kernels (brdgmm_dw, brgconv_1x1) there run its small-channel, large-spatial convs 20-50 %
+//   slower than the blocked jit_dw / jit_1x1 (MobileNet v2 batch 16 +31 %, batch 1 +9 %; MnasNet +22-28 %;
+//   ShuffleNet v2 batch 16 +78 %, alternating pairs). On Intel CPUs channels-last stays, as measured there.
 // A conv reading a blocked value stays blocked at batch 1; at batch > 1 if it is 1x1, or at stride 1 on
 // 56 x 56 or more, where a reorder of the input costs more than the kernels differ; others (the bottleneck's
 // 3x3 convs from 28 x 28 down: 20-40 % slower blocked) take a reorder. bench/engine_vs_ort measures the
@@ -145,6 +150,19 @@ bool wide_residual_pointwise(const model::Node* node, const BuildContext& ctx) {
   const model::Constant* w = conv_weight(node, ctx);
   return w && w->dims[2] == 1 && w->dims[3] == 1 && w->dims[0] >= 256 && node->op_type == model::kFusedConv &&
          has_input(*node, 3);
+}
+
+// A depthwise conv (one input channel per group, a kernel wider than 1x1) whose output only 1x1 convs read:
+// the middle of a depthwise-separable block (MobileNet's; not ConvNeXt's, nor one followed by
+// squeeze-excitation).
+bool separable_depthwise(const model::Node* node, const BuildContext& ctx) {
+  const model::Constant* w = conv_weight(node, ctx);
+  if (!w || w->dims[0] < 2 || w->dims[1] != 1 || node->get_int("group", 1) != w->dims[0] ||
+      (w->dims[2] == 1 && w->dims[3] == 1))
+    return false;
+  const auto readers = ctx.graph_index().readers(node->outputs.at(0));
+  return !readers.empty() && std::all_of(readers.begin(), readers.end(),
+                                         [&](const model::Node* r) { return pointwise_conv(r, ctx); });
 }
 
 // Where the graph alone (not the layout of the conv's input) puts a conv's output in the blocked layout.
@@ -185,6 +203,19 @@ class BlockedByGraph {
                        [&](const model::Node* s) { return residual_path(s); });
   }
 
+  // A depthwise-separable block: its depthwise conv, the conv producing the depthwise conv's input, and the
+  // 1x1 convs reading its output.
+  bool separable_block(const model::Node& m) const {
+    if (separable_depthwise(&m, ctx_)) return true;
+    const auto readers = index_.readers(m.outputs.at(0));
+    if (conv_weight(&m, ctx_) && std::any_of(readers.begin(), readers.end(), [&](const model::Node* r) {
+          return separable_depthwise(r, ctx_);
+        }))
+      return true;
+    const auto producer = index_.producer(m.inputs.at(0));
+    return pointwise_conv(&m, ctx_) && producer && separable_depthwise(&ctx_.graph().nodes[*producer], ctx_);
+  }
+
   // The stem: a conv on the graph's input (<= 4 channels: an image) whose MaxPool feeds only convs that run
   // blocked whatever their input, or 1x1 convs feeding only such convs (SqueezeNet's first fire module).
   // Blocked, the stem's kernel reads the plain input as it is (channels-last reorders it first: 4.2 + 0.5 ms
@@ -220,6 +251,8 @@ ConvLayout conv_layout(const model::Node& n, BuildContext& ctx, int x_id, const 
   const ConvLayout blocked_output{blocked_input ? tag::nChw16c : tag::any, tag::nChw16c};
   constexpr ConvLayout blocked{tag::nChw16c, tag::nChw16c};
   if (by_graph.feeds_small_concat(&n) || by_graph.stem(n, x)) return blocked_output;
+  static const bool amd = platform::cpu_vendor() == platform::CpuVendor::Amd;
+  if (amd && by_graph.separable_block(n)) return separable_depthwise(&n, ctx) ? blocked : blocked_output;
   if (x[0] == 1) return blocked_input ? blocked : ConvLayout{};
   if (by_graph.residual_path(&n) || by_graph.beside_residual_path(n) ||
       (blocked_input && pointwise_conv(&n, ctx)))
