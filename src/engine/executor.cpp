@@ -55,8 +55,7 @@ struct Executor::Impl {
   Network net;
   ActivationSnapshot snapshot;
   int cut = -1, cut_count = 0;
-  void* own_input = nullptr;          // the plan's buffer for the input
-  const void* bound_input = nullptr;  // where the input's memories point now
+  void* own_input = nullptr;  // the plan's buffer for the input
 };
 
 Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
@@ -81,7 +80,6 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   net = build_network(graph, input_dims, engine, options.weights);
   graph.nodes = std::move(onnx_nodes);
   own_input = net.memories[net.input_id].get_data_handle();
-  bound_input = own_input;
 }
 
 void Executor::Impl::check_inputs_outputs() const {
@@ -196,13 +194,12 @@ void Executor::Impl::load_ids(const std::int64_t* ids, int count) {
 }
 
 void Executor::Impl::bind_input(const void* data) {
-  if (data == bound_input) return;
+  if (data == net.memories[net.input_id].get_data_handle()) return;  // the views point there already
   // No layer writes to the input or its views (BuildContext::can_overwrite), so the caller's const images
   // are only read.
   for (const auto& [id, offset] : net.input_views)
     net.memories[static_cast<size_t>(id)].set_data_handle(const_cast<char*>(static_cast<const char*>(data)) +
                                                           offset);
-  bound_input = data;
 }
 
 void Executor::Impl::run_layers(size_t begin, size_t end) {

@@ -41,7 +41,8 @@ void add_eltwise_layer(BuildContext& ctx, const std::string& what, const std::st
 dnnl::memory::dims dnnl_dims(const Dims& d);
 
 // A pooling over the whole spatial extent of `x` (dims, layout md) into [N, C, 1...], layout chosen by
-// oneDNN: GlobalAveragePool / GlobalMaxPool. Returns the desc and the output dims.
+// oneDNN: GlobalAveragePool / GlobalMaxPool. Returns the desc and the output dims; std::invalid_argument
+// for a rank outside 3-5 (build_network names the node).
 std::pair<dnnl::pooling_forward::desc, Dims> global_pool_desc(dnnl::algorithm alg, const Dims& x,
                                                               const dnnl::memory::desc& md);
 
