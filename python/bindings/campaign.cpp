@@ -137,6 +137,7 @@ campaign::CampaignConfig make_config(unsigned scope, const std::optional<std::st
                            "; the settings are: " + known_keys(scope));
     if (!value.is_none()) apply_setting(config, *s, value);
   }
+  campaign::resolve_given_settings(config);
   config.validate();
   return config;
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,14 +36,15 @@ struct CampaignConfig {
   // What a fault does at each cell's rate (fault_setting.hpp): ber, stuck0, stuck1 (with @bits=LIST for a bit
   // mask), burst@len=L, or target@TENSOR,ELEMENT,BIT;...; kept in canonical form.
   std::string fault = "ber";
-  int trials = 10;  // per cell when adaptive trials are off (ci_target 0)
+  int trials = 10;  // per cell when adaptive trials are off (ci_target 0; giving trials alone turns them off)
   // Adaptive trials: a cell runs waves of `wave` trials until the 95% CI half-width of its Top-1 is at
   // most ci_target points (after at least min_trials) or max_trials ran.
   double ci_target = 0;
   int min_trials = 4, max_trials = 100, wave = 4;
-  // Interval over trials, for stopping and reporting: "betting" (valid at any n and under adaptive
-  // stopping) or "t" (Student t, approximate). See docs/statistics.md.
-  std::string interval = "betting";
+  // Interval over trials, for stopping and reporting: "betting-mix" (betting with a bold bet mixed in) or
+  // "betting" (valid at any n and under adaptive stopping) or "t" (Student t, approximate). See
+  // docs/statistics.md.
+  std::string interval = "betting-mix";
   // What adaptive cells stop on: "top1" (Top-1 accuracy; needs labels) or "sdc1" (SDC-1: images whose Top-1
   // differs from the fault-free model's; needs none).
   std::string metric = "top1";
@@ -67,6 +69,9 @@ struct CampaignConfig {
   std::string bad_images = "fail";  // unusable dataset images: "fail" (stop, naming it) or "skip" (count out)
   std::string results = "results/campaign.jsonl";
   std::string models_dir, assets_dir;
+  // The keys a front end assigned (command line, TOML, Python): what was asked for, as opposed to a default
+  // (settings.hpp, resolve_given_settings). Not a setting itself, and no part of a campaign's identity.
+  std::set<std::string> given;
 
   // Applies `key = value` settings of a TOML file (unknown keys and bad values are errors naming the file).
   void load_toml(const std::string& path);

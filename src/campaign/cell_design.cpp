@@ -22,6 +22,7 @@ stats::StratifiedDesign cell_design(const StoppingRule& rule, double ber, std::i
   o.max_trials = rule.max_trials;
   o.pilot_images = kDesignPilotImages;
   o.batch = batch;
+  o.bold_weight = stats::bold_weight(rule.interval);
   for (int m = 1; m <= kDesignMaxImages; m *= 2) o.image_choices.push_back(m);
   std::vector<double> weights;
   for (const auto& s : design_strata(critical_words, ber)) weights.push_back(s.weight);
@@ -53,7 +54,8 @@ StopReason design_decision(const stats::StratifiedDesign& design, const Stopping
 
 // Stratified whenever the cell has strata: its pilot rounds are, whatever the plan after it.
 std::string design_interval_name(const stats::StratifiedDesign& design) {
-  return design.weights().size() >= 2 ? "betting-stratified" : "betting-design";
+  const std::string method = design.options().bold_weight > 0 ? "betting-mix" : "betting";
+  return method + (design.weights().size() >= 2 ? "-stratified" : "-design");
 }
 
 }  // namespace flipguard::campaign

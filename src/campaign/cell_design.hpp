@@ -34,7 +34,8 @@ std::int64_t design_round(const stats::StratifiedDesign& design, std::int64_t tr
 // differ), else max reached when its image budget is spent.
 StopReason design_decision(const stats::StratifiedDesign& design, const StoppingRule& rule);
 
-// "betting-stratified" for a stratified plan, "betting-design" for plain trials of a chosen image count.
+// "betting-stratified" for a stratified plan, "betting-design" for plain trials of a chosen image count;
+// "betting-mix-stratified", "betting-mix-design" when the sequence mixes in the bold bet (betting-mix).
 std::string design_interval_name(const stats::StratifiedDesign& design);
 
 }  // namespace flipguard::campaign

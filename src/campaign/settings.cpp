@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "campaign/cell_design.hpp"
 #include "campaign/fault_setting.hpp"
 #include "campaign/model_source.hpp"
 #include "data/bad_images.hpp"
@@ -376,13 +377,14 @@ std::vector<Setting> make_table() {
   fault.check = [](const C& c) { (void)canonical_fault_setting(c.fault); };
   t.push_back(fault);
   t.push_back(integer("trials", "--trials", "N", kGrid | kForSweepT, &C::trials, 1, kMaxTrials,
-                      "trials per cell when adaptive trials are off (ci_target 0)"));
+                      "a fixed number of trials per cell: given without ci_target, it turns adaptive "
+                      "trials off (ci_target 0)"));
   t.push_back(
       number("ci_target", "--ci-target", "POINTS", kForCampaign, &C::ci_target, 0, 100,
              "adaptive trials: each cell runs waves of `wave` trials until the 95% confidence interval "
              "of its metric (Top-1, or SDC-1 with metric sdc1) is within +- this many points (after "
              "min_trials), or max_trials ran; 0: "
-             "fixed trial counts"));
+             "fixed trial counts (also what giving trials alone means)"));
   t.push_back(integer("min_trials", "--min-trials", "N", kForCampaign, &C::min_trials, 2, kMaxTrials,
                       "adaptive trials: the fewest trials a cell stops at"));
   t.push_back(integer("max_trials", "--max-trials", "N", kForCampaign, &C::max_trials, 2, kMaxTrials,
@@ -390,10 +392,12 @@ std::vector<Setting> make_table() {
   t.push_back(integer("wave", "--wave", "N", kForCampaign, &C::wave, 1, 100000,
                       "adaptive trials: trials released at a time; the stopping rule looks after each wave"));
   t.push_back(
-      text("interval", "--interval", "betting|t", kForCampaign, &C::interval,
-           "the 95% interval over a cell's trials, for stopping and reporting: betting (valid for any "
-           "accuracy distribution and under adaptive stopping) or t (Student t, approximate: too narrow "
-           "on skewed or all-or-nothing cells); see docs/statistics.md",
+      text("interval", "--interval", "betting-mix|betting|t", kForCampaign, &C::interval,
+           "the 95% interval over a cell's trials, for stopping and reporting: betting-mix (the betting "
+           "confidence sequence with plug-in bets mixed with a bold bet: valid for any accuracy "
+           "distribution and under adaptive stopping, and the tightest at small trial counts), betting "
+           "(plug-in bets alone, as before) or t (Student t, approximate: too narrow on skewed or "
+           "all-or-nothing cells); see docs/statistics.md",
            [](const std::string& v) { (void)stats::parse_interval_method(v); }));
   // Your own data and label-free metrics.
   t.push_back(
@@ -531,6 +535,14 @@ std::vector<Setting> make_table() {
   };
   targets.show = [](const C&) { return std::string(); };
   t.push_back(targets);
+  // Every front end (command line, TOML, Python, set_setting) assigns through the table: each assignment
+  // also records its key, so what was asked for can be told from a default (resolve_given_settings).
+  for (auto& s : t)
+    if (!s.key.empty())
+      s.assign = [assign = s.assign, key = s.key](C& c, const SettingValue& v) {
+        assign(c, v);
+        c.given.insert(key);
+      };
   return t;
 }
 
@@ -550,6 +562,11 @@ std::vector<std::string> split_items(const std::string& text) {
 
 CampaignConfig defaults_for(unsigned scope) {
   CampaignConfig c;
+  if (scope == kForCampaign) {  // a campaign's first run should print intervals a reader can act on
+    c.ci_target = kDefaultCiTarget;
+    c.images_per_trial = kAutoImagesPerTrial;
+    c.max_trials = kDefaultMaxTrials;
+  }
   if (scope == kForLayerCampaign) c.results = "results/layer-campaign.jsonl";
   if (scope == kForRun) {  // no stored format, protection or faults unless asked for
     c.formats.clear();
@@ -564,6 +581,17 @@ CampaignConfig defaults_for(unsigned scope) {
     c.results = "results/sweep-t-<format>.jsonl";
   }
   return c;
+}
+
+void resolve_given_settings(CampaignConfig& c) {
+  const auto given = [&c](const char* key) { return c.given.count(key) > 0; };
+  // Fixed trials asked for without a target: run that many, as asked.
+  if (given("trials") && !given("ci_target")) c.ci_target = 0;
+  // The design by default only where it applies (adaptive, no floor, at least its images); otherwise every
+  // trial scores all the images, as before the design existed.
+  if (c.images_per_trial == kAutoImagesPerTrial && !given("images_per_trial") &&
+      (!(c.ci_target > 0) || c.floor > 0 || (c.images > 0 && c.images < kDesignMaxImages)))
+    c.images_per_trial = 0;
 }
 
 const std::vector<Setting>& settings() {

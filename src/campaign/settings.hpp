@@ -77,9 +77,21 @@ const Setting* find_setting_by_flag(const std::string& flag, unsigned scope);
 // std::invalid_argument naming the key otherwise.
 void set_setting(CampaignConfig& config, const std::string& key, const std::string& text);
 
-// The defaults of the command with this scope bit: CampaignConfig's own, but for layer-campaign's results
-// file and sweep-t's one-format, one-rate grid ("<format>" in its results path stands for the format).
+// A campaign's defaults (the command line, TOML studies and Python): adaptive cells on the design until
+// their 95% interval is within +- kDefaultCiTarget points, a budget of kDefaultMaxTrials x 16 inferences
+// per cell. The C++ struct keeps fixed trial counts (CampaignConfig{}), for the library's callers.
+inline constexpr double kDefaultCiTarget = 2;
+inline constexpr int kDefaultMaxTrials = 250;
+
+// The defaults of the command with this scope bit: CampaignConfig's own, but for campaign's adaptive
+// design (above), layer-campaign's results file and sweep-t's one-format, one-rate grid ("<format>" in its
+// results path stands for the format).
 CampaignConfig defaults_for(unsigned scope);
+
+// After the front ends have assigned what was given (config.given): `trials` given without `ci_target`
+// runs that fixed count; images_per_trial left at its default "auto" falls back to 0 (every trial scores
+// all images) where the design cannot apply (fixed trials, a floor, fewer than 64 images).
+void resolve_given_settings(CampaignConfig& config);
 
 // The reference of every setting as Markdown: the content of docs/settings.md.
 std::string settings_markdown();

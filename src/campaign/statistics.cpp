@@ -57,7 +57,8 @@ MeanEstimate trials_estimate(std::span<const double> top1_percent, const Stoppin
   } else {
     std::vector<double> x;
     for (double v : top1_percent) x.push_back(std::clamp(v / 100, 0.0, 1.0));
-    i = stats::fixed_n_betting_interval(x);
+    i = stats::fixed_n_betting_interval(x, 0.05, stats::BettingOptions{}.truncation,
+                                        stats::bold_weight(rule.interval));
     i = {100 * i.lo, 100 * i.hi};
   }
   return with_interval(top1_percent, i.lo, i.hi);
@@ -67,7 +68,7 @@ MeanEstimate paired_estimate(std::span<const double> difference_points, const St
   if (rule.interval == stats::IntervalMethod::student_t) return estimate_mean(difference_points);
   std::vector<double> d;
   for (double v : difference_points) d.push_back(std::clamp(v / 100, -1.0, 1.0));
-  stats::BettingOptions options;
+  stats::BettingOptions options{.bold_weight = stats::bold_weight(rule.interval)};
   std::int64_t look_every = 1;
   if (rule.adaptive()) {
     options.horizon = std::max(rule.max_trials, 1);

@@ -40,9 +40,9 @@ struct CellSummary {
   MeanEstimate sdc1, sdc5;
   double logit_max_abs = 0;      // largest logit |delta| of any trial
   double logit_rel_l2_mean = 0;  // mean over trials of the relative L2 logit error
-  // How top1/top5's intervals were computed: "betting" (confidence sequence for adaptive cells, fixed-n
-  // betting interval otherwise), "t" (Student t, approximate), "binomial" (the clean cell: Clopper-Pearson
-  // over its images).
+  // How top1/top5's intervals were computed: "betting" or "betting-mix" (confidence sequence for adaptive
+  // cells, fixed-n betting interval otherwise; -mix: bold bet mixed in), "t" (Student t, approximate),
+  // "binomial" (the clean cell: Clopper-Pearson over its images), a design's name (cell_design.hpp).
   std::string interval = "betting";
   double top1_min = 0, top1_max = 0;  // percent
   double non_finite_share = 0;        // fraction of trials in which any image had NaN/Inf logits

@@ -31,7 +31,8 @@ Metric parse_metric(const std::string& text) {
 
 TrialIntervalMonitor interval_monitor(const StoppingRule& rule) {
   const stats::BettingOptions options{.horizon = std::max(rule.max_trials, 1),
-                                      .target_half_width = rule.ci_target / 100};
+                                      .target_half_width = rule.ci_target / 100,
+                                      .bold_weight = stats::bold_weight(rule.interval)};
   return TrialIntervalMonitor(rule.interval, options, rule.wave);
 }
 
@@ -43,7 +44,7 @@ StopDecision decide(const TrialIntervalMonitor& monitor, const StoppingRule& rul
   d.half_width = d.interval.half_width();
   // Zero spread is evidence for betting (its interval still needs many equal trials to narrow), but it
   // makes the t interval vanish: t never stops on it.
-  const bool evidence = monitor.method() == stats::IntervalMethod::betting || monitor.varies();
+  const bool evidence = stats::is_betting(monitor.method()) || monitor.varies();
   if (n >= rule.min_trials && early_stopped == n)
     d.reason = StopReason::below_floor;
   else if (n >= rule.min_trials && evidence && d.half_width <= rule.ci_target)

@@ -25,7 +25,7 @@ struct StoppingRule {
   // How the interval over trials is computed (also for fixed trial counts): the betting confidence
   // sequence (valid under adaptive stopping) or Student t (approximate). Records written before the
   // setting existed read as t, the method they were stopped with.
-  stats::IntervalMethod interval = stats::IntervalMethod::betting;
+  stats::IntervalMethod interval = stats::IntervalMethod::betting_mix;
   Metric metric = Metric::top1;  // records without it (older files) read as top1
   bool adaptive() const { return ci_target > 0; }
   bool operator==(const StoppingRule&) const = default;

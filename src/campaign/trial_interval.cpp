@@ -12,7 +12,7 @@ namespace flipguard::campaign {
 TrialIntervalMonitor::TrialIntervalMonitor(stats::IntervalMethod method, stats::BettingOptions options,
                                            std::int64_t look_every)
     : method_(method), look_every_(std::max<std::int64_t>(look_every, 1)) {
-  if (method_ == stats::IntervalMethod::betting) cs_.emplace(options);
+  if (stats::is_betting(method_)) cs_.emplace(options);
 }
 
 void TrialIntervalMonitor::add(double top1_percent) {

@@ -95,6 +95,7 @@ Arguments parse_arguments(const CommandSpec& spec, const std::vector<std::string
       throw UsageError("unknown option '" + arg + "'");
     }
   }
+  if (spec.settings) campaign::resolve_given_settings(a.config);
   return a;
 }
 

@@ -25,23 +25,28 @@ std::string span_text(std::int64_t lo, std::int64_t hi) {
 }  // namespace
 
 std::string interval_note(const CampaignReport& rep) {
-  bool betting = false, t = false, design = false;
+  bool betting = false, mix = false, t = false, design = false;
   for (const auto& c : rep.cells)
     if (c.ber > 0) {
-      if (c.interval.rfind("betting-", 0) == 0)
+      const auto& i = c.interval;
+      if (i.ends_with("-stratified") || i.ends_with("-design"))
         design = true;
       else
-        (c.interval == "t" ? t : betting) = true;
+        (i == "t" ? t : i == "betting-mix" ? mix : betting) = true;
     }
   std::string note =
       std::string("Cells read \"mean [lo, hi] (trials)\": ") +
       (rep.labelled ? "Top-1 accuracy" : "SDC-1 (images whose Top-1 differs from the fault-free model's)") +
       " in percent and its 95% interval, which may be asymmetric. Faulty cells: ";
+  if (mix)
+    note +=
+        "betting confidence sequence over the trials, plug-in bets mixed with a bold bet (valid for any "
+        "accuracy distribution, also at an adaptive stop)";
+  if (mix && (betting || t)) note += "; ";
   if (betting)
     note +=
-        "betting confidence sequence over the trials (valid for any accuracy distribution, also at an "
-        "adaptive "
-        "stop)";
+        "betting confidence sequence over the trials with plug-in bets (valid for any accuracy "
+        "distribution, also at an adaptive stop)";
   if (betting && t) note += "; ";
   if (t)
     note +=
@@ -49,12 +54,13 @@ std::string interval_note(const CampaignReport& rep) {
         "adaptive stopping)";
   if (design)
     note +=
-        std::string(betting || t ? "; " : "") +
-        "design cells (images_per_trial = auto; betting-stratified, betting-design): betting confidence "
-        "sequence over the design's rounds, each a stratum-weighted mean of trials (valid at an adaptive "
+        std::string(betting || mix || t ? "; " : "") +
+        "design cells (images_per_trial = auto; betting[-mix]-stratified, betting[-mix]-design): betting "
+        "confidence sequence over the design's rounds, each a stratum-weighted mean of trials (valid at an "
+        "adaptive "
         "stop), their images per trial as chosen after the pilot; Top-5 and SDC get the same sequence over "
         "their values of the same rounds";
-  if (!betting && !t && !design) note += "none";
+  if (!betting && !mix && !t && !design) note += "none";
   return note +
          ". Clean cells: Clopper-Pearson over their images. Differences between protections: paired, the "
          "same method over the common trials; design cells, whose trials do not pair, each cell's sequence "

@@ -48,6 +48,10 @@ BettingConfidenceSequence::BettingConfidenceSequence(BettingOptions options) : o
     throw std::invalid_argument("betting confidence sequence: truncation must be in (0, 1)");
   if (options_.horizon < 0 || !(options_.target_half_width >= 0))
     throw std::invalid_argument("betting confidence sequence: horizon and target must be >= 0");
+  if (!(options_.bold_weight >= 0 && options_.bold_weight < 1) ||
+      !(options_.bold_share > 0 && options_.bold_share < 1))
+    throw std::invalid_argument(
+        "betting confidence sequence: bold weight must be in [0, 1), bold share in (0, 1)");
   log_threshold_ = std::log(2 / options_.alpha);
 }
 
@@ -80,6 +84,29 @@ double BettingConfidenceSequence::mean() const {
 }
 
 void BettingConfidenceSequence::evaluate(bool plus, double m, double& value, double& slope) const {
+  double v, s;
+  plug_in_capital(plus, m, v, s);
+  if (options_.bold_weight > 0) {
+    // log((1 - w) K_plug + w K_bold) and its derivative: the weighted mean of the slopes, each weighted by
+    // its share of the mixed capital (log-sum-exp, so neither capital overflows).
+    double bv, bs;
+    bold_capital(plus, m, bv, bs);
+    const double a = std::log1p(-options_.bold_weight) + v, b = std::log(options_.bold_weight) + bv;
+    const double top = std::max(a, b);
+    if (std::isinf(top)) {  // +inf: m is impossible (e.g. m = 0 with an observation above it)
+      v = top;
+      s = a >= b ? s : bs;
+    } else {
+      const double ea = std::exp(a - top), eb = std::exp(b - top);
+      v = top + std::log(ea + eb);
+      s = (ea * s + eb * bs) / (ea + eb);
+    }
+  }
+  value = v - log_threshold_;
+  slope = s;
+}
+
+void BettingConfidenceSequence::plug_in_capital(bool plus, double m, double& value, double& slope) const {
   const double c = options_.truncation;
   double v = 0, s = 0;
   if (plus) {
@@ -109,7 +136,33 @@ void BettingConfidenceSequence::evaluate(bool plus, double m, double& value, dou
       }
     }
   }
-  value = v - log_threshold_;
+  value = v;
+  slope = s;
+}
+
+// The bold gambler stakes l = a / m (plus) or a / (1 - m) (minus): factor 1 - a + a x / m, resp.
+// 1 - a + a (1 - x) / (1 - m). At m = 0 (m = 1) an observation at the bound keeps 1 - a and any other
+// makes the factor infinite: no mean can lie below (above) every observation.
+void BettingConfidenceSequence::bold_capital(bool plus, double m, double& value, double& slope) const {
+  const double a = options_.bold_share, r = plus ? m : 1 - m;
+  double v = 0, s = 0;
+  for (double x : x_) {
+    const double gain = plus ? x : 1 - x;  // the observation's distance from the far bound
+    if (gain == 0) {
+      v += std::log1p(-a);
+      continue;
+    }
+    if (r <= 0) {
+      value = std::numeric_limits<double>::infinity();
+      slope = plus ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+      return;
+    }
+    const double f = 1 - a + a * gain / r;
+    v += std::log(f);
+    const double d = a * gain / (r * r) / f;  // |d log f / dm|
+    s += plus ? -d : d;
+  }
+  value = v;
   slope = s;
 }
 

@@ -22,11 +22,22 @@
 //                   until the plan exceeds the horizon (see docs/statistics.md).
 // Any predictable bets keep the guarantee; the schedule only decides how fast the interval shrinks.
 //
+// Mixture with a bold bet (bold_weight w > 0): each side's capital is (1 - w) times the plug-in gambler's
+// above plus w times a bold gambler's, who stakes a fixed share a of the most a bet may stake at m:
+//   K+bold_t(m) = prod (1 + (a / m) (x_i - m)),   K-bold_t(m) = prod (1 - (a / (1 - m)) (x_i - m)),
+// every factor >= 1 - a > 0. A mixture with fixed weights of nonnegative martingales starting at 1 is one,
+// so Ville's inequality and everything below still hold. Why: the plug-in bets are sized to the spread and
+// stay timid on the side of the data away from the mean's bound, e.g. ten trials all near 0.90 leave
+// m = 1 inside, though a mean above ~0.94 needs mass near 1 that ten draws would have seen; the bold gambler
+// rejects such m at a rate that grows with the gap (docs/statistics.md measures it).
+//
 // Why C_t is an interval: b_i does not depend on m, so each K+ factor is nonincreasing in m (slope -b_i while
 // untruncated; 1 - c + c x_i / m once b_i m > c) and positive; so K+_t(m) is nonincreasing and continuous,
 // and {K+ < 2/alpha} is (lo, 1]. Likewise K-_t(m) is nondecreasing and {K- < 2/alpha} is [0, hi). The
-// hedged set is their intersection (lo, hi). The endpoints are found by bracketed Newton/bisection on the
-// monotone log-capitals to 1e-14, reported as the closed hull [lo, hi] (conservative).
+// hedged set is their intersection (lo, hi). The bold factors are monotone in m the same way (a x / m falls,
+// a (1 - x) / (1 - m) rises), so a mixture's capitals are too. The endpoints are found by bracketed
+// Newton/bisection on the monotone log-capitals to 1e-14, reported as the closed hull [lo, hi]
+// (conservative).
 #pragma once
 
 #include <cstdint>
@@ -43,6 +54,9 @@ struct BettingOptions {
   double truncation = 0.9;
   std::int64_t horizon = 0;      // > 0: bets tuned to this many observations
   double target_half_width = 0;  // > 0: bets tuned to reach this half-width (capped by horizon when set)
+  // > 0: the prior weight of the bold gambler in each side's capital (mixture above); 0: plug-in bets alone.
+  double bold_weight = 0;
+  double bold_share = 0.99;  // a: the bold gambler's stake as a share of the largest allowed at m
 };
 
 class BettingConfidenceSequence {
@@ -76,6 +90,9 @@ class BettingConfidenceSequence {
  private:
   // Value and derivative in m of log K+ (plus) or log K- (!plus) minus the threshold.
   void evaluate(bool plus, double m, double& value, double& slope) const;
+  // log K and d log K / dm of the plug-in gambler and of the bold one (the mixture's two parts).
+  void plug_in_capital(bool plus, double m, double& value, double& slope) const;
+  void bold_capital(bool plus, double m, double& value, double& slope) const;
   // max(floor, lower endpoint of C_t) and min(ceiling, upper endpoint of C_t).
   double lower_endpoint(double floor) const;
   double upper_endpoint(double ceiling) const;

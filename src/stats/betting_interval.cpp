@@ -15,10 +15,13 @@ Interval betting_interval(std::span<const double> values, const BettingOptions& 
   return cs.peek();
 }
 
-Interval fixed_n_betting_interval(std::span<const double> values, double alpha, double truncation) {
+Interval fixed_n_betting_interval(std::span<const double> values, double alpha, double truncation,
+                                  double bold_weight) {
   const auto n = static_cast<std::int64_t>(values.size());
-  const BettingOptions options{
-      .alpha = alpha, .truncation = truncation, .horizon = std::max<std::int64_t>(n, 1)};
+  const BettingOptions options{.alpha = alpha,
+                               .truncation = truncation,
+                               .horizon = std::max<std::int64_t>(n, 1),
+                               .bold_weight = bold_weight};
   return betting_interval(values, options, std::max<std::int64_t>(1, n / 512));
 }
 

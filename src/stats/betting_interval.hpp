@@ -18,7 +18,8 @@ Interval betting_interval(std::span<const double> values, const BettingOptions& 
 // Fixed-n betting interval: bets tuned to n = values.size(), intersected over the times looked at (every
 // value up to 512 values; beyond that about 512 evenly spaced times, which changes little since the early
 // sets are wide, and keeps the cost at O(512 n)).
+// bold_weight > 0 mixes each side's capital with the bold bet (BettingOptions::bold_weight).
 Interval fixed_n_betting_interval(std::span<const double> values, double alpha = 0.05,
-                                  double truncation = BettingOptions{}.truncation);
+                                  double truncation = BettingOptions{}.truncation, double bold_weight = 0);
 
 }  // namespace flipguard::stats

@@ -26,7 +26,8 @@ BettingOptions design_sequence_options(const DesignOptions& o) {
   return {.alpha = o.alpha,
           .truncation = o.truncation,
           .horizon = std::max<std::int64_t>(budget / std::max(fewest, 1), 1),
-          .target_half_width = o.target_half_width};
+          .target_half_width = o.target_half_width,
+          .bold_weight = o.bold_weight};
 }
 
 StratifiedDesign::StratifiedDesign(std::vector<double> weights, DesignOptions options)

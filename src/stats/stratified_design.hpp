@@ -50,6 +50,7 @@ struct DesignOptions {
   int batch = 1;
   bool allow_plain = true, allow_stratified = true;
   double alpha = 0.05, truncation = BettingOptions{}.truncation;
+  double bold_weight = 0;  // the sequence's bold-bet mixture weight (BettingOptions::bold_weight)
 };
 
 struct DesignPlan {

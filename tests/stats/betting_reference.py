@@ -5,6 +5,9 @@ endpoints of {m : K+_t(m) < 2/alpha and K-_t(m) < 2/alpha} found WITHOUT assumin
 a 200,001-point grid of m for every sign change of each log-capital minus log(2/alpha), each refined by
 60 bisection steps, the set's hull taken from the outermost crossings. Prints the pinned values.
 
+The mixture cases (w > 0) add the bold gambler, who stakes a / m (plus) or a / (1 - m) (minus), with prior
+weight w: K = (1 - w) K_plug + w K_bold on each side.
+
     /usr/bin/python3 tests/stats/betting_reference.py
 """
 import math
@@ -46,6 +49,31 @@ def log_k(x, b, c, m, plus):
     return s
 
 
+def log_bold(x, a, m, plus):
+    s = 0.0
+    for xi in x:
+        gain = xi if plus else 1 - xi
+        r = m if plus else 1 - m
+        if gain == 0:
+            s += math.log(1 - a)
+        elif r == 0:
+            return math.inf
+        else:
+            s += math.log(1 - a + a * gain / r)
+    return s
+
+
+def log_mix(x, b, c, m, plus, w, a):
+    plug = log_k(x, b, c, m, plus)
+    if w == 0:
+        return plug
+    bold = log_bold(x, a, m, plus)
+    if bold == math.inf:
+        return math.inf
+    top = max(plug, bold)
+    return top + math.log((1 - w) * math.exp(plug - top) + w * math.exp(bold - top))
+
+
 def crossings(f):
     """All m where f changes sign on the grid, each refined by bisection."""
     roots, prev_m, prev = [], 0.0, f(0.0)
@@ -66,11 +94,11 @@ def crossings(f):
     return roots
 
 
-def current_set(x, alpha, c, horizon=0, target=0.0):
+def current_set(x, alpha, c, horizon=0, target=0.0, w=0.0, a=0.99):
     b = bets(x, alpha, horizon, target)
     thr = math.log(2 / alpha)
-    lo_roots = crossings(lambda m: log_k(x, b, c, m, True) - thr)
-    hi_roots = crossings(lambda m: log_k(x, b, c, m, False) - thr)
+    lo_roots = crossings(lambda m: log_mix(x, b, c, m, True, w, a) - thr)
+    hi_roots = crossings(lambda m: log_mix(x, b, c, m, False, w, a) - thr)
     lo = min(lo_roots) if lo_roots else 0.0  # no crossing: m = 0 is already inside
     hi = max(hi_roots) if hi_roots else 1.0
     return lo, hi, len(lo_roots), len(hi_roots)
@@ -93,16 +121,27 @@ CASES = {
     "uniform40": (lcg(7, 40), {}),
     "calm_c09": ([0.80, 0.82, 0.79, 0.81, 0.80, 0.78, 0.83, 0.80, 0.81, 0.79, 0.80, 0.82, 0.80, 0.81,
                   0.79, 0.80] * 4, {"horizon": 100, "target": 0.02, "c": 0.9}),
+    # Mixtures with the bold bet (w = 0.25, a = 0.99, c = 0.9: the betting-mix method). Ten trials near 0.90
+    # (the first run's cell whose plug-in upper end is 1), a skewed sequence with target bets, zeros and
+    # ones (the bold factors' limits at the bounds), and uniform data with anytime bets.
+    "tight10_mix": ([0.895, 0.9, 0.885, 0.905, 0.9, 0.89, 0.9, 0.905, 0.895, 0.9],
+                    {"horizon": 10, "c": 0.9, "w": 0.25}),
+    "skewed_mix": ([0.81, 0.79, 0.05, 0.83, 0.80, 0.78, 0.82, 0.80, 0.02, 0.79, 0.81, 0.80],
+                   {"horizon": 100, "target": 0.02, "c": 0.9, "w": 0.25}),
+    "bounds_mix": ([0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0], {"horizon": 12, "c": 0.9, "w": 0.25}),
+    "uniform40_mix": (lcg(7, 40), {"c": 0.9, "w": 0.25}),
 }
 
 if __name__ == "__main__":
     alpha = 0.05
     for name, (x, kw) in CASES.items():
         c = kw.get("c", 0.5)
-        lo, hi, nl, nh = current_set(x, alpha, c, kw.get("horizon", 0), kw.get("target", 0.0))
+        w = kw.get("w", 0.0)
+        lo, hi, nl, nh = current_set(x, alpha, c, kw.get("horizon", 0), kw.get("target", 0.0), w)
         print(f"{name}: n={len(x)} lo={lo:.15f} hi={hi:.15f} (crossings {nl}, {nh})")
         if name == "uniform40":
             print("  data:", ", ".join(f"{v:.6f}" for v in x))
         b = bets(x, alpha, kw.get("horizon", 0), kw.get("target", 0.0))
         for m in (0.3, 0.7):
-            print(f"  log K+({m}) = {log_k(x, b, c, m, True):.15f}  log K-({m}) = {log_k(x, b, c, m, False):.15f}")
+            print(f"  log K+({m}) = {log_mix(x, b, c, m, True, w, 0.99):.15f}"
+                  f"  log K-({m}) = {log_mix(x, b, c, m, False, w, 0.99):.15f}")

@@ -23,6 +23,9 @@ BettingConfidenceSequence feed(const std::vector<double>& x, BettingOptions o) {
 const std::vector<double> kSkewed{0.81, 0.79, 0.05, 0.83, 0.80, 0.78, 0.82, 0.80, 0.02, 0.79, 0.81, 0.80};
 const std::vector<double> kCalm{0.80, 0.82, 0.79, 0.81, 0.80, 0.78, 0.83, 0.80,
                                 0.81, 0.79, 0.80, 0.82, 0.80, 0.81, 0.79, 0.80};
+// Ten trials near 0.90 (the first run's calm cell) and trials exactly at the bounds.
+const std::vector<double> kTight10{0.895, 0.9, 0.885, 0.905, 0.9, 0.89, 0.9, 0.905, 0.895, 0.9};
+const std::vector<double> kBounds{0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0};
 const std::vector<double> kUniform40{
     0.493212, 0.955660, 0.906576, 0.272747, 0.266379, 0.138421, 0.402885, 0.322059, 0.981321, 0.709615,
     0.420544, 0.559144, 0.193945, 0.635508, 0.226845, 0.063232, 0.892409, 0.156786, 0.081038, 0.959949,
@@ -53,6 +56,20 @@ TEST(BettingConfidenceSequence, EndpointsMatchTheIndependentReference) {
        {.truncation = 0.9, .horizon = 100, .target_half_width = 0.02},
        0.752276518882634,
        0.825851471836913},
+      // Mixtures with the bold bet (betting-mix: weight 0.25, share 0.99, c 0.9).
+      {kTight10,
+       {.truncation = 0.9, .horizon = 10, .bold_weight = 0.25},
+       0.605437882494702,
+       0.938213295770896},
+      {kSkewed,
+       {.truncation = 0.9, .horizon = 100, .target_half_width = 0.02, .bold_weight = 0.25},
+       0.318817735458155,
+       0.831553389179240},
+      {kBounds,
+       {.truncation = 0.9, .horizon = 12, .bold_weight = 0.25},
+       0.357270889819315,
+       0.999999783568753},
+      {kUniform40, {.truncation = 0.9, .bold_weight = 0.25}, 0.346007579750825, 0.635858695524216},
   };
   for (std::size_t k = 0; k < cases.size(); ++k) {
     const Interval i = feed(cases[k].x, cases[k].options).current_set();
@@ -71,6 +88,26 @@ TEST(BettingConfidenceSequence, LogCapitalsMatchTheIndependentReference) {
   EXPECT_NEAR(uniform.log_capital_plus(0.3), 5.797009260109497, 1e-10);
   EXPECT_NEAR(uniform.log_capital_minus(0.7), 7.660247576813528, 1e-10);
   EXPECT_NEAR(uniform.log_threshold(), std::log(40.0), 1e-15);
+  const auto mixed = feed(kUniform40, {.truncation = 0.9, .bold_weight = 0.25});
+  EXPECT_NEAR(mixed.log_capital_plus(0.3), 6.389435614019416, 1e-10);
+  EXPECT_NEAR(mixed.log_capital_minus(0.3), -14.147913873211948, 1e-10);
+  EXPECT_NEAR(mixed.log_capital_plus(0.7), -16.233471562674460, 1e-10);
+  EXPECT_NEAR(mixed.log_capital_minus(0.7), 9.300237069671365, 1e-10);
+  const auto tight = feed(kTight10, {.truncation = 0.9, .horizon = 10, .bold_weight = 0.25});
+  EXPECT_NEAR(tight.log_capital_plus(0.3), 10.156150628756151, 1e-10);
+  EXPECT_NEAR(tight.log_capital_minus(0.7), -8.337227576116529, 1e-10);
+}
+
+TEST(BettingConfidenceSequence, TheBoldMixtureNarrowsTheFarSideOfTightSmallSamples) {
+  // Ten trials near 0.90: the plug-in bets keep m = 1 inside (a mean near 1 cannot be ruled out by them),
+  // the mixture ends near 0.94, where a mean above needs mass near 1 that ten draws would have seen.
+  const Interval plain = feed(kTight10, {.truncation = 0.9, .horizon = 10}).current_set();
+  const Interval mixed =
+      feed(kTight10, {.truncation = 0.9, .horizon = 10, .bold_weight = 0.25}).current_set();
+  EXPECT_GT(plain.hi, 0.99);
+  EXPECT_LT(mixed.hi, 0.95);
+  // The weight moved to the bold gambler costs the near side little: within a point.
+  EXPECT_NEAR(mixed.lo, plain.lo, 0.01);
 }
 
 TEST(BettingConfidenceSequence, CapitalsAreMonotoneInTheCandidateMeanSoTheSetIsAnInterval) {
@@ -78,23 +115,24 @@ TEST(BettingConfidenceSequence, CapitalsAreMonotoneInTheCandidateMeanSoTheSetIsA
   // included (a fine grid crosses many of them).
   std::mt19937_64 g(3);
   std::uniform_real_distribution<double> u(0, 1);
-  for (double c : {0.5, 0.9}) {
-    std::vector<double> x;
-    for (int i = 0; i < 60; ++i) x.push_back(i % 7 == 0 ? 0.0 : 0.6 + 0.3 * u(g));
-    const auto cs = feed(x, {.truncation = c});
-    double plus = INFINITY, minus = -INFINITY;
-    for (int k = 0; k <= 4000; ++k) {
-      const double m = k / 4000.0;
-      const double p = cs.log_capital_plus(m), n = cs.log_capital_minus(m);
-      EXPECT_LE(p, plus + 1e-12) << m;
-      EXPECT_GE(n, minus - 1e-12) << m;
-      plus = p, minus = n;
+  for (const double bold : {0.0, 0.25})
+    for (double c : {0.5, 0.9}) {
+      std::vector<double> x;
+      for (int i = 0; i < 60; ++i) x.push_back(i % 7 == 0 ? 0.0 : 0.6 + 0.3 * u(g));
+      const auto cs = feed(x, {.truncation = c, .bold_weight = bold});
+      double plus = INFINITY, minus = -INFINITY;
+      for (int k = 0; k <= 4000; ++k) {
+        const double m = k / 4000.0;
+        const double p = cs.log_capital_plus(m), n = cs.log_capital_minus(m);
+        EXPECT_LE(p, plus + 1e-12) << m;
+        EXPECT_GE(n, minus - 1e-12) << m;
+        plus = p, minus = n;
+      }
+      // The endpoints are where the capitals cross the threshold.
+      const Interval i = cs.current_set();
+      EXPECT_NEAR(cs.log_capital_plus(i.lo), cs.log_threshold(), 1e-9);
+      EXPECT_NEAR(cs.log_capital_minus(i.hi), cs.log_threshold(), 1e-9);
     }
-    // The endpoints are where the capitals cross the threshold.
-    const Interval i = cs.current_set();
-    EXPECT_NEAR(cs.log_capital_plus(i.lo), cs.log_threshold(), 1e-9);
-    EXPECT_NEAR(cs.log_capital_minus(i.hi), cs.log_threshold(), 1e-9);
-  }
 }
 
 TEST(BettingConfidenceSequence, RunningIntersectionIsNestedAndInsideEachSet) {
@@ -159,7 +197,9 @@ TEST(BettingConfidenceSequence, CoversTheMeanAtAllTimesAtOnce) {
   std::mt19937_64 g(99);
   for (std::size_t d = 0; d < dists.size(); ++d)
     for (const BettingOptions o :
-         {BettingOptions{}, BettingOptions{.horizon = 150, .target_half_width = 0.02}}) {
+         {BettingOptions{}, BettingOptions{.horizon = 150, .target_half_width = 0.02},
+          BettingOptions{.horizon = 150, .target_half_width = 0.02, .bold_weight = 0.25},
+          BettingOptions{.horizon = 150, .bold_weight = 0.25}}) {
       const int sims = 400;
       int missed = 0;
       for (int s = 0; s < sims; ++s) {
@@ -178,6 +218,9 @@ TEST(BettingConfidenceSequence, RejectsBadInput) {
   EXPECT_THROW(BettingConfidenceSequence({.alpha = 0}), std::invalid_argument);
   EXPECT_THROW(BettingConfidenceSequence({.truncation = 1}), std::invalid_argument);
   EXPECT_THROW(BettingConfidenceSequence({.horizon = -1}), std::invalid_argument);
+  EXPECT_THROW(BettingConfidenceSequence({.bold_weight = 1}), std::invalid_argument);
+  EXPECT_THROW(BettingConfidenceSequence({.bold_weight = -0.1}), std::invalid_argument);
+  EXPECT_THROW(BettingConfidenceSequence({.bold_weight = 0.25, .bold_share = 1}), std::invalid_argument);
   BettingConfidenceSequence cs;
   EXPECT_THROW(cs.add(1.5), std::invalid_argument);
   EXPECT_THROW(cs.add(-0.1), std::invalid_argument);
