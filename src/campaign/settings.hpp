@@ -81,7 +81,7 @@ void set_setting(CampaignConfig& config, const std::string& key, const std::stri
 // their 95% interval is within +- kDefaultCiTarget points, a budget of kDefaultMaxTrials x 16 inferences
 // per cell. The C++ struct keeps fixed trial counts (CampaignConfig{}), for the library's callers.
 inline constexpr double kDefaultCiTarget = 2;
-inline constexpr int kDefaultMaxTrials = 250;
+inline constexpr int kDefaultMaxTrials = 1000;
 
 // The defaults of the command with this scope bit: CampaignConfig's own, but for campaign's adaptive
 // design (above), layer-campaign's results file and sweep-t's one-format, one-rate grid ("<format>" in its

@@ -48,10 +48,17 @@ void print_cells(const std::vector<campaign::TrialRecord>& records) {
       std::snprintf(text, sizeof text, "%6.2f", m.mean);
     return std::string(text);
   };
+  std::int64_t reached = 0, spent = 0, adaptive = 0;
   for (const auto& cell : campaign::group_cells(records)) {
     const auto s = campaign::summarize(cell.records);
     std::string note;  // why the cell stopped (adaptive trials) and early-stopped trials
-    if (s.ber > 0 && s.stopped != "fixed") note += "  " + s.stopped;
+    if (s.ber > 0 && s.stopped != "fixed") {
+      ++adaptive;
+      reached += s.stopped == "target reached" ? 1 : 0;
+      spent += s.stopped == "max reached" ? 1 : 0;
+      note +=
+          "  " + (s.stopped == "max reached" ? std::string("target NOT reached (budget spent)") : s.stopped);
+    }
     if (s.early_stopped > 0) note += "  " + std::to_string(s.early_stopped) + " stopped below floor";
     if (s.reused > 0) note += "  " + std::to_string(s.reused) + " reused";
     if (s.started_late > 0) note += "  " + std::to_string(s.started_late) + " started late";
@@ -59,6 +66,17 @@ void print_cells(const std::vector<campaign::TrialRecord>& records) {
                 s.ber, static_cast<long long>(s.trials), interval_text(s.top1, s.labelled).c_str(),
                 interval_text(s.sdc1, s.has_sdc).c_str(), 100 * s.non_finite_share, s.flips_mean,
                 note.c_str());
+  }
+  if (adaptive > 0) {
+    std::printf("%lld of %lld faulty cells reached their interval target", static_cast<long long>(reached),
+                static_cast<long long>(adaptive));
+    if (spent > 0)
+      std::printf(
+          "; %lld spent their budget first: their intervals are as wide as shown (a larger "
+          "max_trials narrows them; cells whose trials split between collapse and survival cost "
+          "most)",
+          static_cast<long long>(spent));
+    std::printf(".\n");
   }
 }
 
@@ -95,11 +113,13 @@ void print_budget(const campaign::CampaignConfig& c) {
 
 int run(const Arguments& args) {
   const auto& config = args.config;
-  print_budget(config);
+  bool announced = false;  // the budget is said once the campaign has set up (errors come alone before)
   const bool use_mpi = launched_by_mpi() || args.has("--mpi");
   const bool tty = isatty(2) != 0;
   std::unique_ptr<Progress> bar;
   const auto on_progress = [&](const campaign::CampaignProgress& p) {
+    if (!announced) print_budget(config);
+    announced = true;
     // Adaptive campaigns show their likely size ("~") and the most they may run.
     const bool guessed = p.trials_expected != p.trials_total;
     char total[64];
@@ -153,6 +173,9 @@ int run(const Arguments& args) {
   return 0;
 }
 
+const std::string kDefaultTarget = std::to_string(static_cast<int>(campaign::kDefaultCiTarget));
+const std::string kDefaultBudget = std::to_string(campaign::kDefaultMaxTrials * campaign::kDesignPilotImages);
+
 const RegisterCommand reg{
     {.name = "campaign",
      .summary = "fault-injection campaign over formats x protections x BERs (the main job)",
@@ -164,10 +187,10 @@ const RegisterCommand reg{
            "run trials, --threads each (keep ranks x threads <= cores)"}},
      .notes =
          "With no arguments: ResNet-20 on the 200 lossless CIFAR-10 images, q2.5 and fp16, none vs scale, "
-         "BER 1e-5, 1e-4, 1e-3, each faulty cell on the cell design until its 95% interval is within +-2 "
-         "points (at most 4000 inferences a cell; about a minute on 2 cores), results in "
-         "results/campaign.jsonl, a report beside it. --trials N alone runs N fixed trials per cell "
-         "instead.\n"
+         "BER 1e-5, 1e-4, 1e-3, each faulty cell on the cell design until its 95% interval is within +-" +
+         kDefaultTarget + " points or its budget of " + kDefaultBudget +
+         " inferences is spent (about a minute on 2 cores), results in results/campaign.jsonl, a report "
+         "beside it. --trials N alone runs N fixed trials per cell instead.\n"
          "A campaign stopped at any point resumes when run again with the same settings and results file.",
      .run = run}};
 

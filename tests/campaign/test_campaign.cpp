@@ -157,11 +157,15 @@ TEST(Campaign, TomlConfigIsReadAndUnknownKeysAreErrors) {
   EXPECT_EQ(c.ci_target, 2.0);
   EXPECT_EQ(c.floor, 5.0);
   EXPECT_EQ(c.images_per_trial, 16);
-  // The interval method: betting by default, t on request, anything else refused by validate().
-  EXPECT_EQ(c.stopping().interval, stats::IntervalMethod::betting);
+  // The interval method: betting-mix by default, plain betting and t on request, anything else refused by
+  // validate().
+  EXPECT_EQ(c.stopping().interval, stats::IntervalMethod::betting_mix);
   std::ofstream(p) << "interval = \"t\"\n";
   c.load_toml(p.string());
   EXPECT_EQ(c.stopping().interval, stats::IntervalMethod::student_t);
+  std::ofstream(p) << "interval = \"betting\"\n";
+  c.load_toml(p.string());
+  EXPECT_EQ(c.stopping().interval, stats::IntervalMethod::betting);
   c.interval = "normal";
   EXPECT_THROW(c.validate(), std::invalid_argument);
   c.interval = "betting";

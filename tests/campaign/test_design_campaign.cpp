@@ -80,7 +80,7 @@ TEST(DesignCampaign, RunsPilotThenPlanResumesIdenticallyAndReportsTheDesignsInte
 
   // The report's interval is the design's: re-derived from the records, stopped as the run was.
   const CellSummary s = summarize(faulty);
-  EXPECT_EQ(s.interval, "betting-stratified");
+  EXPECT_EQ(s.interval, "betting-mix-stratified");
   EXPECT_EQ(s.images, *images_after_pilot.begin());
   EXPECT_TRUE(s.stopped == "target reached" || s.stopped == "max reached") << s.stopped;
   EXPECT_LE(s.top1.lo, s.top1.mean);

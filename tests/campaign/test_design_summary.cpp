@@ -96,7 +96,7 @@ TEST(DesignSummary, TheReportsTop1IntervalIsTheDesignsOwnAndEveryMetricGetsOne) 
   auto design = cell_design(rule(), kBer, kCriticalWords, 1);
   for (const auto& r : records) design.add(r.top1_percent() / 100);
   const CellSummary s = summarize(records);
-  EXPECT_EQ(s.interval, "betting-stratified");
+  EXPECT_EQ(s.interval, "betting-mix-stratified");
   EXPECT_EQ(s.top1.lo, 100 * design.interval().lo);
   EXPECT_EQ(s.top1.hi, 100 * design.interval().hi);
   EXPECT_NEAR(s.top1.mean, 100 * design.mean(), 1e-9);

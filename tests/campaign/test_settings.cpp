@@ -66,6 +66,49 @@ TEST(Settings, ImagesPerTrialTakesAuto) {
   }
 }
 
+TEST(Settings, ACampaignDefaultsToTheDesignAndTrialsAloneRunFixedTrials) {
+  // The campaign's defaults: the cell design until +-kDefaultCiTarget points, betting-mix intervals.
+  CampaignConfig d = defaults_for(kForCampaign);
+  resolve_given_settings(d);
+  EXPECT_EQ(d.ci_target, kDefaultCiTarget);
+  EXPECT_EQ(d.images_per_trial, kAutoImagesPerTrial);
+  EXPECT_EQ(d.max_trials, kDefaultMaxTrials);
+  EXPECT_EQ(d.interval, "betting-mix");
+  d.validate();
+  const auto with = [](const std::string& toml) {
+    CampaignConfig c = defaults_for(kForCampaign);
+    std::istringstream in(toml);
+    c.load_toml(in, "study.toml");
+    resolve_given_settings(c);
+    c.validate();
+    return c;
+  };
+  // trials alone: that many fixed trials, every trial over all images (as before the design existed).
+  const auto fixed = with("trials = 7\n");
+  EXPECT_EQ(fixed.ci_target, 0);
+  EXPECT_EQ(fixed.images_per_trial, 0);
+  EXPECT_EQ(fixed.trials, 7);
+  // trials with a target: the target rules (trials is then the fixed count's setting, unused).
+  EXPECT_EQ(with("trials = 7\nci_target = 3\n").ci_target, 3);
+  // A sample per trial given with fixed trials is kept.
+  EXPECT_EQ(with("trials = 7\nimages_per_trial = 16\n").images_per_trial, 16);
+  // Where the design cannot apply, the default "auto" falls back to plain trials over all images...
+  EXPECT_EQ(with("images = 32\n").images_per_trial, 0);
+  EXPECT_EQ(with("floor = 20\n").images_per_trial, 0);
+  EXPECT_EQ(with("ci_target = 0\n").images_per_trial, 0);
+  // ... while "auto" asked for where it cannot apply is an error, as before.
+  EXPECT_THROW(with("images = 32\nimages_per_trial = \"auto\"\n"), std::exception);
+  // Given is given whatever the front end: the command-line form goes through the same table.
+  CampaignConfig c = defaults_for(kForCampaign);
+  set_setting(c, "trials", "3");
+  resolve_given_settings(c);
+  EXPECT_EQ(c.ci_target, 0);
+  EXPECT_TRUE(c.given.count("trials"));
+  // The library's own struct keeps fixed trials: a C++ caller's CampaignConfig{} is unchanged.
+  EXPECT_EQ(CampaignConfig{}.ci_target, 0);
+  EXPECT_EQ(CampaignConfig{}.images_per_trial, 0);
+}
+
 // Every keyed setting read from TOML and from its flag gives the same config; the value shown reads back.
 TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
   // A non-default value per key, in command-line form, and the same in TOML.

@@ -107,10 +107,20 @@ TEST(Summarize, FaultyCellsGetTheBettingIntervalOfTheirRule) {
   const auto s = summarize(rs);
   std::vector<double> x;
   for (auto v : top1) x.push_back(static_cast<double>(v) / 200);
-  const auto expected = flipguard::stats::fixed_n_betting_interval(x);
-  EXPECT_EQ(s.interval, "betting");
+  // The default method mixes the bold bet into the capital (betting-mix); plain betting on request.
+  const auto expected = flipguard::stats::fixed_n_betting_interval(
+      x, 0.05, flipguard::stats::BettingOptions{}.truncation, flipguard::stats::kBoldWeight);
+  EXPECT_EQ(s.interval, "betting-mix");
   EXPECT_NEAR(s.top1.lo, 100 * expected.lo, 1e-12);
   EXPECT_NEAR(s.top1.hi, 100 * expected.hi, 1e-12);
+  auto plain_records = rs;
+  for (auto& r : plain_records) r.adaptive.interval = flipguard::stats::IntervalMethod::betting;
+  const auto plain = summarize(plain_records);
+  const auto plain_expected = flipguard::stats::fixed_n_betting_interval(x);
+  EXPECT_EQ(plain.interval, "betting");
+  EXPECT_NEAR(plain.top1.lo, 100 * plain_expected.lo, 1e-12);
+  EXPECT_NEAR(plain.top1.hi, 100 * plain_expected.hi, 1e-12);
+  EXPECT_NE(plain.top1.hi, s.top1.hi);
   EXPECT_LT(s.top1.lo, s.top1.mean);
   EXPECT_GT(s.top1.hi, s.top1.mean);
   EXPECT_GT(s.top1.mean - s.top1.lo, s.top1.hi - s.top1.mean);
@@ -139,7 +149,9 @@ TEST(Summarize, RecordsWithoutAnIntervalMethodReadAsStudentT) {
   // Files written before the setting existed were stopped and reported with t.
   TrialRecord r = record("fp32", "none", 1e-4, 0, 150);
   nlohmann::json j = r;
-  EXPECT_EQ(j.at("interval"), "betting");
+  EXPECT_EQ(j.at("interval"), "betting-mix");
+  j["interval"] = "betting";
+  EXPECT_EQ(j.get<TrialRecord>().adaptive.interval, flipguard::stats::IntervalMethod::betting);
   j.erase("interval");
   EXPECT_EQ(j.get<TrialRecord>().adaptive.interval, flipguard::stats::IntervalMethod::student_t);
   j["interval"] = "t";

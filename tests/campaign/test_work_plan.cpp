@@ -68,7 +68,9 @@ std::int64_t expected_trials(const PlanCell& c, const StoppingRule& rule) {
       if (n >= 2) half_width = estimate_mean(v).ci95;
     } else {
       flipguard::stats::BettingConfidenceSequence cs(
-          {.horizon = rule.max_trials, .target_half_width = rule.ci_target / 100});
+          {.horizon = rule.max_trials,
+           .target_half_width = rule.ci_target / 100,
+           .bold_weight = flipguard::stats::bold_weight(rule.interval)});
       for (std::int64_t t = 0; t < n; ++t) {
         cs.add(v[t] / 100);
         if ((t + 1) % rule.wave == 0) cs.look();
