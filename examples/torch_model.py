@@ -7,7 +7,11 @@ assets), or with --torchvision NAME a torchvision model with seeded random weigh
 steps are the same). The data is the built-in dataset cifar10-lossless200 (200 CIFAR-10 test images).
 
 From the project root, after scripts/setup (which builds the module into build/python):
-    PYTHONPATH=build/python /usr/bin/python3 examples/torch_model.py [--trials 5] [--out results/torch-example]
+    PYTHONPATH=build/python /usr/bin/python3 examples/torch_model.py [--ci-target 2 | --trials N] [--out DIR]
+
+By default each campaign cell runs the cell design until its 95% interval is within +-2 points (the campaign's
+default; about a minute on 2 cores); --trials N runs N fixed trials per cell instead (quick, but with wide
+intervals: about +-20 points at 10 trials).
 """
 
 import argparse
@@ -40,8 +44,10 @@ def torch_model(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--torchvision", metavar="NAME", help="a torchvision model (e.g. resnet18) instead of ResNet-20")
-    p.add_argument("--trials", type=int, default=5,
-                   help="trials per cell (default 5; the 95%% intervals are wide until about 100)")
+    p.add_argument("--ci-target", type=float, default=2,
+                   help="each cell runs until its 95%% interval is within +- this many points (default 2)")
+    p.add_argument("--trials", type=int, default=0,
+                   help="a fixed number of trials per cell instead (0, the default: adaptive to --ci-target)")
     p.add_argument("--images", type=int, default=0, help="images evaluated, a class-stratified subset (default 0: all 200)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default=os.path.join(ROOT, "results", "torch-example"))
@@ -74,8 +80,9 @@ def main():
             print(f"\r{p['trials_done']}/{p['trials_expected']} trials, {p['cell']}: top-1 "
                   f"{100 * r['top1'] / r['images']:.1f}%   ", end="", file=sys.stderr, flush=True)
 
+    budget = {"trials": args.trials} if args.trials > 0 else {"ci_target": args.ci_target}
     results = flipguard.run_campaign(model=sidecar, formats=["q2.5", "fp16"], protections=["none", "scale"],
-                                     bers=[1e-5, 1e-4, 1e-3], trials=args.trials, images=args.images,
+                                     bers=[1e-5, 1e-4, 1e-3], images=args.images, **budget,
                                      seed=args.seed,
                                      results=os.path.join(args.out, "campaign.jsonl"), progress=progress,
                                      log=None)
@@ -86,6 +93,11 @@ def main():
     frame["top1_percent"] = 100 * frame.top1 / frame.images
     table = frame.groupby(["format", "protection", "ber"]).top1_percent.agg(["count", "mean", "min", "max"])
     print(table.round(2).to_string())
+    # Each cell's mean and 95% interval (the report's), and whether the interval target was reached.
+    for c in results.cells():
+        if c["ber"] > 0:
+            print(f"{c['format']:5} {c['protection']:6} BER {c['ber']:.0e}: Top-1 {c['top1']:6.2f} "
+                  f"[{c['top1_lo']:6.2f}, {c['top1_hi']:6.2f}] over {c['trials']} trials ({c['stopped']})")
 
     # 5. Top-1 against BER per format, with each cell's 95% interval (the report's), and the clean baselines.
     import matplotlib
