@@ -89,8 +89,9 @@ bool launched_by_mpi() {
   return false;
 }
 
-// The work promised up front: what each cell runs until, and the most it may cost.
-void print_budget(const campaign::CampaignConfig& c) {
+// The work promised up front: what each cell runs until, and the most it may cost, in inferences and in
+// time at the speed of the first trial (a clean pass over the images).
+void print_budget(const campaign::CampaignConfig& c, double images_per_second) {
   std::int64_t faulty = 0;
   for (double b : c.bers) faulty += b > 0 ? 1 : 0;
   faulty *= static_cast<std::int64_t>(c.formats.size() * c.protections.size());
@@ -99,12 +100,16 @@ void print_budget(const campaign::CampaignConfig& c) {
     const bool design = c.images_per_trial == campaign::kAutoImagesPerTrial;
     const std::int64_t per_cell =
         static_cast<std::int64_t>(c.max_trials) * (design ? campaign::kDesignPilotImages : 1);
+    std::string bound;
+    if (design && images_per_second > 0)
+      bound = ", at most " + clock_text(static_cast<double>(faulty * per_cell) / images_per_second) + " at " +
+              std::to_string(static_cast<long long>(images_per_second)) + " images/s";
     std::fprintf(stderr,
                  "campaign: %lld faulty cells, each until its 95%% interval is within +-%g points or its "
-                 "budget of %lld %s is spent (%s); the progress line shows the ETA\n",
+                 "budget of %lld %s is spent (%s%s); the progress line shows the ETA\n",
                  static_cast<long long>(faulty), c.ci_target, static_cast<long long>(per_cell),
                  design ? "inferences" : "trials",
-                 design ? "the cell design: many cheap trials" : "plain trials");
+                 design ? "the cell design: many cheap trials" : "plain trials", bound.c_str());
   } else {
     std::fprintf(stderr, "campaign: %lld faulty cells x %d fixed trials\n", static_cast<long long>(faulty),
                  c.trials);
@@ -118,7 +123,7 @@ int run(const Arguments& args) {
   const bool tty = isatty(2) != 0;
   std::unique_ptr<Progress> bar;
   const auto on_progress = [&](const campaign::CampaignProgress& p) {
-    if (!announced) print_budget(config);
+    if (!announced) print_budget(config, p.images_per_second);
     announced = true;
     // Adaptive campaigns show their likely size ("~") and the most they may run.
     const bool guessed = p.trials_expected != p.trials_total;
