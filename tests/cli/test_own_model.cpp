@@ -1,14 +1,18 @@
 // A model of one's own, end to end through the CLI: ONNX files exported here with seeded random weights run
 // without a sidecar (--preset), equal to an equivalent sidecar and to a sidecar model-init writes; a zoo
 // model's accuracy through the sidecar-less path equals its sidecar's; inspect-model and --tensors by node
-// name; run's .npy (read back by numpy) equals eval's path; run reproduces a campaign trial; bad input is a
-// one-line error naming the file or the flag.
+// name; run's .npy (read back by numpy) equals eval's path; run reproduces a campaign trial; a tensor file of
+// model inputs needs no preset; data without labels prints n/a, never 0 %; a model exported at a fixed batch
+// runs at it in every command; bad input is a one-line error naming the file or the flag.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <utility>
 
 #include "campaign/campaign_config.hpp"
 #include "campaign/campaign_setup.hpp"
@@ -267,6 +271,26 @@ TEST_F(OwnModel, RunReproducesACampaignTrial) {
   ASSERT_EQ(by_node.exit_code, 0) << by_node.err;
   ASSERT_EQ(by_name.exit_code, 0) << by_name.err;
   EXPECT_EQ(read_npy(scratch("node.npy")).values, read_npy(scratch("name.npy")).values);
+}
+
+// Model inputs in a tensor file are fed as they are: an .onnx without a sidecar needs no --preset for them.
+// Images still need one, and say so.
+TEST_F(OwnModel, TensorFileOfModelInputsNeedsNoPreset) {
+  const auto e = run_cli({"eval", "--model", model("tiny_nchw.onnx"), "--data", model("fixed_x.npy")});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("80 images"), std::string::npos) << e.out;
+  const auto r = run_cli(run_args(
+      {"--model", model("tiny_nchw.onnx"), "--data", model("fixed_x.npy"), "--labels", model("fixed_y.npy")},
+      scratch("tiny.npy")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_npy(scratch("tiny.npy")).values.size(), 80u * 10u);
+  const auto c =
+      run_cli({"campaign", "--model", model("tiny_nchw.onnx"), "--data", model("fixed_x.npy"), "--formats",
+               "fp32", "--bers", "1e-3", "--trials", "1", "--results", scratch("tiny.jsonl").string()});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_TRUE(one_line_error(
+      run_cli({"eval", "--model", model("tiny_nchw.onnx"), "--data", "cifar10-lossless200", "--images", "4"}),
+      {model("tiny_nchw.onnx"), "has no sidecar: give --preset"}));
 }
 
 TEST_F(OwnModel, BadInputIsOneLineNamingTheFileOrFlag) {
