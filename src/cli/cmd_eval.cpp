@@ -63,7 +63,8 @@ int eval(const Arguments& args) {
   if (!images.skipped.empty()) std::printf(" (%zu unusable images skipped)", images.skipped.size());
   std::printf(", data hash %s\n", campaign::data_content_hash(images).c_str());
   if (!images.labelled) {
-    std::printf("top-1      n/a (the data has no labels)\n");
+    std::printf("top-1      n/a (no labels)\n");
+    std::printf("top-5      n/a (no labels)\n");
   } else {
     std::printf("top-1      %.2f %%\n", counts.top1_percent());
     std::printf("top-5      %.2f %%\n", counts.top5_percent());

@@ -117,8 +117,12 @@ int run(const Arguments& args) {
                 c.fault_spec(c.bers[0]).c_str(), static_cast<unsigned long long>(c.seed),
                 static_cast<long long>(trial), static_cast<long long>(stats.flips),
                 static_cast<long long>(stats.changed_weights));
-  std::printf("top-1      %.2f %% (%lld), top-5 %.2f %%, %lld non-finite\n", k.top1_percent(),
-              static_cast<long long>(k.top1), k.top5_percent(), static_cast<long long>(k.non_finite));
+  if (images.labelled)
+    std::printf("top-1      %.2f %% (%lld), top-5 %.2f %%, %lld non-finite\n", k.top1_percent(),
+                static_cast<long long>(k.top1), k.top5_percent(), static_cast<long long>(k.non_finite));
+  else  // nothing to score against: never a fake 0 %
+    std::printf("top-1      n/a (no labels), top-5 n/a (no labels), %lld non-finite\n",
+                static_cast<long long>(k.non_finite));
   std::printf("logits     %s: float32 [%zu, %lld]\n", out.c_str(), images.size(),
               static_cast<long long>(classes));
   return 0;

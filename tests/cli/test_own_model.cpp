@@ -293,6 +293,42 @@ TEST_F(OwnModel, TensorFileOfModelInputsNeedsNoPreset) {
       {model("tiny_nchw.onnx"), "has no sidecar: give --preset"}));
 }
 
+// Data without labels has no Top-1 or Top-5: every command that prints them says so, never 0.00 %.
+TEST_F(OwnModel, DataWithoutLabelsPrintsNotApplicableNeverZero) {
+  const std::vector<std::string> unlabelled = {"--model", model("tiny_nchw.onnx"), "--data",
+                                               model("fixed_x.npy")};
+  auto with = [&](std::vector<std::string> head, std::vector<std::string> tail) {
+    head.insert(head.end(), unlabelled.begin(), unlabelled.end());
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+  };
+  const auto e = run_cli(with({"eval"}, {}));
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("top-1      n/a (no labels)\ntop-5      n/a (no labels)\n"), std::string::npos)
+      << e.out;
+  const auto r = run_cli(run_args(with({}, {}), scratch("unlabelled.npy")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("top-1      n/a (no labels), top-5 n/a (no labels), 0 non-finite"), std::string::npos)
+      << r.out;
+  const auto s = run_cli(with({"sweep-t"}, {"--images", "16", "--trials", "1", "--t", "1,2", "--results",
+                                            scratch("unlabelled-sweep.jsonl").string()}));
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_NE(s.out.find("n/a (no labels)"), std::string::npos) << s.out;
+  const auto l =
+      run_cli(with({"layer-campaign"}, {"--images", "16", "--formats", "fp32", "--bers", "1e-3", "--trials",
+                                        "1", "--results", scratch("unlabelled-layers.jsonl").string()}));
+  ASSERT_EQ(l.exit_code, 0) << l.err;
+  EXPECT_NE(l.out.find("fp32, none: Top-1 n/a (no labels)"), std::string::npos) << l.out;
+  const std::regex zero("(^|[^.0-9])0\\.00([^0-9]|$)");  // 0.00 as a number of its own (not BER 0.001)
+  for (const auto* out : {&e.out, &r.out, &s.out, &l.out})
+    EXPECT_FALSE(std::regex_search(*out, zero)) << *out;
+  // The same data with labels: percentages.
+  const auto labelled = run_cli(with({"eval"}, {"--labels", model("fixed_y.npy")}));
+  ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
+  EXPECT_GE(printed_top1(labelled.out), 0) << labelled.out;
+  EXPECT_EQ(labelled.out.find("n/a"), std::string::npos) << labelled.out;
+}
+
 TEST_F(OwnModel, BadInputIsOneLineNamingTheFileOrFlag) {
   std::ofstream(scratch("text.onnx")) << "{\"name\": \"a sidecar in disguise\"}";
   EXPECT_TRUE(one_line_error(run_cli({"eval", "--model", scratch("text.onnx").string(), "--preset", "none"}),
