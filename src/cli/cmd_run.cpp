@@ -11,6 +11,7 @@
 #include "campaign/campaign_setup.hpp"
 #include "campaign/fault_setting.hpp"
 #include "campaign/faulty_weights.hpp"
+#include "campaign/model_batch.hpp"
 #include "campaign/settings.hpp"
 #include "campaign/trial_worker.hpp"
 #include "cli/command.hpp"
@@ -74,6 +75,7 @@ int run(const Arguments& args) {
   c.ci_target = 0;
   c.shard = 0;
   c.shards = 1;
+  c = campaign::at_model_batch(c, std::cerr);
   const auto setup = campaign::CampaignSetup::load(c);
   setup.log_skipped(std::cerr);
 

@@ -87,7 +87,8 @@ inline ::testing::AssertionResult one_line_error(const CliResult& r,
   std::vector<std::string> errors;
   // Progress and notes a run prints before it meets the problem are not errors.
   for (const auto& l : lines_of(r.err))
-    if (!l.starts_with("warning: ") && !l.starts_with("memory estimate: ") && !l.starts_with("trial "))
+    if (!l.starts_with("warning: ") && !l.starts_with("note: ") && !l.starts_with("memory estimate: ") &&
+        !l.starts_with("trial "))
       errors.push_back(l);
   // A usage error (exit 2) is followed by the usage text; any other error is the only line.
   if (errors.empty() || (r.exit_code == 1 && errors.size() != 1) || !errors[0].starts_with("flipguard "))
