@@ -52,8 +52,16 @@ class Model {
     options.weights.biases = biases;
     options.weights.batchnorm = batchnorm;
     state_->source = onnx_file(model, models_dir);
-    py::gil_scoped_release release;
-    state_->executor = std::make_unique<engine::Executor>(model::load_onnx(state_->source), options);
+    {
+      py::gil_scoped_release release;
+      state_->executor = std::make_unique<engine::Executor>(model::load_onnx(state_->source), options);
+    }
+    // A model exported without a dynamic batch axis runs at its own batch (Model.batch says which).
+    if (const int fixed = state_->executor->batch(); fixed != batch)
+      py::module_::import("warnings")
+          .attr("warn")(state_->source + ": the model's batch is fixed at " + std::to_string(fixed) +
+                        ": running at batch " + std::to_string(fixed) + " (not " + std::to_string(batch) +
+                        ")");
   }
 
   engine::Executor& executor() const { return *state_->executor; }
@@ -213,7 +221,8 @@ void bind_model(py::module_& m) {
            "batch"_a = 16, "threads"_a = 0, "fold_batchnorm"_a = true, "biases"_a = false,
            "batchnorm"_a = false, "models_dir"_a = "",
            "model: an .onnx file, a sidecar .json or a model name in the models folder. batch: images per "
-           "engine run. threads: 0 keeps the OpenMP default. biases/batchnorm: also expose biases and "
+           "engine run (a model exported with a fixed batch runs at that one, with a warning). threads: 0 "
+           "keeps the OpenMP default. biases/batchnorm: also expose biases and "
            "unfolded "
            "BatchNorm parameters as stored weights.")
       .def_property_readonly("source", [](const Model& m) { return m.state()->source; })

@@ -8,6 +8,7 @@
 #include "campaign/fault_setting.hpp"
 #include "campaign/faulty_weights.hpp"
 #include "campaign/legacy_identity.hpp"
+#include "campaign/model_batch.hpp"
 #include "campaign/rekey_results.hpp"
 #include "campaign/results_file.hpp"
 #include "campaign/trial_fields.hpp"
@@ -53,10 +54,10 @@ std::string layer_campaign_id(const CampaignIdentity& identity) {
   return layers.id();
 }
 
-LayerCampaignSummary run_layer_campaign(const CampaignConfig& config,
+LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
                                         const std::function<void(const LayerCampaignProgress&)>& progress,
                                         std::ostream& log) {
-  config.validate();
+  const auto config = at_model_batch(given, log);
   // Layer campaigns evaluate every trial on every image, batch by batch, with fixed trial counts; the
   // per-trial options of ordinary campaigns would need the whole layer's trials before any batch.
   if (config.ci_target > 0 || config.floor > 0 || config.images_per_trial != 0 || config.shards > 1)

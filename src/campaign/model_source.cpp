@@ -10,6 +10,7 @@
 #include "data/data_error.hpp"
 #include "data/model_lookup.hpp"
 #include "data/preprocess_preset.hpp"
+#include "data/tensor_file.hpp"
 #include "model/io_signature.hpp"
 #include "model/onnx_loader.hpp"
 
@@ -121,7 +122,8 @@ data::ModelSpec from_onnx(const CampaignConfig& c) {
     throw std::runtime_error(path + ": output '" + sig.output_name + "' has " + std::to_string(sig.classes) +
                              " values per image, more than a classifier's 16777216");
   m.output.classes = static_cast<int>(sig.classes);
-  if (!has_preprocessing(c))
+  // Model inputs in a tensor file are fed as they are: only images need a recipe.
+  if (!has_preprocessing(c) && !data::is_tensor_file_name(c.data))
     throw std::invalid_argument(path + " has no sidecar: give --preset (" + [] {
       std::string names;
       for (const auto& n : data::preset_names()) names += (names.empty() ? "" : ", ") + n;

@@ -2,8 +2,9 @@
 // .json path), or an .onnx file used without one: its input (name, channels, size, layout) and output
 // (classes) come from the graph, a dynamic batch axis being fixed later to `batch`. The preprocessing is the
 // sidecar's, replaced by `preset` when one is given, then each explicit setting (resize, crop, mean, std,
-// scale, channel_order, resize_filter) overrides its field. The result is checked as a sidecar is, with
-// errors naming the setting's flag.
+// scale, channel_order, resize_filter) overrides its field; an .onnx file needs some of these unless the
+// data are model inputs in a tensor file (.npy/.npz), which no recipe touches. The result is checked as a
+// sidecar is, with errors naming the setting's flag.
 #pragma once
 
 #include <array>

@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <ostream>
 #include <stdexcept>
 
 #include "campaign/campaign_setup.hpp"
 #include "campaign/layer_campaign.hpp"
 #include "campaign/legacy_identity.hpp"
+#include "campaign/model_batch.hpp"
 #include "campaign/results_file.hpp"
 #include "campaign/trial_record_json.hpp"
 
@@ -44,10 +46,12 @@ void refuse_legacy_results(const std::string& path, const std::string& legacy_id
         "` with the same settings to move its records to content identity");
 }
 
-RekeySummary rekey_results(const CampaignConfig& config) {
-  const std::string& path = config.results;
+RekeySummary rekey_results(const CampaignConfig& given) {
+  const std::string& path = given.results;
   if (!std::filesystem::is_regular_file(path))
     throw std::runtime_error(path + ": no such results file to rekey");
+  std::ostream quiet(nullptr);  // the campaign's own run said it
+  const auto config = at_model_batch(given, quiet);
   const auto setup = CampaignSetup::load(config);
   const std::string legacy = legacy_campaign_id(config, setup.identity.model_sha256, setup.identity.data,
                                                 setup.legacy_data_hash, false);

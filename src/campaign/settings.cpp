@@ -442,8 +442,8 @@ std::vector<Setting> make_table() {
                    [](const std::string& v) {
                      if (v != "on" && v != "off") throw std::invalid_argument("must be on or off");
                    }));
-  t.push_back(
-      integer("batch", "--batch", "B", kEvery | kForRun, &C::batch, 1, 4096, "images per inference batch"));
+  t.push_back(integer("batch", "--batch", "B", kEvery | kForRun, &C::batch, 1, 4096,
+                      "images per inference batch (a model exported with a fixed batch runs at that one)"));
   t.push_back(integer("threads", "--threads", "T", kEvery | kForRun, &C::threads, 1, 1024,
                       "inference and image-loading threads"));
   t.push_back(text(

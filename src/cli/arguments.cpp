@@ -40,6 +40,13 @@ std::string option_line(const std::string& left, const std::string& help) {
   return head + wrap(help, kColumn, kWidth) + "\n";
 }
 
+bool takes_value(const CommandSpec& spec, const std::string& arg) {
+  if (spec.config_file && arg == "--config") return true;
+  if (spec.settings && campaign::find_setting_by_flag(arg, spec.settings)) return true;
+  const auto* o = find_local(spec, arg);
+  return o && !o->metavar.empty();
+}
+
 }  // namespace
 
 double Arguments::number(const std::string& flag, double fallback) const {
@@ -55,22 +62,31 @@ double Arguments::number(const std::string& flag, double fallback) const {
   return v;
 }
 
+std::size_t options_end(const CommandSpec& spec, const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--") return i;
+    if (takes_value(spec, args[i])) ++i;  // an option's value may be "--" itself
+  }
+  return args.size();
+}
+
 Arguments parse_arguments(const CommandSpec& spec, const std::vector<std::string>& args) {
   Arguments a;
   a.config = campaign::defaults_for(spec.settings);
+  // After "--" every argument is a positional (a file named "-x.jsonl", say), as in POSIX utilities.
+  const std::size_t end = options_end(spec, args);
   // The file first, whatever its position: flags override it.
-  if (spec.config_file)
-    for (size_t i = 0; i + 1 < args.size(); ++i)
-      if (args[i] == "--config") {
-        if (args[i + 1].empty()) throw UsageError("--config: an empty value is not allowed");
-        a.config.load_toml(args[i + 1]);
-      }
-  for (size_t i = 0; i < args.size(); ++i) {
+  for (std::size_t i = 0; i < end; ++i) {
+    if (!takes_value(spec, args[i]) || i + 1 >= end) continue;
+    if (spec.config_file && args[i] == "--config") {
+      if (args[i + 1].empty()) throw UsageError("--config: an empty value is not allowed");
+      a.config.load_toml(args[i + 1]);
+    }
+    ++i;
+  }
+  for (std::size_t i = 0; i < end; ++i) {
     const std::string& arg = args[i];
-    const bool takes_value = (spec.config_file && arg == "--config") ||
-                             (spec.settings && campaign::find_setting_by_flag(arg, spec.settings)) ||
-                             (find_local(spec, arg) && !find_local(spec, arg)->metavar.empty());
-    if (takes_value && i + 1 >= args.size()) throw UsageError(arg + " needs a value");
+    if (takes_value(spec, arg) && i + 1 >= end) throw UsageError(arg + " needs a value");
     if (spec.config_file && arg == "--config") {
       ++i;
     } else if (const auto* s = spec.settings ? campaign::find_setting_by_flag(arg, spec.settings) : nullptr) {
@@ -89,12 +105,17 @@ Arguments parse_arguments(const CommandSpec& spec, const std::vector<std::string
         if (args[i + 1].empty()) throw UsageError(arg + ": an empty value is not allowed");
         a.values[arg] = args[++i];
       }
-    } else if (!spec.positionals.empty() && !arg.starts_with("-")) {
-      a.positionals.push_back(arg);
+    } else if (arg.starts_with("-")) {
+      throw UsageError("unknown option '" + arg + "'" +
+                       (spec.positionals.empty() ? "" : " (a file of that name: put it after --)"));
     } else {
-      throw UsageError("unknown option '" + arg + "'");
+      a.positionals.push_back(arg);
     }
   }
+  for (std::size_t i = end + 1; i < args.size(); ++i) a.positionals.push_back(args[i]);
+  if (spec.positionals.empty() && !a.positionals.empty())
+    throw UsageError("unexpected argument '" + a.positionals.front() + "': " + spec.name +
+                     " takes options only");
   if (spec.settings) campaign::resolve_given_settings(a.config);
   return a;
 }

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "campaign/campaign_identity.hpp"
+#include "campaign/model_batch.hpp"
 #include "campaign/model_source.hpp"
 #include "campaign/settings.hpp"
 #include "cli/command.hpp"
@@ -23,7 +24,6 @@ namespace {
 int eval(const Arguments& args) {
   const auto& c = args.config;
   const auto spec = campaign::resolve_model(c);
-  const int batch = c.batch;
   const int threads = c.threads;
 
   const auto t_load = std::chrono::steady_clock::now();
@@ -33,10 +33,12 @@ int eval(const Arguments& args) {
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
 
   engine::ExecutorOptions eo;
-  eo.batch = batch;
+  eo.batch = c.batch;
   eo.threads = threads;
   eo.fold_batchnorm = !args.has("--no-fold-bn");
   engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
+  const int batch = ex.batch();  // a model exported at a fixed batch keeps it
+  if (batch != c.batch) std::cerr << campaign::fixed_batch_note(batch, c.batch) << "\n";
   if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))
     throw std::runtime_error(spec.onnx_path().string() + ": the model takes " +
                              model::dims_to_string(ex.input_dims()) +
@@ -63,7 +65,8 @@ int eval(const Arguments& args) {
   if (!images.skipped.empty()) std::printf(" (%zu unusable images skipped)", images.skipped.size());
   std::printf(", data hash %s\n", campaign::data_content_hash(images).c_str());
   if (!images.labelled) {
-    std::printf("top-1      n/a (the data has no labels)\n");
+    std::printf("top-1      n/a (no labels)\n");
+    std::printf("top-5      n/a (no labels)\n");
   } else {
     std::printf("top-1      %.2f %%\n", counts.top1_percent());
     std::printf("top-5      %.2f %%\n", counts.top5_percent());

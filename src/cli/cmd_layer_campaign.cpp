@@ -2,6 +2,7 @@
 // campaign grid, running the clean layers before it once per batch; prints Top-1 per layer x BER.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -44,9 +45,13 @@ int run(const Arguments& args) {
       summary.results_path.c_str(), summary.seconds);
   const auto records = report::read_results(summary.results_path).records;
   const auto rep = report::build_layer_report(records);
+  const bool labelled = std::all_of(records.begin(), records.end(), [](const auto& r) { return r.labelled; });
   for (const auto& [format, protection] : rep.configurations)
-    std::printf("\n%s, %s: Top-1 %% mean +- 95%% CI (trials)\n%s", format.c_str(), protection.c_str(),
-                report::to_markdown(report::layer_table(rep, format, protection)).c_str());
+    if (labelled)
+      std::printf("\n%s, %s: Top-1 %% mean +- 95%% CI (trials)\n%s", format.c_str(), protection.c_str(),
+                  report::to_markdown(report::layer_table(rep, format, protection)).c_str());
+    else  // data without labels has no Top-1: never a table of fake 0 %
+      std::printf("\n%s, %s: Top-1 n/a (no labels)\n", format.c_str(), protection.c_str());
   const auto out = report::write_report(summary.results_path);
   for (const auto& w : out.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   std::printf("report: %s\n", out.dir.c_str());

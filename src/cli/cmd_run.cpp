@@ -11,6 +11,7 @@
 #include "campaign/campaign_setup.hpp"
 #include "campaign/fault_setting.hpp"
 #include "campaign/faulty_weights.hpp"
+#include "campaign/model_batch.hpp"
 #include "campaign/settings.hpp"
 #include "campaign/trial_worker.hpp"
 #include "cli/command.hpp"
@@ -74,6 +75,7 @@ int run(const Arguments& args) {
   c.ci_target = 0;
   c.shard = 0;
   c.shards = 1;
+  c = campaign::at_model_batch(c, std::cerr);
   const auto setup = campaign::CampaignSetup::load(c);
   setup.log_skipped(std::cerr);
 
@@ -117,8 +119,12 @@ int run(const Arguments& args) {
                 c.fault_spec(c.bers[0]).c_str(), static_cast<unsigned long long>(c.seed),
                 static_cast<long long>(trial), static_cast<long long>(stats.flips),
                 static_cast<long long>(stats.changed_weights));
-  std::printf("top-1      %.2f %% (%lld), top-5 %.2f %%, %lld non-finite\n", k.top1_percent(),
-              static_cast<long long>(k.top1), k.top5_percent(), static_cast<long long>(k.non_finite));
+  if (images.labelled)
+    std::printf("top-1      %.2f %% (%lld), top-5 %.2f %%, %lld non-finite\n", k.top1_percent(),
+                static_cast<long long>(k.top1), k.top5_percent(), static_cast<long long>(k.non_finite));
+  else  // nothing to score against: never a fake 0 %
+    std::printf("top-1      n/a (no labels), top-5 n/a (no labels), %lld non-finite\n",
+                static_cast<long long>(k.non_finite));
   std::printf("logits     %s: float32 [%zu, %lld]\n", out.c_str(), images.size(),
               static_cast<long long>(classes));
   return 0;

@@ -58,8 +58,11 @@ int run(const Arguments& args) {
   for (const auto& cell : campaign::group_cells(records)) {
     if (cell.ber != c.bers[0] || cell.format != format.name()) continue;
     const auto s = campaign::summarize(cell.records);
-    std::printf("%-26s %14.2f %10.2f +- %5.2f\n", cell.protection.c_str(), clean[cell.protection],
-                s.top1.mean, s.trials > 1 ? s.top1.ci95 : 0.0);
+    if (!s.labelled)  // data without labels has no Top-1: never a fake 0 %
+      std::printf("%-26s %14s %18s\n", cell.protection.c_str(), "n/a", "n/a (no labels)");
+    else
+      std::printf("%-26s %14.2f %10.2f +- %5.2f\n", cell.protection.c_str(), clean[cell.protection],
+                  s.top1.mean, s.trials > 1 ? s.top1.ci95 : 0.0);
   }
   return 0;
 }

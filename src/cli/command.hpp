@@ -64,6 +64,9 @@ struct RegisterCommand {
   }
 };
 
+// Where the options of `args` end: the first "--" that is no option's value (args.size() without one).
+// Everything after it is a positional, whatever it looks like.
+std::size_t options_end(const CommandSpec& spec, const std::vector<std::string>& args);
 // Parses `args` against the command's settings and options; UsageError for anything it does not take.
 Arguments parse_arguments(const CommandSpec& spec, const std::vector<std::string>& args);
 // The command's --help text (usage line, every option with its default, the notes).

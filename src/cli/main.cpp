@@ -1,5 +1,6 @@
 // flipguard: what happens to a network when bits of its stored weights flip.
 // The one command shell: every subcommand's help, argument parsing and error handling happen here, alike.
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <sstream>
@@ -76,7 +77,9 @@ int main(int argc, char** argv) {
   }
   const auto& spec = it->second;
   const std::vector<std::string> rest(args.begin() + (help ? 2 : 1), args.end());
-  for (const auto& a : rest) help = help || is_help(a);
+  // "--help" after "--" is a file's name, not a request.
+  const auto options = rest.begin() + static_cast<std::ptrdiff_t>(flipguard::cli::options_end(spec, rest));
+  help = help || std::any_of(rest.begin(), options, is_help);
   if (help) {
     std::cout << flipguard::cli::help_text(spec);
     return 0;

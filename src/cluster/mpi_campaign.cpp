@@ -13,6 +13,7 @@
 
 #include "campaign/campaign_setup.hpp"
 #include "campaign/coordinator.hpp"
+#include "campaign/model_batch.hpp"
 #include "campaign/trial_record_json.hpp"
 #include "campaign/trial_worker.hpp"
 
@@ -147,7 +148,7 @@ void work(const campaign::CampaignConfig& config, const campaign::CampaignSetup&
 }  // namespace
 
 std::optional<campaign::CampaignSummary> run_mpi_campaign(
-    const campaign::CampaignConfig& config,
+    const campaign::CampaignConfig& given,
     const std::function<void(const campaign::CampaignProgress&)>& progress, std::ostream& log) {
   MpiSession session;
   int rank = 0, ranks = 1;
@@ -159,6 +160,8 @@ std::optional<campaign::CampaignSummary> run_mpi_campaign(
           "campaign: MPI needs at least 2 ranks (rank 0 coordinates, the others run "
           "trials); run without --mpi for one process");
     // Every rank derives the same setup (campaign id, images, cells) from the same settings.
+    std::ostream quiet(nullptr);  // rank 0 speaks for all
+    const auto config = campaign::at_model_batch(given, rank == 0 ? log : quiet);
     const auto setup = campaign::CampaignSetup::load(config);
     if (rank == 0) {
       setup.log_skipped(log);

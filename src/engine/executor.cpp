@@ -22,6 +22,7 @@
 #include "model/fuse_gelu.hpp"
 #include "model/fuse_layernorm.hpp"
 #include "model/fuse_silu.hpp"
+#include "model/io_signature.hpp"
 #include "model/passes.hpp"
 #include "platform/memory_budget.hpp"
 
@@ -64,6 +65,9 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   if (options.threads > 0) omp_set_num_threads(options.threads);
   model::simplify(graph);
   check_inputs_outputs();
+  // A graph exported at a fixed batch hard-codes it in places (a Reshape to [N, -1], say): it runs as
+  // exported.
+  if (const auto fixed = model::fixed_batch(graph); fixed > 0) batch = static_cast<int>(fixed);
   input_dims = batch_input_dims();
   // With the batch fixed, shape computations are constants: only the network's own work is left to build.
   folded = model::fold_constants(graph, {{graph.inputs[0].name, input_dims}});

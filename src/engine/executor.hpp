@@ -20,7 +20,7 @@ namespace flipguard::engine {
 using model::Dims;
 
 struct ExecutorOptions {
-  int batch = 16;              // images per run(); the graph's batch dimension is set to it
+  int batch = 16;              // images per run(), the graph's batch dimension, unless it declares one
   int threads = 0;             // OpenMP threads for oneDNN; 0 leaves the runtime's default
   bool fold_batchnorm = true;  // fold BatchNormalization into Conv weights (what a deployed device stores)
   WeightSelection weights;
@@ -33,6 +33,7 @@ class Executor {
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
 
+  // Images per run: options.batch, or the fixed batch the graph's input declares (model::fixed_batch).
   int batch() const;
   const Dims& input_dims() const;    // [batch, C, H, W]
   const Dims& output_dims() const;   // [batch, classes]

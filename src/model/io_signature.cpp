@@ -66,4 +66,9 @@ IoSignature io_signature(const Graph& graph) {
   return s;
 }
 
+std::int64_t fixed_batch(const Graph& graph) {
+  if (graph.inputs.empty() || graph.inputs[0].dims.empty()) return 0;
+  return std::max<std::int64_t>(graph.inputs[0].dims[0], 0);
+}
+
 }  // namespace flipguard::model

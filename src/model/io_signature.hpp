@@ -1,7 +1,7 @@
 // What a model file says about how to call it: its one image input (name, channels, height, width, layout)
 // and its one output (name, values per image), read from the graph's declared shapes. A dynamic batch axis
-// is fine (the executor fixes it to the batch size); anything that is not one 4-D image input and one output
-// with a known size is refused, naming the file.
+// is fine (the executor fixes it to the batch size), and so is a fixed one (the executor keeps it);
+// anything that is not one 4-D image input and one output with a known size is refused, naming the file.
 #pragma once
 
 #include <cstdint>
@@ -22,5 +22,9 @@ struct IoSignature {
 
 // The layout is NCHW when the second dimension is 1 or 3, else NHWC when the last one is.
 IoSignature io_signature(const Graph& graph);
+
+// The batch the graph's first input declares, or 0 when its batch axis is dynamic. An export without a
+// dynamic batch axis may bake that number into the graph (a Reshape to [N, -1]): it runs at N only.
+std::int64_t fixed_batch(const Graph& graph);
 
 }  // namespace flipguard::model

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "campaign/settings.hpp"
+#include "report/synthetic_results.hpp"
 #include "support/cli_run.hpp"
 
 namespace flipguard::testing {
@@ -84,6 +85,59 @@ TEST(CommandShell, EmptyValuesAndMissingValuesAreUsageErrors) {
   EXPECT_TRUE(
       one_line_error(run_cli({"campaign", "--formats", "q2.5,fp16,q2.5"}), {"--formats", "listed twice"}));
   EXPECT_TRUE(one_line_error(run_cli({"report"}), {"the results file is missing"}));
+}
+
+// After "--" every argument is a positional, so a file whose name starts with '-' can be named, and "--help"
+// there is a file, not a request for help.
+TEST(CommandShell, DoubleDashEndsTheOptionsOfReport) {
+  const TempDir dir("dash");
+  write_file(dir / "-dash.jsonl", test::to_jsonl(test::Synthetic{}.records()));
+  const auto refused = run_cli({"report", "-dash.jsonl"}, 0, 600, dir.path());
+  EXPECT_TRUE(one_line_error(refused, {"unknown option '-dash.jsonl'", "put it after --"}));
+  EXPECT_EQ(refused.exit_code, 2);
+
+  const auto r = run_cli({"report", "--title", "--", "--", "-dash.jsonl"}, 0, 600, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::is_regular_file(dir / "-dash-report" / "summary.md")) << r.out;
+  EXPECT_NE(read_file(dir / "-dash-report" / "summary.md").find("# --"), std::string::npos)
+      << "--title's value is the \"--\" before the one that ends the options";
+
+  for (const char* help : {"--help", "-h"}) {
+    const auto not_help = run_cli({"report", "--", help}, 0, 600, dir.path());
+    EXPECT_TRUE(one_line_error(not_help, {help})) << not_help.out;
+    EXPECT_EQ(not_help.out.find("usage:"), std::string::npos) << not_help.out;
+  }
+  EXPECT_TRUE(one_line_error(run_cli({"report", "--", "-dash.jsonl", "--latex"}, 0, 600, dir.path()),
+                             {"one results file at a time"}));
+  EXPECT_EQ(run_cli({"report", "--help", "--", "-dash.jsonl"}).exit_code, 0);  // help before "--" is help
+}
+
+TEST(CommandShell, DoubleDashEndsTheOptionsOfMerge) {
+  const TempDir dir("dash");
+  const auto records = test::Synthetic{}.records();
+  const std::vector<campaign::TrialRecord> first(records.begin(), records.begin() + 10);
+  const std::vector<campaign::TrialRecord> second(records.begin() + 10, records.end());
+  write_file(dir / "-a.jsonl", test::to_jsonl(first));
+  write_file(dir / "-b.jsonl", test::to_jsonl(second));
+  const auto r = run_cli({"merge", "--", "-all.jsonl", "-a.jsonl", "-b.jsonl"}, 0, 600, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(std::to_string(records.size()) + " records into -all.jsonl"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(lines_of(read_file(dir / "-all.jsonl")).size(), records.size());
+}
+
+// A command without positionals names a stray argument, before or after "--", instead of calling it an
+// option.
+TEST(CommandShell, StrayArgumentsOfACommandWithoutPositionalsAreUsageErrors) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"eval", "resnet20"}, std::vector<std::string>{"eval", "--", "resnet20"},
+        std::vector<std::string>{"campaign", "--trials", "2", "--", "x"},
+        std::vector<std::string>{"settings", "--", "--help"}}) {
+    const auto r = run_cli(args);
+    EXPECT_TRUE(one_line_error(r, {"unexpected argument '" + args.back() + "'", "takes options only"}))
+        << args[0];
+    EXPECT_EQ(r.exit_code, 2) << args[0];
+  }
 }
 
 }  // namespace

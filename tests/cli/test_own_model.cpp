@@ -1,14 +1,18 @@
 // A model of one's own, end to end through the CLI: ONNX files exported here with seeded random weights run
 // without a sidecar (--preset), equal to an equivalent sidecar and to a sidecar model-init writes; a zoo
 // model's accuracy through the sidecar-less path equals its sidecar's; inspect-model and --tensors by node
-// name; run's .npy (read back by numpy) equals eval's path; run reproduces a campaign trial; bad input is a
-// one-line error naming the file or the flag.
+// name; run's .npy (read back by numpy) equals eval's path; run reproduces a campaign trial; a tensor file of
+// model inputs needs no preset; data without labels prints n/a, never 0 %; a model exported at a fixed batch
+// runs at it in every command; bad input is a one-line error naming the file or the flag.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <utility>
 
 #include "campaign/campaign_config.hpp"
 #include "campaign/campaign_setup.hpp"
@@ -267,6 +271,160 @@ TEST_F(OwnModel, RunReproducesACampaignTrial) {
   ASSERT_EQ(by_node.exit_code, 0) << by_node.err;
   ASSERT_EQ(by_name.exit_code, 0) << by_name.err;
   EXPECT_EQ(read_npy(scratch("node.npy")).values, read_npy(scratch("name.npy")).values);
+}
+
+// Model inputs in a tensor file are fed as they are: an .onnx without a sidecar needs no --preset for them.
+// Images still need one, and say so.
+TEST_F(OwnModel, TensorFileOfModelInputsNeedsNoPreset) {
+  const auto e = run_cli({"eval", "--model", model("tiny_nchw.onnx"), "--data", model("fixed_x.npy")});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("80 images"), std::string::npos) << e.out;
+  const auto r = run_cli(run_args(
+      {"--model", model("tiny_nchw.onnx"), "--data", model("fixed_x.npy"), "--labels", model("fixed_y.npy")},
+      scratch("tiny.npy")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_npy(scratch("tiny.npy")).values.size(), 80u * 10u);
+  const auto c =
+      run_cli({"campaign", "--model", model("tiny_nchw.onnx"), "--data", model("fixed_x.npy"), "--formats",
+               "fp32", "--bers", "1e-3", "--trials", "1", "--results", scratch("tiny.jsonl").string()});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_TRUE(one_line_error(
+      run_cli({"eval", "--model", model("tiny_nchw.onnx"), "--data", "cifar10-lossless200", "--images", "4"}),
+      {model("tiny_nchw.onnx"), "has no sidecar: give --preset"}));
+}
+
+// Data without labels has no Top-1 or Top-5: every command that prints them says so, never 0.00 %.
+TEST_F(OwnModel, DataWithoutLabelsPrintsNotApplicableNeverZero) {
+  const std::vector<std::string> unlabelled = {"--model", model("tiny_nchw.onnx"), "--data",
+                                               model("fixed_x.npy")};
+  auto with = [&](std::vector<std::string> head, std::vector<std::string> tail) {
+    head.insert(head.end(), unlabelled.begin(), unlabelled.end());
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+  };
+  const auto e = run_cli(with({"eval"}, {}));
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("top-1      n/a (no labels)\ntop-5      n/a (no labels)\n"), std::string::npos)
+      << e.out;
+  const auto r = run_cli(run_args(with({}, {}), scratch("unlabelled.npy")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("top-1      n/a (no labels), top-5 n/a (no labels), 0 non-finite"), std::string::npos)
+      << r.out;
+  const auto s = run_cli(with({"sweep-t"}, {"--images", "16", "--trials", "1", "--t", "1,2", "--results",
+                                            scratch("unlabelled-sweep.jsonl").string()}));
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_NE(s.out.find("n/a (no labels)"), std::string::npos) << s.out;
+  const auto l =
+      run_cli(with({"layer-campaign"}, {"--images", "16", "--formats", "fp32", "--bers", "1e-3", "--trials",
+                                        "1", "--results", scratch("unlabelled-layers.jsonl").string()}));
+  ASSERT_EQ(l.exit_code, 0) << l.err;
+  EXPECT_NE(l.out.find("fp32, none: Top-1 n/a (no labels)"), std::string::npos) << l.out;
+  const std::regex zero("(^|[^.0-9])0\\.00([^0-9]|$)");  // 0.00 as a number of its own (not BER 0.001)
+  for (const auto* out : {&e.out, &r.out, &s.out, &l.out})
+    EXPECT_FALSE(std::regex_search(*out, zero)) << *out;
+  // The same data with labels: percentages.
+  const auto labelled = run_cli(with({"eval"}, {"--labels", model("fixed_y.npy")}));
+  ASSERT_EQ(labelled.exit_code, 0) << labelled.err;
+  EXPECT_GE(printed_top1(labelled.out), 0) << labelled.out;
+  EXPECT_EQ(labelled.out.find("n/a"), std::string::npos) << labelled.out;
+}
+
+// A model exported with a fixed batch (8, or 1 with a Reshape to [1, -1]) runs at that batch whatever --batch
+// says, with one note, and computes PyTorch's logits: the same at --batch 16 as at its own batch, a short
+// last chunk padded and its padding dropped.
+TEST_F(OwnModel, FixedBatchModelRunsAtItsOwnBatch) {
+  const auto torch = read_npy(scratch("fixed_torch.npy")).values;
+  ASSERT_EQ(torch.size(), 80u * 10u);
+  float scale = 0;
+  for (float v : torch) scale = std::max(scale, std::abs(v));
+  for (const auto& [file, batch] : {std::pair<std::string, int>{"fixed8.onnx", 8}, {"fixed1.onnx", 1}}) {
+    const std::string n = std::to_string(batch);
+    const std::vector<std::string> args = {"--model", model(file), "--data", model("fixed_x.npy")};
+    const auto at16 = run_cli(run_args(args, scratch("at16.npy")));
+    ASSERT_EQ(at16.exit_code, 0) << file << ": " << at16.err;
+    EXPECT_EQ(at16.err, "note: model's batch is fixed at " + n + ": running at --batch " + n + " (not 16)\n");
+    auto own = args;
+    own.insert(own.end(), {"--batch", n});
+    const auto at_own = run_cli(run_args(own, scratch("own.npy")));
+    ASSERT_EQ(at_own.exit_code, 0) << at_own.err;
+    EXPECT_EQ(at_own.err, "") << "no note when --batch is the model's";
+    const auto logits = read_npy(scratch("at16.npy")).values;
+    EXPECT_EQ(logits, read_npy(scratch("own.npy")).values) << file;
+    ASSERT_EQ(logits.size(), torch.size());
+    for (std::size_t i = 0; i < logits.size(); ++i)
+      ASSERT_NEAR(logits[i], torch[i], 1e-5 * scale) << file << " value " << i;
+    auto twenty = args;  // 8 + 8 + 4 (padded)
+    twenty.insert(twenty.end(), {"--images", "20"});
+    ASSERT_EQ(run_cli(run_args(twenty, scratch("twenty.npy"))).exit_code, 0);
+    EXPECT_EQ(read_npy(scratch("twenty.npy")).values,
+              std::vector<float>(logits.begin(), logits.begin() + 200));
+
+    auto labelled = args;
+    labelled.insert(labelled.begin(), "eval");
+    labelled.insert(labelled.end(), {"--labels", model("fixed_y.npy")});
+    const auto e = run_cli(labelled);
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    EXPECT_NE(e.out.find("top-1      50.00 %\ntop-5      80.00 %"), std::string::npos) << e.out;
+    EXPECT_NE(e.out.find("(batch " + n + ","), std::string::npos) << e.out;
+  }
+}
+
+// Campaigns on a fixed-batch model run at its batch and record it: the campaign is the same whatever --batch
+// says (a rerun at the model's own batch finds every trial done), and design trials record batch 8.
+TEST_F(OwnModel, FixedBatchCampaignsRecordTheBatchTheyRun) {
+  const std::vector<std::string> args = {"campaign",
+                                         "--model",
+                                         model("fixed8.onnx"),
+                                         "--data",
+                                         model("fixed_x.npy"),
+                                         "--labels",
+                                         model("fixed_y.npy"),
+                                         "--formats",
+                                         "fp32",
+                                         "--protections",
+                                         "none",
+                                         "--bers",
+                                         "1e-2",
+                                         "--trials",
+                                         "2",
+                                         "--results",
+                                         scratch("fixed.jsonl").string()};
+  const auto first = run_cli(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("note: model's batch is fixed at 8: running at --batch 8 (not 16)"),
+            std::string::npos)
+      << first.err;
+  EXPECT_NE(first.out.find(": 3 trials run, 0 already in"), std::string::npos) << first.out;
+  auto at8 = args;
+  at8.insert(at8.end(), {"--batch", "8"});
+  const auto again = run_cli(at8);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find(": 0 trials run, 3 already in"), std::string::npos) << again.out;
+  const auto records = report::read_results(scratch("fixed.jsonl").string()).records;
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].ber, 0);
+  EXPECT_EQ(records[0].top1, 40) << "PyTorch's Top-1 on these labels";
+
+  const auto design = run_cli({"campaign", "--model", model("fixed8.onnx"), "--data", model("fixed_x.npy"),
+                               "--labels", model("fixed_y.npy"), "--formats", "fp32", "--protections", "none",
+                               "--bers", "1e-4", "--ci-target", "20", "--images-per-trial", "auto",
+                               "--results", scratch("design.jsonl").string()});
+  ASSERT_EQ(design.exit_code, 0) << design.err;
+  int designed = 0;
+  for (const auto& r : report::read_results(scratch("design.jsonl").string()).records)
+    if (r.design_images > 0) {
+      ++designed;
+      EXPECT_EQ(r.design_batch, 8);
+    }
+  EXPECT_GT(designed, 0);
+
+  const auto layers =
+      run_cli({"layer-campaign", "--model", model("fixed8.onnx"), "--data", model("fixed_x.npy"), "--labels",
+               model("fixed_y.npy"), "--formats", "fp32", "--bers", "1e-3", "--trials", "1", "--results",
+               scratch("fixed-layers.jsonl").string()});
+  ASSERT_EQ(layers.exit_code, 0) << layers.err;
+  EXPECT_NE(layers.err.find("note: model's batch is fixed at 8"), std::string::npos) << layers.err;
+  EXPECT_NE(layers.out.find("| 50.00"), std::string::npos) << layers.out;
 }
 
 TEST_F(OwnModel, BadInputIsOneLineNamingTheFileOrFlag) {

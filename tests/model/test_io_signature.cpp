@@ -28,6 +28,15 @@ std::string error_of(const Graph& g) {
   return "(no error)";
 }
 
+// An export without a dynamic batch axis declares its batch; the executor then runs at that batch only.
+TEST(IoSignature, FixedBatchIsTheDeclaredFirstDimensionOfTheInput) {
+  EXPECT_EQ(fixed_batch(graph({{"x", {8, 3, 32, 32}}}, {{"y", {8, 10}}})), 8);
+  EXPECT_EQ(fixed_batch(graph({{"x", {1, 28, 28, 1}}}, {{"y", {1, 10}}})), 1);
+  EXPECT_EQ(fixed_batch(graph({{"x", {-1, 3, 32, 32}}}, {{"y", {-1, 10}}})), 0);  // dynamic
+  EXPECT_EQ(fixed_batch(graph({{"x", {}}}, {{"y", {}}})), 0);                     // no declared shape
+  EXPECT_EQ(fixed_batch(graph({}, {})), 0);
+}
+
 TEST(IoSignature, ReadsChannelsFirstAndChannelsLastInputs) {
   const auto nchw = io_signature(graph({{"x", {-1, 3, 224, 200}}}, {{"y", {-1, 1000}}}));
   EXPECT_EQ(nchw.input_name, "x");

@@ -59,6 +59,44 @@ def test_from_torch_equals_torch_logits():
     np.testing.assert_allclose(one, got[3], rtol=0, atol=1e-5 * np.abs(want).max())
 
 
+class FixedBatchNet(SmallNet):
+    """SmallNet flattening with the batch written out: exported without dynamic axes, the batch is baked in."""
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = torch.relu(self.bn2(self.conv2(y)) + y)
+        return self.fc(self.pool(y).reshape(x.shape[0], -1))
+
+
+def test_fixed_batch_model_runs_at_its_own_batch(tmp_path):
+    net = FixedBatchNet()
+    net.load_state_dict(small_net().state_dict())
+    net.eval()
+    x = torch.randn(37, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+    path = str(tmp_path / "fixed8.onnx")
+    torch.onnx.export(net, x[:8], path, opset_version=13, input_names=["x"], output_names=["logits"])
+    with pytest.warns(UserWarning, match="batch is fixed at 8: running at batch 8 \\(not 16\\)"):
+        model = flipguard.Model(path, batch=16)
+    assert model.batch == 8
+    got = model.run(x.numpy())  # 4 chunks of 8 and one of 5, padded
+    with torch.no_grad():
+        want = net(x).numpy()
+    assert got.shape == want.shape == (37, 10)
+    err = np.abs(got - want).max() / np.abs(want).max()
+    assert err < 1e-4, err
+
+    # A campaign on it runs at batch 8, records its own batch in the identity: the same campaign at --batch 8.
+    np.save(tmp_path / "x.npy", x.numpy())
+    lines = []
+    settings = dict(model=path, data=str(tmp_path / "x.npy"), formats=["fp32"], protections=["none"], bers=[1e-3],
+                    trials=2, threads=1)
+    first = flipguard.run_campaign(results=tmp_path / "r.jsonl", log=lines.append, **settings)
+    assert any("batch is fixed at 8: running at --batch 8" in line for line in lines), lines
+    assert first.summary["trials_run"] == 3
+    again = flipguard.run_campaign(results=tmp_path / "r.jsonl", log=None, batch=8, **settings)
+    assert again.summary["trials_run"] == 0 and again.summary["campaign_id"] == first.summary["campaign_id"]
+
+
 def test_stored_weights_list_write_and_restore(models_dir):
     model = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=4)
     weights = model.weights()

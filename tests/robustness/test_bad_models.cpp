@@ -107,27 +107,27 @@ TEST(BadModels, HugeInputShapeFailsBeforeAllocating) {
   auto m = tiny_classifier();
   auto* dims = m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
   dims->mutable_dim(2)->set_dim_value(1000000);
-  dims->mutable_dim(3)->set_dim_value(1000000);  // 3e12 floats per image
+  dims->mutable_dim(3)->set_dim_value(1000000);  // 3e12 floats per image, at the model's fixed batch of 1
   EXPECT_TRUE(
       one_line_error(eval(write_model(dir, "huge_in", m), kLowUlimitKib),
-                     {"huge_in.onnx", "input [1,3,1000000,1000000] at batch 16 needs", "GiB, more than"}));
+                     {"huge_in.onnx", "input [1,3,1000000,1000000] at batch 1 needs", "GiB, more than"}));
   dims->mutable_dim(2)->set_dim_value(std::int64_t{1} << 40);
   dims->mutable_dim(3)->set_dim_value(std::int64_t{1} << 40);
   EXPECT_TRUE(one_line_error(eval(write_model(dir, "wrap_in", m), kLowUlimitKib),
-                             {"wrap_in.onnx", "at batch 16", "overflows int64"}));
+                             {"wrap_in.onnx", "at batch 1:", "overflows int64"}));
   // Without the cap too (physical memory is the limit then): still an error, not an attempt.
-  EXPECT_TRUE(one_line_error(eval(write_model(dir, "huge_in2", m)), {"huge_in2.onnx", "at batch 16"}));
+  EXPECT_TRUE(one_line_error(eval(write_model(dir, "huge_in2", m)), {"huge_in2.onnx", "at batch 1:"}));
 }
 
 TEST(BadModels, ModelAndSidecarThatDisagreeAreRefused) {
   TempDir dir;
-  auto small = tiny_classifier();  // takes 3x16x16, the sidecar says 3x32x32
+  auto small = tiny_classifier();  // takes 3x16x16 at its fixed batch of 1, the sidecar says 3x32x32
   auto* dims =
       small.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
   dims->mutable_dim(2)->set_dim_value(16);
   dims->mutable_dim(3)->set_dim_value(16);
   const auto small_sidecar = write_model(dir, "small_in", small);
-  EXPECT_TRUE(one_line_error(eval(small_sidecar), {"small_in.onnx", "takes [16,3,16,16]"}));
+  EXPECT_TRUE(one_line_error(eval(small_sidecar), {"small_in.onnx", "takes [1,3,16,16]"}));
   const std::vector<std::string> campaign{"campaign",
                                           "--model",
                                           small_sidecar,
@@ -145,8 +145,7 @@ TEST(BadModels, ModelAndSidecarThatDisagreeAreRefused) {
                                           "10",
                                           "--results",
                                           (dir / "r.jsonl").string()};
-  EXPECT_TRUE(
-      one_line_error(run_cli(campaign), {"small_in.onnx", "takes input [16,3,16,16]", "3072 floats"}));
+  EXPECT_TRUE(one_line_error(run_cli(campaign), {"small_in.onnx", "takes input [1,3,16,16]", "3072 floats"}));
   // 5 logits for the 10 CIFAR classes.
   auto few = tiny_classifier();
   auto* w = few.mutable_graph()->mutable_initializer(0);

@@ -33,8 +33,10 @@ inline std::string shell_quote(const std::string& s) {
 }
 
 // Runs `flipguard args...`; `ulimit_kib` > 0 caps the address space (ulimit -v) of that run only; a run
-// longer than `timeout_s` is killed (a hang shows as signal 9, not as a stuck test).
-inline CliResult run_cli(const std::vector<std::string>& args, long ulimit_kib = 0, int timeout_s = 600) {
+// longer than `timeout_s` is killed (a hang shows as signal 9, not as a stuck test); `cwd`, when given, is
+// the folder it runs in (for relative file names).
+inline CliResult run_cli(const std::vector<std::string>& args, long ulimit_kib = 0, int timeout_s = 600,
+                         const std::filesystem::path& cwd = {}) {
   static int counter = 0;
   const auto base = std::filesystem::temp_directory_path() /
                     ("flipguard-cli-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
@@ -43,7 +45,8 @@ inline CliResult run_cli(const std::vector<std::string>& args, long ulimit_kib =
   // to a sanitized binary: the checks still run uncapped here, and the unsanitized suite runs them capped.
   ulimit_kib = 0;
 #endif
-  std::string cmd = ulimit_kib > 0 ? "ulimit -v " + std::to_string(ulimit_kib) + "; exec " : "exec ";
+  std::string cmd = cwd.empty() ? "" : "cd " + shell_quote(cwd.string()) + " && ";
+  cmd += ulimit_kib > 0 ? "ulimit -v " + std::to_string(ulimit_kib) + "; exec " : "exec ";
   cmd += "timeout -s KILL " + std::to_string(timeout_s) + " " + shell_quote(FLIPGUARD_BINARY);
   for (const auto& a : args) cmd += " " + shell_quote(a);
   cmd += " >" + shell_quote(base.string() + ".out") + " 2>" + shell_quote(base.string() + ".err");
@@ -84,7 +87,8 @@ inline ::testing::AssertionResult one_line_error(const CliResult& r,
   std::vector<std::string> errors;
   // Progress and notes a run prints before it meets the problem are not errors.
   for (const auto& l : lines_of(r.err))
-    if (!l.starts_with("warning: ") && !l.starts_with("memory estimate: ") && !l.starts_with("trial "))
+    if (!l.starts_with("warning: ") && !l.starts_with("note: ") && !l.starts_with("memory estimate: ") &&
+        !l.starts_with("trial "))
       errors.push_back(l);
   // A usage error (exit 2) is followed by the usage text; any other error is the only line.
   if (errors.empty() || (r.exit_code == 1 && errors.size() != 1) || !errors[0].starts_with("flipguard "))
