@@ -105,13 +105,13 @@ void print_budget(const campaign::CampaignConfig& c, double images_per_second) {
       bound = ", at most " + clock_text(static_cast<double>(faulty * per_cell) / images_per_second) + " at " +
               std::to_string(static_cast<long long>(images_per_second)) + " images/s";
     std::fprintf(stderr,
-                 "campaign: %lld faulty cells, each until its 95%% interval is within +-%g points or its "
+                 "note: %lld faulty cells, each until its 95%% interval is within +-%g points or its "
                  "budget of %lld %s is spent (%s%s); the progress line shows the ETA\n",
                  static_cast<long long>(faulty), c.ci_target, static_cast<long long>(per_cell),
                  design ? "inferences" : "trials",
                  design ? "the cell design: many cheap trials" : "plain trials", bound.c_str());
   } else {
-    std::fprintf(stderr, "campaign: %lld faulty cells x %d fixed trials\n", static_cast<long long>(faulty),
+    std::fprintf(stderr, "note: %lld faulty cells x %d fixed trials\n", static_cast<long long>(faulty),
                  c.trials);
   }
 }

@@ -35,7 +35,7 @@ TEST(DefaultStudy, CellsRunTheDesignToTheTargetAndTheTableSaysWhetherEachGotTher
   args.insert(args.end(), {"--max-trials", "40"});  // 640 inferences a cell: some cells cannot get there
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("campaign: 2 faulty cells, each until its 95% interval is within +-2 points or its "
+  EXPECT_NE(r.err.find("note: 2 faulty cells, each until its 95% interval is within +-2 points or its "
                        "budget of 640 inferences is spent (the cell design"),
             std::string::npos)
       << r.err;
@@ -72,7 +72,7 @@ TEST(DefaultStudy, TrialsAloneRunThatManyFixedTrialsOverAllImages) {
   args.insert(args.end(), {"--trials", "3", "--images", "64"});
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("campaign: 2 faulty cells x 3 fixed trials"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("note: 2 faulty cells x 3 fixed trials"), std::string::npos) << r.err;
   int faulty = 0;
   for (const auto& j : records_of(results)) {
     if (j.at("ber").get<double>() == 0) continue;

@@ -63,7 +63,7 @@ def wait_for_records(path, count, proc, limit=120):
 
 
 def error_lines(stderr):
-    return [l for l in stderr.splitlines() if l and not l.startswith(("warning: ", "memory estimate: ", "trial "))]
+    return [l for l in stderr.splitlines() if l and not l.startswith(("warning: ", "note: ", "memory estimate: ", "trial "))]
 
 
 def case(name):
