@@ -42,7 +42,8 @@ FULL_CELLS = [
     # flipguard at batch 1: the design then buys 1-2 image trials at their own price (at batch 16 it never
     # scores fewer than 16 images a trial; docs/statistics.md); ResNet-20 loses more at batch 1 than it saves.
     dict(name="r50-bimodal", model="resnet50", data="imagenet-val1300", images=64, format="fp32",
-         protection="none", ber=1e-8, kind="bimodal", batch=1, torch_max=15, truth=1.5, pairs=1),
+         protection="none", ber=1e-8, kind="bimodal", batch=1, torch_max=15, truth=1.5, pairs=1,
+         layout="channels_last"),
 ]
 QUICK_CELLS = [
     dict(name="r20-quick", model="resnet20", data="cifar10-lossless200", images=200, format="q2.5",
