@@ -156,6 +156,10 @@ def main():
     p.add_argument("--tmp", default="", help="keep the runs' files here (default: a temporary folder)")
     p.add_argument("--json", default="", help="write every measurement to this file")
     p.add_argument("--clean-tolerance", type=float, default=1.0)
+    p.add_argument("--first-seed", type=int, default=1, help="the first pair's seed (then +1 per pair)")
+    p.add_argument("--torch-only", action="store_true", help="run only the PyTorch side (more seeds of it)")
+    p.add_argument("--truth-from", default="", metavar="JSON", help="take the cells' truths from an earlier "
+                   "--json file instead of running them")
     p.add_argument("--tables", default="", metavar="JSON", help="only print the tables of a --json file")
     args = p.parse_args()
     if args.tables:
@@ -199,7 +203,14 @@ def main():
         entry = dict(cell, runs=[])
         measured["cells"].append(entry)
         for i in range(cell["pairs"]):
-            seed = 1 + i
+            seed = args.first_seed + i
+            if args.torch_only:
+                th = torch_side(args, cell, seed, tmp, f"s{seed}", env)
+                entry["runs"].append(dict(seed=seed, flipguard=None, torch=th))
+                save()
+                print(f"{cell['name']} seed {seed}: PyTorch {th['wall']:.1f} s, {th['top1']:.2f} [{th['lo']:.2f}, "
+                      f"{th['hi']:.2f}], {th['trials']} trials, reached {th['reached']}", flush=True)
+                continue
             fg = flipguard_side(args, cell, args.target, seed, args.max_trials, tmp, f"s{seed}")
             th = torch_side(args, cell, seed, tmp, f"s{seed}", env)
             entry["runs"].append(dict(seed=seed, flipguard=fg, torch=th))
@@ -222,8 +233,13 @@ def main():
                 print(f"{cell['name']}: flipguard stopped on '{fg['stopped']}', not on the target", flush=True)
                 ok = False
 
+    truths = {}
+    if args.truth_from:
+        truths = {e["name"]: e["truth_run"] for e in json.load(open(args.truth_from))["cells"] if "truth_run" in e}
     for cell, entry in zip(cells, measured["cells"]):
-        if cell["truth"] > 0:
+        if cell["name"] in truths:
+            entry["truth_run"] = dict(truths[cell["name"]], source=args.truth_from)
+        elif cell["truth"] > 0:
             truth = flipguard_side(args, cell, cell["truth"], args.truth_seed, args.truth_max_trials, tmp, "truth")
             entry["truth_run"] = truth
             save()
@@ -249,7 +265,11 @@ def print_tables(measured):
         truth = e.get("truth_run")
         for run in e["runs"]:
             fg, th = run["flipguard"], run["torch"]
-            fg_total += fg["wall"]
+            if fg is None:  # --torch-only
+                fg = dict(wall=float("nan"), top1=float("nan"), lo=float("nan"), hi=float("nan"), trials=0,
+                          images=0)
+            else:
+                fg_total += fg["wall"]
             th_total += th["wall"]
             th_proj_total += th["projected_wall"]
             pt_wall = f"{th['wall']:.1f}"
@@ -264,9 +284,29 @@ def print_tables(measured):
                   f"| {run['seed']} | {fg['wall']:.1f} | {pt_wall} | {ratio} "
                   f"| {fg['top1']:.2f} [{fg['lo']:.2f}, {fg['hi']:.2f}] | {fg['trials']} / {fg['images']} "
                   f"| {th['top1']:.2f} [{th['lo']:.2f}, {th['hi']:.2f}] | {pt_trials} "
-                  f"| {miss_text(th, truth) if truth else ''} | {miss_text(fg, truth) if truth else ''} |")
-    print(f"\ntotal wall: flipguard {fg_total:.1f} s, PyTorch {th_total:.1f} s ({th_total / fg_total:.2f}x); "
-          f"PyTorch to target where capped (projected): ~{th_proj_total:.0f} s ({th_proj_total / fg_total:.1f}x)")
+                  f"| {miss_text(th, truth) if truth else ''} "
+                  f"| {miss_text(fg, truth) if truth and run['flipguard'] else ''} |")
+    if fg_total > 0:
+        print(f"\ntotal wall: flipguard {fg_total:.1f} s, PyTorch {th_total:.1f} s ({th_total / fg_total:.2f}x); "
+              f"PyTorch to target where capped (projected): ~{th_proj_total:.0f} s ({th_proj_total / fg_total:.1f}x)")
+    # Per cell over its runs: mean wall of each side (the t practice's time is itself random: a lucky start stops
+    # it after a few trials, a collapse seen makes it run to the cap), and how often each interval missed.
+    print()
+    print("| cell | runs | flipguard mean s | PyTorch mean s (projected to target) | ratio of means (projected) "
+          "| t misses truth | flipguard misses truth |")
+    print("|---|---|---|---|---|---|---|")
+    for e in measured["cells"]:
+        truth = e.get("truth_run")
+        fgs = [r["flipguard"] for r in e["runs"] if r["flipguard"]]
+        ths = [r["torch"] for r in e["runs"]]
+        fg_mean = sum(f["wall"] for f in fgs) / len(fgs) if fgs else float("nan")
+        th_mean = sum(t["wall"] for t in ths) / len(ths)
+        th_proj = sum(t["projected_wall"] for t in ths) / len(ths)
+        tm = sum(not contains(t["lo"], t["hi"], truth["top1"]) for t in ths) if truth else None
+        fm = sum(not contains(f["lo"], f["hi"], truth["top1"]) for f in fgs) if truth else None
+        print(f"| {e['name']} | {len(fgs)} + {len(ths)} | {fg_mean:.1f} | {th_mean:.1f} ({th_proj:.0f}) "
+              f"| {th_mean / fg_mean:.2f}x ({th_proj / fg_mean:.1f}x) | "
+              f"{'' if tm is None else f'{tm} of {len(ths)}'} | {'' if fm is None else f'{fm} of {len(fgs)}'} |")
     if any("truth_run" in e for e in measured["cells"]):
         print()
         print("| cell | truth Top-1 [95 %] (flipguard design) | truth target / trials / images / s "
@@ -295,6 +335,8 @@ def print_tables(measured):
     for e in measured["cells"]:
         for run in e["runs"]:
             fg, th = run["flipguard"], run["torch"]
+            if fg is None:
+                continue
             fg_rate = fg["images"] / fg["trial_seconds"]
             th_rate = th["images"] / (th["wall"] - th["startup"])
             fg_out = fg["wall"] - fg["trial_seconds"]
