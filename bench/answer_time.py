@@ -160,10 +160,11 @@ def main():
     p.add_argument("--torch-only", action="store_true", help="run only the PyTorch side (more seeds of it)")
     p.add_argument("--truth-from", default="", metavar="JSON", help="take the cells' truths from an earlier "
                    "--json file instead of running them")
-    p.add_argument("--tables", default="", metavar="JSON", help="only print the tables of a --json file")
+    p.add_argument("--tables", default="", metavar="JSON", help="only print the tables of --json files "
+                   "(comma-separated: a cell's runs are joined, the first truth found is kept)")
     args = p.parse_args()
     if args.tables:
-        print_tables(json.load(open(args.tables)))
+        print_tables(merge_runs([json.load(open(f)) for f in args.tables.split(",")]))
         return 0
     known = FULL_CELLS + QUICK_CELLS
     cells = QUICK_CELLS if args.quick else FULL_CELLS
@@ -254,6 +255,21 @@ def main():
         print("answer_time quick: " + ("ok" if ok else "FAILED"))
         return 0 if ok else 1
     return 0
+
+
+def merge_runs(files):
+    """One measurement from several --json files: each cell's runs in file order, its first truth."""
+    merged = dict(files[0], cells=[])
+    by_name = {}
+    for m in files:
+        for e in m["cells"]:
+            if e["name"] not in by_name:
+                by_name[e["name"]] = dict(e, runs=[])
+                merged["cells"].append(by_name[e["name"]])
+            by_name[e["name"]]["runs"] += e["runs"]
+            if "truth_run" in e and "truth_run" not in by_name[e["name"]]:
+                by_name[e["name"]]["truth_run"] = e["truth_run"]
+    return merged
 
 
 def print_tables(measured):
