@@ -295,10 +295,14 @@ def print_tables(measured):
                 pt_wall += f" (cap; ~{th['projected_wall']:.0f} to target)"
                 ratio = f">= {ratio} (~{th['projected_wall'] / fg['wall']:.0f}x)"
                 pt_trials += f" (needs ~{th['trials_needed']})"
+            fg_wall = f"{fg['wall']:.1f}"
+            fg_interval = f"{fg['top1']:.2f} [{fg['lo']:.2f}, {fg['hi']:.2f}]"
+            fg_trials = f"{fg['trials']} / {fg['images']}"
+            if run["flipguard"] is None:
+                fg_wall = ratio = fg_interval = fg_trials = "-"
             print(f"| {e['name']}: {e['model']} {e['format']} {e['protection']} {e['ber']:g}, {e['images']} img, "
                   f"fg batch {e['batch']} "
-                  f"| {run['seed']} | {fg['wall']:.1f} | {pt_wall} | {ratio} "
-                  f"| {fg['top1']:.2f} [{fg['lo']:.2f}, {fg['hi']:.2f}] | {fg['trials']} / {fg['images']} "
+                  f"| {run['seed']} | {fg_wall} | {pt_wall} | {ratio} | {fg_interval} | {fg_trials} "
                   f"| {th['top1']:.2f} [{th['lo']:.2f}, {th['hi']:.2f}] | {pt_trials} "
                   f"| {miss_text(th, truth) if truth else ''} "
                   f"| {miss_text(fg, truth) if truth and run['flipguard'] else ''} |")
