@@ -240,7 +240,7 @@ def main():
     for cell, entry in zip(cells, measured["cells"]):
         if cell["name"] in truths:
             entry["truth_run"] = dict(truths[cell["name"]], source=args.truth_from)
-        elif cell["truth"] > 0:
+        elif cell["truth"] > 0 and not args.torch_only:
             truth = flipguard_side(args, cell, cell["truth"], args.truth_seed, args.truth_max_trials, tmp, "truth")
             entry["truth_run"] = truth
             save()
