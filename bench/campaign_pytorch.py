@@ -16,6 +16,7 @@ and evaluates the images; then the clean weights are put back. Protections of a 
   campaign_pytorch.py compare --flipguard fg.jsonl --flipguard-wall S --torch torch.json [--clean-tolerance P]
   campaign_pytorch.py answer --model models/resnet20.json --images 200 --format fp16 --protection none
                              --ber 1e-5 --target 2 --min-trials 3 --max-trials 200 --out answer.json
+                             [--mode trace|eager] [--layout nchw|channels_last] [--threads T] [--seed S]
 
 `answer` (bench/answer_time) is what a PyTorch user does to get one cell's Top-1 to +- TARGET points: the clean
 evaluation, then trials over all the images, one after another, until the Student t 95 % half-width of the
