@@ -14,6 +14,16 @@ and evaluates the images; then the clean weights are put back. Protections of a 
                           --format q2.5 --protections none,scale --batch 16 --threads 2 --seed 1
                           --out torch.json [--mode eager|trace]
   campaign_pytorch.py compare --flipguard fg.jsonl --flipguard-wall S --torch torch.json [--clean-tolerance P]
+  campaign_pytorch.py answer --model models/resnet20.json --images 200 --format fp16 --protection none
+                             --ber 1e-5 --target 2 --min-trials 3 --max-trials 200 --out answer.json
+                             [--mode trace|eager] [--layout nchw|channels_last] [--threads T] [--seed S]
+
+`answer` (bench/answer_time) is what a PyTorch user does to get one cell's Top-1 to +- TARGET points: the clean
+evaluation, then trials over all the images, one after another, until the Student t 95 % half-width of the
+per-trial Top-1 is at most TARGET (after --min-trials), or --max-trials. Formats: qM.N as `run`, and fp32 /
+fp16 as IEEE bit patterns (numpy views of the float32 / float16 words; the float16 values round to nearest
+even from the folded float32 weights, as F16C). Images are scored as flipguard scores them: correct only when
+the label's logit is finite, no logit is NaN and every other logit is strictly below it.
 
 `compare` prints wall and per-trial times of both, their ratio, and clean and per-cell Top-1 side by side with
 a z statistic for the difference of the cell means; it exits 1 if the clean accuracies differ by more than
@@ -23,6 +33,7 @@ the tolerance (percentage points).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -263,6 +274,94 @@ def sample_positions(gen, bits, ber):
     return pos
 
 
+class FloatStoredWeights:
+    """Every stored weight as IEEE float32 or float16 words in one flat numpy array of unsigned integers (the
+    bit patterns); the same interface as StoredWeights. A flip XORs the word's bit; the touched tensors are
+    read back as float32 (an Inf or NaN pattern reads as Inf or NaN, as in hardware)."""
+
+    def __init__(self, model, fmt):
+        self.model = model
+        self.params = [model.weights[key] for _, key in model.stored]
+        clean = [p.detach().cpu().numpy().astype(np.float32).reshape(-1) for p in self.params]
+        self.float_type, self.word_type = {"fp32": (np.float32, np.uint32), "fp16": (np.float16, np.uint16)}[fmt]
+        self.word_bits = np.dtype(self.word_type).itemsize * 8
+        words = [w.astype(self.float_type).view(self.word_type) for w in clean]  # float16: round to nearest even
+        self.sizes = [w.size for w in words]
+        self.offsets = np.cumsum([0] + self.sizes)
+        self.codes = np.concatenate(words)
+        self.clean_read = [self.read(i, self.codes).reshape(p.shape) for i, p in enumerate(self.params)]
+        self.bits = self.codes.size * self.word_bits
+
+    def read(self, i, words):
+        w = words[self.offsets[i]: self.offsets[i + 1]].view(self.float_type).astype(np.float32)
+        return torch.from_numpy(w)
+
+    def write_clean(self):
+        with torch.no_grad():
+            for p, w in zip(self.params, self.clean_read):
+                p.copy_(w)
+
+    def inject(self, positions):
+        pos = positions.numpy()
+        elem = pos // self.word_bits
+        bit = (pos % self.word_bits).astype(self.word_type)
+        faulty = self.codes.copy()
+        # Distinct positions: np.bitwise_xor.at applies every flip, also several in one word.
+        np.bitwise_xor.at(faulty, elem, np.left_shift(self.word_type(1), bit))
+        touched = np.unique(np.searchsorted(self.offsets, elem, side="right") - 1)
+        with torch.no_grad():
+            for i in touched:
+                self.params[i].copy_(self.read(i, faulty).reshape(self.params[i].shape))
+        return touched
+
+    def restore(self, touched):
+        with torch.no_grad():
+            for i in touched:
+                self.params[i].copy_(self.clean_read[i])
+
+
+@functools.lru_cache(maxsize=None)
+def student_t_quantile(p, df):
+    """The p quantile (p > 1/2) of Student t with df degrees of freedom: bisection on the CDF, the density
+    integrated by Simpson's rule (no SciPy in Debian's python3 base)."""
+    logc = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+
+    def cdf(x):  # P(T <= x) for x >= 0
+        n = 400
+        h = x / n
+        f = lambda t: math.exp(logc - (df + 1) / 2 * math.log1p(t * t / df))  # noqa: E731
+        acc = f(0) + f(x) + sum((4 if k % 2 else 2) * f(k * h) for k in range(1, n))
+        return 0.5 + acc * h / 3
+
+    lo, hi = 0.0, 1.0
+    while cdf(hi) < p:
+        lo, hi = hi, 2 * hi
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) < p else (lo, mid)
+    return (lo + hi) / 2
+
+
+def t_interval(values, level=0.95):
+    """Mean and Student t interval of the values (percent), (lo, hi); half-width inf for fewer than 2."""
+    n = len(values)
+    m = sum(values) / n
+    if n < 2:
+        return m, float("-inf"), float("inf")
+    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (n - 1))
+    h = student_t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
+    return m, m - h, m + h
+
+
+def score_top1(logits, y):
+    """Correct images as flipguard's metrics::score counts them: the label's logit finite, no NaN in the row,
+    every other logit strictly below the label's (ties count against)."""
+    t = logits.gather(1, y.reshape(-1, 1))
+    ahead = (logits >= t).sum(1) - 1
+    ok = torch.isfinite(t.reshape(-1)) & ~torch.isnan(logits).any(1) & (ahead == 0)
+    return int(ok.sum())
+
+
 # ------------------------------------------------------------------------------------------------ run
 def evaluate(model, x, y, batch, channels_last):
     top1 = 0
@@ -392,6 +491,78 @@ def cmd_compare(args):
     return 0 if ok else 1
 
 
+def cmd_answer(args):
+    """One cell to +- target points, the way a PyTorch user does it (see the module docstring)."""
+    t_start = time.perf_counter()
+    torch.set_num_threads(args.threads)
+    spec = load_sidecar(args.model)
+    data = args.data or spec["dataset"]
+    x, y = load_images(spec, data, args.images, args.assets)
+    layout = torch.channels_last if args.layout == "channels_last" else torch.contiguous_format
+    model = OnnxModule(spec["_onnx_path"]).eval().to(memory_format=layout)
+    runner = model
+    if args.mode == "trace":
+        with torch.inference_mode():
+            runner = torch.jit.trace(model, x[: args.batch].contiguous(memory_format=layout), check_trace=False)
+    if args.format in ("fp32", "fp16"):
+        if args.protection != "none":
+            raise SystemExit(f"--protection {args.protection!r}: float formats are stored without protection here")
+        st = FloatStoredWeights(model, args.format)
+    else:
+        _, frac = parse_fixed(args.format)
+        if args.protection not in ("none", "scale"):
+            raise SystemExit(f"--protection {args.protection!r}: this script implements none and scale")
+        st = StoredWeights(model, frac, args.protection == "scale")
+
+    def evaluate_all():
+        correct = 0
+        with torch.inference_mode():
+            for s in range(0, x.shape[0], args.batch):
+                xb = x[s: s + args.batch].contiguous(memory_format=layout)
+                correct += score_top1(runner(xb), y[s: s + args.batch])
+        return 100.0 * correct / len(y)
+
+    setup = time.perf_counter() - t_start
+    st.write_clean()
+    t0 = time.perf_counter()
+    clean = evaluate_all()
+    clean_seconds = time.perf_counter() - t0
+    trials, flips, seconds = [], [], []
+    lo, hi = float("-inf"), float("inf")
+    while len(trials) < args.max_trials:
+        t0 = time.perf_counter()
+        gen = torch.Generator().manual_seed(args.seed * 1_000_003 + len(trials))
+        pos = sample_positions(gen, st.bits, args.ber)
+        touched = st.inject(pos)
+        trials.append(evaluate_all())
+        st.restore(touched)
+        flips.append(int(pos.numel()))
+        seconds.append(time.perf_counter() - t0)
+        mean, lo, hi = t_interval(trials)
+        print(f"torch trial {len(trials) - 1}: top-1 {trials[-1]:.2f} %, {flips[-1]} flips; "
+              f"mean {mean:.2f} [{lo:.2f}, {hi:.2f}]", file=sys.stderr)
+        if len(trials) >= args.min_trials and (hi - lo) / 2 <= args.target:
+            break
+    mean = sum(trials) / len(trials)
+    # Where --max-trials ended it short of the target: the trials the t rule would need at this spread,
+    # n = (t_{0.975, n-1} sd / target)^2 (at least one more), and the time they would take at this pace.
+    needed = len(trials)
+    if (hi - lo) / 2 > args.target:
+        sd = (hi - lo) / 2 / student_t_quantile(0.975, len(trials) - 1) * math.sqrt(len(trials))
+        needed = len(trials) + 1
+        while student_t_quantile(0.975, needed - 1) * sd / math.sqrt(needed) > args.target:
+            needed = max(needed + 1, int(needed * 1.05))
+    out = dict(model=spec.get("name"), data=data, images=len(y), format=args.format, protection=args.protection,
+               ber=args.ber, mode=args.mode, layout=args.layout, threads=args.threads, batch=args.batch,
+               clean_top1=clean,
+               trials=trials, flips=flips, top1=mean, lo=lo, hi=hi, half_width=(hi - lo) / 2,
+               reached=(hi - lo) / 2 <= args.target, trials_needed=needed, setup_seconds=setup,
+               clean_seconds=clean_seconds, trial_seconds=seconds, wall_seconds=time.perf_counter() - t_start)
+    with open(args.out, "w") as f:
+        json.dump(out, f)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -414,7 +585,27 @@ def main():
     c.add_argument("--flipguard-wall", type=float, required=True)
     c.add_argument("--torch", required=True)
     c.add_argument("--clean-tolerance", type=float, default=1.0)
+    a = sub.add_parser("answer")
+    a.add_argument("--model", required=True)
+    a.add_argument("--data", default="")
+    a.add_argument("--assets", default="")
+    a.add_argument("--images", type=int, default=0)
+    a.add_argument("--format", default="q2.5")
+    a.add_argument("--protection", default="none")
+    a.add_argument("--ber", type=float, required=True)
+    a.add_argument("--target", type=float, default=2.0)
+    a.add_argument("--min-trials", type=int, default=3)
+    a.add_argument("--max-trials", type=int, default=200)
+    a.add_argument("--batch", type=int, default=16)
+    a.add_argument("--threads", type=int, default=os.cpu_count())
+    a.add_argument("--seed", type=int, default=1)
+    a.add_argument("--mode", choices=["eager", "trace"], default="trace")
+    a.add_argument("--layout", choices=["nchw", "channels_last"], default="nchw",
+                   help="memory format of the weights and images (ResNet-20 traced: nchw is several times faster)")
+    a.add_argument("--out", required=True)
     args = p.parse_args()
+    if args.cmd == "answer":
+        return cmd_answer(args)
     if args.cmd == "run":
         cmd_run(args)
         return 0
