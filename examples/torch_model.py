@@ -10,7 +10,7 @@ From the project root, after scripts/setup (which builds the module into build/p
     PYTHONPATH=build/python /usr/bin/python3 examples/torch_model.py [--ci-target 2 | --trials N] [--out DIR]
 
 By default each campaign cell runs the cell design until its 95% interval is within +-2 points (the campaign's
-default; about a minute on 2 cores); --trials N runs N fixed trials per cell instead (quick, but with wide
+default; under a minute on 2 cores); --trials N runs N fixed trials per cell instead (quick, but with wide
 intervals: about +-20 points at 10 trials).
 """
 

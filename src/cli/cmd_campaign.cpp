@@ -194,7 +194,7 @@ const RegisterCommand reg{
          "With no arguments: ResNet-20 on the 200 lossless CIFAR-10 images, q2.5 and fp16, none vs scale, "
          "BER 1e-5, 1e-4, 1e-3, each faulty cell on the cell design until its 95% interval is within +-" +
          kDefaultTarget + " points or its budget of " + kDefaultBudget +
-         " inferences is spent (about a minute on 2 cores), results in results/campaign.jsonl, a report "
+         " inferences is spent (about 25 s on 2 cores), results in results/campaign.jsonl, a report "
          "beside it. --trials N alone runs N fixed trials per cell instead.\n"
          "A campaign stopped at any point resumes when run again with the same settings and results file.",
      .run = run}};
