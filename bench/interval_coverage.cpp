@@ -44,8 +44,8 @@
 //   --images K        binomial image noise: each simulated trial scores K images at its drawn accuracy
 //                     (default: none; the resnet50 data carry their own 16)
 //   --sims N          campaigns per scenario, design and method (default 2000)
-//   --target/--min-trials/--max-trials/--wave: the adaptive design (default 2 points, 4, 100, 4: the
-//                     campaign defaults with a 2-point target)
+//   --target/--min-trials/--max-trials/--wave: the adaptive design (default 2 points, 4, 100, 4: plain
+//                     adaptive trials' defaults with a 2-point target)
 //   --fixed N,...     fixed designs (default 10; bimodal 3,4,5); 5,10,30,100 gives the small-n table of
 //                     docs/statistics.md
 //   --methods M,...   interval methods to run (default all: t, betting, betting-mix, anderson,

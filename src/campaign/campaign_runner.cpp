@@ -8,10 +8,9 @@ namespace flipguard::campaign {
 CampaignSummary run_campaign(const CampaignConfig& given,
                              const std::function<void(const CampaignProgress&)>& progress,
                              std::ostream& log) {
-  const auto config = at_model_batch(given, log);
-  const auto setup = CampaignSetup::load(config);
+  const auto setup = CampaignSetup::load(at_model_batch(given, log));
   setup.log_skipped(log);
-  return run_serial(config, setup, progress, log);
+  return run_serial(setup.config, setup, progress, log);
 }
 
 }  // namespace flipguard::campaign

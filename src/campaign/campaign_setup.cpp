@@ -10,6 +10,7 @@
 #include "campaign/faulty_weights.hpp"
 #include "campaign/legacy_identity.hpp"
 #include "campaign/model_source.hpp"
+#include "campaign/settings.hpp"
 #include "data/data_source.hpp"
 #include "data/model_lookup.hpp"
 #include "engine/executor.hpp"
@@ -109,13 +110,17 @@ void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& conf
 
 }  // namespace
 
-CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
-  config.validate();
+CampaignSetup CampaignSetup::load(const CampaignConfig& given) {
+  given.validate();
   CampaignSetup s;
-  s.spec = resolve_model(config);
-  auto loaded = data::load_data(data_request(config), s.spec);
+  s.spec = resolve_model(given);
+  auto loaded = data::load_data(data_request(given), s.spec);
   const std::string dataset = loaded.name;
   s.images = std::move(loaded.images);
+  // Defaults that the data decide (settings.hpp, fit_defaults_to_data), before anything depends on them.
+  s.config = given;
+  s.notes = fit_defaults_to_data(s.config, s.images.labelled, static_cast<std::int64_t>(s.images.size()));
+  const CampaignConfig& config = s.config;
   if (!s.images.labelled) {
     // Without labels there is no Top-1 to stop on or to bound: say so instead of scoring a fake 0 %.
     if (config.floor > 0)
@@ -159,6 +164,7 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& config) {
 }
 
 void CampaignSetup::log_skipped(std::ostream& log) const {
+  for (const auto& n : notes) log << "note: " << n << "\n";
   for (const auto& s : images.skipped) log << "warning: image skipped: " << s.reason << "\n";
 }
 

@@ -25,10 +25,15 @@ struct CampaignSetup {
   std::string legacy_campaign_id;  // the id before content identity: a file of it is pointed to `rekey`
   TrialRecord base;                // the fields every record of the campaign shares
   std::vector<PlanCell> cells;     // grid order: format, protection, then the clean record and each BER
+  // The configuration as the campaign runs it: the one given, with the defaults the data decide fitted
+  // (fit_defaults_to_data); everything after the setup reads this one. `notes` say what was fitted.
+  CampaignConfig config;
+  std::vector<std::string> notes;
 
   // Validates the config, loads the model's sidecar and the images.
-  static CampaignSetup load(const CampaignConfig& config);
-  // One warning line per image left out under --bad-images skip.
+  static CampaignSetup load(const CampaignConfig& given);
+  // One note line per default fitted to the data, one warning line per image left out under --bad-images
+  // skip.
   void log_skipped(std::ostream& log) const;
 };
 

@@ -46,13 +46,20 @@ void refuse_legacy_results(const std::string& path, const std::string& legacy_id
         "` with the same settings to move its records to content identity");
 }
 
-RekeySummary rekey_results(const CampaignConfig& given) {
+RekeySummary rekey_results(const CampaignConfig& asked) {
+  // The files to rekey predate the cell design: images_per_trial at its default "auto" (not asked for)
+  // means what it meant then, every trial over all the images.
+  CampaignConfig given = asked;
+  if (given.images_per_trial == kAutoImagesPerTrial && !given.given.count("images_per_trial")) {
+    given.images_per_trial = 0;
+    if (!given.given.count("max_trials")) given.max_trials = CampaignConfig{}.max_trials;
+  }
   const std::string& path = given.results;
   if (!std::filesystem::is_regular_file(path))
     throw std::runtime_error(path + ": no such results file to rekey");
   std::ostream quiet(nullptr);  // the campaign's own run said it
-  const auto config = at_model_batch(given, quiet);
-  const auto setup = CampaignSetup::load(config);
+  const auto setup = CampaignSetup::load(at_model_batch(given, quiet));
+  const CampaignConfig& config = setup.config;
   const std::string legacy = legacy_campaign_id(config, setup.identity.model_sha256, setup.identity.data,
                                                 setup.legacy_data_hash, false);
   const std::string legacy_layers = legacy_campaign_id(config, setup.identity.model_sha256,

@@ -164,7 +164,9 @@ ParsedResults parse_results_text(std::string_view text, const std::string& path,
       throw std::runtime_error(
           path + ":" + std::to_string(line_no) + ": record of another campaign (" + r.campaign +
           ", this one is " + *campaign +
-          "): use another results file, or the same model, data, preprocessing, seed and tensors");
+          "): use another results file, or the same model, data, preprocessing, seed and tensors (a file "
+          "written before the cell design became the campaign's default resumes with --trials N for fixed "
+          "trials, or --images-per-trial 0 for plain adaptive ones)");
     pos = end + 1;
     p.valid_bytes = pos;
   }

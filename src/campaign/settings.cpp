@@ -583,6 +583,17 @@ CampaignConfig defaults_for(unsigned scope) {
   return c;
 }
 
+namespace {
+
+// The design's default left for plain trials over all images: the budget goes back to plain trials' own
+// default (a thousand full-image trials would cost far more than the design's budget).
+void plain_trials_instead_of_design(CampaignConfig& c) {
+  c.images_per_trial = 0;
+  if (!c.given.count("max_trials")) c.max_trials = CampaignConfig{}.max_trials;
+}
+
+}  // namespace
+
 void resolve_given_settings(CampaignConfig& c) {
   const auto given = [&c](const char* key) { return c.given.count(key) > 0; };
   // Fixed trials asked for without a target: run that many, as asked.
@@ -591,7 +602,27 @@ void resolve_given_settings(CampaignConfig& c) {
   // trial scores all the images, as before the design existed.
   if (c.images_per_trial == kAutoImagesPerTrial && !given("images_per_trial") &&
       (!(c.ci_target > 0) || c.floor > 0 || (c.images > 0 && c.images < kDesignMaxImages)))
-    c.images_per_trial = 0;
+    plain_trials_instead_of_design(c);
+  // Plain adaptive trials asked for (images_per_trial given, not auto) keep their own default budget.
+  if (c.images_per_trial != kAutoImagesPerTrial && !given("max_trials"))
+    c.max_trials = CampaignConfig{}.max_trials;
+}
+
+std::vector<std::string> fit_defaults_to_data(CampaignConfig& c, bool labelled, std::int64_t images) {
+  std::vector<std::string> notes;
+  if (!labelled && c.ci_target > 0 && c.metric == "top1" && !c.given.count("metric")) {
+    c.metric = "sdc1";
+    notes.push_back(
+        "the data have no labels: adaptive cells stop on SDC-1 against the fault-free model (metric sdc1)");
+  }
+  if (c.images_per_trial == kAutoImagesPerTrial && !c.given.count("images_per_trial") &&
+      images < kDesignMaxImages) {
+    plain_trials_instead_of_design(c);
+    notes.push_back("the data have " + std::to_string(images) + " images, fewer than the design's " +
+                    std::to_string(kDesignMaxImages) +
+                    ": every trial scores all of them (images_per_trial 0)");
+  }
+  return notes;
 }
 
 const std::vector<Setting>& settings() {

@@ -93,6 +93,11 @@ CampaignConfig defaults_for(unsigned scope);
 // all images) where the design cannot apply (fixed trials, a floor, fewer than 64 images).
 void resolve_given_settings(CampaignConfig& config);
 
+// Once the data are loaded, the defaults they decide, each only where its setting was not given: data without
+// labels stop adaptive cells on SDC-1 (metric sdc1), fewer than 64 images run plain trials over all of them
+// (images_per_trial 0, the budget back to 100 trials). Returns a sentence per change, for the log.
+std::vector<std::string> fit_defaults_to_data(CampaignConfig& config, bool labelled, std::int64_t images);
+
 // The reference of every setting as Markdown: the content of docs/settings.md.
 std::string settings_markdown();
 

@@ -68,14 +68,16 @@ void print_cells(const std::vector<campaign::TrialRecord>& records) {
                 note.c_str());
   }
   if (adaptive > 0) {
-    std::printf("%lld of %lld faulty cells reached their interval target", static_cast<long long>(reached),
-                static_cast<long long>(adaptive));
+    std::printf("%lld of %lld faulty cell%s reached %s interval target", static_cast<long long>(reached),
+                static_cast<long long>(adaptive), adaptive == 1 ? "" : "s", adaptive == 1 ? "its" : "their");
     if (spent > 0)
       std::printf(
-          "; %lld spent their budget first: their intervals are as wide as shown (a larger "
-          "max_trials narrows them; cells whose trials split between collapse and survival cost "
-          "most)",
-          static_cast<long long>(spent));
+          "; %lld spent %s budget first: %s as wide as shown (a larger max_trials narrows %s; cells "
+          "whose trials split between collapse and survival cost most)",
+          static_cast<long long>(spent), spent == 1 ? "its" : "their",
+          spent == 1 ? "its interval is" : "their intervals are", spent == 1 ? "it" : "them");
+    if (const std::int64_t other = adaptive - reached - spent; other > 0)
+      std::printf("; %lld stopped otherwise (see the last column)", static_cast<long long>(other));
     std::printf(".\n");
   }
 }
@@ -89,8 +91,9 @@ bool launched_by_mpi() {
   return false;
 }
 
-// The work promised up front: what each cell runs until, and the most it may cost, in inferences and in
-// time at the speed of the first trial (a clean pass over the images).
+// The work promised up front: what each cell runs until, and the most it may cost, in images scored and,
+// roughly, in time at the speed of the first trial (a clean pass over the images; a batch above a trial's
+// images, fault injection and a last wave's overshoot cost more). The whole grid's cells, shards or not.
 void print_budget(const campaign::CampaignConfig& c, double images_per_second) {
   std::int64_t faulty = 0;
   for (double b : c.bers) faulty += b > 0 ? 1 : 0;
@@ -102,17 +105,17 @@ void print_budget(const campaign::CampaignConfig& c, double images_per_second) {
         static_cast<std::int64_t>(c.max_trials) * (design ? campaign::kDesignPilotImages : 1);
     std::string bound;
     if (design && images_per_second > 0)
-      bound = ", at most " + clock_text(static_cast<double>(faulty * per_cell) / images_per_second) + " at " +
-              std::to_string(static_cast<long long>(images_per_second)) + " images/s";
+      bound = ", at most about " + clock_text(static_cast<double>(faulty * per_cell) / images_per_second) +
+              " at " + std::to_string(static_cast<long long>(images_per_second)) + " images/s";
     std::fprintf(stderr,
-                 "note: %lld faulty cells, each until its 95%% interval is within +-%g points or its "
+                 "note: %lld faulty cell%s, each until its 95%% interval is within +-%g points or its "
                  "budget of %lld %s is spent (%s%s); the progress line shows the ETA\n",
-                 static_cast<long long>(faulty), c.ci_target, static_cast<long long>(per_cell),
-                 design ? "inferences" : "trials",
+                 static_cast<long long>(faulty), faulty == 1 ? "" : "s", c.ci_target,
+                 static_cast<long long>(per_cell), design ? "images scored" : "trials",
                  design ? "the cell design: many cheap trials" : "plain trials", bound.c_str());
   } else {
-    std::fprintf(stderr, "note: %lld faulty cells x %d fixed trials\n", static_cast<long long>(faulty),
-                 c.trials);
+    std::fprintf(stderr, "note: %lld faulty cell%s x %d fixed trials\n", static_cast<long long>(faulty),
+                 faulty == 1 ? "" : "s", c.trials);
   }
 }
 

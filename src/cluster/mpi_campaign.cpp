@@ -161,13 +161,13 @@ std::optional<campaign::CampaignSummary> run_mpi_campaign(
           "trials); run without --mpi for one process");
     // Every rank derives the same setup (campaign id, images, cells) from the same settings.
     std::ostream quiet(nullptr);  // rank 0 speaks for all
-    const auto config = campaign::at_model_batch(given, rank == 0 ? log : quiet);
-    const auto setup = campaign::CampaignSetup::load(config);
+    const auto setup =
+        campaign::CampaignSetup::load(campaign::at_model_batch(given, rank == 0 ? log : quiet));
     if (rank == 0) {
       setup.log_skipped(log);
-      return coordinate(config, setup, ranks, progress, log);
+      return coordinate(setup.config, setup, ranks, progress, log);
     }
-    work(config, setup);
+    work(setup.config, setup);
     return std::nullopt;
   } catch (const std::exception& e) {
     std::cerr << "flipguard campaign (rank " << rank << " of " << ranks << "): error: " << e.what()

@@ -56,7 +56,8 @@ std::string interval_note(const CampaignReport& rep) {
     note +=
         std::string(betting || mix || t ? "; " : "") +
         "design cells (images_per_trial = auto; betting[-mix]-stratified, betting[-mix]-design): betting "
-        "confidence sequence over the design's rounds, each a stratum-weighted mean of trials (valid at an "
+        "confidence sequence over the design's rounds (-mix: with the bold bet), each a stratum-weighted "
+        "mean of trials (valid at an "
         "adaptive "
         "stop), their images per trial as chosen after the pilot; Top-5 and SDC get the same sequence over "
         "their values of the same rounds";

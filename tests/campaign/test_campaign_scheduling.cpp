@@ -58,7 +58,7 @@ std::map<std::string, std::string> outcomes(const std::vector<TrialRecord>& rs) 
 }
 
 // Trials per cell an adaptive run must have, from the definition of the rule over the recorded values
-// (the default interval, betting, unless the rule says t).
+// (the default interval, betting-mix, or plain betting, unless the rule says t).
 void expect_rule_followed(const std::vector<TrialRecord>& rs, const StoppingRule& rule) {
   for (const auto& cell : group_cells(rs)) {
     if (cell.ber == 0) continue;
@@ -72,9 +72,11 @@ void expect_rule_followed(const std::vector<TrialRecord>& rs, const StoppingRule
       for (std::int64_t t = 0; t < k; ++t) v.push_back(by_trial.at(t));
       // The interval over trials 0..k-1 from scratch: t, or the betting sequence looked at after each wave.
       double half_width = estimate_mean(v).ci95;
-      if (rule.interval == flipguard::stats::IntervalMethod::betting) {
+      if (flipguard::stats::is_betting(rule.interval)) {
         flipguard::stats::BettingConfidenceSequence cs(
-            {.horizon = rule.max_trials, .target_half_width = rule.ci_target / 100});
+            {.horizon = rule.max_trials,
+             .target_half_width = rule.ci_target / 100,
+             .bold_weight = flipguard::stats::bold_weight(rule.interval)});
         for (std::int64_t t = 0; t < k; ++t) {
           cs.add(v[t] / 100);
           if ((t + 1) % rule.wave == 0) cs.look();

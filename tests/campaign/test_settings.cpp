@@ -104,9 +104,47 @@ TEST(Settings, ACampaignDefaultsToTheDesignAndTrialsAloneRunFixedTrials) {
   resolve_given_settings(c);
   EXPECT_EQ(c.ci_target, 0);
   EXPECT_TRUE(c.given.count("trials"));
+  // Plain adaptive trials asked for keep plain trials' own budget, not the design's.
+  EXPECT_EQ(with("images_per_trial = 0\n").max_trials, CampaignConfig{}.max_trials);
+  EXPECT_EQ(with("images = 32\n").max_trials, CampaignConfig{}.max_trials);
+  EXPECT_EQ(with("images_per_trial = 0\nmax_trials = 300\n").max_trials, 300);
   // The library's own struct keeps fixed trials: a C++ caller's CampaignConfig{} is unchanged.
   EXPECT_EQ(CampaignConfig{}.ci_target, 0);
   EXPECT_EQ(CampaignConfig{}.images_per_trial, 0);
+}
+
+TEST(Settings, TheDataDecideTheDefaultsTheyMustAndOnlyThose) {
+  // No labels: adaptive cells stop on SDC-1 unless a metric was asked for; too few images for the design:
+  // plain trials over all of them. Each change is said.
+  CampaignConfig c = defaults_for(kForCampaign);
+  resolve_given_settings(c);
+  auto notes = fit_defaults_to_data(c, false, 40);
+  EXPECT_EQ(c.metric, "sdc1");
+  EXPECT_EQ(c.images_per_trial, 0);
+  EXPECT_EQ(c.max_trials, CampaignConfig{}.max_trials);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_NE(notes[0].find("no labels"), std::string::npos) << notes[0];
+  EXPECT_NE(notes[1].find("40 images"), std::string::npos) << notes[1];
+  c.validate();
+  // Labelled data with enough images change nothing.
+  CampaignConfig d = defaults_for(kForCampaign);
+  resolve_given_settings(d);
+  EXPECT_TRUE(fit_defaults_to_data(d, true, 200).empty());
+  EXPECT_EQ(d.metric, "top1");
+  EXPECT_EQ(d.images_per_trial, kAutoImagesPerTrial);
+  // What was asked for stays, and the campaign's own checks then refuse it as before.
+  CampaignConfig e = defaults_for(kForCampaign);
+  set_setting(e, "metric", "top1");
+  set_setting(e, "images_per_trial", "auto");
+  resolve_given_settings(e);
+  EXPECT_TRUE(fit_defaults_to_data(e, false, 40).empty());
+  EXPECT_EQ(e.metric, "top1");
+  EXPECT_EQ(e.images_per_trial, kAutoImagesPerTrial);
+  // Fixed trials need neither.
+  CampaignConfig f = defaults_for(kForCampaign);
+  set_setting(f, "trials", "5");
+  resolve_given_settings(f);
+  EXPECT_TRUE(fit_defaults_to_data(f, false, 40).empty());
 }
 
 // Every keyed setting read from TOML and from its flag gives the same config; the value shown reads back.

@@ -36,7 +36,7 @@ TEST(DefaultStudy, CellsRunTheDesignToTheTargetAndTheTableSaysWhetherEachGotTher
   const auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("note: 2 faulty cells, each until its 95% interval is within +-2 points or its "
-                       "budget of 640 inferences is spent (the cell design"),
+                       "budget of 640 images scored is spent (the cell design"),
             std::string::npos)
       << r.err;
   std::int64_t faulty = 0, reached = 0;
