@@ -207,7 +207,22 @@ def parse_fixed(fmt):
     return m, n
 
 
-class StoredWeights:
+class _StoredTensors:
+    """What both stored-weight images share: the model's weight tensors (`params`) and their fault-free read-back
+    values (`clean_read`), written back whole or only where a trial touched them."""
+
+    def write_clean(self):
+        with torch.no_grad():
+            for p, w in zip(self.params, self.clean_read):
+                p.copy_(w)
+
+    def restore(self, touched):
+        with torch.no_grad():
+            for i in touched:
+                self.params[i].copy_(self.clean_read[i])
+
+
+class StoredWeights(_StoredTensors):
     """Every stored weight of the model as int8 Qm.n codes in one flat tensor, per protection."""
 
     def __init__(self, model, frac_bits, scaled):
@@ -237,11 +252,6 @@ class StoredWeights:
     def dequantize(self, i, q):
         return q.float() * self.lsb / self.c[i]
 
-    def write_clean(self):
-        with torch.no_grad():
-            for p, w in zip(self.params, self.clean_read):
-                p.copy_(w)
-
     def inject(self, positions):
         """XORs the flat bit positions (distinct) into a copy of the codes and writes the touched tensors."""
         elem = positions // 8
@@ -258,11 +268,6 @@ class StoredWeights:
                 self.params[i].copy_(self.dequantize(i, q).reshape(self.params[i].shape))
         return touched
 
-    def restore(self, touched):
-        with torch.no_grad():
-            for i in touched:
-                self.params[i].copy_(self.clean_read[i])
-
 
 def sample_positions(gen, bits, ber):
     """Distinct flipped bit positions of a memory of `bits` bits at BER: count ~ Binomial, positions uniform."""
@@ -274,7 +279,7 @@ def sample_positions(gen, bits, ber):
     return pos
 
 
-class FloatStoredWeights:
+class FloatStoredWeights(_StoredTensors):
     """Every stored weight as IEEE float32 or float16 words in one flat numpy array of unsigned integers (the
     bit patterns); the same interface as StoredWeights. A flip XORs the word's bit; the touched tensors are
     read back as float32 (an Inf or NaN pattern reads as Inf or NaN, as in hardware)."""
@@ -296,11 +301,6 @@ class FloatStoredWeights:
         w = words[self.offsets[i]: self.offsets[i + 1]].view(self.float_type).astype(np.float32)
         return torch.from_numpy(w)
 
-    def write_clean(self):
-        with torch.no_grad():
-            for p, w in zip(self.params, self.clean_read):
-                p.copy_(w)
-
     def inject(self, positions):
         pos = positions.numpy()
         elem = pos // self.word_bits
@@ -313,11 +313,6 @@ class FloatStoredWeights:
             for i in touched:
                 self.params[i].copy_(self.read(i, faulty).reshape(self.params[i].shape))
         return touched
-
-    def restore(self, touched):
-        with torch.no_grad():
-            for i in touched:
-                self.params[i].copy_(self.clean_read[i])
 
 
 @functools.lru_cache(maxsize=None)
