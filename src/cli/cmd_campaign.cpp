@@ -104,7 +104,7 @@ void print_budget(const campaign::CampaignConfig& c, double images_per_second) {
     const std::int64_t per_cell =
         static_cast<std::int64_t>(c.max_trials) * (design ? campaign::kDesignPilotImages : 1);
     std::string bound;
-    if (design && images_per_second > 0)
+    if (design && std::isfinite(images_per_second) && images_per_second > 0)
       bound = ", at most about " + clock_text(static_cast<double>(faulty * per_cell) / images_per_second) +
               " at " + std::to_string(static_cast<long long>(images_per_second)) + " images/s";
     std::fprintf(stderr,

@@ -138,15 +138,27 @@ TEST(SdcCampaign, DataWithoutLabelsIsScoredBySdcAlone) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("has no labels"), std::string::npos) << e.what();
   }
+  // Adaptive trials with Top-1 asked for (a given metric) are refused by name; with the metric left to its
+  // default, the data decide it: SDC-1.
   CampaignConfig adaptive = c;
   adaptive.ci_target = 30;
   adaptive.results = (dir / "a.jsonl").string();
+  adaptive.given.insert("metric");
   try {
     run(adaptive);
     ADD_FAILURE() << "adaptive trials on Top-1 without labels ran";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("--metric sdc1"), std::string::npos) << e.what();
   }
+  adaptive.given.clear();
+  adaptive.results = (dir / "b.jsonl").string();
+  const auto fitted = run(adaptive);
+  ASSERT_FALSE(fitted.empty());
+  for (const auto& r : fitted)
+    if (r.ber > 0) {
+      EXPECT_EQ(r.adaptive.metric, Metric::sdc1);
+      EXPECT_EQ(r.adaptive.ci_target, 30);
+    }
 }
 
 TEST(SdcCampaign, AdaptiveCellsStopOnSdc1) {
