@@ -12,6 +12,7 @@
 #include "campaign/legacy_identity.hpp"
 #include "campaign/model_batch.hpp"
 #include "campaign/results_file.hpp"
+#include "campaign/settings.hpp"
 #include "campaign/trial_record_json.hpp"
 
 namespace flipguard::campaign {
@@ -50,10 +51,8 @@ RekeySummary rekey_results(const CampaignConfig& asked) {
   // The files to rekey predate the cell design: images_per_trial at its default "auto" (not asked for)
   // means what it meant then, every trial over all the images.
   CampaignConfig given = asked;
-  if (given.images_per_trial == kAutoImagesPerTrial && !given.given.count("images_per_trial")) {
-    given.images_per_trial = 0;
-    if (!given.given.count("max_trials")) given.max_trials = CampaignConfig{}.max_trials;
-  }
+  if (given.images_per_trial == kAutoImagesPerTrial && !given.given.count("images_per_trial"))
+    plain_trials_instead_of_design(given);
   const std::string& path = given.results;
   if (!std::filesystem::is_regular_file(path))
     throw std::runtime_error(path + ": no such results file to rekey");

@@ -583,16 +583,12 @@ CampaignConfig defaults_for(unsigned scope) {
   return c;
 }
 
-namespace {
-
-// The design's default left for plain trials over all images: the budget goes back to plain trials' own
-// default (a thousand full-image trials would cost far more than the design's budget).
+// The budget goes back to plain trials' own default too: a thousand full-image trials would cost far more
+// than the design's budget.
 void plain_trials_instead_of_design(CampaignConfig& c) {
   c.images_per_trial = 0;
   if (!c.given.count("max_trials")) c.max_trials = CampaignConfig{}.max_trials;
 }
-
-}  // namespace
 
 void resolve_given_settings(CampaignConfig& c) {
   const auto given = [&c](const char* key) { return c.given.count(key) > 0; };

@@ -93,6 +93,10 @@ CampaignConfig defaults_for(unsigned scope);
 // all images) where the design cannot apply (fixed trials, a floor, fewer than 64 images).
 void resolve_given_settings(CampaignConfig& config);
 
+// images_per_trial 0 instead of the design's "auto" (every trial over all the images), with plain trials'
+// own budget unless max_trials was given.
+void plain_trials_instead_of_design(CampaignConfig& config);
+
 // Once the data are loaded, the defaults they decide, each only where its setting was not given: data without
 // labels stop adaptive cells on SDC-1 (metric sdc1), fewer than 64 images run plain trials over all of them
 // (images_per_trial 0, the budget back to 100 trials). Returns a sentence per change, for the log.

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "campaign/campaign_runner.hpp"
+#include "campaign/campaign_setup.hpp"
 #include "campaign/cell_design.hpp"
 #include "campaign/results_file.hpp"
 #include "campaign/settings.hpp"
@@ -96,8 +97,7 @@ bool launched_by_mpi() {
 // images, fault injection and a last wave's overshoot cost more). The whole grid's cells, shards or not.
 void print_budget(const campaign::CampaignConfig& c, double images_per_second) {
   std::int64_t faulty = 0;
-  for (double b : c.bers) faulty += b > 0 ? 1 : 0;
-  faulty *= static_cast<std::int64_t>(c.formats.size() * c.protections.size());
+  for (const auto& cell : campaign::grid_cells(c)) faulty += cell.ber > 0 ? 1 : 0;
   if (faulty == 0) return;
   if (c.ci_target > 0) {
     const bool design = c.images_per_trial == campaign::kAutoImagesPerTrial;
