@@ -370,12 +370,18 @@ def evaluate(model, x, y, batch, channels_last):
     return top1
 
 
-def cmd_run(args):
-    t_start = time.perf_counter()
+def load_inputs(args):
+    """What run and answer share: the thread count, the sidecar, the dataset name and the images."""
     torch.set_num_threads(args.threads)
     spec = load_sidecar(args.model)
     data = args.data or spec["dataset"]
     x, y = load_images(spec, data, args.images, args.assets)
+    return spec, data, x, y
+
+
+def cmd_run(args):
+    t_start = time.perf_counter()
+    spec, data, x, y = load_inputs(args)
     model = OnnxModule(spec["_onnx_path"]).eval()
     channels_last = True
     model = model.to(memory_format=torch.channels_last)
@@ -489,10 +495,7 @@ def cmd_compare(args):
 def cmd_answer(args):
     """One cell to +- target points, the way a PyTorch user does it (see the module docstring)."""
     t_start = time.perf_counter()
-    torch.set_num_threads(args.threads)
-    spec = load_sidecar(args.model)
-    data = args.data or spec["dataset"]
-    x, y = load_images(spec, data, args.images, args.assets)
+    spec, data, x, y = load_inputs(args)
     layout = torch.channels_last if args.layout == "channels_last" else torch.contiguous_format
     model = OnnxModule(spec["_onnx_path"]).eval().to(memory_format=layout)
     runner = model
