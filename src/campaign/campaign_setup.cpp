@@ -96,7 +96,7 @@ void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& conf
   engine::ExecutorOptions eo;
   eo.batch = 1;
   eo.threads = config.threads;
-  engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
+  engine::Executor ex(load_graph(spec), eo);
   std::int64_t elements = 0;
   for (const auto* slot : select_slots(ex.weights(), config.tensors))
     elements += static_cast<std::int64_t>(slot->clean().size());

@@ -9,6 +9,7 @@
 #include "campaign/faulty_weights.hpp"
 #include "campaign/legacy_identity.hpp"
 #include "campaign/model_batch.hpp"
+#include "campaign/model_source.hpp"
 #include "campaign/rekey_results.hpp"
 #include "campaign/results_file.hpp"
 #include "campaign/trial_fields.hpp"
@@ -80,7 +81,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
   engine::ExecutorOptions eo;
   eo.batch = config.batch;
   eo.threads = config.threads;
-  engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
+  engine::Executor ex(load_graph(spec), eo);
   const auto layers = select_slots(ex, config.tensors);
   check_fault_targets(fault_model(config.fault, 0.5), layers);
 

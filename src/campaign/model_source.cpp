@@ -184,6 +184,18 @@ double parse_scale(const std::string& text) {
   throw std::invalid_argument("'" + text + "' is not a finite non-zero number or fraction A/B (e.g. 1/255)");
 }
 
+model::Graph load_graph(const data::ModelSpec& spec) {
+  model::Graph g = model::load_onnx(spec.onnx_path().string());
+  if (g.inputs.empty() || g.inputs[0].dims.size() != 4) return g;
+  const bool last = spec.input.layout == data::InputLayout::kNHWC;
+  const std::array<std::int64_t, 3> chw{spec.input.channels, spec.input.height, spec.input.width};
+  const std::array<std::size_t, 3> at =
+      last ? std::array<std::size_t, 3>{3, 1, 2} : std::array<std::size_t, 3>{1, 2, 3};
+  for (std::size_t i = 0; i < 3; ++i)
+    if (g.inputs[0].dims[at[i]] <= 0 && chw[i] > 0) g.inputs[0].dims[at[i]] = chw[i];
+  return g;
+}
+
 data::ModelSpec resolve_model(const CampaignConfig& c) {
   if (is_onnx_model(c.model)) return from_onnx(c);
   data::ModelSpec m = data::load_model_spec(data::resolve_model_sidecar(c.model, c.models_dir));

@@ -13,6 +13,7 @@
 #include "campaign/campaign_config.hpp"
 #include "data/data_source.hpp"
 #include "data/model_spec.hpp"
+#include "model/graph.hpp"
 
 namespace flipguard::campaign {
 
@@ -22,6 +23,11 @@ bool is_onnx_model(const std::string& model);
 // The ModelSpec `config` describes (see above). Throws std::invalid_argument (a setting's problem, naming
 // its flag) or std::runtime_error / data::DataError (a file's problem, naming the file).
 data::ModelSpec resolve_model(const CampaignConfig& config);
+
+// The graph of `spec`'s ONNX file as the engine runs it: an input height, width or channel count the graph
+// leaves symbolic (a model exported for any image size) fixed to the recipe's, so that every command builds
+// the same network for the same recipe.
+model::Graph load_graph(const data::ModelSpec& spec);
 
 // The data the settings ask for (data, assets, classes, labels, bad images, the image subset, loading
 // threads): what campaigns, eval and run load, alike.

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "campaign/trial_record_json.hpp"
+#include "platform/output_file.hpp"
 
 namespace flipguard::campaign {
 namespace {
@@ -253,25 +254,11 @@ void ResultsFile::append(const TrialRecord& r) {
 void write_results_atomically(const std::string& path, const std::string& text, const std::string& who) {
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  const std::string tmp = path + ".writing";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(who + ": cannot create " + tmp + ": " + std::strerror(errno));
-  int err = 0;
-  for (size_t done = 0; done < text.size() && !err;) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n > 0)
-      done += static_cast<size_t>(n);
-    else if (n < 0 && errno != EINTR)
-      err = errno;
-    else if (n == 0)
-      err = EIO;
-  }
-  if (!err && ::fdatasync(fd) != 0) err = errno;
-  if (::close(fd) != 0 && !err) err = errno;
-  if (!err && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-  if (err) {
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(who + ": cannot write " + path + ": " + std::strerror(err));
+  const std::string_view parts[] = {text};
+  try {
+    platform::write_output_file(path, parts, {}, "the results");
+  } catch (const platform::OutputError& e) {
+    throw std::runtime_error(who + ": " + e.what());
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "campaign/accuracy_floor.hpp"
 #include "campaign/fault_setting.hpp"
+#include "campaign/model_source.hpp"
 #include "campaign/trial_fields.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "faults/fault_model.hpp"
@@ -28,8 +29,7 @@ engine::ExecutorOptions trial_executor_options(const CampaignConfig& config) {
 
 TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setup)
     : config_settings_(config), setup_(setup) {
-  ex_ = std::make_unique<engine::Executor>(model::load_onnx(setup.spec.onnx_path().string()),
-                                           trial_executor_options(config));
+  ex_ = std::make_unique<engine::Executor>(load_graph(setup.spec), trial_executor_options(config));
   slots_ = select_slots(*ex_, config.tensors);
   check_fault_targets(fault_model(config.fault, 0.5), slots_);
   if (config.images_per_trial > 0)

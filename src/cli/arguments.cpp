@@ -70,6 +70,17 @@ std::size_t options_end(const CommandSpec& spec, const std::vector<std::string>&
   return args.size();
 }
 
+std::vector<std::filesystem::path> Arguments::input_files(const data::ModelSpec* spec) const {
+  std::vector<std::filesystem::path> files{config_file, config.model, config.data, config.labels,
+                                           config.classes};
+  for (const auto& p : positionals) files.emplace_back(p);
+  if (spec) {
+    files.push_back(spec->onnx_path());
+    files.push_back(spec->sidecar_path);
+  }
+  return files;
+}
+
 Arguments parse_arguments(const CommandSpec& spec, const std::vector<std::string>& args) {
   Arguments a;
   a.config = campaign::defaults_for(spec.settings);
@@ -81,6 +92,7 @@ Arguments parse_arguments(const CommandSpec& spec, const std::vector<std::string
     if (spec.config_file && args[i] == "--config") {
       if (args[i + 1].empty()) throw UsageError("--config: an empty value is not allowed");
       a.config.load_toml(args[i + 1]);
+      a.config_file = args[i + 1];
     }
     ++i;
   }

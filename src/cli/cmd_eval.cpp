@@ -36,7 +36,7 @@ int eval(const Arguments& args) {
   eo.batch = c.batch;
   eo.threads = threads;
   eo.fold_batchnorm = !args.has("--no-fold-bn");
-  engine::Executor ex(model::load_onnx(spec.onnx_path().string()), eo);
+  engine::Executor ex(campaign::load_graph(spec), eo);
   const int batch = ex.batch();  // a model exported at a fixed batch keeps it
   if (batch != c.batch) std::cerr << campaign::fixed_batch_note(batch, c.batch) << "\n";
   if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))
@@ -71,6 +71,9 @@ int eval(const Arguments& args) {
     std::printf("top-1      %.2f %%\n", counts.top1_percent());
     std::printf("top-5      %.2f %%\n", counts.top5_percent());
   }
+  // A clean model with NaN or Inf outputs is broken (or its inputs are): say so, as `run` does.
+  std::printf("non-finite %lld of %lld images have a NaN or infinite output\n",
+              static_cast<long long>(counts.non_finite), static_cast<long long>(counts.images));
   // The sidecar's reference is for its dataset whole: a subset, skipped images or other data would be
   // compared with a number measured on different images.
   if (const auto it = spec.reference_top1.find(loaded.name);

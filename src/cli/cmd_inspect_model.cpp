@@ -30,7 +30,10 @@ int inspect(const Arguments& args) {
   eo.batch = 1;
   eo.threads = 1;
   eo.fold_batchnorm = !args.has("--no-fold-bn");
-  engine::Executor ex(model::load_onnx(onnx), eo);
+  // A sidecar's recipe fixes an input size the graph leaves symbolic; a bare .onnx is read as it is.
+  engine::Executor ex(campaign::is_onnx_model(c.model) ? model::load_onnx(onnx)
+                                                       : campaign::load_graph(campaign::resolve_model(c)),
+                      eo);
   const auto selected = campaign::select_slots(ex, c.tensors);
   const auto users = model::weight_users(ex.graph());
 

@@ -1,7 +1,6 @@
 // flipguard model-init: a model sidecar (docs/model-sidecar.md) written from an ONNX graph and the
 // preprocessing settings, to fix a recipe once instead of repeating flags.
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "campaign/campaign_identity.hpp"
@@ -9,6 +8,7 @@
 #include "campaign/settings.hpp"
 #include "cli/command.hpp"
 #include "data/model_spec.hpp"
+#include "platform/output_file.hpp"
 
 namespace flipguard::cli {
 namespace {
@@ -29,6 +29,7 @@ int model_init(const Arguments& args) {
   spec.sha256 = campaign::verified_model_sha256(spec);
   const fs::path onnx = spec.onnx_path();
   const std::string out = args.value("--out");
+  const auto inputs = args.input_files(&spec);  // before the onnx field below is made relative to `out`
   // The onnx field is relative to the sidecar's folder: beside the model when written to standard output.
   spec.onnx = out.empty()
                   ? onnx.filename().string()
@@ -41,12 +42,8 @@ int model_init(const Arguments& args) {
     std::cout << json;
     return 0;
   }
-  std::error_code ec;
-  if (fs::is_directory(out, ec)) throw std::runtime_error(out + ": is a folder, not a sidecar .json file");
-  std::ofstream f(out, std::ios::binary | std::ios::trunc);
-  f << json;
-  f.flush();
-  if (!f) throw std::runtime_error(out + ": cannot write the sidecar");
+  const std::string_view parts[] = {json};
+  platform::write_output_file(out, parts, inputs, "the sidecar");
   std::cerr << "wrote " << out << "\n";
   return 0;
 }

@@ -12,6 +12,7 @@
 #include "campaign/fault_setting.hpp"
 #include "campaign/faulty_weights.hpp"
 #include "campaign/model_batch.hpp"
+#include "campaign/model_source.hpp"
 #include "campaign/settings.hpp"
 #include "campaign/trial_worker.hpp"
 #include "cli/command.hpp"
@@ -19,6 +20,7 @@
 #include "evaluation/evaluate_set.hpp"
 #include "evaluation/npy_file.hpp"
 #include "model/onnx_loader.hpp"
+#include "platform/output_file.hpp"
 
 namespace flipguard::cli {
 namespace {
@@ -62,6 +64,10 @@ int run(const Arguments& args) {
   const auto trial = static_cast<std::int64_t>(trial_number);
   const bool targeted = campaign::fault_model(given.fault, 0.5).kind == faults::FaultModelKind::kTargeted;
   const bool faulty = (ber && *ber > 0) || (targeted && args.given.count("--fault"));
+  if (args.has("--trial") && !faulty)
+    throw UsageError(
+        "--trial chooses which trial's faults are drawn: give a rate (--ber) or targeted "
+        "faults (--fault) as well");
   if (faulty && !format) throw UsageError("faults need a storage format: give --format (and --protection)");
   if (protection && !format) throw UsageError("--protection needs --format");
 
@@ -78,8 +84,10 @@ int run(const Arguments& args) {
   c = campaign::at_model_batch(c, std::cerr);
   const auto setup = campaign::CampaignSetup::load(c);
   setup.log_skipped(std::cerr);
+  const auto inputs = args.input_files(&setup.spec);
+  platform::check_output_file(out, inputs, "the outputs");  // before the work, not after it
 
-  engine::Executor ex(model::load_onnx(setup.spec.onnx_path().string()), campaign::trial_executor_options(c));
+  engine::Executor ex(campaign::load_graph(setup.spec), campaign::trial_executor_options(c));
   auto slots = campaign::select_slots(ex, c.tensors);
   campaign::check_fault_targets(campaign::fault_model(c.fault, c.bers[0]), slots);
   std::unique_ptr<campaign::FaultyWeights> weights;
@@ -106,27 +114,29 @@ int run(const Arguments& args) {
   // scale@logits leaves the logits scaled by a known factor (Top-k is unchanged): the file holds the model's.
   if (weights && weights->output_scale() != 1)
     for (auto& v : logits) v = static_cast<float>(v / weights->output_scale());
-  evaluation::write_npy(out, logits, static_cast<std::int64_t>(images.size()), classes);
+  evaluation::write_npy(out, logits, static_cast<std::int64_t>(images.size()), classes, inputs);
 
   const auto& k = eval.counts;
-  std::printf("model      %s (%s), data %s, %lld images\n", setup.spec.name.c_str(),
-              setup.spec.onnx_path().c_str(), setup.base.data.c_str(), static_cast<long long>(k.images));
+  // With the outputs on standard output (--out /dev/stdout), the summary must not mix into them.
+  std::FILE* report = platform::is_standard_output(out) ? stderr : stdout;
+  std::fprintf(report, "model      %s (%s), data %s, %lld images\n", setup.spec.name.c_str(),
+               setup.spec.onnx_path().c_str(), setup.base.data.c_str(), static_cast<long long>(k.images));
   if (format)
-    std::printf("weights    %s / %s, %zu tensors%s\n", c.formats[0].c_str(), c.protections[0].c_str(),
-                slots.size(), faulty ? "" : ", no faults");
+    std::fprintf(report, "weights    %s / %s, %zu tensors%s\n", c.formats[0].c_str(),
+                 c.protections[0].c_str(), slots.size(), faulty ? "" : ", no faults");
   if (faulty)
-    std::printf("faults     %s, seed %llu, trial %lld: %lld flips, %lld weights changed\n",
-                c.fault_spec(c.bers[0]).c_str(), static_cast<unsigned long long>(c.seed),
-                static_cast<long long>(trial), static_cast<long long>(stats.flips),
-                static_cast<long long>(stats.changed_weights));
+    std::fprintf(report, "faults     %s, seed %llu, trial %lld: %lld flips, %lld weights changed\n",
+                 c.fault_spec(c.bers[0]).c_str(), static_cast<unsigned long long>(c.seed),
+                 static_cast<long long>(trial), static_cast<long long>(stats.flips),
+                 static_cast<long long>(stats.changed_weights));
   if (images.labelled)
-    std::printf("top-1      %.2f %% (%lld), top-5 %.2f %%, %lld non-finite\n", k.top1_percent(),
-                static_cast<long long>(k.top1), k.top5_percent(), static_cast<long long>(k.non_finite));
+    std::fprintf(report, "top-1      %.2f %% (%lld), top-5 %.2f %%, %lld non-finite\n", k.top1_percent(),
+                 static_cast<long long>(k.top1), k.top5_percent(), static_cast<long long>(k.non_finite));
   else  // nothing to score against: never a fake 0 %
-    std::printf("top-1      n/a (no labels), top-5 n/a (no labels), %lld non-finite\n",
-                static_cast<long long>(k.non_finite));
-  std::printf("logits     %s: float32 [%zu, %lld]\n", out.c_str(), images.size(),
-              static_cast<long long>(classes));
+    std::fprintf(report, "top-1      n/a (no labels), top-5 n/a (no labels), %lld non-finite\n",
+                 static_cast<long long>(k.non_finite));
+  std::fprintf(report, "logits     %s: float32 [%zu, %lld]\n", out.c_str(), images.size(),
+               static_cast<long long>(classes));
   return 0;
 }
 

@@ -3,6 +3,7 @@
 // the one shell that parses arguments, prints help and turns errors into exit codes for all of them.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <set>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "campaign/campaign_config.hpp"
+#include "data/model_spec.hpp"
 
 namespace flipguard::cli {
 
@@ -31,6 +33,7 @@ struct Arguments {
   std::map<std::string, std::string> values;  // local options with a value
   std::set<std::string> flags;                // local options without one
   std::vector<std::string> positionals;
+  std::string config_file;  // the --config study file, if any
 
   bool has(const std::string& flag) const { return flags.count(flag) || values.count(flag); }
   std::string value(const std::string& flag, const std::string& fallback = "") const {
@@ -39,6 +42,9 @@ struct Arguments {
   }
   // A local option's value as a number; UsageError naming the flag when it is not one.
   double number(const std::string& flag, double fallback) const;
+  // The files this command line reads (the --config file, the model and its sidecar when `spec` is given,
+  // data, labels, classes): what no output of the command may overwrite.
+  std::vector<std::filesystem::path> input_files(const data::ModelSpec* spec = nullptr) const;
 };
 
 struct CommandSpec {

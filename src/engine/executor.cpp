@@ -148,8 +148,10 @@ Dims Executor::Impl::batch_input_dims() const {
   dims[0] = batch;
   for (auto d : dims)
     if (d <= 0)
-      throw std::runtime_error(graph.source + ": input shape " + model::dims_to_string(graph.inputs[0].dims) +
-                               " has a symbolic dimension other than the batch");
+      throw std::runtime_error(
+          graph.source + ": input shape " + model::dims_to_string(graph.inputs[0].dims) +
+          " has a symbolic dimension other than the batch: give the image size (--crop HxW, or "
+          "a sidecar written by `flipguard model-init MODEL.onnx --crop HxW`)");
   // Declared shapes are untrusted: refuse an input that cannot fit before oneDNN sees or sizes anything.
   const std::string what = graph.source + ": input " + model::dims_to_string(graph.inputs[0].dims) +
                            " at batch " + std::to_string(batch);

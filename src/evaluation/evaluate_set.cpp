@@ -60,6 +60,16 @@ void check_images_fit(const engine::Executor& ex, const data::PreprocessedSet& i
                              model::dims_to_string(ex.input_dims()) +
                              " but the sidecar's preprocessing gives " +
                              std::to_string(images.sample_floats()) + " floats per image");
+  // Scores read one vector of class scores per image: an output such as [N, 2, 5] is not one, and reading it
+  // as 10 classes would score a made-up classifier.
+  const auto& out = ex.output_dims();
+  int wide = 0;
+  for (std::size_t d = 1; d < out.size(); ++d) wide += out[d] > 1;
+  if (wide > 1)
+    throw std::runtime_error(
+        ex.graph().source + ": the model's output is " + model::dims_to_string(out) +
+        "; flipguard scores classifiers, whose output is [batch, classes] (dimensions of "
+        "size 1 after the classes allowed): export the model with its logits as output");
   if (images.labelled)
     for (int t : images.targets)
       if (t < 0 || t >= ex.output_size())

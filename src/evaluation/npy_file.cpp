@@ -1,10 +1,9 @@
 #include "evaluation/npy_file.hpp"
 
 #include <bit>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <stdexcept>
+
+#include "platform/output_file.hpp"
 
 namespace flipguard::evaluation {
 
@@ -23,36 +22,15 @@ std::string npy_header(std::int64_t rows, std::int64_t cols) {
 }
 
 void write_npy(const std::filesystem::path& path, std::span<const float> values, std::int64_t rows,
-               std::int64_t cols) {
+               std::int64_t cols, std::span<const std::filesystem::path> inputs) {
   static_assert(std::endian::native == std::endian::little, "the .npy writer assumes a little-endian host");
   if (rows < 0 || cols < 0 ||
       static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols) != values.size())
     throw std::logic_error("write_npy: shape does not match the values");
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw std::runtime_error(path.string() + ": is a folder, not an output .npy file");
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(path.string() + ": cannot write: " + std::strerror(errno));
-    const std::string header = npy_header(rows, cols);
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    out.write(reinterpret_cast<const char*>(values.data()),
-              static_cast<std::streamsize>(values.size_bytes()));
-    out.flush();
-    if (!out) {
-      const int err = errno;
-      out.close();
-      std::filesystem::remove(tmp, ec);
-      throw std::runtime_error(path.string() + ": writing failed: " + std::strerror(err));
-    }
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    const std::string why = ec.message();
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error(path.string() + ": cannot move the written file into place: " + why);
-  }
+  const std::string header = npy_header(rows, cols);
+  const std::string_view parts[] = {header,
+                                    {reinterpret_cast<const char*>(values.data()), values.size_bytes()}};
+  platform::write_output_file(path, parts, inputs, "the outputs");
 }
 
 }  // namespace flipguard::evaluation

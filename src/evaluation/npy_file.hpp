@@ -13,9 +13,9 @@ namespace flipguard::evaluation {
 // 64 bytes.
 std::string npy_header(std::int64_t rows, std::int64_t cols);
 
-// Writes `values` (rows x cols floats) to `path` through a temporary file renamed into place, so a reader
-// never sees a half-written file. std::runtime_error naming the path on any failure.
+// Writes `values` (rows x cols floats) to `path` as platform::write_output_file writes (a reader never sees a
+// half-written file; never over one of `inputs`). std::runtime_error naming the path on any failure.
 void write_npy(const std::filesystem::path& path, std::span<const float> values, std::int64_t rows,
-               std::int64_t cols);
+               std::int64_t cols, std::span<const std::filesystem::path> inputs = {});
 
 }  // namespace flipguard::evaluation

@@ -1,8 +1,8 @@
 #include "report/report_writer.hpp"
 
-#include <fstream>
 #include <map>
 
+#include "platform/output_file.hpp"
 #include "report/accuracy_plot.hpp"
 #include "report/campaign_report.hpp"
 #include "report/heatmap.hpp"
@@ -24,10 +24,12 @@ namespace flipguard::report {
 namespace {
 
 void write_file(const std::filesystem::path& path, const std::string& text, ReportOutput& out) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) throw ReportError(path.string() + ": cannot write report file");
+  const std::string_view parts[] = {text};
+  try {
+    platform::write_output_file(path, parts, out.inputs, "a report file");
+  } catch (const platform::OutputError& e) {
+    throw ReportError(e.what());
+  }
   out.files.push_back(path);
 }
 
@@ -43,6 +45,7 @@ ReportOutput write_report(const std::filesystem::path& results, std::filesystem:
   ReportOutput out;
   out.dir = out_dir.empty() ? default_report_dir(results) : std::move(out_dir);
   out.warnings = std::move(data.warnings);
+  out.inputs = {results};
   std::error_code ec;
   std::filesystem::create_directories(out.dir, ec);
   if (ec) throw ReportError(out.dir.string() + ": cannot create report folder (" + ec.message() + ")");

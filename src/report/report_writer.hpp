@@ -12,8 +12,9 @@ namespace flipguard::report {
 
 struct ReportOutput {
   std::filesystem::path dir;
-  std::vector<std::filesystem::path> files;  // written, in order
-  std::vector<std::string> warnings;         // from reading the results
+  std::vector<std::filesystem::path> files;   // written, in order
+  std::vector<std::string> warnings;          // from reading the results
+  std::vector<std::filesystem::path> inputs;  // the results read: no report file may replace them
 };
 
 // Default output folder: next to the results, "<stem>-report".

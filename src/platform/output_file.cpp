@@ -1,0 +1,145 @@
+#include "platform/output_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace flipguard::platform {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string quoted(const fs::path& p) {
+  return p.string();
+}
+
+[[noreturn]] void fail(const fs::path& out, const std::string& why) {
+  throw OutputError(quoted(out) + ": " + why);
+}
+
+std::string os_error(int err) {
+  return std::strerror(err);
+}
+
+void write_all(int fd, std::span<const std::string_view> parts, const fs::path& out) {
+  for (const std::string_view part : parts) {
+    for (std::size_t done = 0; done < part.size();) {
+      const ssize_t n = ::write(fd, part.data() + done, part.size() - done);
+      if (n > 0) {
+        done += static_cast<std::size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        const int err = n < 0 ? errno : EIO;
+        ::close(fd);
+        fail(out, "writing failed: " + os_error(err));
+      }
+    }
+  }
+}
+
+// A special file the user named on purpose (a pipe, a terminal, /dev/null): bytes go straight to it.
+void write_stream(const fs::path& out, std::span<const std::string_view> parts) {
+  // O_NONBLOCK: a FIFO nobody reads fails at once (ENXIO) instead of blocking the run forever.
+  const int fd = ::open(out.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0 && errno == ENXIO) fail(out, "is a FIFO that no process is reading");
+  if (fd < 0) fail(out, "cannot open for writing: " + os_error(errno));
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  write_all(fd, parts, out);
+  if (::close(fd) != 0 && errno != EINTR) fail(out, "writing failed: " + os_error(errno));
+}
+
+// A regular file or a new path: a temporary beside the real file, synced, then renamed over it, so a crash or
+// a full disk leaves the old file whole.
+void replace_atomically(const fs::path& target, const fs::path& out,
+                        std::span<const std::string_view> parts) {
+  const fs::path tmp = target.string() + ".writing";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(out, "cannot create " + quoted(tmp) + ": " + os_error(errno));
+  try {
+    write_all(fd, parts, out);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  int err = 0;
+  if (::fdatasync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && !err) err = errno;
+  if (!err && ::rename(tmp.c_str(), target.c_str()) != 0) err = errno;
+  if (err) {
+    ::unlink(tmp.c_str());
+    fail(out, "cannot write: " + os_error(err));
+  }
+}
+
+}  // namespace
+
+void refuse_input_as_output(const fs::path& out, std::span<const fs::path> inputs, std::string_view what) {
+  struct stat o {};
+  if (::stat(out.c_str(), &o) != 0) return;  // a new path cannot be an input
+  for (const fs::path& in : inputs) {
+    struct stat i {};
+    if (in.empty() || ::stat(in.c_str(), &i) != 0 || S_ISDIR(i.st_mode)) continue;
+    if (i.st_dev == o.st_dev && i.st_ino == o.st_ino)
+      fail(out, "is " +
+                    (in == out ? std::string("an input of this run")
+                               : "the same file as the input " + quoted(in)) +
+                    "; writing " + std::string(what) + " there would destroy it: choose another output path");
+  }
+}
+
+namespace {
+
+enum class OutputKind { kNew, kRegular, kStream };
+
+OutputKind classify(const fs::path& out, std::span<const fs::path> inputs, std::string_view what) {
+  if (out.empty()) throw OutputError("no output path given for " + std::string(what));
+  refuse_input_as_output(out, inputs, what);
+  struct stat st {};
+  if (::stat(out.c_str(), &st) == 0) {
+    if (S_ISREG(st.st_mode)) return OutputKind::kRegular;
+    if (S_ISDIR(st.st_mode)) fail(out, "is a folder; give a file path for " + std::string(what));
+    if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) return OutputKind::kStream;
+    fail(out, "is a block device or socket; refusing to write " + std::string(what) + " there");
+  }
+  const int err = errno;
+  struct stat l {};
+  if (::lstat(out.c_str(), &l) == 0 && S_ISLNK(l.st_mode))
+    fail(out, "is a symbolic link to a path that does not exist; give the real path");
+  if (err != ENOENT) fail(out, "cannot write: " + os_error(err));
+  return OutputKind::kNew;
+}
+
+}  // namespace
+
+bool is_standard_output(const fs::path& out) {
+  struct stat o {
+  }, s{};
+  return ::stat(out.c_str(), &o) == 0 && ::fstat(STDOUT_FILENO, &s) == 0 && o.st_dev == s.st_dev &&
+         o.st_ino == s.st_ino;
+}
+
+void check_output_file(const fs::path& out, std::span<const fs::path> inputs, std::string_view what) {
+  (void)classify(out, inputs, what);
+}
+
+void write_output_file(const fs::path& out, std::span<const std::string_view> parts,
+                       std::span<const fs::path> inputs, std::string_view what) {
+  switch (classify(out, inputs, what)) {
+    case OutputKind::kStream:
+      return write_stream(out, parts);
+    case OutputKind::kNew:
+      return replace_atomically(out, out, parts);
+    case OutputKind::kRegular: {
+      std::error_code ec;
+      const fs::path target = fs::canonical(out, ec);  // through any links: the link stays a link
+      if (ec) fail(out, "cannot resolve: " + ec.message());
+      return replace_atomically(target, out, parts);
+    }
+  }
+}
+
+}  // namespace flipguard::platform
