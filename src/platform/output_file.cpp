@@ -58,7 +58,9 @@ void replace_atomically(const fs::path& target, const fs::path& out,
                         std::span<const std::string_view> parts) {
   const fs::path tmp = target.string() + ".writing";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail(out, "cannot create " + quoted(tmp) + ": " + os_error(errno));
+  if (fd < 0 && errno == ENOENT)
+    fail(out, "cannot write: the folder " + quoted(target.parent_path()) + " does not exist");
+  if (fd < 0) fail(out, "cannot write (creating " + quoted(tmp) + "): " + os_error(errno));
   try {
     write_all(fd, parts, out);
   } catch (...) {
@@ -110,6 +112,10 @@ OutputKind classify(const fs::path& out, std::span<const fs::path> inputs, std::
   if (::lstat(out.c_str(), &l) == 0 && S_ISLNK(l.st_mode))
     fail(out, "is a symbolic link to a path that does not exist; give the real path");
   if (err != ENOENT) fail(out, "cannot write: " + os_error(err));
+  const fs::path folder = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec))
+    fail(out, "cannot write: the folder " + quoted(folder) + " does not exist");
   return OutputKind::kNew;
 }
 

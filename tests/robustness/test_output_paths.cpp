@@ -77,6 +77,15 @@ TEST(OutputPaths, ALinkIsWrittenThroughAndStaysALink) {
   EXPECT_FALSE(fs::exists(dir / "real" / "logits.npy.writing"));
 }
 
+TEST(OutputPaths, AMissingFolderIsNamedBeforeTheRun) {
+  TempDir dir;
+  const auto model = write_model(dir, "tiny", tiny_classifier());
+  const auto data = write_inputs(dir, "x.npy", 4);
+  EXPECT_TRUE(one_line_error(run_cli(run_args(model, data, (dir / "no" / "o.npy").string())),
+                             {"o.npy", "folder", "does not exist"}));
+  EXPECT_TRUE(one_line_error(run_cli(run_args(model, data, dir.path().string())), {"is a folder"}));
+}
+
 TEST(OutputPaths, StandardOutputCarriesTheDataAndTheSummaryGoesToStandardError) {
   TempDir dir;
   const auto model = write_model(dir, "tiny", tiny_classifier());
