@@ -68,17 +68,17 @@ struct Executor::Impl {
 
 namespace {
 
-// The floating-point exception flags are per thread: cleared and read on every thread of the OpenMP team
-// that oneDNN and the plain kernels run on.
-void clear_invalid_flags() {
-#pragma omp parallel
-  std::feclearexcept(FE_INVALID);
-}
-
-bool invalid_raised() {
+// The floating-point exception flags are per thread: read on every thread of the OpenMP team that oneDNN and
+// the plain kernels run on, and cleared there for the next run in the same parallel region (one region per
+// run; the calling thread, which runs other code between runs, is cleared before each run as well). A flag
+// that other OpenMP work left on a pool thread costs at most one needless faithful run.
+bool invalid_raised_and_clear() {
   int raised = 0;
 #pragma omp parallel reduction(| : raised)
-  raised |= std::fetestexcept(FE_INVALID) != 0;
+  {
+    raised |= std::fetestexcept(FE_INVALID) != 0;
+    std::feclearexcept(FE_INVALID);
+  }
   return raised != 0;
 }
 
@@ -112,6 +112,7 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   faithful_before.assign(net.layers.size() + 1, 0);
   for (size_t k = 0; k < net.layers.size(); ++k)
     faithful_before[k + 1] = faithful_before[k] + (net.layers[k]->has_faithful() ? 1 : 0);
+  if (faithful_before.back() > 0) invalid_raised_and_clear();  // flags the building left
 }
 
 void Executor::Impl::check_inputs_outputs() const {
@@ -236,14 +237,15 @@ void Executor::Impl::bind_input(const void* data) {
 
 void Executor::Impl::run_layers(size_t begin, size_t end, const std::function<void()>& reset) {
   const bool watch = faithful_before[end] > faithful_before[begin];
-  if (watch) clear_invalid_flags();
+  if (watch) std::feclearexcept(FE_INVALID);
   for (size_t k = begin; k < end; ++k) net.layers[k]->execute(stream, net.memories);
   stream.wait();
-  if (!watch || !invalid_raised()) return;
+  if (!watch || !invalid_raised_and_clear()) return;
   ++faithful_runs;
   if (reset) reset();
   for (size_t k = begin; k < end; ++k) net.layers[k]->execute_faithful(stream, net.memories);
   stream.wait();
+  invalid_raised_and_clear();
 }
 
 void Executor::Impl::copy_output(int count, float* output) {
