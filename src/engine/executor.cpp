@@ -3,9 +3,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cfenv>
 #include <chrono>
 #include <climits>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <sstream>
@@ -42,7 +44,10 @@ struct Executor::Impl {
   // Points the input and its views at `data`: the caller's full batch, read in place, or own_input.
   void bind_input(const void* data);
   void load_ids(const std::int64_t* ids, int count);
-  void run_layers(size_t begin, size_t end);
+  // Runs layers [begin, end). Where a layer has a faithful kernel (layer.hpp) and the run raised the
+  // invalid-operation flag (a NaN met a comparison, or was made), `reset` puts back what the range reads and
+  // the range runs again with the faithful kernels: a NaN then propagates as in PyTorch.
+  void run_layers(size_t begin, size_t end, const std::function<void()>& reset = {});
   void copy_output(int count, float* output);
 
   model::Graph graph;
@@ -56,8 +61,28 @@ struct Executor::Impl {
   Network net;
   ActivationSnapshot snapshot;
   int cut = -1, cut_count = 0;
-  void* own_input = nullptr;  // the plan's buffer for the input
+  void* own_input = nullptr;         // the plan's buffer for the input
+  std::vector<int> faithful_before;  // [k]: layers with a faithful kernel among the first k
+  long faithful_runs = 0;            // runs repeated with them
 };
+
+namespace {
+
+// The floating-point exception flags are per thread: read on every thread of the OpenMP team that oneDNN and
+// the plain kernels run on, and cleared there for the next run in the same parallel region (one region per
+// run; the calling thread, which runs other code between runs, is cleared before each run as well). A flag
+// that other OpenMP work left on a pool thread costs at most one needless faithful run.
+bool invalid_raised_and_clear() {
+  int raised = 0;
+#pragma omp parallel reduction(| : raised)
+  {
+    raised |= std::fetestexcept(FE_INVALID) != 0;
+    std::feclearexcept(FE_INVALID);
+  }
+  return raised != 0;
+}
+
+}  // namespace
 
 Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
     : graph(std::move(g)), batch(options.batch) {
@@ -84,6 +109,10 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   net = build_network(graph, input_dims, engine, options.weights);
   graph.nodes = std::move(onnx_nodes);
   own_input = net.memories[net.input_id].get_data_handle();
+  faithful_before.assign(net.layers.size() + 1, 0);
+  for (size_t k = 0; k < net.layers.size(); ++k)
+    faithful_before[k + 1] = faithful_before[k] + (net.layers[k]->has_faithful() ? 1 : 0);
+  if (faithful_before.back() > 0) invalid_raised_and_clear();  // flags the building left
 }
 
 void Executor::Impl::check_inputs_outputs() const {
@@ -208,9 +237,17 @@ void Executor::Impl::bind_input(const void* data) {
                                                           offset);
 }
 
-void Executor::Impl::run_layers(size_t begin, size_t end) {
+void Executor::Impl::run_layers(size_t begin, size_t end, const std::function<void()>& reset) {
+  const bool watch = faithful_before[end] > faithful_before[begin];
+  if (watch) std::feclearexcept(FE_INVALID);
   for (size_t k = begin; k < end; ++k) net.layers[k]->execute(stream, net.memories);
   stream.wait();
+  if (!watch || !invalid_raised_and_clear()) return;
+  ++faithful_runs;
+  if (reset) reset();
+  for (size_t k = begin; k < end; ++k) net.layers[k]->execute_faithful(stream, net.memories);
+  stream.wait();
+  invalid_raised_and_clear();
 }
 
 void Executor::Impl::copy_output(int count, float* output) {
@@ -257,6 +294,10 @@ void Executor::run(const std::int64_t* ids, int count, float* output) {
   impl_->load_ids(ids, count);
   impl_->run_layers(0, impl_->net.layers.size());
   impl_->copy_output(count, output);
+}
+
+long Executor::faithful_runs() const {
+  return impl_->faithful_runs;
 }
 
 bool Executor::integer_input() const {
@@ -312,9 +353,12 @@ void Executor::run_prefix(const float* input, int count, int cut) {
 
 void Executor::run_suffix(float* output) {
   if (impl_->cut < 0) throw std::logic_error("run_suffix: run_prefix has not run");
-  impl_->snapshot.restore();
-  impl_->bind_input(impl_->own_input);  // the snapshot restored the input where run_prefix copied it
-  impl_->run_layers(static_cast<size_t>(impl_->cut), impl_->net.layers.size());
+  const auto restore = [this] {
+    impl_->snapshot.restore();
+    impl_->bind_input(impl_->own_input);  // the snapshot restored the input where run_prefix copied it
+  };
+  restore();
+  impl_->run_layers(static_cast<size_t>(impl_->cut), impl_->net.layers.size(), restore);
   impl_->copy_output(impl_->cut_count, output);
 }
 

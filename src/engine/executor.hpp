@@ -49,6 +49,9 @@ class Executor {
   void run(const std::int64_t* ids, int count, float* output);
   // True when the model's input holds integers (use the int64 run()).
   bool integer_input() const;
+  // Runs (or run_prefix/run_suffix parts) repeated with the kernels that propagate a NaN, because the first
+  // pass met one (layer.hpp; docs/protections.md, "NaN through operators").
+  long faithful_runs() const;
 
   // --- Running from a cut (layer-targeted campaigns) ---
   // A cut k splits the layer sequence into a prefix [0, k) and a suffix [k, layer_count()). Cuts are the

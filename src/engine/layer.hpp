@@ -1,5 +1,11 @@
 // One step of execution. Most steps are a oneDNN primitive built once; a few small operators that oneDNN
 // lacks (Transpose, Pad, Slice, ...) are plain C++ on row-major buffers.
+//
+// Some of oneDNN's kernels swallow a NaN (Relu and Clip map it to 0 and the lower bound, max pooling skips
+// it, Softmax keeps it to its own element) where PyTorch and ONNX Runtime propagate it. A kernel that
+// propagates it costs up to twice the time of a light conv, so such a layer keeps its fast kernel and has a
+// faithful one besides: the executor runs the faithful ones only when a run raised the invalid-operation
+// flag, which every swallowed NaN does (docs/protections.md, "NaN through operators").
 #pragma once
 
 #include <functional>
@@ -16,8 +22,16 @@ class Layer {
   virtual ~Layer() = default;
   // `values` holds a memory bound to each value id (activations, constants, the input).
   virtual void execute(dnnl::stream& stream, const std::vector<dnnl::memory>& values) = 0;
+  // The same step with a NaN in its input coming out where the reference's would; by default execute().
+  virtual void execute_faithful(dnnl::stream& stream, const std::vector<dnnl::memory>& values) {
+    execute(stream, values);
+  }
+  virtual bool has_faithful() const { return false; }
   virtual std::string describe() const = 0;
 };
+
+// A layer's faithful step (Layer::execute_faithful): gets the layer's arguments.
+using FaithfulFn = std::function<void(dnnl::stream&, const std::unordered_map<int, dnnl::memory>& args)>;
 
 class PrimitiveLayer : public Layer {
  public:
@@ -28,17 +42,28 @@ class PrimitiveLayer : public Layer {
         value_args_(std::move(value_args)),
         fixed_(std::move(fixed_args)) {}
   void execute(dnnl::stream& stream, const std::vector<dnnl::memory>& values) override {
-    std::unordered_map<int, dnnl::memory> args = fixed_;
-    for (const auto& [arg, id] : value_args_) args[arg] = values[id];
-    prim_.execute(stream, args);
+    prim_.execute(stream, args(values));
   }
+  void execute_faithful(dnnl::stream& stream, const std::vector<dnnl::memory>& values) override {
+    if (!faithful_) return execute(stream, values);
+    faithful_(stream, args(values));
+  }
+  bool has_faithful() const override { return static_cast<bool>(faithful_); }
   std::string describe() const override { return what_; }
+  void set_faithful(FaithfulFn f) { faithful_ = std::move(f); }
 
  private:
+  std::unordered_map<int, dnnl::memory> args(const std::vector<dnnl::memory>& values) const {
+    std::unordered_map<int, dnnl::memory> args = fixed_;
+    for (const auto& [arg, id] : value_args_) args[arg] = values[id];
+    return args;
+  }
+
   std::string what_;
   dnnl::primitive prim_;
   std::vector<std::pair<int, int>> value_args_;  // (DNNL_ARG_*, value id)
   std::unordered_map<int, dnnl::memory> fixed_;  // weights, biases: owned here, patched through WeightSlots
+  FaithfulFn faithful_;
 };
 
 // A C++ kernel over float buffers (row-major, unless the kernel was built for the values' layouts, as the

@@ -97,6 +97,32 @@ def test_fixed_batch_model_runs_at_its_own_batch(tmp_path):
     assert again.summary["trials_run"] == 0 and again.summary["campaign_id"] == first.summary["campaign_id"]
 
 
+def test_nan_goes_through_like_torch():
+    """A NaN input or weight gives NaN logits where torch's are NaN (Conv+ReLU, MaxPool, residual, Linear),
+    and finite ones elsewhere: the engine's ReLU and max pooling do not turn the NaN into a number."""
+    net = small_net()
+    x = torch.randn(8, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+    model = flipguard.from_torch(net, x)
+    x[2, 1, 5, 7] = float("nan")
+    x[5, 0, 0, 0] = float("nan")
+    with torch.no_grad():
+        want = net(x).numpy()
+    got = model.run(x.numpy())
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    assert np.isnan(want[[2, 5]]).all() and not np.isnan(want[[0, 1, 3, 4, 6, 7]]).any()
+    ok = ~np.isnan(want)
+    assert np.abs(got[ok] - want[ok]).max() < 1e-4 * np.abs(want[ok]).max()
+    # A NaN weight at the centre of conv1's first kernel, as a fault leaves it: every image's logits are NaN.
+    w = next(w for w in model.weights() if tuple(w.shape) == (8, 3, 3, 3))
+    w.write([4], [float("nan")])
+    with torch.no_grad():
+        net.conv1.weight.view(-1)[4] = float("nan")
+        want = net(x).numpy()
+    got = model.run(x.numpy())
+    assert np.isnan(want).all()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+
+
 def test_stored_weights_list_write_and_restore(models_dir):
     model = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=4)
     weights = model.weights()

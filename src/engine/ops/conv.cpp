@@ -72,7 +72,8 @@ std::vector<float> conv_bias(const model::Node& n, const BuildContext& ctx, std:
 struct ConvEpilogue {
   int addend = -1;  // value id of the residual Z (sum post-op), or -1
   dnnl::post_ops post_ops;
-  std::string text;  // how the layer's name shows it: " + sum + Relu"
+  dnnl::post_ops before_activation;  // the sum alone
+  std::string text;                  // how the layer's name shows it: " + sum + Relu"
 };
 
 ConvEpilogue conv_epilogue(const model::Node& n, BuildContext& ctx) {
@@ -80,6 +81,7 @@ ConvEpilogue conv_epilogue(const model::Node& n, BuildContext& ctx) {
   if (has_input(n, 3)) {
     e.addend = ctx.id(n.inputs[3]);
     e.post_ops.append_sum(1.f);
+    e.before_activation.append_sum(1.f);
     e.text = " + sum";
   }
   e.text += ops::append_fused_activation(n, e.post_ops);
@@ -321,6 +323,31 @@ int conv_destination(const model::Node& n, BuildContext& ctx, int addend, int sr
   return dst_id;
 }
 
+// A conv layer with its faithful step (layer.hpp) where its fused activation needs one: the conv of `pd`
+// with other post-ops, on the same memory descs, so on the same weights and values.
+std::unique_ptr<PrimitiveLayer> conv_layer(const model::Node& n, BuildContext& ctx, const ConvShape& s,
+                                           const dnnl::convolution_forward::primitive_desc& pd,
+                                           const ConvEpilogue& epilogue, std::string what,
+                                           std::vector<std::pair<int, int>> value_args,
+                                           std::unordered_map<int, dnnl::memory> fixed) {
+  auto layer = std::make_unique<PrimitiveLayer>(std::move(what), dnnl::convolution_forward(pd),
+                                                std::move(value_args), std::move(fixed));
+  const auto make = [&](const dnnl::post_ops& po) -> dnnl::primitive {
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(po);
+    memory::dims dil = ops::dnnl_dims(s.win.dilations);
+    for (auto& d : dil) d -= 1;
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                      pd.src_desc(), pd.weights_desc(), pd.bias_desc(), pd.dst_desc(),
+                                      ops::dnnl_dims(s.win.strides), dil, ops::dnnl_dims(s.win.pad_begin),
+                                      ops::dnnl_dims(s.win.pad_end));
+    return dnnl::convolution_forward(dnnl::convolution_forward::primitive_desc(d, attr, ctx.engine()));
+  };
+  if (auto f = ops::faithful_fused_activation(n, epilogue.before_activation, make, pd.dst_desc(), s.out))
+    layer->set_faithful(std::move(*f));
+  return layer;
+}
+
 // Maps an ONNX flat weight index (O, I/group, k...) to the index of oneDNN's weights desc (see weight_dims).
 class ConvWeightIndex {
  public:
@@ -496,11 +523,10 @@ bool build_padded_pointwise(const model::Node& n, BuildContext& ctx, int x_id, c
   auto fixed = conv_weights(n, ctx, w, inner, pd, bias);
   ctx.add_flops(2.0 * static_cast<double>(model::element_count(inner.out)) *
                 static_cast<double>(model::element_count(w.dims) / s.out_c));
-  ctx.add_layer(std::make_unique<PrimitiveLayer>(
-      "Conv " + n.name + epilogue.text + " " + model::dims_to_string(inner.out) + " unpadded [" +
-          pd.impl_info_str() + "]",
-      dnnl::convolution_forward(pd),
-      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, src_id}, {DNNL_ARG_DST, interior_id}}, fixed));
+  ctx.add_layer(conv_layer(n, ctx, inner, pd, epilogue,
+                           "Conv " + n.name + epilogue.text + " " + model::dims_to_string(inner.out) +
+                               " unpadded [" + pd.impl_info_str() + "]",
+                           {{DNNL_ARG_SRC, src_id}, {DNNL_ARG_DST, interior_id}}, fixed));
 
   const auto bias_mem = fixed.count(DNNL_ARG_BIAS) ? std::optional(fixed.at(DNNL_ARG_BIAS)) : std::nullopt;
   const model::Activation act = model::fused_activation(n).value_or(model::Activation{});
@@ -538,10 +564,10 @@ void build_conv(const model::Node& n, BuildContext& ctx) {
   auto fixed = conv_weights(n, ctx, w, s, pd, bias);
   ctx.add_flops(2.0 * static_cast<double>(model::element_count(s.out)) *
                 static_cast<double>(model::element_count(w.dims) / s.out_c));
-  ctx.add_layer(std::make_unique<PrimitiveLayer>(
+  ctx.add_layer(conv_layer(
+      n, ctx, s, pd, epilogue,
       "Conv " + n.name + epilogue.text + " " + model::dims_to_string(s.out) + " [" + pd.impl_info_str() + "]",
-      dnnl::convolution_forward(pd),
-      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, src_id}, {DNNL_ARG_DST, dst_id}}, std::move(fixed)));
+      {{DNNL_ARG_SRC, src_id}, {DNNL_ARG_DST, dst_id}}, std::move(fixed)));
 }
 
 // The fusion pass cannot see shapes, so it fuses every residual Add whose other input is computed earlier;

@@ -75,9 +75,20 @@ void build_gemm(const model::Node& n, BuildContext& ctx) {
   }
   ctx.add_flops(2.0 * static_cast<double>(a.dims[0] * k * oc));
   const int y = ctx.define(n.outputs.at(0), out_dims, pd.dst_desc());
-  ctx.add_layer(std::make_unique<PrimitiveLayer>(
+  auto layer = std::make_unique<PrimitiveLayer>(
       "Gemm " + n.name + fused + " [" + pd.impl_info_str() + "]", dnnl::inner_product_forward(pd),
-      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, a_id}, {DNNL_ARG_DST, y}}, std::move(fixed)));
+      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, a_id}, {DNNL_ARG_DST, y}}, std::move(fixed));
+  const auto make = [&](const dnnl::post_ops& faithful) -> dnnl::primitive {
+    dnnl::primitive_attr fa;
+    fa.set_post_ops(faithful);
+    return dnnl::inner_product_forward(dnnl::inner_product_forward::primitive_desc(
+        dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, pd.src_desc(),
+                                          pd.weights_desc(), pd.bias_desc(), pd.dst_desc()),
+        fa, ctx.engine()));
+  };
+  if (auto f = ops::faithful_fused_activation(n, {}, make, pd.dst_desc(), out_dims))
+    layer->set_faithful(std::move(*f));
+  ctx.add_layer(std::move(layer));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // GlobalAveragePool / GlobalMaxPool: a pooling window covering the whole spatial extent.
 #include "engine/op_registry.hpp"
+#include "engine/ops/nan_fixup.hpp"
 #include "engine/ops/op_util.hpp"
 
 namespace flipguard::engine {
@@ -13,9 +14,16 @@ void build_global_pool(const model::Node& n, BuildContext& ctx) {
   const auto [d, out] = ops::global_pool_desc(alg, x.dims, x.md);  // refuses ranks outside 3-5
   dnnl::pooling_forward::primitive_desc pd(d, ctx.engine());
   const int y = ctx.define(n.outputs.at(0), out, pd.dst_desc());
-  ctx.add_layer(std::make_unique<PrimitiveLayer>(
+  auto layer = std::make_unique<PrimitiveLayer>(
       n.op_type + " " + n.name, dnnl::pooling_forward(pd),
-      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y}}));
+      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y}});
+  if (alg == dnnl::algorithm::pooling_max) {
+    const Dims kernel(x.dims.begin() + 2, x.dims.end());
+    layer->set_faithful(ops::max_pool_with_nan(ctx.engine(), dnnl::pooling_forward(pd), x.md, x.dims,
+                                               pd.dst_desc(), out, kernel, Dims(kernel.size(), 1),
+                                               Dims(kernel.size(), 0)));
+  }
+  ctx.add_layer(std::move(layer));
 }
 
 }  // namespace

@@ -67,11 +67,21 @@ void build_linear(const model::Node& n, BuildContext& ctx, const model::Constant
   const int a_view = ctx.define_alias(n.inputs[0] + "#mm2d_" + n.name, {m, k}, a_md, a_id);
   const int y2 = ctx.define(n.outputs.at(0) + "#2d", {m, cols}, y_md);
   ctx.define_alias(n.outputs[0], out, plain_desc(out), y2);
-  ctx.add_layer(std::make_unique<PrimitiveLayer>(
+  auto layer = std::make_unique<PrimitiveLayer>(
       "MatMul " + n.name + (has_bias ? " + bias" : "") + fused + " [" + std::to_string(m) + "x" +
           std::to_string(k) + "x" + std::to_string(cols) + ", " + pd.impl_info_str() + "]",
       dnnl::matmul(pd), std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, a_view}, {DNNL_ARG_DST, y2}},
-      std::move(fixed)));
+      std::move(fixed));
+  const auto make = [&](const dnnl::post_ops& faithful) -> dnnl::primitive {
+    dnnl::primitive_attr fa;
+    fa.set_post_ops(faithful);
+    return dnnl::matmul(dnnl::matmul::primitive_desc(
+        dnnl::matmul::desc(pd.src_desc(), pd.weights_desc(), pd.bias_desc(), pd.dst_desc()), fa,
+        ctx.engine()));
+  };
+  if (auto f = ops::faithful_fused_activation(n, {}, make, pd.dst_desc(), {m, cols}))
+    layer->set_faithful(std::move(*f));
+  ctx.add_layer(std::move(layer));
 }
 
 void build_matmul(const model::Node& n, BuildContext& ctx) {

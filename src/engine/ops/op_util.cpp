@@ -1,6 +1,8 @@
 #include "engine/ops/op_util.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace flipguard::engine::ops {
@@ -52,6 +54,61 @@ std::string append_fused_activation(const model::Node& n, dnnl::post_ops& po) {
   return " + " + model::op_type_of(act->kind);
 }
 
+void clip_propagating(const float* in, float* out, std::int64_t count, float lo, float hi) {
+  // min(max(x, lo), hi) with comparisons a NaN fails, so it passes both.
+#pragma omp parallel for simd schedule(static)
+  for (std::int64_t i = 0; i < count; ++i) {
+    float v = in[i];
+    v = v < lo ? lo : v;
+    out[i] = v > hi ? hi : v;
+  }
+}
+
+namespace {
+
+std::int64_t floats_of(const dnnl::memory::desc& md) {
+  return static_cast<std::int64_t>(md.get_size() / sizeof(float));
+}
+
+// Whether a clip over all of md's floats leaves what md's padding must hold (zeros).
+bool clip_keeps_padding(const dnnl::memory::desc& md, const Dims& dims, const model::Activation& clip) {
+  return (clip.alpha <= 0.f && clip.beta >= 0.f) || floats_of(md) == model::element_count(dims);
+}
+
+}  // namespace
+
+std::optional<FaithfulFn> faithful_fused_activation(
+    const model::Node& n, const dnnl::post_ops& before,
+    const std::function<dnnl::primitive(const dnnl::post_ops&)>& make, const dnnl::memory::desc& dst,
+    const Dims& dst_dims) {
+  const auto act = model::fused_activation(n);
+  if (!act) return std::nullopt;
+  const bool relu = act->kind == model::ActivationKind::Relu;
+  const bool clip = act->kind == model::ActivationKind::Clip;
+  if (!relu && !(clip && clip_keeps_padding(dst, dst_dims, *act))) return std::nullopt;
+  dnnl::post_ops po = before;
+  if (relu) {
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_elu, 0.f, 0.f);
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f, 0.f);
+  }
+  dnnl::primitive prim;
+  try {
+    prim = make(po);
+  } catch (const dnnl::error&) {
+    return std::nullopt;
+  }
+  const float lo = act->alpha, hi = act->beta;
+  const std::int64_t count = floats_of(dst);
+  return
+      [prim, clip, lo, hi, count](dnnl::stream& stream, const std::unordered_map<int, dnnl::memory>& args) {
+        prim.execute(stream, args);
+        if (!clip) return;
+        stream.wait();
+        auto* y = static_cast<float*>(args.at(DNNL_ARG_DST).get_data_handle());
+        clip_propagating(y, y, count, lo, hi);
+      };
+}
+
 void add_eltwise_layer(BuildContext& ctx, const std::string& what, const std::string& x, const std::string& y,
                        const Eltwise& e) {
   // Eltwise on a zero-padded blocked layout would write f(0) into the padding (Sigmoid(0) = 0.5), which
@@ -65,9 +122,29 @@ void add_eltwise_layer(BuildContext& ctx, const std::string& what, const std::st
   dnnl::eltwise_forward::primitive_desc pd(d, ctx.engine());
   const int y_id =
       ctx.can_overwrite(x_id) ? ctx.define_alias(y, xv.dims, xv.md, x_id) : ctx.define(y, xv.dims, xv.md);
-  ctx.add_layer(std::make_unique<PrimitiveLayer>(
+  auto layer = std::make_unique<PrimitiveLayer>(
       what, dnnl::eltwise_forward(pd),
-      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y_id}}));
+      std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y_id}});
+  // oneDNN's relu (alpha 0) and clip map NaN to 0 and the lower bound, its exp to +Inf: the faithful step
+  // notes where the input is NaN (it may be overwritten in place), runs the kernel and puts NaN back there.
+  // Every other element is the kernel's, bit for bit.
+  if ((e.alg == dnnl::algorithm::eltwise_relu && e.alpha == 0.f) ||
+      e.alg == dnnl::algorithm::eltwise_clip_v2 || e.alg == dnnl::algorithm::eltwise_exp) {
+    const std::int64_t count = floats_of(xv.md);
+    layer->set_faithful([prim = dnnl::eltwise_forward(pd), count](
+                            dnnl::stream& stream, const std::unordered_map<int, dnnl::memory>& args) {
+      stream.wait();
+      const auto* in = static_cast<const float*>(args.at(DNNL_ARG_SRC).get_data_handle());
+      std::vector<std::int64_t> nans;
+      for (std::int64_t i = 0; i < count; ++i)
+        if (std::isnan(in[i])) nans.push_back(i);
+      prim.execute(stream, args);
+      stream.wait();
+      auto* out = static_cast<float*>(args.at(DNNL_ARG_DST).get_data_handle());
+      for (const auto i : nans) out[i] = std::numeric_limits<float>::quiet_NaN();
+    });
+  }
+  ctx.add_layer(std::move(layer));
 }
 
 dnnl::memory::dims dnnl_dims(const Dims& d) {

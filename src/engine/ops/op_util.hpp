@@ -4,7 +4,9 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,8 +35,23 @@ Eltwise eltwise_of(const model::Activation& a);
 // returns how a layer's name shows it (" + Relu"), or "".
 std::string append_fused_activation(const model::Node& n, dnnl::post_ops& po);
 
+// The faithful step (layer.hpp) of a primitive whose fused activation is n's, or nothing where oneDNN's
+// post-op propagates a NaN already. oneDNN's relu (alpha 0) maps NaN to 0, its clip to the lower bound:
+// the faithful primitive, built by `make` from `before` (the post-ops ahead of the activation: a sum) plus
+// a replacement, runs relu as elu with alpha 0 then + 0 (elu blends on x > 0, so NaN stays NaN, and its
+// -0 for x <= 0 turns +0: relu's result bit for bit otherwise). Clip has no such form: the faithful
+// primitive leaves it out and a propagating clip runs over the output `dst` (none where the output's padding
+// would take a nonzero clip(0)). `make` throwing dnnl::error means no faithful step.
+std::optional<FaithfulFn> faithful_fused_activation(
+    const model::Node& n, const dnnl::post_ops& before,
+    const std::function<dnnl::primitive(const dnnl::post_ops&)>& make, const dnnl::memory::desc& dst,
+    const Dims& dst_dims);
+
+// Clip propagating NaN, over `count` floats of `in` into `out` (may be `in`), on the OpenMP team.
+void clip_propagating(const float* in, float* out, std::int64_t count, float lo, float hi);
+
 // Adds a layer named `what` computing `e` of value `x` into a new value `y`, in place when nothing reads x
-// later.
+// later. Relu, Clip and Exp get a faithful step (layer.hpp).
 void add_eltwise_layer(BuildContext& ctx, const std::string& what, const std::string& x, const std::string& y,
                        const Eltwise& e);
 

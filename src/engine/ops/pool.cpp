@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include "engine/op_registry.hpp"
+#include "engine/ops/nan_fixup.hpp"
 #include "engine/ops/op_util.hpp"
 
 namespace flipguard::engine {
@@ -39,9 +40,13 @@ void build_pool(const model::Node& n, BuildContext& ctx) {
       ops::dnnl_dims(win.pad_end));
   dnnl::pooling_forward::primitive_desc pd(d, ctx.engine());
   const int y = ctx.define(n.outputs.at(0), out, pd.dst_desc());
-  ctx.add_layer(std::make_unique<PrimitiveLayer>(
+  auto layer = std::make_unique<PrimitiveLayer>(
       n.op_type + " " + n.name + " " + model::dims_to_string(out) + " [" + pd.impl_info_str() + "]",
-      dnnl::pooling_forward(pd), std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y}}));
+      dnnl::pooling_forward(pd), std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y}});
+  if (is_max)
+    layer->set_faithful(ops::max_pool_with_nan(ctx.engine(), dnnl::pooling_forward(pd), x.md, x.dims,
+                                               pd.dst_desc(), out, kernel, win.strides, win.pad_begin));
+  ctx.add_layer(std::move(layer));
 }
 
 }  // namespace

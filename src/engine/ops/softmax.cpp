@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include "engine/op_registry.hpp"
+#include "engine/ops/nan_fixup.hpp"
 #include "engine/ops/op_util.hpp"
 
 namespace flipguard::engine {
@@ -31,15 +32,19 @@ void build_softmax(const model::Node& n, BuildContext& ctx) {
   if (log) {
     dnnl::logsoftmax_forward::primitive_desc pd(
         dnnl::logsoftmax_forward::desc(dnnl::prop_kind::forward_inference, md, dnnl_axis), ctx.engine());
-    ctx.add_layer(std::make_unique<PrimitiveLayer>(
+    auto layer = std::make_unique<PrimitiveLayer>(
         "LogSoftmax " + n.name, dnnl::logsoftmax_forward(pd),
-        std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, xv}, {DNNL_ARG_DST, y_view}}));
+        std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, xv}, {DNNL_ARG_DST, y_view}});
+    layer->set_faithful(ops::softmax_with_nan(dnnl::logsoftmax_forward(pd), shape, dnnl_axis));
+    ctx.add_layer(std::move(layer));
   } else {
     dnnl::softmax_forward::primitive_desc pd(
         dnnl::softmax_forward::desc(dnnl::prop_kind::forward_inference, md, dnnl_axis), ctx.engine());
-    ctx.add_layer(std::make_unique<PrimitiveLayer>(
+    auto layer = std::make_unique<PrimitiveLayer>(
         "Softmax " + n.name, dnnl::softmax_forward(pd),
-        std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, xv}, {DNNL_ARG_DST, y_view}}));
+        std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, xv}, {DNNL_ARG_DST, y_view}});
+    layer->set_faithful(ops::softmax_with_nan(dnnl::softmax_forward(pd), shape, dnnl_axis));
+    ctx.add_layer(std::move(layer));
   }
 }
 

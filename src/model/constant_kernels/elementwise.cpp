@@ -23,7 +23,7 @@ float unary_float(const std::string& op, float x) {
   if (op == "Ceil") return std::ceil(x);
   if (op == "Round") return std::nearbyint(x);  // half to even, as ONNX defines
   if (op == "Reciprocal") return 1.f / x;
-  if (op == "Relu") return x > 0 ? x : 0.f;
+  if (op == "Relu") return x > 0 || std::isnan(x) ? x : 0.f;  // NaN stays, as in the engine and PyTorch
   if (op == "Sigmoid") return 1.f / (1.f + std::exp(-x));
   if (op == "Tanh") return std::tanh(x);
   if (op == "Erf") return std::erf(x);
@@ -74,8 +74,9 @@ float binary_float(const std::string& op, float a, float b) {
   if (op == "Div") return a / b;
   if (op == "Pow") return std::pow(a, b);
   if (op == "Mod") return std::fmod(a, b);
-  if (op == "Max") return std::fmax(a, b);
-  if (op == "Min") return std::fmin(a, b);
+  // A NaN operand gives NaN, as torch.maximum and ONNX Runtime (fmax would return the other operand).
+  if (op == "Max") return std::isnan(a) || std::isnan(b) ? a + b : std::fmax(a, b);
+  if (op == "Min") return std::isnan(a) || std::isnan(b) ? a + b : std::fmin(a, b);
   throw bad("no float form");
 }
 
