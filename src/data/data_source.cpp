@@ -9,15 +9,28 @@
 #include "data/image_folder.hpp"
 #include "data/list_file.hpp"
 #include "data/tensor_file.hpp"
+#include "platform/utf8.hpp"
 
 namespace flipguard::data {
 
 namespace {
 
+// The data's name in records and reports (JSON, HTML): a file name that is not UTF-8 is escaped
+// (platform/utf8.hpp), one that is stays as it is, and so do the identities of campaigns on it.
 std::string base_name(const std::filesystem::path& path) {
   const auto p = path.lexically_normal();
   const std::string name = (p.has_filename() ? p : p.parent_path()).filename().string();
-  return name.empty() ? p.string() : name;
+  return platform::utf8_or_escaped(name.empty() ? p.string() : name);
+}
+
+// The path `data` names: itself, or for a name escaped in a sidecar (model_spec_json) the bytes it stands
+// for.
+std::filesystem::path data_path(const std::string& data) {
+  std::error_code ec;
+  if (const std::string bytes = platform::unescape_bytes(data);
+      bytes != data && !std::filesystem::exists(data, ec) && std::filesystem::exists(bytes, ec))
+    return bytes;
+  return data;
 }
 
 void preload(std::unique_ptr<Dataset> dataset, const ModelSpec& model, const DataRequest& r,
@@ -53,7 +66,7 @@ LoadedData load_data(const DataRequest& request, const ModelSpec& model) {
             out);
     return out;
   }
-  const std::filesystem::path path(data);
+  const std::filesystem::path path = data_path(data);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     std::string known;
