@@ -81,7 +81,14 @@ LoadedData load_data(const DataRequest& request, const ModelSpec& model) {
     o.model_classes = model_classes;
     o.bad_images = request.bad_images;
     out.name = (has_class_subfolders(path) ? "folder:" : "images:") + base_name(path);
-    preload(open_image_folder(path, out.name, o), model, request, out);
+    auto dataset = open_image_folder(path, out.name, o);
+    // One class folder and no classes file: every image gets label 0, which is rarely what was meant.
+    if (dataset->num_classes() == 1 && request.classes_file.empty())
+      out.notes.push_back(
+          path.string() + " has a single class folder, so every image gets label 0 (the model's " +
+          "output " + std::to_string(model.output.label_offset) +
+          "); give --classes FILE to label it by its name, or point --data at the folder above");
+    preload(std::move(dataset), model, request, out);
     return out;
   }
   refuse(request.classes_file, "--classes", "is for a folder of class subfolders, not a file");
