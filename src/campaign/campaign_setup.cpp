@@ -119,7 +119,10 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& given) {
   s.images = std::move(loaded.images);
   // Defaults that the data decide (settings.hpp, fit_defaults_to_data), before anything depends on them.
   s.config = given;
-  s.notes = fit_defaults_to_data(s.config, s.images.labelled, static_cast<std::int64_t>(s.images.size()));
+  s.notes = std::move(loaded.notes);
+  for (auto& n :
+       fit_defaults_to_data(s.config, s.images.labelled, static_cast<std::int64_t>(s.images.size())))
+    s.notes.push_back(std::move(n));
   const CampaignConfig& config = s.config;
   if (!s.images.labelled) {
     // Without labels there is no Top-1 to stop on or to bound: say so instead of scoring a fake 0 %.

@@ -26,7 +26,8 @@ struct CampaignSetup {
   TrialRecord base;                // the fields every record of the campaign shares
   std::vector<PlanCell> cells;     // grid order: format, protection, then the clean record and each BER
   // The configuration as the campaign runs it: the one given, with the defaults the data decide fitted
-  // (fit_defaults_to_data); everything after the setup reads this one. `notes` say what was fitted.
+  // (fit_defaults_to_data); everything after the setup reads this one. `notes` say how the data was read
+  // (LoadedData::notes) and what was fitted.
   CampaignConfig config;
   std::vector<std::string> notes;
 

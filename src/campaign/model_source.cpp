@@ -13,6 +13,7 @@
 #include "data/tensor_file.hpp"
 #include "model/io_signature.hpp"
 #include "model/onnx_loader.hpp"
+#include "platform/utf8.hpp"
 
 namespace flipguard::campaign {
 namespace {
@@ -112,7 +113,7 @@ data::ModelSpec from_onnx(const CampaignConfig& c) {
   if (!fs::exists(path, ec)) throw std::runtime_error(path + ": no such model file");
   const auto sig = model::io_signature(model::load_onnx(path));
   data::ModelSpec m;
-  m.name = fs::path(path).stem().string();
+  m.name = platform::utf8_or_escaped(fs::path(path).stem().string());  // for records (JSON)
   m.onnx = path;
   m.input.name = sig.input_name;
   m.input.channels = static_cast<int>(sig.channels);

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "campaign/trial_record_json.hpp"
+#include "platform/input_file.hpp"
 #include "platform/output_file.hpp"
 
 namespace flipguard::campaign {
@@ -18,15 +19,6 @@ namespace {
 
 std::string os_error(const std::string& path, const std::string& what, int err) {
   return path + ": " + what + ": " + std::strerror(err);
-}
-
-std::string kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a folder";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
 }
 
 // Opens `path` (O_NONBLOCK, so a FIFO cannot block the open) and checks on the open file itself that it is a
@@ -46,7 +38,7 @@ int open_regular(const std::string& path, int flags, std::uintmax_t& size) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw std::runtime_error(path + ": is " + kind_of(st.st_mode) +
+    throw std::runtime_error(path + ": is " + platform::file_kind(st.st_mode) +
                              "; a results file must be a regular file (or a path that does not exist yet)");
   }
   if (static_cast<std::uintmax_t>(st.st_size) > kMaxResultsBytes) {

@@ -29,6 +29,7 @@ int eval(const Arguments& args) {
   const auto t_load = std::chrono::steady_clock::now();
   const auto loaded = data::load_data(campaign::data_request(c), spec);
   const auto& images = loaded.images;
+  for (const auto& n : loaded.notes) std::cerr << "note: " << n << "\n";
   for (const auto& s : images.skipped) std::cerr << "warning: image skipped: " << s.reason << "\n";
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
 

@@ -9,15 +9,28 @@
 #include "data/image_folder.hpp"
 #include "data/list_file.hpp"
 #include "data/tensor_file.hpp"
+#include "platform/utf8.hpp"
 
 namespace flipguard::data {
 
 namespace {
 
+// The data's name in records and reports (JSON, HTML): a file name that is not UTF-8 is escaped
+// (platform/utf8.hpp), one that is stays as it is, and so do the identities of campaigns on it.
 std::string base_name(const std::filesystem::path& path) {
   const auto p = path.lexically_normal();
   const std::string name = (p.has_filename() ? p : p.parent_path()).filename().string();
-  return name.empty() ? p.string() : name;
+  return platform::utf8_or_escaped(name.empty() ? p.string() : name);
+}
+
+// The path `data` names: itself, or for a name escaped in a sidecar (model_spec_json) the bytes it stands
+// for.
+std::filesystem::path data_path(const std::string& data) {
+  std::error_code ec;
+  if (const std::string bytes = platform::unescape_bytes(data);
+      bytes != data && !std::filesystem::exists(data, ec) && std::filesystem::exists(bytes, ec))
+    return bytes;
+  return data;
 }
 
 void preload(std::unique_ptr<Dataset> dataset, const ModelSpec& model, const DataRequest& r,
@@ -53,7 +66,7 @@ LoadedData load_data(const DataRequest& request, const ModelSpec& model) {
             out);
     return out;
   }
-  const std::filesystem::path path(data);
+  const std::filesystem::path path = data_path(data);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     std::string known;
@@ -68,7 +81,14 @@ LoadedData load_data(const DataRequest& request, const ModelSpec& model) {
     o.model_classes = model_classes;
     o.bad_images = request.bad_images;
     out.name = (has_class_subfolders(path) ? "folder:" : "images:") + base_name(path);
-    preload(open_image_folder(path, out.name, o), model, request, out);
+    auto dataset = open_image_folder(path, out.name, o);
+    // One class folder and no classes file: every image gets label 0, which is rarely what was meant.
+    if (dataset->num_classes() == 1 && request.classes_file.empty())
+      out.notes.push_back(
+          path.string() + " has a single class folder, so every image gets label 0 (the model's " +
+          "output " + std::to_string(model.output.label_offset) +
+          "); give --classes FILE to label it by its name, or point --data at the folder above");
+    preload(std::move(dataset), model, request, out);
     return out;
   }
   refuse(request.classes_file, "--classes", "is for a folder of class subfolders, not a file");

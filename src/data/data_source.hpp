@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "data/bad_images.hpp"
 #include "data/batch_loader.hpp"
@@ -31,6 +32,7 @@ struct LoadedData {
   bool builtin = false;
   bool complete = false;  // every image of the data was selected (no --images subset)
   PreprocessedSet images;
+  std::vector<std::string> notes;  // what the user should know about how the data was read, for "note:" lines
 };
 
 // Whether `data` is one of the built-in dataset names.

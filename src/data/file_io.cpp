@@ -1,25 +1,25 @@
 #include "data/file_io.hpp"
 
+#include <unistd.h>
 #include <zlib.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <memory>
 
 #include "data/data_error.hpp"
+#include "data/text_encoding.hpp"
+#include "platform/input_file.hpp"
 
 namespace flipguard::data {
 
 namespace {
 
-std::ifstream open_or_throw(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    throw DataError(path.string() + ": cannot open (" + std::strerror(err) + ")");
+// platform's one opener (regular files only, never blocking), with its errors as the data layer's.
+platform::InputFile open_input(const std::filesystem::path& path) {
+  try {
+    return platform::InputFile(path);
+  } catch (const platform::FileError& e) {
+    throw DataError(e.what());
   }
-  return in;
 }
 
 struct GzCloser {
@@ -29,29 +29,37 @@ struct GzCloser {
 }  // namespace
 
 std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path) {
-  // A folder opens as a stream on Linux and then reads as garbage sizes: name it instead.
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw DataError(path.string() + ": is a folder, not a file");
-  std::ifstream in = open_or_throw(path);
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw DataError(path.string() + ": cannot determine file size");
-  in.seekg(0, std::ios::beg);
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) throw DataError(path.string() + ": read error");
+  platform::InputFile in = open_input(path);
+  std::vector<std::uint8_t> bytes(in.size());
+  std::size_t done = 0;
+  try {
+    while (done < bytes.size()) {
+      const std::size_t got = in.read_some(bytes.data() + done, bytes.size() - done);
+      if (got == 0) break;  // shrank meanwhile
+      done += got;
+    }
+  } catch (const platform::FileError& e) {
+    throw DataError(e.what());
+  }
+  bytes.resize(done);
   return bytes;
 }
 
 std::string read_text_file(const std::filesystem::path& path) {
   const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-  return std::string(bytes.begin(), bytes.end());
+  return decode_text(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                     path.string());
 }
 
 std::vector<std::uint8_t> read_gzip_file(const std::filesystem::path& path) {
-  // Open ourselves first so a missing file gets the errno message rather than zlib's generic one.
-  (void)open_or_throw(path);
-  std::unique_ptr<gzFile_s, GzCloser> gz(gzopen(path.c_str(), "rb"));
-  if (!gz) throw DataError(path.string() + ": cannot open as gzip");
+  // Opened and checked here, so a missing file gets the errno message rather than zlib's generic one and a
+  // FIFO cannot block zlib's own open.
+  const int fd = open_input(path).release();
+  std::unique_ptr<gzFile_s, GzCloser> gz(gzdopen(fd, "rb"));
+  if (!gz) {
+    ::close(fd);  // gzdopen closes nothing when it fails
+    throw DataError(path.string() + ": cannot open as gzip");
+  }
   gzbuffer(gz.get(), 1 << 16);
   std::vector<std::uint8_t> out;
   std::uint8_t chunk[1 << 16];

@@ -6,6 +6,7 @@
 
 #include "data/data_error.hpp"
 #include "data/file_io.hpp"
+#include "data/folder_walk.hpp"
 #include "data/image_files.hpp"
 #include "data/jpeg_list_dataset.hpp"
 #include "data/text_lines.hpp"
@@ -67,6 +68,12 @@ std::unique_ptr<Dataset> open_image_folder(const std::filesystem::path& dir, con
                     ") and class subfolders (" + class_dirs.front().filename().string() +
                     "); use one layout: images only (no labels) or one subfolder per class");
 
+  // Every folder reached once: a class folder leading back to the data folder (or above it, or to another
+  // class folder) would give other classes' images its label.
+  FolderWalk seen;
+  seen.add_with_ancestors(dir, "the data folder");
+  for (const auto& d : class_dirs) seen.add_folder(d, "class folder '" + d.filename().string() + "'");
+
   std::map<std::string, int> label_of;
   int classes = 0;
   if (options.classes_file.empty()) {
@@ -89,7 +96,7 @@ std::unique_ptr<Dataset> open_image_folder(const std::filesystem::path& dir, con
                            : " (its line in " + options.classes_file.string() + ")") +
                       " but the model has " + std::to_string(options.model_classes) +
                       " classes; map the folders to the model's outputs with --classes FILE");
-    const auto images = list_jpegs(d, true, options.bad_images);
+    const auto images = list_jpegs(d, true, options.bad_images, seen);
     if (images.empty()) throw DataError(d.string() + ": class folder with no JPEG images (.jpg, .jpeg)");
     for (const auto& p : images) files.push_back({p, it->second});
   }

@@ -13,9 +13,24 @@ namespace flipguard::data {
 
 namespace {
 
-bool is_number(std::string_view s) {
+// Whether `s` is written as a number of any kind (12, -3, 0.0, 1e3, .5): such a label is data, never a
+// header's column name, even where it is no valid label (then the line is an error, not silently dropped).
+bool looks_numeric(std::string_view s) {
   if (!s.empty() && (s.front() == '-' || s.front() == '+')) s.remove_prefix(1);
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t i = 0, digits = 0;
+  for (; i < s.size() && digit(s[i]); ++i) ++digits;
+  if (i < s.size() && s[i] == '.')
+    for (++i; i < s.size() && digit(s[i]); ++i) ++digits;
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    const std::size_t exponent = i;
+    while (i < s.size() && digit(s[i])) ++i;
+    if (i == exponent) return false;
+  }
+  return i == s.size();
 }
 
 }  // namespace
@@ -38,10 +53,14 @@ std::unique_ptr<Dataset> open_list_file(const std::filesystem::path& list, const
                       "'");
     const std::string_view rel = trim(line.text.substr(0, sep));
     const std::string_view label_text = trim(line.text.substr(sep + 1));
-    const bool header = first && !is_number(label_text);
+    // Only a first line whose label is no number at all ("label", "class") is a header.
+    const bool header = first && !looks_numeric(label_text);
     first = false;
     if (header) continue;
     if (rel.empty()) throw DataError(where + ": empty image path");
+    if (label_text.find_first_of(".eE") != std::string_view::npos && looks_numeric(label_text))
+      throw DataError(where + ": label '" + std::string(label_text) +
+                      "' is not an integer; labels are class indices 0, 1, ...");
     const int label = parse_int_field(label_text, where, "label");
     if (label < 0) throw DataError(where + ": label " + std::to_string(label) + " is negative");
     if (model_classes > 0 && label >= model_classes)

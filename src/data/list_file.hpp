@@ -1,7 +1,8 @@
 // A list file of labelled JPEG images: one image per line, `path,label` (CSV) or `path label` (blank
 // separated); the label is the last field, so paths may hold commas or blanks. Paths are relative to the list
-// file's folder (or absolute). An optional first line `path,label` (any names) whose label field is not a
-// number is a header; lines starting with '#' are comments. Labels run from 0; the dataset has
+// file's folder (or absolute). An optional first line `path,label` (any names) whose label field is not
+// written as a number at all is a header (a first line labelled `0.0` is an error, not a header); lines
+// starting with '#' are comments. Labels run from 0; the dataset has
 // max label + 1 classes.
 #pragma once
 

@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <system_error>
 
 #include "data/data_error.hpp"
 #include "data/file_io.hpp"
+#include "platform/utf8.hpp"
 
 namespace flipguard::data {
 
@@ -320,7 +322,15 @@ void check_preprocess(const InputSpec& input, const PreprocessSpec& s,
 }
 
 std::filesystem::path ModelSpec::onnx_path() const {
-  return sidecar_path.empty() ? std::filesystem::path(onnx) : sidecar_path.parent_path() / onnx;
+  const auto at = [&](const std::string& name) {
+    return sidecar_path.empty() ? std::filesystem::path(name) : sidecar_path.parent_path() / name;
+  };
+  // A file name that is not UTF-8 is written to a sidecar escaped (model_spec_json): found by its bytes.
+  std::error_code ec;
+  if (const std::string bytes = platform::unescape_bytes(onnx);
+      bytes != onnx && !std::filesystem::exists(at(onnx), ec) && std::filesystem::exists(at(bytes), ec))
+    return at(bytes);
+  return at(onnx);
 }
 
 ModelSpec parse_model_spec(std::string_view json_text, const std::string& origin) {
@@ -391,11 +401,12 @@ namespace flipguard::data {
 std::string model_spec_json(const ModelSpec& m) {
   using ordered = nlohmann::ordered_json;
   ordered j;
-  j["name"] = m.name;
-  j["onnx"] = m.onnx;
-  if (!m.source.empty()) j["source"] = m.source;
+  // Names and paths may hold bytes that are not UTF-8, which JSON cannot: escaped (platform/utf8.hpp).
+  j["name"] = platform::utf8_or_escaped(m.name);
+  j["onnx"] = platform::utf8_or_escaped(m.onnx);
+  if (!m.source.empty()) j["source"] = platform::utf8_or_escaped(m.source);
   if (!m.sha256.empty()) j["sha256"] = m.sha256;
-  if (!m.dataset.empty()) j["dataset"] = m.dataset;
+  if (!m.dataset.empty()) j["dataset"] = platform::utf8_or_escaped(m.dataset);
   j["input"] = {{"name", m.input.name},
                 {"channels", m.input.channels},
                 {"height", m.input.height},

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "platform/input_file.hpp"
+
 namespace flipguard::faults {
 
 std::string_view to_string(FaultKind kind) {
@@ -177,8 +179,7 @@ void FaultMap::save(const std::string& path) const {
 }
 
 FaultMap FaultMap::load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("FaultMap::load: cannot open '" + path + "'");
+  std::istringstream in(platform::read_regular_file(path, "a fault map file"));
   return read(in, path);
 }
 

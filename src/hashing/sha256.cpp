@@ -1,13 +1,11 @@
 #include "hashing/sha256.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
+
+#include "platform/input_file.hpp"
 
 namespace flipguard::hashing {
 namespace {
@@ -95,22 +93,10 @@ std::string Sha256::hex_digest() {
 }
 
 std::string sha256_of_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error(path.string() + ": cannot read: " + std::strerror(errno));
+  platform::InputFile in(path);
   Sha256 h;
   std::vector<char> buf(1 << 20);
-  while (true) {
-    const ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw std::runtime_error(path.string() + ": cannot read: " + std::strerror(err));
-    }
-    if (n == 0) break;
-    h.update(buf.data(), static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  while (const std::size_t n = in.read_some(buf.data(), buf.size())) h.update(buf.data(), n);
   return h.hex_digest();
 }
 

@@ -2,10 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <queue>
@@ -14,33 +11,28 @@
 #include <stdexcept>
 
 #include "memory/fp16.hpp"
+#include "platform/input_file.hpp"
 #include "platform/memory_budget.hpp"
 
 namespace flipguard::model {
 namespace {
 
-// The whole file, or an error that says what went wrong: a folder, an unreadable file, or memory (a stream
-// read into a string that cannot grow stops silently, and the parse would then call the model invalid).
+// The whole file, or an error that says what went wrong: not a regular file, an unreadable file, or memory (a
+// string that cannot grow would stop the read silently, and the parse would then call the model invalid).
 std::string read_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw std::runtime_error(path + ": is a folder, not an ONNX model file");
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) throw std::runtime_error(path + ": cannot read its size: " + ec.message());
+  platform::InputFile f(path, "an ONNX model file");
+  const std::uint64_t size = f.size();
   // Parsing holds the bytes and the decoded message at once: about twice the file.
   platform::require_memory(platform::saturating_bytes(static_cast<std::int64_t>(size), 2),
                            path + ": loading the model");
   std::string bytes;
   try {
-    bytes.resize(size);
+    bytes = f.read_all();
   } catch (const std::bad_alloc&) {
     throw platform::out_of_memory(path + ": the model file's bytes", size);
   }
-  f.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (static_cast<std::uintmax_t>(f.gcount()) != size)
-    throw std::runtime_error(path + ": read " + std::to_string(f.gcount()) + " of " + std::to_string(size) +
+  if (bytes.size() != size)
+    throw std::runtime_error(path + ": read " + std::to_string(bytes.size()) + " of " + std::to_string(size) +
                              " bytes");
   return bytes;
 }

@@ -182,7 +182,7 @@ TEST(FaultMap, LoadingNamesTheFileLineAndProblem) {
       "# trial 7\nflipguard-faultmap 1\n\nregion_bits 64\nfaults 1\n  # flips\n63 stuck1\r\n");
   EXPECT_EQ(FaultMap::read(ok, "ok"), FaultMap(64, {{63, FaultKind::kStuck1}}));
   EXPECT_TRUE(contains(message_of([] { FaultMap::load("/nonexistent/dir/x.faults"); }),
-                       "cannot open '/nonexistent/dir/x.faults'"));
+                       "/nonexistent/dir/x.faults: cannot open (No such file or directory)"));
 }
 
 }  // namespace
