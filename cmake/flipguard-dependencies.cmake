@@ -5,6 +5,8 @@
 include(CMakeFindDependencyMacro)
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)
+# SHA-256 of model and data files (src/hashing/): libcrypto only, not TLS.
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Protobuf REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(PkgConfig REQUIRED)

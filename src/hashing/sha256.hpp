@@ -1,28 +1,35 @@
 // SHA-256 (FIPS 180-4): the hash a model file is identified by, the same one `sha256sum` prints, so a
-// sidecar's claim and a record's model_sha256 can be checked with standard tools.
+// sidecar's claim and a record's model_sha256 can be checked with standard tools. Computed by OpenSSL's
+// libcrypto, whose header stays out of this one.
 #pragma once
 
-#include <array>
 #include <cstddef>
-#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
 
 namespace flipguard::hashing {
 
 class Sha256 {
  public:
   Sha256();
+  Sha256(const Sha256& other);
+  Sha256& operator=(const Sha256& other);
+  Sha256(Sha256&&) noexcept = default;
+  Sha256& operator=(Sha256&&) noexcept = default;
+  ~Sha256() = default;
+
   void update(const void* data, std::size_t size);
   // The digest as 64 lowercase hex digits; the object is spent afterwards.
   std::string hex_digest();
 
  private:
-  void block(const unsigned char* p);
-  std::array<std::uint32_t, 8> state_;
-  std::array<unsigned char, 64> buffer_{};
-  std::size_t buffered_ = 0;
-  std::uint64_t length_ = 0;  // bytes
+  struct FreeContext {
+    void operator()(evp_md_ctx_st* context) const;
+  };
+  std::unique_ptr<evp_md_ctx_st, FreeContext> context_;
 };
 
 // The SHA-256 of a file's bytes; errors name the file and the system's cause.

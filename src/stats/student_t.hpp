@@ -10,8 +10,8 @@
 
 namespace flipguard::stats {
 
-// Quantile of Student's t distribution with df > 0 degrees of freedom at probability p in (0, 1),
-// computed by inverting the regularized incomplete beta function (no table).
+// Quantile of Student's t distribution with df > 0 degrees of freedom at probability p in (0, 1)
+// (Boost.Math).
 double student_t_quantile(double p, double df);
 
 // Two-sided (1 - alpha) interval of the mean; needs two values (throws std::invalid_argument otherwise).

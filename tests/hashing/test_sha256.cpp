@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "hashing/sha256.hpp"
 #include "support/temp_files.hpp"
@@ -14,6 +16,16 @@ std::string sha(const std::string& s) {
   Sha256 h;
   h.update(s.data(), s.size());
   return h.hex_digest();
+}
+
+std::string sha256sum(const std::filesystem::path& file) {
+  const std::string cmd = "sha256sum '" + file.string() + "'";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return "popen failed";
+  char out[65] = {};
+  const std::size_t got = std::fread(out, 1, 64, p);
+  pclose(p);
+  return std::string(out, got);
 }
 
 TEST(Sha256, MatchesTheStandardVectors) {
@@ -37,20 +49,55 @@ TEST(Sha256, SplittingTheInputChangesNothing) {
   }
 }
 
+TEST(Sha256, CopyHashesOnFromWhereTheOriginalWas) {
+  Sha256 h;
+  h.update("ab", 2);
+  Sha256 copy = h;
+  h.update("c", 1);
+  copy.update("c", 1);
+  EXPECT_EQ(copy.hex_digest(), sha("abc"));
+  EXPECT_EQ(h.hex_digest(), sha("abc"));
+}
+
 TEST(Sha256, FileHashEqualsSha256sum) {
   testing::TempDir dir("sha");
   std::string bytes;
   for (int i = 0; i < 200000; ++i) bytes += static_cast<char>(i * 131 + (i >> 7));
   testing::write_file(dir / "f.bin", bytes);
-  const std::string cmd = "sha256sum '" + (dir / "f.bin").string() + "'";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  char out[65] = {};
-  ASSERT_EQ(std::fread(out, 1, 64, p), 64u);
-  pclose(p);
-  EXPECT_EQ(sha256_of_file(dir / "f.bin"), std::string(out, 64));
+  EXPECT_EQ(sha256_of_file(dir / "f.bin"), sha256sum(dir / "f.bin"));
   EXPECT_EQ(sha256_of_file(dir / "f.bin"), sha(bytes));
-  EXPECT_THROW(sha256_of_file(dir / "missing.bin"), std::runtime_error);
+  testing::write_file(dir / "empty.bin", "");
+  EXPECT_EQ(sha256_of_file(dir / "empty.bin"), sha(""));
+}
+
+TEST(Sha256, LargeFileEqualsSha256sum) {
+  // Many of the file reader's 1 MiB chunks and a ragged end.
+  testing::TempDir dir("sha-large");
+  std::vector<char> chunk(1 << 20);
+  {
+    std::ofstream out(dir / "large.bin", std::ios::binary);
+    for (int c = 0; c < 48; ++c) {
+      for (std::size_t i = 0; i < chunk.size(); ++i)
+        chunk[i] = static_cast<char>((i * 2654435761u) >> (c % 24));
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    }
+    out.write(chunk.data(), 12345);
+  }
+  EXPECT_EQ(sha256_of_file(dir / "large.bin"), sha256sum(dir / "large.bin"));
+}
+
+TEST(Sha256, FileErrorsNameTheFileAndTheCause) {
+  testing::TempDir dir("sha-missing");
+  try {
+    sha256_of_file(dir / "missing.bin");
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find((dir / "missing.bin").string()), std::string::npos) << what;
+    EXPECT_NE(what.find("No such file"), std::string::npos) << what;
+  }
+  // A folder opens but cannot be read.
+  EXPECT_THROW(sha256_of_file(dir.path()), std::runtime_error);
 }
 
 }  // namespace
