@@ -25,7 +25,7 @@ int inspect(const Arguments& args) {
   std::vector<memory::Format> formats;
   for (const auto& f : c.formats) formats.push_back(memory::Format::parse(f));
 
-  const std::string onnx = campaign::resolve_onnx_path(c);
+  const std::string onnx = campaign::open_model(c.model, c.models_dir).spec.onnx_path().string();
   engine::ExecutorOptions eo;
   eo.batch = 1;
   eo.threads = 1;
