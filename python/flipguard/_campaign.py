@@ -26,8 +26,10 @@ def run_campaign(config=None, *, progress: Optional[Callable[[dict], Any]] = Non
 
     config: a TOML study file (its keys first, then the keyword arguments over them). Keyword arguments are the
     settings' keys (flipguard.settings(), docs/settings.md): strings in their command-line form
-    ("q2.5,fp16", "1e-4"), or typed values (formats=["q2.5", "fp16"], bers=[1e-4, 1e-3], trials=10). None
-    leaves a setting at its default.
+    ("q2.5,fp16", "1e-4"), or typed values (formats=["q2.5", "fp16"], bers=[1e-4, 1e-3], trials=10). List
+    settings take any sequence (list, tuple, numpy array) or one value; numbers may be numpy scalars. A wrong
+    type raises TypeError, a bad value ValueError, each naming the setting. None leaves a setting at its
+    default.
     progress: called after each trial with a dict (trials_done, trials_expected, trials_total, cell,
     images_per_second, eta_seconds, record: the trial's record). An exception it raises ends the campaign
     (the records written are kept) and is raised here.
