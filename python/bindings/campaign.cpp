@@ -332,9 +332,16 @@ py::tuple read_results(const std::string& path) {
   return py::make_tuple(records, data.warnings);
 }
 
-py::dict estimate_dict(const campaign::MeanEstimate& e) {
+// An estimate the cell measured, or None where it measured nothing (Top-1 without labels, SDC in records
+// older than it): the CellSummary's own labelled / has_sdc, as the CLI's table and the report decide n/a.
+py::object estimate_or_none(const campaign::MeanEstimate& e, bool measured) {
+  if (!measured) return py::none();
   return py::dict("n"_a = e.n, "mean"_a = e.mean, "std"_a = e.std, "ci95"_a = e.ci95, "lo"_a = e.lo,
                   "hi"_a = e.hi);
+}
+
+py::object number_or_none(double v, bool measured) {
+  return measured ? py::object(py::float_(v)) : py::object(py::none());
 }
 
 py::list cells(const std::string& path) {
@@ -342,15 +349,20 @@ py::list cells(const std::string& path) {
   py::list out;
   for (const auto& cell : campaign::group_cells(data.records)) {
     const auto s = campaign::summarize(cell.records);
-    out.append(
-        py::dict("format"_a = s.format, "protection"_a = s.protection, "ber"_a = s.ber, "trials"_a = s.trials,
-                 "images"_a = s.images, "top1"_a = estimate_dict(s.top1), "top5"_a = estimate_dict(s.top5),
-                 "interval"_a = s.interval, "top1_min"_a = s.top1_min, "top1_max"_a = s.top1_max,
-                 "non_finite_share"_a = s.non_finite_share, "flips_mean"_a = s.flips_mean,
-                 "changed_weights_mean"_a = s.changed_weights_mean, "memory_overhead"_a = s.memory_overhead,
-                 "ecc_corrected_mean"_a = s.ecc_corrected_mean, "ecc_detected_mean"_a = s.ecc_detected_mean,
-                 "early_stopped"_a = s.early_stopped, "stopped"_a = s.stopped, "reused"_a = s.reused,
-                 "started_late"_a = s.started_late));
+    // The metric adaptive trials stopped on (sdc1 by default on data without labels); fixed trials: none.
+    const py::object metric =
+        s.stopped == "fixed" ? py::object(py::none()) : py::object(py::str(campaign::to_string(s.metric)));
+    out.append(py::dict(
+        "format"_a = s.format, "protection"_a = s.protection, "ber"_a = s.ber, "trials"_a = s.trials,
+        "images"_a = s.images, "labelled"_a = s.labelled, "metric"_a = metric,
+        "top1"_a = estimate_or_none(s.top1, s.labelled), "top5"_a = estimate_or_none(s.top5, s.labelled),
+        "sdc1"_a = estimate_or_none(s.sdc1, s.has_sdc), "sdc5"_a = estimate_or_none(s.sdc5, s.has_sdc),
+        "interval"_a = s.interval, "top1_min"_a = number_or_none(s.top1_min, s.labelled),
+        "top1_max"_a = number_or_none(s.top1_max, s.labelled), "non_finite_share"_a = s.non_finite_share,
+        "flips_mean"_a = s.flips_mean, "changed_weights_mean"_a = s.changed_weights_mean,
+        "memory_overhead"_a = s.memory_overhead, "ecc_corrected_mean"_a = s.ecc_corrected_mean,
+        "ecc_detected_mean"_a = s.ecc_detected_mean, "early_stopped"_a = s.early_stopped,
+        "stopped"_a = s.stopped, "reused"_a = s.reused, "started_late"_a = s.started_late));
   }
   return out;
 }

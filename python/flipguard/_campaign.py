@@ -73,17 +73,21 @@ class Results:
         return pandas.DataFrame.from_records(self.records)
 
     def cells(self) -> List[Dict[str, Any]]:
-        """One dict per (format, protection, BER) cell: mean Top-1/Top-5 over its trials (percent) with the
-        95% interval the report shows (top1, top1_lo, top1_hi, ...), and the cell's other summaries."""
+        """One dict per (format, protection, BER) cell: mean Top-1/Top-5 and SDC-1/SDC-5 over its trials
+        (percent) with the 95% interval the report shows (top1, top1_lo, top1_hi, ..., sdc1, sdc1_lo, ...),
+        and the cell's other summaries. What a cell did not measure is None, as the CLI's n/a: Top-1/Top-5
+        (and top1_min/top1_max) on data without labels (labelled False), SDC in files older than it. metric:
+        what adaptive trials stopped on ("top1", or "sdc1", the default without labels); None for fixed
+        trials."""
+        metrics = ("top1", "top5", "sdc1", "sdc5")
         out = []
         for cell in _flipguard._cells(self.path):
-            flat = {k: v for k, v in cell.items() if k not in ("top1", "top5")}
-            for metric in ("top1", "top5"):
+            flat = {k: v for k, v in cell.items() if k not in metrics}
+            for metric in metrics:
                 e = cell[metric]
-                flat[metric] = e["mean"]
-                flat[metric + "_std"] = e["std"]
-                flat[metric + "_lo"] = e["lo"]
-                flat[metric + "_hi"] = e["hi"]
+                flat[metric] = None if e is None else e["mean"]
+                for part in ("std", "lo", "hi"):
+                    flat[metric + "_" + part] = None if e is None else e[part]
             out.append(flat)
         return out
 

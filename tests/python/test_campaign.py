@@ -175,6 +175,8 @@ def test_pandas_cells_and_report(tmp_path, models_dir):
                                       check_dtype=False)
     cells = results.cells()
     assert len(cells) == 8 and {c["ber"] for c in cells} == {0.0, 1e-3}
+    assert all(c["labelled"] and c["metric"] is None for c in cells)  # fixed trials stop on nothing
+    assert all(c["sdc1_lo"] <= c["sdc1"] <= c["sdc1_hi"] for c in cells if c["ber"] > 0)
     for cell in cells:
         mine = frame[(frame.format == cell["format"]) & (frame.protection == cell["protection"]) &
                      (frame.ber == cell["ber"])]
@@ -199,3 +201,28 @@ def test_layer_campaign(tmp_path, models_dir):
     faulty = [r for r in results.records if r["ber"] > 0]
     assert sorted({r["tensors"] for r in faulty}) == sorted(names) and len(faulty) == 2 * len(names)
 
+
+def test_cells_of_data_without_labels_say_top1_is_not_available(tmp_path, models_dir):
+    """Images without labels have no Top-1: cells say None (the CLI's n/a), never a fake 0 %, and carry the
+    SDC-1 the adaptive cells stopped on (the default metric without labels)."""
+    np = pytest.importorskip("numpy")
+    x, _ = flipguard.load_images("mnist8", images=64, models_dir=models_dir)
+    np.save(tmp_path / "x.npy", x)  # model inputs, no labels
+    results = flipguard.run_campaign(results=tmp_path / "r.jsonl", log=None, models_dir=models_dir,
+                                     model="mnist8", data=tmp_path / "x.npy", formats=["q3.4"],
+                                     protections=["none"], bers=[1e-2], ci_target=20, min_trials=4,
+                                     max_trials=8, wave=4, images_per_trial=0, threads=1, seed=3)
+    cells = results.cells()
+    assert [c["ber"] for c in cells] == [0.0, 1e-2]
+    for cell in cells:
+        assert cell["labelled"] is False
+        for key in ("top1", "top1_std", "top1_lo", "top1_hi", "top5", "top5_lo", "top5_hi", "top1_min",
+                    "top1_max"):
+            assert cell[key] is None, (key, cell[key])
+        assert isinstance(cell["sdc1"], float) and isinstance(cell["sdc5"], float)
+    clean, faulty = cells
+    assert clean["sdc1"] == 0 and clean["metric"] is None
+    assert faulty["metric"] == "sdc1" and faulty["stopped"] in ("target reached", "max reached")
+    assert 0 <= faulty["sdc1_lo"] <= faulty["sdc1"] <= faulty["sdc1_hi"] <= 100
+    assert faulty["sdc1"] == pytest.approx(
+        np.mean([100 * r["sdc1"] / r["images"] for r in results.records if r["ber"] > 0]))
