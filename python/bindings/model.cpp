@@ -25,12 +25,6 @@ namespace {
 
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
-// The ONNX file of `model`: an .onnx path as given, else a sidecar (path or name in the models folder), its
-// claims about the file checked as every command checks them.
-std::string onnx_file(const std::string& model, const std::string& models_dir) {
-  return campaign::open_model(model, models_dir).spec.onnx_path().string();
-}
-
 // An executor shared by the Model object and its Weight views. Runs and weight writes take the lock with the
 // GIL released, so Python threads neither race on the engine nor stall behind it.
 struct ModelState {
@@ -52,8 +46,10 @@ class Model {
     options.weights.batchnorm = batchnorm;
     {
       py::gil_scoped_release release;
-      state_->source = onnx_file(model, models_dir);
-      state_->executor = std::make_unique<engine::Executor>(model::load_onnx(state_->source), options);
+      // The commands' loader: a sidecar's claims about the file checked, the graph read once.
+      auto file = campaign::open_model(model, models_dir);
+      state_->source = file.spec.onnx_path().string();
+      state_->executor = std::make_unique<engine::Executor>(std::move(file.graph), options);
     }
     // A model exported without a dynamic batch axis runs at its own batch (Model.batch says which).
     if (const int fixed = state_->executor->batch(); fixed != batch)

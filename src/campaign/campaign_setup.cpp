@@ -115,6 +115,7 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& given) {
   CampaignSetup s;
   auto model = resolve_model_file(given);
   s.spec = std::move(model.spec);
+  model.graph = {};  // the workers read their own: not held while the images load
   auto loaded = data::load_data(data_request(given), s.spec);
   const std::string dataset = loaded.name;
   s.images = std::move(loaded.images);

@@ -143,10 +143,10 @@ void check(const data::InputSpec& input, const data::PreprocessSpec& pre, const 
   }
 }
 
-// `m`: open_model's spec of the .onnx file (its name and path).
-data::ModelSpec from_onnx(const CampaignConfig& c, data::ModelSpec m) {
+// `m`: open_model's spec of the .onnx file (its name and path), `graph` its graph.
+data::ModelSpec from_onnx(const CampaignConfig& c, data::ModelSpec m, const model::Graph& graph) {
   const std::string& path = c.model;
-  const auto sig = model::io_signature(model::load_onnx(path));
+  const auto sig = model::io_signature(graph);
   m.input.name = sig.input_name;
   m.input.channels = static_cast<int>(sig.channels);
   m.input.layout = sig.channels_last ? data::InputLayout::kNHWC : data::InputLayout::kNCHW;
@@ -267,6 +267,7 @@ ModelFile open_model(const std::string& model, const std::string& models_dir) {
     f.spec.name = fs::path(model).stem().string();
     f.spec.onnx = model;
     f.sha256 = hashing::sha256_of_file(model);
+    f.graph = model::load_onnx(model);
     return f;
   }
   f.spec = data::load_model_spec(data::resolve_model_sidecar(model, models_dir));
@@ -276,9 +277,10 @@ ModelFile open_model(const std::string& model, const std::string& models_dir) {
     throw std::runtime_error(f.spec.sidecar_path.string() + ": field 'onnx' names " + onnx +
                              ", which does not exist");
   f.sha256 = hashing::sha256_of_file(onnx);
-  check_sha256_claim(f.spec,
-                     f.sha256);  // the bytes first: a file its claim does not match, whatever it holds
-  check_sidecar_claims(f.spec, f.sha256, model::load_onnx(onnx));
+  // The bytes first: a file its claim does not match is named as such, whatever it holds.
+  check_sha256_claim(f.spec, f.sha256);
+  f.graph = model::load_onnx(onnx);
+  check_sidecar_claims(f.spec, f.sha256, f.graph);
   return f;
 }
 
@@ -321,7 +323,7 @@ double parse_scale(const std::string& text) {
 ModelFile resolve_model_file(const CampaignConfig& c) {
   ModelFile f = open_model(c.model, c.models_dir);
   if (is_onnx_model(c.model))
-    f.spec = from_onnx(c, std::move(f.spec));
+    f.spec = from_onnx(c, std::move(f.spec), f.graph);
   else
     resolve_preprocessing(c, f.spec);
   return f;

@@ -21,11 +21,13 @@ namespace flipguard::campaign {
 // Whether `model` names an ONNX file to use without a sidecar (it ends in .onnx).
 bool is_onnx_model(const std::string& model);
 
-// A model as read from its files: the sidecar (or, for an .onnx file without one, its name and path) and
-// the SHA-256 of the ONNX file's bytes.
+// A model as read from its files: the sidecar (or, for an .onnx file without one, its name and path), the
+// SHA-256 of the ONNX file's bytes and its graph, read once: move it into an Executor rather than reading the
+// file again (or drop it, to free its memory, when the model is not run here).
 struct ModelFile {
   data::ModelSpec spec;
   std::string sha256;
+  model::Graph graph;
 };
 
 // The one way a command or the Python module opens `model` (a name in `models_dir`, a sidecar .json or an

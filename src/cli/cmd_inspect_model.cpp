@@ -25,12 +25,13 @@ int inspect(const Arguments& args) {
   std::vector<memory::Format> formats;
   for (const auto& f : c.formats) formats.push_back(memory::Format::parse(f));
 
-  const std::string onnx = campaign::open_model(c.model, c.models_dir).spec.onnx_path().string();
+  auto opened = campaign::open_model(c.model, c.models_dir);
+  const std::string onnx = opened.spec.onnx_path().string();
   engine::ExecutorOptions eo;
   eo.batch = 1;
   eo.threads = 1;
   eo.fold_batchnorm = !args.has("--no-fold-bn");
-  engine::Executor ex(model::load_onnx(onnx), eo);
+  engine::Executor ex(std::move(opened.graph), eo);
   const auto selected = campaign::select_slots(ex, c.tensors);
   const auto users = model::weight_users(ex.graph());
 

@@ -24,7 +24,7 @@ int model_init(const Arguments& args) {
   if (!args.positionals.empty()) c.model = args.positionals[0];
   if (args.positionals.empty() && !args.given.count("--model"))
     throw UsageError("name the model: MODEL.onnx");
-  auto [spec, sha256] = campaign::resolve_model_file(c);
+  auto [spec, sha256, graph] = campaign::resolve_model_file(c);
   spec.sha256 = sha256;
   const fs::path onnx = spec.onnx_path();
   const std::string out = args.value("--out");
