@@ -71,53 +71,112 @@ std::string known_keys(unsigned scope) {
   return out;
 }
 
-// A Python value in the form the table's setters take: text goes through the command-line parser, numbers
-// and lists become the typed values a TOML file gives.
+// A Python value for messages: its type and (shortened) repr, "float 0.5", "ndarray array([1, 2])".
+std::string described(py::handle value) {
+  std::string repr = py::repr(value).cast<std::string>();
+  if (repr.size() > 60) repr = repr.substr(0, 57) + "...";
+  return py::str(value.get_type().attr("__name__")).cast<std::string>() + " " + repr;
+}
+
+// Python's bool and numpy's (bool_, or bool in numpy 2): numbers to Python, never a count or a rate here.
+bool is_bool(py::handle value) {
+  const auto name = py::str(value.get_type().attr("__name__")).cast<std::string>();
+  return py::isinstance<py::bool_>(value) || name == "bool_" ||
+         (name == "bool" && py::hasattr(value, "dtype"));
+}
+
+// An array with dimensions (not a numpy scalar or a 0-d array): a list, never one number.
+bool is_array(py::handle value) {
+  return py::hasattr(value, "ndim") && py::cast<py::ssize_t>(value.attr("ndim")) > 0;
+}
+
+[[noreturn]] void wrong_type(const campaign::Setting& s, py::handle value, const char* what = "") {
+  throw py::type_error(s.key + ": expects " + type_name(s.type) + ", got " + what + described(value));
+}
+
+// One number of a number or list setting: int, float, numpy scalars, 0-d arrays; not bool, str or an array.
+double real_number(const campaign::Setting& s, py::handle value, const char* what = "") {
+  if (is_bool(value) || py::isinstance<py::str>(value) || is_array(value)) wrong_type(s, value, what);
+  PyObject* number = PyNumber_Float(value.ptr());
+  if (!number) {
+    PyErr_Clear();
+    wrong_type(s, value, what);
+  }
+  return py::reinterpret_steal<py::float_>(number).cast<double>();
+}
+
+// An integer setting's value: int, numpy integers (anything with __index__ but bool). Beyond 64 bits it is
+// out of the setting's range, said as such.
+std::int64_t whole_number(const campaign::Setting& s, py::handle value) {
+  if (is_bool(value) || is_array(value)) wrong_type(s, value);
+  PyObject* index = PyNumber_Index(value.ptr());
+  if (!index) {
+    PyErr_Clear();
+    wrong_type(s, value);
+  }
+  const auto whole = py::reinterpret_steal<py::int_>(index);
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(whole.ptr(), &overflow);
+  if (overflow != 0)
+    throw py::value_error(s.key + ": " + py::repr(whole).cast<std::string>() + " is out of range " +
+                          s.range_text());
+  return v;
+}
+
+// The items of a list setting's value: any iterable but a string (list, tuple, numpy array, generator).
+std::vector<py::object> items_of(const campaign::Setting& s, py::handle value) {
+  if (py::isinstance<py::str>(value) || py::isinstance<py::bytes>(value) ||
+      !py::isinstance<py::iterable>(value))
+    wrong_type(s, value);
+  std::vector<py::object> items;
+  for (auto item : value) items.push_back(py::reinterpret_borrow<py::object>(item));
+  return items;
+}
+
+// A Python value in the form the table's setters take, by the setting's type: text goes through the
+// command-line parser, numbers and sequences become the typed values a TOML file gives. Wrong types are a
+// TypeError naming the setting and the type it takes; bad values a ValueError naming the setting.
 void apply_setting(campaign::CampaignConfig& config, const campaign::Setting& s, py::handle value) {
   const std::string& key = s.key;
+  using Type = campaign::SettingType;
   try {
     if (py::isinstance<py::str>(value) || py::hasattr(value, "__fspath__")) {
       const auto text = py::str(py::module_::import("os").attr("fspath")(value)).cast<std::string>();
       s.assign(config, s.parse_text(text, key));
       return;
     }
-    if (py::isinstance<py::bool_>(value))
-      throw py::type_error(key + ": expects " + type_name(s.type) + ", got a bool");
-    const bool whole = py::hasattr(value, "__index__");  // int, numpy integers
-    if (whole || py::hasattr(value, "__float__")) {
-      const bool listed = s.type == campaign::SettingType::rates || s.type == campaign::SettingType::numbers;
-      if (whole && !listed && s.type != campaign::SettingType::number) {
-        s.assign(config, py::int_(py::reinterpret_borrow<py::object>(value)).cast<std::int64_t>());
-      } else {
-        const double v = py::float_(py::reinterpret_borrow<py::object>(value)).cast<double>();
-        if (listed)
-          s.assign(config, std::vector<double>{v});  // one rate: bers=1e-3
-        else
-          s.assign(config, v);
-      }
-      return;
-    }
-    if (py::isinstance<py::iterable>(value)) {
-      std::vector<std::string> texts;
-      std::vector<double> numbers;
-      for (auto item : value) {
-        if (py::isinstance<py::str>(item))
-          texts.push_back(item.cast<std::string>());
-        else if (!py::isinstance<py::bool_>(item) && py::hasattr(item, "__float__"))
-          numbers.push_back(py::float_(py::reinterpret_borrow<py::object>(item)).cast<double>());
-        else
-          throw py::type_error(key + ": a list of strings or of numbers, got an item " +
-                               std::string(py::str(py::repr(item))));
-      }
-      if (!texts.empty() && !numbers.empty()) throw py::type_error(key + ": mixes strings and numbers");
-      if (!numbers.empty())
+    switch (s.type) {
+      case Type::integer:
+        s.assign(config, whole_number(s, value));
+        return;
+      case Type::number:
+        s.assign(config, real_number(s, value));
+        return;
+      case Type::rates:
+      case Type::numbers: {
+        std::vector<double> numbers;
+        // One number is a list of one (bers=1e-3); numpy scalars and 0-d arrays are numbers.
+        if (!is_array(value) && !py::isinstance<py::iterable>(value)) {
+          numbers.push_back(real_number(s, value));
+        } else {
+          for (const auto& item : items_of(s, value)) numbers.push_back(real_number(s, item, "an item "));
+        }
         s.assign(config, numbers);
-      else
+        return;
+      }
+      case Type::list: {
+        std::vector<std::string> texts;
+        for (const auto& item : items_of(s, value)) {
+          if (!py::isinstance<py::str>(item)) wrong_type(s, item, "an item ");
+          texts.push_back(item.cast<std::string>());
+        }
         s.assign(config, texts);
-      return;
+        return;
+      }
+      case Type::text:
+      case Type::fraction:
+        wrong_type(s, value);
     }
-    throw py::type_error(key + ": cannot take a value of type " +
-                         std::string(py::str(value.get_type().attr("__name__"))));
   } catch (const std::invalid_argument& e) {
     const std::string what = e.what();
     throw py::value_error(what.starts_with(key) ? what : key + ": " + what);
@@ -273,9 +332,16 @@ py::tuple read_results(const std::string& path) {
   return py::make_tuple(records, data.warnings);
 }
 
-py::dict estimate_dict(const campaign::MeanEstimate& e) {
+// An estimate the cell measured, or None where it measured nothing (Top-1 without labels, SDC in records
+// older than it): the CellSummary's own labelled / has_sdc, as the CLI's table and the report decide n/a.
+py::object estimate_or_none(const campaign::MeanEstimate& e, bool measured) {
+  if (!measured) return py::none();
   return py::dict("n"_a = e.n, "mean"_a = e.mean, "std"_a = e.std, "ci95"_a = e.ci95, "lo"_a = e.lo,
                   "hi"_a = e.hi);
+}
+
+py::object number_or_none(double v, bool measured) {
+  return measured ? py::object(py::float_(v)) : py::object(py::none());
 }
 
 py::list cells(const std::string& path) {
@@ -283,15 +349,20 @@ py::list cells(const std::string& path) {
   py::list out;
   for (const auto& cell : campaign::group_cells(data.records)) {
     const auto s = campaign::summarize(cell.records);
-    out.append(
-        py::dict("format"_a = s.format, "protection"_a = s.protection, "ber"_a = s.ber, "trials"_a = s.trials,
-                 "images"_a = s.images, "top1"_a = estimate_dict(s.top1), "top5"_a = estimate_dict(s.top5),
-                 "interval"_a = s.interval, "top1_min"_a = s.top1_min, "top1_max"_a = s.top1_max,
-                 "non_finite_share"_a = s.non_finite_share, "flips_mean"_a = s.flips_mean,
-                 "changed_weights_mean"_a = s.changed_weights_mean, "memory_overhead"_a = s.memory_overhead,
-                 "ecc_corrected_mean"_a = s.ecc_corrected_mean, "ecc_detected_mean"_a = s.ecc_detected_mean,
-                 "early_stopped"_a = s.early_stopped, "stopped"_a = s.stopped, "reused"_a = s.reused,
-                 "started_late"_a = s.started_late));
+    // The metric adaptive trials stopped on (sdc1 by default on data without labels); fixed trials: none.
+    const py::object metric =
+        s.stopped == "fixed" ? py::object(py::none()) : py::object(py::str(campaign::to_string(s.metric)));
+    out.append(py::dict(
+        "format"_a = s.format, "protection"_a = s.protection, "ber"_a = s.ber, "trials"_a = s.trials,
+        "images"_a = s.images, "labelled"_a = s.labelled, "metric"_a = metric,
+        "top1"_a = estimate_or_none(s.top1, s.labelled), "top5"_a = estimate_or_none(s.top5, s.labelled),
+        "sdc1"_a = estimate_or_none(s.sdc1, s.has_sdc), "sdc5"_a = estimate_or_none(s.sdc5, s.has_sdc),
+        "interval"_a = s.interval, "top1_min"_a = number_or_none(s.top1_min, s.labelled),
+        "top1_max"_a = number_or_none(s.top1_max, s.labelled), "non_finite_share"_a = s.non_finite_share,
+        "flips_mean"_a = s.flips_mean, "changed_weights_mean"_a = s.changed_weights_mean,
+        "memory_overhead"_a = s.memory_overhead, "ecc_corrected_mean"_a = s.ecc_corrected_mean,
+        "ecc_detected_mean"_a = s.ecc_detected_mean, "early_stopped"_a = s.early_stopped,
+        "stopped"_a = s.stopped, "reused"_a = s.reused, "started_late"_a = s.started_late));
   }
   return out;
 }

@@ -4,16 +4,15 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "bindings.hpp"
+#include "campaign/model_source.hpp"
 #include "data/batch_loader.hpp"
 #include "data/dataset_registry.hpp"
-#include "data/model_lookup.hpp"
 #include "data/model_spec.hpp"
 #include "engine/executor.hpp"
 #include "model/onnx_loader.hpp"
@@ -25,12 +24,6 @@ namespace flipguard::python {
 namespace {
 
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
-
-// The ONNX file of `model`: an .onnx path as given, else a sidecar (path or name in the models folder).
-std::string onnx_file(const std::string& model, const std::string& models_dir) {
-  if (std::filesystem::path(model).extension() == ".onnx") return model;
-  return data::load_model_spec(data::resolve_model_sidecar(model, models_dir)).onnx_path().string();
-}
 
 // An executor shared by the Model object and its Weight views. Runs and weight writes take the lock with the
 // GIL released, so Python threads neither race on the engine nor stall behind it.
@@ -51,10 +44,12 @@ class Model {
     options.fold_batchnorm = fold_batchnorm;
     options.weights.biases = biases;
     options.weights.batchnorm = batchnorm;
-    state_->source = onnx_file(model, models_dir);
     {
       py::gil_scoped_release release;
-      state_->executor = std::make_unique<engine::Executor>(model::load_onnx(state_->source), options);
+      // The commands' loader: a sidecar's claims about the file checked, the graph read once.
+      auto file = campaign::open_model(model, models_dir);
+      state_->source = file.spec.onnx_path().string();
+      state_->executor = std::make_unique<engine::Executor>(std::move(file.graph), options);
     }
     // A model exported without a dynamic batch axis runs at its own batch (Model.batch says which).
     if (const int fixed = state_->executor->batch(); fixed != batch)
@@ -176,7 +171,11 @@ py::tuple load_images(const std::string& model, const std::string& data, std::in
   data::PreprocessedSet set;
   {
     py::gil_scoped_release release;
-    const auto spec = data::load_model_spec(data::resolve_model_sidecar(model, models_dir));
+    const auto spec = campaign::open_model(model, models_dir).spec;
+    if (spec.sidecar_path.empty())
+      throw std::invalid_argument("load_images: " + model +
+                                  " has no sidecar to say how to preprocess images (write one: flipguard "
+                                  "model-init)");
     const std::string name = data.empty() ? spec.dataset : data;
     if (name.empty()) throw std::invalid_argument(spec.name + " declares no default dataset: give data=");
     auto ds = data::open_dataset(name, data::resolve_assets_dir(assets_dir));

@@ -26,8 +26,10 @@ def run_campaign(config=None, *, progress: Optional[Callable[[dict], Any]] = Non
 
     config: a TOML study file (its keys first, then the keyword arguments over them). Keyword arguments are the
     settings' keys (flipguard.settings(), docs/settings.md): strings in their command-line form
-    ("q2.5,fp16", "1e-4"), or typed values (formats=["q2.5", "fp16"], bers=[1e-4, 1e-3], trials=10). None
-    leaves a setting at its default.
+    ("q2.5,fp16", "1e-4"), or typed values (formats=["q2.5", "fp16"], bers=[1e-4, 1e-3], trials=10). List
+    settings take any sequence (list, tuple, numpy array) or one value; numbers may be numpy scalars. A wrong
+    type raises TypeError, a bad value ValueError, each naming the setting. None leaves a setting at its
+    default.
     progress: called after each trial with a dict (trials_done, trials_expected, trials_total, cell,
     images_per_second, eta_seconds, record: the trial's record). An exception it raises ends the campaign
     (the records written are kept) and is raised here.
@@ -71,17 +73,21 @@ class Results:
         return pandas.DataFrame.from_records(self.records)
 
     def cells(self) -> List[Dict[str, Any]]:
-        """One dict per (format, protection, BER) cell: mean Top-1/Top-5 over its trials (percent) with the
-        95% interval the report shows (top1, top1_lo, top1_hi, ...), and the cell's other summaries."""
+        """One dict per (format, protection, BER) cell: mean Top-1/Top-5 and SDC-1/SDC-5 over its trials
+        (percent) with the 95% interval the report shows (top1, top1_lo, top1_hi, ..., sdc1, sdc1_lo, ...),
+        and the cell's other summaries. What a cell did not measure is None, as the CLI's n/a: Top-1/Top-5
+        (and top1_min/top1_max) on data without labels (labelled False), SDC in files older than it. metric:
+        what adaptive trials stopped on ("top1", or "sdc1", the default without labels); None for fixed
+        trials."""
+        metrics = ("top1", "top5", "sdc1", "sdc5")
         out = []
         for cell in _flipguard._cells(self.path):
-            flat = {k: v for k, v in cell.items() if k not in ("top1", "top5")}
-            for metric in ("top1", "top5"):
+            flat = {k: v for k, v in cell.items() if k not in metrics}
+            for metric in metrics:
                 e = cell[metric]
-                flat[metric] = e["mean"]
-                flat[metric + "_std"] = e["std"]
-                flat[metric + "_lo"] = e["lo"]
-                flat[metric + "_hi"] = e["hi"]
+                flat[metric] = None if e is None else e["mean"]
+                for part in ("std", "lo", "hi"):
+                    flat[metric + "_" + part] = None if e is None else e[part]
             out.append(flat)
         return out
 

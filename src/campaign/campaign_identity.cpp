@@ -8,7 +8,6 @@
 #include "data/batch_loader.hpp"
 #include "data/model_spec.hpp"
 #include "hashing/fnv1a.hpp"
-#include "hashing/sha256.hpp"
 
 namespace flipguard::campaign {
 namespace {
@@ -71,21 +70,11 @@ std::string preprocessing_text(const data::ModelSpec& spec) {
   return s.str();
 }
 
-std::string verified_model_sha256(const data::ModelSpec& spec) {
-  const auto path = spec.onnx_path();
-  const std::string actual = hashing::sha256_of_file(path);
-  if (!spec.sha256.empty() && spec.sha256 != actual)
-    throw std::runtime_error((spec.sidecar_path.empty() ? spec.name : spec.sidecar_path.string()) +
-                             ": sha256 claims " + spec.sha256 + " but " + path.string() + " has " + actual +
-                             ": the model file changed since the sidecar was written (or belongs to another "
-                             "sidecar); fix the sidecar's sha256 or restore the file");
-  return actual;
-}
-
 CampaignIdentity campaign_identity(const CampaignConfig& config, const data::ModelSpec& spec,
-                                   const std::string& data, const data::PreprocessedSet& images) {
+                                   const std::string& model_sha256, const std::string& data,
+                                   const data::PreprocessedSet& images) {
   CampaignIdentity id;
-  id.model_sha256 = verified_model_sha256(spec);
+  id.model_sha256 = model_sha256;
   id.data = data;
   id.data_hash = data_content_hash(images);
   id.preprocessing = preprocessing_text(spec);

@@ -39,9 +39,11 @@ struct CampaignIdentity {
   std::string id() const;
 };
 
-// The identity of `config` run on `spec`'s model over `images` of dataset `data`.
+// The identity of `config` run on `spec`'s model, whose ONNX file has `model_sha256` (as open_model read it,
+// model_source.hpp), over `images` of dataset `data`.
 CampaignIdentity campaign_identity(const CampaignConfig& config, const data::ModelSpec& spec,
-                                   const std::string& data, const data::PreprocessedSet& images);
+                                   const std::string& model_sha256, const std::string& data,
+                                   const data::PreprocessedSet& images);
 
 // 16 hex digits over the images' dataset indices, labels (as targets), decoded-pixel hashes and the count of
 // images left out as unusable.
@@ -50,9 +52,5 @@ std::string data_content_hash(const data::PreprocessedSet& images);
 // The input and preprocessing a model is fed with, as canonical text ("input 3x224x224; resize_shorter 256;
 // ..."): two sidecars that feed a model alike give the same text.
 std::string preprocessing_text(const data::ModelSpec& spec);
-
-// The SHA-256 of the model's ONNX file. A sidecar that claims another hash is refused, naming both: the file
-// changed since the sidecar was written (or the sidecar belongs to another file).
-std::string verified_model_sha256(const data::ModelSpec& spec);
 
 }  // namespace flipguard::campaign

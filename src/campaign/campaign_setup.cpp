@@ -113,7 +113,9 @@ void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& conf
 CampaignSetup CampaignSetup::load(const CampaignConfig& given) {
   given.validate();
   CampaignSetup s;
-  s.spec = resolve_model(given);
+  auto model = resolve_model_file(given);
+  s.spec = std::move(model.spec);
+  model.graph = {};  // the workers read their own: not held while the images load
   auto loaded = data::load_data(data_request(given), s.spec);
   const std::string dataset = loaded.name;
   s.images = std::move(loaded.images);
@@ -136,7 +138,7 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& given) {
                                   "fault-free model)");
   }
   // Identity is computed over the images in dataset order, before a floor's shuffle.
-  s.identity = campaign_identity(config, s.spec, dataset, s.images);
+  s.identity = campaign_identity(config, s.spec, model.sha256, dataset, s.images);
   s.legacy_data_hash = campaign::legacy_data_hash(s.images);
   s.legacy_campaign_id =
       campaign::legacy_campaign_id(config, s.identity.model_sha256, dataset, s.legacy_data_hash, false);

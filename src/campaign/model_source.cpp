@@ -7,10 +7,12 @@
 #include <map>
 #include <stdexcept>
 
+#include "campaign/settings.hpp"
 #include "data/data_error.hpp"
 #include "data/model_lookup.hpp"
 #include "data/preprocess_preset.hpp"
 #include "data/tensor_file.hpp"
+#include "hashing/sha256.hpp"
 #include "model/io_signature.hpp"
 #include "model/onnx_loader.hpp"
 #include "platform/utf8.hpp"
@@ -95,8 +97,43 @@ void apply_settings(const CampaignConfig& c, data::PreprocessSpec& pre, Origins&
 }
 
 bool has_preprocessing(const CampaignConfig& c) {
-  return !c.preset.empty() || !c.resize.empty() || !c.crop.empty() || !c.mean.empty() || !c.std.empty() ||
-         !c.scale.empty() || !c.channel_order.empty() || !c.resize_filter.empty();
+  return !preprocessing_settings(c).empty();
+}
+
+// A sidecar claim the ONNX file contradicts: names both files, the field, both values and the ways out (a
+// claim the sidecar may leave out can be removed; a required one corrected).
+[[noreturn]] void claim_fails(const data::ModelSpec& m, const std::string& field, const std::string& claim,
+                              const std::string& actual) {
+  const std::string sidecar = m.sidecar_path.string(), onnx = m.onnx_path().string();
+  const bool optional = field == "sha256" || field == "input.layout";
+  throw std::runtime_error(
+      sidecar + ": field '" + field + "' says " + claim + ", but " + onnx + " has " + actual +
+      ": the sidecar does not describe this model file (the file changed since the sidecar "
+      "was written, or belongs to another sidecar); restore the file, or write the sidecar "
+      "anew from it (flipguard model-init " +
+      onnx + " [preprocessing settings] --out " + sidecar + "), or " +
+      (optional ? "remove the field '" + field + "' from " : "correct the field '" + field + "' in ") +
+      sidecar);
+}
+
+void check_sha256_claim(const data::ModelSpec& m, const std::string& file_sha256) {
+  if (!m.sha256.empty() && m.sha256 != file_sha256) claim_fails(m, "sha256", m.sha256, file_sha256);
+}
+
+std::string quoted(const std::string& s) {
+  return "'" + s + "'";
+}
+
+std::string value_names(const std::vector<model::ValueInfo>& values) {
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "" : ", ") + quoted(v.name);
+  return out;
+}
+
+const model::ValueInfo* find_value(const std::vector<model::ValueInfo>& values, const std::string& name) {
+  for (const auto& v : values)
+    if (v.name == name) return &v;
+  return nullptr;
 }
 
 void check(const data::InputSpec& input, const data::PreprocessSpec& pre, const Origins& origins) {
@@ -107,14 +144,10 @@ void check(const data::InputSpec& input, const data::PreprocessSpec& pre, const 
   }
 }
 
-data::ModelSpec from_onnx(const CampaignConfig& c) {
+// `m`: open_model's spec of the .onnx file (its name and path), `graph` its graph.
+data::ModelSpec from_onnx(const CampaignConfig& c, data::ModelSpec m, const model::Graph& graph) {
   const std::string& path = c.model;
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw std::runtime_error(path + ": no such model file");
-  const auto sig = model::io_signature(model::load_onnx(path));
-  data::ModelSpec m;
-  m.name = platform::utf8_or_escaped(fs::path(path).stem().string());  // for records (JSON)
-  m.onnx = path;
+  const auto sig = model::io_signature(graph);
   m.input.name = sig.input_name;
   m.input.channels = static_cast<int>(sig.channels);
   m.input.layout = sig.channels_last ? data::InputLayout::kNHWC : data::InputLayout::kNCHW;
@@ -154,10 +187,114 @@ data::ModelSpec from_onnx(const CampaignConfig& c) {
   return m;
 }
 
+// The settings over a sidecar's preprocessing (a preset replaces it, each setting overrides its field).
+void resolve_preprocessing(const CampaignConfig& c, data::ModelSpec& m) {
+  if (!has_preprocessing(c)) return;
+  Origins origins;
+  origins.fallback = m.sidecar_path.string() + ": field 'preprocess.";
+  if (!c.preset.empty()) {
+    try {
+      m.preprocess = data::preset_preprocess(c.preset, m.input.channels);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("--preset: " + std::string(e.what()) + " (" + m.sidecar_path.string() +
+                                  ")");
+    }
+    origins.fallback = "preset '" + c.preset + "'";
+  }
+  apply_settings(c, m.preprocess, origins);
+  check(m.input, m.preprocess, origins);
+}
+
 }  // namespace
 
 bool is_onnx_model(const std::string& model) {
   return model.size() > 5 && model.ends_with(".onnx");
+}
+
+void check_sidecar_claims(const data::ModelSpec& m, const std::string& file_sha256,
+                          const model::Graph& graph) {
+  check_sha256_claim(m, file_sha256);
+
+  const model::ValueInfo* in = find_value(graph.inputs, m.input.name);
+  if (!in)
+    claim_fails(
+        m, "input.name", quoted(m.input.name),
+        std::string(graph.inputs.size() == 1 ? "the input " : "the inputs ") + value_names(graph.inputs));
+  // Four dimensions read in the layout the sidecar states; a symbolic one (<= 0) claims nothing.
+  if (in->dims.size() == 4) {
+    const auto fits = [&](data::InputLayout layout) {
+      const bool last = layout == data::InputLayout::kNHWC;
+      const std::int64_t c = in->dims[last ? 3 : 1], h = in->dims[last ? 1 : 2], w = in->dims[last ? 2 : 3];
+      return std::array<bool, 3>{c <= 0 || c == m.input.channels, h <= 0 || h == m.input.height,
+                                 w <= 0 || w == m.input.width};
+    };
+    const auto stated = fits(m.input.layout);
+    const std::string shape = "input '" + in->name + "' of shape " + model::dims_to_string(in->dims);
+    if (stated != std::array<bool, 3>{true, true, true}) {
+      const auto other =
+          m.input.layout == data::InputLayout::kNHWC ? data::InputLayout::kNCHW : data::InputLayout::kNHWC;
+      if (fits(other) == std::array<bool, 3>{true, true, true})
+        claim_fails(m, "input.layout", std::string("\"") + data::to_string(m.input.layout) + "\"",
+                    shape + ", which is " + data::to_string(other));
+      const char* fields[] = {"input.channels", "input.height", "input.width"};
+      const int claims[] = {m.input.channels, m.input.height, m.input.width};
+      for (int i = 0; i < 3; ++i)
+        if (!stated[static_cast<std::size_t>(i)])
+          claim_fails(m, fields[i], std::to_string(claims[i]),
+                      shape + " (read as " + data::to_string(m.input.layout) + ")");
+    }
+  }
+
+  const model::ValueInfo* out = find_value(graph.outputs, m.output.name);
+  if (!out)
+    claim_fails(
+        m, "output.name", quoted(m.output.name),
+        std::string(graph.outputs.size() == 1 ? "the output " : "the outputs ") + value_names(graph.outputs));
+  // Values per image: the product of the non-batch dimensions, when the graph declares them all.
+  std::int64_t classes = out->dims.size() > 1 ? 1 : 0;
+  for (std::size_t i = 1; i < out->dims.size() && classes > 0; ++i)
+    classes = out->dims[i] > 0 ? classes * out->dims[i] : 0;
+  if (classes > 0 && classes != m.output.classes)
+    claim_fails(m, "output.classes", std::to_string(m.output.classes),
+                "output '" + out->name + "' of shape " + model::dims_to_string(out->dims) + " (" +
+                    std::to_string(classes) + " values per image)");
+}
+
+ModelFile open_model(const std::string& model, const std::string& models_dir) {
+  ModelFile f;
+  if (is_onnx_model(model)) {
+    std::error_code ec;
+    if (!fs::exists(model, ec)) throw std::runtime_error(model + ": no such model file");
+    f.spec.name = platform::utf8_or_escaped(fs::path(model).stem().string());  // for records (JSON)
+    f.spec.onnx = model;
+    f.sha256 = hashing::sha256_of_file(model);
+    f.graph = model::load_onnx(model);
+    return f;
+  }
+  f.spec = data::load_model_spec(data::resolve_model_sidecar(model, models_dir));
+  const std::string onnx = f.spec.onnx_path().string();
+  std::error_code ec;
+  if (!fs::exists(onnx, ec))
+    throw std::runtime_error(f.spec.sidecar_path.string() + ": field 'onnx' names " + onnx +
+                             ", which does not exist");
+  f.sha256 = hashing::sha256_of_file(onnx);
+  // The bytes first: a file its claim does not match is named as such, whatever it holds.
+  check_sha256_claim(f.spec, f.sha256);
+  f.graph = model::load_onnx(onnx);
+  check_sidecar_claims(f.spec, f.sha256, f.graph);
+  fix_symbolic_input(f.graph, f.spec);
+  return f;
+}
+
+std::vector<std::string> preprocessing_settings(const CampaignConfig& c) {
+  std::vector<std::string> given;
+  for (const char* key :
+       {"preset", "resize", "crop", "mean", "std", "scale", "channel_order", "resize_filter"}) {
+    const Setting* s = find_setting_by_key(key);
+    if (!s) throw std::logic_error(std::string("preprocessing setting '") + key + "' is not in the table");
+    if (const std::string value = s->show(c); !value.empty()) given.push_back(s->flag + " " + value);
+  }
+  return given;
 }
 
 std::array<int, 2> parse_image_size(const std::string& text) {
@@ -185,36 +322,36 @@ double parse_scale(const std::string& text) {
   throw std::invalid_argument("'" + text + "' is not a finite non-zero number or fraction A/B (e.g. 1/255)");
 }
 
-model::Graph load_graph(const data::ModelSpec& spec) {
-  model::Graph g = model::load_onnx(spec.onnx_path().string());
-  if (g.inputs.empty() || g.inputs[0].dims.size() != 4) return g;
+// An input height, width or channel count the graph leaves symbolic (a model exported for any image size)
+// fixed to the recipe's.
+void fix_symbolic_input(model::Graph& g, const data::ModelSpec& spec) {
+  if (g.inputs.empty() || g.inputs[0].dims.size() != 4) return;
   const bool last = spec.input.layout == data::InputLayout::kNHWC;
   const std::array<std::int64_t, 3> chw{spec.input.channels, spec.input.height, spec.input.width};
   const std::array<std::size_t, 3> at =
       last ? std::array<std::size_t, 3>{3, 1, 2} : std::array<std::size_t, 3>{1, 2, 3};
   for (std::size_t i = 0; i < 3; ++i)
     if (g.inputs[0].dims[at[i]] <= 0 && chw[i] > 0) g.inputs[0].dims[at[i]] = chw[i];
+}
+
+model::Graph load_graph(const data::ModelSpec& spec) {
+  model::Graph g = model::load_onnx(spec.onnx_path().string());
+  fix_symbolic_input(g, spec);
   return g;
 }
 
+ModelFile resolve_model_file(const CampaignConfig& c) {
+  ModelFile f = open_model(c.model, c.models_dir);
+  if (is_onnx_model(c.model))
+    f.spec = from_onnx(c, std::move(f.spec), f.graph);
+  else
+    resolve_preprocessing(c, f.spec);
+  fix_symbolic_input(f.graph, f.spec);
+  return f;
+}
+
 data::ModelSpec resolve_model(const CampaignConfig& c) {
-  if (is_onnx_model(c.model)) return from_onnx(c);
-  data::ModelSpec m = data::load_model_spec(data::resolve_model_sidecar(c.model, c.models_dir));
-  if (!has_preprocessing(c)) return m;
-  Origins origins;
-  origins.fallback = m.sidecar_path.string() + ": field 'preprocess.";
-  if (!c.preset.empty()) {
-    try {
-      m.preprocess = data::preset_preprocess(c.preset, m.input.channels);
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("--preset: " + std::string(e.what()) + " (" + m.sidecar_path.string() +
-                                  ")");
-    }
-    origins.fallback = "preset '" + c.preset + "'";
-  }
-  apply_settings(c, m.preprocess, origins);
-  check(m.input, m.preprocess, origins);
-  return m;
+  return resolve_model_file(c).spec;
 }
 
 std::string resolve_onnx_path(const CampaignConfig& c) {

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "campaign/campaign_config.hpp"
 #include "data/data_source.hpp"
@@ -20,21 +21,54 @@ namespace flipguard::campaign {
 // Whether `model` names an ONNX file to use without a sidecar (it ends in .onnx).
 bool is_onnx_model(const std::string& model);
 
-// The ModelSpec `config` describes (see above). Throws std::invalid_argument (a setting's problem, naming
-// its flag) or std::runtime_error / data::DataError (a file's problem, naming the file).
+// A model as read from its files: the sidecar (or, for an .onnx file without one, its name and path), the
+// SHA-256 of the ONNX file's bytes and its graph, read once: move it into an Executor rather than reading the
+// file again (or drop it, to free its memory, when the model is not run here).
+struct ModelFile {
+  data::ModelSpec spec;
+  std::string sha256;
+  model::Graph graph;
+};
+
+// The one way a command or the Python module opens `model` (a name in `models_dir`, a sidecar .json or an
+// .onnx file): reads the sidecar, then the ONNX file once, and checks every claim the sidecar makes about
+// that file (check_sidecar_claims). An .onnx file makes no claims: its spec has only the name and the path
+// (its input and output are resolve_model's to read). Throws std::runtime_error / data::DataError naming the
+// files.
+ModelFile open_model(const std::string& model, const std::string& models_dir);
+
+// What a sidecar says of its ONNX file, against the file: `sha256` (when given) against the file's bytes,
+// `input.name` and `output.name` against the graph's, `input.channels`, `height` and `width` (in the stated
+// `input.layout`) and `output.classes` against the shapes the graph declares (symbolic dimensions are not
+// checked). std::runtime_error naming both files, the field, both values, and the two ways out: write the
+// sidecar anew from the file (flipguard model-init) or remove the claim.
+void check_sidecar_claims(const data::ModelSpec& sidecar, const std::string& file_sha256,
+                          const model::Graph& graph);
+
+// The ModelSpec `config` describes (see above), from open_model, with the ONNX file's SHA-256. Throws
+// std::invalid_argument (a setting's problem, naming its flag) or std::runtime_error / data::DataError (a
+// file's problem, naming the file).
+ModelFile resolve_model_file(const CampaignConfig& config);
+// Its spec alone.
 data::ModelSpec resolve_model(const CampaignConfig& config);
 
 // The graph of `spec`'s ONNX file as the engine runs it: an input height, width or channel count the graph
 // leaves symbolic (a model exported for any image size) fixed to the recipe's, so that every command builds
-// the same network for the same recipe.
+// the same network for the same recipe (open_model and resolve_model_file fix their graph alike).
 model::Graph load_graph(const data::ModelSpec& spec);
+
+// The preprocessing settings `config` gives (preset, resize, crop, mean, std, scale, channel_order,
+// resize_filter) as their flags with values ("--preset torchvision", "--mean 0.5,0.5,0.5"); empty when the
+// model's own (its sidecar's) preprocessing applies.
+std::vector<std::string> preprocessing_settings(const CampaignConfig& config);
 
 // The data the settings ask for (data, assets, classes, labels, bad images, the image subset, loading
 // threads): what campaigns, eval and run load, alike.
 data::DataRequest data_request(const CampaignConfig& config);
 
-// The ONNX file of `config.model`, without reading a sidecar's preprocessing: for commands that look only at
-// the weights.
+// The ONNX file of `config.model`, reading the sidecar's onnx field alone, no claim checked: only for a step
+// of a command that then opens the model with open_model or resolve_model (at_model_batch, before the
+// campaign's setup), so the file is hashed once per command.
 std::string resolve_onnx_path(const CampaignConfig& config);
 
 // "N" or "HxW" (positive integers), or "0"/"none": {0, 0}. std::invalid_argument naming the text otherwise.

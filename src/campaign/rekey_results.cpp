@@ -7,13 +7,16 @@
 #include <ostream>
 #include <stdexcept>
 
+#include "campaign/campaign_identity.hpp"
 #include "campaign/campaign_setup.hpp"
 #include "campaign/layer_campaign.hpp"
 #include "campaign/legacy_identity.hpp"
 #include "campaign/model_batch.hpp"
+#include "campaign/model_source.hpp"
 #include "campaign/results_file.hpp"
 #include "campaign/settings.hpp"
 #include "campaign/trial_record_json.hpp"
+#include "data/model_spec.hpp"
 
 namespace flipguard::campaign {
 namespace {
@@ -35,6 +38,29 @@ std::string first_campaign(const std::string& path) {
   } catch (const std::exception&) {
     return "";
   }
+}
+
+// The legacy id holds no preprocessing, so legacy records cannot show which recipe made them: settings that
+// make the recipe other than the sidecar's (the only one a legacy file can be taken to have) could be another
+// than theirs, and the rekeyed file would then hold trials of two preprocessings under one id. Settings
+// that only repeat the sidecar's values change nothing and pass.
+void refuse_unverifiable_preprocessing(const std::string& path, const CampaignConfig& config,
+                                       const data::ModelSpec& spec) {
+  const auto overrides = preprocessing_settings(config);
+  if (overrides.empty()) return;
+  if (!spec.sidecar_path.empty() &&
+      preprocessing_text(data::load_model_spec(spec.sidecar_path)) == preprocessing_text(spec))
+    return;
+  std::string named;
+  for (const auto& o : overrides) named += (named.empty() ? "" : ", ") + o;
+  throw std::runtime_error(
+      path +
+      ": records written before content identity do not say how their images were preprocessed, so "
+      "rekey cannot verify " +
+      named +
+      (spec.sidecar_path.empty() ? "" : " (a recipe other than " + spec.sidecar_path.string() + "'s)") +
+      " against them; rekey without these settings (the sidecar's own recipe, if the file was written with "
+      "it), or run the campaign anew into another results file; left untouched");
 }
 
 }  // namespace
@@ -78,6 +104,7 @@ RekeySummary rekey_results(const CampaignConfig& asked) {
                              legacy_layers +
                              ") before content identity: give the settings the file was written with "
                              "(model, data, images, seed, tensors, fault, floor, images_per_trial)");
+  refuse_unverifiable_preprocessing(path, config, setup.spec);
   s.layers = first == legacy_layers;
   s.from = first;
   s.to = s.layers ? now_layers : now;

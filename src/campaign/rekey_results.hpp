@@ -20,7 +20,10 @@ struct RekeySummary {
 
 // Rewrites every record of `config.results` from the legacy identity of `config` (an ordinary or a layer
 // campaign) to today's, under the file's lock, through a temporary file renamed into place. Refuses, naming
-// the file and the ids, a file whose records are of neither identity; leaves it untouched then.
+// the file and the ids, a file whose records are of neither identity, and preprocessing settings (preset,
+// resize, mean, ...) that make the recipe other than the sidecar's: the legacy records do not say which
+// recipe made them, so nothing could verify another one. Leaves the file untouched then. A file already of
+// today's identity is left as it is: its id covers the preprocessing.
 RekeySummary rekey_results(const CampaignConfig& config);
 
 // Before a run opens its results file: an error naming `path` and the command to run when its first record

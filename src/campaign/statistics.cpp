@@ -258,6 +258,7 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   for (const TrialRecord& r : records)
     if (r.trial > latest->trial) latest = &r;
   const StoppingRule& rule = latest_rule(records);
+  s.metric = rule.metric;
 
   if (s.ber == 0) {
     // The clean cell has no fault randomness: its uncertainty is the images' (independent draws of the data

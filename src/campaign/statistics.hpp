@@ -60,6 +60,9 @@ struct CellSummary {
   // Why the cell has this many trials: "fixed", or for adaptive campaigns "target reached", "max reached",
   // "below floor" or "incomplete" (the stopping rule of its latest trial applied to all its trials).
   std::string stopped = "fixed";
+  // The metric an adaptive cell stops on (its latest record's rule: sdc1 by default on data without labels);
+  // meaningless for fixed trials (stopped "fixed").
+  Metric metric = Metric::top1;
 };
 
 // The 95% interval [lo, hi] (percent) of the mean of a faulty cell's trials, given in trial order, under

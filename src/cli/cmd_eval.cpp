@@ -23,7 +23,8 @@ namespace {
 
 int eval(const Arguments& args) {
   const auto& c = args.config;
-  const auto spec = campaign::resolve_model(c);
+  auto opened = campaign::resolve_model_file(c);  // the sidecar's claims checked, the graph read once
+  const auto& spec = opened.spec;
   const int threads = c.threads;
 
   const auto t_load = std::chrono::steady_clock::now();
@@ -37,7 +38,7 @@ int eval(const Arguments& args) {
   eo.batch = c.batch;
   eo.threads = threads;
   eo.fold_batchnorm = !args.has("--no-fold-bn");
-  engine::Executor ex(campaign::load_graph(spec), eo);
+  engine::Executor ex(std::move(opened.graph), eo);
   const int batch = ex.batch();  // a model exported at a fixed batch keeps it
   if (batch != c.batch) std::cerr << campaign::fixed_batch_note(batch, c.batch) << "\n";
   if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))

@@ -25,15 +25,13 @@ int inspect(const Arguments& args) {
   std::vector<memory::Format> formats;
   for (const auto& f : c.formats) formats.push_back(memory::Format::parse(f));
 
-  const std::string onnx = campaign::resolve_onnx_path(c);
+  auto opened = campaign::open_model(c.model, c.models_dir);
+  const std::string onnx = opened.spec.onnx_path().string();
   engine::ExecutorOptions eo;
   eo.batch = 1;
   eo.threads = 1;
   eo.fold_batchnorm = !args.has("--no-fold-bn");
-  // A sidecar's recipe fixes an input size the graph leaves symbolic; a bare .onnx is read as it is.
-  engine::Executor ex(campaign::is_onnx_model(c.model) ? model::load_onnx(onnx)
-                                                       : campaign::load_graph(campaign::resolve_model(c)),
-                      eo);
+  engine::Executor ex(std::move(opened.graph), eo);
   const auto selected = campaign::select_slots(ex, c.tensors);
   const auto users = model::weight_users(ex.graph());
 

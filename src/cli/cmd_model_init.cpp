@@ -3,7 +3,6 @@
 #include <filesystem>
 #include <iostream>
 
-#include "campaign/campaign_identity.hpp"
 #include "campaign/model_source.hpp"
 #include "campaign/settings.hpp"
 #include "cli/command.hpp"
@@ -25,8 +24,8 @@ int model_init(const Arguments& args) {
   if (!args.positionals.empty()) c.model = args.positionals[0];
   if (args.positionals.empty() && !args.given.count("--model"))
     throw UsageError("name the model: MODEL.onnx");
-  data::ModelSpec spec = campaign::resolve_model(c);
-  spec.sha256 = campaign::verified_model_sha256(spec);
+  auto [spec, sha256, graph] = campaign::resolve_model_file(c);
+  spec.sha256 = sha256;
   const fs::path onnx = spec.onnx_path();
   const std::string out = args.value("--out");
   const auto inputs = args.input_files(&spec);  // before the onnx field below is made relative to `out`

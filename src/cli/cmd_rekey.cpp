@@ -35,8 +35,10 @@ const RegisterCommand reg{
          "today's runs. Give rekey the settings the file was written with (the same --config, or flags): it "
          "loads the model and images, proves the records are of those settings' old identity, and rewrites "
          "them with today's campaign id and data hash, under the file's lock, through a temporary file "
-         "renamed into place. A file of other settings is refused and left untouched. Works for campaign and "
-         "layer-campaign files; RESULTS.jsonl overrides the settings' results path.",
+         "renamed into place. A file of other settings is refused and left untouched, and so are "
+         "preprocessing settings (--preset, --mean, ...) that change the sidecar's recipe: the old records "
+         "do not say which recipe made them. Works for campaign and layer-campaign files; RESULTS.jsonl "
+         "overrides the settings' results path.",
      .run = run}};
 
 }  // namespace

@@ -24,8 +24,8 @@ const std::vector<SidecarField>& schema() {
       {"source", "string", "\"\"", "where the model comes from (free text, for people)"},
       {"notes", "string", "\"\"", "anything else worth knowing (free text, not read)"},
       {"sha256", "string", "\"\"",
-       "SHA-256 of the ONNX file, as sha256sum prints it (64 lowercase hex digits); a campaign refuses a "
-       "file that does not match. Empty or absent: not checked"},
+       "SHA-256 of the ONNX file, as sha256sum prints it (64 lowercase hex digits); every command and the "
+       "Python module refuse a file that does not match. Empty or absent: not checked"},
       {"dataset", "string", "\"\"",
        "the dataset used when none is given (imagenet-val1300, cifar10-jpeg, cifar10-lossless200, "
        "mnist-test)"},
@@ -446,7 +446,11 @@ std::string sidecar_markdown() {
       "model-init --schema`; a test keeps this file current. A field without a default is required. Errors "
       "name the file and the field; unknown keys in `input`, `output` and `preprocess` are errors (a "
       "misspelt "
-      "key there would silently change every result).\n\n"
+      "key there would silently change every result). What a sidecar says of its ONNX file is checked against "
+      "the file whenever the model is opened (every command, the Python module): `sha256`, the input's and "
+      "the output's names, `input.channels`, `height` and `width` in the stated `input.layout`, and "
+      "`output.classes` (a dimension the graph leaves symbolic is not checked); a mismatch names both files "
+      "and the field.\n\n"
       "| field | type | default | meaning |\n|---|---|---|---|\n";
   for (const auto& f : schema()) {
     std::string meaning;

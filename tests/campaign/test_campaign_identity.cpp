@@ -301,3 +301,28 @@ TEST_F(LegacyResults, RekeyWithOtherSettingsRefusesAndLeavesTheFileAlone) {
   }
   EXPECT_EQ(read_file(config().results), before);
 }
+
+// The legacy records do not say how their images were preprocessed: a recipe other than the sidecar's cannot
+// be verified against them, so rekey refuses it (else the resumed campaign would mix two recipes in one
+// file). Settings that repeat the sidecar's values change nothing and pass.
+TEST_F(LegacyResults, RekeyRefusesPreprocessingItCannotVerify) {
+  const std::string before = read_file(config().results);
+  CampaignConfig other = config();
+  other.mean = {0.5, 0.5, 0.5};
+  other.resize_filter = "bilinear-noaa";
+  try {
+    rekey_results(other);
+    FAIL() << "rekey accepted preprocessing settings the records cannot vouch for";
+  } catch (const std::runtime_error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(config().results + ": records written before content identity"), std::string::npos) << m;
+    EXPECT_NE(m.find("cannot verify --mean 0.5,0.5,0.5, --resize-filter bilinear-noaa"), std::string::npos)
+        << m;
+    EXPECT_NE(m.find("mobilenet_v1_025.json's"), std::string::npos) << m;
+  }
+  EXPECT_EQ(read_file(config().results), before);
+
+  CampaignConfig same = config();  // the sidecar's own recipe, spelt out
+  same.resize_filter = "bilinear-noaa";
+  EXPECT_EQ(rekey_results(same).records, 6);
+}

@@ -178,3 +178,83 @@ TEST(ModelSource, ChangingTheMeanChangesTheCampaignId) {
   EXPECT_EQ(d.preprocessing, a.preprocessing);
   EXPECT_EQ(d.id(), a.id());
 }
+
+namespace {
+
+// A private copy of mnist8 (sidecar and ONNX file) whose sidecar a case edits.
+struct SidecarCopy {
+  flipguard::testing::TempDir dir{"claims"};
+  fs::path sidecar = dir / "mnist8.json", onnx = dir / "mnist8.onnx";
+  SidecarCopy() {
+    fs::copy_file(kModels / "mnist8.json", sidecar);
+    fs::copy_file(kModels / "mnist8.onnx", onnx);
+  }
+  void edit(const std::string& from, const std::string& to) const {
+    std::string s = flipguard::testing::read_file(sidecar);
+    const auto at = s.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+    flipguard::testing::write_file(sidecar, s);
+  }
+  CampaignConfig config() const {
+    CampaignConfig c;
+    c.model = sidecar.string();
+    return c;
+  }
+};
+
+const std::string kMnistSha = "d5602abd80b9a999e41fbb284be442ac34e05b02937764c181607551c6e5bede";
+
+}  // namespace
+
+// One loader opens every model: whatever a sidecar says of its ONNX file that the file can contradict is
+// checked, and the error names both files, the field, both values and how to fix it.
+TEST(ModelSource, EverySidecarClaimIsCheckedAgainstTheOnnxFile) {
+  struct Case {
+    std::string field, from, to, file_has;
+  };
+  const std::string zeros(64, '0');
+  const std::vector<Case> cases{
+      {"sha256", kMnistSha, zeros, "mnist8.onnx has " + kMnistSha},
+      {"input.name", "\"name\": \"input\"", "\"name\": \"image\"", "the input 'input'"},
+      {"input.height", "\"height\": 28", "\"height\": 32",
+       "input 'input' of shape [-1,1,28,28] (read as NCHW)"},
+      {"input.width", "\"width\": 28", "\"width\": 27", "input 'input' of shape [-1,1,28,28]"},
+      {"input.layout", "\"width\": 28", "\"width\": 28, \"layout\": \"NHWC\"", "[-1,1,28,28], which is NCHW"},
+      {"output.name", "\"name\": \"logits\"", "\"name\": \"probs\"", "the output 'logits'"},
+      {"output.classes", "\"classes\": 10", "\"classes\": 12", "10 values per image"},
+  };
+  for (const auto& k : cases) {
+    SCOPED_TRACE(k.field);
+    SidecarCopy m;
+    m.edit(k.from, k.to);
+    for (const std::string& e : {error_of(m.config()), [&] {
+                                   try {
+                                     open_model(m.sidecar.string(), "");
+                                   } catch (const std::exception& x) {
+                                     return std::string(x.what());
+                                   }
+                                   return std::string("(no error)");
+                                 }()}) {
+      EXPECT_NE(e.find(m.sidecar.string() + ": field '" + k.field + "'"), std::string::npos) << e;
+      EXPECT_NE(e.find(m.onnx.string()), std::string::npos) << e;
+      EXPECT_NE(e.find(k.file_has), std::string::npos) << e;
+      EXPECT_NE(e.find("flipguard model-init " + m.onnx.string()), std::string::npos) << e;
+      const bool optional = k.field == "sha256" || k.field == "input.layout";
+      EXPECT_NE(e.find((optional ? "remove the field '" : "correct the field '") + k.field + "'"),
+                std::string::npos)
+          << e;
+    }
+  }
+}
+
+TEST(ModelSource, ASidecarWithoutClaimsGetsTheFilesHashOnce) {
+  SidecarCopy m;
+  m.edit("\"sha256\": \"" + kMnistSha + "\",", "");
+  const auto f = resolve_model_file(m.config());
+  EXPECT_TRUE(f.spec.sha256.empty());
+  EXPECT_EQ(f.sha256, kMnistSha);
+  EXPECT_EQ(open_model((kModels / "mnist8.onnx").string(), "").sha256, kMnistSha);
+  // The file's bytes, not the claim, make a campaign's identity.
+  EXPECT_EQ(resolve_model_file(onnx_config()).sha256, open_model("resnet20", kModels.string()).sha256);
+}

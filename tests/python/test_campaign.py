@@ -81,6 +81,75 @@ def test_bad_settings_name_the_key(tmp_path):
         flipguard.run_campaign(tmp_path / "nope.toml")
 
 
+def test_list_and_number_settings_take_numpy_values_and_any_sequence(tmp_path, models_dir):
+    np = pytest.importorskip("numpy")
+    plain = flipguard.run_campaign(results=tmp_path / "a.jsonl", log=None, models_dir=models_dir,
+                                   **dict(SETTINGS, trials=1))
+    typed = flipguard.run_campaign(
+        results=tmp_path / "b.jsonl", log=None, models_dir=models_dir, model="mnist8",
+        formats=np.array(["q3.4", "fp16"]),                   # list: a numpy array of strings
+        protections=(p for p in ("none", "scale")),           # list: a generator
+        bers=np.array([1e-3]),                                # rates: a numpy array
+        trials=np.int64(1), images=np.uint16(64), batch=np.int32(16), threads=1,  # integers: numpy scalars
+        seed=np.uint64(7),
+        mean=np.array([0.1307]), std=(0.3081,),               # numbers: the sidecar's own values
+        floor=np.float32(0.0))                                # number: a numpy scalar
+    assert without_timings(typed.records) == without_timings(plain.records)
+    # Every kind accepts these forms before anything is read (the missing model is the first error then).
+    for settings in (dict(bers=np.float64(1e-3)), dict(bers=np.array(1e-3)), dict(bers=(1e-4, 1e-3)),
+                     dict(bers=np.array([1e-4, 1e-3], dtype=np.float32)), dict(formats=("q2.5", "fp16")),
+                     dict(formats=np.array(["q2.5"])), dict(trials=np.int8(3)), dict(ci_target=np.float32(1.5)),
+                     dict(ci_target=np.int64(2)), dict(seed=2**63 - 1), dict(mean=np.array([0.5, 0.5, 0.5]))):
+        with pytest.raises(RuntimeError, match="no-such-model"):
+            flipguard.run_campaign(model="no-such-model", models_dir=models_dir, log=None, **settings)
+
+
+@pytest.mark.parametrize("settings, error, message", [
+    # Integers beyond the setting's range, even beyond 64 bits, name the setting and the range.
+    (dict(seed=2**63), ValueError, r"^seed: 9223372036854775808 is out of range \[0, 2\^63 - 1\]$"),
+    (dict(seed=2**64), ValueError, r"^seed: 18446744073709551616 is out of range"),
+    (dict(seed=-1), ValueError, r"^seed: -1 is out of range"),
+    (dict(trials=2**70), ValueError, r"^trials: 1180591620717411303424 is out of range \[1, 1000000\]$"),
+    (dict(images=-(2**65)), ValueError, r"^images: -36893488147419103232 is out of range"),
+    # Wrong types name the setting, the type it takes and what came.
+    (dict(trials=3.0), TypeError, r"^trials: expects an integer, got float 3\.0$"),
+    (dict(trials=True), TypeError, r"^trials: expects an integer, got bool True$"),
+    (dict(trials=[3]), TypeError, r"^trials: expects an integer, got list \[3\]$"),
+    (dict(ci_target=[1.0]), TypeError, r"^ci_target: expects a number, got list \[1\.0\]$"),
+    (dict(model=5), TypeError, r"^model: expects a string, got int 5$"),
+    (dict(formats=5), TypeError, r"^formats: expects a list of strings, got int 5$"),
+    (dict(formats=["q2.5", 3]), TypeError, r"^formats: expects a list of strings, got an item int 3$"),
+    (dict(bers=["1e-3"]), TypeError, r"^bers: expects a list of rates, got an item str '1e-3'$"),
+    (dict(bers=[[1e-3]]), TypeError, r"^bers: expects a list of rates, got an item list \[0\.001\]$"),
+    (dict(bers=[True]), TypeError, r"^bers: expects a list of rates, got an item bool True$"),
+    (dict(bers=object()), TypeError, r"^bers: expects a list of rates, got object <object"),
+    (dict(mean={"r": 0.5}), TypeError, r"^mean: expects a list of numbers, got an item str 'r'$"),
+    # Values of the right type outside what the setting takes.
+    (dict(bers=[2.0]), ValueError, r"^bers: BER 2 is outside \[0, 1\]$"),
+    (dict(ci_target=101), ValueError, r"^ci_target: 101 is out of range \[0, 100\]$"),
+    (dict(formats=["q2.5", "fp17"]), ValueError, r"^formats: "),
+])
+def test_bad_setting_values_name_the_setting_and_what_it_takes(settings, error, message):
+    with pytest.raises(error, match=message):
+        flipguard.run_campaign(log=None, **settings)
+
+
+def test_numpy_values_of_the_wrong_kind_name_the_setting():
+    np = pytest.importorskip("numpy")
+    with pytest.raises(TypeError, match=r"^bers: expects a list of rates, got an item ndarray"):
+        flipguard.run_campaign(log=None, bers=np.array([[1e-3, 1e-4]]))
+    with pytest.raises(TypeError, match=r"^bers: expects a list of rates, got an item bool"):
+        flipguard.run_campaign(log=None, bers=np.array([True]))
+    with pytest.raises(TypeError, match=r"^trials: expects an integer, got float64 (np\.float64\()?3\.0\)?$"):
+        flipguard.run_campaign(log=None, trials=np.float64(3))
+    with pytest.raises(TypeError, match=r"^trials: expects an integer, got ndarray"):
+        flipguard.run_campaign(log=None, trials=np.array([3]))
+    with pytest.raises(ValueError, match=r"^seed: 18446744073709551615 is out of range"):
+        flipguard.run_campaign(log=None, seed=np.uint64(2**64 - 1))
+    with pytest.raises(ValueError, match=r"^mean: nan is not finite$"):
+        flipguard.run_campaign(log=None, mean=np.array([np.nan, 0.5, 0.5]))
+
+
 def test_a_raising_callback_stops_the_campaign_and_keeps_its_records(tmp_path, models_dir):
     path = tmp_path / "r.jsonl"
 
@@ -106,6 +175,8 @@ def test_pandas_cells_and_report(tmp_path, models_dir):
                                       check_dtype=False)
     cells = results.cells()
     assert len(cells) == 8 and {c["ber"] for c in cells} == {0.0, 1e-3}
+    assert all(c["labelled"] and c["metric"] is None for c in cells)  # fixed trials stop on nothing
+    assert all(c["sdc1_lo"] <= c["sdc1"] <= c["sdc1_hi"] for c in cells if c["ber"] > 0)
     for cell in cells:
         mine = frame[(frame.format == cell["format"]) & (frame.protection == cell["protection"]) &
                      (frame.ber == cell["ber"])]
@@ -129,3 +200,29 @@ def test_layer_campaign(tmp_path, models_dir):
     assert results.summary["layers"] == names and [p["layer"] for p in layers] == names
     faulty = [r for r in results.records if r["ber"] > 0]
     assert sorted({r["tensors"] for r in faulty}) == sorted(names) and len(faulty) == 2 * len(names)
+
+
+def test_cells_of_data_without_labels_say_top1_is_not_available(tmp_path, models_dir):
+    """Images without labels have no Top-1: cells say None (the CLI's n/a), never a fake 0 %, and carry the
+    SDC-1 the adaptive cells stopped on (the default metric without labels)."""
+    np = pytest.importorskip("numpy")
+    x, _ = flipguard.load_images("mnist8", images=64, models_dir=models_dir)
+    np.save(tmp_path / "x.npy", x)  # model inputs, no labels
+    results = flipguard.run_campaign(results=tmp_path / "r.jsonl", log=None, models_dir=models_dir,
+                                     model="mnist8", data=tmp_path / "x.npy", formats=["q3.4"],
+                                     protections=["none"], bers=[1e-2], ci_target=20, min_trials=4,
+                                     max_trials=8, wave=4, images_per_trial=0, threads=1, seed=3)
+    cells = results.cells()
+    assert [c["ber"] for c in cells] == [0.0, 1e-2]
+    for cell in cells:
+        assert cell["labelled"] is False
+        for key in ("top1", "top1_std", "top1_lo", "top1_hi", "top5", "top5_lo", "top5_hi", "top1_min",
+                    "top1_max"):
+            assert cell[key] is None, (key, cell[key])
+        assert isinstance(cell["sdc1"], float) and isinstance(cell["sdc5"], float)
+    clean, faulty = cells
+    assert clean["sdc1"] == 0 and clean["metric"] is None
+    assert faulty["metric"] == "sdc1" and faulty["stopped"] in ("target reached", "max reached")
+    assert 0 <= faulty["sdc1_lo"] <= faulty["sdc1"] <= faulty["sdc1_hi"] <= 100
+    assert faulty["sdc1"] == pytest.approx(
+        np.mean([100 * r["sdc1"] / r["images"] for r in results.records if r["ber"] > 0]))

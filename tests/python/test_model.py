@@ -1,7 +1,10 @@
 """Models from Python: from_torch against torch's own logits, ONNX files from the models folder, stored weights,
 built-in datasets, and the GIL released while the engine runs."""
 
+import json
 import os
+import re
+import shutil
 import threading
 import time
 
@@ -166,6 +169,30 @@ def test_bad_input_is_a_clear_error(tmp_path, models_dir):
         flipguard.Model(missing)
     with pytest.raises(RuntimeError, match="not found"):
         flipguard.Model("no-such-model", models_dir=models_dir)
+
+
+def test_a_sidecar_the_model_file_contradicts_is_refused(tmp_path, models_dir):
+    """The Python module opens models through the commands' loader: a sidecar's claims about its ONNX file
+    are checked, and the error names both files and the field."""
+    shutil.copy(os.path.join(models_dir, "mnist8.onnx"), tmp_path / "mnist8.onnx")
+    with open(os.path.join(models_dir, "mnist8.json")) as f:
+        good = json.load(f)
+    sidecar = tmp_path / "mnist8.json"
+    for field, change in (("sha256", {"sha256": "0" * 64}), ("input.height", {"input": dict(good["input"], height=32)}),
+                          ("output.classes", {"output": dict(good["output"], classes=12)})):
+        sidecar.write_text(json.dumps(dict(good, **change)))
+        named = re.escape(f"{sidecar}: field '{field}'") + ".*" + re.escape(str(tmp_path / "mnist8.onnx"))
+        with pytest.raises(RuntimeError, match=named):
+            flipguard.Model(str(sidecar))
+        with pytest.raises(RuntimeError, match=named):
+            flipguard.load_images(str(sidecar), images=10)
+        with pytest.raises(RuntimeError, match=named):
+            flipguard.run_campaign(model=str(sidecar), results=tmp_path / "r.jsonl", log=None, images=16,
+                                   trials=1, bers=[1e-3])
+    sidecar.write_text(json.dumps(good))
+    assert flipguard.Model(str(sidecar)).input_shape == (1, 28, 28)
+    with pytest.raises(ValueError, match="no sidecar"):
+        flipguard.load_images(str(tmp_path / "mnist8.onnx"), images=10)
 
 
 def test_engine_runs_without_the_gil(models_dir):

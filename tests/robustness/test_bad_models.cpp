@@ -1,5 +1,5 @@
-// Bad model files through `flipguard eval`: each must fail with one error line naming the file and the
-// problem, and never crash or allocate what a declared shape claims before checking it fits.
+// Bad model files through `flipguard eval` (and inspect-model): each must fail with one error line naming
+// the file and the problem, and never crash or allocate what a declared shape claims before checking it fits.
 #include <gtest/gtest.h>
 
 #include "onnx_files.hpp"
@@ -13,6 +13,11 @@ namespace {
 CliResult eval(const std::string& sidecar, long ulimit_kib = 0) {
   return run_cli({"eval", "--model", sidecar, "--limit", "20", "--assets", assets_dir().string()},
                  ulimit_kib);
+}
+
+// The model file alone (no sidecar, so no preprocessing): inspect-model builds the executor at batch 1.
+CliResult inspect(const std::string& onnx, long ulimit_kib = 0) {
+  return run_cli({"inspect-model", onnx}, ulimit_kib);
 }
 
 // An address-space cap far below what the huge shapes below would need, yet enough to run the CLI itself.
@@ -108,15 +113,20 @@ TEST(BadModels, HugeInputShapeFailsBeforeAllocating) {
   auto* dims = m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
   dims->mutable_dim(2)->set_dim_value(1000000);
   dims->mutable_dim(3)->set_dim_value(1000000);  // 3e12 floats per image, at the model's fixed batch of 1
+  // The sidecar (3x32x32) disagrees with the graph: refused before anything is built.
+  EXPECT_TRUE(one_line_error(eval(write_model(dir, "huge_in", m), kLowUlimitKib),
+                             {"huge_in.json: field 'input.height' says 32", "huge_in.onnx"}));
+  // The executor itself checks the shape before allocating.
   EXPECT_TRUE(
-      one_line_error(eval(write_model(dir, "huge_in", m), kLowUlimitKib),
+      one_line_error(inspect((dir / "huge_in.onnx").string(), kLowUlimitKib),
                      {"huge_in.onnx", "input [1,3,1000000,1000000] at batch 1 needs", "GiB, more than"}));
   dims->mutable_dim(2)->set_dim_value(std::int64_t{1} << 40);
   dims->mutable_dim(3)->set_dim_value(std::int64_t{1} << 40);
-  EXPECT_TRUE(one_line_error(eval(write_model(dir, "wrap_in", m), kLowUlimitKib),
+  write_model(dir, "wrap_in", m);
+  EXPECT_TRUE(one_line_error(inspect((dir / "wrap_in.onnx").string(), kLowUlimitKib),
                              {"wrap_in.onnx", "at batch 1:", "overflows int64"}));
   // Without the cap too (physical memory is the limit then): still an error, not an attempt.
-  EXPECT_TRUE(one_line_error(eval(write_model(dir, "huge_in2", m)), {"huge_in2.onnx", "at batch 1:"}));
+  EXPECT_TRUE(one_line_error(inspect((dir / "wrap_in.onnx").string()), {"wrap_in.onnx", "at batch 1:"}));
 }
 
 TEST(BadModels, ModelAndSidecarThatDisagreeAreRefused) {
@@ -127,7 +137,10 @@ TEST(BadModels, ModelAndSidecarThatDisagreeAreRefused) {
   dims->mutable_dim(2)->set_dim_value(16);
   dims->mutable_dim(3)->set_dim_value(16);
   const auto small_sidecar = write_model(dir, "small_in", small);
-  EXPECT_TRUE(one_line_error(eval(small_sidecar), {"small_in.onnx", "takes [1,3,16,16]"}));
+  // The sidecar's claims are checked against the file when the model is opened, by every command.
+  const std::vector<std::string> small_error{"small_in.json: field 'input.height' says 32",
+                                             "small_in.onnx has input 'input' of shape [1,3,16,16]"};
+  EXPECT_TRUE(one_line_error(eval(small_sidecar), small_error));
   const std::vector<std::string> campaign{"campaign",
                                           "--model",
                                           small_sidecar,
@@ -145,7 +158,7 @@ TEST(BadModels, ModelAndSidecarThatDisagreeAreRefused) {
                                           "10",
                                           "--results",
                                           (dir / "r.jsonl").string()};
-  EXPECT_TRUE(one_line_error(run_cli(campaign), {"small_in.onnx", "takes input [1,3,16,16]", "3072 floats"}));
+  EXPECT_TRUE(one_line_error(run_cli(campaign), small_error));
   // 5 logits for the 10 CIFAR classes.
   auto few = tiny_classifier();
   auto* w = few.mutable_graph()->mutable_initializer(0);
@@ -163,7 +176,8 @@ TEST(BadModels, ModelAndSidecarThatDisagreeAreRefused) {
       ->set_dim_value(5);
   auto few_campaign = campaign;
   few_campaign[2] = write_model(dir, "five", few);
-  EXPECT_TRUE(one_line_error(run_cli(few_campaign), {"five.onnx", "gives 5 outputs per image"}));
+  EXPECT_TRUE(one_line_error(run_cli(few_campaign), {"five.json: field 'output.classes' says 10", "five.onnx",
+                                                     "5 values per image"}));
 }
 
 TEST(BadModels, ImplausibleSidecarInputIsRefused) {
@@ -173,7 +187,13 @@ TEST(BadModels, ImplausibleSidecarInputIsRefused) {
   sidecar["input"]["height"] = 100000000;
   write_file(sidecar_path, sidecar.dump());
   EXPECT_TRUE(one_line_error(eval(sidecar_path), {"tall.json", "input.height", "out of range"}));
-  // The largest accepted size: 20 preloaded images of 3 x 2^24 x 2^24 floats cannot be allocated.
+  // The largest accepted size, in a graph that declares it too: 20 preloaded images of 3 x 2^24 x 2^24
+  // floats cannot be allocated.
+  auto tall = tiny_classifier();
+  auto* dims = tall.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  dims->mutable_dim(2)->set_dim_value(16777216);
+  dims->mutable_dim(3)->set_dim_value(16777216);
+  write_file(dir / "tall.onnx", tall.SerializeAsString());
   sidecar["input"]["height"] = 16777216;
   sidecar["input"]["width"] = 16777216;
   write_file(sidecar_path, sidecar.dump());
