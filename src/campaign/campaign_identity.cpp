@@ -21,12 +21,15 @@ std::string exact(double v) {
 
 }  // namespace
 
-std::string CampaignIdentity::id() const {
+std::string CampaignIdentity::id_at(int version) const {
   std::ostringstream text;
-  // Versioned, so a future change of what identity covers never collides with these ids.
-  text << "flipguard-campaign-v2\nmodel-sha256 " << model_sha256 << "\ndata " << data << "\ndata-hash "
-       << data_hash << "\npreprocessing " << preprocessing << "\nseed " << seed << "\ntensors " << tensors
-       << "\nfault " << fault << "\nfloor " << exact(floor) << "\nimages-per-trial ";
+  // Versioned, so a change of what identity covers never collides with earlier ids. v3: the engine lets NaN
+  // through its operators as PyTorch does (docs/protections.md), which changes trials of float formats whose
+  // activations meet a NaN; v2 records were made with NaN read as 0 by Relu, Clip and max pooling.
+  text << "flipguard-campaign-v" << version << "\nmodel-sha256 " << model_sha256 << "\ndata " << data
+       << "\ndata-hash " << data_hash << "\npreprocessing " << preprocessing << "\nseed " << seed
+       << "\ntensors " << tensors << "\nfault " << fault << "\nfloor " << exact(floor)
+       << "\nimages-per-trial ";
   if (images_per_trial == kAutoImagesPerTrial)
     text << "auto\ndesign-target " << exact(ci_target) << "\ndesign-trials " << min_trials << " "
          << max_trials;
@@ -35,6 +38,14 @@ std::string CampaignIdentity::id() const {
   text << "\nbatch " << batch << "\nthreads " << threads << "\n";
   const std::string s = text.str();
   return hashing::hex16(hashing::fnv1a(hashing::kFnvOffset, s.data(), s.size()));
+}
+
+std::string CampaignIdentity::id() const {
+  return id_at(3);
+}
+
+std::string CampaignIdentity::id_before_nan_faithful() const {
+  return id_at(2);
 }
 
 std::string data_content_hash(const data::PreprocessedSet& images) {

@@ -37,6 +37,13 @@ struct CampaignIdentity {
 
   // 16 hex digits: a hash of all of the above, in a fixed text form.
   std::string id() const;
+  // The id the same campaign had before the engine let NaN through its operators as PyTorch does: records
+  // of fixed-point and INT8 formats are the same either way (their weights and activations stay finite),
+  // records of float formats may not be (`flipguard rekey` moves only the former).
+  std::string id_before_nan_faithful() const;
+
+ private:
+  std::string id_at(int version) const;
 };
 
 // The identity of `config` run on `spec`'s model, whose ONNX file has `model_sha256` (as open_model read it,

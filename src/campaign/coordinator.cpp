@@ -11,6 +11,7 @@ namespace {
 
 ResultsFile open_results(const std::string& path, const CampaignSetup& setup) {
   refuse_legacy_results(path, setup.legacy_campaign_id);
+  refuse_results_before_nan_faithful(path, setup.identity.id_before_nan_faithful());
   return ResultsFile(path, setup.campaign_id);
 }
 

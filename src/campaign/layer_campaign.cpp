@@ -49,10 +49,10 @@ struct Configuration {
 
 }  // namespace
 
-std::string layer_campaign_id(const CampaignIdentity& identity) {
+std::string layer_campaign_id(const CampaignIdentity& identity, bool before_nan_faithful) {
   CampaignIdentity layers = identity;
   layers.tensors = "layers:" + identity.tensors;
-  return layers.id();
+  return before_nan_faithful ? layers.id_before_nan_faithful() : layers.id();
 }
 
 LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
@@ -92,6 +92,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
   refuse_legacy_results(config.results,
                         legacy_campaign_id(config, setup.identity.model_sha256, setup.identity.data,
                                            setup.legacy_data_hash, true));
+  refuse_results_before_nan_faithful(config.results, layer_campaign_id(setup.identity, true));
   ResultsFile results(config.results, summary.campaign_id);
   if (!results.repair_note().empty()) log << "warning: " << results.repair_note() << "\n";
 

@@ -32,8 +32,9 @@ struct LayerCampaignSummary {
 };
 
 // Identity of a layer campaign's records: that of its ordinary campaign with tensors "layers:<tensors>", so a
-// results file of an ordinary campaign is never mixed with one of a layer campaign.
-std::string layer_campaign_id(const CampaignIdentity& identity);
+// results file of an ordinary campaign is never mixed with one of a layer campaign. `before_nan_faithful`:
+// the id it had before NaN went through the engine's operators (CampaignIdentity::id_before_nan_faithful).
+std::string layer_campaign_id(const CampaignIdentity& identity, bool before_nan_faithful = false);
 
 // `config.tensors` selects the layers; each record's `tensors` field is its layer's name. Records of a
 // layer are appended when all its trials are done; rerunning resumes with the first incomplete layer.

@@ -144,6 +144,18 @@ void check(const data::InputSpec& input, const data::PreprocessSpec& pre, const 
   }
 }
 
+// An input height, width or channel count the graph leaves symbolic (a model exported for any image size)
+// fixed to the recipe's.
+void fix_symbolic_input(model::Graph& g, const data::ModelSpec& spec) {
+  if (g.inputs.empty() || g.inputs[0].dims.size() != 4) return;
+  const bool last = spec.input.layout == data::InputLayout::kNHWC;
+  const std::array<std::int64_t, 3> chw{spec.input.channels, spec.input.height, spec.input.width};
+  const std::array<std::size_t, 3> at =
+      last ? std::array<std::size_t, 3>{3, 1, 2} : std::array<std::size_t, 3>{1, 2, 3};
+  for (std::size_t i = 0; i < 3; ++i)
+    if (g.inputs[0].dims[at[i]] <= 0 && chw[i] > 0) g.inputs[0].dims[at[i]] = chw[i];
+}
+
 // `m`: open_model's spec of the .onnx file (its name and path), `graph` its graph.
 data::ModelSpec from_onnx(const CampaignConfig& c, data::ModelSpec m, const model::Graph& graph) {
   const std::string& path = c.model;
@@ -320,18 +332,6 @@ double parse_scale(const std::string& text) {
     }
   }
   throw std::invalid_argument("'" + text + "' is not a finite non-zero number or fraction A/B (e.g. 1/255)");
-}
-
-// An input height, width or channel count the graph leaves symbolic (a model exported for any image size)
-// fixed to the recipe's.
-void fix_symbolic_input(model::Graph& g, const data::ModelSpec& spec) {
-  if (g.inputs.empty() || g.inputs[0].dims.size() != 4) return;
-  const bool last = spec.input.layout == data::InputLayout::kNHWC;
-  const std::array<std::int64_t, 3> chw{spec.input.channels, spec.input.height, spec.input.width};
-  const std::array<std::size_t, 3> at =
-      last ? std::array<std::size_t, 3>{3, 1, 2} : std::array<std::size_t, 3>{1, 2, 3};
-  for (std::size_t i = 0; i < 3; ++i)
-    if (g.inputs[0].dims[at[i]] <= 0 && chw[i] > 0) g.inputs[0].dims[at[i]] = chw[i];
 }
 
 model::Graph load_graph(const data::ModelSpec& spec) {

@@ -17,6 +17,7 @@
 #include "campaign/settings.hpp"
 #include "campaign/trial_record_json.hpp"
 #include "data/model_spec.hpp"
+#include "memory/format.hpp"
 
 namespace flipguard::campaign {
 namespace {
@@ -73,6 +74,21 @@ void refuse_legacy_results(const std::string& path, const std::string& legacy_id
         "` with the same settings to move its records to content identity");
 }
 
+void refuse_results_before_nan_faithful(const std::string& path, const std::string& previous_id) {
+  if (std::filesystem::is_regular_file(path) && first_campaign(path) == previous_id)
+    throw std::runtime_error(
+        path +
+        ": written before NaN went through flipguard's operators as it does in PyTorch (this campaign "
+        "was " +
+        previous_id +
+        " then): trials of float formats (fp32, fp16, bf16) whose activations met a NaN may come out "
+        "otherwise "
+        "now; run `flipguard rekey " +
+        path +
+        "` with the same settings to keep a file of fixed-point and INT8 records only, or run the campaign "
+        "into another results file");
+}
+
 RekeySummary rekey_results(const CampaignConfig& asked) {
   // The files to rekey predate the cell design: images_per_trial at its default "auto" (not asked for)
   // means what it meant then, every trial over all the images.
@@ -90,6 +106,8 @@ RekeySummary rekey_results(const CampaignConfig& asked) {
   const std::string legacy_layers = legacy_campaign_id(config, setup.identity.model_sha256,
                                                        setup.identity.data, setup.legacy_data_hash, true);
   const std::string now = setup.campaign_id, now_layers = layer_campaign_id(setup.identity);
+  const std::string before_nan = setup.identity.id_before_nan_faithful(),
+                    before_nan_layers = layer_campaign_id(setup.identity, true);
 
   RekeySummary s;
   const std::string first = first_campaign(path);
@@ -98,25 +116,36 @@ RekeySummary rekey_results(const CampaignConfig& asked) {
     s.layers = first == now_layers;
     return s;  // already today's identity
   }
-  if (first != legacy && first != legacy_layers)
+  const bool previous = first == before_nan || first == before_nan_layers;
+  if (first != legacy && first != legacy_layers && !previous)
     throw std::runtime_error(path + ": its records are of campaign " + (first.empty() ? "(none)" : first) +
                              "; these settings were campaign " + legacy + " (or layer campaign " +
                              legacy_layers +
                              ") before content identity: give the settings the file was written with "
                              "(model, data, images, seed, tensors, fault, floor, images_per_trial)");
-  refuse_unverifiable_preprocessing(path, config, setup.spec);
-  s.layers = first == legacy_layers;
+  // Records of the identity before NaN went through the operators carry the preprocessing in their id.
+  if (!previous) refuse_unverifiable_preprocessing(path, config, setup.spec);
+  s.layers = first == legacy_layers || first == before_nan_layers;
   s.from = first;
   s.to = s.layers ? now_layers : now;
 
   // The file's lock for the whole rewrite; every record must be of the legacy campaign (ResultsFile checks).
   ResultsFile file(path, s.from);
   std::string text;
+  const std::string& data_hash = previous ? setup.identity.data_hash : setup.legacy_data_hash;
   for (TrialRecord r : file.records()) {
-    if (r.model_sha256 != setup.identity.model_sha256 || r.data_hash != setup.legacy_data_hash)
+    // Fixed-point and INT8 weights and their activations stay finite: no NaN reaches an operator, and the
+    // trial is the same either way. A float format's trial may not be.
+    if (memory::Format::parse(r.format).is_float())
+      throw std::runtime_error(
+          path + ": record " + r.record_key() + " is of the float format " + r.format +
+          ", made before NaN went through flipguard's operators as it does in PyTorch; "
+          "its trial may come out otherwise now, so rekey moves only files of fixed-point "
+          "and INT8 records: run the campaign into another results file; left untouched");
+    if (r.model_sha256 != setup.identity.model_sha256 || r.data_hash != data_hash)
       throw std::runtime_error(path + ": record " + r.record_key() + " claims model " + r.model_sha256 +
                                " and data " + r.data_hash + ", not " + setup.identity.model_sha256 + " and " +
-                               setup.legacy_data_hash + "; left untouched");
+                               data_hash + "; left untouched");
     r.campaign = s.to;
     r.data_hash = setup.identity.data_hash;
     text += nlohmann::json(r).dump() + "\n";

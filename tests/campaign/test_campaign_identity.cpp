@@ -261,7 +261,18 @@ TEST_F(LegacyResults, ARunPointsToRekeyAndLeavesTheFileAlone) {
   EXPECT_EQ(read_file(config().results), before);
 }
 
+// The legacy file's records as if of fixed-point and INT8 cells: the legacy id holds no format, so it stays.
+std::string as_fixed_point_records(std::string text) {
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"\"format\":\"fp32\"", "\"format\":\"q2.5\""},
+        {"\"format\":\"fp16\"", "\"format\":\"int8\""}})
+    for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at))
+      text.replace(at, from.size(), to);
+  return text;
+}
+
 TEST_F(LegacyResults, RekeyMovesEveryRecordToContentIdentityOnce) {
+  write_file(config().results, as_fixed_point_records(read_file(config().results)));
   const std::string before = read_file(config().results);
   const auto setup = CampaignSetup::load(config());
   const auto s = rekey_results(config());
@@ -289,6 +300,19 @@ TEST_F(LegacyResults, RekeyMovesEveryRecordToContentIdentityOnce) {
   EXPECT_FALSE(fs::exists(config().results + ".writing"));
 }
 
+// Float records were made while Relu, Clip and max pooling read NaN as 0: their trials may differ now.
+TEST_F(LegacyResults, RekeyRefusesFloatRecordsMadeBeforeNaNWentThroughOperators) {
+  const std::string before = read_file(config().results);
+  try {
+    rekey_results(config());
+    FAIL() << "float records were rekeyed";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("float format fp32"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("another results file"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(read_file(config().results), before);
+}
+
 TEST_F(LegacyResults, RekeyWithOtherSettingsRefusesAndLeavesTheFileAlone) {
   const std::string before = read_file(config().results);
   CampaignConfig other = config();
@@ -306,6 +330,7 @@ TEST_F(LegacyResults, RekeyWithOtherSettingsRefusesAndLeavesTheFileAlone) {
 // be verified against them, so rekey refuses it (else the resumed campaign would mix two recipes in one
 // file). Settings that repeat the sidecar's values change nothing and pass.
 TEST_F(LegacyResults, RekeyRefusesPreprocessingItCannotVerify) {
+  write_file(config().results, as_fixed_point_records(read_file(config().results)));
   const std::string before = read_file(config().results);
   CampaignConfig other = config();
   other.mean = {0.5, 0.5, 0.5};
@@ -325,4 +350,47 @@ TEST_F(LegacyResults, RekeyRefusesPreprocessingItCannotVerify) {
   CampaignConfig same = config();  // the sidecar's own recipe, spelt out
   same.resize_filter = "bilinear-noaa";
   EXPECT_EQ(rekey_results(same).records, 6);
+}
+
+// A file of the identity before NaN went through the operators (v2): a run names rekey, which moves a file of
+// fixed-point records and refuses one with a float record.
+TEST(CampaignIdentity, AFileMadeBeforeNaNWentThroughOperatorsIsRekeyedWhenNoRecordIsFloat) {
+  Fixture f;
+  std::ostringstream log;
+  run_campaign(
+      f.config(), [](const CampaignProgress&) {}, log);
+  const auto setup = CampaignSetup::load(f.config());
+  const std::string now = setup.campaign_id, previous = setup.identity.id_before_nan_faithful();
+  ASSERT_NE(now, previous);
+  std::string text = read_file(f.config().results);
+  for (auto at = text.find(now); at != std::string::npos; at = text.find(now, at))
+    text.replace(at, now.size(), previous);
+  write_file(f.config().results, text);
+  try {
+    run_campaign(
+        f.config(), [](const CampaignProgress&) {}, log);
+    FAIL() << "a file of the previous identity was resumed";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("flipguard rekey"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(previous), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(read_file(f.config().results), text);
+  // The same file with one record of fp16: refused, untouched.
+  const std::string with_float = [&] {
+    std::string t = text;
+    const auto at = t.find("\"format\":\"q2.5\"");
+    return t.replace(at, 15, "\"format\":\"fp16\"");
+  }();
+  write_file(f.config().results, with_float);
+  EXPECT_THROW(rekey_results(f.config()), std::runtime_error);
+  EXPECT_EQ(read_file(f.config().results), with_float);
+  // Fixed-point records only: moved to today's identity, and the campaign resumes.
+  write_file(f.config().results, text);
+  const auto s = rekey_results(f.config());
+  EXPECT_EQ(s.from, previous);
+  EXPECT_EQ(s.to, now);
+  EXPECT_GT(s.records, 0);
+  const auto summary = run_campaign(
+      f.config(), [](const CampaignProgress&) {}, log);
+  EXPECT_EQ(summary.trials_run, 0);
 }
