@@ -25,7 +25,7 @@ int run(const Arguments& args) {
 
 const RegisterCommand reg{
     {.name = "rekey",
-     .summary = "move a results file of an older flipguard to content identity",
+     .summary = "move a results file of an older flipguard to today's campaign identity",
      .positionals = "[RESULTS.jsonl]",
      .settings = campaign::kForCampaign,
      .config_file = true,
@@ -37,8 +37,11 @@ const RegisterCommand reg{
          "them with today's campaign id and data hash, under the file's lock, through a temporary file "
          "renamed into place. A file of other settings is refused and left untouched, and so are "
          "preprocessing settings (--preset, --mean, ...) that change the sidecar's recipe: the old records "
-         "do not say which recipe made them. Works for campaign and layer-campaign files; RESULTS.jsonl "
-         "overrides the settings' results path.",
+         "do not say which recipe made them. Files written before NaN went through the engine's operators as "
+         "in PyTorch (Relu, Clip and max pooling read a NaN as 0 then) are moved the same way when all their "
+         "records are of fixed-point or INT8 formats, whose trials come out the same; a record of a float "
+         "format (fp32, fp16, bf16) is refused, any file's: its trial may come out otherwise now. Works for "
+         "campaign and layer-campaign files; RESULTS.jsonl overrides the settings' results path.",
      .run = run}};
 
 }  // namespace
