@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "memory/format.hpp"
 #include "protect/protection_spec.hpp"
@@ -11,10 +12,13 @@ namespace flipguard::campaign {
 
 std::string MemoryEstimate::describe() const {
   const auto mib = [](std::uint64_t b) { return static_cast<double>(b) / (1 << 20); };
-  char kept[64] = "";
+  char kept[96] = "";
   if (kept_activations > 0)
     std::snprintf(kept, sizeof kept, " + kept activations %.1f", mib(kept_activations));
-  char buf[320];
+  if (nan_path > 0)
+    std::snprintf(kept + std::strlen(kept), sizeof kept - std::strlen(kept), " + NaN path %.1f",
+                  mib(nan_path));
+  char buf[384];
   std::snprintf(
       buf, sizeof buf,
       "memory estimate: %.0f MiB peak = weights %.1f + largest configuration %.1f + activations %.1f"
@@ -61,9 +65,11 @@ MemoryEstimate estimate_campaign_memory(const engine::Executor& executor,
   std::vector<std::int64_t> sizes;
   for (const auto* s : slots) sizes.push_back(s->size());
   const double max_ber = bers.empty() ? 0.0 : *std::max_element(bers.begin(), bers.end());
-  for (const auto& f : formats)
+  for (const auto& f : formats) {
+    if (memory::Format::parse(f).is_float()) e.nan_path = executor.faithful_scratch_bytes();
     for (const auto& p : protections)
       e.configuration = std::max(e.configuration, configuration_bytes(sizes, f, p, max_ber));
+  }
   return e;
 }
 

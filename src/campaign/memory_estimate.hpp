@@ -31,10 +31,13 @@ struct MemoryEstimate {
   // The fault-free activations kept at the first faulted layer (campaign/clean_prefix.hpp), when trials
   // start there.
   std::uint64_t kept_activations = 0;
+  // What the engine's NaN-faithful steps keep once a NaN met them: only float formats hold non-finite
+  // weights, so only their campaigns count it.
+  std::uint64_t nan_path = 0;
   std::uint64_t fixed = kFixedOverheadBytes;
 
   std::uint64_t variable() const {
-    return weights + configuration + activations + images + clean_logits + kept_activations;
+    return weights + configuration + activations + images + clean_logits + kept_activations + nan_path;
   }
   std::uint64_t slack() const {
     return static_cast<std::uint64_t>(kHeapSlack * static_cast<double>(variable()));

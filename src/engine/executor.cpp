@@ -400,6 +400,12 @@ const model::Graph& Executor::graph() const {
   return impl_->graph;
 }
 
+std::uint64_t Executor::faithful_scratch_bytes() const {
+  std::uint64_t bytes = 0;
+  for (const auto& layer : impl_->net.layers) bytes += layer->faithful_scratch_bytes();
+  return bytes;
+}
+
 std::uint64_t Executor::activation_bytes() const {
   return impl_->net.plan.allocated_bytes();
 }

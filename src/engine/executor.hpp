@@ -85,6 +85,9 @@ class Executor {
   // Memory the executor holds, for a campaign's peak-memory estimate (docs/memory.md):
   // the activation buffers of the memory plan (batch-sized), and the weights: the graph's constant tensors,
   // the kernels' weight buffers, the stored weights' clean copies and constants used as tensor operands.
+  // Bytes the NaN-faithful steps allocate on their first NaN and keep (docs/protections.md, "NaN through
+  // operators"): a run of a float format whose activations meet a NaN may add them.
+  std::uint64_t faithful_scratch_bytes() const;
   std::uint64_t activation_bytes() const;
   std::uint64_t weight_bytes() const;
   // Layers, fusions and memory, for `flipguard eval --verbose` and the benchmarks.

@@ -8,6 +8,7 @@
 // flag, which every swallowed NaN does (docs/protections.md, "NaN through operators").
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
@@ -27,6 +28,8 @@ class Layer {
     execute(stream, values);
   }
   virtual bool has_faithful() const { return false; }
+  // Bytes the faithful step allocates on its first use and keeps (plain copies for max pooling).
+  virtual std::uint64_t faithful_scratch_bytes() const { return 0; }
   virtual std::string describe() const = 0;
 };
 
@@ -49,8 +52,12 @@ class PrimitiveLayer : public Layer {
     faithful_(stream, args(values));
   }
   bool has_faithful() const override { return static_cast<bool>(faithful_); }
+  std::uint64_t faithful_scratch_bytes() const override { return faithful_scratch_; }
   std::string describe() const override { return what_; }
-  void set_faithful(FaithfulFn f) { faithful_ = std::move(f); }
+  void set_faithful(FaithfulFn f, std::uint64_t scratch_bytes = 0) {
+    faithful_ = std::move(f);
+    faithful_scratch_ = scratch_bytes;
+  }
 
  private:
   std::unordered_map<int, dnnl::memory> args(const std::vector<dnnl::memory>& values) const {
@@ -64,6 +71,7 @@ class PrimitiveLayer : public Layer {
   std::vector<std::pair<int, int>> value_args_;  // (DNNL_ARG_*, value id)
   std::unordered_map<int, dnnl::memory> fixed_;  // weights, biases: owned here, patched through WeightSlots
   FaithfulFn faithful_;
+  std::uint64_t faithful_scratch_ = 0;
 };
 
 // A C++ kernel over float buffers (row-major, unless the kernel was built for the values' layouts, as the

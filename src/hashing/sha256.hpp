@@ -33,6 +33,6 @@ class Sha256 {
 };
 
 // The SHA-256 of a file's bytes; errors name the file and the system's cause.
-std::string sha256_of_file(const std::filesystem::path& path);
+std::string sha256_of_file(const std::filesystem::path& path, const std::string& what = "a regular file");
 
 }  // namespace flipguard::hashing

@@ -19,9 +19,10 @@ void build_global_pool(const model::Node& n, BuildContext& ctx) {
       std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y}});
   if (alg == dnnl::algorithm::pooling_max) {
     const Dims kernel(x.dims.begin() + 2, x.dims.end());
-    layer->set_faithful(ops::max_pool_with_nan(ctx.engine(), dnnl::pooling_forward(pd), x.md, x.dims,
-                                               pd.dst_desc(), out, kernel, Dims(kernel.size(), 1),
-                                               Dims(kernel.size(), 0)));
+    layer->set_faithful(
+        ops::max_pool_with_nan(ctx.engine(), dnnl::pooling_forward(pd), x.md, x.dims, pd.dst_desc(), out,
+                               kernel, Dims(kernel.size(), 1), Dims(kernel.size(), 0)),
+        ops::max_pool_nan_scratch_bytes(x.md, x.dims, pd.dst_desc(), out));
   }
   ctx.add_layer(std::move(layer));
 }

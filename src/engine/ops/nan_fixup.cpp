@@ -84,6 +84,15 @@ FaithfulFn max_pool_with_nan(const dnnl::engine& engine, dnnl::primitive prim, c
   };
 }
 
+std::uint64_t max_pool_nan_scratch_bytes(const dnnl::memory::desc& src, const Dims& in,
+                                         const dnnl::memory::desc& dst, const Dims& out) {
+  const auto src_plain = plain_desc(in), dst_plain = plain_desc(out);
+  std::uint64_t bytes = dst_plain.get_size();
+  if (src != src_plain) bytes += src_plain.get_size();
+  if (dst != dst_plain) bytes += dst.get_size();
+  return bytes;
+}
+
 FaithfulFn softmax_with_nan(dnnl::primitive prim, const Dims& dims, int axis) {
   std::int64_t outer = 1, inner = 1;
   for (int i = 0; i < axis; ++i) outer *= dims[static_cast<size_t>(i)];

@@ -19,6 +19,11 @@ FaithfulFn max_pool_with_nan(const dnnl::engine& engine, dnnl::primitive prim, c
                              const Dims& in, const dnnl::memory::desc& dst, const Dims& out,
                              const Dims& kernel, const Dims& strides, const Dims& pad_begin);
 
+// The bytes max_pool_with_nan's step allocates on its first NaN and keeps: a plain copy of a blocked source,
+// the plain NaN mask and its copy in a blocked destination's layout.
+std::uint64_t max_pool_nan_scratch_bytes(const dnnl::memory::desc& src, const Dims& in,
+                                         const dnnl::memory::desc& dst, const Dims& out);
+
 // Softmax or LogSoftmax `prim` over `axis` of plain `dims` (source and destination apart): a row holding a
 // NaN or +Inf, or only -Inf, comes out all NaN.
 FaithfulFn softmax_with_nan(dnnl::primitive prim, const Dims& dims, int axis);

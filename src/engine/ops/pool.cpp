@@ -45,7 +45,8 @@ void build_pool(const model::Node& n, BuildContext& ctx) {
       dnnl::pooling_forward(pd), std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, x_id}, {DNNL_ARG_DST, y}});
   if (is_max)
     layer->set_faithful(ops::max_pool_with_nan(ctx.engine(), dnnl::pooling_forward(pd), x.md, x.dims,
-                                               pd.dst_desc(), out, kernel, win.strides, win.pad_begin));
+                                               pd.dst_desc(), out, kernel, win.strides, win.pad_begin),
+                        ops::max_pool_nan_scratch_bytes(x.md, x.dims, pd.dst_desc(), out));
   ctx.add_layer(std::move(layer));
 }
 
