@@ -126,6 +126,21 @@ def test_nan_goes_through_like_torch():
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
 
 
+def test_nan_goes_through_a_short_batch(models_dir):
+    """Fewer images than the batch: the images are copied into the engine's own input buffer, which later
+    layers reuse; the rerun with faithful kernels copied them in again (it read what those layers had left
+    there, and the NaN of MNIST's Conv+Relu, max pooling and Gemm+Relu came out as numbers)."""
+    x = np.full((3, 1, 28, 28), 0.5, np.float32)
+    x[0] = np.nan
+    x[2, 0, 14, 14] = np.nan
+    for batch in (3, 4, 16):
+        got = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=batch).run(x)
+        assert np.isnan(got).any(axis=1).tolist() == [True, False, True], (batch, got)
+    full = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=3).run(x)
+    short = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=16).run(x)
+    np.testing.assert_allclose(short[1], full[1], rtol=1e-5)
+
+
 def test_stored_weights_list_write_and_restore(models_dir):
     model = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=4)
     weights = model.weights()
