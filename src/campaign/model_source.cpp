@@ -281,7 +281,7 @@ ModelFile open_model(const std::string& model, const std::string& models_dir) {
       throw std::runtime_error(model + ": is a folder, not an ONNX model file");
     f.spec.name = platform::utf8_or_escaped(fs::path(model).stem().string());  // for records (JSON)
     f.spec.onnx = model;
-    f.sha256 = hashing::sha256_of_file(model);
+    f.sha256 = hashing::sha256_of_file(model, "an ONNX model file");
     f.graph = model::load_onnx(model);
     return f;
   }
@@ -292,7 +292,7 @@ ModelFile open_model(const std::string& model, const std::string& models_dir) {
     throw std::runtime_error(f.spec.sidecar_path.string() + ": field 'onnx' names " + onnx +
                              ", which does not exist");
   if (fs::is_directory(onnx, ec)) throw std::runtime_error(onnx + ": is a folder, not an ONNX model file");
-  f.sha256 = hashing::sha256_of_file(onnx);
+  f.sha256 = hashing::sha256_of_file(onnx, "an ONNX model file");
   // The bytes first: a file its claim does not match is named as such, whatever it holds.
   check_sha256_claim(f.spec, f.sha256);
   f.graph = model::load_onnx(onnx);

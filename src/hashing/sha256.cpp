@@ -55,8 +55,8 @@ std::string Sha256::hex_digest() {
   return out;
 }
 
-std::string sha256_of_file(const std::filesystem::path& path) {
-  platform::InputFile in(path);
+std::string sha256_of_file(const std::filesystem::path& path, const std::string& what) {
+  platform::InputFile in(path, what);
   Sha256 h;
   std::vector<char> buf(1 << 20);  // read in chunks: model files can be larger than memory allows twice
   while (const std::size_t n = in.read_some(buf.data(), buf.size())) h.update(buf.data(), n);
