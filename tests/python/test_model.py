@@ -141,6 +141,20 @@ def test_nan_goes_through_a_short_batch(models_dir):
     np.testing.assert_allclose(short[1], full[1], rtol=1e-5)
 
 
+def test_paths_may_be_path_objects(models_dir):
+    """Model and load_images take a pathlib.Path (any os.PathLike) or bytes, as run_campaign does."""
+    import pathlib
+    by_text = flipguard.Model(os.path.join(models_dir, "mnist8.json"), batch=2)
+    by_path = flipguard.Model(pathlib.Path(models_dir) / "mnist8.json", batch=2)
+    by_name = flipguard.Model("mnist8", batch=2, models_dir=pathlib.Path(models_dir))
+    by_bytes = flipguard.Model(os.fsencode(os.path.join(models_dir, "mnist8.json")), batch=2)
+    x = np.random.default_rng(0).random((2, 1, 28, 28), dtype=np.float32)
+    for m in (by_path, by_name, by_bytes):
+        np.testing.assert_array_equal(m.run(x), by_text.run(x))
+    with pytest.raises(TypeError):
+        flipguard.Model(None)
+
+
 def test_stored_weights_list_write_and_restore(models_dir):
     model = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=4)
     weights = model.weights()
