@@ -2,6 +2,7 @@
 // weights and patch them, and read a built-in dataset preprocessed as a model's sidecar says.
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
 #include <algorithm>
 #include <memory>
@@ -35,8 +36,9 @@ struct ModelState {
 
 class Model {
  public:
-  Model(const std::string& model, int batch, int threads, bool fold_batchnorm, bool biases, bool batchnorm,
-        const std::string& models_dir)
+  // Paths arrive as str, bytes or any os.PathLike (pathlib.Path), as run_campaign takes them.
+  Model(const std::filesystem::path& model, int batch, int threads, bool fold_batchnorm, bool biases,
+        bool batchnorm, const std::filesystem::path& models_dir)
       : state_(std::make_shared<ModelState>()) {
     engine::ExecutorOptions options;
     options.batch = batch;
@@ -47,7 +49,7 @@ class Model {
     {
       py::gil_scoped_release release;
       // The commands' loader: a sidecar's claims about the file checked, the graph read once.
-      auto file = campaign::open_model(model, models_dir);
+      auto file = campaign::open_model(model.string(), models_dir.string());
       state_->source = file.spec.onnx_path().string();
       state_->executor = std::make_unique<engine::Executor>(std::move(file.graph), options);
     }
@@ -165,8 +167,11 @@ class Weight {
 
 // A built-in dataset's images, preprocessed as the model's sidecar says, and their targets (the index of the
 // correct logit).
-py::tuple load_images(const std::string& model, const std::string& data, std::int64_t images, int threads,
-                      const std::string& models_dir, const std::string& assets_dir) {
+py::tuple load_images(const std::filesystem::path& model_path, const std::filesystem::path& data_path,
+                      std::int64_t images, int threads, const std::filesystem::path& models_dir_path,
+                      const std::filesystem::path& assets_dir_path) {
+  const std::string model = model_path.string(), data = data_path.string();
+  const std::string models_dir = models_dir_path.string(), assets_dir = assets_dir_path.string();
   if (images < 0) throw py::value_error("load_images: images must be >= 0 (0: the whole dataset)");
   data::PreprocessedSet set;
   {
@@ -216,8 +221,8 @@ void bind_model(py::module_& m) {
       });
 
   py::class_<Model>(m, "Model", "An ONNX image classifier on flipguard's engine (oneDNN).")
-      .def(py::init<const std::string&, int, int, bool, bool, bool, const std::string&>(), "model"_a,
-           "batch"_a = 16, "threads"_a = 0, "fold_batchnorm"_a = true, "biases"_a = false,
+      .def(py::init<const std::filesystem::path&, int, int, bool, bool, bool, const std::filesystem::path&>(),
+           "model"_a, "batch"_a = 16, "threads"_a = 0, "fold_batchnorm"_a = true, "biases"_a = false,
            "batchnorm"_a = false, "models_dir"_a = "",
            "model: an .onnx file, a sidecar .json or a model name in the models folder. batch: images per "
            "engine run (a model exported with a fixed batch runs at that one, with a warning). threads: 0 "

@@ -20,6 +20,14 @@ def _path(p) -> Optional[str]:
     return None if p is None else os.fspath(p)
 
 
+def _callbacks(progress, log):
+    # Checked before any work: a progress that is no function failed only after the first trial.
+    for name, f in (("progress", progress), ("log", log)):
+        if f is not None and not callable(f):
+            raise TypeError(f"{name}: expects a function or None, got {type(f).__name__} {f!r}")
+    return progress, log
+
+
 def run_campaign(config=None, *, progress: Optional[Callable[[dict], Any]] = None,
                  log: Optional[Callable[[str], Any]] = _stderr, **settings) -> "Results":
     """Runs (or resumes) a campaign and returns its results file's records.
@@ -38,7 +46,7 @@ def run_campaign(config=None, *, progress: Optional[Callable[[dict], Any]] = Non
     Ctrl-C (a notebook's interrupt) ends the campaign between trials: the records written are kept, the
     running trial is dropped, and KeyboardInterrupt says so; the same call again resumes.
     """
-    summary = _flipguard._run("campaign", settings, _path(config), progress, log)
+    summary = _flipguard._run("campaign", settings, _path(config), *_callbacks(progress, log))
     return Results(summary["results"], summary)
 
 
@@ -47,7 +55,7 @@ def run_layer_campaign(config=None, *, progress: Optional[Callable[[dict], Any]]
     """One stored tensor at a time (flipguard layer-campaign): the same settings as run_campaign but for the
     adaptive ones; progress gets a dict per layer (layers_done, layers_total, layer, skipped, trials_done,
     trials_total, seconds)."""
-    summary = _flipguard._run("layer-campaign", settings, _path(config), progress, log)
+    summary = _flipguard._run("layer-campaign", settings, _path(config), *_callbacks(progress, log))
     return Results(summary["results"], summary)
 
 

@@ -35,9 +35,12 @@ MergeSummary merge_results(const std::string& out, const std::vector<std::string
   std::map<std::string, Placed> by_key;
   std::vector<std::string> order;  // format|protection in first-seen order
   for (const auto& path : inputs) {
-    if (!std::filesystem::is_regular_file(path))
+    // A missing input is an error (parse_results reads one as empty); anything else that is no results
+    // file (a folder, a device) is named as what it is by read_results_text.
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
       throw std::invalid_argument("merge: " + path + ": no such file");
-    auto parsed = parse_results(path);
+    auto parsed = parse_results_text(read_results_text(path), path);
     if (!parsed.warning.empty()) summary.warnings.push_back(parsed.warning);
     for (std::size_t i = 0; i < parsed.records.size(); ++i) {
       const auto& r = parsed.records[i];

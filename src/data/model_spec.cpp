@@ -196,7 +196,7 @@ ResizeFilter parse_resize_filter(const std::string& s, const FieldReader& r) {
              s + "\"");
 }
 
-// Unknown keys in "preprocess" are rejected: a misspelt key there would silently change every result.
+// Unknown keys are rejected: a misspelt key would be ignored in silence.
 void reject_unknown_keys(const json& obj, const std::set<std::string>& known, const std::string& prefix,
                          const FieldReader& r) {
   for (const auto& item : obj.items())
@@ -344,6 +344,12 @@ ModelSpec parse_model_spec(std::string_view json_text, const std::string& origin
   if (!j.is_object()) throw DataError(origin + ": expected a JSON object at the top level");
 
   const FieldReader r(origin);
+  // A misspelt top-level key would be ignored: "sha-256" leaves the file unchecked, "datset" the default data
+  // unset. Free text goes into "notes".
+  reject_unknown_keys(j,
+                      {"name", "onnx", "source", "notes", "sha256", "dataset", "input", "output",
+                       "preprocess", "reference_top1"},
+                      "", r);
   const std::string empty;
   ModelSpec m;
   m.name = r.string(j, "name", "");
@@ -444,9 +450,10 @@ std::string sidecar_markdown() {
       "settings.\n\n"
       "Every field the loader reads, generated from its schema (`src/data/model_spec.cpp`) by `flipguard "
       "model-init --schema`; a test keeps this file current. A field without a default is required. Errors "
-      "name the file and the field; unknown keys in `input`, `output` and `preprocess` are errors (a "
-      "misspelt "
-      "key there would silently change every result). What a sidecar says of its ONNX file is checked against "
+      "name the file and the field; unknown keys are errors, at the top level and in `input`, `output` and "
+      "`preprocess` (a misspelt key would be ignored in silence: a misspelt `sha256` would leave the file "
+      "unchecked, one in `preprocess` would change every result); free text goes into `notes`. What a "
+      "sidecar says of its ONNX file is checked against "
       "the file whenever the model is opened (every command, the Python module): `sha256`, the input's and "
       "the output's names, `input.channels`, `height` and `width` in the stated `input.layout`, and "
       "`output.classes` (a dimension the graph leaves symbolic is not checked); a mismatch names both files "

@@ -103,6 +103,11 @@ void ZipArchive::read_directory() {
       }
       e += 4 + len;
     }
+    // Readers disagree on which of two members of one name counts (Python's zipfile, and so NumPy, takes
+    // the last): such an archive is refused rather than read one way.
+    if (contains(m.name))
+      throw DataError(source_ + ": holds two members named " + m.name +
+                      " (an archive appended to?); NumPy would read the last, so it is refused");
     members_.push_back(std::move(m));
     at += 46 + name_len + extra_len + comment_len;
   }

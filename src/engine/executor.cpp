@@ -281,18 +281,21 @@ std::int64_t Executor::output_size() const {
 
 void Executor::run(const float* input, int count, float* output) {
   // A full batch is read where the caller keeps it (ONNX Runtime does the same with a tensor over the
-  // caller's data): no copy of the images per run. A short batch is copied in, zero-padded.
-  if (count == impl_->batch && !impl_->graph.inputs[0].integer)
+  // caller's data): no copy of the images per run. A short batch is copied in, zero-padded; the plan reuses
+  // that buffer once the input is read, so a faithful rerun copies it in again.
+  if (count == impl_->batch && !impl_->graph.inputs[0].integer) {
     impl_->bind_input(input);
-  else
+    impl_->run_layers(0, impl_->net.layers.size());
+  } else {
     impl_->load_input(input, count);
-  impl_->run_layers(0, impl_->net.layers.size());
+    impl_->run_layers(0, impl_->net.layers.size(), [&] { impl_->load_input(input, count); });
+  }
   impl_->copy_output(count, output);
 }
 
 void Executor::run(const std::int64_t* ids, int count, float* output) {
   impl_->load_ids(ids, count);
-  impl_->run_layers(0, impl_->net.layers.size());
+  impl_->run_layers(0, impl_->net.layers.size(), [&] { impl_->load_ids(ids, count); });
   impl_->copy_output(count, output);
 }
 
@@ -346,7 +349,7 @@ void Executor::run_prefix(const float* input, int count, int cut) {
     impl_->cut = cut;
   }
   impl_->load_input(input, count);
-  impl_->run_layers(0, static_cast<size_t>(cut));
+  impl_->run_layers(0, static_cast<size_t>(cut), [&] { impl_->load_input(input, count); });
   impl_->snapshot.capture();
   impl_->cut_count = count;
 }

@@ -32,7 +32,8 @@ class Sha256 {
   std::unique_ptr<evp_md_ctx_st, FreeContext> context_;
 };
 
-// The SHA-256 of a file's bytes; errors name the file and the system's cause.
+// The SHA-256 of a file's bytes; errors name the file and the system's cause, and a file that is no regular
+// file (a FIFO, a folder) as not being `what`.
 std::string sha256_of_file(const std::filesystem::path& path, const std::string& what = "a regular file");
 
 }  // namespace flipguard::hashing

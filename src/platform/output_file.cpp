@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <random>
 
 namespace flipguard::platform {
 namespace fs = std::filesystem;
@@ -52,15 +54,41 @@ void write_stream(const fs::path& out, std::span<const std::string_view> parts) 
   if (::close(fd) != 0 && errno != EINTR) fail(out, "writing failed: " + os_error(errno));
 }
 
+// A new file beside `target` under a name nobody else uses, created exclusively (O_EXCL, O_NOFOLLOW): a file
+// or a link already there under a temporary's name is never opened, followed or truncated, and two runs
+// writing the same output never share a temporary. `mode`: the permissions the replaced file had.
+int create_temporary(const fs::path& target, mode_t mode, fs::path& tmp) {
+  std::random_device rd;
+  // NAME_MAX is 255 bytes: a long name is cut so that the suffix fits.
+  const std::string stem = target.filename().string().substr(0, 200) + ".writing-";
+  for (int attempt = 0;; ++attempt) {
+    char suffix[17];
+    std::snprintf(suffix, sizeof suffix, "%08x%08x", rd(), rd());
+    tmp = target.parent_path() / (stem + suffix);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd >= 0 || errno != EEXIST || attempt == 100) return fd;
+  }
+}
+
 // A regular file or a new path: a temporary beside the real file, synced, then renamed over it, so a crash or
-// a full disk leaves the old file whole.
+// a full disk leaves the old file whole. A replaced file keeps its permissions (a private file stays
+// private).
 void replace_atomically(const fs::path& target, const fs::path& out,
                         std::span<const std::string_view> parts) {
-  const fs::path tmp = target.string() + ".writing";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  struct stat old {};
+  const bool replacing = ::stat(target.c_str(), &old) == 0;
+  fs::path tmp;
+  const int fd = create_temporary(target, replacing ? (old.st_mode & 07777) : 0666, tmp);
   if (fd < 0 && errno == ENOENT)
     fail(out, "cannot write: the folder " + quoted(target.parent_path()) + " does not exist");
   if (fd < 0) fail(out, "cannot write (creating " + quoted(tmp) + "): " + os_error(errno));
+  // The mode given to open() is cut by the umask; a replaced file's own permissions are put back whole.
+  if (replacing && ::fchmod(fd, old.st_mode & 07777) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    fail(out, "cannot write: " + os_error(err));
+  }
   try {
     write_all(fd, parts, out);
   } catch (...) {

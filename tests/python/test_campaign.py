@@ -164,6 +164,14 @@ def test_a_raising_callback_stops_the_campaign_and_keeps_its_records(tmp_path, m
     assert resumed.summary["trials_skipped"] == 5 and resumed.summary["trials_run"] == 11
 
 
+def test_a_callback_that_is_no_function_is_refused_before_any_trial(tmp_path, models_dir):
+    path = tmp_path / "r.jsonl"
+    for kwargs, name in (({"progress": 5}, "progress"), ({"log": "stderr"}, "log")):
+        with pytest.raises(TypeError, match=f"^{name}: expects a function or None"):
+            flipguard.run_campaign(results=path, models_dir=models_dir, **{"log": None, **kwargs}, **SETTINGS)
+    assert not path.exists()
+
+
 def test_pandas_cells_and_report(tmp_path, models_dir):
     pandas = pytest.importorskip("pandas")
     results = flipguard.run_campaign(results=tmp_path / "r.jsonl", log=None, models_dir=models_dir, **SETTINGS)

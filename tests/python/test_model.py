@@ -126,6 +126,35 @@ def test_nan_goes_through_like_torch():
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
 
 
+def test_nan_goes_through_a_short_batch(models_dir):
+    """Fewer images than the batch: the images are copied into the engine's own input buffer, which later
+    layers reuse; the rerun with faithful kernels copied them in again (it read what those layers had left
+    there, and the NaN of MNIST's Conv+Relu, max pooling and Gemm+Relu came out as numbers)."""
+    x = np.full((3, 1, 28, 28), 0.5, np.float32)
+    x[0] = np.nan
+    x[2, 0, 14, 14] = np.nan
+    for batch in (3, 4, 16):
+        got = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=batch).run(x)
+        assert np.isnan(got).any(axis=1).tolist() == [True, False, True], (batch, got)
+    full = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=3).run(x)
+    short = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=16).run(x)
+    np.testing.assert_allclose(short[1], full[1], rtol=1e-5)
+
+
+def test_paths_may_be_path_objects(models_dir):
+    """Model and load_images take a pathlib.Path (any os.PathLike) or bytes, as run_campaign does."""
+    import pathlib
+    by_text = flipguard.Model(os.path.join(models_dir, "mnist8.json"), batch=2)
+    by_path = flipguard.Model(pathlib.Path(models_dir) / "mnist8.json", batch=2)
+    by_name = flipguard.Model("mnist8", batch=2, models_dir=pathlib.Path(models_dir))
+    by_bytes = flipguard.Model(os.fsencode(os.path.join(models_dir, "mnist8.json")), batch=2)
+    x = np.random.default_rng(0).random((2, 1, 28, 28), dtype=np.float32)
+    for m in (by_path, by_name, by_bytes):
+        np.testing.assert_array_equal(m.run(x), by_text.run(x))
+    with pytest.raises(TypeError):
+        flipguard.Model(None)
+
+
 def test_stored_weights_list_write_and_restore(models_dir):
     model = flipguard.Model(os.path.join(models_dir, "mnist8.onnx"), batch=4)
     weights = model.weights()

@@ -74,7 +74,7 @@ TEST(OutputPaths, ALinkIsWrittenThroughAndStaysALink) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::is_symlink(dir / "link.npy"));
   EXPECT_EQ(read_file(dir / "real" / "logits.npy").substr(0, 6), "\x93NUMPY");
-  EXPECT_FALSE(fs::exists(dir / "real" / "logits.npy.writing"));
+  EXPECT_FALSE(temporary_left_beside(dir / "real" / "logits.npy"));
 }
 
 TEST(OutputPaths, AMissingFolderIsNamedBeforeTheRun) {

@@ -57,6 +57,16 @@ inline void write_file(const std::filesystem::path& p, const std::string& bytes)
   ASSERT_TRUE(out.good()) << p;
 }
 
+// Whether a temporary of an output written through platform/output_file ("NAME.writing-<random>") is left
+// beside `file`.
+inline bool temporary_left_beside(const std::filesystem::path& file) {
+  std::error_code ec;
+  const std::string prefix = file.filename().string() + ".writing";
+  for (const auto& e : std::filesystem::directory_iterator(file.parent_path(), ec))
+    if (e.path().filename().string().starts_with(prefix)) return true;
+  return false;
+}
+
 inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream s;
