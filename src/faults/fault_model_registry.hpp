@@ -25,17 +25,17 @@
 namespace flipguard::faults {
 
 struct FaultModelType {
-  std::string_view name;     // the first word of specs and settings: "ber"
-  std::string_view summary;  // what a fault does at rate BER, one line for help and docs
-  bool takes_rate = true;    // false: the rate is unused (targeted), so a campaign grid takes one
+  std::string_view name = {};     // the first word of specs and settings: "ber"
+  std::string_view summary = {};  // what a fault does at rate BER, one line for help and docs
+  bool takes_rate = true;         // false: the rate is unused (targeted), so a campaign grid takes one
 
   // Options. In a spec they follow the rate after `spec_separator` (a kind without a rate: the colon); in a
   // setting after '@'. `options_syntax` is "" for a kind without options.
-  std::string_view options_syntax;  // "bits=<list>"
-  std::string_view options_doc;     // what the options mean, for help and docs (after their syntax)
+  std::string_view options_syntax = {};  // "bits=<list>"
+  std::string_view options_doc = {};     // what the options mean, for help and docs (after their syntax)
   bool options_optional = true;
   char spec_separator = '@';
-  std::string_view example;  // a setting, shown in docs and in hints: "burst@len=4"
+  std::string_view example = {};  // a setting, shown in docs and in hints: "burst@len=4"
   // Reads the options text into `model`, throwing std::invalid_argument with the problem; null without
   // options.
   void (*parse_options)(std::string_view text, FaultModel& model) = nullptr;
@@ -49,7 +49,7 @@ struct FaultModelType {
   // Critical-bit conditioning (critical_conditioning.hpp) applies to kinds whose faults fall independently on
   // every allowed bit at the rate, so that the count on one bit is binomial: the fault such a kind puts on a
   // bit. Empty where conditioning does not apply.
-  std::optional<FaultKind> per_bit_fault;
+  std::optional<FaultKind> per_bit_fault = {};
 
   // "ber:<p>[@bits=<list>]" and "ber[@bits=<list>]": the two forms' syntax, for help and errors.
   std::string spec_syntax() const;
