@@ -1,7 +1,9 @@
 #include "campaign/fault_setting.hpp"
 
 #include <cstdio>
+#include <set>
 #include <stdexcept>
+#include <string_view>
 
 #include "faults/fault_model_registry.hpp"
 
@@ -39,6 +41,18 @@ faults::FaultModel fault_model(const std::string& setting, double rate) {
   } catch (const std::invalid_argument& e) {
     fail(setting, e.what());
   }
+}
+
+std::string fault_setting_help() {
+  std::string kinds, options;
+  std::set<std::string_view> explained;
+  // Syntax in backticks: docs/settings.md shows this text, where <list> would read as an HTML tag.
+  for (const auto* t : faults::fault_model_types()) {
+    kinds += (kinds.empty() ? "" : "; ") + ("`" + t->setting_syntax() + "`: ") + std::string(t->summary);
+    if (!t->options_doc.empty() && explained.insert(t->options_doc).second)
+      options += "; `@" + std::string(t->options_syntax) + "`: " + std::string(t->options_doc);
+  }
+  return "what a fault does, at each cell's rate: " + kinds + options;
 }
 
 std::string canonical_fault_setting(const std::string& setting) {

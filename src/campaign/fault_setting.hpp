@@ -19,4 +19,7 @@ std::string fault_spec(const std::string& setting, double rate);
 // The fault model of the setting at `rate`.
 faults::FaultModel fault_model(const std::string& setting, double rate);
 
+// The setting's help, from the fault model registry: each kind, then what the options mean.
+std::string fault_setting_help();
+
 }  // namespace flipguard::campaign

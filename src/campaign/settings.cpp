@@ -78,19 +78,6 @@ void refuse_duplicates(const std::vector<std::string>& canonical, const std::vec
       throw std::invalid_argument(key + ": '" + given[i] + "' is listed twice");
 }
 
-// The `fault` setting's help, from the fault model registry: each kind, then what the options mean.
-std::string fault_help() {
-  std::string kinds, options;
-  std::set<std::string_view> explained;
-  // Syntax in backticks: docs/settings.md shows this text, where <list> would read as an HTML tag.
-  for (const auto* t : faults::fault_model_types()) {
-    kinds += (kinds.empty() ? "" : "; ") + ("`" + t->setting_syntax() + "`: ") + std::string(t->summary);
-    if (!t->options_doc.empty() && explained.insert(t->options_doc).second)
-      options += "; `@" + std::string(t->options_syntax) + "`: " + std::string(t->options_doc);
-  }
-  return "what a fault does, at each cell's rate: " + kinds + options;
-}
-
 Setting text(std::string key, std::string flag, std::string metavar, unsigned scope,
              std::string CampaignConfig::*field, std::string help,
              std::function<void(const std::string&)> check_value = {}, bool empty_means_default = false) {
@@ -377,7 +364,7 @@ std::vector<Setting> make_table() {
       rates("bers", "--bers", "B,...", kGrid, &C::bers,
             "bit-error rates of the grid, each in [0, 1] (every configuration also gets its fault-free "
             "record)"));
-  Setting fault = text("fault", "--fault", "KIND[@...]", kGrid | kForRun, &C::fault, fault_help());
+  Setting fault = text("fault", "--fault", "KIND[@...]", kGrid | kForRun, &C::fault, fault_setting_help());
   fault.assign = [](C& c, const SettingValue& value) {
     const auto& v = value_as<std::string>(value, "a string");
     if (v.empty()) throw std::invalid_argument("an empty value is not allowed");

@@ -1,5 +1,6 @@
 #include "faults/fault_model_registry.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -73,6 +74,10 @@ void register_fault_model_type(const FaultModelType& type) {
   if (!type.options_syntax.empty() && (!type.parse_options || !type.format_options))
     throw std::logic_error("fault model kind '" + name + "' declares options but cannot read or write them");
   registered().push_back(&type);
+}
+
+void unregister_fault_model_type(const FaultModelType& type) {
+  std::erase(registered(), &type);
 }
 
 std::string setting_spec(std::string_view setting, std::string_view rate_text) {

@@ -66,12 +66,22 @@ const FaultModelType* find_fault_model_type(std::string_view name);
 std::string fault_model_names(std::string_view last = ", ");
 
 // Adds a kind; throws std::logic_error when its name is taken or it lacks a sampler or an options grammar it
-// declares.
+// declares. Registration is not synchronised: register before campaigns run.
 void register_fault_model_type(const FaultModelType& type);
+// Removes a kind registered above (not a built-in one); nothing when it is not registered.
+void unregister_fault_model_type(const FaultModelType& type);
 
-// Registers a kind where it is defined: `const FaultModelRegistrar registrar{kMyKind};`.
-struct FaultModelRegistrar {
-  explicit FaultModelRegistrar(const FaultModelType& type) { register_fault_model_type(type); }
+// Registers a kind for the registrar's lifetime: at namespace scope, for the program's
+// (`const FaultModelRegistrar registrar{kMyKind};` beside the kind), or for a scope such as a test's.
+class FaultModelRegistrar {
+ public:
+  explicit FaultModelRegistrar(const FaultModelType& type) : type_(type) { register_fault_model_type(type); }
+  ~FaultModelRegistrar() { unregister_fault_model_type(type_); }
+  FaultModelRegistrar(const FaultModelRegistrar&) = delete;
+  FaultModelRegistrar& operator=(const FaultModelRegistrar&) = delete;
+
+ private:
+  const FaultModelType& type_;
 };
 
 // The rate-less `fault` setting (see above).
