@@ -15,6 +15,7 @@
 
 #include "bindings.hpp"
 #include "faults/fault_model.hpp"
+#include "faults/fault_model_registry.hpp"
 #include "faults/sampler.hpp"
 #include "hashing/fnv1a.hpp"
 #include "memory/format.hpp"
@@ -213,6 +214,17 @@ class StudyTensor {
   protect::EccCounts ecc_;
 };
 
+// inject()'s docstring, listing the registry's fault model kinds.
+const char* inject_doc() {
+  static const std::string doc = [] {
+    std::string kinds;
+    for (const auto* t : faults::fault_model_types()) kinds += (kinds.empty() ? "" : ", ") + t->spec_syntax();
+    return "Applies the faults a fault model spec (" + kinds +
+           ") draws for (seed, trial); returns the bits changed, {'data': n, 'check': n}.";
+  }();
+  return doc.c_str();
+}
+
 }  // namespace
 
 void bind_formats(py::module_& m) {
@@ -293,10 +305,7 @@ void bind_formats(py::module_& m) {
            "flips ECC check bits instead.")
       .def("flip_elements", &StudyTensor::flip_elements, "elements"_a, "bits"_a,
            "Flips bit bits[k] of element elements[k], for each k.")
-      .def("inject", &StudyTensor::inject, "fault"_a, "seed"_a = 1, "trial"_a = 0,
-           "Applies the faults a fault model spec ('ber:1e-3', 'stuck1:1e-4', 'burst:1e-5:len=4', ...) draws "
-           "for "
-           "(seed, trial); returns the bits changed, {'data': n, 'check': n}.")
+      .def("inject", &StudyTensor::inject, "fault"_a, "seed"_a = 1, "trial"_a = 0, inject_doc())
       .def("read", &StudyTensor::read, "every element through the protection's read path (float32)")
       .def_property_readonly("ecc", &StudyTensor::ecc, "SECDED outcomes of the last read()")
       .def("changed_bits", &StudyTensor::changed_bits, "stored bits that differ from the fault-free image")

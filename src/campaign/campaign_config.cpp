@@ -16,6 +16,7 @@
 #include "campaign/fault_setting.hpp"
 #include "campaign/settings.hpp"
 #include "faults/fault_model.hpp"
+#include "faults/fault_model_registry.hpp"
 #include "memory/format.hpp"
 #include "platform/input_file.hpp"
 #include "platform/utf8.hpp"
@@ -154,7 +155,7 @@ void CampaignConfig::validate() const {
                                     memory::Format::parse(f).name() + " stores " + std::to_string(width) +
                                     " bits per weight (0-" + std::to_string(width - 1) + ")");
     }
-    if (model.kind == faults::FaultModelKind::kTargeted && bers.size() > 1)
+    if (!model.type().takes_rate && bers.size() > 1)
       throw std::invalid_argument("fault '" + fault +
                                   "' flips the same bits at every rate: give one BER (its "
                                   "value only labels the cell), not " +

@@ -1,11 +1,6 @@
-// The `fault` setting: a fault model of the core (faults/fault_model.hpp) without its rate, which each
-// cell's BER supplies.
-//   ber | stuck0 | stuck1        every stored bit flips / sticks at 0 / sticks at 1 with the cell's rate
-//   ...@bits=LIST                only these bit positions of each stored weight word (0 = LSB; "30",
-//                                "0-4,7"); ECC check bits then take no faults
-//   burst@len=L                  at each bit a burst starts with the cell's rate and flips L adjacent bits
-//   target@TENSOR,ELEMENT,BIT[;...]  exactly these bits (stored weight tensor, flat element, bit); the rate
-//                                is unused, so such a campaign takes one BER
+// The `fault` setting: a fault model of the core without its rate, which each cell's BER supplies. Its
+// grammar is the core's (faults/fault_model_registry.hpp): NAME[@OPTIONS], e.g. ber, ber@bits=30,
+// burst@len=4, target@conv1.weight,0,7; `flipguard settings` lists the kinds.
 #pragma once
 
 #include <string>
@@ -23,5 +18,8 @@ std::string fault_spec(const std::string& setting, double rate);
 
 // The fault model of the setting at `rate`.
 faults::FaultModel fault_model(const std::string& setting, double rate);
+
+// The setting's help, from the fault model registry: each kind, then what the options mean.
+std::string fault_setting_help();
 
 }  // namespace flipguard::campaign

@@ -17,6 +17,7 @@
 #include "campaign/model_source.hpp"
 #include "data/bad_images.hpp"
 #include "data/preprocess_preset.hpp"
+#include "faults/fault_model_registry.hpp"
 #include "memory/format.hpp"
 #include "protect/protection_spec.hpp"
 #include "stats/interval.hpp"
@@ -363,12 +364,7 @@ std::vector<Setting> make_table() {
       rates("bers", "--bers", "B,...", kGrid, &C::bers,
             "bit-error rates of the grid, each in [0, 1] (every configuration also gets its fault-free "
             "record)"));
-  Setting fault = text(
-      "fault", "--fault", "KIND[@...]", kGrid | kForRun, &C::fault,
-      "what a fault does, at each cell's rate: ber (bit flips), stuck0 or stuck1 (stuck-at bits), each with "
-      "an optional bit mask @bits=LIST (bit positions of a stored weight, 0 = LSB: ber@bits=30, "
-      "stuck1@bits=0-3,7; ECC check bits then take none); burst@len=L (bursts of L adjacent bits starting "
-      "at each bit with the rate); target@TENSOR,ELEMENT,BIT[;...] (exactly these bits, one BER)");
+  Setting fault = text("fault", "--fault", "KIND[@...]", kGrid | kForRun, &C::fault, fault_setting_help());
   fault.assign = [](C& c, const SettingValue& value) {
     const auto& v = value_as<std::string>(value, "a string");
     if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
@@ -780,20 +776,16 @@ std::string settings_markdown() {
         "`resize_filter` says otherwise.\n\n"
         "## Fault models\n\n"
         "`fault` is what a fault does; each cell's BER is its rate. Each form is kept in a canonical "
-        "spelling "
-        "(part of the campaign's identity), and each trial record's `fault_model` holds it with the rate.\n\n"
-        "| `fault` | meaning | record's `fault_model` |\n|---|---|---|\n"
-        "| `ber` | every stored bit flips with probability BER | `ber:0.0001` |\n"
-        "| `stuck0`, `stuck1` | every stored bit is stuck at 0 (1) with probability BER | `stuck1:0.0001` |\n"
-        "| `ber@bits=30` | only bit 30 of each stored weight word (0 = LSB) can flip; lists and ranges: "
-        "`@bits=0-4,7`; also `stuck0@bits=...`, `stuck1@bits=...`. ECC check bits take no faults | "
-        "`ber:0.0001@bits=30` |\n"
-        "| `burst@len=4` | at each bit a burst starts with probability BER and flips 4 adjacent bits (L in "
-        "[1, 64]; bursts cross word boundaries and do not overlap) | `burst:0.0001:len=4` |\n"
-        "| `target@T,E,B;T,E,B` | flips exactly bit B of element E (flat, row-major) of stored weight T "
-        "(`flipguard inspect-model` lists the names); the rate is unused, so the grid takes one BER | "
-        "`target:T,E,B;T,E,B` |\n\n"
-        "A bit beyond a format's width (bit 30 of q2.5's 8) and a target naming no faulted tensor or an "
+        "spelling (part of the campaign's identity), and each trial record's `fault_model` holds it with the "
+        "rate. Generated from the fault model registry (`src/faults/fault_model_registry.hpp`).\n\n"
+        "| `fault` | what a fault does | options | e.g. | its record's `fault_model` at BER 1e-4 |\n"
+        "|---|---|---|---|---|\n";
+  for (const auto* t : faults::fault_model_types())
+    md << "| `" << cell(t->setting_syntax()) << "` | " << cell(std::string(t->summary)) << " | "
+       << (t->options_syntax.empty() ? "" : "`@" + cell(std::string(t->options_syntax)) + "`: ")
+       << cell(std::string(t->options_doc)) << " | `" << cell(std::string(t->example)) << "` | `"
+       << cell(faults::setting_spec(t->example, "0.0001")) << "` |\n";
+  md << "\nA bit beyond a format's width (bit 30 of q2.5's 8) and a target naming no faulted tensor or an "
         "element past its end are refused before any trial runs.\n";
   return md.str();
 }

@@ -19,6 +19,7 @@
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "evaluation/npy_file.hpp"
+#include "faults/fault_model_registry.hpp"
 #include "model/onnx_loader.hpp"
 #include "platform/output_file.hpp"
 
@@ -62,8 +63,9 @@ int run(const Arguments& args) {
         trial_number == static_cast<double>(static_cast<std::int64_t>(trial_number))))
     throw UsageError("--trial expects a whole number >= 0, got '" + args.value("--trial") + "'");
   const auto trial = static_cast<std::int64_t>(trial_number);
-  const bool targeted = campaign::fault_model(given.fault, 0.5).kind == faults::FaultModelKind::kTargeted;
-  const bool faulty = (ber && *ber > 0) || (targeted && args.given.count("--fault"));
+  // A kind without a rate (targeted bits) is faulty without --ber.
+  const bool rateless = !campaign::fault_model(given.fault, 0.5).type().takes_rate;
+  const bool faulty = (ber && *ber > 0) || (rateless && args.given.count("--fault"));
   if (args.has("--trial") && !faulty)
     throw UsageError(
         "--trial chooses which trial's faults are drawn: give a rate (--ber) or targeted "

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "faults/fault_model_registry.hpp"
+
 namespace flipguard::faults {
 
 namespace {
@@ -100,9 +102,7 @@ std::vector<std::vector<std::uint64_t>> place_uniformly(std::span<const std::uin
 }
 
 bool conditionable(const FaultModel& model, unsigned critical_bit) {
-  const bool per_bit = model.kind == FaultModelKind::kBitErrorRate || model.kind == FaultModelKind::kStuck0 ||
-                       model.kind == FaultModelKind::kStuck1;
-  return per_bit &&
+  return model.type().per_bit_fault.has_value() &&
          (model.bit_positions.empty() ||
           std::binary_search(model.bit_positions.begin(), model.bit_positions.end(), critical_bit));
 }
@@ -127,9 +127,7 @@ FaultMap sample_conditioned(const FaultModel& model, const SampleRegion& region,
     rest.bit_positions = positions;
     faults = sample_faults(rest, region, key).faults();
   }
-  const FaultKind kind = model.kind == FaultModelKind::kStuck0   ? FaultKind::kStuck0
-                         : model.kind == FaultModelKind::kStuck1 ? FaultKind::kStuck1
-                                                                 : FaultKind::kFlip;
+  const FaultKind kind = *model.type().per_bit_fault;
   for (const std::uint64_t e : critical_elements) {
     if (e >= region.elements)
       throw std::invalid_argument("sample_conditioned: element " + std::to_string(e) + " outside " +

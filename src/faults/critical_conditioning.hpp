@@ -38,8 +38,8 @@ std::vector<std::vector<std::uint64_t>> place_uniformly(std::span<const std::uin
 
 // One tensor's faults of a conditioned trial: `model`'s independent faults on every allowed bit except
 // `critical_bit` (keyed by `key`, as sample_faults), plus a fault of the model's kind on `critical_bit` of
-// each element in `critical_elements`. Only per-bit models (ber, stuck0, stuck1) whose bits include the
-// critical bit can be conditioned; others throw std::invalid_argument.
+// each element in `critical_elements`. Only per-bit kinds (FaultModelType::per_bit_fault) whose bits include
+// the critical bit can be conditioned; others throw std::invalid_argument.
 FaultMap sample_conditioned(const FaultModel& model, const SampleRegion& region, const RngKey& key,
                             unsigned critical_bit, std::span<const std::uint64_t> critical_elements);
 

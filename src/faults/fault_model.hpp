@@ -1,11 +1,7 @@
 // A fault model parsed from a short spec string, the form used on the command line and in result records:
-//   ber:<p>[@bits=<list>]      independent bit flips, rate p per allowed bit
-//   stuck0:<p>[@bits=<list>]   each allowed bit stuck at 0 with probability p
-//   stuck1:<p>[@bits=<list>]   each allowed bit stuck at 1 with probability p
-//   burst:<p>:len=<L>          a burst starts at each bit with probability p and flips L adjacent bits
-//   target:<tensor>,<elem>,<bit>[;<tensor>,<elem>,<bit>...]   deterministic single-bit flips
-// <list> names bit positions within each element (0 = LSB), e.g. "7" or "0-4,6". <tensor> is a tensor name or
-// its numeric id.
+// a kind's name, its rate (kinds that take one) and its options, e.g. ber:1e-4@bits=30, burst:1e-4:len=4 or
+// target:conv1.weight,12,7. The kinds, their grammar and their behaviour are entries of the fault model
+// registry (fault_model_registry.hpp); `flipguard settings` lists them.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +11,19 @@
 
 namespace flipguard::faults {
 
-enum class FaultModelKind { kBitErrorRate, kStuck0, kStuck1, kBurst, kTargeted };
+struct FaultModelType;
+
+// A registered kind of fault model, compared by identity.
+struct FaultModelKind {
+  const FaultModelType* type = nullptr;
+
+  std::string_view name() const;
+
+  // Built-in kinds, for code that asks for one of them by name.
+  static const FaultModelKind kBitErrorRate, kStuck0, kStuck1, kBurst, kTargeted;
+
+  friend bool operator==(FaultModelKind, FaultModelKind) = default;
+};
 
 struct BitTarget {
   std::string tensor;
@@ -31,6 +39,9 @@ struct FaultModel {
   unsigned burst_length = 1;            // bursts only
   std::vector<unsigned> bit_positions;  // sorted, unique; empty means every bit of the element
   std::vector<BitTarget> targets;       // targeted only
+
+  // The registry's entry of this model's kind.
+  const FaultModelType& type() const;
 
   // Throws std::invalid_argument naming the spec and what is wrong with it.
   static FaultModel parse(std::string_view spec);

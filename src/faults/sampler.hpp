@@ -19,12 +19,14 @@ struct SampleRegion {
   std::uint64_t elements = 0;
   unsigned width = 0;
   std::string_view tensor_name = {};  // matched by targeted models (as is the numeric key.tensor)
+
+  std::uint64_t bits() const { return elements * width; }
 };
 
-// Samples the faults of `model` on `region` for the trial identified by `key`. Targeted flips are data-bit
-// faults: they apply only on Stream::kData. Throws std::invalid_argument when the model does not fit the
-// region (a bit position >= width, a target element out of range) or the region is empty of width or too
-// large.
+// Samples the faults of `model` on `region` for the trial identified by `key`, by the sampler of the model's
+// kind (fault_model_registry.hpp). Targeted flips are data-bit faults: they apply only on Stream::kData.
+// Throws std::invalid_argument when the model does not fit the region (a bit position >= width, a target
+// element out of range) or the region is empty of width or too large.
 FaultMap sample_faults(const FaultModel& model, const SampleRegion& region, const RngKey& key);
 
 struct ElementBit {

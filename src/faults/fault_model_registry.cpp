@@ -1,0 +1,112 @@
+#include "faults/fault_model_registry.hpp"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+namespace flipguard::faults {
+
+namespace models {  // each defined in its own file under faults/models/
+extern const FaultModelType bit_error_rate, stuck_at_0, stuck_at_1, burst, targeted;
+}  // namespace models
+
+namespace {
+
+// The built-in kinds, in the order help and docs list them.
+constexpr std::array kBuiltins = {&models::bit_error_rate, &models::stuck_at_0, &models::stuck_at_1,
+                                  &models::burst, &models::targeted};
+
+// Kinds registered at run time (tests, extensions). Registration happens before campaigns run (at static
+// initialisation, typically), so lookups need no lock.
+std::vector<const FaultModelType*>& registered() {
+  static std::vector<const FaultModelType*> kinds;
+  return kinds;
+}
+
+}  // namespace
+
+std::string FaultModelType::spec_syntax() const {
+  std::string out = std::string(name) + ":";
+  if (!takes_rate) return out + std::string(options_syntax);
+  out += "<p>";
+  if (options_syntax.empty()) return out;
+  const std::string options = spec_separator + std::string(options_syntax);
+  return out + (options_optional ? "[" + options + "]" : options);
+}
+
+std::string FaultModelType::setting_syntax() const {
+  if (options_syntax.empty()) return std::string(name);
+  const std::string options = "@" + std::string(options_syntax);
+  return std::string(name) + (options_optional ? "[" + options + "]" : options);
+}
+
+std::vector<const FaultModelType*> fault_model_types() {
+  std::vector<const FaultModelType*> out(kBuiltins.begin(), kBuiltins.end());
+  out.insert(out.end(), registered().begin(), registered().end());
+  return out;
+}
+
+const FaultModelType* find_fault_model_type(std::string_view name) {
+  for (const FaultModelType* t : kBuiltins)
+    if (t->name == name) return t;
+  for (const FaultModelType* t : registered())
+    if (t->name == name) return t;
+  return nullptr;
+}
+
+std::string fault_model_names(std::string_view last) {
+  const auto types = fault_model_types();
+  std::string out;
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    if (i > 0) out += i + 1 == types.size() ? std::string(last) : std::string(", ");
+    out += types[i]->name;
+  }
+  return out;
+}
+
+void register_fault_model_type(const FaultModelType& type) {
+  const std::string name(type.name);
+  if (name.empty() || name.find_first_of(":@") != std::string::npos)
+    throw std::logic_error("fault model kind '" + name + "': a name must be non-empty without ':' or '@'");
+  if (find_fault_model_type(type.name))
+    throw std::logic_error("fault model kind '" + name + "' is registered already");
+  if (!type.sample) throw std::logic_error("fault model kind '" + name + "' has no sampler");
+  if (!type.options_syntax.empty() && (!type.parse_options || !type.format_options))
+    throw std::logic_error("fault model kind '" + name + "' declares options but cannot read or write them");
+  registered().push_back(&type);
+}
+
+void unregister_fault_model_type(const FaultModelType& type) {
+  std::erase(registered(), &type);
+}
+
+std::string setting_spec(std::string_view setting, std::string_view rate_text) {
+  const std::size_t at = setting.find('@');
+  const FaultModelType* type = find_fault_model_type(setting.substr(0, at));
+  if (!type) {
+    std::string forms;
+    for (const FaultModelType* t : fault_model_types())
+      forms += (forms.empty() ? "" : ", ") + t->setting_syntax();
+    throw std::invalid_argument("expected " + fault_model_names(" or ") + " (" + forms + ")");
+  }
+  const bool has_options = at != std::string_view::npos;
+  if (has_options && type->options_syntax.empty())
+    throw std::invalid_argument(std::string(type->name) + " takes no options");
+  if (!has_options && !type->options_optional)
+    throw std::invalid_argument(std::string(type->name) + " needs @" + std::string(type->options_syntax) +
+                                ", e.g. " + std::string(type->example));
+  const std::string_view options = has_options ? setting.substr(at + 1) : std::string_view();
+  std::string spec = std::string(type->name) + ":";
+  if (!type->takes_rate) return spec + std::string(options);
+  spec += rate_text;
+  if (has_options) spec += type->spec_separator + std::string(options);
+  return spec;
+}
+
+std::string setting_text(const FaultModel& model) {
+  const FaultModelType& type = model.type();
+  const std::string options = type.format_options ? type.format_options(model) : std::string();
+  return std::string(type.name) + (options.empty() ? "" : "@" + options);
+}
+
+}  // namespace flipguard::faults
