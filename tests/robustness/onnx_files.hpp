@@ -82,4 +82,40 @@ inline std::string write_model(const TempDir& dir, const std::string& name, cons
   return write_model(dir, name, m.SerializeAsString());
 }
 
+// N inputs of 3x32x32 float32 (the base model's) as .npy bytes (version 1.0), values (i % 97) / 97 + offset.
+inline std::string npy_inputs(int n, float offset = 0.0f) {
+  std::string dict =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(n) + ", 3, 32, 32), }";
+  dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
+  dict += '\n';
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(dict.size() & 0xff);
+  bytes += static_cast<char>(dict.size() >> 8);
+  bytes += dict;
+  for (int i = 0; i < n * 3 * 32 * 32; ++i) {
+    const float v = static_cast<float>(i % 97) / 97.0f + offset;
+    bytes.append(reinterpret_cast<const char*>(&v), sizeof v);
+  }
+  return bytes;
+}
+
+// A one-trial Q2.5 campaign at BER 1e-3 on the shared models and assets, then `extra`.
+inline std::vector<std::string> small_campaign(const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"campaign",
+                                "--models-dir",
+                                models_dir().string(),
+                                "--assets",
+                                assets_dir().string(),
+                                "--formats",
+                                "q2.5",
+                                "--protections",
+                                "none",
+                                "--bers",
+                                "1e-3",
+                                "--trials",
+                                "1"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
 }  // namespace flipguard::robustness

@@ -14,31 +14,18 @@ namespace flipguard::robustness {
 using namespace flipguard::testing;
 namespace {
 
-std::vector<std::string> small_campaign(const std::vector<std::string>& extra) {
-  std::vector<std::string> args{"campaign",
-                                "--models-dir",
-                                models_dir().string(),
-                                "--assets",
-                                assets_dir().string(),
-                                "--formats",
-                                "q2.5",
-                                "--protections",
-                                "none",
-                                "--bers",
-                                "1e-3",
-                                "--trials",
-                                "1",
-                                "--images",
-                                "10"};
+// Ten images are enough for every failure here.
+std::vector<std::string> ten_image_campaign(const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"--images", "10"};
   args.insert(args.end(), extra.begin(), extra.end());
-  return args;
+  return small_campaign(args);
 }
 
 TEST(HonestFailures, AFolderGivenForAFileIsNamedAsAFolder) {
   TempDir dir;
   std::filesystem::create_directories(dir / "study.toml");
-  EXPECT_TRUE(one_line_error(run_cli(small_campaign({"--config", (dir / "study.toml").string(), "--results",
-                                                     (dir / "r.jsonl").string()})),
+  EXPECT_TRUE(one_line_error(run_cli(ten_image_campaign({"--config", (dir / "study.toml").string(),
+                                                         "--results", (dir / "r.jsonl").string()})),
                              {"study.toml", "is a folder"}));
   // The sidecar's model file is a folder.
   const auto sidecar = write_model(dir, "folder", tiny_classifier());
@@ -62,16 +49,16 @@ TEST(HonestFailures, APreprocessingThatMakesInputsInfiniteIsRefused) {
   EXPECT_TRUE(
       one_line_error(run_cli({"eval", "--model", sidecar, "--limit", "4", "--assets", assets_dir().string()}),
                      {"tiny.json", "preprocess.std", "not a finite float input"}));
-  EXPECT_TRUE(
-      one_line_error(run_cli(small_campaign({"--model", sidecar, "--results", (dir / "r.jsonl").string()})),
-                     {"preprocess.std"}));
+  EXPECT_TRUE(one_line_error(
+      run_cli(ten_image_campaign({"--model", sidecar, "--results", (dir / "r.jsonl").string()})),
+      {"preprocess.std"}));
   EXPECT_FALSE(std::filesystem::exists(dir / "r.jsonl"));
 }
 
 TEST(HonestFailures, SubnormalNumbersAreNumbers) {
   TempDir dir;
   // A subnormal double is a valid rate: accepted (it means almost no faults), never "not a rate in [0, 1]".
-  const auto r = run_cli(small_campaign({"--bers", "1e-310", "--results", (dir / "r.jsonl").string()}));
+  const auto r = run_cli(ten_image_campaign({"--bers", "1e-310", "--results", (dir / "r.jsonl").string()}));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   // A subnormal float is a storable weight; a number below the smallest float is refused, saying so.
   const auto tiny = run_cli({"inspect-format", "--format", "fp32", "--value", "1e-44"});
@@ -128,7 +115,7 @@ TEST(HonestFailures, EveryMemoryShortfallIsReportedAsMemory) {
   const auto results = (dir / "r.jsonl").string();
   for (long mib : {600, 700}) {
     const auto r = run_cli(
-        small_campaign({"--model", "resnet50", "--images", "32", "--batch", "32", "--results", results}),
+        ten_image_campaign({"--model", "resnet50", "--images", "32", "--batch", "32", "--results", results}),
         mib * 1024);
     if (r.exit_code == 0) continue;
     ++failures;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "onnx_files.hpp"
 #include "support/cli_run.hpp"
 
 namespace flipguard::robustness {
@@ -25,24 +26,6 @@ std::vector<std::string> eval_args(const std::vector<std::string>& extra) {
   return args;
 }
 
-std::vector<std::string> small_campaign(const std::vector<std::string>& extra) {
-  std::vector<std::string> args{"campaign",
-                                "--models-dir",
-                                models_dir().string(),
-                                "--assets",
-                                assets_dir().string(),
-                                "--formats",
-                                "q2.5",
-                                "--protections",
-                                "none",
-                                "--bers",
-                                "1e-3",
-                                "--trials",
-                                "1"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
-
 void copy_image(const std::string& cls, int i, const fs::path& to) {
   char name[16];
   std::snprintf(name, sizeof name, "%04d.jpg", i);
@@ -54,21 +37,6 @@ fs::path make_fifo(const TempDir& dir, const std::string& name) {
   const fs::path p = dir / name;
   EXPECT_EQ(::mkfifo(p.c_str(), 0644), 0);
   return p;
-}
-
-// N x 3 x 32 x 32 float32 zeros as an .npy (version 1.0).
-void write_npy_inputs(const fs::path& path, int n) {
-  std::string header =
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(n) + ", 3, 32, 32), }";
-  header.append(63 - (10 + header.size()) % 64, ' ');
-  header += '\n';
-  std::string bytes = "\x93NUMPY\x01";
-  bytes += '\0';
-  bytes += static_cast<char>(header.size() & 0xFF);
-  bytes += static_cast<char>(header.size() >> 8);
-  bytes += header;
-  bytes.append(static_cast<std::size_t>(n) * 3 * 32 * 32 * 4, '\0');
-  write_file(path, bytes);
 }
 
 TEST(HostileInput, AFifoGivenForAnyFileIsRefusedNamingIt) {
@@ -102,7 +70,7 @@ TEST(HostileInput, AFifoGivenForAnyFileIsRefusedNamingIt) {
                                                 make_fifo(dir, "classes.txt").string()}),
                                      0, kTimeout),
                              {"classes.txt: is a FIFO"}));
-  write_npy_inputs(dir / "x.npy", 2);
+  write_file(dir / "x.npy", npy_inputs(2));
   ASSERT_EQ(run_cli(eval_args({"--data", (dir / "x.npy").string()}), 0, kTimeout).exit_code, 0);
   EXPECT_TRUE(one_line_error(
       run_cli(eval_args({"--data", (dir / "x.npy").string(), "--labels", make_fifo(dir, "y.npy").string()}),

@@ -21,23 +21,6 @@ using namespace flipguard::testing;
 namespace fs = std::filesystem;
 namespace {
 
-// N images of 3x32x32 float32 as .npy bytes (version 1.0), values in [0, 1).
-std::string npy_inputs(int n, float offset = 0.0f) {
-  std::string dict =
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(n) + ", 3, 32, 32), }";
-  dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
-  dict += '\n';
-  std::string bytes("\x93NUMPY\x01\x00", 8);
-  bytes += static_cast<char>(dict.size() & 0xff);
-  bytes += static_cast<char>(dict.size() >> 8);
-  bytes += dict;
-  for (int i = 0; i < n * 3 * 32 * 32; ++i) {
-    const float v = static_cast<float>(i % 97) / 97.0f + offset;
-    bytes.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
-  return bytes;
-}
-
 std::vector<std::string> run_args(const std::string& model, const fs::path& data, const fs::path& out) {
   return {"run", "--model", model, "--data", data.string(), "--out", out.string()};
 }

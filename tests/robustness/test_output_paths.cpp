@@ -16,21 +16,9 @@ using namespace flipguard::testing;
 namespace fs = std::filesystem;
 namespace {
 
-// N images of 3x32x32 float32 as a .npy file, values in [0, 1).
+// N images of 3x32x32 float32 as the .npy file DIR/NAME.
 std::string write_inputs(const TempDir& dir, const std::string& name, int n) {
-  std::string dict =
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(n) + ", 3, 32, 32), }";
-  dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
-  dict += '\n';
-  std::string bytes("\x93NUMPY\x01\x00", 8);
-  bytes += static_cast<char>(dict.size() & 0xff);
-  bytes += static_cast<char>(dict.size() >> 8);
-  bytes += dict;
-  for (int i = 0; i < n * 3 * 32 * 32; ++i) {
-    const float v = static_cast<float>(i % 97) / 97.0f;
-    bytes.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
-  write_file(dir / name, bytes);
+  write_file(dir / name, npy_inputs(n));
   return (dir / name).string();
 }
 
