@@ -62,6 +62,26 @@ double Arguments::number(const std::string& flag, double fallback) const {
   return v;
 }
 
+std::vector<std::string> split_flag_values(const CommandSpec& spec, const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      out.insert(out.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+    const auto eq = a.find('=');
+    if (a.starts_with("--") && eq != std::string::npos && takes_value(spec, a.substr(0, eq))) {
+      out.push_back(a.substr(0, eq));
+      out.push_back(a.substr(eq + 1));
+      continue;
+    }
+    out.push_back(a);
+    if (takes_value(spec, a) && i + 1 < args.size()) out.push_back(args[++i]);  // a value stays whole
+  }
+  return out;
+}
+
 std::size_t options_end(const CommandSpec& spec, const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--") return i;

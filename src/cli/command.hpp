@@ -70,6 +70,9 @@ struct RegisterCommand {
   }
 };
 
+// `--flag=value` as `--flag value`, for flags that take a value (before a "--" that ends the options; a
+// value is never split).
+std::vector<std::string> split_flag_values(const CommandSpec& spec, const std::vector<std::string>& args);
 // Where the options of `args` end: the first "--" that is no option's value (args.size() without one).
 // Everything after it is a positional, whatever it looks like.
 std::size_t options_end(const CommandSpec& spec, const std::vector<std::string>& args);

@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto& spec = it->second;
-  const std::vector<std::string> rest(args.begin() + (help ? 2 : 1), args.end());
+  const std::vector<std::string> rest = flipguard::cli::split_flag_values(
+      spec, std::vector<std::string>(args.begin() + (help ? 2 : 1), args.end()));
   // "--help" after "--" is a file's name, not a request.
   const auto options = rest.begin() + static_cast<std::ptrdiff_t>(flipguard::cli::options_end(spec, rest));
   help = help || std::any_of(rest.begin(), options, is_help);

@@ -112,6 +112,22 @@ TEST(CommandShell, DoubleDashEndsTheOptionsOfReport) {
   EXPECT_EQ(run_cli({"report", "--help", "--", "-dash.jsonl"}).exit_code, 0);  // help before "--" is help
 }
 
+TEST(CommandShell, AFlagTakesItsValueAfterAnEqualsSign) {
+  const TempDir dir("equals");
+  write_file(dir / "r.jsonl", test::to_jsonl(test::Synthetic{}.records()));
+  // --title=T is --title T; a value holding "=" stays whole, and "--x=y" after "--" is a file's name.
+  const auto r = run_cli({"report", "--title=a=b", "--out=rep", "r.jsonl"}, 0, 600, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(read_file(dir / "rep" / "summary.md").find("# a=b"), std::string::npos);
+  const auto whole =
+      run_cli({"report", "--title", "--out=x", "--out", "rep2", "r.jsonl"}, 0, 600, dir.path());
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_NE(read_file(dir / "rep2" / "summary.md").find("# --out=x"), std::string::npos);
+  EXPECT_TRUE(one_line_error(run_cli({"report", "--", "--out=x"}, 0, 600, dir.path()), {"--out=x"}));
+  EXPECT_TRUE(one_line_error(run_cli({"report", "--latex=1", "r.jsonl"}, 0, 600, dir.path()),
+                             {"unknown option '--latex=1'"}));
+}
+
 TEST(CommandShell, DoubleDashEndsTheOptionsOfMerge) {
   const TempDir dir("dash");
   const auto records = test::Synthetic{}.records();
