@@ -13,8 +13,9 @@ int run(const Arguments& args) {
   const auto& p = args.positionals;
   const auto s = campaign::merge_results(p[0], std::vector<std::string>(p.begin() + 1, p.end()));
   for (const auto& w : s.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-  std::printf("merge: %lld records into %s (%lld duplicates kept once)\n", static_cast<long long>(s.records),
-              p[0].c_str(), static_cast<long long>(s.duplicates));
+  std::printf("merge: %lld record%s into %s (%lld duplicate%s kept once)\n",
+              static_cast<long long>(s.records), s.records == 1 ? "" : "s", p[0].c_str(),
+              static_cast<long long>(s.duplicates), s.duplicates == 1 ? "" : "s");
   return 0;
 }
 

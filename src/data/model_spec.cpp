@@ -354,6 +354,7 @@ ModelSpec parse_model_spec(std::string_view json_text, const std::string& origin
   ModelSpec m;
   m.name = r.string(j, "name", "");
   m.onnx = r.string(j, "onnx", "");
+  if (m.onnx.empty()) r.fail("onnx", "is empty; name the ONNX file, relative to the sidecar's folder");
   m.source = r.string(j, "source", "", &empty);
   m.sha256 = r.string(j, "sha256", "", &empty);
   // A claim about the model file's bytes, checked against them before a campaign (campaign_identity.hpp).

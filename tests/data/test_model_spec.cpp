@@ -75,6 +75,11 @@ TEST(ModelSpec, AcceptsTheCommentedExampleOfTheContract) {
 
 TEST(ModelSpec, ErrorsNameTheFileAndTheField) {
   auto j = valid();
+  j["onnx"] = "";  // would name the sidecar's folder as the model
+  EXPECT_EQ(error_of(j),
+            "models/x.json: field 'onnx': is empty; name the ONNX file, relative to the sidecar's folder");
+
+  j = valid();
   j["input"].erase("height");
   EXPECT_EQ(error_of(j), "models/x.json: field 'input.height': missing (required integer)");
 
