@@ -18,6 +18,7 @@
 #include "campaign/layer_campaign.hpp"
 #include "campaign/settings.hpp"
 #include "campaign/statistics.hpp"
+#include "metrics/metric_registry.hpp"
 #include "platform/interrupt.hpp"
 #include "report/report_writer.hpp"
 #include "report/results_reader.hpp"
@@ -347,22 +348,39 @@ py::object number_or_none(double v, bool measured) {
 py::list cells(const std::string& path) {
   const auto data = report::read_results(path);
   py::list out;
-  for (const auto& cell : campaign::group_cells(data.records)) {
-    const auto s = campaign::summarize(cell.records);
+  for (const auto& group : campaign::group_cells(data.records)) {
+    const auto s = campaign::summarize(group.records);
     // The metric adaptive trials stopped on (sdc1 by default on data without labels); fixed trials: none.
     const py::object metric =
         s.stopped == "fixed" ? py::object(py::none()) : py::object(py::str(campaign::to_string(s.metric)));
-    out.append(py::dict(
-        "format"_a = s.format, "protection"_a = s.protection, "ber"_a = s.ber, "trials"_a = s.trials,
-        "images"_a = s.images, "labelled"_a = s.labelled, "metric"_a = metric,
-        "top1"_a = estimate_or_none(s.top1, s.labelled), "top5"_a = estimate_or_none(s.top5, s.labelled),
-        "sdc1"_a = estimate_or_none(s.sdc1, s.has_sdc), "sdc5"_a = estimate_or_none(s.sdc5, s.has_sdc),
+    py::dict cell("format"_a = s.format, "protection"_a = s.protection, "ber"_a = s.ber,
+                  "trials"_a = s.trials, "images"_a = s.images, "labelled"_a = s.labelled,
+                  "metric"_a = metric);
+    // Every share metric of the registry, by id (top1, top5, sdc1, sdc5).
+    for (const auto& [m, e] : s.estimates)
+      cell[py::str(std::string(m.id()))] = estimate_or_none(e, s.measured(m));
+    cell.attr("update")(py::dict(
         "interval"_a = s.interval, "top1_min"_a = number_or_none(s.top1_min, s.labelled),
         "top1_max"_a = number_or_none(s.top1_max, s.labelled), "non_finite_share"_a = s.non_finite_share,
         "flips_mean"_a = s.flips_mean, "changed_weights_mean"_a = s.changed_weights_mean,
         "memory_overhead"_a = s.memory_overhead, "ecc_corrected_mean"_a = s.ecc_corrected_mean,
         "ecc_detected_mean"_a = s.ecc_detected_mean, "early_stopped"_a = s.early_stopped,
         "stopped"_a = s.stopped, "reused"_a = s.reused, "started_late"_a = s.started_late));
+    out.append(cell);
+  }
+  return out;
+}
+
+// The metric registry (metrics/metric_registry.hpp), in its order: what Python lists metrics from.
+py::list metric_list() {
+  py::list out;
+  for (const metrics::Metric m : metrics::all_metrics()) {
+    const auto& i = m.info();
+    out.append(py::dict("id"_a = std::string(i.id), "label"_a = std::string(i.label),
+                        "description"_a = std::string(i.description), "needs_labels"_a = i.needs_labels,
+                        "needs_clean_outputs"_a = i.needs_clean_outputs,
+                        "bounded"_a = i.range == metrics::MetricRange::share, "stoppable"_a = i.stoppable,
+                        "plotted"_a = i.plotted));
   }
   return out;
 }
@@ -402,6 +420,7 @@ void bind_campaign(py::module_& m) {
         "log"_a = py::none());
   m.def("_read_results", &read_results, "path"_a);
   m.def("_cells", &cells, "path"_a);
+  m.def("_metrics", &metric_list);
   m.def("_report", &write_report, "results"_a, "out"_a = "", "title"_a = "");
   m.def("_settings", &settings_table);
 }

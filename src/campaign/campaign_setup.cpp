@@ -132,10 +132,12 @@ CampaignSetup CampaignSetup::load(const CampaignConfig& given) {
       throw std::invalid_argument("campaign: data " + dataset +
                                   " has no labels, so a Top-1 floor cannot apply (set "
                                   "floor 0)");
-    if (config.ci_target > 0 && config.stopping().metric == Metric::top1)
+    if (config.ci_target > 0 && config.stopping().metric->needs_labels) {
+      const Metric m = label_free_metric();
       throw std::invalid_argument("campaign: data " + dataset +
-                                  " has no labels: adaptive trials need --metric sdc1 (SDC-1 against the "
-                                  "fault-free model)");
+                                  " has no labels: adaptive trials need --metric " + to_string(m) + " (" +
+                                  std::string(m->measure) + ")");
+    }
   }
   // Identity is computed over the images in dataset order, before a floor's shuffle.
   s.identity = campaign_identity(config, s.spec, model.sha256, dataset, s.images);

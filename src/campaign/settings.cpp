@@ -19,11 +19,34 @@
 #include "data/preprocess_preset.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "memory/format.hpp"
+#include "metrics/metric_registry.hpp"
 #include "protect/protection_spec.hpp"
 #include "stats/interval.hpp"
 
 namespace flipguard::campaign {
 namespace {
+
+// The stoppable metrics named for the help of ci_target: "(Top-1, or SDC-1 with metric sdc1)".
+std::string stop_metrics_named() {
+  std::string out;
+  for (const Metric m : metrics::stoppable_metrics())
+    out += out.empty() ? "(" + std::string(m->label)
+                       : ", or " + std::string(m->label) + " with metric " + to_string(m);
+  return out + ")";
+}
+
+// The stoppable metrics described for the help of metric: "top1 (Top-1 accuracy; needs labels) or sdc1
+// (...; needs none)".
+std::string stop_metric_choices() {
+  const auto ms = metrics::stoppable_metrics();
+  std::string out;
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    if (i > 0) out += i + 1 == ms.size() ? " or " : ", ";
+    out += to_string(ms[i]) + " (" + std::string(ms[i]->description) + "; " +
+           (ms[i]->needs_labels ? "needs labels" : "needs none") + ")";
+  }
+  return out;
+}
 
 constexpr unsigned kGrid = kForCampaign | kForLayerCampaign;
 constexpr unsigned kEvery = kForCampaign | kForLayerCampaign | kForSweepT | kForEval;
@@ -378,9 +401,10 @@ std::vector<Setting> make_table() {
   t.push_back(
       number("ci_target", "--ci-target", "POINTS", kForCampaign, &C::ci_target, 0, 100,
              "adaptive trials: each cell runs waves of `wave` trials until the 95% confidence interval "
-             "of its metric (Top-1, or SDC-1 with metric sdc1) is within +- this many points (after "
-             "min_trials), or max_trials ran; 0: "
-             "fixed trial counts (also what giving trials alone means)"));
+             "of its metric " +
+                 stop_metrics_named() +
+                 " is within +- this many points (after min_trials), or max_trials ran; 0: fixed trial "
+                 "counts (also what giving trials alone means)"));
   t.push_back(integer("min_trials", "--min-trials", "N", kForCampaign, &C::min_trials, 2, kMaxTrials,
                       "adaptive trials: the fewest trials a cell stops at"));
   t.push_back(integer("max_trials", "--max-trials", "N", kForCampaign, &C::max_trials, 2, kMaxTrials,
@@ -404,9 +428,8 @@ std::vector<Setting> make_table() {
   t.push_back(text("labels", "--labels", "FILE.npy", kEvery | kForRun, &C::labels,
                    "for model inputs in a .npy: their labels, N integers in a .npy; default: no labels", {},
                    true));
-  t.push_back(text("metric", "--metric", "top1|sdc1", kForCampaign, &C::metric,
-                   "what adaptive trials (ci_target) stop on: top1 (Top-1 accuracy; needs labels) or sdc1 "
-                   "(the share of images whose Top-1 differs from the fault-free model's; needs none)",
+  t.push_back(text("metric", "--metric", metrics::join_ids(metrics::stoppable_metrics(), "|"), kForCampaign,
+                   &C::metric, "what adaptive trials (ci_target) stop on: " + stop_metric_choices(),
                    [](const std::string& v) { (void)parse_metric(v); }));
   t.push_back(number("floor", "--floor", "TOP1", kForCampaign, &C::floor, 0, 100,
                      "a faulty trial stops once its Top-1 is below this percentage at 99.9% confidence "
@@ -602,10 +625,12 @@ void resolve_given_settings(CampaignConfig& c) {
 
 std::vector<std::string> fit_defaults_to_data(CampaignConfig& c, bool labelled, std::int64_t images) {
   std::vector<std::string> notes;
-  if (!labelled && c.ci_target > 0 && c.metric == "top1" && !c.given.count("metric")) {
-    c.metric = "sdc1";
-    notes.push_back(
-        "the data have no labels: adaptive cells stop on SDC-1 against the fault-free model (metric sdc1)");
+  const auto asked = metrics::find_metric(c.metric);
+  if (!labelled && c.ci_target > 0 && asked && (*asked)->needs_labels && !c.given.count("metric")) {
+    const Metric m = label_free_metric();
+    c.metric = to_string(m);
+    notes.push_back("the data have no labels: adaptive cells stop on " + std::string(m->measure) +
+                    " (metric " + c.metric + ")");
   }
   if (c.images_per_trial == kAutoImagesPerTrial && !c.given.count("images_per_trial") &&
       images < kDesignMaxImages) {

@@ -10,6 +10,7 @@
 
 #include "campaign/cell_design.hpp"
 #include "campaign/stopping_rule.hpp"
+#include "metrics/metric_registry.hpp"
 #include "stats/betting_confidence_sequence.hpp"
 #include "stats/betting_interval.hpp"
 #include "stats/binomial.hpp"
@@ -109,7 +110,7 @@ DesignReplay replay_design(std::span<const TrialRecord> records, const StoppingR
 // sum_k w_k (mean of its stratum-k trials), the design's own observation rule; an unconditioned trial is a
 // round of its own. Only the last round can be incomplete (the trials are 0..n-1); it is left out, as the
 // design leaves it out.
-std::vector<double> design_observations(const DesignReplay& d, double (TrialRecord::*percent)() const) {
+std::vector<double> design_observations(const DesignReplay& d, Metric metric) {
   const auto& design = d.design;
   const auto& w = design.weights();
   const std::int64_t strata = static_cast<std::int64_t>(w.size());
@@ -140,7 +141,7 @@ std::vector<double> design_observations(const DesignReplay& d, double (TrialReco
     }
     plain = r->stratum < 0;
     const std::size_t k = plain ? 0 : static_cast<std::size_t>(r->stratum);
-    sum.at(k) += (r->*percent)() / 100;
+    sum.at(k) += r->metric_percent(metric) / 100;
     count.at(k) += 1;
     ++in_round;
   }
@@ -174,27 +175,32 @@ MeanEstimate design_estimate(std::span<const double> ordered_percent, std::span<
   return e;
 }
 
-// A design cell's summary: the stopping metric gets the design's own interval, every other metric (Top-1,
-// Top-5, SDC-1, SDC-5) the same sequence over its observations of the same rounds.
+// A design cell's summary: the stopping metric gets the design's own interval, every other share metric
+// (Top-1, Top-5, SDC-1, SDC-5, ...) the same sequence over its observations of the same rounds. `ordered`:
+// each share metric's trials in trial order, as s.estimates lists them.
 void summarize_design(CellSummary& s, std::span<const TrialRecord> records, const StoppingRule& rule,
-                      std::span<const double> top1, std::span<const double> top5,
-                      std::span<const double> sdc1, std::span<const double> sdc5) {
+                      const std::vector<std::vector<double>>& ordered) {
   const DesignReplay d = replay_design(records, rule);
   const std::int64_t observed = d.design.observed_trials();
-  const auto metric = [&](double (TrialRecord::*percent)() const, std::span<const double> ordered,
-                          bool stops) {
-    const auto observations = design_observations(d, percent);
-    const stats::Interval i = stops ? d.design.interval() : sequence_interval(d, observations, 0.05);
-    return design_estimate(ordered, observations, observed, i);
-  };
-  s.top1 = metric(&TrialRecord::top1_percent, top1, rule.metric == Metric::top1);
-  s.top5 = metric(&TrialRecord::top5_percent, top5, false);
-  s.sdc1 = metric(&TrialRecord::sdc1_percent, sdc1, rule.metric == Metric::sdc1);
-  s.sdc5 = metric(&TrialRecord::sdc5_percent, sdc5, false);
+  for (std::size_t k = 0; k < s.estimates.size(); ++k) {
+    const Metric m = s.estimates[k].first;
+    const auto observations = design_observations(d, m);
+    const stats::Interval i =
+        rule.metric == m ? d.design.interval() : sequence_interval(d, observations, 0.05);
+    s.estimates[k].second = design_estimate(ordered[k], observations, observed, i);
+  }
   s.interval = design_interval_name(d.design);
   s.images = d.design.plan() ? d.design.plan()->images : kDesignPilotImages;
   const auto reason = design_decision(d.design, rule);
   s.stopped = reason == StopReason::none ? "incomplete" : to_string(reason);
+}
+
+// The built-in metrics' named fields, from the generic estimates (what tables and the CLI read).
+void set_named_estimates(CellSummary& s) {
+  s.top1 = s.estimate(Metric::top1);
+  s.top5 = s.estimate(Metric::top5);
+  s.sdc1 = s.estimate(Metric::sdc1);
+  s.sdc5 = s.estimate(Metric::sdc5);
 }
 
 const StoppingRule& latest_rule(std::span<const TrialRecord> records) {
@@ -205,6 +211,16 @@ const StoppingRule& latest_rule(std::span<const TrialRecord> records) {
 }
 
 }  // namespace
+
+const MeanEstimate& CellSummary::estimate(Metric m) const {
+  for (const auto& [metric, e] : estimates)
+    if (metric == m) return e;
+  throw std::out_of_range("CellSummary: metric '" + to_string(m) + "' has no estimate");
+}
+
+bool CellSummary::measured(Metric m) const {
+  return (!m->needs_labels || labelled) && (!m->needs_clean_outputs || has_sdc);
+}
 
 CellSummary summarize(std::span<const TrialRecord> records) {
   if (records.empty()) throw std::invalid_argument("summarize: a cell needs at least one trial record");
@@ -218,7 +234,11 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   for (const TrialRecord& r : records)
     if (!r.early_stopped) s.images = std::max(s.images, r.images);  // the min below starts from a full trial
   s.memory_overhead = first.memory_overhead;
-  std::vector<double> top1, top5, sdc1, sdc5;
+  // Each share metric's trial values, in record order (s.estimates' order).
+  for (const Metric m : metrics::all_metrics())
+    if (m->range == metrics::MetricRange::share) s.estimates.emplace_back(m, MeanEstimate{});
+  std::vector<std::vector<double>> values(s.estimates.size());
+  std::vector<double> top1;
   double rel_l2 = 0;
   double flips = 0, changed = 0, corrected = 0, detected = 0, non_finite_trials = 0;
   for (const TrialRecord& r : records) {
@@ -226,9 +246,8 @@ CellSummary summarize(std::span<const TrialRecord> records) {
       throw std::invalid_argument("summarize: records of different cells mixed: '" + first.cell_key() +
                                   "' and '" + r.cell_key() + "'");
     top1.push_back(r.top1_percent());
-    top5.push_back(r.top5_percent());
-    sdc1.push_back(r.sdc1_percent());
-    sdc5.push_back(r.sdc5_percent());
+    for (std::size_t k = 0; k < s.estimates.size(); ++k)
+      values[k].push_back(r.metric_percent(s.estimates[k].first));
     s.labelled = s.labelled && r.labelled;
     s.has_sdc = s.has_sdc && r.has_sdc;
     s.logit_max_abs = std::max(s.logit_max_abs, r.logit_max_abs);
@@ -266,13 +285,17 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     const TrialRecord* widest = &first;
     for (const TrialRecord& r : records)
       if (r.images > widest->images) widest = &r;
-    const stats::Interval i1 = stats::clopper_pearson(widest->top1, widest->images);
-    const stats::Interval i5 = stats::clopper_pearson(widest->top5, widest->images);
-    s.top1 = with_interval(top1, 100 * i1.lo, 100 * i1.hi);
-    s.top5 = with_interval(top5, 100 * i5.lo, 100 * i5.hi);
-    s.sdc1 = with_interval(sdc1, 0, 0);  // the fault-free pass is the reference: no corruption by definition
-    s.sdc5 = with_interval(sdc5, 0, 0);
+    const metrics::TrialCounts counts = widest->counts();
+    for (std::size_t k = 0; k < s.estimates.size(); ++k) {
+      const metrics::MetricInfo& m = s.estimates[k].first.info();
+      // The fault-free pass is the reference of a metric against it: no corruption by definition.
+      const stats::Interval i = m.needs_clean_outputs
+                                    ? stats::Interval{0, 0}
+                                    : stats::clopper_pearson(counts.*m.count, counts.*m.denominator);
+      s.estimates[k].second = with_interval(values[k], 100 * i.lo, 100 * i.hi);
+    }
     s.interval = "binomial";
+    set_named_estimates(s);
     return s;
   }
 
@@ -280,25 +303,24 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   std::vector<std::pair<std::int64_t, std::size_t>> order;
   for (std::size_t i = 0; i < records.size(); ++i) order.emplace_back(records[i].trial, i);
   std::sort(order.begin(), order.end());
-  std::vector<double> top1_ordered, top5_ordered, sdc1_ordered, sdc5_ordered;
-  for (const auto& [trial, i] : order) {
-    top1_ordered.push_back(top1[i]);
-    top5_ordered.push_back(top5[i]);
-    sdc1_ordered.push_back(sdc1[i]);
-    sdc5_ordered.push_back(sdc5[i]);
-  }
+  std::vector<std::vector<double>> ordered(values.size());
+  for (std::size_t k = 0; k < values.size(); ++k)
+    for (const auto& [trial, i] : order) ordered[k].push_back(values[k][i]);
   if (latest->design_images > 0 && rule.adaptive()) {
-    summarize_design(s, records, rule, top1_ordered, top5_ordered, sdc1_ordered, sdc5_ordered);
+    summarize_design(s, records, rule, ordered);
+    set_named_estimates(s);
     return s;
   }
   s.interval = stats::to_string(rule.interval);
-  s.top1 = trials_estimate(top1_ordered, rule);
-  s.top5 = trials_estimate(top5_ordered, rule);
-  s.sdc1 = trials_estimate(sdc1_ordered, rule);
-  s.sdc5 = trials_estimate(sdc5_ordered, rule);
+  for (std::size_t k = 0; k < values.size(); ++k) s.estimates[k].second = trials_estimate(ordered[k], rule);
+  set_named_estimates(s);
   if (rule.adaptive()) {
-    const auto reason =
-        decide(rule.metric == Metric::sdc1 ? sdc1_ordered : top1_ordered, rule, s.early_stopped).reason;
+    std::size_t k = 0;
+    while (k < s.estimates.size() && s.estimates[k].first != rule.metric) ++k;
+    if (k == s.estimates.size())
+      throw std::invalid_argument("summarize: the stopping metric '" + to_string(rule.metric) +
+                                  "' is not a share metric");
+    const auto reason = decide(ordered[k], rule, s.early_stopped).reason;
     s.stopped = reason == StopReason::none ? "incomplete" : to_string(reason);
   }
   return s;
@@ -315,14 +337,13 @@ MeanEstimate design_difference(std::span<const TrialRecord> a, std::span<const T
   if (!is_design_cell(a) || !is_design_cell(b))
     throw std::invalid_argument(
         "design_difference: both cells must be design cells (images_per_trial = auto)");
-  const auto percent = metric == Metric::sdc1 ? &TrialRecord::sdc1_percent : &TrialRecord::top1_percent;
   stats::Interval i[2];
   double mean[2];
   std::int64_t observed = 0;
   for (int c = 0; c < 2; ++c) {
     const auto records = c == 0 ? a : b;
     const DesignReplay d = replay_design(records, latest_rule(records));
-    const auto observations = design_observations(d, percent);
+    const auto observations = design_observations(d, metric);
     i[c] = sequence_interval(d, observations, 0.025);  // 97.5 % each: 95 % for both by the union bound
     double sum = 0;
     for (double x : observations) sum += x;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "campaign/critical_strata.hpp"
@@ -63,6 +64,12 @@ struct CellSummary {
   // The metric an adaptive cell stops on (its latest record's rule: sdc1 by default on data without labels);
   // meaningless for fixed trials (stopped "fixed").
   Metric metric = Metric::top1;
+  // Every share metric of the registry (metrics/metric_registry.hpp) in its order, top1..sdc5 above
+  // included: what generic readers (report plots, Python) take a metric's estimate from.
+  std::vector<std::pair<Metric, MeanEstimate>> estimates;
+  const MeanEstimate& estimate(Metric m) const;  // std::out_of_range for a metric not summarized
+  // Whether every record measured the metric (labelled for Top-k, has_sdc for SDC): else show "n/a".
+  bool measured(Metric m) const;
 };
 
 // The 95% interval [lo, hi] (percent) of the mean of a faulty cell's trials, given in trial order, under

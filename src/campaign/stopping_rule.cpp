@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "metrics/metric_registry.hpp"
+
 namespace flipguard::campaign {
 
 std::string to_string(StopReason reason) {
@@ -20,13 +22,19 @@ std::string to_string(StopReason reason) {
 }
 
 std::string to_string(Metric metric) {
-  return metric == Metric::sdc1 ? "sdc1" : "top1";
+  return std::string(metric.id());
 }
 
 Metric parse_metric(const std::string& text) {
-  if (text == "top1") return Metric::top1;
-  if (text == "sdc1") return Metric::sdc1;
-  throw std::invalid_argument("metric '" + text + "' is not one of top1, sdc1");
+  if (const auto m = metrics::find_metric(text); m && (*m)->stoppable) return *m;
+  throw std::invalid_argument("metric '" + text + "' is not one of " +
+                              metrics::join_ids(metrics::stoppable_metrics(), ", "));
+}
+
+Metric label_free_metric() {
+  for (const Metric m : metrics::stoppable_metrics())
+    if (!m->needs_labels) return m;
+  throw std::logic_error("label_free_metric: no stoppable metric needs no labels");
 }
 
 TrialIntervalMonitor interval_monitor(const StoppingRule& rule) {

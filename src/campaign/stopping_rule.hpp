@@ -9,15 +9,20 @@
 #include <string>
 
 #include "campaign/trial_interval.hpp"
+#include "metrics/metric.hpp"
 #include "stats/interval.hpp"
 
 namespace flipguard::campaign {
 
-// What an adaptive cell's interval is about: Top-1 accuracy (needs labels), or SDC-1, the share of images
-// whose Top-1 differs from the fault-free model's (needs none).
-enum class Metric { top1, sdc1 };
-std::string to_string(Metric metric);          // "top1", "sdc1"
-Metric parse_metric(const std::string& text);  // std::invalid_argument naming the valid values
+// What an adaptive cell's interval is about: a stoppable metric of the registry
+// (metrics/metric_registry.hpp), Top-1 accuracy (needs labels) or SDC-1, the share of images whose Top-1
+// differs from the fault-free model's (needs none).
+using Metric = metrics::Metric;
+std::string to_string(Metric metric);  // its id: "top1", "sdc1"
+// A stoppable metric by id; std::invalid_argument naming the valid values otherwise.
+Metric parse_metric(const std::string& text);
+// What adaptive cells on data without labels stop on: the first stoppable metric that needs none (SDC-1).
+Metric label_free_metric();
 
 struct StoppingRule {
   double ci_target = 0;  // half-width of the 95% interval of `metric`, in points; 0: fixed trial counts

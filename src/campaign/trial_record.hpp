@@ -7,6 +7,7 @@
 #include <string>
 
 #include "campaign/stopping_rule.hpp"
+#include "metrics/trial_counts.hpp"
 
 namespace flipguard::campaign {
 
@@ -84,9 +85,23 @@ struct TrialRecord {
   double sdc5_percent() const {
     return images ? 100.0 * static_cast<double>(sdc5) / static_cast<double>(images) : 0;
   }
-  // The value an adaptive cell's interval is about, in percent.
-  double metric_percent(Metric metric) const {
-    return metric == Metric::sdc1 ? sdc1_percent() : top1_percent();
+  // What the trial measured, as the metrics read it (metrics/trial_counts.hpp).
+  metrics::TrialCounts counts() const {
+    return {.images = images,
+            .top1 = top1,
+            .top5 = top5,
+            .sdc1 = sdc1,
+            .sdc5 = sdc5,
+            .non_finite = non_finite,
+            .logit_max_abs = logit_max_abs,
+            .logit_rel_l2 = logit_rel_l2};
+  }
+  // The trial's value of a metric (percent for a share), e.g. what an adaptive cell's interval is about.
+  double metric_percent(Metric metric) const { return metrics::metric_value(metric.info(), counts()); }
+  // Whether the record measured the metric: labels when it needs them, SDC when it needs the fault-free
+  // outputs (files older than SDC lack it).
+  bool measured(Metric metric) const {
+    return (!metric->needs_labels || labelled) && (!metric->needs_clean_outputs || has_sdc);
   }
   // (format, protection, ber) identifies a cell; plus tensors and trial, a record (a layer campaign holds
   // the records of several layers in one file).

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "metrics/metric_registry.hpp"
 #include "report/text_format.hpp"
 
 namespace flipguard::report {
@@ -16,31 +17,28 @@ double clamp_percent(double v) {
   return std::isnan(v) ? v : std::clamp(v, 0.0, 100.0);
 }
 
-const campaign::MeanEstimate& estimate(const campaign::CellSummary& c, Metric metric) {
-  switch (metric) {
-    case Metric::top1:
-      return c.top1;
-    case Metric::top5:
-      return c.top5;
-    case Metric::sdc1:
-      return c.sdc1;
-  }
-  return c.top1;
-}
-
 }  // namespace
 
 std::string metric_name(Metric metric) {
-  return metric == Metric::top1 ? "Top-1" : metric == Metric::top5 ? "Top-5" : "SDC-1";
+  return std::string(metric->label);
+}
+
+std::vector<Metric> plotted_metrics(const CampaignReport& rep) {
+  std::vector<Metric> out;
+  for (const Metric m : metrics::all_metrics())
+    if (m->plotted && m->range == metrics::MetricRange::share && (!m->needs_labels || rep.labelled) &&
+        (!m->needs_clean_outputs || rep.has_sdc))
+      out.push_back(m);
+  return out;
 }
 
 std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::string& format, Metric metric) {
   const std::string name = metric_name(metric);
-  const bool sdc = metric == Metric::sdc1;
+  const bool sdc = metric->needs_clean_outputs;  // no clean slot: 0 there by definition
   LinePlot plot;
   plot.title = name + " vs bit-error rate: " + rep.model + ", " + format;
   plot.x_label = "bit-error rate (log scale)";
-  plot.y_label = sdc ? "SDC-1: Top-1 changed vs the fault-free model (%)" : name + " accuracy (%)";
+  plot.y_label = std::string(metric->axis_label);
   plot.log_x = true;
   plot.y_min = 0;
   plot.y_max = 100;
@@ -56,7 +54,7 @@ std::optional<LinePlot> accuracy_plot(const CampaignReport& rep, const std::stri
       const auto* c = rep.find(format, prots[i], ber);
       if (!c) continue;
       if (ber == 0 && sdc) continue;
-      const campaign::MeanEstimate& e = estimate(*c, metric);
+      const campaign::MeanEstimate& e = c->estimate(metric);
       if (ber == 0) {
         s.anchor_y = e.mean;
         s.anchor_lo = clamp_percent(e.lo);
@@ -84,8 +82,7 @@ std::string safe_file_part(const std::string& text) {
 }
 
 std::string plot_file_name(const std::string& format, Metric metric) {
-  const char* name = metric == Metric::top1 ? "top1" : metric == Metric::top5 ? "top5" : "sdc1";
-  return std::string(name) + "_vs_ber_" + safe_file_part(format) + ".svg";
+  return std::string(metric.id()) + "_vs_ber_" + safe_file_part(format) + ".svg";
 }
 
 }  // namespace flipguard::report

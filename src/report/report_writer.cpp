@@ -68,10 +68,7 @@ ReportOutput write_report(const std::filesystem::path& results, std::filesystem:
   std::map<std::string, std::vector<std::string>> plot_files, figures;
   for (const auto& format : rep.formats) {
     // Data without labels has no accuracy: SDC-1 (recorded for every dataset) is its plot.
-    std::vector<Metric> metrics;
-    if (rep.labelled) metrics = {Metric::top1, Metric::top5};
-    if (rep.has_sdc) metrics.push_back(Metric::sdc1);
-    for (const Metric metric : metrics) {
+    for (const Metric metric : plotted_metrics(rep)) {
       const auto plot = accuracy_plot(rep, format, metric);
       if (!plot) continue;
       plot_files[format].push_back(plot_file_name(format, metric));
