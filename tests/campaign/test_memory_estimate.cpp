@@ -30,8 +30,14 @@ TEST(MemoryEstimate, TotalAddsSlackOnTheVariableTermsAndTheFixedPart) {
   e.images = 20u << 20;
   EXPECT_EQ(e.variable(), 200u << 20);
   EXPECT_EQ(e.total(), (200u << 20) + (10u << 20) + kFixedOverheadBytes);
-  EXPECT_NE(e.describe().find("memory estimate: 234 MiB peak = weights 100.0 + largest configuration 50.0"),
+  EXPECT_NE(e.describe().find("memory estimate: 240 MiB peak = weights 100.0 + largest configuration 50.0"),
             std::string::npos)
+      << e.describe();
+  EXPECT_EQ(e.describe().find("NaN path"), std::string::npos);
+  // A float format's campaign counts what the NaN-faithful steps keep.
+  e.nan_path = 10u << 20;
+  EXPECT_EQ(e.total(), (210u << 20) + (10u << 20) + (1u << 19) + kFixedOverheadBytes);
+  EXPECT_NE(e.describe().find(" + NaN path 10.0 + slack 10.5 + fixed 30 (MiB)"), std::string::npos)
       << e.describe();
 }
 
