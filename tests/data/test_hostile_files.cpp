@@ -16,6 +16,7 @@ namespace flipguard::data {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::error_of;
 using namespace std::string_literals;
 using testing::TempDir;
 using testing::write_file;
@@ -45,20 +46,6 @@ LoadedData load(const fs::path& data, BadImages bad_images = BadImages::kFail, c
   r.classes_file = classes;
   r.bad_images = bad_images;
   return load_data(r, cifar_model());
-}
-
-// The error of `f`, which must throw a one-line DataError.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    const std::string what = e.what();
-    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
-    return what;
-  }
-  ADD_FAILURE() << "no DataError";
-  return "";
 }
 
 #define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)

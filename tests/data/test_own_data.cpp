@@ -19,6 +19,7 @@ namespace flipguard::data {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::error_of;
 using testing::TempDir;
 using testing::write_file;
 
@@ -55,20 +56,6 @@ ModelSpec tiny_model(int classes = 10) {
 
 fs::path fixture(const std::string& name) {
   return testing::tests_dir() / "fixtures" / "tensors" / name;
-}
-
-// The error of `f`, which must throw a one-line DataError.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const DataError& e) {
-    const std::string what = e.what();
-    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
-    return what;
-  }
-  ADD_FAILURE() << "no DataError";
-  return "";
 }
 
 LoadedData load(const std::string& data, const ModelSpec& model, const std::string& classes = "",

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "data/data_error.hpp"
 #include "data/image.hpp"
 #include "support/temp_files.hpp"
 #include "support/test_paths.hpp"
@@ -91,6 +92,20 @@ inline std::vector<ResizeCase> read_resize_fixture(const std::string& name) {
 inline bool have_reference_python() {
   static const bool ok = std::system("/usr/bin/python3 -c 'import PIL, numpy' >/dev/null 2>&1") == 0;
   return ok;
+}
+
+// The error of `f`, which must throw a one-line DataError.
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const DataError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    return what;
+  }
+  ADD_FAILURE() << "no DataError";
+  return "";
 }
 
 }  // namespace flipguard::data::testing
