@@ -14,12 +14,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string quoted(const fs::path& p) {
-  return p.string();
+// Whether two stats are of one file (the same device and inode, whatever names led there).
+bool same_file(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 [[noreturn]] void fail(const fs::path& out, const std::string& why) {
-  throw OutputError(quoted(out) + ": " + why);
+  throw OutputError(out.string() + ": " + why);
 }
 
 std::string os_error(int err) {
@@ -80,8 +81,8 @@ void replace_atomically(const fs::path& target, const fs::path& out,
   fs::path tmp;
   const int fd = create_temporary(target, replacing ? (old.st_mode & 07777) : 0666, tmp);
   if (fd < 0 && errno == ENOENT)
-    fail(out, "cannot write: the folder " + quoted(target.parent_path()) + " does not exist");
-  if (fd < 0) fail(out, "cannot write (creating " + quoted(tmp) + "): " + os_error(errno));
+    fail(out, "cannot write: the folder " + target.parent_path().string() + " does not exist");
+  if (fd < 0) fail(out, "cannot write (creating " + tmp.string() + "): " + os_error(errno));
   // The mode given to open() is cut by the umask; a replaced file's own permissions are put back whole.
   if (replacing && ::fchmod(fd, old.st_mode & 07777) != 0) {
     const int err = errno;
@@ -113,10 +114,10 @@ void refuse_input_as_output(const fs::path& out, std::span<const fs::path> input
   for (const fs::path& in : inputs) {
     struct stat i {};
     if (in.empty() || ::stat(in.c_str(), &i) != 0 || S_ISDIR(i.st_mode)) continue;
-    if (i.st_dev == o.st_dev && i.st_ino == o.st_ino)
+    if (same_file(i, o))
       fail(out, "is " +
                     (in == out ? std::string("an input of this run")
-                               : "the same file as the input " + quoted(in)) +
+                               : "the same file as the input " + in.string()) +
                     "; writing " + std::string(what) + " there would destroy it: choose another output path");
   }
 }
@@ -143,7 +144,7 @@ OutputKind classify(const fs::path& out, std::span<const fs::path> inputs, std::
   const fs::path folder = out.parent_path().empty() ? fs::path(".") : out.parent_path();
   std::error_code ec;
   if (!fs::is_directory(folder, ec))
-    fail(out, "cannot write: the folder " + quoted(folder) + " does not exist");
+    fail(out, "cannot write: the folder " + folder.string() + " does not exist");
   return OutputKind::kNew;
 }
 
@@ -152,8 +153,7 @@ OutputKind classify(const fs::path& out, std::span<const fs::path> inputs, std::
 bool is_standard_output(const fs::path& out) {
   struct stat o {
   }, s{};
-  return ::stat(out.c_str(), &o) == 0 && ::fstat(STDOUT_FILENO, &s) == 0 && o.st_dev == s.st_dev &&
-         o.st_ino == s.st_ino;
+  return ::stat(out.c_str(), &o) == 0 && ::fstat(STDOUT_FILENO, &s) == 0 && same_file(o, s);
 }
 
 void check_output_file(const fs::path& out, std::span<const fs::path> inputs, std::string_view what) {
