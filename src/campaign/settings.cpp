@@ -1,6 +1,7 @@
 #include "campaign/settings.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "campaign/fault_setting.hpp"
 #include "campaign/model_source.hpp"
 #include "data/bad_images.hpp"
+#include "data/dataset_registry.hpp"
 #include "data/preprocess_preset.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "memory/format.hpp"
@@ -25,6 +27,13 @@
 
 namespace flipguard::campaign {
 namespace {
+
+// "a, b, c": a list for help text.
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
 
 // The stoppable metrics named for the help of ci_target: "(Top-1, or SDC-1 with metric sdc1)".
 std::string stop_metrics_named() {
@@ -367,13 +376,14 @@ std::vector<Setting> make_table() {
            "the model: a name in the models folder (models/M.json), the path of a model sidecar .json "
            "(docs/model-sidecar.md), or an .onnx file, read without a sidecar (its input and classes "
            "from the graph; give --preset or the preprocessing settings)"));
-  t.push_back(text("data", "--data", "D", kEvery | kForRun | kForModelInit, &C::data,
-                   "the data: a built-in dataset (imagenet-val1300, cifar10-jpeg, cifar10-lossless200, "
-                   "mnist-test), a folder of class subfolders (labels: folder names sorted, or --classes), a "
-                   "folder of unlabelled JPEGs, a list file (`path,label` or `path label` lines), or model "
-                   "inputs in a .npy (N x C x H x W float32; labels: --labels) or .npz (x, optional y) "
-                   "(default: the dataset the model's sidecar names)",
-                   {}, true));
+  t.push_back(
+      text("data", "--data", "D", kEvery | kForRun | kForModelInit, &C::data,
+           "the data: a built-in dataset (" + joined(data::dataset_names()) +
+               "), a folder of class subfolders (labels: folder names sorted, or --classes), a "
+               "folder of unlabelled JPEGs, a list file (`path,label` or `path label` lines), or model "
+               "inputs in a .npy (N x C x H x W float32; labels: --labels) or .npz (x, optional y) "
+               "(default: the dataset the model's sidecar names)",
+           {}, true));
   add_preprocessing_settings(t, kEvery | kForRun | kForModelInit);
   t.push_back(list("formats", "--formats", "F,...", kGrid | kForInspectModel, &C::formats,
                    "storage formats: fp32, fp16, bf16, qM.N (sign + M integer + N fraction bits, e.g. q2.5), "
@@ -486,8 +496,8 @@ std::vector<Setting> make_table() {
                    {}, true));
   t.back().default_note = "$FLIPGUARD_MODELS, else models/ beside the build folder, else ./models";
   t.push_back(text("assets_dir", "--assets", "DIR", kEvery | kForRun, &C::assets_dir,
-                   "the folder the named datasets are read from (the shared assets: cifar10/, "
-                   "imagenet-val1300/, mnist/)",
+                   "the folder the named datasets are read from (the shared assets: " +
+                       joined(data::dataset_top_folders()) + ")",
                    {}, true));
   t.back().default_note =
       "$FLIPGUARD_ASSETS, else ../shared/assets beside the source tree or a parent folder";
@@ -746,6 +756,58 @@ std::string cell(const std::string& text) {
   for (char ch : text) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
   return out;
 }
+
+// A number as it is written in the presets: shortest form that reads back the same.
+std::string shortest(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  for (int digits = 1; digits <= 17; ++digits) {
+    char shorter[32];
+    std::snprintf(shorter, sizeof shorter, "%.*g", digits, v);
+    if (std::strtod(shorter, nullptr) == v) return shorter;
+  }
+  return buf;
+}
+
+std::string numbers(const std::vector<double>& values) {
+  std::string out;
+  for (double v : values) out += (out.empty() ? "" : ", ") + shortest(v);
+  return out;
+}
+
+std::string size_text(const std::array<int, 2>& hw) {
+  return hw[0] == hw[1] ? std::to_string(hw[0]) : std::to_string(hw[0]) + "x" + std::to_string(hw[1]);
+}
+
+// The preprocessing presets' table rows, read from the presets themselves (data/preprocess_preset.cpp).
+std::string preset_table() {
+  std::string rows;
+  for (const std::string& name : data::preset_names()) {
+    const data::PreprocessSpec rgb = data::preset_preprocess(name, 3);
+    std::string channels = data::to_string(rgb.channel_order);
+    // A preset that also feeds one-channel inputs says how.
+    try {
+      channels += std::string(" (") + data::to_string(data::preset_preprocess(name, 1).channel_order) +
+                  " for 1 channel)";
+    } catch (const std::invalid_argument&) {
+    }
+    const std::string scale = rgb.scale == 1.0 / 255.0 ? "1/255" : shortest(rgb.scale);
+    const bool uniform_mean =
+        std::all_of(rgb.mean.begin(), rgb.mean.end(), [&](double m) { return m == rgb.mean[0]; });
+    const bool uniform_std =
+        std::all_of(rgb.std.begin(), rgb.std.end(), [&](double v) { return v == rgb.std[0]; });
+    const std::string mean = uniform_mean && rgb.mean[0] == 0 ? "0" : numbers(rgb.mean);
+    const std::string stdev =
+        uniform_std && rgb.std[0] == 1 && uniform_mean && rgb.mean[0] == 0 ? "1" : numbers(rgb.std);
+    const std::string resize = rgb.resize_shorter > 0 ? "shorter side " + std::to_string(rgb.resize_shorter)
+                               : rgb.resize_to[0] > 0 ? size_text(rgb.resize_to)
+                                                      : "none";
+    const std::string crop = rgb.crops() ? size_text(rgb.crop) : "none";
+    rows += "| `" + name + "` | " + channels + " | " + scale + " | " + mean + " | " + stdev + " | " + resize +
+            " | " + crop + " |\n";
+  }
+  return rows;
+}
 }  // namespace
 
 std::string settings_markdown() {
@@ -791,12 +853,9 @@ std::string settings_markdown() {
         "and needs a preset or these settings (without a preset they start from `none`). In TOML: "
         "`preset = \"torchvision\"`, `crop = 224` or `crop = \"224x224\"`, `mean = [0.485, 0.456, 0.406]`, "
         "`scale = \"1/255\"`. The effective preprocessing is part of a campaign's identity.\n\n"
-        "| preset | channels | scale | mean | std | resize | crop |\n|---|---|---|---|---|---|---|\n"
-        "| `torchvision` | RGB | 1/255 | 0.485, 0.456, 0.406 | 0.229, 0.224, 0.225 | shorter side 256 | 224 "
-        "|\n"
-        "| `caffe` | BGR | 1 | 103.939, 116.779, 123.68 | 1, 1, 1 | shorter side 256 | 224 |\n"
-        "| `cifar` | RGB | 1/255 | 0.4914, 0.4822, 0.4465 | 0.2470, 0.2435, 0.2616 | none | none |\n"
-        "| `none` | RGB (GRAY for 1 channel) | 1 | 0 | 1 | none | none |\n\n"
+        "| preset | channels | scale | mean | std | resize | crop |\n|---|---|---|---|---|---|---|\n";
+  md << preset_table()
+     << "\n"
         "Resizes use `bilinear` (PIL's antialiased bilinear, as torchvision applies it to PIL images) unless "
         "`resize_filter` says otherwise.\n\n"
         "## Fault models\n\n"

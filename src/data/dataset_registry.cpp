@@ -1,8 +1,8 @@
 #include "data/dataset_registry.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
-#include <map>
 #include <system_error>
 
 #include "data/cifar10_jpeg.hpp"
@@ -15,20 +15,26 @@ namespace flipguard::data {
 
 namespace {
 
-using Opener = std::function<std::unique_ptr<Dataset>(const std::filesystem::path& assets, const std::string&,
+using Opener = std::function<std::unique_ptr<Dataset>(const std::filesystem::path& folder, const std::string&,
                                                       BadImages)>;
 
-const std::map<std::string, Opener>& openers() {
-  static const std::map<std::string, Opener> table{
-      {"imagenet-val1300", [](const auto& a, const auto& n,
-                              BadImages b) { return open_imagenet_list(a / "imagenet-val1300", n, b); }},
-      {"cifar10-jpeg", [](const auto& a, const auto& n,
-                          BadImages b) { return open_cifar10_jpeg(a / "cifar10" / "test-jpeg", n, b); }},
-      {"cifar10-lossless200",
-       [](const auto& a, const auto& n, BadImages b) {
-         return open_cifar10_raw(a / "cifar10" / "test-lossless-200", n, b);
-       }},
-      {"mnist-test", [](const auto& a, const auto& n, BadImages) { return open_mnist_test(a / "mnist", n); }},
+// One entry per built-in dataset, in name order (listings and errors show them so): its name, the folder
+// below the assets folder that holds it, its reader.
+struct BuiltinDataset {
+  std::string name;
+  std::filesystem::path folder;
+  Opener open;
+};
+
+const std::vector<BuiltinDataset>& builtins() {
+  static const std::vector<BuiltinDataset> table{
+      {"cifar10-jpeg", std::filesystem::path("cifar10") / "test-jpeg",
+       [](const auto& f, const auto& n, BadImages b) { return open_cifar10_jpeg(f, n, b); }},
+      {"cifar10-lossless200", std::filesystem::path("cifar10") / "test-lossless-200",
+       [](const auto& f, const auto& n, BadImages b) { return open_cifar10_raw(f, n, b); }},
+      {"imagenet-val1300", "imagenet-val1300",
+       [](const auto& f, const auto& n, BadImages b) { return open_imagenet_list(f, n, b); }},
+      {"mnist-test", "mnist", [](const auto& f, const auto& n, BadImages) { return open_mnist_test(f, n); }},
   };
   return table;
 }
@@ -47,19 +53,29 @@ bool is_dir(const std::filesystem::path& p) {
 
 std::vector<std::string> dataset_names() {
   std::vector<std::string> names;
-  for (const auto& [name, fn] : openers()) names.push_back(name);
+  for (const auto& d : builtins()) names.push_back(d.name);
   return names;
+}
+
+std::vector<std::string> dataset_top_folders() {
+  std::vector<std::string> folders;
+  for (const auto& d : builtins())
+    if (const std::string top = d.folder.begin()->string() + "/";
+        std::find(folders.begin(), folders.end(), top) == folders.end())
+      folders.push_back(top);
+  return folders;
 }
 
 std::unique_ptr<Dataset> open_dataset(const std::string& name, const std::filesystem::path& assets_dir,
                                       BadImages bad_images) {
-  const auto it = openers().find(name);
-  if (it == openers().end()) {
+  const auto& table = builtins();
+  const auto it = std::find_if(table.begin(), table.end(), [&](const auto& d) { return d.name == name; });
+  if (it == table.end()) {
     std::string known;
     for (const std::string& n : dataset_names()) known += (known.empty() ? "" : ", ") + n;
     throw DataError("unknown dataset '" + name + "' (known: " + known + ")");
   }
-  return it->second(assets_dir, name, bad_images);
+  return it->open(assets_dir / it->folder, name, bad_images);
 }
 
 std::filesystem::path resolve_assets_dir(const std::filesystem::path& override_dir) {

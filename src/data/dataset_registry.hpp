@@ -11,8 +11,10 @@
 
 namespace flipguard::data {
 
-// "imagenet-val1300", "cifar10-jpeg", "cifar10-lossless200", "mnist-test".
+// The built-in datasets' names, in listing order: "cifar10-jpeg", "cifar10-lossless200", ...
 std::vector<std::string> dataset_names();
+// The folders of the assets folder they are read from, each once: "cifar10/", "imagenet-val1300/", "mnist/".
+std::vector<std::string> dataset_top_folders();
 
 // Opens dataset `name` below `assets_dir`; an unknown name is a DataError listing the known ones. Under
 // BadImages::kFail a listed image file that is missing or of the wrong kind is an error here already; under
