@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 namespace flipguard::engine {
 
-BuildContext::BuildContext(const model::Graph& graph, dnnl::engine& engine, WeightSelection selection)
-    : graph_(graph), index_(graph), engine_(engine), selection_(selection) {
+BuildContext::BuildContext(const model::Graph& graph, LayoutPlan layout, dnnl::engine& engine,
+                           WeightSelection selection)
+    : graph_(graph), index_(graph), layout_(std::move(layout)), engine_(engine), selection_(selection) {
   for (size_t i = 0; i < graph.nodes.size(); ++i)
     for (const auto& in : graph.nodes[i].inputs)
       if (!in.empty()) uses_[in].push_back(static_cast<int>(i));

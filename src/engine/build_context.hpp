@@ -6,12 +6,12 @@
 #include <map>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "engine/blocked_layout.hpp"
 #include "engine/layer.hpp"
+#include "engine/layout_plan.hpp"
 #include "engine/memory_plan.hpp"
 #include "engine/network.hpp"
 #include "engine/value.hpp"
@@ -24,11 +24,14 @@ namespace flipguard::engine {
 
 class BuildContext {
  public:
-  BuildContext(const model::Graph& graph, dnnl::engine& engine, WeightSelection selection);
+  // `layout` is the layout pass's plan for `graph` (layout_plan.hpp).
+  BuildContext(const model::Graph& graph, LayoutPlan layout, dnnl::engine& engine, WeightSelection selection);
 
   const model::Graph& graph() const { return graph_; }
   // Who produces and who reads each value of the graph.
   const model::GraphIndex& graph_index() const { return index_; }
+  // The layouts and absorbed nodes decided before any kernel was built.
+  const LayoutPlan& layout_plan() const { return layout_; }
   dnnl::engine& engine() { return engine_; }
   const WeightSelection& selection() const { return selection_; }
 
@@ -89,13 +92,8 @@ class BuildContext {
                                   const std::vector<float>& logical);
   std::string error(const model::Node& n, const std::string& problem) const;
 
-  // A later node that the node being built builds along with its own (its layers count as this node's):
-  // build_network then skips it. For rewrites of two nodes that the ONNX graph cannot express as one.
-  void absorb(const model::Node& later) { absorbed_.insert(static_cast<int>(index_.index_of(later))); }
-
   // --- driven by build_network ---
   void begin_node(int index) { current_ = index; }
-  bool absorbed(int index) const { return absorbed_.count(index) > 0; }
   // The graph input; `integer` inputs hold int32 ids (the executor converts the caller's int64).
   void set_input(const std::string& name, const Dims& dims, bool integer);
   MemoryPlan& plan() { return net_.plan; }
@@ -113,6 +111,7 @@ class BuildContext {
 
   const model::Graph& graph_;
   model::GraphIndex index_;
+  LayoutPlan layout_;
   dnnl::engine& engine_;
   WeightSelection selection_;
   std::vector<Value> values_;
@@ -121,7 +120,6 @@ class BuildContext {
       uses_;  // value name -> reading node indices (graph outputs: nodes.size())
   std::map<int, std::vector<int>> buffer_values_;  // buffer -> values living in it
   std::map<int, size_t> constant_buffers_;         // value id -> index into the network's constant_data
-  std::set<int> absorbed_;                         // node indices built by an earlier node
   int current_ = -1;
   int input_id_ = -1;
   bool batch_widened_ = false;

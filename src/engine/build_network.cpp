@@ -1,8 +1,10 @@
 #include "engine/build_network.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include "engine/build_context.hpp"
+#include "engine/layout_plan.hpp"
 #include "engine/op_registry.hpp"
 #include "platform/memory_budget.hpp"
 
@@ -11,11 +13,13 @@ namespace flipguard::engine {
 Network build_network(const model::Graph& graph, const model::Dims& input_dims, dnnl::engine& engine,
                       WeightSelection selection) {
   const auto& registry = builtin_ops();
-  BuildContext ctx(graph, engine, selection);
+  // The layout pass runs first: the builders below only read its plan.
+  LayoutPlan layout(graph, input_dims.size() > 1 ? input_dims[1] : 0, LayoutTarget::this_cpu());
+  BuildContext ctx(graph, std::move(layout), engine, selection);
   ctx.set_input(graph.inputs.at(0).name, input_dims, graph.inputs[0].integer);
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const model::Node& n = graph.nodes[i];
-    if (ctx.absorbed(static_cast<int>(i))) continue;
+    if (ctx.layout_plan().absorbed(i)) continue;  // built by the node that absorbed it
     const OpEntry* op = registry.find(n.domain, n.op_type);
     if (!op) throw std::logic_error(graph.source + ": " + n.describe() + " has no builder");
     ctx.begin_node(static_cast<int>(i));

@@ -1,5 +1,6 @@
-// Builds the Network for a graph: every node through its registered operator builder, in node order, then
-// the activation memory plan checked against the memory budget and allocated.
+// Builds the Network for a graph: the layout pass (layout_plan.hpp) first, then every node not absorbed
+// through its registered operator builder, in node order, then the activation memory plan checked against
+// the memory budget and allocated.
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>

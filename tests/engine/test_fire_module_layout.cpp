@@ -1,6 +1,6 @@
-// SqueezeNet's layout on AVX-512 (conv.cpp, conv_layout): the convs feeding a Concat of small convs (its fire
-// modules) run in the blocked layout at every batch size, and so does the stem, whose MaxPool feeds such a
-// module: its kernel reads the plain input with no reorder. Checked on a stem and two fire modules: the
+// SqueezeNet's layout on AVX-512 (engine/layout_plan.cpp): the convs feeding a Concat of small convs (its
+// fire modules) run in the blocked layout at every batch size, and so does the stem, whose MaxPool feeds such
+// a module: its kernel reads the plain input with no reorder. Checked on a stem and two fire modules: the
 // kernels chosen, and that the batch of two (blocked, copying Concats) computes for each image what the
 // batch-1 executor (blocked, Concats in place) computes for it alone.
 #include <gtest/gtest.h>

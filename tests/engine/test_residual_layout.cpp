@@ -1,7 +1,7 @@
-// At batch > 1 on AVX-512 the residual path of a bottleneck ResNet runs in the blocked layout (conv.cpp,
-// conv_layout): the 1x1 convs adding a residual into >= 256 channels, the 1x1 convs producing the residuals,
-// and the 1x1 convs sharing their input. Checked on two bottleneck blocks (a projection shortcut, then an
-// identity one): the batch of two computes for each image what the batch-1 executor (channels-last
+// At batch > 1 on AVX-512 the residual path of a bottleneck ResNet runs in the blocked layout
+// (engine/layout_plan.cpp): the 1x1 convs adding a residual into >= 256 channels, the 1x1 convs producing the
+// residuals, and the 1x1 convs sharing their input. Checked on two bottleneck blocks (a projection shortcut,
+// then an identity one): the batch of two computes for each image what the batch-1 executor (channels-last
 // throughout) computes for it alone, and every stored weight reads back through the blocked layout map.
 #include <gtest/gtest.h>
 

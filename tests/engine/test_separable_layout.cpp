@@ -1,4 +1,4 @@
-// Depthwise-separable blocks on AMD CPUs with AVX-512 (conv.cpp, conv_layout): the depthwise conv whose
+// Depthwise-separable blocks on AMD CPUs with AVX-512 (engine/layout_plan.cpp): the depthwise conv whose
 // output only 1x1 convs read, the conv producing its input and those 1x1 convs run in the blocked layout
 // (oneDNN's jit_dw / jit_1x1 kernels) instead of channels-last; a depthwise conv followed by
 // squeeze-excitation keeps the library's choice, and on other CPUs nothing changes. Checked on a stem, two

@@ -4,10 +4,27 @@
 #include <array>
 #include <stdexcept>
 
+#include "model/fuse_activations.hpp"
+
 namespace flipguard::engine::ops {
 
 using dnnl::memory;
 using tag = memory::format_tag;
+
+std::optional<BorderActivation> border_activation(const model::Node& n) {
+  const auto act = model::fused_activation(n);
+  if (!act) return [](float b, const model::Activation&) { return b; };
+  switch (act->kind) {
+    case model::ActivationKind::Relu:
+      return [](float b, const model::Activation&) { return b > 0.f ? b : b * 0.f; };
+    case model::ActivationKind::LeakyRelu:
+      return [](float b, const model::Activation& a) { return b > 0.f ? b : b * a.alpha; };
+    case model::ActivationKind::Clip:
+      return [](float b, const model::Activation& a) { return std::min(std::max(b, a.alpha), a.beta); };
+    default:
+      return std::nullopt;
+  }
+}
 
 std::optional<memory::desc> same_layout(const memory::desc& md, const model::Dims& dims) {
   const memory::dims old(md.dims());

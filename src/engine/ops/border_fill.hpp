@@ -13,9 +13,18 @@
 #include <vector>
 
 #include "engine/blocked_layout.hpp"
+#include "model/activation.hpp"
 #include "model/graph.hpp"
 
 namespace flipguard::engine::ops {
+
+// What a padded 1x1 conv's fused activation makes of the bias at the border, computed in plain C++ exactly
+// as oneDNN's post-op does: f(bias, activation).
+using BorderActivation = float (*)(float, const model::Activation&);
+
+// The border function of conv node `n`'s fused activation (the identity without one): Relu, LeakyRelu and
+// Clip; none for other activations, which keep the padded kernel.
+std::optional<BorderActivation> border_activation(const model::Node& n);
 
 // A desc of `dims` in the same layout as `md` (plain, channels-last or channel-blocked by 8 or 16), or none
 // for another layout.

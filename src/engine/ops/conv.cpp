@@ -1,18 +1,19 @@
-// Conv and FusedConv on oneDNN: layouts chosen by the library (format "any"; see conv_layout for the one
-// exception), BatchNorm already folded into the weights. A zero-padded 1x1 conv runs unpadded plus a border
-// fill (border_fill.hpp), or, when only a GlobalAveragePool reads it, plus that pool with the border's share
-// added (build_pooled_border). A FusedConv (model/fuse_activations.hpp) adds its residual Z as a sum post-op
-// (in place when Z is dead afterwards) and applies its activation as an eltwise post-op.
+// Conv and FusedConv on oneDNN, in the layouts the layout plan asks for (layout_plan.hpp: the library's
+// choice, or the blocked layout), BatchNorm already folded into the weights. A zero-padded 1x1 conv the plan
+// runs unpadded gets a border fill (border_fill.hpp), or, when the plan gave it the GlobalAveragePool that
+// alone reads it, that pool with the border's share added (build_pooled_border). A FusedConv
+// (model/fuse_activations.hpp) adds its residual Z as a sum post-op (in place when Z is dead afterwards) and
+// applies its activation as an eltwise post-op.
 #include <algorithm>
 #include <array>
 #include <optional>
 #include <stdexcept>
 
+#include "engine/layout_plan.hpp"
 #include "engine/op_registry.hpp"
 #include "engine/ops/border_fill.hpp"
 #include "engine/ops/op_util.hpp"
 #include "model/fuse_activations.hpp"
-#include "platform/cpu_vendor.hpp"
 
 namespace flipguard::engine {
 namespace {
@@ -104,171 +105,27 @@ tag logical_weight_tag(size_t rank, bool grouped) {
   return rank == 3 ? tag::oiw : rank == 4 ? tag::oihw : tag::oidhw;
 }
 
-// The layouts a convolution asks oneDNN for. "any" lets the library choose: on AVX2 it picks nChw8c, on
-// AVX-512 channels-last (brgconv). These cases run AVX-512's blocked layout (nChw16c, its jit kernels)
-// instead:
-// - A conv feeding a Concat of small convs (in_c x kernel <= 576, a 3x3 over 64 channels: SqueezeNet's fire
-//   modules). At batch 1 the Concat then costs nothing (its blocked producers write into one buffer,
-//   concat.cpp), at batch > 1 it copies one contiguous run per image and part, where channels-last copies
-//   short per-pixel runs (SqueezeNet 1.1 at batch 16: +7 to +14 %). Wider convs stay in brgconv, 20-45 %
-//   faster than the blocked kernels (GoogLeNet's 3x3 branches).
-// - The stem that leads into such a module (BlockedByGraph::stem).
-// - Batch > 1: the residual stream of a bottleneck ResNet (ResNet-50 and deeper). oneDNN 2.6's channels-last
-//   1x1 kernel pays up to 60 % extra for a residual sum on large activations (16 x 256 x 56 x 56: 8-10.7 ms
-//   with sum and ReLU, 5.5 ms without), the blocked 1x1 kernel 10-20 % (6.0 ms). So a 1x1 conv adding a
-//   residual into >= 256 channels runs blocked, and so does the 1x1 conv producing that residual. Below 256
-//   channels (MobileNet v2's projections) the reorders around the depthwise convs cost more than the sum.
-// - On AMD CPUs (Zen 4 measured), a depthwise-separable block (BlockedByGraph::separable_block): oneDNN 2.6's
-//   channels-last kernels (brdgmm_dw, brgconv_1x1) there run its small-channel, large-spatial convs 20-50 %
-//   slower than the blocked jit_dw / jit_1x1 (MobileNet v2 batch 16 +31 %, batch 1 +9 %; MnasNet +22-28 %;
-//   ShuffleNet v2 batch 16 +78 %, alternating pairs). On Intel CPUs channels-last stays, as measured there.
-// A conv reading a blocked value stays blocked at batch 1; at batch > 1 if it is 1x1, or at stride 1 on
-// 56 x 56 or more, where a reorder of the input costs more than the kernels differ; others (the bottleneck's
-// 3x3 convs from 28 x 28 down: 20-40 % slower blocked) take a reorder. bench/engine_vs_ort measures the
-// outcome.
-struct ConvLayout {
+// The layouts the layout plan asks for (layout_plan.hpp), in oneDNN's terms, for the input as it is.
+struct ConvTags {
   tag src = tag::any, dst = tag::any;
 };
 
-const model::Constant* conv_weight(const model::Node* node, const BuildContext& ctx) {
-  if (!node || (node->op_type != "Conv" && node->op_type != model::kFusedConv) || node->inputs.size() < 2)
-    return nullptr;
-  const model::Constant* w = ctx.constant(node->inputs[1]);
-  return w && w->dims.size() == 4 ? w : nullptr;
-}
-
-bool small_conv(const model::Node* node, const BuildContext& ctx) {
-  const model::Constant* w = conv_weight(node, ctx);
-  return w && w->dims[1] * w->dims[2] * w->dims[3] <= 576;
-}
-
-bool pointwise_conv(const model::Node* node, const BuildContext& ctx) {
-  const model::Constant* w = conv_weight(node, ctx);
-  return w && w->dims[2] == 1 && w->dims[3] == 1;
-}
-
-// A 1x1 FusedConv adding a residual into >= 256 channels.
-bool wide_residual_pointwise(const model::Node* node, const BuildContext& ctx) {
-  const model::Constant* w = conv_weight(node, ctx);
-  return w && w->dims[2] == 1 && w->dims[3] == 1 && w->dims[0] >= 256 && node->op_type == model::kFusedConv &&
-         has_input(*node, 3);
-}
-
-// A depthwise conv (one input channel per group, a kernel wider than 1x1) whose output only 1x1 convs read:
-// the middle of a depthwise-separable block (MobileNet's; not ConvNeXt's, nor one followed by
-// squeeze-excitation).
-bool separable_depthwise(const model::Node* node, const BuildContext& ctx) {
-  const model::Constant* w = conv_weight(node, ctx);
-  if (!w || w->dims[0] < 2 || w->dims[1] != 1 || node->get_int("group", 1) != w->dims[0] ||
-      (w->dims[2] == 1 && w->dims[3] == 1))
-    return false;
-  const auto readers = ctx.graph_index().readers(node->outputs.at(0));
-  return !readers.empty() && std::all_of(readers.begin(), readers.end(),
-                                         [&](const model::Node* r) { return pointwise_conv(r, ctx); });
-}
-
-// Where the graph alone (not the layout of the conv's input) puts a conv's output in the blocked layout.
-class BlockedByGraph {
- public:
-  BlockedByGraph(const BuildContext& ctx, bool batched)
-      : ctx_(ctx), index_(ctx.graph_index()), batched_(batched) {}
-
-  // A conv feeding a Concat whose inputs are all small convs.
-  bool feeds_small_concat(const model::Node* m) const {
-    if (!conv_weight(m, ctx_)) return false;
-    const auto readers = index_.readers(m->outputs.at(0));
-    return std::any_of(readers.begin(), readers.end(), [&](const model::Node* r) {
-      return r->op_type == "Concat" &&
-             std::all_of(r->inputs.begin(), r->inputs.end(), [&](const std::string& in) {
-               const auto p = index_.producer(in);
-               return p && small_conv(&ctx_.graph().nodes[*p], ctx_);
-             });
-    });
-  }
-
-  // Batched: a residual conv of a bottleneck, or the 1x1 conv producing its residual.
-  bool residual_path(const model::Node* m) const {
-    if (!batched_) return false;
-    if (wide_residual_pointwise(m, ctx_)) return true;
-    if (!pointwise_conv(m, ctx_)) return false;
-    const auto rs = index_.readers(m->outputs.at(0));
-    return std::any_of(rs.begin(), rs.end(), [&](const model::Node* r) {
-      return wide_residual_pointwise(r, ctx_) && r->inputs[3] == m->outputs[0];
-    });
-  }
-
-  // Batched: a 1x1 conv sharing its input with the residual path (it shares the blocked copy too).
-  bool beside_residual_path(const model::Node& m) const {
-    const auto siblings = index_.readers(m.inputs.at(0));
-    return batched_ && pointwise_conv(&m, ctx_) &&
-           std::any_of(siblings.begin(), siblings.end(),
-                       [&](const model::Node* s) { return residual_path(s); });
-  }
-
-  // A depthwise-separable block: its depthwise conv, the conv producing the depthwise conv's input, and the
-  // 1x1 convs reading its output.
-  bool separable_block(const model::Node& m) const {
-    if (separable_depthwise(&m, ctx_)) return true;
-    const auto readers = index_.readers(m.outputs.at(0));
-    if (conv_weight(&m, ctx_) && std::any_of(readers.begin(), readers.end(), [&](const model::Node* r) {
-          return separable_depthwise(r, ctx_);
-        }))
-      return true;
-    const auto producer = index_.producer(m.inputs.at(0));
-    return pointwise_conv(&m, ctx_) && producer && separable_depthwise(&ctx_.graph().nodes[*producer], ctx_);
-  }
-
-  // The stem: a conv on the graph's input (<= 4 channels: an image) whose MaxPool feeds only convs that run
-  // blocked whatever their input, or 1x1 convs feeding only such convs (SqueezeNet's first fire module).
-  // Blocked, the stem's kernel reads the plain input as it is (channels-last reorders it first: 4.2 + 0.5 ms
-  // vs 2.9 ms at batch 16) and the pool runs blocked (2.2 vs 2.7 ms). GoogLeNet's stem, whose pool feeds a
-  // 3x3 conv through a 1x1, stays channels-last: blocked there, the network is 8 % slower.
-  bool stem(const model::Node& n, const Dims& x) const {
-    if (index_.producer(n.inputs.at(0)) || x[1] > 4) return false;
-    const auto blocked = [&](const model::Node* c) { return feeds_small_concat(c) || residual_path(c); };
-    const auto pools = index_.readers(n.outputs.at(0));
-    return !pools.empty() && std::all_of(pools.begin(), pools.end(), [&](const model::Node* pool) {
-      const auto convs = index_.readers(pool->outputs.at(0));
-      return pool->op_type == "MaxPool" && !convs.empty() &&
-             std::all_of(convs.begin(), convs.end(), [&](const model::Node* c) {
-               const auto next = index_.readers(c->outputs.at(0));
-               return blocked(c) || (pointwise_conv(c, ctx_) && !next.empty() &&
-                                     std::all_of(next.begin(), next.end(), blocked));
-             });
-    });
-  }
-
- private:
-  const BuildContext& ctx_;
-  const model::GraphIndex& index_;
-  bool batched_;
-};
-
-ConvLayout conv_layout(const model::Node& n, BuildContext& ctx, int x_id, const Dims& x) {
-  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-  const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
-  if (x.size() != 4 || (isa & avx512) != avx512) return {};
-  const bool blocked_input = ctx.value(x_id).md == memory::desc(ops::dnnl_dims(x), dt::f32, tag::nChw16c);
-  const BlockedByGraph by_graph(ctx, x[0] > 1);
-  const ConvLayout blocked_output{blocked_input ? tag::nChw16c : tag::any, tag::nChw16c};
-  constexpr ConvLayout blocked{tag::nChw16c, tag::nChw16c};
-  if (by_graph.feeds_small_concat(&n) || by_graph.stem(n, x)) return blocked_output;
-  static const bool amd = platform::cpu_vendor() == platform::CpuVendor::Amd;
-  if (amd && by_graph.separable_block(n)) return separable_depthwise(&n, ctx) ? blocked : blocked_output;
-  if (x[0] == 1) return blocked_input ? blocked : ConvLayout{};
-  if (by_graph.residual_path(&n) || by_graph.beside_residual_path(n) ||
-      (blocked_input && pointwise_conv(&n, ctx)))
-    return blocked;
-  const auto strides = n.get_ints("strides", {1, 1});
-  if (blocked_input && x[2] >= 56 && strides == std::vector<std::int64_t>{1, 1}) return blocked;
-  return {};
+ConvTags conv_tags(const ConvPlan& plan, const BuildContext& ctx, int x_id) {
+  const Value& x = ctx.value(x_id);
+  if (x.dims.size() != 4) return {};
+  const bool blocked_input = x.md == memory::desc(ops::dnnl_dims(x.dims), dt::f32, tag::nChw16c);
+  const ConvLayouts layouts = plan.resolve(x.dims, blocked_input);
+  const auto tag_of = [](ConvTensorLayout l) {
+    return l == ConvTensorLayout::Blocked ? tag::nChw16c : tag::any;
+  };
+  return {tag_of(layouts.src), tag_of(layouts.dst)};
 }
 
 // The primitive in the layouts asked for, or in the library's choice where no optimised kernel takes them.
 dnnl::convolution_forward::primitive_desc conv_primitive(BuildContext& ctx, const Dims& x, const ConvShape& s,
                                                          const memory::dims& wdims, bool has_bias,
                                                          const dnnl::post_ops& post_ops,
-                                                         const ConvLayout& layout = {}) {
+                                                         const ConvTags& layout = {}) {
   dnnl::primitive_attr attr;
   attr.set_post_ops(post_ops);
   memory::dims dil = ops::dnnl_dims(s.win.dilations);
@@ -409,29 +266,12 @@ std::unordered_map<int, dnnl::memory> conv_weights(const model::Node& n, BuildCo
 
 void build_broadcast_residual(const model::Node& n, BuildContext& ctx);
 
-// An activation whose value at the border the fill computes in plain C++ exactly as oneDNN's post-op does
-// (x > 0 ? x : alpha x; clip); other activations keep the padded kernel.
-std::optional<float (*)(float, const model::Activation&)> border_activation(const model::Node& n) {
-  const auto act = model::fused_activation(n);
-  if (!act) return [](float b, const model::Activation&) { return b; };
-  switch (act->kind) {
-    case model::ActivationKind::Relu:
-      return [](float b, const model::Activation&) { return b > 0.f ? b : b * 0.f; };
-    case model::ActivationKind::LeakyRelu:
-      return [](float b, const model::Activation& a) { return b > 0.f ? b : b * a.alpha; };
-    case model::ActivationKind::Clip:
-      return [](float b, const model::Activation& a) { return std::min(std::max(b, a.alpha), a.beta); };
-    default:
-      return std::nullopt;
-  }
-}
-
 // The value a padded 1x1 conv computes at its border, per channel: activation(bias), the bias read from the
 // stored buffer on every run, so a faulted bias shows there too.
 struct BorderValue {
   std::optional<dnnl::memory> bias;
   model::Activation act;
-  float (*f)(float, const model::Activation&);
+  ops::BorderActivation f;
   // out[c] = scale * activation(bias[c]) for c < channels.
   void write(std::int64_t channels, float scale, float* out) const {
     const float* b = bias ? static_cast<const float*>(bias->get_data_handle()) : nullptr;
@@ -441,9 +281,9 @@ struct BorderValue {
 
 // A padded 1x1 conv whose output only a GlobalAveragePool reads (SqueezeNet's conv10): the mean over the
 // padded output is, per channel, the interior's mean times the interior's share of the positions plus the
-// border value times the border's share. So the border is never written: `pool` (built here, absorbed) runs
-// on the interior with that linear scale and a per-channel addend as post-ops, the addend written from the
-// stored bias before each run.
+// border value times the border's share. So the border is never written: `pool` (the plan's absorbed pool,
+// built here) runs on the interior with that linear scale and a per-channel addend as post-ops, the addend
+// written from the stored bias before each run.
 void build_pooled_border(const model::Node& pool, BuildContext& ctx, int interior_id, const ConvShape& s,
                          const BorderValue& border_value) {
   const Value& interior = ctx.value(interior_id);
@@ -480,31 +320,17 @@ void build_pooled_border(const model::Node& pool, BuildContext& ctx, int interio
       std::vector<std::pair<int, int>>{{DNNL_ARG_SRC, interior_id},
                                        {DNNL_ARG_DST, y},
                                        {DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, addend_id}}));
-  ctx.absorb(pool);
 }
 
-// A zero-padded 1x1 convolution (stride 1, no residual) as the unpadded convolution into an interior value
-// plus a border fill (border_fill.hpp): the same outputs. The border reads the bias from the stored bias
-// buffer on every run, so a faulted bias shows there too. Returns false, having built nothing, when the
-// node is not such a conv or its layout is not one the fill walks. (A weight of Inf or NaN makes the border
-// NaN in an im2col kernel, 0 x Inf, and bias here, as in direct kernels: ONNX does not say which.)
-bool build_padded_pointwise(const model::Node& n, BuildContext& ctx, int x_id, const model::Constant& w,
-                            const ConvShape& s, const std::vector<float>& bias,
-                            const ConvEpilogue& epilogue) {
-  const auto ones = [](const Dims& d) {
-    return std::all_of(d.begin(), d.end(), [](auto v) { return v == 1; });
-  };
-  const auto zeros = [](const Dims& d) {
-    return std::all_of(d.begin(), d.end(), [](auto v) { return v == 0; });
-  };
-  const auto negative = [](const Dims& d) {
-    return std::any_of(d.begin(), d.end(), [](auto v) { return v < 0; });
-  };
-  const auto activation = border_activation(n);
-  if (epilogue.addend >= 0 || s.group != 1 || !ones(s.kernel) || !ones(s.win.strides) ||
-      !ones(s.win.dilations) || !activation || (zeros(s.win.pad_begin) && zeros(s.win.pad_end)) ||
-      negative(s.win.pad_begin) || negative(s.win.pad_end))
-    return false;
+// A zero-padded 1x1 convolution the plan runs unpadded (ConvPlan::unpadded: stride 1, no residual) as the
+// unpadded convolution into an interior value plus a border fill (border_fill.hpp): the same outputs. The
+// border reads the bias from the stored bias buffer on every run, so a faulted bias shows there too. Returns
+// false, having built nothing, when the kernel's layout is not one the fill walks. (A weight of Inf or NaN
+// makes the border NaN in an im2col kernel, 0 x Inf, and bias here, as in direct kernels: ONNX does not say
+// which.)
+bool build_unpadded_pointwise(const model::Node& n, BuildContext& ctx, const ConvPlan& plan, int x_id,
+                              const model::Constant& w, const ConvShape& s, const std::vector<float>& bias,
+                              const ConvEpilogue& epilogue) {
   const Dims& x = ctx.value(x_id).dims;
   ConvShape inner = s;
   std::fill(inner.win.pad_begin.begin(), inner.win.pad_begin.end(), 0);
@@ -513,7 +339,7 @@ bool build_padded_pointwise(const model::Node& n, BuildContext& ctx, int x_id, c
   inner.out = {x[0], s.out_c};
   inner.out.insert(inner.out.end(), inner.win.out.begin(), inner.win.out.end());
   const auto pd = conv_primitive(ctx, x, inner, weight_dims(w, s), has_input(n, 2), epilogue.post_ops,
-                                 conv_layout(n, ctx, x_id, x));
+                                 conv_tags(plan, ctx, x_id));
   const auto out_md = ops::same_layout(pd.dst_desc(), s.out);
   if (!out_md) return false;
 
@@ -530,10 +356,9 @@ bool build_padded_pointwise(const model::Node& n, BuildContext& ctx, int x_id, c
 
   const auto bias_mem = fixed.count(DNNL_ARG_BIAS) ? std::optional(fixed.at(DNNL_ARG_BIAS)) : std::nullopt;
   const model::Activation act = model::fused_activation(n).value_or(model::Activation{});
-  const BorderValue border_value{bias_mem, act, *activation};
-  if (const model::Node* pool = ctx.graph_index().sole_reader(name);
-      pool && pool->domain.empty() && pool->op_type == "GlobalAveragePool") {
-    build_pooled_border(*pool, ctx, interior_id, s, border_value);
+  const BorderValue border_value{bias_mem, act, ops::border_activation(n).value()};
+  if (plan.absorbed_pool) {
+    build_pooled_border(ctx.graph().nodes.at(*plan.absorbed_pool), ctx, interior_id, s, border_value);
     return true;
   }
   const int out_id = ctx.define(name, s.out, *out_md);
@@ -549,6 +374,7 @@ bool build_padded_pointwise(const model::Node& n, BuildContext& ctx, int x_id, c
 }
 
 void build_conv(const model::Node& n, BuildContext& ctx) {
+  const ConvPlan& plan = ctx.layout_plan().conv(n.outputs.at(0));
   const int x_id = ctx.id(n.inputs.at(0));
   const Dims x = ctx.value(x_id).dims;
   const auto& w = ctx.require_constant(n, 1);
@@ -556,9 +382,9 @@ void build_conv(const model::Node& n, BuildContext& ctx) {
   const std::vector<float> bias = conv_bias(n, ctx, s.out_c);
   if (has_input(n, 3) && ctx.value(n.inputs[3]).dims != s.out) return build_broadcast_residual(n, ctx);
   const ConvEpilogue epilogue = conv_epilogue(n, ctx);
-  if (build_padded_pointwise(n, ctx, x_id, w, s, bias, epilogue)) return;
+  if (plan.unpadded && build_unpadded_pointwise(n, ctx, plan, x_id, w, s, bias, epilogue)) return;
   const auto pd = conv_primitive(ctx, x, s, weight_dims(w, s), has_input(n, 2), epilogue.post_ops,
-                                 conv_layout(n, ctx, x_id, x));
+                                 conv_tags(plan, ctx, x_id));
   const int src_id = conv_source(n, ctx, x_id, pd.src_desc());
   const int dst_id = conv_destination(n, ctx, epilogue.addend, src_id, s.out, pd.dst_desc());
   auto fixed = conv_weights(n, ctx, w, s, pd, bias);
@@ -568,6 +394,12 @@ void build_conv(const model::Node& n, BuildContext& ctx) {
       n, ctx, s, pd, epilogue,
       "Conv " + n.name + epilogue.text + " " + model::dims_to_string(s.out) + " [" + pd.impl_info_str() + "]",
       {{DNNL_ARG_SRC, src_id}, {DNNL_ARG_DST, dst_id}}, std::move(fixed)));
+  // The plan gave this conv its pool, but the kernel's layout was not one the border fill walks: the pool is
+  // built as its own operator builds it.
+  if (plan.absorbed_pool) {
+    const model::Node& pool = ctx.graph().nodes.at(*plan.absorbed_pool);
+    builtin_ops().find(pool.domain, pool.op_type)->build(pool, ctx);
+  }
 }
 
 // The fusion pass cannot see shapes, so it fuses every residual Add whose other input is computed earlier;
@@ -579,13 +411,7 @@ void build_conv(const model::Node& n, BuildContext& ctx) {
 void build_broadcast_residual(const model::Node& n, BuildContext& ctx) {
   const std::string& out = n.outputs.at(0);
   const auto act = model::fused_activation(n);
-  model::Node conv = n;
-  conv.domain.clear();
-  conv.op_type = "Conv";
-  conv.inputs.resize(3);
-  conv.outputs = {out + "#conv"};
-  conv.attributes.erase("activation");
-  conv.attributes.erase("activation_params");
+  const model::Node conv = conv_before_broadcast_residual(n);
   build_conv(conv, ctx);
   model::Node add;
   add.name = n.name;
