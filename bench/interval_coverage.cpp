@@ -67,9 +67,9 @@
 #include <tuple>
 #include <vector>
 
-#include "campaign/statistics.hpp"
-#include "campaign/stopping_rule.hpp"
-#include "campaign/work_plan.hpp"
+#include "campaign/planning/cell_summary.hpp"
+#include "campaign/planning/stopping_rule.hpp"
+#include "campaign/planning/work_plan.hpp"
 #include "faults/critical_conditioning.hpp"
 #include "stats/betting_interval.hpp"
 #include "stats/count_strata.hpp"

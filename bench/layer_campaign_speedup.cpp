@@ -16,10 +16,10 @@
 #include <sstream>
 #include <string>
 
-#include "campaign/campaign_runner.hpp"
 #include "campaign/layer_campaign.hpp"
-#include "campaign/settings.hpp"
-#include "campaign/trial_record_json.hpp"
+#include "campaign/records/trial_record_json.hpp"
+#include "campaign/running/campaign_runner.hpp"
+#include "campaign/settings/settings.hpp"
 #include "report/results_reader.hpp"
 
 namespace fs = std::filesystem;

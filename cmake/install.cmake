@@ -15,7 +15,8 @@ set(FLIPGUARD_PUBLIC_HEADERS
     data/batch_loader.hpp data/dataset_registry.hpp data/model_lookup.hpp
     metrics/topk.hpp
     evaluation/evaluate_set.hpp
-    campaign/campaign_runner.hpp campaign/settings.hpp campaign/layer_campaign.hpp campaign/statistics.hpp
+    campaign/running/campaign_runner.hpp campaign/settings/settings.hpp campaign/layer_campaign.hpp
+    campaign/planning/cell_summary.hpp
     report/report_writer.hpp report/results_reader.hpp
     platform/interrupt.hpp)
 

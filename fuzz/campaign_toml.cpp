@@ -4,7 +4,7 @@
 #include <sstream>
 #include <string>
 
-#include "campaign/campaign_config.hpp"
+#include "campaign/settings/campaign_config.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

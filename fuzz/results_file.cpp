@@ -1,6 +1,6 @@
 // The campaign's resumable results file: reopening a file of arbitrary content (which may repair a torn last
 // line by truncating the file) and appending one record.
-#include "campaign/results_file.hpp"
+#include "campaign/records/results_file.hpp"
 
 #include <cstdint>
 #include <string>

@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "bindings.hpp"
-#include "campaign/campaign_runner.hpp"
 #include "campaign/layer_campaign.hpp"
-#include "campaign/settings.hpp"
-#include "campaign/statistics.hpp"
+#include "campaign/planning/cell_summary.hpp"
+#include "campaign/running/campaign_runner.hpp"
+#include "campaign/settings/settings.hpp"
 #include "metrics/metric_registry.hpp"
 #include "platform/interrupt.hpp"
 #include "report/report_writer.hpp"

@@ -5,12 +5,12 @@
 #include <memory>
 #include <stdexcept>
 
-#include "campaign/campaign_runner.hpp"
-#include "campaign/cell_design.hpp"
 #include "campaign/faulty_weights.hpp"
-#include "campaign/legacy_identity.hpp"
 #include "campaign/model_source.hpp"
-#include "campaign/settings.hpp"
+#include "campaign/planning/cell_design.hpp"
+#include "campaign/records/legacy/legacy_identity.hpp"
+#include "campaign/running/campaign_runner.hpp"
+#include "campaign/settings/settings.hpp"
 #include "data/data_source.hpp"
 #include "data/model_lookup.hpp"
 #include "engine/executor.hpp"

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "campaign/campaign_config.hpp"
-#include "campaign/campaign_identity.hpp"
-#include "campaign/trial_record.hpp"
-#include "campaign/work_plan.hpp"
+#include "campaign/planning/work_plan.hpp"
+#include "campaign/records/campaign_identity.hpp"
+#include "campaign/records/trial_record.hpp"
+#include "campaign/settings/campaign_config.hpp"
 #include "data/batch_loader.hpp"
 #include "data/model_spec.hpp"
 

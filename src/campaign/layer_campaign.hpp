@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "campaign/campaign_config.hpp"
-#include "campaign/campaign_identity.hpp"
+#include "campaign/records/campaign_identity.hpp"
+#include "campaign/settings/campaign_config.hpp"
 
 namespace flipguard::campaign {
 

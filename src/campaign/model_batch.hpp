@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string>
 
-#include "campaign/campaign_config.hpp"
+#include "campaign/settings/campaign_config.hpp"
 
 namespace flipguard::campaign {
 

@@ -7,7 +7,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "campaign/settings.hpp"
+#include "campaign/settings/settings.hpp"
 #include "data/data_error.hpp"
 #include "data/model_lookup.hpp"
 #include "data/preprocess_preset.hpp"

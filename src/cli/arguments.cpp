@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "campaign/settings.hpp"
+#include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 
 namespace flipguard::cli {

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "campaign/trial_record.hpp"
+#include "campaign/records/trial_record.hpp"
 
 namespace flipguard::cli {
 

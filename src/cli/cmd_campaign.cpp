@@ -9,12 +9,12 @@
 #include <iostream>
 #include <map>
 
-#include "campaign/campaign_runner.hpp"
 #include "campaign/campaign_setup.hpp"
-#include "campaign/cell_design.hpp"
-#include "campaign/results_file.hpp"
-#include "campaign/settings.hpp"
-#include "campaign/statistics.hpp"
+#include "campaign/planning/cell_design.hpp"
+#include "campaign/planning/cell_summary.hpp"
+#include "campaign/records/results_file.hpp"
+#include "campaign/running/campaign_runner.hpp"
+#include "campaign/settings/settings.hpp"
 #include "cli/campaign_table.hpp"
 #include "cli/command.hpp"
 #include "cli/progress.hpp"

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/campaign_identity.hpp"
 #include "campaign/model_batch.hpp"
 #include "campaign/model_source.hpp"
-#include "campaign/settings.hpp"
+#include "campaign/records/campaign_identity.hpp"
+#include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 #include "cli/progress.hpp"
 #include "data/batch_loader.hpp"

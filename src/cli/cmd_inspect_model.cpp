@@ -8,7 +8,7 @@
 
 #include "campaign/faulty_weights.hpp"
 #include "campaign/model_source.hpp"
-#include "campaign/settings.hpp"
+#include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 #include "engine/executor.hpp"
 #include "memory/format.hpp"

@@ -6,9 +6,9 @@
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/campaign_config.hpp"
 #include "campaign/layer_campaign.hpp"
-#include "campaign/settings.hpp"
+#include "campaign/settings/campaign_config.hpp"
+#include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 #include "cli/progress.hpp"
 #include "report/layer_report.hpp"

@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/merge_results.hpp"
+#include "campaign/records/merge_results.hpp"
 #include "cli/command.hpp"
 
 namespace flipguard::cli {

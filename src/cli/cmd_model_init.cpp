@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "campaign/model_source.hpp"
-#include "campaign/settings.hpp"
+#include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 #include "data/model_spec.hpp"
 #include "platform/output_file.hpp"

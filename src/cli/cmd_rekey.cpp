@@ -1,8 +1,8 @@
 // flipguard rekey: moves a results file written before content identity to today's campaign id.
 #include <cstdio>
 
-#include "campaign/rekey_results.hpp"
-#include "campaign/settings.hpp"
+#include "campaign/records/legacy/rekey_results.hpp"
+#include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 
 namespace flipguard::cli {

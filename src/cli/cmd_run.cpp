@@ -9,12 +9,12 @@
 #include <optional>
 
 #include "campaign/campaign_setup.hpp"
-#include "campaign/fault_setting.hpp"
 #include "campaign/faulty_weights.hpp"
 #include "campaign/model_batch.hpp"
 #include "campaign/model_source.hpp"
-#include "campaign/settings.hpp"
-#include "campaign/trial_worker.hpp"
+#include "campaign/running/trial_worker.hpp"
+#include "campaign/settings/fault_setting.hpp"
+#include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"

@@ -1,7 +1,7 @@
 // flipguard settings: the reference of every campaign setting, as docs/settings.md holds it.
 #include <iostream>
 
-#include "campaign/settings.hpp"
+#include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 
 namespace flipguard::cli {

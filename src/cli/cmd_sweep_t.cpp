@@ -5,10 +5,10 @@
 #include <iostream>
 #include <map>
 
-#include "campaign/campaign_runner.hpp"
-#include "campaign/results_file.hpp"
-#include "campaign/settings.hpp"
-#include "campaign/statistics.hpp"
+#include "campaign/planning/cell_summary.hpp"
+#include "campaign/records/results_file.hpp"
+#include "campaign/running/campaign_runner.hpp"
+#include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 #include "cli/progress.hpp"
 #include "memory/format.hpp"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "campaign/campaign_config.hpp"
+#include "campaign/settings/campaign_config.hpp"
 #include "data/model_spec.hpp"
 
 namespace flipguard::cli {

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "campaign/campaign_setup.hpp"
-#include "campaign/coordinator.hpp"
 #include "campaign/model_batch.hpp"
-#include "campaign/trial_record_json.hpp"
-#include "campaign/trial_worker.hpp"
+#include "campaign/records/trial_record_json.hpp"
+#include "campaign/running/coordinator.hpp"
+#include "campaign/running/trial_worker.hpp"
 
 namespace flipguard::cluster {
 namespace {

@@ -10,8 +10,8 @@
 #include <optional>
 #include <ostream>
 
-#include "campaign/campaign_config.hpp"
-#include "campaign/campaign_runner.hpp"
+#include "campaign/running/campaign_runner.hpp"
+#include "campaign/settings/campaign_config.hpp"
 
 namespace flipguard::cluster {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "campaign/statistics.hpp"
-#include "campaign/trial_record.hpp"
+#include "campaign/planning/cell_summary.hpp"
+#include "campaign/records/trial_record.hpp"
 
 namespace flipguard::report {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "campaign/statistics.hpp"
+#include "campaign/planning/cell_summary.hpp"
 #include "report/campaign_report.hpp"
 
 namespace flipguard::report {

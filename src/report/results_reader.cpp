@@ -3,8 +3,8 @@
 #include <map>
 #include <sstream>
 
-#include "campaign/results_file.hpp"
-#include "campaign/trial_record_json.hpp"
+#include "campaign/records/results_file.hpp"
+#include "campaign/records/trial_record_json.hpp"
 #include "report/report_error.hpp"
 
 namespace flipguard::report {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "campaign/trial_record.hpp"
+#include "campaign/records/trial_record.hpp"
 
 namespace flipguard::report {
 

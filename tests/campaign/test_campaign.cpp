@@ -8,10 +8,10 @@
 #include <set>
 #include <sstream>
 
-#include "campaign/campaign_runner.hpp"
 #include "campaign/faulty_weights.hpp"
-#include "campaign/results_file.hpp"
-#include "campaign/trial_record_json.hpp"
+#include "campaign/records/results_file.hpp"
+#include "campaign/records/trial_record_json.hpp"
+#include "campaign/running/campaign_runner.hpp"
 #include "engine/executor.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"

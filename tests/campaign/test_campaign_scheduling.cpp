@@ -9,11 +9,11 @@
 #include <set>
 #include <sstream>
 
-#include "campaign/accuracy_floor.hpp"
-#include "campaign/campaign_runner.hpp"
-#include "campaign/merge_results.hpp"
-#include "campaign/statistics.hpp"
-#include "campaign/trial_record_json.hpp"
+#include "campaign/planning/accuracy_floor.hpp"
+#include "campaign/planning/cell_summary.hpp"
+#include "campaign/records/merge_results.hpp"
+#include "campaign/records/trial_record_json.hpp"
+#include "campaign/running/campaign_runner.hpp"
 #include "report/results_reader.hpp"
 #include "stats/betting_confidence_sequence.hpp"
 #include "support/campaign_runs.hpp"

@@ -10,10 +10,10 @@
 #include <set>
 #include <sstream>
 
-#include "campaign/campaign_runner.hpp"
-#include "campaign/cell_design.hpp"
-#include "campaign/statistics.hpp"
-#include "campaign/trial_record_json.hpp"
+#include "campaign/planning/cell_design.hpp"
+#include "campaign/planning/cell_summary.hpp"
+#include "campaign/records/trial_record_json.hpp"
+#include "campaign/running/campaign_runner.hpp"
 #include "report/results_reader.hpp"
 #include "support/campaign_runs.hpp"
 #include "support/temp_files.hpp"

@@ -6,8 +6,8 @@
 #include <sstream>
 #include <string>
 
-#include "campaign/campaign_config.hpp"
-#include "campaign/results_file.hpp"
+#include "campaign/records/results_file.hpp"
+#include "campaign/settings/campaign_config.hpp"
 #include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;

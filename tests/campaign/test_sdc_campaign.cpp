@@ -9,8 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "campaign/campaign_runner.hpp"
-#include "campaign/trial_record_json.hpp"
+#include "campaign/records/trial_record_json.hpp"
+#include "campaign/running/campaign_runner.hpp"
 #include "report/campaign_report.hpp"
 #include "report/report_tables.hpp"
 #include "report/results_reader.hpp"

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "campaign/fault_setting.hpp"
-#include "campaign/settings.hpp"
+#include "campaign/settings/fault_setting.hpp"
+#include "campaign/settings/settings.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "faults/geometric_skip.hpp"
 #include "support/campaign_runs.hpp"

@@ -8,10 +8,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "campaign/campaign_runner.hpp"
-#include "campaign/statistics.hpp"
-#include "campaign/stopping_rule.hpp"
-#include "campaign/trial_record_json.hpp"
+#include "campaign/planning/cell_summary.hpp"
+#include "campaign/planning/stopping_rule.hpp"
+#include "campaign/records/trial_record_json.hpp"
+#include "campaign/running/campaign_runner.hpp"
 #include "metrics/metric_registry.hpp"
 #include "report/campaign_report.hpp"
 #include "report/report_writer.hpp"

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <string>
 
-#include "campaign/settings.hpp"
+#include "campaign/settings/settings.hpp"
 #include "report/synthetic_results.hpp"
 #include "support/cli_run.hpp"
 

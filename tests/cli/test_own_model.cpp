@@ -14,8 +14,8 @@
 #include <regex>
 #include <utility>
 
-#include "campaign/campaign_config.hpp"
 #include "campaign/campaign_setup.hpp"
+#include "campaign/settings/campaign_config.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "model/onnx_loader.hpp"

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "campaign/trial_record_json.hpp"
+#include "campaign/records/trial_record_json.hpp"
 #include "report/results_reader.hpp"
 #include "support/temp_files.hpp"
 

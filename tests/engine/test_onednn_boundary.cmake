@@ -6,7 +6,7 @@
 cmake_minimum_required(VERSION 3.22)
 
 set(src ${SOURCE_DIR}/src)
-file(GLOB files ${src}/campaign/*.hpp ${src}/campaign/*.cpp ${src}/cli/*.hpp ${src}/cli/*.cpp
+file(GLOB_RECURSE files ${src}/campaign/*.hpp ${src}/campaign/*.cpp ${src}/cli/*.hpp ${src}/cli/*.cpp
      ${src}/report/*.hpp ${src}/report/*.cpp ${src}/cluster/*.hpp ${src}/cluster/*.cpp)
 list(APPEND files ${src}/engine/executor.hpp ${src}/engine/weight_slot.hpp ${src}/engine/weight_selection.hpp)
 list(LENGTH files count)

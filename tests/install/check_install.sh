@@ -13,7 +13,8 @@ model="$src/models/mnist8.onnx"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 inc="$work/prefix/include/flipguard"
 [ -f "$inc/flipguard.hpp" ] || { echo "FAIL: flipguard.hpp not installed"; exit 1; }
-for internal in engine/build_context.hpp engine/layer.hpp campaign/coordinator.hpp campaign/trial_record_json.hpp; do
+for internal in engine/build_context.hpp engine/layer.hpp campaign/running/coordinator.hpp \
+  campaign/records/trial_record_json.hpp; do
   if [ -e "$inc/$internal" ]; then echo "FAIL: internal header $internal installed"; exit 1; fi
 done
 if grep -rlE '#include <(oneapi|dnnl|onnx|toml|nlohmann|google)' "$inc"; then

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "campaign/trial_record.hpp"
-#include "campaign/trial_record_json.hpp"
+#include "campaign/records/trial_record.hpp"
+#include "campaign/records/trial_record_json.hpp"
 #include "support/temp_files.hpp"
 
 namespace flipguard::test {

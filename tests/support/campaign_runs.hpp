@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "campaign/campaign_runner.hpp"
-#include "campaign/trial_record_json.hpp"
+#include "campaign/records/trial_record_json.hpp"
+#include "campaign/running/campaign_runner.hpp"
 #include "report/results_reader.hpp"
 #include "support/test_paths.hpp"
 

@@ -1,0 +1,158 @@
+#include "campaign/records/legacy/rekey_results.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <ostream>
+#include <stdexcept>
+
+#include "campaign/campaign_setup.hpp"
+#include "campaign/layer_campaign.hpp"
+#include "campaign/model_batch.hpp"
+#include "campaign/model_source.hpp"
+#include "campaign/records/campaign_identity.hpp"
+#include "campaign/records/legacy/legacy_identity.hpp"
+#include "campaign/records/results_file.hpp"
+#include "campaign/records/trial_record_json.hpp"
+#include "campaign/settings/settings.hpp"
+#include "data/model_spec.hpp"
+#include "memory/format.hpp"
+
+namespace flipguard::campaign {
+namespace {
+
+// The campaign of the file's first record, reading only that line ("" for a missing or empty file, or one
+// whose first line is not a record: the run's own checks name those).
+std::string first_campaign(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return "";
+  std::string head(64 * 1024, '\0');
+  const ssize_t n = ::read(fd, head.data(), head.size());
+  ::close(fd);
+  if (n <= 0) return "";
+  head.resize(static_cast<size_t>(n));
+  const auto end = head.find('\n');
+  if (end == std::string::npos) return "";
+  try {
+    return nlohmann::json::parse(head.substr(0, end)).get<TrialRecord>().campaign;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
+// The legacy id holds no preprocessing, so legacy records cannot show which recipe made them: settings that
+// make the recipe other than the sidecar's (the only one a legacy file can be taken to have) could be another
+// than theirs, and the rekeyed file would then hold trials of two preprocessings under one id. Settings
+// that only repeat the sidecar's values change nothing and pass.
+void refuse_unverifiable_preprocessing(const std::string& path, const CampaignConfig& config,
+                                       const data::ModelSpec& spec) {
+  const auto overrides = preprocessing_settings(config);
+  if (overrides.empty()) return;
+  if (!spec.sidecar_path.empty() &&
+      preprocessing_text(data::load_model_spec(spec.sidecar_path)) == preprocessing_text(spec))
+    return;
+  std::string named;
+  for (const auto& o : overrides) named += (named.empty() ? "" : ", ") + o;
+  throw std::runtime_error(
+      path +
+      ": records written before content identity do not say how their images were preprocessed, so "
+      "rekey cannot verify " +
+      named +
+      (spec.sidecar_path.empty() ? "" : " (a recipe other than " + spec.sidecar_path.string() + "'s)") +
+      " against them; rekey without these settings (the sidecar's own recipe, if the file was written with "
+      "it), or run the campaign anew into another results file; left untouched");
+}
+
+}  // namespace
+
+void refuse_legacy_results(const std::string& path, const std::string& legacy_id) {
+  if (std::filesystem::is_regular_file(path) && first_campaign(path) == legacy_id)
+    throw std::runtime_error(
+        path + ": written by an older flipguard, which identified this campaign as " + legacy_id +
+        " (from the sidecar's claim, without the images' content); run `flipguard rekey " + path +
+        "` with the same settings to move its records to content identity");
+}
+
+void refuse_results_before_nan_faithful(const std::string& path, const std::string& previous_id) {
+  if (std::filesystem::is_regular_file(path) && first_campaign(path) == previous_id)
+    throw std::runtime_error(
+        path +
+        ": written before NaN went through flipguard's operators as it does in PyTorch (this campaign "
+        "was " +
+        previous_id +
+        " then): trials of float formats (fp32, fp16, bf16) whose activations met a NaN may come out "
+        "otherwise "
+        "now; run `flipguard rekey " +
+        path +
+        "` with the same settings to keep a file of fixed-point and INT8 records only, or run the campaign "
+        "into another results file");
+}
+
+RekeySummary rekey_results(const CampaignConfig& asked) {
+  // The files to rekey predate the cell design: images_per_trial at its default "auto" (not asked for)
+  // means what it meant then, every trial over all the images.
+  CampaignConfig given = asked;
+  if (given.images_per_trial == kAutoImagesPerTrial && !given.given.count("images_per_trial"))
+    plain_trials_instead_of_design(given);
+  const std::string& path = given.results;
+  if (!std::filesystem::is_regular_file(path))
+    throw std::runtime_error(path + ": no such results file to rekey");
+  std::ostream quiet(nullptr);  // the campaign's own run said it
+  const auto setup = CampaignSetup::load(at_model_batch(given, quiet));
+  const CampaignConfig& config = setup.config;
+  const std::string legacy = legacy_campaign_id(config, setup.identity.model_sha256, setup.identity.data,
+                                                setup.legacy_data_hash, false);
+  const std::string legacy_layers = legacy_campaign_id(config, setup.identity.model_sha256,
+                                                       setup.identity.data, setup.legacy_data_hash, true);
+  const std::string now = setup.campaign_id, now_layers = layer_campaign_id(setup.identity);
+  const std::string before_nan = setup.identity.id_before_nan_faithful(),
+                    before_nan_layers = layer_campaign_id(setup.identity, true);
+
+  RekeySummary s;
+  const std::string first = first_campaign(path);
+  if (first == now || first == now_layers) {
+    s.from = s.to = first;
+    s.layers = first == now_layers;
+    return s;  // already today's identity
+  }
+  const bool previous = first == before_nan || first == before_nan_layers;
+  if (first != legacy && first != legacy_layers && !previous)
+    throw std::runtime_error(path + ": its records are of campaign " + (first.empty() ? "(none)" : first) +
+                             "; these settings were campaign " + legacy + " (or layer campaign " +
+                             legacy_layers +
+                             ") before content identity: give the settings the file was written with "
+                             "(model, data, images, seed, tensors, fault, floor, images_per_trial)");
+  // Records of the identity before NaN went through the operators carry the preprocessing in their id.
+  if (!previous) refuse_unverifiable_preprocessing(path, config, setup.spec);
+  s.layers = first == legacy_layers || first == before_nan_layers;
+  s.from = first;
+  s.to = s.layers ? now_layers : now;
+
+  // The file's lock for the whole rewrite; every record must be of the legacy campaign (ResultsFile checks).
+  ResultsFile file(path, s.from);
+  std::string text;
+  const std::string& data_hash = previous ? setup.identity.data_hash : setup.legacy_data_hash;
+  for (TrialRecord r : file.records()) {
+    // Fixed-point and INT8 weights and their activations stay finite: no NaN reaches an operator, and the
+    // trial is the same either way. A float format's trial may not be.
+    if (memory::Format::parse(r.format).is_float())
+      throw std::runtime_error(
+          path + ": record " + r.record_key() + " is of the float format " + r.format +
+          ", made before NaN went through flipguard's operators as it does in PyTorch; "
+          "its trial may come out otherwise now, so rekey moves only files of fixed-point "
+          "and INT8 records: run the campaign into another results file; left untouched");
+    if (r.model_sha256 != setup.identity.model_sha256 || r.data_hash != data_hash)
+      throw std::runtime_error(path + ": record " + r.record_key() + " claims model " + r.model_sha256 +
+                               " and data " + r.data_hash + ", not " + setup.identity.model_sha256 + " and " +
+                               data_hash + "; left untouched");
+    r.campaign = s.to;
+    r.data_hash = setup.identity.data_hash;
+    text += nlohmann::json(r).dump() + "\n";
+    ++s.records;
+  }
+  write_results_atomically(path, text, "rekey");
+  return s;
+}
+
+}  // namespace flipguard::campaign

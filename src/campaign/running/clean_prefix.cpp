@@ -1,0 +1,48 @@
+#include "campaign/running/clean_prefix.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace flipguard::campaign {
+
+CleanPrefix::CleanPrefix(engine::Executor& ex, const data::PreprocessedSet& images, int cut,
+                         std::uint64_t max_bytes)
+    : ex_(ex), images_(images) {
+  if (cut <= 0 || images.size() == 0 || ex.integer_input()) return;
+  evaluation::check_images_fit(ex, images);  // before any image reaches the executor
+  const auto batch = static_cast<std::size_t>(ex.batch());
+  ex.run_prefix(images.batch(0, std::min(batch, images.size())).data(),
+                static_cast<int>(std::min(batch, images.size())), cut);
+  batch_bytes_ = ex.snapshot_bytes();
+  batches_ = (images.size() + batch - 1) / batch;
+  if (batch_bytes_ * batches_ <= max_bytes) cut_ = cut;
+}
+
+evaluation::BatchLogits CleanPrefix::capture() {
+  if (cut_ == 0) throw std::logic_error("clean prefix: no cut to capture at");
+  if (kept_.empty()) kept_.resize(batch_bytes_ * batches_);
+  return [this](std::size_t first, std::size_t n, float* out) {
+    const auto b = first / static_cast<std::size_t>(ex_.batch());
+    ex_.run_prefix(images_.batch(first, n).data(), static_cast<int>(n), cut_);
+    ex_.save_snapshot(std::span(kept_).subspan(b * batch_bytes_, batch_bytes_));
+    ex_.run_suffix(out);
+  };
+}
+
+evaluation::BatchLogits CleanPrefix::resume() {
+  if (kept_.empty()) throw std::logic_error("clean prefix: resume before a capture");
+  return [this](std::size_t first, std::size_t n, float* out) {
+    const auto b = first / static_cast<std::size_t>(ex_.batch());
+    ex_.load_snapshot(std::span<const std::byte>(kept_).subspan(b * batch_bytes_, batch_bytes_),
+                      static_cast<int>(n));
+    ex_.run_suffix(out);
+  };
+}
+
+int first_reading_cut(const engine::Executor& ex, const std::vector<engine::WeightSlot*>& weights) {
+  int cut = ex.layer_count();
+  for (const auto* w : weights) cut = std::min(cut, ex.cut_before(w->name()));
+  return weights.empty() ? 0 : cut;
+}
+
+}  // namespace flipguard::campaign
