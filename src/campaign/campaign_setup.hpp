@@ -11,8 +11,8 @@
 #include "campaign/campaign_identity.hpp"
 #include "campaign/trial_record.hpp"
 #include "campaign/work_plan.hpp"
-#include "data/batch_loader.hpp"
-#include "data/model_spec.hpp"
+#include "data/loading/batch_loader.hpp"
+#include "data/recipe/model_spec.hpp"
 
 namespace flipguard::campaign {
 

@@ -14,7 +14,7 @@
 #include "campaign/results_file.hpp"
 #include "campaign/trial_fields.hpp"
 #include "campaign/work_plan.hpp"
-#include "data/batch_loader.hpp"
+#include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "faults/fault_model.hpp"
 #include "metrics/sdc.hpp"

@@ -16,7 +16,7 @@
 #include "campaign/results_file.hpp"
 #include "campaign/settings.hpp"
 #include "campaign/trial_record_json.hpp"
-#include "data/model_spec.hpp"
+#include "data/recipe/model_spec.hpp"
 #include "memory/format.hpp"
 
 namespace flipguard::campaign {

@@ -14,7 +14,7 @@
 #include "campaign/rekey_results.hpp"
 #include "campaign/results_file.hpp"
 #include "campaign/trial_record_json.hpp"
-#include "data/dataset_registry.hpp"
+#include "data/datasets/dataset_registry.hpp"
 #include "hashing/sha256.hpp"
 #include "support/temp_files.hpp"
 
