@@ -3,7 +3,7 @@
 #include <span>
 #include <string>
 
-#include "data/jpeg_decoder.hpp"
+#include "data/codecs/jpeg_decoder.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

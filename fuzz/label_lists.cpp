@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "data/imagenet_val.hpp"
-#include "data/raw_image_dataset.hpp"
+#include "data/datasets/imagenet_val.hpp"
+#include "data/datasets/raw_image_dataset.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

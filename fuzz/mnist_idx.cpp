@@ -1,6 +1,6 @@
 // The MNIST IDX reader on decompressed bytes: the input is the images file, then the 4 bytes "\n--\n", then
 // the labels file (without the separator, the same bytes serve as both). Every image is then loaded.
-#include "data/mnist_idx.hpp"
+#include "data/datasets/mnist_idx.hpp"
 
 #include <algorithm>
 #include <cstdint>

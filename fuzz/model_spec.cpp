@@ -1,5 +1,5 @@
 // The model sidecar JSON (models/<name>.json).
-#include "data/model_spec.hpp"
+#include "data/recipe/model_spec.hpp"
 
 #include <cstdint>
 #include <string>

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "data/npy_array.hpp"
-#include "data/zip_archive.hpp"
+#include "data/codecs/npy_array.hpp"
+#include "data/codecs/zip_archive.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -12,9 +12,9 @@
 
 #include "bindings.hpp"
 #include "campaign/model_source.hpp"
-#include "data/batch_loader.hpp"
-#include "data/dataset_registry.hpp"
-#include "data/model_spec.hpp"
+#include "data/datasets/dataset_registry.hpp"
+#include "data/loading/batch_loader.hpp"
+#include "data/recipe/model_spec.hpp"
 #include "engine/executor.hpp"
 #include "model/onnx_loader.hpp"
 

@@ -11,8 +11,8 @@
 #include "campaign/records/campaign_identity.hpp"
 #include "campaign/records/trial_record.hpp"
 #include "campaign/settings/campaign_config.hpp"
-#include "data/batch_loader.hpp"
-#include "data/model_spec.hpp"
+#include "data/loading/batch_loader.hpp"
+#include "data/recipe/model_spec.hpp"
 
 namespace flipguard::campaign {
 

@@ -14,7 +14,7 @@
 #include "campaign/running/campaign_runner.hpp"
 #include "campaign/running/trial_record_fill.hpp"
 #include "campaign/settings/fault_setting.hpp"
-#include "data/batch_loader.hpp"
+#include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "faults/fault_model.hpp"
 #include "metrics/sdc.hpp"

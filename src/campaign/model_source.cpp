@@ -9,9 +9,9 @@
 
 #include "campaign/settings/settings.hpp"
 #include "data/data_error.hpp"
-#include "data/model_lookup.hpp"
-#include "data/preprocess_preset.hpp"
-#include "data/tensor_file.hpp"
+#include "data/datasets/tensor_file.hpp"
+#include "data/preprocess/preprocess_preset.hpp"
+#include "data/recipe/model_lookup.hpp"
 #include "hashing/sha256.hpp"
 #include "model/io_signature.hpp"
 #include "model/onnx_loader.hpp"

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "campaign/settings/campaign_config.hpp"
-#include "data/data_source.hpp"
-#include "data/model_spec.hpp"
+#include "data/loading/data_source.hpp"
+#include "data/recipe/model_spec.hpp"
 #include "model/graph.hpp"
 
 namespace flipguard::campaign {

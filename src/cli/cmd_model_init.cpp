@@ -6,7 +6,7 @@
 #include "campaign/model_source.hpp"
 #include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
-#include "data/model_spec.hpp"
+#include "data/recipe/model_spec.hpp"
 #include "platform/output_file.hpp"
 
 namespace flipguard::cli {

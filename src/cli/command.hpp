@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "campaign/settings/campaign_config.hpp"
-#include "data/model_spec.hpp"
+#include "data/recipe/model_spec.hpp"
 
 namespace flipguard::cli {
 

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "data/data_error.hpp"
-#include "data/text_encoding.hpp"
+#include "data/text/text_encoding.hpp"
 #include "platform/input_file.hpp"
 
 namespace flipguard::data {

@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "data/batch_loader.hpp"
+#include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "metrics/sdc.hpp"
 #include "metrics/topk.hpp"

@@ -167,7 +167,7 @@ def cmd_sums(assets, dataset, first, count, sidecar, out):
 
 # ---------------------------------------------------------------- committed fixtures
 def synthetic_image(h, w, c):
-    """Same formula as synthetic_image() in tests/data/test_pil_resize.cpp."""
+    """Same formula as synthetic_image() in tests/data/test_support.hpp."""
     y, x, ch = np.meshgrid(np.arange(h), np.arange(w), np.arange(c), indexing="ij")
     v = (x * x * 31 + y * y * 17 + x * y * 7 + ch * 89 + (x ^ y) * 13) % 256
     v = np.where((x // 5 + y // 4) % 3 == 0, 255 - v, v)  # hard edges, where rounding differences would show

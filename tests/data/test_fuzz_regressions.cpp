@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <string>
 
+#include "data/codecs/jpeg_decoder.hpp"
 #include "data/data_error.hpp"
-#include "data/jpeg_decoder.hpp"
-#include "data/model_spec.hpp"
-#include "data/raw_image_dataset.hpp"
+#include "data/datasets/raw_image_dataset.hpp"
+#include "data/recipe/model_spec.hpp"
 #include "test_support.hpp"
 
 namespace flipguard::data {

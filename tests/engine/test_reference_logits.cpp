@@ -11,8 +11,8 @@
 #include <fstream>
 #include <regex>
 
-#include "data/batch_loader.hpp"
-#include "data/dataset_registry.hpp"
+#include "data/datasets/dataset_registry.hpp"
+#include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "model/onnx_loader.hpp"
 #include "support/temp_files.hpp"

@@ -5,8 +5,8 @@
 #include <stdexcept>
 
 #include "campaign/settings/campaign_config.hpp"
-#include "data/batch_loader.hpp"
-#include "data/model_spec.hpp"
+#include "data/loading/batch_loader.hpp"
+#include "data/recipe/model_spec.hpp"
 #include "hashing/fnv1a.hpp"
 
 namespace flipguard::campaign {

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "data/batch_loader.hpp"
+#include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
 

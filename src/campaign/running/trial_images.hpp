@@ -13,7 +13,7 @@
 #include <span>
 #include <vector>
 
-#include "data/batch_loader.hpp"
+#include "data/loading/batch_loader.hpp"
 
 namespace flipguard::campaign {
 

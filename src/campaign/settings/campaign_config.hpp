@@ -18,7 +18,7 @@ inline constexpr std::int64_t kAutoImagesPerTrial = -1;  // images_per_trial = "
 
 struct CampaignConfig {
   std::string model = "resnet20";  // name in the models folder, a path to a sidecar .json, or an .onnx file
-  std::string data;                // dataset name or path (data/data_source.hpp); empty: the model's default
+  std::string data;                // dataset name or path (data_source.hpp); empty: the model's default
   std::string classes;             // classes file for a folder of class subfolders (folder name -> label)
   std::string labels;              // labels .npy for a .npy of inputs
   // How images are fed (model_source.hpp): a named preset, then explicit values, over the sidecar's. Empty

@@ -14,7 +14,7 @@
 #include "campaign/records/results_file.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "campaign/running/campaign_runner.hpp"
-#include "data/dataset_registry.hpp"
+#include "data/datasets/dataset_registry.hpp"
 #include "hashing/sha256.hpp"
 #include "support/temp_files.hpp"
 

@@ -1,6 +1,6 @@
 #include "campaign/records/legacy/legacy_identity.hpp"
 
-#include "data/batch_loader.hpp"
+#include "data/loading/batch_loader.hpp"
 #include "hashing/fnv1a.hpp"
 
 namespace flipguard::campaign {

@@ -16,7 +16,7 @@
 #include "campaign/records/results_file.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "campaign/settings/settings.hpp"
-#include "data/model_spec.hpp"
+#include "data/recipe/model_spec.hpp"
 #include "memory/format.hpp"
 
 namespace flipguard::campaign {
