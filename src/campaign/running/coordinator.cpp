@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "campaign/records/legacy/rekey_results.hpp"
+#include "campaign/records/legacy/legacy_refusal.hpp"
 #include "campaign/running/trial_worker.hpp"
 #include "platform/interrupt.hpp"
 

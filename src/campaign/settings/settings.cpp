@@ -12,9 +12,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "campaign/model_source.hpp"
-#include "campaign/planning/cell_design.hpp"
 #include "campaign/settings/fault_setting.hpp"
+#include "campaign/settings/preprocessing_values.hpp"
 #include "data/bad_images.hpp"
 #include "data/preprocess_preset.hpp"
 #include "faults/fault_model_registry.hpp"
@@ -753,7 +752,8 @@ std::string settings_markdown() {
   md << "# Campaign settings\n\n"
         "Every setting of `flipguard campaign` (and, where marked, of the other commands), as "
         "a key of a TOML study file (`--config FILE.toml`) and as a command-line flag. Flags override the "
-        "file. Generated from the settings table (`src/campaign/settings/settings.cpp`) by `flipguard settings`; a "
+        "file. Generated from the settings table (`src/campaign/settings/settings.cpp`) by `flipguard "
+        "settings`; a "
         "test "
         "keeps this file current.\n\n"
         "| key | flag | value | default | commands | what it does |\n"
