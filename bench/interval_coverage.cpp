@@ -68,8 +68,8 @@
 #include <vector>
 
 #include "campaign/planning/cell_summary.hpp"
-#include "campaign/planning/stopping_rule.hpp"
 #include "campaign/planning/work_plan.hpp"
+#include "campaign/settings/stopping_rule.hpp"
 #include "faults/critical_conditioning.hpp"
 #include "stats/betting_interval.hpp"
 #include "stats/count_strata.hpp"

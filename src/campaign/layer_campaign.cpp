@@ -9,7 +9,7 @@
 #include "campaign/model_source.hpp"
 #include "campaign/planning/work_plan.hpp"
 #include "campaign/records/legacy/legacy_identity.hpp"
-#include "campaign/records/legacy/rekey_results.hpp"
+#include "campaign/records/legacy/legacy_refusal.hpp"
 #include "campaign/records/results_file.hpp"
 #include "campaign/running/campaign_runner.hpp"
 #include "campaign/running/trial_record_fill.hpp"

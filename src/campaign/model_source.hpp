@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "campaign/settings/campaign_config.hpp"
+#include "campaign/settings/preprocessing_values.hpp"
 #include "data/loading/data_source.hpp"
 #include "data/recipe/model_spec.hpp"
 #include "model/graph.hpp"
@@ -70,11 +71,5 @@ data::DataRequest data_request(const CampaignConfig& config);
 // of a command that then opens the model with open_model or resolve_model (at_model_batch, before the
 // campaign's setup), so the file is hashed once per command.
 std::string resolve_onnx_path(const CampaignConfig& config);
-
-// "N" or "HxW" (positive integers), or "0"/"none": {0, 0}. std::invalid_argument naming the text otherwise.
-std::array<int, 2> parse_image_size(const std::string& text);
-
-// A number, or a fraction "A/B" (e.g. "1/255"); finite and non-zero. std::invalid_argument otherwise.
-double parse_scale(const std::string& text);
 
 }  // namespace flipguard::campaign

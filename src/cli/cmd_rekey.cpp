@@ -1,7 +1,7 @@
 // flipguard rekey: moves a results file written before content identity to today's campaign id.
 #include <cstdio>
 
-#include "campaign/records/legacy/rekey_results.hpp"
+#include "campaign/running/rekey_campaign.hpp"
 #include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 

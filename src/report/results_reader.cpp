@@ -1,53 +1,37 @@
 #include "report/results_reader.hpp"
 
-#include <map>
-#include <sstream>
+#include <iterator>
+#include <optional>
 
 #include "campaign/records/results_file.hpp"
-#include "campaign/records/trial_record_json.hpp"
 #include "report/report_error.hpp"
 
 namespace flipguard::report {
 
-namespace {
-
-bool blank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
+ResultsData read_results(std::istream& in, const std::string& name) {
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) throw ReportError(name + ": read error");
+  return read_results_text(text, name);
 }
 
-}  // namespace
-
-ResultsData read_results(std::istream& in, const std::string& name) {
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
-  if (in.bad()) throw ReportError(name + ": read error");
-  std::size_t last = lines.size();  // index of the last non-blank line
-  while (last > 0 && blank(lines[last - 1])) --last;
-
-  ResultsData out;
-  std::map<std::string, std::size_t> seen;  // record key -> line number
-  for (std::size_t i = 0; i < last; ++i) {
-    if (blank(lines[i])) continue;
-    const std::string where = name + ":" + std::to_string(i + 1);
-    campaign::TrialRecord r;
-    try {
-      nlohmann::json::parse(lines[i]).get_to(r);
-    } catch (const std::exception& e) {
-      if (i + 1 == last) {
-        out.warnings.push_back(where + ": truncated or corrupt last line ignored (" + e.what() + ")");
-        break;
-      }
-      throw ReportError(where + ": corrupt results line (" + e.what() + ")");
-    }
-    if (!out.records.empty() && r.campaign != out.records.front().campaign)
-      throw ReportError(where + ": record of campaign '" + r.campaign + "' in a file of campaign '" +
-                        out.records.front().campaign + "': results of several campaigns are mixed");
-    const auto [it, fresh] = seen.emplace(r.record_key(), i + 1);
-    if (!fresh)
-      throw ReportError(where + ": trial '" + r.record_key() + "' already recorded on line " +
-                        std::to_string(it->second));
-    out.records.push_back(std::move(r));
+ResultsData read_results_text(std::string_view text, const std::string& name) {
+  // The campaign's own parser, with its rules; only the wording is the report's (lines, not records).
+  campaign::ParsedResults parsed;
+  try {
+    parsed = campaign::parse_results_text(text, name);
+  } catch (const campaign::ResultsParseError& e) {
+    const std::string where = name + ":" + std::to_string(e.line);
+    using Kind = campaign::ResultsParseError::Kind;
+    if (e.kind == Kind::corrupt) throw ReportError(where + ": corrupt results line (" + e.detail + ")");
+    if (e.kind == Kind::not_results)
+      throw ReportError(where + ": corrupt results line (" + e.detail + "): not a flipguard results file");
+    throw ReportError(e.what());
   }
+  ResultsData out;
+  if (parsed.dropped_line > 0)
+    out.warnings.push_back(name + ":" + std::to_string(parsed.dropped_line) +
+                           ": truncated or corrupt last line ignored (" + parsed.dropped_reason + ")");
+  out.records = std::move(parsed.records);
   if (out.records.empty()) throw ReportError(name + ": no trial records");
   return out;
 }
@@ -59,8 +43,7 @@ ResultsData read_results(const std::filesystem::path& path) {
   } catch (const std::runtime_error& e) {
     throw ReportError(e.what());
   }
-  std::istringstream in(std::move(text));
-  return read_results(in, path.string());
+  return read_results_text(text, path.string());
 }
 
 }  // namespace flipguard::report

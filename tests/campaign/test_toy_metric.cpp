@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "campaign/planning/cell_summary.hpp"
-#include "campaign/planning/stopping_rule.hpp"
+#include "campaign/planning/stop_decision.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "campaign/running/campaign_runner.hpp"
 #include "metrics/metric_registry.hpp"

@@ -8,14 +8,12 @@
 #include <string>
 #include <vector>
 
-#include "campaign/planning/stopping_rule.hpp"
+#include "campaign/settings/campaign_config.hpp"
+#include "campaign/settings/stopping_rule.hpp"
 #include "stats/count_strata.hpp"
 #include "stats/stratified_design.hpp"
 
 namespace flipguard::campaign {
-
-inline constexpr int kDesignPilotImages = 16;  // images per pilot trial
-inline constexpr int kDesignMaxImages = 64;    // the most images per trial the plan may choose
 
 // Strata of the critical-fault count K ~ Binomial(critical_words, ber); empty (plain trials) when the fault
 // model gives no binomial count (0 words) or K is nearly fixed.

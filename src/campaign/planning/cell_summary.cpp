@@ -9,7 +9,7 @@
 #include <tuple>
 
 #include "campaign/planning/cell_design.hpp"
-#include "campaign/planning/stopping_rule.hpp"
+#include "campaign/planning/stop_decision.hpp"
 #include "metrics/metric_registry.hpp"
 #include "stats/betting_confidence_sequence.hpp"
 #include "stats/betting_interval.hpp"

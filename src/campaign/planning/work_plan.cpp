@@ -8,6 +8,7 @@
 
 #include "campaign/planning/cell_design.hpp"
 #include "campaign/planning/cell_summary.hpp"
+#include "campaign/planning/stop_decision.hpp"
 #include "stats/sample_size.hpp"
 
 namespace flipguard::campaign {

@@ -13,8 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "campaign/planning/stopping_rule.hpp"
+#include "campaign/planning/trial_interval.hpp"
 #include "campaign/records/trial_record.hpp"
+#include "campaign/settings/stopping_rule.hpp"
 #include "stats/count_strata.hpp"
 #include "stats/stratified_design.hpp"
 

@@ -103,6 +103,10 @@ bool cut_to(int fd, std::uintmax_t size) {
   return ::ftruncate(fd, static_cast<off_t>(size)) == 0;
 }
 
+bool is_blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
 // A JSON object with a record's identifying fields whose other fields are bad: a damaged record, not another
 // program's file.
 bool damaged_record(std::string_view line) {
@@ -127,39 +131,60 @@ std::string read_results_text(const std::string& path) {
 
 ParsedResults parse_results_text(std::string_view text, const std::string& path,
                                  const std::optional<std::string>& campaign) {
+  using Kind = ResultsParseError::Kind;
+  // Blank lines at the end are no record and no damage: the end is the last line with anything on it.
+  std::size_t end_of_text = text.size();
+  while (end_of_text > 0 && is_blank(text.substr(end_of_text - 1, 1))) --end_of_text;
   ParsedResults p;
+  std::map<std::string, int> seen;  // record key -> line
   size_t pos = 0;
   int line_no = 0;
-  while (pos < text.size()) {
+  while (pos < end_of_text) {
     ++line_no;
     const size_t end = text.find('\n', pos);
     const bool complete = end != std::string_view::npos;
     const std::string_view line = text.substr(pos, complete ? end - pos : std::string_view::npos);
-    const bool last = !complete || end + 1 == text.size();
+    const bool last = !complete || end + 1 >= end_of_text;
+    const std::string where = path + ":" + std::to_string(line_no);
     try {
       if (!complete) throw std::runtime_error("no end of line");
+      if (is_blank(line)) throw std::runtime_error("empty line");
       p.records.push_back(nlohmann::json::parse(line).get<TrialRecord>());
     } catch (const std::exception& e) {
       // Only what a killed write leaves behind is repaired: a last line after this campaign's records, or one
       // that begins like a record. Anything else is someone else's file, or damage to look at.
       if (last && (!p.records.empty() || torn_record(line))) {
-        p.warning = path + ":" + std::to_string(line_no) + ": partial last record dropped (" + e.what() + ")";
+        p.dropped_line = line_no;
+        p.dropped_reason = e.what();
+        p.warning = where + ": partial last record dropped (" + e.what() + ")";
         return p;
       }
       if (p.records.empty() && !damaged_record(line))
-        throw std::runtime_error(path + ": not a flipguard results file (line 1: " + e.what() +
-                                 "); refusing to touch it: give another --results file");
-      throw std::runtime_error(path + ":" + std::to_string(line_no) + ": corrupt results record (" +
-                               e.what() + "); only a partial last line is repaired automatically");
+        throw ResultsParseError(Kind::not_results, line_no, e.what(),
+                                path + ": not a flipguard results file (line 1: " + e.what() +
+                                    "); refusing to touch it: give another --results file");
+      throw ResultsParseError(Kind::corrupt, line_no, e.what(),
+                              where + ": corrupt results record (" + e.what() +
+                                  "); only a partial last line is repaired automatically");
     }
     const auto& r = p.records.back();
     if (campaign && r.campaign != *campaign)
-      throw std::runtime_error(
-          path + ":" + std::to_string(line_no) + ": record of another campaign (" + r.campaign +
-          ", this one is " + *campaign +
-          "): use another results file, or the same model, data, preprocessing, seed and tensors (a file "
-          "written before the cell design became the campaign's default resumes with --trials N for fixed "
-          "trials, or --images-per-trial 0 for plain adaptive ones)");
+      throw ResultsParseError(
+          Kind::other_campaign, line_no, r.campaign,
+          where + ": record of another campaign (" + r.campaign + ", this one is " + *campaign +
+              "): use another results file, or the same model, data, preprocessing, seed and tensors (a file "
+              "written before the cell design became the campaign's default resumes with --trials N for "
+              "fixed "
+              "trials, or --images-per-trial 0 for plain adaptive ones)");
+    if (r.campaign != p.records.front().campaign)
+      throw ResultsParseError(Kind::other_campaign, line_no, r.campaign,
+                              where + ": record of campaign '" + r.campaign + "' in a file of campaign '" +
+                                  p.records.front().campaign + "': results of several campaigns are mixed");
+    if (const auto [it, fresh] = seen.emplace(r.record_key(), line_no); !fresh)
+      throw ResultsParseError(
+          Kind::repeated_trial, line_no, std::to_string(it->second),
+          where + ": trial '" + r.record_key() + "' already recorded on line " + std::to_string(it->second));
+    p.lines.push_back(line_no);
     pos = end + 1;
     p.valid_bytes = pos;
   }
@@ -201,7 +226,7 @@ ResultsFile::ResultsFile(std::string path, std::string campaign_id)
     for (size_t i = 0; i < parsed.records.size(); ++i) done_[parsed.records[i].record_key()] = i;
     records_ = std::move(parsed.records);
     size_ = parsed.valid_bytes;
-    if (!parsed.warning.empty()) {
+    if (size_ < size) {  // a partial last record, or blank lines at the end
       if (!cut_to(fd_, size_))
         throw std::runtime_error(os_error(path_, "cannot cut the partial last record", errno));
       repair_note_ = parsed.warning;

@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "campaign/records/trial_record.hpp"
@@ -23,14 +25,35 @@ inline constexpr std::uintmax_t kMaxResultsBytes = std::uintmax_t{16} << 30;
 // kMaxResultsBytes. Errors name the path and the real cause.
 std::string read_results_text(const std::string& path);
 
-// The records of a results file's text: complete valid lines, and a warning for a torn last line (dropped).
-// A torn last line is dropped only when it follows records (of `campaign`, when given) or is itself the
-// beginning of a record; a corrupt line elsewhere is an error naming the file and line, and a file whose
-// first line is not a record is "not a flipguard results file".
+// What is wrong with a results file's text, by kind, so that each reader words it for its own context (a
+// resume speaks of records, a report of lines); what() is the campaign's wording.
+class ResultsParseError : public std::runtime_error {
+ public:
+  enum class Kind {
+    not_results,     // the first line is not a record: another program's file
+    corrupt,         // a line that is no valid record, and not a partial last one
+    other_campaign,  // a record of another campaign than the one asked for (or than the first record's)
+    repeated_trial,  // the same trial twice
+  };
+  ResultsParseError(Kind kind, int line, std::string detail, std::string message)
+      : std::runtime_error(std::move(message)), kind(kind), line(line), detail(std::move(detail)) {}
+  Kind kind;
+  int line;            // 1-based
+  std::string detail;  // the cause alone: the JSON or field error, the other campaign's id, the first line
+};
+
+// The one reader of results files: campaign resume, merge, rekey and `report` all parse through it, so they
+// accept and refuse the same files. Complete valid lines are records, all of one campaign (`campaign`, when
+// given; else the first record's), no trial twice. Blank lines at the end are ignored. A bad last line is
+// dropped with a warning when it follows records or is itself the beginning of a record (what a killed write
+// leaves); any other bad line, a blank line between records included, is a ResultsParseError naming the line.
 struct ParsedResults {
   std::vector<TrialRecord> records;
+  std::vector<int> lines;          // each record's line number
   std::uintmax_t valid_bytes = 0;  // length of the prefix made of complete, valid lines
-  std::string warning;
+  int dropped_line = 0;            // the partial last line dropped (0: none)
+  std::string dropped_reason;      // why it is no record
+  std::string warning;             // the campaign's wording of the drop ("" if none)
 };
 ParsedResults parse_results_text(std::string_view text, const std::string& path,
                                  const std::optional<std::string>& campaign = std::nullopt);

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "campaign/planning/stopping_rule.hpp"
+#include "campaign/settings/stopping_rule.hpp"
 #include "metrics/trial_counts.hpp"
 
 namespace flipguard::campaign {

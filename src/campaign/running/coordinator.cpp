@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "campaign/records/legacy/rekey_results.hpp"
+#include "campaign/records/legacy/legacy_refusal.hpp"
 #include "campaign/running/trial_worker.hpp"
 #include "platform/interrupt.hpp"
 
@@ -10,9 +10,16 @@ namespace flipguard::campaign {
 namespace {
 
 ResultsFile open_results(const std::string& path, const CampaignSetup& setup) {
-  refuse_legacy_results(path, setup.legacy_campaign_id);
-  refuse_results_before_nan_faithful(path, setup.identity.id_before_nan_faithful());
-  return ResultsFile(path, setup.campaign_id);
+  try {
+    return ResultsFile(path, setup.campaign_id);
+  } catch (const ResultsParseError& e) {
+    // Only a refusal asks whether the file is this campaign identified the old way, to say what to do.
+    if (e.kind == ResultsParseError::Kind::other_campaign) {
+      refuse_legacy_results(path, setup.legacy_campaign_id);
+      refuse_results_before_nan_faithful(path, setup.identity.id_before_nan_faithful());
+    }
+    throw;
+  }
 }
 
 }  // namespace

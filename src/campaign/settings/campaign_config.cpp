@@ -12,7 +12,6 @@
 #include <toml.hpp>
 #include <utility>
 
-#include "campaign/planning/cell_design.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "campaign/settings/settings.hpp"
 #include "faults/fault_model.hpp"

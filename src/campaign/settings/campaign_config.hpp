@@ -10,11 +10,15 @@
 #include <string>
 #include <vector>
 
-#include "campaign/planning/stopping_rule.hpp"
+#include "campaign/settings/stopping_rule.hpp"
 
 namespace flipguard::campaign {
 
 inline constexpr std::int64_t kAutoImagesPerTrial = -1;  // images_per_trial = "auto"
+// The design images_per_trial = "auto" follows (planning/cell_design.hpp): images per pilot trial, and the
+// most images per trial its plan may choose (also the fewest images such a campaign may have).
+inline constexpr int kDesignPilotImages = 16;
+inline constexpr int kDesignMaxImages = 64;
 
 struct CampaignConfig {
   std::string model = "resnet20";  // name in the models folder, a path to a sidecar .json, or an .onnx file

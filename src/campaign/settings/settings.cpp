@@ -13,9 +13,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "campaign/model_source.hpp"
-#include "campaign/planning/cell_design.hpp"
 #include "campaign/settings/fault_setting.hpp"
+#include "campaign/settings/preprocessing_values.hpp"
 #include "data/datasets/bad_images.hpp"
 #include "data/datasets/dataset_registry.hpp"
 #include "data/preprocess/preprocess_preset.hpp"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "campaign/planning/cell_summary.hpp"
-#include "campaign/planning/stopping_rule.hpp"
+#include "campaign/planning/stop_decision.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "stats/betting_interval.hpp"
 #include "stats/binomial.hpp"

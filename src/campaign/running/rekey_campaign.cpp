@@ -1,7 +1,4 @@
-#include "campaign/records/legacy/rekey_results.hpp"
-
-#include <fcntl.h>
-#include <unistd.h>
+#include "campaign/running/rekey_campaign.hpp"
 
 #include <filesystem>
 #include <ostream>
@@ -13,6 +10,7 @@
 #include "campaign/model_source.hpp"
 #include "campaign/records/campaign_identity.hpp"
 #include "campaign/records/legacy/legacy_identity.hpp"
+#include "campaign/records/legacy/legacy_refusal.hpp"
 #include "campaign/records/results_file.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "campaign/settings/settings.hpp"
@@ -21,25 +19,6 @@
 
 namespace flipguard::campaign {
 namespace {
-
-// The campaign of the file's first record, reading only that line ("" for a missing or empty file, or one
-// whose first line is not a record: the run's own checks name those).
-std::string first_campaign(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return "";
-  std::string head(64 * 1024, '\0');
-  const ssize_t n = ::read(fd, head.data(), head.size());
-  ::close(fd);
-  if (n <= 0) return "";
-  head.resize(static_cast<size_t>(n));
-  const auto end = head.find('\n');
-  if (end == std::string::npos) return "";
-  try {
-    return nlohmann::json::parse(head.substr(0, end)).get<TrialRecord>().campaign;
-  } catch (const std::exception&) {
-    return "";
-  }
-}
 
 // The legacy id holds no preprocessing, so legacy records cannot show which recipe made them: settings that
 // make the recipe other than the sidecar's (the only one a legacy file can be taken to have) could be another
@@ -66,29 +45,6 @@ void refuse_unverifiable_preprocessing(const std::string& path, const CampaignCo
 
 }  // namespace
 
-void refuse_legacy_results(const std::string& path, const std::string& legacy_id) {
-  if (std::filesystem::is_regular_file(path) && first_campaign(path) == legacy_id)
-    throw std::runtime_error(
-        path + ": written by an older flipguard, which identified this campaign as " + legacy_id +
-        " (from the sidecar's claim, without the images' content); run `flipguard rekey " + path +
-        "` with the same settings to move its records to content identity");
-}
-
-void refuse_results_before_nan_faithful(const std::string& path, const std::string& previous_id) {
-  if (std::filesystem::is_regular_file(path) && first_campaign(path) == previous_id)
-    throw std::runtime_error(
-        path +
-        ": written before NaN went through flipguard's operators as it does in PyTorch (this campaign "
-        "was " +
-        previous_id +
-        " then): trials of float formats (fp32, fp16, bf16) whose activations met a NaN may come out "
-        "otherwise "
-        "now; run `flipguard rekey " +
-        path +
-        "` with the same settings to keep a file of fixed-point and INT8 records only, or run the campaign "
-        "into another results file");
-}
-
 RekeySummary rekey_results(const CampaignConfig& asked) {
   // The files to rekey predate the cell design: images_per_trial at its default "auto" (not asked for)
   // means what it meant then, every trial over all the images.
@@ -110,7 +66,7 @@ RekeySummary rekey_results(const CampaignConfig& asked) {
                     before_nan_layers = layer_campaign_id(setup.identity, true);
 
   RekeySummary s;
-  const std::string first = first_campaign(path);
+  const std::string first = first_record_campaign(path);
   if (first == now || first == now_layers) {
     s.from = s.to = first;
     s.layers = first == now_layers;

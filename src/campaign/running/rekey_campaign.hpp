@@ -28,11 +28,4 @@ struct RekeySummary {
 // its id covers the preprocessing.
 RekeySummary rekey_results(const CampaignConfig& config);
 
-// Before a run opens its results file: an error naming `path` and the command to run when its first record
-// carries `legacy_id` (the same campaign, identified the old way), instead of "another campaign".
-void refuse_legacy_results(const std::string& path, const std::string& legacy_id);
-// The same for a file of `previous_id`, the campaign's id before NaN went through the engine's operators as
-// PyTorch does: rekey moves it when none of its records is of a float format (whose trials may differ now).
-void refuse_results_before_nan_faithful(const std::string& path, const std::string& previous_id);
-
 }  // namespace flipguard::campaign

@@ -1,0 +1,20 @@
+# The report library's link closure (written at configure time by tests/CMakeLists.txt, one library a line)
+# must not reach the engine, oneDNN or the campaign's running layer: a report is made from records alone.
+#   cmake -DCLOSURE=<build>/flipguard_report.link_closure -P test_engine_free_link.cmake
+cmake_minimum_required(VERSION 3.22)
+
+file(STRINGS ${CLOSURE} libraries)
+if(NOT "flipguard_campaign_records" IN_LIST libraries)
+  message(FATAL_ERROR "${CLOSURE} does not list flipguard_campaign_records: not a closure of flipguard_report?")
+endif()
+set(offenders "")
+foreach(library ${libraries})
+  if(library MATCHES "dnnl|oneapi|flipguard_engine|flipguard_evaluation|flipguard_campaign_running|OpenMP")
+    string(APPEND offenders " ${library}")
+  endif()
+endforeach()
+if(offenders)
+  message(FATAL_ERROR "flipguard_report links what only running a campaign needs:${offenders}")
+endif()
+list(LENGTH libraries count)
+message(STATUS "flipguard_report links ${count} libraries, none of the engine's")
