@@ -12,7 +12,7 @@ set(FLIPGUARD_PUBLIC_HEADERS
     memory/format.hpp memory/stored_tensor.hpp
     faults/sampler.hpp
     protect/protected_tensor.hpp
-    data/loading/batch_loader.hpp data/datasets/dataset_registry.hpp data/recipe/model_lookup.hpp
+    data/loading/batch_loader.hpp data/datasets/dataset_registry.hpp data/manifest/manifest_lookup.hpp
     metrics/topk.hpp
     evaluation/evaluate_set.hpp
     campaign/running/campaign_runner.hpp campaign/settings/settings.hpp campaign/layer_campaign.hpp

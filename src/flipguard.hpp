@@ -8,7 +8,7 @@
 #include "campaign/settings/settings.hpp"        // every campaign setting by key (TOML/CLI names)
 #include "data/datasets/dataset_registry.hpp"    // built-in datasets by name
 #include "data/loading/batch_loader.hpp"         // datasets preprocessed into input tensors
-#include "data/recipe/model_lookup.hpp"          // model names and sidecars
+#include "data/manifest/manifest_lookup.hpp"     // model names and sidecars
 #include "engine/executor.hpp"                   // run an ONNX model on a batch; its stored weights as slots
 #include "evaluation/evaluate_set.hpp"           // clean Top-k of a model over a preloaded image set
 #include "faults/sampler.hpp"                    // fault models sampled into stored bits, O(faults)

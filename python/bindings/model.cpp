@@ -14,7 +14,7 @@
 #include "campaign/model_source.hpp"
 #include "data/datasets/dataset_registry.hpp"
 #include "data/loading/batch_loader.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 #include "engine/executor.hpp"
 #include "model/onnx_loader.hpp"
 
@@ -177,7 +177,7 @@ py::tuple load_images(const std::filesystem::path& model_path, const std::filesy
   {
     py::gil_scoped_release release;
     const auto spec = campaign::open_model(model, models_dir).spec;
-    if (spec.sidecar_path.empty())
+    if (spec.json_file.empty())
       throw std::invalid_argument("load_images: " + model +
                                   " has no sidecar to say how to preprocess images (write one: flipguard "
                                   "model-init)");

@@ -12,7 +12,7 @@
 #include "campaign/running/campaign_runner.hpp"
 #include "campaign/settings/settings.hpp"
 #include "data/loading/data_source.hpp"
-#include "data/recipe/model_lookup.hpp"
+#include "data/manifest/manifest_lookup.hpp"
 #include "engine/executor.hpp"
 #include "faults/critical_conditioning.hpp"
 #include "faults/fault_model.hpp"
@@ -92,7 +92,7 @@ void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed) {
 // weights' elements when the fault model gives a binomial count on the format's critical bit (the count
 // FaultyWeights::inject records as critical_words).
 void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& config,
-                        const data::ModelSpec& spec) {
+                        const data::Manifest& spec) {
   engine::ExecutorOptions eo;
   eo.batch = 1;
   eo.threads = config.threads;

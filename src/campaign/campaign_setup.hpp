@@ -12,12 +12,12 @@
 #include "campaign/records/trial_record.hpp"
 #include "campaign/settings/campaign_config.hpp"
 #include "data/loading/batch_loader.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 
 namespace flipguard::campaign {
 
 struct CampaignSetup {
-  data::ModelSpec spec;
+  data::Manifest spec;
   data::PreprocessedSet images;    // in a fixed shuffled order when the campaign has a floor (early stops)
   CampaignIdentity identity;       // what makes records of this campaign comparable (campaign_identity.hpp)
   std::string campaign_id;         // identity.id()

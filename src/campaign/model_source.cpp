@@ -10,8 +10,8 @@
 #include "campaign/settings/settings.hpp"
 #include "data/data_error.hpp"
 #include "data/datasets/tensor_file.hpp"
+#include "data/manifest/manifest_lookup.hpp"
 #include "data/preprocess/preprocess_preset.hpp"
-#include "data/recipe/model_lookup.hpp"
 #include "hashing/sha256.hpp"
 #include "model/io_signature.hpp"
 #include "model/onnx_loader.hpp"
@@ -87,9 +87,9 @@ bool has_preprocessing(const CampaignConfig& c) {
 
 // A sidecar claim the ONNX file contradicts: names both files, the field, both values and the ways out (a
 // claim the sidecar may leave out can be removed; a required one corrected).
-[[noreturn]] void claim_fails(const data::ModelSpec& m, const std::string& field, const std::string& claim,
+[[noreturn]] void claim_fails(const data::Manifest& m, const std::string& field, const std::string& claim,
                               const std::string& actual) {
-  const std::string sidecar = m.sidecar_path.string(), onnx = m.onnx_path().string();
+  const std::string sidecar = m.json_file.string(), onnx = m.onnx_path().string();
   const bool optional = field == "sha256" || field == "input.layout";
   throw std::runtime_error(
       sidecar + ": field '" + field + "' says " + claim + ", but " + onnx + " has " + actual +
@@ -101,7 +101,7 @@ bool has_preprocessing(const CampaignConfig& c) {
       sidecar);
 }
 
-void check_sha256_claim(const data::ModelSpec& m, const std::string& file_sha256) {
+void check_sha256_claim(const data::Manifest& m, const std::string& file_sha256) {
   if (!m.sha256.empty() && m.sha256 != file_sha256) claim_fails(m, "sha256", m.sha256, file_sha256);
 }
 
@@ -131,7 +131,7 @@ void check(const data::InputSpec& input, const data::PreprocessSpec& pre, const 
 
 // An input height, width or channel count the graph leaves symbolic (a model exported for any image size)
 // fixed to the recipe's.
-void fix_symbolic_input(model::Graph& g, const data::ModelSpec& spec) {
+void fix_symbolic_input(model::Graph& g, const data::Manifest& spec) {
   if (g.inputs.empty() || g.inputs[0].dims.size() != 4) return;
   const bool last = spec.input.layout == data::InputLayout::kNHWC;
   const std::array<std::int64_t, 3> chw{spec.input.channels, spec.input.height, spec.input.width};
@@ -142,7 +142,7 @@ void fix_symbolic_input(model::Graph& g, const data::ModelSpec& spec) {
 }
 
 // `m`: open_model's spec of the .onnx file (its name and path), `graph` its graph.
-data::ModelSpec from_onnx(const CampaignConfig& c, data::ModelSpec m, const model::Graph& graph) {
+data::Manifest from_onnx(const CampaignConfig& c, data::Manifest m, const model::Graph& graph) {
   const std::string& path = c.model;
   const auto sig = model::io_signature(graph);
   m.input.name = sig.input_name;
@@ -185,16 +185,15 @@ data::ModelSpec from_onnx(const CampaignConfig& c, data::ModelSpec m, const mode
 }
 
 // The settings over a sidecar's preprocessing (a preset replaces it, each setting overrides its field).
-void resolve_preprocessing(const CampaignConfig& c, data::ModelSpec& m) {
+void resolve_preprocessing(const CampaignConfig& c, data::Manifest& m) {
   if (!has_preprocessing(c)) return;
   Origins origins;
-  origins.fallback = m.sidecar_path.string() + ": field 'preprocess.";
+  origins.fallback = m.json_file.string() + ": field 'preprocess.";
   if (!c.preset.empty()) {
     try {
       m.preprocess = data::preset_preprocess(c.preset, m.input.channels);
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("--preset: " + std::string(e.what()) + " (" + m.sidecar_path.string() +
-                                  ")");
+      throw std::invalid_argument("--preset: " + std::string(e.what()) + " (" + m.json_file.string() + ")");
     }
     origins.fallback = "preset '" + c.preset + "'";
   }
@@ -208,7 +207,7 @@ bool is_onnx_model(const std::string& model) {
   return model.size() > 5 && model.ends_with(".onnx");
 }
 
-void check_sidecar_claims(const data::ModelSpec& m, const std::string& file_sha256,
+void check_sidecar_claims(const data::Manifest& m, const std::string& file_sha256,
                           const model::Graph& graph) {
   check_sha256_claim(m, file_sha256);
 
@@ -270,11 +269,11 @@ ModelFile open_model(const std::string& model, const std::string& models_dir) {
     f.graph = model::load_onnx(model);
     return f;
   }
-  f.spec = data::load_model_spec(data::resolve_model_sidecar(model, models_dir));
+  f.spec = data::load_manifest(data::find_manifest_file(model, models_dir));
   const std::string onnx = f.spec.onnx_path().string();
   std::error_code ec;
   if (!fs::exists(onnx, ec))
-    throw std::runtime_error(f.spec.sidecar_path.string() + ": field 'onnx' names " + onnx +
+    throw std::runtime_error(f.spec.json_file.string() + ": field 'onnx' names " + onnx +
                              ", which does not exist");
   if (fs::is_directory(onnx, ec)) throw std::runtime_error(onnx + ": is a folder, not an ONNX model file");
   f.sha256 = hashing::sha256_of_file(onnx, "an ONNX model file");
@@ -297,7 +296,7 @@ std::vector<std::string> preprocessing_settings(const CampaignConfig& c) {
   return given;
 }
 
-model::Graph load_graph(const data::ModelSpec& spec) {
+model::Graph load_graph(const data::Manifest& spec) {
   model::Graph g = model::load_onnx(spec.onnx_path().string());
   fix_symbolic_input(g, spec);
   return g;
@@ -313,7 +312,7 @@ ModelFile resolve_model_file(const CampaignConfig& c) {
   return f;
 }
 
-data::ModelSpec resolve_model(const CampaignConfig& c) {
+data::Manifest resolve_model(const CampaignConfig& c) {
   return resolve_model_file(c).spec;
 }
 
@@ -323,7 +322,7 @@ std::string resolve_onnx_path(const CampaignConfig& c) {
     if (!fs::exists(c.model, ec)) throw std::runtime_error(c.model + ": no such model file");
     return c.model;
   }
-  return data::load_model_spec(data::resolve_model_sidecar(c.model, c.models_dir)).onnx_path().string();
+  return data::load_manifest(data::find_manifest_file(c.model, c.models_dir)).onnx_path().string();
 }
 
 data::DataRequest data_request(const CampaignConfig& config) {

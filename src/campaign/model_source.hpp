@@ -14,7 +14,7 @@
 #include "campaign/settings/campaign_config.hpp"
 #include "campaign/settings/preprocessing_values.hpp"
 #include "data/loading/data_source.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 #include "model/graph.hpp"
 
 namespace flipguard::campaign {
@@ -26,7 +26,7 @@ bool is_onnx_model(const std::string& model);
 // SHA-256 of the ONNX file's bytes and its graph, read once: move it into an Executor rather than reading the
 // file again (or drop it, to free its memory, when the model is not run here).
 struct ModelFile {
-  data::ModelSpec spec;
+  data::Manifest spec;
   std::string sha256;
   model::Graph graph;
 };
@@ -43,20 +43,20 @@ ModelFile open_model(const std::string& model, const std::string& models_dir);
 // `input.layout`) and `output.classes` against the shapes the graph declares (symbolic dimensions are not
 // checked). std::runtime_error naming both files, the field, both values, and the two ways out: write the
 // sidecar anew from the file (flipguard model-init) or remove the claim.
-void check_sidecar_claims(const data::ModelSpec& sidecar, const std::string& file_sha256,
+void check_sidecar_claims(const data::Manifest& sidecar, const std::string& file_sha256,
                           const model::Graph& graph);
 
-// The ModelSpec `config` describes (see above), from open_model, with the ONNX file's SHA-256. Throws
+// The Manifest `config` describes (see above), from open_model, with the ONNX file's SHA-256. Throws
 // std::invalid_argument (a setting's problem, naming its flag) or std::runtime_error / data::DataError (a
 // file's problem, naming the file).
 ModelFile resolve_model_file(const CampaignConfig& config);
 // Its spec alone.
-data::ModelSpec resolve_model(const CampaignConfig& config);
+data::Manifest resolve_model(const CampaignConfig& config);
 
 // The graph of `spec`'s ONNX file as the engine runs it: an input height, width or channel count the graph
 // leaves symbolic (a model exported for any image size) fixed to the recipe's, so that every command builds
 // the same network for the same recipe (open_model and resolve_model_file fix their graph alike).
-model::Graph load_graph(const data::ModelSpec& spec);
+model::Graph load_graph(const data::Manifest& spec);
 
 // The preprocessing settings `config` gives (preset, resize, crop, mean, std, scale, channel_order,
 // resize_filter) as their flags with values ("--preset torchvision", "--mean 0.5,0.5,0.5"); empty when the

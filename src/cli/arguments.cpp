@@ -90,13 +90,13 @@ std::size_t options_end(const CommandSpec& spec, const std::vector<std::string>&
   return args.size();
 }
 
-std::vector<std::filesystem::path> Arguments::input_files(const data::ModelSpec* spec) const {
+std::vector<std::filesystem::path> Arguments::input_files(const data::Manifest* spec) const {
   std::vector<std::filesystem::path> files{config_file, config.model, config.data, config.labels,
                                            config.classes};
   for (const auto& p : positionals) files.emplace_back(p);
   if (spec) {
     files.push_back(spec->onnx_path());
-    files.push_back(spec->sidecar_path);
+    files.push_back(spec->json_file);
   }
   return files;
 }

@@ -12,7 +12,7 @@
 #include "cli/progress.hpp"
 #include "data/loading/batch_loader.hpp"
 #include "data/loading/data_source.hpp"
-#include "data/recipe/model_lookup.hpp"
+#include "data/manifest/manifest_lookup.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "metrics/topk.hpp"

@@ -6,7 +6,7 @@
 #include "campaign/model_source.hpp"
 #include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 #include "platform/output_file.hpp"
 
 namespace flipguard::cli {
@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 int model_init(const Arguments& args) {
   if (args.has("--schema")) {
-    std::cout << data::sidecar_markdown();
+    std::cout << data::manifest_markdown();
     return 0;
   }
   campaign::CampaignConfig c = args.config;
@@ -35,8 +35,8 @@ int model_init(const Arguments& args) {
                   : fs::relative(fs::absolute(onnx), fs::absolute(fs::path(out)).parent_path()).string();
   if (!c.data.empty()) spec.dataset = c.data;
   if (spec.source.empty()) spec.source = "written by flipguard model-init from " + onnx.filename().string();
-  const std::string json = data::model_spec_json(spec);
-  (void)data::parse_model_spec(json, "the written sidecar");  // what is written reads back
+  const std::string json = data::manifest_json(spec);
+  (void)data::parse_manifest(json, "the written sidecar");  // what is written reads back
   if (out.empty()) {
     std::cout << json;
     return 0;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "campaign/settings/campaign_config.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 
 namespace flipguard::cli {
 
@@ -44,7 +44,7 @@ struct Arguments {
   double number(const std::string& flag, double fallback) const;
   // The files this command line reads (the --config file, the model and its sidecar when `spec` is given,
   // data, labels, classes): what no output of the command may overwrite.
-  std::vector<std::filesystem::path> input_files(const data::ModelSpec* spec = nullptr) const;
+  std::vector<std::filesystem::path> input_files(const data::Manifest* spec = nullptr) const;
 };
 
 struct CommandSpec {

@@ -9,7 +9,7 @@
 #include "campaign/campaign_setup.hpp"
 #include "campaign/model_source.hpp"
 #include "campaign/records/campaign_identity.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 #include "support/temp_files.hpp"
 #include "support/test_paths.hpp"
 

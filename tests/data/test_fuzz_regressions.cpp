@@ -8,7 +8,7 @@
 #include "data/codecs/jpeg_decoder.hpp"
 #include "data/data_error.hpp"
 #include "data/datasets/raw_image_dataset.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 #include "test_support.hpp"
 
 namespace flipguard::data {
@@ -56,9 +56,9 @@ TEST(FuzzRegressions, RawImageOfTheWrongSizeIsNamedWithTheListLine) {
 
 TEST(FuzzRegressions, SidecarWithANumberPastDoubleIsInvalidJsonNamingTheFile) {
   // nlohmann reports 91e4222449674 as out_of_range, not parse_error: it escaped without the file's name.
-  const auto p = testing::source_dir() / "fuzz/regressions/model_spec/number-overflow.json";
+  const auto p = testing::source_dir() / "fuzz/regressions/manifest/number-overflow.json";
   try {
-    load_model_spec(p);
+    load_manifest(p);
     FAIL() << "parsed " << p;
   } catch (const DataError& e) {
     // The file also holds a NUL byte, which the text reader refuses first, naming the file and line.
@@ -67,7 +67,7 @@ TEST(FuzzRegressions, SidecarWithANumberPastDoubleIsInvalidJsonNamingTheFile) {
   }
   const std::vector<char> bytes = testing::read_bytes(p);
   try {
-    parse_model_spec(std::string_view(bytes.data(), bytes.size()), p.string());
+    parse_manifest(std::string_view(bytes.data(), bytes.size()), p.string());
     FAIL() << "parsed " << p;
   } catch (const DataError& e) {
     const std::string msg = e.what();

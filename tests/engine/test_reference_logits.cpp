@@ -66,7 +66,7 @@ TEST_P(ReferenceLogits, EngineMatchesTorchReference) {
   const std::string name = GetParam();
   const fs::path sidecar = source_dir() / "models" / (name + ".json");
   ASSERT_TRUE(fs::exists(sidecar)) << sidecar << " is missing: run scripts/fetch-models";
-  const auto spec = flipguard::data::load_model_spec(sidecar);
+  const auto spec = flipguard::data::load_manifest(sidecar);
   const std::vector<std::size_t> indices{0, 1, 2, 3, 5, 8};
   const fs::path out = flipguard::testing::scratch_path("ref_" + name + ".npy");
   const std::string cmd =

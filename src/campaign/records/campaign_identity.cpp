@@ -6,7 +6,7 @@
 
 #include "campaign/settings/campaign_config.hpp"
 #include "data/loading/batch_loader.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 #include "hashing/fnv1a.hpp"
 
 namespace flipguard::campaign {
@@ -64,7 +64,7 @@ std::string data_content_hash(const data::PreprocessedSet& images) {
   return hashing::hex16(h);
 }
 
-std::string preprocessing_text(const data::ModelSpec& spec) {
+std::string preprocessing_text(const data::Manifest& spec) {
   const auto& in = spec.input;
   const auto& p = spec.preprocess;
   std::ostringstream s;
@@ -81,7 +81,7 @@ std::string preprocessing_text(const data::ModelSpec& spec) {
   return s.str();
 }
 
-CampaignIdentity campaign_identity(const CampaignConfig& config, const data::ModelSpec& spec,
+CampaignIdentity campaign_identity(const CampaignConfig& config, const data::Manifest& spec,
                                    const std::string& model_sha256, const std::string& data,
                                    const data::PreprocessedSet& images) {
   CampaignIdentity id;

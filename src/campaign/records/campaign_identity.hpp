@@ -14,7 +14,7 @@
 #include "campaign/settings/campaign_config.hpp"
 
 namespace flipguard::data {
-struct ModelSpec;
+struct Manifest;
 struct PreprocessedSet;
 }  // namespace flipguard::data
 
@@ -48,7 +48,7 @@ struct CampaignIdentity {
 
 // The identity of `config` run on `spec`'s model, whose ONNX file has `model_sha256` (as open_model read it,
 // model_source.hpp), over `images` of dataset `data`.
-CampaignIdentity campaign_identity(const CampaignConfig& config, const data::ModelSpec& spec,
+CampaignIdentity campaign_identity(const CampaignConfig& config, const data::Manifest& spec,
                                    const std::string& model_sha256, const std::string& data,
                                    const data::PreprocessedSet& images);
 
@@ -58,6 +58,6 @@ std::string data_content_hash(const data::PreprocessedSet& images);
 
 // The input and preprocessing a model is fed with, as canonical text ("input 3x224x224; resize_shorter 256;
 // ..."): two sidecars that feed a model alike give the same text.
-std::string preprocessing_text(const data::ModelSpec& spec);
+std::string preprocessing_text(const data::Manifest& spec);
 
 }  // namespace flipguard::campaign

@@ -14,7 +14,7 @@
 #include "campaign/records/results_file.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "campaign/settings/settings.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 #include "memory/format.hpp"
 
 namespace flipguard::campaign {
@@ -25,11 +25,11 @@ namespace {
 // than theirs, and the rekeyed file would then hold trials of two preprocessings under one id. Settings
 // that only repeat the sidecar's values change nothing and pass.
 void refuse_unverifiable_preprocessing(const std::string& path, const CampaignConfig& config,
-                                       const data::ModelSpec& spec) {
+                                       const data::Manifest& spec) {
   const auto overrides = preprocessing_settings(config);
   if (overrides.empty()) return;
-  if (!spec.sidecar_path.empty() &&
-      preprocessing_text(data::load_model_spec(spec.sidecar_path)) == preprocessing_text(spec))
+  if (!spec.json_file.empty() &&
+      preprocessing_text(data::load_manifest(spec.json_file)) == preprocessing_text(spec))
     return;
   std::string named;
   for (const auto& o : overrides) named += (named.empty() ? "" : ", ") + o;
@@ -37,8 +37,7 @@ void refuse_unverifiable_preprocessing(const std::string& path, const CampaignCo
       path +
       ": records written before content identity do not say how their images were preprocessed, so "
       "rekey cannot verify " +
-      named +
-      (spec.sidecar_path.empty() ? "" : " (a recipe other than " + spec.sidecar_path.string() + "'s)") +
+      named + (spec.json_file.empty() ? "" : " (a recipe other than " + spec.json_file.string() + "'s)") +
       " against them; rekey without these settings (the sidecar's own recipe, if the file was written with "
       "it), or run the campaign anew into another results file; left untouched");
 }

@@ -10,7 +10,7 @@
 
 namespace flipguard::data {
 
-BatchLoader::BatchLoader(std::shared_ptr<const Dataset> data, const ModelSpec& model, unsigned threads)
+BatchLoader::BatchLoader(std::shared_ptr<const Dataset> data, const Manifest& model, unsigned threads)
     : data_(std::move(data)),
       input_(model.input),
       label_offset_(model.output.label_offset),

@@ -11,8 +11,8 @@
 #include "data/datasets/bad_images.hpp"
 #include "data/datasets/dataset.hpp"
 #include "data/datasets/subset.hpp"
+#include "data/manifest/manifest.hpp"
 #include "data/preprocess/preprocessor.hpp"
-#include "data/recipe/model_spec.hpp"
 
 namespace flipguard::data {
 
@@ -40,7 +40,7 @@ class BatchLoader {
  public:
   // Checks that every dataset label, shifted by output.label_offset, is a valid logit of the model. Images of
   // a dataset without labels get target -1.
-  BatchLoader(std::shared_ptr<const Dataset> data, const ModelSpec& model, unsigned threads = 2);
+  BatchLoader(std::shared_ptr<const Dataset> data, const Manifest& model, unsigned threads = 2);
 
   std::size_t size() const { return data_->size(); }
   std::size_t sample_floats() const { return pre_.sample_floats(); }

@@ -23,7 +23,7 @@ std::string base_name(const std::filesystem::path& path) {
   return platform::utf8_or_escaped(name.empty() ? p.string() : name);
 }
 
-// The path `data` names: itself, or for a name escaped in a sidecar (model_spec_json) the bytes it stands
+// The path `data` names: itself, or for a name escaped in a sidecar (manifest_json) the bytes it stands
 // for.
 std::filesystem::path data_path(const std::string& data) {
   std::error_code ec;
@@ -33,8 +33,7 @@ std::filesystem::path data_path(const std::string& data) {
   return data;
 }
 
-void preload(std::unique_ptr<Dataset> dataset, const ModelSpec& model, const DataRequest& r,
-             LoadedData& out) {
+void preload(std::unique_ptr<Dataset> dataset, const Manifest& model, const DataRequest& r, LoadedData& out) {
   const BatchLoader loader(std::shared_ptr<const Dataset>(std::move(dataset)), model, r.threads);
   out.images = loader.preload(r.subset, r.bad_images);
   out.complete = out.images.size() + out.images.skipped.size() == loader.size();
@@ -51,7 +50,7 @@ bool is_builtin_dataset(const std::string& data) {
   return std::find(names.begin(), names.end(), data) != names.end();
 }
 
-LoadedData load_data(const DataRequest& request, const ModelSpec& model) {
+LoadedData load_data(const DataRequest& request, const Manifest& model) {
   LoadedData out;
   const std::string data = request.data.empty() ? model.dataset : request.data;
   if (data.empty()) throw DataError(model.name + " declares no default dataset: give --data");

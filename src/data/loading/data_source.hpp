@@ -11,7 +11,7 @@
 #include "data/datasets/bad_images.hpp"
 #include "data/datasets/subset.hpp"
 #include "data/loading/batch_loader.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 
 namespace flipguard::data {
 
@@ -40,6 +40,6 @@ bool is_builtin_dataset(const std::string& data);
 
 // Opens and preprocesses the data of `request` for `model`. A name that is neither built in nor an existing
 // path is a DataError listing the built-in names and the forms a path may take.
-LoadedData load_data(const DataRequest& request, const ModelSpec& model);
+LoadedData load_data(const DataRequest& request, const Manifest& model);
 
 }  // namespace flipguard::data

@@ -3,8 +3,8 @@
 
 #include <string>
 
+#include "data/manifest/manifest.hpp"
 #include "data/preprocess/pil_resize.hpp"
-#include "data/recipe/model_spec.hpp"
 
 namespace flipguard::data {
 

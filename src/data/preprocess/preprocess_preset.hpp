@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 
 namespace flipguard::data {
 

@@ -7,14 +7,14 @@
 #include <string>
 
 #include "data/image.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 
 namespace flipguard::data {
 
 class Preprocessor {
  public:
   Preprocessor(const InputSpec& input, const PreprocessSpec& pre);
-  explicit Preprocessor(const ModelSpec& model) : Preprocessor(model.input, model.preprocess) {}
+  explicit Preprocessor(const Manifest& model) : Preprocessor(model.input, model.preprocess) {}
 
   // Floats per sample: channels * height * width of the model input.
   std::size_t sample_floats() const { return plane_ * static_cast<std::size_t>(input_.channels); }

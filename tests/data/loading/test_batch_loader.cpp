@@ -41,8 +41,8 @@ class FakeDataset final : public Dataset {
   int classes_;
 };
 
-ModelSpec grey_model(int classes, int offset) {
-  ModelSpec m;
+Manifest grey_model(int classes, int offset) {
+  Manifest m;
   m.name = "grey";
   m.input = {"x", 1, 4, 4};
   m.output = {"y", classes, offset};
@@ -54,7 +54,7 @@ ModelSpec grey_model(int classes, int offset) {
 
 TEST(BatchLoader, FillBatchEqualsPreprocessingEachImage) {
   const auto data = real("cifar10-lossless200");
-  const ModelSpec m = load_model_spec(testing::sidecar("cifar_resnet20.json"));
+  const Manifest m = load_manifest(testing::sidecar("cifar_resnet20.json"));
   const BatchLoader loader(data, m);
   const std::size_t first = 10, count = 16, n = loader.sample_floats();
   ASSERT_EQ(n, 3u * 32u * 32u);
@@ -129,7 +129,7 @@ TEST(Subset, StratifiedBalancesClassesAndIsDeterministic) {
 
 TEST(BatchLoader, PreloadOfCifarJpegSubsetIsStratified) {
   const auto data = real("cifar10-jpeg");
-  const BatchLoader loader(data, load_model_spec(testing::sidecar("cifar_resnet20.json")));
+  const BatchLoader loader(data, load_manifest(testing::sidecar("cifar_resnet20.json")));
   const PreprocessedSet set = loader.preload({200, SubsetMode::kStratified});
   ASSERT_EQ(set.size(), 200u);
   ASSERT_EQ(set.tensor.size(), 200u * 3 * 32 * 32);
@@ -149,7 +149,7 @@ TEST(BatchLoader, PreloadOfCifarJpegSubsetIsStratified) {
 // The main path of a campaign: all of val1300 through the ResNet-50 preprocessing, once, on 2 threads.
 TEST(BatchLoader, PreloadsAllOfVal1300QuicklyOnTwoThreads) {
   const auto data = real("imagenet-val1300");
-  const BatchLoader loader(data, load_model_spec(testing::sidecar("resnet50.json")), 2);
+  const BatchLoader loader(data, load_manifest(testing::sidecar("resnet50.json")), 2);
   const auto t0 = std::chrono::steady_clock::now();
   const PreprocessedSet set = loader.preload();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -29,8 +29,8 @@ void copy_image(const std::string& cls, int i, const fs::path& to) {
                 fs::copy_options::overwrite_existing);
 }
 
-ModelSpec cifar_model() {
-  ModelSpec m;
+Manifest cifar_model() {
+  Manifest m;
   m.name = "cifar";
   m.input = {"input", 3, 32, 32};
   m.output = {"logits", 10, 0};

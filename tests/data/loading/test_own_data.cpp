@@ -35,8 +35,8 @@ void copy_image(const std::string& cls, int i, const fs::path& to) {
 }
 
 // ResNet-20's input and preprocessing, 10 outputs.
-ModelSpec cifar_model() {
-  ModelSpec m;
+Manifest cifar_model() {
+  Manifest m;
   m.name = "cifar";
   m.input = {"input", 3, 32, 32};
   m.output = {"logits", 10, 0};
@@ -47,8 +47,8 @@ ModelSpec cifar_model() {
 }
 
 // A model taking 3 x 2 x 2 inputs (the tensor fixtures), `classes` outputs.
-ModelSpec tiny_model(int classes = 10) {
-  ModelSpec m = cifar_model();
+Manifest tiny_model(int classes = 10) {
+  Manifest m = cifar_model();
   m.input = {"input", 3, 2, 2};
   m.output.classes = classes;
   return m;
@@ -58,7 +58,7 @@ fs::path fixture(const std::string& name) {
   return testing::tests_dir() / "fixtures" / "tensors" / name;
 }
 
-LoadedData load(const std::string& data, const ModelSpec& model, const std::string& classes = "",
+LoadedData load(const std::string& data, const Manifest& model, const std::string& classes = "",
                 const std::string& labels = "") {
   DataRequest r;
   r.data = data;
@@ -291,7 +291,7 @@ TEST(OwnData, TensorFilesFeedTheModelAsTheyAre) {
   EXPECT_FALSE(unlabelled.images.labelled);
   EXPECT_EQ(unlabelled.images.tensor, npz.images.tensor);
   // With the label offset of a 1001-class model, targets shift as for images.
-  ModelSpec offset = tiny_model(1001);
+  Manifest offset = tiny_model(1001);
   offset.output.label_offset = 1;
   EXPECT_EQ(load(fixture("xy_stored.npz").string(), offset).images.targets, (std::vector<int>{8, 3}));
 }

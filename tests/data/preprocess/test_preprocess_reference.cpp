@@ -35,7 +35,7 @@ TEST(PreprocessReference, UintStageMatchesCommittedPilChecksums) {
                              std::to_string(c.at("index").get<int>()) + " with " +
                              c.at("sidecar").get<std::string>();
     const auto data = open_dataset(c.at("dataset"), testing::assets_dir());
-    const ModelSpec m = load_model_spec(testing::sidecar(c.at("sidecar")));
+    const Manifest m = load_manifest(testing::sidecar(c.at("sidecar")));
     const std::size_t idx = c.at("index");
     EXPECT_EQ(data->label(idx), c.at("label").get<int>()) << what;
     const Image img = Preprocessor(m).pixels(data->load(idx), data->source(idx));
@@ -67,7 +67,7 @@ TEST(PreprocessReference, MatchesPilAndNumpyPixelForPixel) {
     const std::vector<char> ref_f32 = testing::read_bytes(prefix + ".f32");
 
     const auto data = open_dataset(c.dataset, testing::assets_dir());
-    const ModelSpec m = load_model_spec(testing::sidecar(c.sidecar));
+    const Manifest m = load_manifest(testing::sidecar(c.sidecar));
     const Preprocessor pre(m);
     const Image img = pre.pixels(data->load(c.index), data->source(c.index));
     ASSERT_EQ(img.pixels.size(), ref_u8.size()) << what;
@@ -119,7 +119,7 @@ TEST(PreprocessReference, ManyImagesMatchPilChecksums) {
     ASSERT_EQ(raw.size(), count * 2 * sizeof(long long)) << cmd;
     const auto* ref = reinterpret_cast<const long long*>(raw.data());
     const auto data = open_dataset(dataset, testing::assets_dir());
-    const Preprocessor pre(load_model_spec(testing::sidecar(sidecar)));
+    const Preprocessor pre(load_manifest(testing::sidecar(sidecar)));
     std::size_t mismatched = 0;
     for (std::size_t i = 0; i < count; ++i) {
       const Image img = pre.pixels(data->load(first + i), data->source(first + i));
@@ -153,8 +153,8 @@ TEST(Preprocessor, ChannelOrderAndScalingFollowTheSidecar) {
 }
 
 TEST(Preprocessor, WrongImageSizeForAModelWithoutResizeIsNamed) {
-  const ModelSpec m = load_model_spec(testing::sidecar("resnet50.json"));
-  ModelSpec no_resize = m;
+  const Manifest m = load_manifest(testing::sidecar("resnet50.json"));
+  Manifest no_resize = m;
   no_resize.preprocess.resize_shorter = 0;
   no_resize.preprocess.crop = {0, 0};
   const auto val = open_dataset("imagenet-val1300", testing::assets_dir());

@@ -1,4 +1,4 @@
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -17,8 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<SidecarField>& schema() {
-  static const std::vector<SidecarField> fields{
+const std::vector<ManifestField>& schema() {
+  static const std::vector<ManifestField> fields{
       {"name", "string", "", "the model's name in records, reports and messages"},
       {"onnx", "string", "", "the ONNX file, relative to the sidecar's folder"},
       {"source", "string", "\"\"", "where the model comes from (free text, for people)"},
@@ -321,11 +321,11 @@ void check_preprocess(const InputSpec& input, const PreprocessSpec& s,
                                hw_text(in_hw));
 }
 
-std::filesystem::path ModelSpec::onnx_path() const {
+std::filesystem::path Manifest::onnx_path() const {
   const auto at = [&](const std::string& name) {
-    return sidecar_path.empty() ? std::filesystem::path(name) : sidecar_path.parent_path() / name;
+    return json_file.empty() ? std::filesystem::path(name) : json_file.parent_path() / name;
   };
-  // A file name that is not UTF-8 is written to a sidecar escaped (model_spec_json): found by its bytes.
+  // A file name that is not UTF-8 is written to a sidecar escaped (manifest_json): found by its bytes.
   std::error_code ec;
   if (const std::string bytes = platform::unescape_bytes(onnx);
       bytes != onnx && !std::filesystem::exists(at(onnx), ec) && std::filesystem::exists(at(bytes), ec))
@@ -333,7 +333,7 @@ std::filesystem::path ModelSpec::onnx_path() const {
   return at(onnx);
 }
 
-ModelSpec parse_model_spec(std::string_view json_text, const std::string& origin) {
+Manifest parse_manifest(std::string_view json_text, const std::string& origin) {
   json j;
   try {
     // Comments are tolerated because the contract's own example is annotated with them.
@@ -351,7 +351,7 @@ ModelSpec parse_model_spec(std::string_view json_text, const std::string& origin
                        "preprocess", "reference_top1"},
                       "", r);
   const std::string empty;
-  ModelSpec m;
+  Manifest m;
   m.name = r.string(j, "name", "");
   m.onnx = r.string(j, "onnx", "");
   if (m.onnx.empty()) r.fail("onnx", "is empty; name the ONNX file, relative to the sidecar's folder");
@@ -395,9 +395,9 @@ ModelSpec parse_model_spec(std::string_view json_text, const std::string& origin
   return m;
 }
 
-ModelSpec load_model_spec(const std::filesystem::path& sidecar) {
-  ModelSpec m = parse_model_spec(read_text_file(sidecar), sidecar.string());
-  m.sidecar_path = sidecar;
+Manifest load_manifest(const std::filesystem::path& sidecar) {
+  Manifest m = parse_manifest(read_text_file(sidecar), sidecar.string());
+  m.json_file = sidecar;
   return m;
 }
 
@@ -405,7 +405,7 @@ ModelSpec load_model_spec(const std::filesystem::path& sidecar) {
 
 namespace flipguard::data {
 
-std::string model_spec_json(const ModelSpec& m) {
+std::string manifest_json(const Manifest& m) {
   using ordered = nlohmann::ordered_json;
   ordered j;
   // Names and paths may hold bytes that are not UTF-8, which JSON cannot: escaped (platform/utf8.hpp).
@@ -434,11 +434,11 @@ std::string model_spec_json(const ModelSpec& m) {
   return j.dump(2) + "\n";
 }
 
-const std::vector<SidecarField>& sidecar_fields() {
+const std::vector<ManifestField>& manifest_fields() {
   return schema();
 }
 
-std::string sidecar_markdown() {
+std::string manifest_markdown() {
   std::string md =
       "# Model sidecar\n\n"
       "A sidecar is a JSON file beside an ONNX model (`models/<name>.json`) that says how to feed it: the "
@@ -449,7 +449,7 @@ std::string sidecar_markdown() {
       "the preprocessing settings (docs/settings.md), which also override a sidecar's values. "
       "`flipguard model-init PATH.onnx [settings] > PATH.json` writes one from the graph and those "
       "settings.\n\n"
-      "Every field the loader reads, generated from its schema (`src/data/recipe/model_spec.cpp`) by "
+      "Every field the loader reads, generated from its schema (`src/data/manifest/manifest.cpp`) by "
       "`flipguard "
       "model-init --schema`; a test keeps this file current. A field without a default is required. Errors "
       "name the file and the field; unknown keys are errors, at the top level and in `input`, `output` and "

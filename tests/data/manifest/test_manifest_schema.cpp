@@ -1,11 +1,11 @@
 // The sidecar schema is one table: the loader reads only its fields (a field read outside it is a logic
-// error), docs/model-sidecar.md is generated from it, and what model_spec_json writes reads back equal.
+// error), docs/model-sidecar.md is generated from it, and what manifest_json writes reads back equal.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "data/data_error.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 #include "data/test_support.hpp"
 
 namespace flipguard::data {
@@ -21,25 +21,25 @@ const char* kFull = R"({
                  "channel_order": "BGR", "scale": 0.5, "mean": [1, 2, 3], "std": [4, 5, 6]},
   "reference_top1": {"cifar10-jpeg": 81.5}})";
 
-TEST(ModelSidecarSchema, TheDocsAreGeneratedFromTheSchema) {
+TEST(ManifestSchema, TheDocsAreGeneratedFromTheSchema) {
   const std::string docs = flipguard::testing::read_file(testing::source_dir() / "docs" / "model-sidecar.md");
-  EXPECT_EQ(docs, sidecar_markdown())
+  EXPECT_EQ(docs, manifest_markdown())
       << "docs/model-sidecar.md is stale: run build/flipguard model-init --schema > docs/model-sidecar.md";
-  for (const auto& f : sidecar_fields())
+  for (const auto& f : manifest_fields())
     EXPECT_NE(docs.find("`" + f.path + "`"), std::string::npos) << f.path;
 }
 
 // Parsing a sidecar that sets every field reads each of them through the schema check (a field the loader
 // read outside the table would throw std::logic_error here), and every value arrives.
-TEST(ModelSidecarSchema, EveryFieldTheLoaderReadsIsInTheSchema) {
-  ModelSpec m;
-  ASSERT_NO_THROW(m = parse_model_spec(kFull, "full.json"));
+TEST(ManifestSchema, EveryFieldTheLoaderReadsIsInTheSchema) {
+  Manifest m;
+  ASSERT_NO_THROW(m = parse_manifest(kFull, "full.json"));
   EXPECT_EQ(m.input.layout, InputLayout::kNHWC);
   EXPECT_EQ(m.output.label_offset, 1);
   EXPECT_EQ(m.preprocess.resize_to, (std::array<int, 2>{36, 36}));
   EXPECT_EQ(m.preprocess.resize_filter, ResizeFilter::kBilinearNoaa);
   EXPECT_EQ(m.reference_top1.at("cifar10-jpeg"), 81.5);
-  for (const auto& f : sidecar_fields())
+  for (const auto& f : manifest_fields())
     if (f.path.find('<') == std::string::npos) {
       // Each documented path exists in the full example (the table documents nothing the file cannot hold).
       const auto j = nlohmann::json::parse(kFull);
@@ -51,9 +51,9 @@ TEST(ModelSidecarSchema, EveryFieldTheLoaderReadsIsInTheSchema) {
     }
 }
 
-TEST(ModelSidecarSchema, WrittenSidecarsReadBackEqual) {
-  ModelSpec m = parse_model_spec(kFull, "full.json");
-  const ModelSpec back = parse_model_spec(model_spec_json(m), "written.json");
+TEST(ManifestSchema, WrittenSidecarsReadBackEqual) {
+  Manifest m = parse_manifest(kFull, "full.json");
+  const Manifest back = parse_manifest(manifest_json(m), "written.json");
   EXPECT_EQ(back.name, m.name);
   EXPECT_EQ(back.sha256, m.sha256);
   EXPECT_EQ(back.input.layout, m.input.layout);
@@ -66,24 +66,24 @@ TEST(ModelSidecarSchema, WrittenSidecarsReadBackEqual) {
   EXPECT_EQ(back.preprocess.std, m.preprocess.std);
   EXPECT_EQ(back.reference_top1, m.reference_top1);
   m.preprocess.scale = 1.0 / 255;  // doubles survive the text form exactly
-  EXPECT_EQ(parse_model_spec(model_spec_json(m), "w.json").preprocess.scale, 1.0 / 255);
+  EXPECT_EQ(parse_manifest(manifest_json(m), "w.json").preprocess.scale, 1.0 / 255);
 }
 
-TEST(ModelSidecarSchema, UnknownInputAndOutputKeysAreErrors) {
+TEST(ManifestSchema, UnknownInputAndOutputKeysAreErrors) {
   auto j = nlohmann::json::parse(kFull);
   j["output"]["label_ofset"] = 1;
   try {
-    parse_model_spec(j.dump(), "x.json");
+    parse_manifest(j.dump(), "x.json");
     FAIL() << "a misspelt output key was accepted";
   } catch (const DataError& e) {
     EXPECT_STREQ(e.what(), "x.json: field 'output.label_ofset': unknown key");
   }
   j = nlohmann::json::parse(kFull);
   j["input"]["layout"] = "CHW";
-  EXPECT_THROW(parse_model_spec(j.dump(), "x.json"), DataError);
+  EXPECT_THROW(parse_manifest(j.dump(), "x.json"), DataError);
   j = nlohmann::json::parse(kFull);
   j["preprocess"]["crop"] = {40, 40};  // larger than the 36x36 resize (and the input)
-  EXPECT_THROW(parse_model_spec(j.dump(), "x.json"), DataError);
+  EXPECT_THROW(parse_manifest(j.dump(), "x.json"), DataError);
 }
 
 }  // namespace

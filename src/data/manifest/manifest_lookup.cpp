@@ -1,4 +1,4 @@
-#include "data/recipe/model_lookup.hpp"
+#include "data/manifest/manifest_lookup.hpp"
 
 #include <unistd.h>
 
@@ -17,7 +17,7 @@ fs::path executable_dir() {
 }
 }  // namespace
 
-fs::path resolve_model_sidecar(const std::string& model, const std::string& models_dir) {
+fs::path find_manifest_file(const std::string& model, const std::string& models_dir) {
   if (model.ends_with(".json") || model.find('/') != std::string::npos) {
     if (!fs::exists(model)) throw std::runtime_error(model + ": no such model sidecar file");
     return model;

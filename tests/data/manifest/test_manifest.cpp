@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "data/data_error.hpp"
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 #include "data/test_support.hpp"
 
 namespace flipguard::data {
@@ -16,15 +16,15 @@ nlohmann::json valid() {
 
 std::string error_of(const nlohmann::json& j) {
   try {
-    parse_model_spec(j.dump(), "models/x.json");
+    parse_manifest(j.dump(), "models/x.json");
   } catch (const DataError& e) {
     return e.what();
   }
   return "(no error)";
 }
 
-TEST(ModelSpec, ParsesEveryFieldOfTheContract) {
-  const ModelSpec m = load_model_spec(sidecar("resnet50.json"));
+TEST(Manifest, ParsesEveryFieldOfTheContract) {
+  const Manifest m = load_manifest(sidecar("resnet50.json"));
   EXPECT_EQ(m.name, "resnet50");
   EXPECT_EQ(m.onnx_path(), sidecar("resnet50.onnx"));
   EXPECT_EQ(m.input.name, "input");
@@ -42,8 +42,8 @@ TEST(ModelSpec, ParsesEveryFieldOfTheContract) {
   EXPECT_DOUBLE_EQ(m.reference_top1.at("imagenet-val1300"), 80.5);
 }
 
-TEST(ModelSpec, OptionalFieldsTakeTheirDefaults) {
-  const ModelSpec m = load_model_spec(sidecar("squeezenet.json"));
+TEST(Manifest, OptionalFieldsTakeTheirDefaults) {
+  const Manifest m = load_manifest(sidecar("squeezenet.json"));
   EXPECT_EQ(m.output.label_offset, 0);
   EXPECT_EQ(m.preprocess.resize_shorter, 0);
   EXPECT_FALSE(m.preprocess.resizes());
@@ -53,27 +53,27 @@ TEST(ModelSpec, OptionalFieldsTakeTheirDefaults) {
   EXPECT_EQ(m.sha256, "");
 }
 
-TEST(ModelSpec, ResizeFilterNamesBothFilters) {
-  EXPECT_EQ(load_model_spec(sidecar("mobilenet_noaa.json")).preprocess.resize_filter,
+TEST(Manifest, ResizeFilterNamesBothFilters) {
+  EXPECT_EQ(load_manifest(sidecar("mobilenet_noaa.json")).preprocess.resize_filter,
             ResizeFilter::kBilinearNoaa);
   auto j = valid();
   j["preprocess"]["resize_filter"] = "bilinear";
-  EXPECT_EQ(parse_model_spec(j.dump(), "<inline>").preprocess.resize_filter, ResizeFilter::kBilinear);
+  EXPECT_EQ(parse_manifest(j.dump(), "<inline>").preprocess.resize_filter, ResizeFilter::kBilinear);
   EXPECT_STREQ(to_string(ResizeFilter::kBilinearNoaa), "bilinear-noaa");
   EXPECT_STREQ(to_string(ResizeFilter::kBilinear), "bilinear");
 }
 
-TEST(ModelSpec, AcceptsTheCommentedExampleOfTheContract) {
+TEST(Manifest, AcceptsTheCommentedExampleOfTheContract) {
   const std::string text = R"({"name": "m", "onnx": "m.onnx",
     "input": {"name": "x", "channels": 1, "height": 28, "width": 28},  // NCHW
     "output": {"name": "y", "classes": 1001, "label_offset": 1},
     "preprocess": {"channel_order": "GRAY", "mean": [0.5], "std": [2]}})";
-  const ModelSpec m = parse_model_spec(text, "<inline>");
+  const Manifest m = parse_manifest(text, "<inline>");
   EXPECT_EQ(m.output.label_offset, 1);
   EXPECT_EQ(m.preprocess.channel_order, ChannelOrder::kGray);
 }
 
-TEST(ModelSpec, ErrorsNameTheFileAndTheField) {
+TEST(Manifest, ErrorsNameTheFileAndTheField) {
   auto j = valid();
   j["onnx"] = "";  // would name the sidecar's folder as the model
   EXPECT_EQ(error_of(j),
@@ -132,21 +132,21 @@ TEST(ModelSpec, ErrorsNameTheFileAndTheField) {
   EXPECT_NE(error_of(j).find("'reference_top1.imagenet-val1300'"), std::string::npos);
 }
 
-TEST(ModelSpec, GreyOrderNeedsOneChannel) {
+TEST(Manifest, GreyOrderNeedsOneChannel) {
   auto j = valid();
   j["preprocess"]["channel_order"] = "GRAY";
   EXPECT_NE(error_of(j).find("\"GRAY\" does not fit 3 input channels"), std::string::npos);
 }
 
-TEST(ModelSpec, InvalidJsonAndMissingFileAreNamed) {
+TEST(Manifest, InvalidJsonAndMissingFileAreNamed) {
   try {
-    parse_model_spec("{\"name\": ", "models/broken.json");
+    parse_manifest("{\"name\": ", "models/broken.json");
     FAIL() << "no error";
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("models/broken.json: invalid JSON"), std::string::npos);
   }
   try {
-    load_model_spec("/nonexistent/model.json");
+    load_manifest("/nonexistent/model.json");
     FAIL() << "no error";
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/model.json: cannot open"), std::string::npos);

@@ -1,5 +1,5 @@
 // The model sidecar JSON (models/<name>.json).
-#include "data/recipe/model_spec.hpp"
+#include "data/manifest/manifest.hpp"
 
 #include <cstdint>
 #include <string>
@@ -10,8 +10,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string source = "fuzz-sidecar.json";
   flipguard::fuzz::expect_clean_error(source, [&] {
-    const flipguard::data::ModelSpec m = flipguard::data::parse_model_spec(
-        std::string_view(reinterpret_cast<const char*>(data), size), source);
+    const flipguard::data::Manifest m =
+        flipguard::data::parse_manifest(std::string_view(reinterpret_cast<const char*>(data), size), source);
     // What the parser promises to every later stage.
     if (m.input.channels != 1 && m.input.channels != 3) std::abort();
     if (m.preprocess.mean.size() != static_cast<std::size_t>(m.input.channels)) std::abort();

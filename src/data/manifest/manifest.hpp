@@ -1,5 +1,7 @@
-// The model sidecar (models/<name>.json): how to feed a converted model. See the contract in the project
-// docs; every field read here is validated, and errors name the file and the field.
+// A model's manifest: which ONNX file and its sha256, its input and output, how to preprocess images, its
+// default dataset and reference accuracy; how to feed the model. On disk it is the sidecar JSON beside the
+// ONNX file (models/<name>.json, docs/model-sidecar.md); a bare .onnx gets one from its graph and a preset.
+// Every field read here is validated, and errors name the file and the field.
 #pragma once
 
 #include <array>
@@ -58,7 +60,7 @@ struct PreprocessSpec {
   bool crops() const { return crop[0] > 0; }
 };
 
-struct ModelSpec {
+struct Manifest {
   std::string name;
   std::string onnx;  // file name, relative to the sidecar's folder
   std::string source;
@@ -68,14 +70,14 @@ struct ModelSpec {
   PreprocessSpec preprocess;
   std::string dataset;                           // default dataset name ("" if none)
   std::map<std::string, double> reference_top1;  // dataset name -> independent Top-1 in percent
-  std::filesystem::path sidecar_path;            // empty when parsed from a string
+  std::filesystem::path json_file;  // the sidecar it was read from; empty when parsed from a string
 
   std::filesystem::path onnx_path() const;
 };
 
 // `origin` names the JSON in error messages (a file path, or e.g. "<test>").
-ModelSpec parse_model_spec(std::string_view json_text, const std::string& origin);
-ModelSpec load_model_spec(const std::filesystem::path& sidecar);
+Manifest parse_manifest(std::string_view json_text, const std::string& origin);
+Manifest load_manifest(const std::filesystem::path& sidecar);
 
 // Checks that `pre` can feed `input`: channel order and mean/std fit the channel count, std non-zero and
 // every 8-bit pixel a finite input, resize and crop consistent and giving the input size. Throws DataError
@@ -85,16 +87,16 @@ void check_preprocess(const InputSpec& input, const PreprocessSpec& pre,
                       const std::function<std::string(const std::string& field)>& name);
 
 // The sidecar JSON of `spec` (every field the loader reads, reference_top1 only when set), which
-// parse_model_spec reads back to an equal spec.
-std::string model_spec_json(const ModelSpec& spec);
+// parse_manifest reads back to an equal spec.
+std::string manifest_json(const Manifest& spec);
 
 // One field of the sidecar schema: its path ("preprocess.crop"), JSON type, default ("" for required
 // fields) and meaning. The loader reads only fields of this table; docs/model-sidecar.md is generated from
-// it (sidecar_markdown).
-struct SidecarField {
+// it (manifest_markdown).
+struct ManifestField {
   std::string path, type, default_value, meaning;
 };
-const std::vector<SidecarField>& sidecar_fields();
-std::string sidecar_markdown();
+const std::vector<ManifestField>& manifest_fields();
+std::string manifest_markdown();
 
 }  // namespace flipguard::data
