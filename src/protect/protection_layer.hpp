@@ -52,11 +52,12 @@ class ValueLayer {
 };
 
 // A value layer whose read is one function of (index, value), `float Derived::read_one(std::size_t, float)`,
-// which both batch reads call directly: no virtual call per element.
+// which both batch reads call directly: no virtual call per element. A layer with per-channel parameters
+// may override read_all to walk the channels' blocks instead of dividing each index.
 template <typename Derived>
 class ElementwiseLayer : public ValueLayer {
  public:
-  void read_all(std::span<float> values) const final {
+  void read_all(std::span<float> values) const override {
     const auto& self = static_cast<const Derived&>(*this);
     for (std::size_t i = 0; i < values.size(); ++i) values[i] = self.read_one(i, values[i]);
   }

@@ -47,7 +47,15 @@ class RangeClip final : public ElementwiseLayer<RangeClip> {
 
   float lo(std::size_t i) const { return lo_[lo_.size() == 1 ? 0 : i / per_]; }
   float hi(std::size_t i) const { return hi_[hi_.size() == 1 ? 0 : i / per_]; }
-  float read_one(std::size_t i, float v) const { return std::isnan(v) ? v : std::clamp(v, lo(i), hi(i)); }
+  float read_one(std::size_t i, float v) const { return clamped(v, lo(i), hi(i)); }
+  // Block by block: the range of element i is that of block i / per_, without dividing each i.
+  void read_all(std::span<float> values) const override {
+    for (std::size_t b = 0, i = 0; i < values.size(); ++b) {
+      const std::size_t r = lo_.size() == 1 ? 0 : b;
+      for (const std::size_t end = std::min(values.size(), i + per_); i < end; ++i)
+        values[i] = clamped(values[i], lo_[r], hi_[r]);
+    }
+  }
 
   ProtectionCost cost() const override {
     return {granularity_ == Granularity::per_tensor ? "clip" : "clip-channel", 0, 64 * lo_.size(),
@@ -55,6 +63,8 @@ class RangeClip final : public ElementwiseLayer<RangeClip> {
   }
 
  private:
+  static float clamped(float v, float lo, float hi) { return std::isnan(v) ? v : std::clamp(v, lo, hi); }
+
   Granularity granularity_;
   std::size_t per_ = 1;
   std::vector<float> lo_, hi_;

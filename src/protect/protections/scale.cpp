@@ -94,6 +94,13 @@ class Unscale final : public ElementwiseLayer<Unscale> {
   float factor(std::size_t i) const { return c_.size() == 1 ? c_[0] : c_[i / per_channel_]; }
   float read_one(std::size_t i, float v) const { return v / factor(i); }
 
+  // Block by block: the factor of element i is that of block i / per_channel_, without dividing each i.
+  void read_all(std::span<float> values) const override {
+    for (std::size_t b = 0, i = 0; i < values.size(); ++b) {
+      const float c = c_.size() == 1 ? c_[0] : c_[b];
+      for (const std::size_t end = std::min(values.size(), i + per_channel_); i < end; ++i) values[i] /= c;
+    }
+  }
   void write(std::span<float> values) const override {
     if (int8_) return;
     for (std::size_t i = 0; i < values.size(); ++i) values[i] *= factor(i);
