@@ -20,6 +20,7 @@
 #include "hashing/fnv1a.hpp"
 #include "memory/format.hpp"
 #include "protect/protected_tensor.hpp"
+#include "protect/protection_registry.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -262,10 +263,12 @@ void bind_formats(py::module_& m) {
       .def("__repr__", [](const memory::Format& f) { return "Format('" + f.name() + "')"; });
   py::implicitly_convertible<py::str, memory::Format>();
 
-  py::class_<StudyTensor>(
-      m, "ProtectedTensor",
-      "A tensor stored in a format behind a protection (weight scaling, SECDED, clipping, "
-      "NaN guards): flip or fault its stored bits, read it back.")
+  // The docstring names the registry's protections; pybind keeps the pointer, so the text lives as long.
+  static const std::string tensor_doc =
+      "A tensor stored in a format behind a protection (" + protect::protection_titles() +
+      "): flip or fault its stored bits, read it back. Protections: " + protect::protection_forms() +
+      ", joined by '+'.";
+  py::class_<StudyTensor>(m, "ProtectedTensor", tensor_doc.c_str())
       .def(py::init<const FloatArray&, const memory::Format&, const std::string&, std::optional<std::size_t>,
                     std::string>(),
            "weights"_a, "format"_a, "protection"_a = "none", "channels"_a = py::none(), "name"_a = "",

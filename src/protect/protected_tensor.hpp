@@ -1,40 +1,22 @@
-// A weight tensor behind a protection stack. Write path: W -> W*c -> format encode -> data BitImage, and
-// SECDED check bits into their own BitImage. Read path: SECDED decode -> format decode -> /c -> NaN guard ->
-// clip. Faults are applied by the caller directly to data_bits()/check_bits(); reads see their current state.
+// A weight tensor behind a protection stack: one layer per protection the spec names (protection_type.hpp
+// gives the order). Write path: W -> value transforms (W*c) -> format encode -> data BitImage, and a storage
+// code's check bits (SECDED) into their own BitImage. Read path: storage code decode -> format decode ->
+// transforms undone (/c) -> read guards (NaN guard, then clip). Faults are applied by the caller directly to
+// data_bits()/check_bits(); reads see their current state.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "memory/stored_tensor.hpp"
-#include "protect/ecc_store.hpp"
+#include "protect/protection_layer.hpp"
 #include "protect/protection_spec.hpp"
-#include "protect/read_guard.hpp"
 
 namespace flipguard::protect {
-
-// What one layer of the stack costs: bits added to the fault-prone memory, metadata kept outside it, and
-// the extra work a read does.
-struct ProtectionCost {
-  std::string name;
-  std::uint64_t extra_bits = 0;     // in the faulty memory (e.g. ECC check bits)
-  std::uint64_t metadata_bits = 0;  // outside it (scale factors, clip ranges)
-  std::string read_work;
-};
-
-struct ElementValue {
-  std::size_t index;
-  float value;
-};
-
-// Tally of SECDED outcomes over the words a read decoded.
-struct EccCounts {
-  std::uint64_t words = 0, corrected_data = 0, corrected_check = 0, detected = 0;
-};
 
 class ProtectedTensor {
  public:
@@ -50,11 +32,12 @@ class ProtectedTensor {
   // The fault-prone memory: data bits, and the ECC check bits (an empty image without ECC).
   memory::BitImage& data_bits() { return stored_.bits(); }
   const memory::BitImage& data_bits() const { return stored_.bits(); }
-  memory::BitImage& check_bits() { return ecc_ ? ecc_->check_bits() : no_check_; }
-  const memory::BitImage& check_bits() const { return ecc_ ? ecc_->check_bits() : no_check_; }
+  memory::BitImage& check_bits() { return code_ ? code_->check_bits() : no_check_; }
+  const memory::BitImage& check_bits() const { return code_ ? code_->check_bits() : no_check_; }
 
-  float scale_factor(std::size_t i) const { return c_.size() == 1 ? c_[0] : c_[i / per_channel_]; }
-  const std::vector<float>& scale_factors() const { return c_; }
+  // Weight scaling's factors c (one, or one per output channel; {1} without scaling).
+  std::vector<float> scale_factors() const;
+  float scale_factor(std::size_t i) const;
 
   // Every element through the whole read path.
   std::vector<float> read_all(EccCounts* counts = nullptr) const;
@@ -70,22 +53,25 @@ class ProtectedTensor {
 
   // Costs per layer, in stack order, and their sums.
   std::vector<ProtectionCost> costs() const;
-  std::uint64_t extra_bits() const { return ecc_ ? ecc_->extra_bits() : 0; }
+  std::uint64_t extra_bits() const { return code_ ? code_->check_bits().size_bits() : 0; }
   // Extra stored bits relative to the data bits (0.125 for (72,64) on full words).
   double memory_overhead() const;
 
  private:
-  float finish(std::size_t i, float decoded) const;  // unscale and guards
-  float read_with_words(std::size_t i, std::span<const std::uint64_t> words,
-                        std::span<const SecdedResult> decoded) const;
+  // The value layers over decoded values, in read order (transforms undone in reverse, then guards).
+  void finish_all(std::span<float> values) const;
+  void finish(std::span<ElementValue> elements) const;
+  std::vector<float> decode_all(EccCounts* counts) const;  // through the storage code, if any
 
   ProtectionSpec spec_;
   memory::StoredTensor stored_;
-  std::vector<float> c_{1.0f};
-  std::size_t per_channel_ = 1;
-  std::optional<EccStore> ecc_;
-  std::optional<RangeClip> clip_;
+  std::vector<std::unique_ptr<ValueLayer>> transforms_;  // write order
+  std::unique_ptr<StorageCode> code_;
+  std::vector<std::unique_ptr<ValueLayer>> guards_;  // read order
   memory::BitImage no_check_;
+  // Without a transform a read still divides by 1, as it always has (a division quiets a signalling NaN):
+  // read values stay bit for bit those of earlier versions. A member, so the compiler cannot drop it.
+  float unit_ = 1.0f;
 };
 
 }  // namespace flipguard::protect

@@ -2,20 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
-#include <cstdio>
-#include <sstream>
 #include <stdexcept>
-#include <type_traits>
 #include <vector>
+
+#include "protect/protection_registry.hpp"
 
 namespace flipguard::protect {
 
 namespace {
-
-const char* const kValid =
-    "scale, scale=T, scale-channel, scale-channel=T, scale@logits, scale@logits=T, ecc72, ecc39, ecc13 "
-    "(optionally :keep or :zero), clip, clip-channel, nanguard, none";
 
 std::vector<std::string> split_plus(const std::string& s) {
   std::vector<std::string> out;
@@ -30,26 +24,6 @@ std::vector<std::string> split_plus(const std::string& s) {
   }
 }
 
-// Weight scaling reads t as a float, scale@logits as a double, as each always has: canonical strings stay
-// those of earlier results files ("scale@logits=0.3", not "=0.300000012").
-template <typename T>
-double parse_target(const std::string& value, const std::string& token, std::string_view spec) {
-  std::size_t used = 0;
-  T t = 0;
-  try {
-    if constexpr (std::is_same_v<T, float>)
-      t = std::stof(value, &used);
-    else
-      t = std::stod(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != value.size() || value.empty() || !(t > 0) || !std::isfinite(t))
-    throw std::invalid_argument("protection '" + token + "' in '" + std::string(spec) +
-                                "': scale target must be a positive number, got '" + value + "'");
-  return t;
-}
-
 }  // namespace
 
 ProtectionSpec ProtectionSpec::parse(std::string_view text) {
@@ -58,99 +32,65 @@ ProtectionSpec ProtectionSpec::parse(std::string_view text) {
   ProtectionSpec spec;
   const auto tokens = split_plus(s);
   if (tokens.size() == 1 && (tokens[0].empty() || tokens[0] == "none")) return spec;
-  auto once = [&](bool already, const std::string& tok) {
-    if (already)
-      throw std::invalid_argument("protection '" + tok + "' given twice in '" + std::string(text) + "'");
+  const auto where = [&](const std::string& tok) {
+    return "protection '" + tok + "' in '" + std::string(text) + "'";
   };
+  std::vector<const ProtectionType*> seen;
   for (const std::string& tok : tokens) {
-    const auto eq = tok.find('=');
-    const std::string head = tok.substr(0, eq);
-    if (head == "scale" || head == "scale-channel" || head == "scale@logits") {
-      Scaling sc;
-      sc.at_logits = head == "scale@logits";
-      if (spec.scaling && (sc.at_logits || spec.scaling->at_logits))
-        throw std::invalid_argument("protection '" + std::string(text) +
-                                    "': scale@logits already scales; do not add 'scale'");
-      once(spec.scaling.has_value(), tok);
-      sc.granularity = head == "scale-channel" ? Granularity::per_channel : Granularity::per_tensor;
-      if (eq != std::string::npos)
-        sc.target = sc.at_logits ? parse_target<double>(tok.substr(eq + 1), tok, text)
-                                 : parse_target<float>(tok.substr(eq + 1), tok, text);
-      spec.scaling = sc;
+    // A token is a word, then its options after the first '=' or ':' (scale@logits=2.5, ecc39:keep).
+    const std::size_t cut = tok.find_first_of("=:");
+    const std::string_view word = std::string_view(tok).substr(0, cut);
+    const std::string_view options =
+        cut == std::string::npos ? std::string_view() : std::string_view(tok).substr(cut);
+    const ProtectionType* type = protection_type_of_word(word);
+    if (!type) throw std::invalid_argument("unknown " + where(tok) + " (valid: " + protection_forms() + ")");
+    if (!options.empty() && !type->takes_options)
+      throw std::invalid_argument(where(tok) + " takes no value (valid: " + protection_forms() + ")");
+    if (std::find(seen.begin(), seen.end(), type) != seen.end())
+      throw std::invalid_argument(where(tok) + ": one of " + std::string(type->syntax) + " at most");
+    if (type->stage == ProtectionStage::storage_code)
+      for (const ProtectionType* other : seen)
+        if (other->stage == ProtectionStage::storage_code)
+          throw std::invalid_argument(where(tok) + ": " + std::string(other->name) +
+                                      " already codes the stored words; a spec takes one storage code");
+    seen.push_back(type);
+    if (!type->parse) {
+      spec.added.push_back({type, tok});
       continue;
     }
-    if (eq != std::string::npos)
-      throw std::invalid_argument("protection '" + tok + "' in '" + std::string(text) +
-                                  "' takes no value (valid: " + kValid + ")");
-    const auto colon = tok.find(':');
-    const std::string base = tok.substr(0, colon);
-    if (base == "ecc72" || base == "ecc39" || base == "ecc13") {
-      once(spec.ecc.has_value(), tok);
-      Ecc ecc;
-      ecc.kind = base == "ecc72"   ? SecdedKind::ecc72_64
-                 : base == "ecc39" ? SecdedKind::ecc39_32
-                                   : SecdedKind::ecc13_8;
-      if (colon != std::string::npos) {
-        const std::string pol = tok.substr(colon + 1);
-        if (pol == "keep") {
-          ecc.policy = DoubleErrorPolicy::keep;
-        } else if (pol != "zero") {
-          throw std::invalid_argument("protection '" + tok + "' in '" + std::string(text) +
-                                      "': double-error policy must be 'zero' or 'keep', got '" + pol + "'");
-        }
-      }
-      spec.ecc = ecc;
-    } else if (colon != std::string::npos) {
-      throw std::invalid_argument("unknown protection '" + tok + "' in '" + std::string(text) +
-                                  "' (valid: " + kValid + ")");
-    } else if (tok == "clip" || tok == "clip-channel") {
-      once(spec.clip.has_value(), tok);
-      spec.clip = tok == "clip" ? Granularity::per_tensor : Granularity::per_channel;
-    } else if (tok == "nanguard") {
-      once(spec.nan_guard, tok);
-      spec.nan_guard = true;
-    } else {
-      throw std::invalid_argument("unknown protection '" + tok + "' in '" + std::string(text) +
-                                  "' (valid: " + kValid + ")");
+    try {
+      type->parse(word, options, spec);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(where(tok) + ": " + e.what());
     }
   }
   return spec;
 }
 
-std::string ProtectionSpec::to_string() const {
-  std::vector<std::string> parts;
-  if (scaling) {
-    std::string p = scaling->at_logits                                ? "scale@logits"
-                    : scaling->granularity == Granularity::per_tensor ? "scale"
-                                                                      : "scale-channel";
-    if (scaling->target) {
-      std::ostringstream os;
-      os.precision(9);
-      if (scaling->at_logits)
-        os << *scaling->target;
-      else
-        os << static_cast<float>(*scaling->target);
-      p += '=';
-      p += os.str();
+std::vector<ProtectionSpec::Part> ProtectionSpec::parts() const {
+  std::vector<Part> out;
+  for (const ProtectionType* type : protection_types()) {
+    if (type->format) {
+      if (std::string token = type->format(*this); !token.empty()) out.push_back({type, std::move(token)});
+      continue;
     }
-    parts.push_back(p);
-  }
-  if (ecc) {
-    std::string p = ecc->kind == SecdedKind::ecc72_64   ? "ecc72"
-                    : ecc->kind == SecdedKind::ecc39_32 ? "ecc39"
-                                                        : "ecc13";
-    if (ecc->policy == DoubleErrorPolicy::keep) p += ":keep";
-    parts.push_back(p);
-  }
-  if (clip) parts.push_back(*clip == Granularity::per_tensor ? "clip" : "clip-channel");
-  if (nan_guard) parts.push_back("nanguard");
-  if (parts.empty()) return "none";
-  std::string out = parts[0];
-  for (std::size_t i = 1; i < parts.size(); ++i) {
-    out += '+';
-    out += parts[i];
+    for (const Added& a : added)
+      if (a.type == type) out.push_back({type, a.token});
   }
   return out;
+}
+
+std::string ProtectionSpec::to_string() const {
+  std::string out;
+  for (const Part& part : parts()) out += (out.empty() ? "" : "+") + part.token;
+  return out.empty() ? "none" : out;
+}
+
+std::uint64_t ProtectionSpec::extra_bits(std::uint64_t data_bits) const {
+  std::uint64_t bits = 0;
+  for (const Part& part : parts())
+    if (part.type->extra_bits) bits += part.type->extra_bits(*this, data_bits);
+  return bits;
 }
 
 double ProtectionSpec::scale_target(const memory::Format& format) const {
@@ -160,13 +100,8 @@ double ProtectionSpec::scale_target(const memory::Format& format) const {
 }
 
 void ProtectionSpec::check_format(const memory::Format& format) const {
-  const double t = scale_target(format);
-  if (t > 0 && !format.is_int8() && t > static_cast<double>(format.max_abs())) {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "': scale target t = %g exceeds the largest value of %s (%g)", t,
-                  format.name().c_str(), static_cast<double>(format.max_abs()));
-    throw std::invalid_argument("protection '" + to_string() + buf);
-  }
+  for (const Part& part : parts())
+    if (part.type->check_format) part.type->check_format(*this, format);
 }
 
 }  // namespace flipguard::protect

@@ -6,7 +6,6 @@
 
 #include "memory/format.hpp"
 #include "protect/protection_spec.hpp"
-#include "protect/secded.hpp"
 
 namespace flipguard::campaign {
 
@@ -37,11 +36,7 @@ std::uint64_t configuration_bytes(std::span<const std::int64_t> slot_sizes, cons
   for (const std::int64_t n_signed : slot_sizes) {
     const auto n = static_cast<std::uint64_t>(n_signed);
     const std::uint64_t data_bits = n * f.bits();
-    std::uint64_t check_bits = 0;
-    if (spec.ecc) {
-      const protect::SecdedCode code(spec.ecc->kind);
-      check_bits = (data_bits + code.data_bits() - 1) / code.data_bits() * code.check_bits();
-    }
+    const std::uint64_t check_bits = spec.extra_bits(data_bits);
     bytes += (data_bits + 63) / 64 * 8 + (check_bits + 63) / 64 * 8 + 4 * n;
     stored_bits += data_bits + check_bits;
     largest = std::max(largest, n);

@@ -21,6 +21,7 @@
 #include "faults/fault_model_registry.hpp"
 #include "memory/format.hpp"
 #include "metrics/metric_registry.hpp"
+#include "protect/protection_registry.hpp"
 #include "protect/protection_spec.hpp"
 #include "stats/interval.hpp"
 
@@ -389,8 +390,7 @@ std::vector<Setting> make_table() {
                    "int8 (symmetric per tensor), int8-channel (per output channel)",
                    canonical_format));
   t.push_back(list("protections", "--protections", "P,...", kGrid, &C::protections,
-                   "protections, each of tokens joined by '+': none, scale[=T], scale-channel[=T], "
-                   "scale@logits[=T], ecc72|ecc39|ecc13[:zero|:keep], clip, clip-channel, nanguard",
+                   "protections, each of tokens joined by '+': " + protect::protection_forms(),
                    canonical_protection));
   t.push_back(
       rates("bers", "--bers", "B,...", kGrid, &C::bers,
@@ -870,7 +870,20 @@ std::string settings_markdown() {
        << cell(std::string(t->options_doc)) << " | `" << cell(std::string(t->example)) << "` | `"
        << cell(faults::setting_spec(t->example, "0.0001")) << "` |\n";
   md << "\nA bit beyond a format's width (bit 30 of q2.5's 8) and a target naming no faulted tensor or an "
-        "element past its end are refused before any trial runs.\n";
+        "element past its end are refused before any trial runs.\n\n"
+        "## Protections\n\n"
+        "Each of `protections` is tokens joined by '+' (or `none`), each kind at most once, in any order; "
+        "records and the campaign's identity hold the canonical spelling, its tokens in the order below. A "
+        "read goes through the stack: storage code decode, format decode, value transforms undone, read "
+        "guards. Generated from the protection registry (`src/protect/protection_registry.hpp`).\n\n"
+        "| forms | acts as | what it does | e.g. |\n|---|---|---|---|\n";
+  for (const auto* t : protect::protection_types()) {
+    const char* stage = t->stage == protect::ProtectionStage::value_transform ? "value transform"
+                        : t->stage == protect::ProtectionStage::storage_code  ? "storage code"
+                                                                              : "read guard";
+    md << "| `" << cell(std::string(t->syntax)) << "` | " << stage << " | " << cell(std::string(t->summary))
+       << " | `" << cell(std::string(t->example)) << "` |\n";
+  }
   return md.str();
 }
 
