@@ -45,7 +45,7 @@ foreach(_header ${FLIPGUARD_INSTALLED_HEADERS})
 endforeach()
 
 # The libraries in link order (each before what it uses), behind one target.
-set(FLIPGUARD_EXPORTED flipguard_report flipguard_campaign flipguard_evaluation flipguard_engine flipguard_model
+set(FLIPGUARD_EXPORTED flipguard_report flipguard_campaign flipguard_fault_sites flipguard_evaluation flipguard_engine flipguard_model
                        flipguard_data flipguard_metrics flipguard_stats flipguard_protect flipguard_faults
                        flipguard_memory flipguard_hashing flipguard_platform)
 add_library(flipguard_library INTERFACE)

@@ -9,10 +9,11 @@
 #include <sstream>
 
 #include "campaign/campaign_runner.hpp"
-#include "campaign/faulty_weights.hpp"
 #include "campaign/results_file.hpp"
 #include "campaign/trial_record_json.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/faulty_weights.hpp"
+#include "fault_sites/slot_selection.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
 #include "report/results_reader.hpp"
@@ -22,6 +23,7 @@
 namespace fs = std::filesystem;
 using namespace flipguard;
 using namespace flipguard::campaign;
+using namespace flipguard::fault_sites;
 
 namespace {
 

@@ -7,15 +7,17 @@
 #include <vector>
 
 #include "campaign/critical_strata.hpp"
-#include "campaign/faulty_weights.hpp"
 #include "campaign/statistics.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/faulty_weights.hpp"
+#include "fault_sites/slot_selection.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
 
 namespace fs = std::filesystem;
 using namespace flipguard;
 using namespace flipguard::campaign;
+using namespace flipguard::fault_sites;
 
 TEST(CriticalStrata, ProbabilityOfNoCriticalFaultIsTheBinomialZeroTerm) {
   EXPECT_DOUBLE_EQ(probability_no_critical_fault(0, 0.3), 1.0);

@@ -7,14 +7,16 @@
 
 #include "campaign/campaign_config.hpp"
 #include "campaign/fault_setting.hpp"
-#include "campaign/faulty_weights.hpp"
 #include "campaign/settings.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/faulty_weights.hpp"
+#include "fault_sites/slot_selection.hpp"
 #include "model/onnx_loader.hpp"
 #include "support/test_paths.hpp"
 
 using namespace flipguard;
 using namespace flipguard::campaign;
+using namespace flipguard::fault_sites;
 
 namespace {
 
