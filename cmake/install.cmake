@@ -47,7 +47,7 @@ endforeach()
 
 # The libraries in link order (each before what it uses), behind one target.
 set(FLIPGUARD_EXPORTED flipguard_report flipguard_campaign_running flipguard_campaign_planning
-                       flipguard_campaign_records flipguard_campaign_settings flipguard_evaluation flipguard_engine flipguard_model
+                       flipguard_campaign_records flipguard_campaign_settings flipguard_fault_sites flipguard_evaluation flipguard_engine flipguard_model
                        flipguard_data flipguard_metrics flipguard_stats flipguard_protect flipguard_faults
                        flipguard_memory flipguard_hashing flipguard_platform)
 add_library(flipguard_library INTERFACE)

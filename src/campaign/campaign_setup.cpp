@@ -5,7 +5,6 @@
 #include <memory>
 #include <stdexcept>
 
-#include "campaign/faulty_weights.hpp"
 #include "campaign/model_source.hpp"
 #include "campaign/planning/cell_design.hpp"
 #include "campaign/records/legacy/legacy_identity.hpp"
@@ -14,6 +13,8 @@
 #include "data/loading/data_source.hpp"
 #include "data/manifest/manifest_lookup.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/fault_site_registry.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "faults/critical_conditioning.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
@@ -88,23 +89,22 @@ void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed) {
   }
 }
 
-// Design cells stratify on the critical-fault count, K ~ Binomial(words, BER): the words are the faulted
-// weights' elements when the fault model gives a binomial count on the format's critical bit (the count
-// FaultyWeights::inject records as critical_words).
+// Design cells stratify on the critical-fault count, K ~ Binomial(words, BER): the words the fault site
+// stores whose critical bit the fault model hits with a binomial count (the count its inject() records as
+// critical_words).
 void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& config,
                         const data::Manifest& spec) {
+  const auto& site_type = fault_sites::fault_site_type(config.site);
   engine::ExecutorOptions eo;
   eo.batch = 1;
   eo.threads = config.threads;
+  if (site_type.expose) site_type.expose(eo.weights);
   engine::Executor ex(load_graph(spec), eo);
-  std::int64_t elements = 0;
-  for (const auto* slot : select_slots(ex.weights(), config.tensors))
-    elements += static_cast<std::int64_t>(slot->clean().size());
+  const auto site = site_type.select(ex, config.tensors);
   for (auto& cell : cells) {
     if (cell.ber == 0) continue;
     const auto model = faults::FaultModel::parse(config.fault_spec(cell.ber));
-    cell.critical_words =
-        faults::conditionable(model, memory::Format::parse(cell.format).critical_bit()) ? elements : 0;
+    cell.critical_words = site->critical_words(model, memory::Format::parse(cell.format));
   }
 }
 

@@ -4,7 +4,9 @@
 #include <stdexcept>
 
 #include "campaign/campaign_setup.hpp"
-#include "campaign/faulty_weights.hpp"
+#include "campaign/records/legacy/legacy_identity.hpp"
+#include "campaign/settings/fault_setting.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "campaign/model_batch.hpp"
 #include "campaign/model_source.hpp"
 #include "campaign/planning/work_plan.hpp"
@@ -16,6 +18,9 @@
 #include "campaign/settings/fault_setting.hpp"
 #include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/fault_site_registry.hpp"
+#include "fault_sites/faulty_weights.hpp"
+#include "fault_sites/slot_selection.hpp"
 #include "faults/fault_model.hpp"
 #include "metrics/sdc.hpp"
 #include "metrics/topk.hpp"
@@ -35,9 +40,9 @@ double seconds_since(clock_type::time_point t) {
 // One record to produce for the current layer, with what the batches add to it.
 struct Job {
   TrialRecord record;
-  TrialPatchStats stats;       // the faults of (seed, trial, layer): the same in every batch
-  metrics::TopKCounts counts;  // summed over the batches
-  metrics::SdcCounts sdc;      // against the configuration's fault-free logits, summed over the batches
+  fault_sites::TrialPatchStats stats;  // the faults of (seed, trial, layer): the same in every batch
+  metrics::TopKCounts counts;          // summed over the batches
+  metrics::SdcCounts sdc;  // against the configuration's fault-free logits, summed over the batches
 };
 
 // The missing trials of one configuration (format x protection) of the current layer.
@@ -65,6 +70,9 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
     throw std::invalid_argument(
         "layer campaign: ci_target, floor, images_per_trial and shards are options of ordinary campaigns "
         "(run one per layer with --tensors to use them)");
+  if (config.site != fault_sites::kDefaultSite)
+    throw std::invalid_argument("layer campaign: its layers are stored weights; run site '" + config.site +
+                                "' as an ordinary campaign");
   for (const auto& p : config.protections)
     if (protect::ProtectionSpec::parse(p).rescales_biases())
       throw std::invalid_argument("protections: '" + p +
@@ -82,8 +90,9 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
   eo.batch = config.batch;
   eo.threads = config.threads;
   engine::Executor ex(load_graph(spec), eo);
-  const auto layers = select_slots(ex, config.tensors);
-  check_fault_targets(fault_model(config.fault, 0.5), layers);
+  // One stored weight at a time: layer campaigns are campaigns of the stored-weights site.
+  const auto layers = fault_sites::select_slots(ex, config.tensors);
+  fault_sites::check_fault_targets(fault_model(config.fault, 0.5), layers);
 
   LayerCampaignSummary summary;
   summary.campaign_id = layer_campaign_id(setup.identity);
@@ -154,7 +163,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
       for (auto& c : configs) {
         // Built per batch: configurations of one layer take turns in the same weight slot.
         t0 = clock_type::now();
-        FaultyWeights weights(ex, {layer}, c.cell->format, c.cell->protection);
+        fault_sites::FaultyWeights weights(ex, {layer}, c.cell->format, c.cell->protection);
         c.memory_overhead = weights.memory_overhead();
         // The configuration's fault-free logits of this batch: its clean record, and what faulty trials
         // are compared with (SDC).

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/faulty_weights.hpp"
 #include "campaign/model_source.hpp"
 #include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/slot_selection.hpp"
 #include "memory/format.hpp"
 #include "model/onnx_loader.hpp"
 #include "model/weight_users.hpp"
@@ -32,7 +32,7 @@ int inspect(const Arguments& args) {
   eo.threads = 1;
   eo.fold_batchnorm = !args.has("--no-fold-bn");
   engine::Executor ex(std::move(opened.graph), eo);
-  const auto selected = campaign::select_slots(ex, c.tensors);
+  const auto selected = fault_sites::select_slots(ex, c.tensors);
   const auto users = model::weight_users(ex.graph());
 
   std::int64_t total = 0;

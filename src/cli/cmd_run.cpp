@@ -9,7 +9,8 @@
 #include <optional>
 
 #include "campaign/campaign_setup.hpp"
-#include "campaign/faulty_weights.hpp"
+#include "campaign/settings/fault_setting.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "campaign/model_batch.hpp"
 #include "campaign/model_source.hpp"
 #include "campaign/running/trial_worker.hpp"
@@ -19,6 +20,7 @@
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "evaluation/npy_file.hpp"
+#include "fault_sites/fault_site_registry.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "model/onnx_loader.hpp"
 #include "platform/output_file.hpp"
@@ -90,15 +92,18 @@ int run(const Arguments& args) {
   platform::check_output_file(out, inputs, "the outputs");  // before the work, not after it
 
   engine::Executor ex(campaign::load_graph(setup.spec), campaign::trial_executor_options(c));
-  auto slots = campaign::select_slots(ex, c.tensors);
-  campaign::check_fault_targets(campaign::fault_model(c.fault, c.bers[0]), slots);
-  std::unique_ptr<campaign::FaultyWeights> weights;
-  campaign::TrialPatchStats stats;
+  const auto site = fault_sites::fault_site_type(c.site).select(ex, c.tensors);
+  const auto model = campaign::fault_model(c.fault, c.bers[0]);
+  site->check_targets(model);
+  std::unique_ptr<fault_sites::SiteFaults> faults;
+  fault_sites::TrialPatchStats stats;
   if (format) {
-    weights = std::make_unique<campaign::FaultyWeights>(ex, slots, c.formats[0], c.protections[0]);
+    faults = site->configure(c.formats[0], c.protections[0]);
     if (faulty)
-      stats = weights->inject(campaign::fault_model(c.fault, c.bers[0]), c.seed,
-                              static_cast<std::uint64_t>(trial));
+      stats = faults->inject({.model = model,
+                              .seed = c.seed,
+                              .trial = static_cast<std::uint64_t>(trial),
+                              .images = setup.images.indices});
   }
 
   const auto& images = setup.images;
@@ -113,9 +118,11 @@ int run(const Arguments& args) {
                   logits.begin() + static_cast<std::ptrdiff_t>(copied * static_cast<std::size_t>(classes)));
         copied = done;
       });
+  // Faults a site applied while the model ran are counted once it has.
+  if (faults && faulty) stats += faults->restore();
   // scale@logits leaves the logits scaled by a known factor (Top-k is unchanged): the file holds the model's.
-  if (weights && weights->output_scale() != 1)
-    for (auto& v : logits) v = static_cast<float>(v / weights->output_scale());
+  if (faults && faults->output_scale() != 1)
+    for (auto& v : logits) v = static_cast<float>(v / faults->output_scale());
   evaluation::write_npy(out, logits, static_cast<std::int64_t>(images.size()), classes, inputs);
 
   const auto& k = eval.counts;
@@ -124,8 +131,8 @@ int run(const Arguments& args) {
   std::fprintf(report, "model      %s (%s), data %s, %lld images\n", setup.spec.name.c_str(),
                setup.spec.onnx_path().c_str(), setup.base.data.c_str(), static_cast<long long>(k.images));
   if (format)
-    std::fprintf(report, "weights    %s / %s, %zu tensors%s\n", c.formats[0].c_str(),
-                 c.protections[0].c_str(), slots.size(), faulty ? "" : ", no faults");
+    std::fprintf(report, "%-10s %s / %s, %zu tensors%s\n", c.site.c_str(), c.formats[0].c_str(),
+                 c.protections[0].c_str(), site->targets().size(), faulty ? "" : ", no faults");
   if (faulty)
     std::fprintf(report, "faults     %s, seed %llu, trial %lld: %lld flips, %lld weights changed\n",
                  c.fault_spec(c.bers[0]).c_str(), static_cast<unsigned long long>(c.seed),

@@ -8,11 +8,13 @@
 #include <set>
 #include <sstream>
 
-#include "campaign/faulty_weights.hpp"
 #include "campaign/records/results_file.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "campaign/running/campaign_runner.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/faulty_weights.hpp"
+#include "fault_sites/slot_selection.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
 #include "report/results_reader.hpp"
@@ -22,6 +24,7 @@
 namespace fs = std::filesystem;
 using namespace flipguard;
 using namespace flipguard::campaign;
+using namespace flipguard::fault_sites;
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "campaign/settings.hpp"
+#include "campaign/settings/settings.hpp"
 #include "protect/protection_registry.hpp"
 #include "protect/protection_spec.hpp"
 #include "support/campaign_runs.hpp"

@@ -7,6 +7,7 @@
 #include "campaign/settings/campaign_config.hpp"
 #include "data/loading/batch_loader.hpp"
 #include "data/manifest/manifest.hpp"
+#include "fault_sites/fault_site_registry.hpp"
 #include "hashing/fnv1a.hpp"
 
 namespace flipguard::campaign {
@@ -28,8 +29,9 @@ std::string CampaignIdentity::id_at(int version) const {
   // activations meet a NaN; v2 records were made with NaN read as 0 by Relu, Clip and max pooling.
   text << "flipguard-campaign-v" << version << "\nmodel-sha256 " << model_sha256 << "\ndata " << data
        << "\ndata-hash " << data_hash << "\npreprocessing " << preprocessing << "\nseed " << seed
-       << "\ntensors " << tensors << "\nfault " << fault << "\nfloor " << exact(floor)
-       << "\nimages-per-trial ";
+       << "\ntensors " << tensors;
+  if (site != fault_sites::kDefaultSite) text << "\nsite " << site;
+  text << "\nfault " << fault << "\nfloor " << exact(floor) << "\nimages-per-trial ";
   if (images_per_trial == kAutoImagesPerTrial)
     text << "auto\ndesign-target " << exact(ci_target) << "\ndesign-trials " << min_trials << " "
          << max_trials;
@@ -91,6 +93,7 @@ CampaignIdentity campaign_identity(const CampaignConfig& config, const data::Man
   id.preprocessing = preprocessing_text(spec);
   id.seed = config.seed;
   id.tensors = config.tensors;
+  id.site = config.site;
   id.fault = config.fault;
   id.floor = config.floor;
   id.images_per_trial = config.images_per_trial;

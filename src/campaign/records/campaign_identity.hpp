@@ -2,10 +2,10 @@
 // run, never a name or a claim. The model's bytes (SHA-256 of the ONNX file), the evaluated data's content
 // (every image's decoded pixels, its label, its place in the dataset, and the unusable images left out), the
 // effective preprocessing (the sidecar's input and preprocess fields as the run reads them) and every setting
-// that changes a trial's outcome: seed, tensor selection, fault setting (canonical, with its bit mask, burst
-// length or targets), early-stop floor, per-trial image sample, batch size and threads (both change results
-// in their last bits: oneDNN splits the work differently). Formats, protections, BERs and trial counts may
-// grow between runs of one campaign: they are in each record's key.
+// that changes a trial's outcome: seed, fault site, tensor selection, fault setting (canonical, with its bit
+// mask, burst length or targets), early-stop floor, per-trial image sample, batch size and threads (both
+// change results in their last bits: oneDNN splits the work differently). Formats, protections, BERs and
+// trial counts may grow between runs of one campaign: they are in each record's key.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,8 @@ struct CampaignIdentity {
   std::string preprocessing;  // preprocessing_text() of the sidecar
   std::uint64_t seed = 0;
   std::string tensors, fault;
+  // The fault site; named in the id only when it is not the stored weights, so earlier campaigns keep theirs.
+  std::string site = "weights";
   double floor = 0;
   std::int64_t images_per_trial = 0;  // kAutoImagesPerTrial: "auto", a campaign of its own
   // images_per_trial = auto: the design's plan (and so each trial's images and stratum) depends on the

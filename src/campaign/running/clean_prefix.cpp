@@ -39,10 +39,4 @@ evaluation::BatchLogits CleanPrefix::resume() {
   };
 }
 
-int first_reading_cut(const engine::Executor& ex, const std::vector<engine::WeightSlot*>& weights) {
-  int cut = ex.layer_count();
-  for (const auto* w : weights) cut = std::min(cut, ex.cut_before(w->name()));
-  return weights.empty() ? 0 : cut;
-}
-
 }  // namespace flipguard::campaign

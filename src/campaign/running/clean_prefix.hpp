@@ -41,7 +41,4 @@ class CleanPrefix {
   std::vector<std::byte> kept_;  // batches_ x batch_bytes_, allocated at the first capture
 };
 
-// The cut before the first layer that reads any of `weights` (0 when the first layer does).
-int first_reading_cut(const engine::Executor& ex, const std::vector<engine::WeightSlot*>& weights);
-
 }  // namespace flipguard::campaign

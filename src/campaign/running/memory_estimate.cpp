@@ -47,7 +47,7 @@ std::uint64_t configuration_bytes(std::span<const std::int64_t> slot_sizes, cons
 }
 
 MemoryEstimate estimate_campaign_memory(const engine::Executor& executor,
-                                        std::span<engine::WeightSlot* const> slots,
+                                        std::span<const std::int64_t> stored_sizes,
                                         const std::vector<std::string>& formats,
                                         const std::vector<std::string>& protections,
                                         const std::vector<double>& bers, std::uint64_t image_bytes,
@@ -57,13 +57,11 @@ MemoryEstimate estimate_campaign_memory(const engine::Executor& executor,
   e.weights = executor.weight_bytes();
   e.activations = executor.activation_bytes();
   e.images = image_bytes;
-  std::vector<std::int64_t> sizes;
-  for (const auto* s : slots) sizes.push_back(s->size());
   const double max_ber = bers.empty() ? 0.0 : *std::max_element(bers.begin(), bers.end());
   for (const auto& f : formats) {
     if (memory::Format::parse(f).is_float()) e.nan_path = executor.faithful_scratch_bytes();
     for (const auto& p : protections)
-      e.configuration = std::max(e.configuration, configuration_bytes(sizes, f, p, max_ber));
+      e.configuration = std::max(e.configuration, configuration_bytes(stored_sizes, f, p, max_ber));
   }
   return e;
 }

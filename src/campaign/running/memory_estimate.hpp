@@ -56,10 +56,11 @@ struct MemoryEstimate {
 std::uint64_t configuration_bytes(std::span<const std::int64_t> slot_sizes, const std::string& format,
                                   const std::string& protection, double max_ber);
 
+// `stored_sizes`: the element counts one configuration stores (fault_sites::FaultSite::stored_sizes).
 // `logit_rows`: the fault-free logit rows kept (the images, plus a per-trial sample's), each of the
 // executor's output size.
 MemoryEstimate estimate_campaign_memory(const engine::Executor& executor,
-                                        std::span<engine::WeightSlot* const> slots,
+                                        std::span<const std::int64_t> stored_sizes,
                                         const std::vector<std::string>& formats,
                                         const std::vector<std::string>& protections,
                                         const std::vector<double>& bers, std::uint64_t image_bytes,

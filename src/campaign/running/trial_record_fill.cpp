@@ -20,7 +20,7 @@ TrialRecord trial_template(const TrialRecord& base, const PlanCell& cell, std::i
   return r;
 }
 
-void record_measurements(TrialRecord& r, double memory_overhead, const TrialPatchStats& stats,
+void record_measurements(TrialRecord& r, double memory_overhead, const fault_sites::TrialPatchStats& stats,
                          const metrics::TopKCounts& counts, const metrics::SdcCounts& sdc) {
   r.memory_overhead = memory_overhead;
   r.flips = stats.flips;

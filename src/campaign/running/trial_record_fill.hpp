@@ -4,10 +4,11 @@
 
 #include <cstdint>
 
-#include "campaign/faulty_weights.hpp"
 #include "campaign/planning/work_plan.hpp"
 #include "campaign/records/trial_record.hpp"
 #include "campaign/settings/campaign_config.hpp"
+#include "fault_sites/faulty_weights.hpp"
+#include "fault_sites/patch_stats.hpp"
 #include "metrics/sdc.hpp"
 #include "metrics/topk.hpp"
 
@@ -19,10 +20,10 @@ namespace flipguard::campaign {
 TrialRecord trial_template(const TrialRecord& base, const PlanCell& cell, std::int64_t trial,
                            const CampaignConfig& config);
 
-// What the trial measured: its configuration's memory overhead, what its faults did to the stored weights,
+// What the trial measured: its configuration's memory overhead, what its faults did at the fault site,
 // and the images scored (`counts.images` of them): Top-k (when the data has labels) and SDC against the
 // fault-free logits.
-void record_measurements(TrialRecord& r, double memory_overhead, const TrialPatchStats& stats,
+void record_measurements(TrialRecord& r, double memory_overhead, const fault_sites::TrialPatchStats& stats,
                          const metrics::TopKCounts& counts, const metrics::SdcCounts& sdc);
 
 }  // namespace flipguard::campaign

@@ -21,17 +21,19 @@ engine::ExecutorOptions trial_executor_options(const CampaignConfig& config) {
   engine::ExecutorOptions eo;
   eo.batch = config.batch;
   eo.threads = config.threads;
-  // Bias slots only for a protection that rescales them; biases are never faulted (select_slots skips them).
+  // Bias slots for a protection that rescales them (the stored-weights site never faults them), and whatever
+  // the site faults.
   eo.weights.biases = std::ranges::any_of(
       config.protections, [](const auto& p) { return protect::ProtectionSpec::parse(p).rescales_biases(); });
+  if (const auto& site = fault_sites::fault_site_type(config.site); site.expose) site.expose(eo.weights);
   return eo;
 }
 
 TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setup)
-    : config_settings_(config), setup_(setup) {
+    : config_settings_(config), setup_(setup), site_type_(fault_sites::fault_site_type(config.site)) {
   ex_ = std::make_unique<engine::Executor>(load_graph(setup.spec), trial_executor_options(config));
-  slots_ = select_slots(*ex_, config.tensors);
-  check_fault_targets(fault_model(config.fault, 0.5), slots_);
+  site_ = site_type_.select(*ex_, config.tensors);
+  site_->check_targets(fault_model(config.fault, 0.5));
   if (config.images_per_trial > 0)
     trial_images_.emplace(setup.images, static_cast<std::size_t>(config.images_per_trial));
   shortcuts_ = config.shortcuts == "on";
@@ -40,7 +42,7 @@ TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setu
   // the preloaded images take, or 512 MiB if that is more: the estimate printed at the start includes them.
   if (shortcuts_ && config.images_per_trial == 0) {
     const auto image_bytes = static_cast<std::uint64_t>(setup.images.tensor.size() * sizeof(float));
-    prefix_.emplace(*ex_, setup.images, first_reading_cut(*ex_, slots_),
+    prefix_.emplace(*ex_, setup.images, site_->first_faulted_cut(),
                     std::max<std::uint64_t>(image_bytes, 512ull << 20));
     if (prefix_->cut() == 0) prefix_.reset();
   }
@@ -49,18 +51,19 @@ TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setu
 TrialWorker::~TrialWorker() = default;
 
 MemoryEstimate TrialWorker::memory_estimate() const {
-  auto e = estimate_campaign_memory(*ex_, slots_, config_settings_.formats, config_settings_.protections,
-                                    config_settings_.bers, setup_.images.tensor.size() * sizeof(float),
+  auto e = estimate_campaign_memory(*ex_, site_->stored_sizes(), config_settings_.formats,
+                                    config_settings_.protections, config_settings_.bers,
+                                    setup_.images.tensor.size() * sizeof(float),
                                     setup_.images.size() + (trial_images_ ? trial_images_->per_trial() : 0));
   if (prefix_) e.kept_activations = prefix_->bytes();
   return e;
 }
 
 void TrialWorker::build_configuration(const PlanCell& cell) {
-  weights_.reset();  // puts the executor's clean weights back before another configuration is stored
+  faults_.reset();  // puts the executor's clean state back before another configuration is stored
   config_.reset();
   clean_.reset();
-  weights_ = std::make_unique<FaultyWeights>(*ex_, slots_, cell.format, cell.protection);
+  faults_ = site_->configure(cell.format, cell.protection);
   config_ = cell.config;
   // The configuration's fault-free pass over every image: its clean record, and the logits every faulty
   // trial of the configuration is compared with (SDC). Kept until another configuration is built.
@@ -82,30 +85,9 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
     r.seconds_inference = clean_->eval.seconds;
     metrics::SdcCounts none;
     none.images = clean_->eval.counts.images;
-    record_measurements(r, weights_->memory_overhead(), {}, clean_->eval.counts, none);
+    record_measurements(r, faults_->memory_overhead(), {}, clean_->eval.counts, none);
     return r;
   }
-  const auto t0 = clock_type::now();
-  TrialPatchStats stats;
-  std::optional<CriticalCondition> condition;
-  if (design) {
-    r.design_images = design->images;
-    r.design_round = design->round;
-    r.design_batch = c.batch;
-    if (design->stratum >= 0) {
-      r.stratum = design->stratum;
-      r.stratum_lo = design->lo;
-      r.stratum_hi = design->hi;
-      condition = CriticalCondition{design->lo, design->hi < 0 ? faults::kNoUpperCount : design->hi};
-    }
-  }
-  stats = weights_->inject(faults::FaultModel::parse(r.fault_model), c.seed,
-                           static_cast<std::uint64_t>(trial), condition);
-  if (condition && stats.critical_words != cell.critical_words)
-    throw std::logic_error("trial worker: the plan's stratum weights assume " +
-                           std::to_string(cell.critical_words) + " critical words, the model has " +
-                           std::to_string(stats.critical_words));
-  r.seconds_faults = std::chrono::duration<double>(clock_type::now() - t0).count();
   // Faulty trials score their own sample when one is asked for (a design trial: of the design's size),
   // compared with the fault-free logits of the same images.
   TrialImages* sampler = trial_images_ ? &*trial_images_ : nullptr;
@@ -122,13 +104,38 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
     scored = &sampler->sample(c.seed, static_cast<std::uint64_t>(trial));
     clean = sampler->rows_of_sample(clean, static_cast<std::size_t>(ex_->output_size()));
   }
+  const auto t0 = clock_type::now();
+  std::optional<fault_sites::CriticalCondition> condition;
+  if (design) {
+    r.design_images = design->images;
+    r.design_round = design->round;
+    r.design_batch = c.batch;
+    if (design->stratum >= 0) {
+      r.stratum = design->stratum;
+      r.stratum_lo = design->lo;
+      r.stratum_hi = design->hi;
+      condition =
+          fault_sites::CriticalCondition{design->lo, design->hi < 0 ? faults::kNoUpperCount : design->hi};
+    }
+  }
+  const auto model = faults::FaultModel::parse(r.fault_model);
+  auto stats = faults_->inject({.model = model,
+                                .seed = c.seed,
+                                .trial = static_cast<std::uint64_t>(trial),
+                                .condition = condition,
+                                .images = scored->indices});
+  if (condition && stats.critical_words != cell.critical_words)
+    throw std::logic_error("trial worker: the plan's stratum weights assume " +
+                           std::to_string(cell.critical_words) + " critical words, the model has " +
+                           std::to_string(stats.critical_words));
+  r.seconds_faults = std::chrono::duration<double>(clock_type::now() - t0).count();
   const auto floor = [&](size_t seen, const metrics::TopKCounts& k) {
     return below_floor(k.top1, static_cast<std::int64_t>(seen), c.floor);
   };
   const evaluation::LogitIo io{.clean = clean, .keep = nullptr};
   const auto batch = static_cast<std::size_t>(ex_->batch());
   evaluation::Evaluation eval;
-  if (shortcuts_ && stats.changed_weights == 0) {
+  if (shortcuts_ && site_type_.patches_before_run && stats.changed_weights == 0) {
     // Every weight reads back as in the fault-free pass: its logits are this pass's, exactly. Scored the
     // same way, batch by batch, so early stops fall where inference would put them.
     eval = evaluation::evaluate_batches(
@@ -147,11 +154,11 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
     eval = evaluation::evaluate_set(*ex_, *scored, logits_, {}, floor, io);
   }
   const auto t1 = clock_type::now();
-  weights_->restore();
+  stats += faults_->restore();
   r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();
   r.seconds_inference = eval.seconds;
   r.early_stopped = eval.stopped;
-  record_measurements(r, weights_->memory_overhead(), stats, eval.counts, eval.sdc);
+  record_measurements(r, faults_->memory_overhead(), stats, eval.counts, eval.sdc);
   return r;
 }
 

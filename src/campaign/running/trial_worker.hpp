@@ -1,6 +1,6 @@
-// Runs single trials: one executor over the campaign's images, and the stored weights of one configuration
-// (format x protection) at a time, rebuilt only when a unit of another configuration arrives. Knows nothing
-// of scheduling or of where records go.
+// Runs single trials: one executor over the campaign's images, the campaign's fault site on it, and the
+// site's targets in one configuration (format x protection) at a time, rebuilt only when a unit of another
+// configuration arrives. Knows nothing of scheduling or of where records go, nor of what a site faults.
 #pragma once
 
 #include <map>
@@ -9,18 +9,20 @@
 #include <vector>
 
 #include "campaign/campaign_setup.hpp"
-#include "campaign/faulty_weights.hpp"
 #include "campaign/running/clean_prefix.hpp"
 #include "campaign/running/memory_estimate.hpp"
 #include "campaign/running/trial_images.hpp"
 #include "campaign/settings/campaign_config.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
+#include "fault_sites/fault_site.hpp"
+#include "fault_sites/fault_site_registry.hpp"
 
 namespace flipguard::campaign {
 
-// How a campaign's trials build their executor (batch, threads, bias slots for protections that rescale
-// biases): `flipguard run` builds its own alike, so its outputs are a trial's.
+// How a campaign's trials build their executor (batch, threads, the slots its fault site needs, bias slots
+// for protections that rescale biases): `flipguard run` builds its own alike, so its outputs are a trial's.
 engine::ExecutorOptions trial_executor_options(const CampaignConfig& config);
 
 class TrialWorker {
@@ -38,7 +40,7 @@ class TrialWorker {
                   const std::optional<TrialDesign>& design = std::nullopt);
   // The campaign's peak memory by the formula of docs/memory.md, from this worker's executor.
   MemoryEstimate memory_estimate() const;
-  // The configuration whose stored weights are built now, if any.
+  // The configuration whose site faults are built now, if any.
   std::optional<std::size_t> config() const { return config_; }
 
  private:
@@ -50,16 +52,18 @@ class TrialWorker {
 
   const CampaignConfig& config_settings_;
   const CampaignSetup& setup_;
+  const fault_sites::FaultSiteType& site_type_;
   std::unique_ptr<engine::Executor> ex_;
-  std::vector<engine::WeightSlot*> slots_;
+  std::unique_ptr<fault_sites::FaultSite> site_;  // on *ex_
   std::vector<float> logits_;
-  std::unique_ptr<FaultyWeights> weights_;
+  std::unique_ptr<fault_sites::SiteFaults> faults_;    // of the configuration built now
   std::optional<TrialImages> trial_images_;            // when each trial scores its own sample of the images
   std::map<std::int64_t, TrialImages> design_images_;  // design trials: a sampler per image count
   std::optional<std::size_t> config_;
   std::optional<CleanPass> clean_;  // of the configuration built now
   // Exact shortcuts (setting `shortcuts`): trials whose faults change no read-back weight take the clean
-  // pass's answer; trials over the whole set start at the first faulted layer when that is not the first.
+  // pass's answer (for sites that patch the executor before it runs); trials over the whole set start at the
+  // first faulted layer when that is not the first.
   bool shortcuts_ = true;
   std::optional<CleanPrefix> prefix_;  // with a cut only when trials score the whole set
 };

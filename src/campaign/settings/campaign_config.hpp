@@ -59,7 +59,10 @@ struct CampaignConfig {
   int shard = 0, shards = 1;
   std::uint64_t seed = 1;
   std::string tensors = "all";  // "all" or an ECMAScript regex over stored tensor names
-  std::int64_t images = 0;      // images evaluated (class-stratified subset); 0: the whole dataset
+  // Where faults land, a fault-site registry entry (fault_sites/fault_site_registry.hpp); `tensors` selects
+  // among its targets.
+  std::string site = "weights";
+  std::int64_t images = 0;  // images evaluated (class-stratified subset); 0: the whole dataset
   // > 0: each trial scores a fresh random sample of this many of those images (see trial_images.hpp);
   // 0: every trial scores all of them; kAutoImagesPerTrial: adaptive cells follow the design of
   // cell_design.hpp, which picks the count.

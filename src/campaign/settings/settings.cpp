@@ -13,11 +13,14 @@
 #include <stdexcept>
 #include <utility>
 
+#include "campaign/model_source.hpp"
+#include "campaign/planning/cell_design.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "campaign/settings/preprocessing_values.hpp"
 #include "data/datasets/bad_images.hpp"
 #include "data/datasets/dataset_registry.hpp"
 #include "data/preprocess/preprocess_preset.hpp"
+#include "fault_sites/fault_site_registry.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "memory/format.hpp"
 #include "metrics/metric_registry.hpp"
@@ -463,6 +466,12 @@ std::vector<Setting> make_table() {
            "reading it (exactly; flipguard inspect-model lists both); else every weight whose name or "
            "node name an ECMAScript regex finds",
            check_regex));
+  // The help lists the sites registered when the table is built; the check accepts any registered by then.
+  t.push_back(text("site", "--site", "NAME", kForCampaign | kForRun, &C::site, fault_sites::fault_site_help(),
+                   [](const std::string& v) {
+                     if (!fault_sites::find_fault_site_type(v))
+                       throw std::invalid_argument("expected " + fault_sites::fault_site_names(" or "));
+                   }));
   t.push_back(text("shortcuts", "--shortcuts", "on|off", kForCampaign, &C::shortcuts,
                    "exact shortcuts: a trial whose faults change no read-back weight takes the fault-free "
                    "answer (records say reused); trials scoring all images start at the first faulted layer "

@@ -6,16 +6,19 @@
 #include <filesystem>
 #include <vector>
 
-#include "campaign/faulty_weights.hpp"
 #include "campaign/planning/cell_summary.hpp"
 #include "campaign/planning/critical_strata.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/faulty_weights.hpp"
+#include "fault_sites/slot_selection.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
 
 namespace fs = std::filesystem;
 using namespace flipguard;
 using namespace flipguard::campaign;
+using namespace flipguard::fault_sites;
 
 TEST(CriticalStrata, ProbabilityOfNoCriticalFaultIsTheBinomialZeroTerm) {
   EXPECT_DOUBLE_EQ(probability_no_critical_fault(0, 0.3), 1.0);

@@ -5,16 +5,19 @@
 
 #include <cmath>
 
-#include "campaign/faulty_weights.hpp"
 #include "campaign/settings/campaign_config.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "campaign/settings/settings.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/faulty_weights.hpp"
+#include "fault_sites/slot_selection.hpp"
 #include "model/onnx_loader.hpp"
 #include "support/test_paths.hpp"
 
 using namespace flipguard;
 using namespace flipguard::campaign;
+using namespace flipguard::fault_sites;
 
 namespace {
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "campaign/settings/settings.hpp"
+#include "fault_sites/fault_site_registry.hpp"
 #include "support/temp_files.hpp"
 #include "support/test_paths.hpp"
 
@@ -149,6 +150,14 @@ TEST(Settings, TheDataDecideTheDefaultsTheyMustAndOnlyThose) {
 
 // Every keyed setting read from TOML and from its flag gives the same config; the value shown reads back.
 TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
+  // The stored weights are the only built-in fault site: a second one, for this test only (registered after
+  // the table is built, so its help and docs/settings.md keep the built-in sites alone).
+  (void)settings();
+  constexpr fault_sites::FaultSiteType kSampleSite{.name = "sample",
+                                                   .select = [](engine::Executor&, const std::string&) {
+                                                     return std::unique_ptr<fault_sites::FaultSite>();
+                                                   }};
+  const fault_sites::FaultSiteRegistrar registrar{kSampleSite};
   // A non-default value per key, in command-line form, and the same in TOML.
   const std::map<std::string, std::pair<std::string, std::string>> samples{
       {"model", {"resnet56", "'resnet56'"}},
@@ -180,6 +189,7 @@ TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
       {"images_per_trial", {"16", "16"}},
       {"seed", {"9223372036854775807", "9223372036854775807"}},
       {"tensors", {"conv.*", "'conv.*'"}},
+      {"site", {"sample", "'sample'"}},
       {"batch", {"32", "32"}},
       {"threads", {"3", "3"}},
       {"bad_images", {"skip", "'skip'"}},

@@ -10,8 +10,9 @@
 #include <random>
 #include <set>
 
-#include "campaign/faulty_weights.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/faulty_weights.hpp"
+#include "fault_sites/slot_selection.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
 
@@ -42,11 +43,11 @@ TEST(LogitScaling, WithoutFaultsLogitsAreThePlainModelsTimesTheProduct) {
   std::vector<float> x(static_cast<size_t>(plain.input_size() * plain.batch()));
   for (auto& v : x) v = g(rng);
   const auto want = run(plain, x);
-  auto slots = campaign::select_slots(scaled.weights(), "all");
+  auto slots = fault_sites::select_slots(scaled.weights(), "all");
   double product;
   std::vector<float> got;
   {
-    campaign::FaultyWeights fw(scaled, slots, "fp32", "scale@logits");
+    fault_sites::FaultyWeights fw(scaled, slots, "fp32", "scale@logits");
     product = fw.output_scale();
     got = run(scaled, x);
   }
@@ -65,12 +66,12 @@ TEST(LogitScaling, WithoutFaultsLogitsAreThePlainModelsTimesTheProduct) {
 TEST(ConditionedTrial, CriticalCountLiesInItsRangeAndEveryProtectionSeesTheSameFaults) {
   auto a = make("resnet20");
   auto b = make("resnet20");
-  campaign::FaultyWeights plain(a, campaign::select_slots(a.weights(), "all"), "fp32", "none");
-  campaign::FaultyWeights clipped(b, campaign::select_slots(b.weights(), "all"), "fp32", "clip");
+  fault_sites::FaultyWeights plain(a, fault_sites::select_slots(a.weights(), "all"), "fp32", "none");
+  fault_sites::FaultyWeights clipped(b, fault_sites::select_slots(b.weights(), "all"), "fp32", "clip");
   const auto model = faults::FaultModel::parse("ber:2e-5");
   const std::int64_t words = plain.critical_words(model);
   ASSERT_GT(words, 100000);  // resnet20's ~270k weights
-  const campaign::CriticalCondition condition{2, 4};
+  const fault_sites::CriticalCondition condition{2, 4};
   std::set<std::int64_t> seen;
   for (std::uint64_t trial = 0; trial < 12; ++trial) {
     const auto p = plain.inject(model, 5, trial, condition);
@@ -90,7 +91,7 @@ TEST(ConditionedTrial, CriticalCountLiesInItsRangeAndEveryProtectionSeesTheSameF
 
 TEST(ConditionedTrial, WholeRangeGivesTheBinomialCount) {
   auto ex = make("resnet20");
-  campaign::FaultyWeights fw(ex, campaign::select_slots(ex.weights(), "all"), "fp32", "none");
+  fault_sites::FaultyWeights fw(ex, fault_sites::select_slots(ex.weights(), "all"), "fp32", "none");
   const auto model = faults::FaultModel::parse("ber:1e-5");
   const double n = static_cast<double>(fw.critical_words(model));
   const double mean = n * 1e-5, sd = std::sqrt(n * 1e-5 * (1 - 1e-5));
@@ -98,7 +99,7 @@ TEST(ConditionedTrial, WholeRangeGivesTheBinomialCount) {
   double sum = 0;
   for (int t = 0; t < trials; ++t) {
     sum += static_cast<double>(
-        fw.inject(model, 9, static_cast<std::uint64_t>(t), campaign::CriticalCondition{}).critical_faults);
+        fw.inject(model, 9, static_cast<std::uint64_t>(t), fault_sites::CriticalCondition{}).critical_faults);
     fw.restore();
   }
   // The mean of 300 Binomial(n, p) counts: 4.5 standard errors is a false alarm about once in 10^5 runs.
@@ -107,10 +108,10 @@ TEST(ConditionedTrial, WholeRangeGivesTheBinomialCount) {
 
 TEST(ConditionedTrial, ModelsWithoutABinomialCountAreRefused) {
   auto ex = make("resnet20");
-  campaign::FaultyWeights fw(ex, campaign::select_slots(ex.weights(), "all"), "fp32", "none");
+  fault_sites::FaultyWeights fw(ex, fault_sites::select_slots(ex.weights(), "all"), "fp32", "none");
   EXPECT_EQ(fw.critical_words(faults::FaultModel::parse("burst:1e-6:len=4")), 0);
   EXPECT_THROW(
-      fw.inject(faults::FaultModel::parse("burst:1e-6:len=4"), 1, 0, campaign::CriticalCondition{1, 2}),
+      fw.inject(faults::FaultModel::parse("burst:1e-6:len=4"), 1, 0, fault_sites::CriticalCondition{1, 2}),
       std::invalid_argument);
 }
 
