@@ -95,7 +95,8 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   if (const auto fixed = model::fixed_batch(graph); fixed > 0) batch = static_cast<int>(fixed);
   input_dims = batch_input_dims();
   // With the batch fixed, shape computations are constants: only the network's own work is left to build.
-  folded = model::fold_constants(graph, {{graph.inputs[0].name, input_dims}});
+  // The operator registry gives the shape rules, its own operators' included.
+  folded = model::fold_constants(graph, {{graph.inputs[0].name, input_dims}}, builtin_ops());
   if (options.fold_batchnorm) folded_batchnorms = model::fold_batchnorm(graph);
   check_supported();
   // graph() keeps the ONNX operators that campaign code reads (e.g. scale@logits walks the Conv nodes): the

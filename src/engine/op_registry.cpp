@@ -1,6 +1,25 @@
 #include "engine/op_registry.hpp"
 
+#include <stdexcept>
+
+#include "model/onnx_shape_rules.hpp"
+
 namespace flipguard::engine {
+
+void OpRegistry::add_in(const std::string& domain, const std::string& op_type, OpEntry entry) {
+  const std::string name = (domain.empty() ? "" : domain + ".") + op_type;
+  if (find(domain, op_type)) throw std::logic_error("operator " + name + " is registered twice");
+  if (entry.shape && model::onnx_shape_rules().shape_rule(domain, op_type))
+    throw std::logic_error(
+        "operator " + name +
+        " has its shape rule in model/onnx_shape_rules.cpp already: register it without one");
+  entries_.emplace(std::make_pair(domain, op_type), std::move(entry));
+}
+
+const model::ShapeRule* OpRegistry::shape_rule(const std::string& domain, const std::string& op_type) const {
+  if (const OpEntry* e = find(domain, op_type); e && e->shape) return &e->shape;
+  return model::onnx_shape_rules().shape_rule(domain, op_type);
+}
 
 // Explicit registration (not static initialisers), so the linker cannot drop an operator from the library.
 void register_conv(OpRegistry&);
@@ -29,8 +48,10 @@ void register_scatter_nd(OpRegistry&);
 void register_cast(OpRegistry&);
 void register_reciprocal(OpRegistry&);
 
-const OpRegistry& builtin_ops() {
-  static const OpRegistry registry = [] {
+namespace {
+
+OpRegistry& registry() {
+  static OpRegistry ops = [] {
     OpRegistry r;
     register_conv(r);
     register_gemm(r);
@@ -59,7 +80,21 @@ const OpRegistry& builtin_ops() {
     register_reciprocal(r);
     return r;
   }();
-  return registry;
+  return ops;
+}
+
+}  // namespace
+
+const OpRegistry& builtin_ops() {
+  return registry();
+}
+
+OpRegistrar::OpRegistrar(std::string op_type, OpEntry entry) : op_type_(std::move(op_type)) {
+  registry().add_in("", op_type_, std::move(entry));
+}
+
+OpRegistrar::~OpRegistrar() {
+  registry().remove("", op_type_);
 }
 
 }  // namespace flipguard::engine

@@ -23,7 +23,8 @@ bool is_table_lookup(const Node& n, const Graph& g) {
 
 }  // namespace
 
-FoldResult fold_constants(Graph& g, const std::map<std::string, Dims>& input_dims) {
+FoldResult fold_constants(Graph& g, const std::map<std::string, Dims>& input_dims,
+                          const ShapeRuleSource& rules) {
   FoldResult result;
   std::map<std::string, Dims> known = input_dims;  // shapes of run-time values
   bool batch_widened = false;
@@ -77,7 +78,7 @@ FoldResult fold_constants(Graph& g, const std::map<std::string, Dims>& input_dim
     for (const auto& in : n.inputs) in_dims.push_back(dims_of(in));
     std::vector<std::optional<Dims>> out_dims;
     try {
-      out_dims = infer_output_dims(n, g, in_dims, batch_widened);
+      out_dims = infer_output_dims(n, g, in_dims, batch_widened, rules);
     } catch (const std::exception&) {
       // Inconsistent shapes: the engine reports them, naming the node, when it builds it.
       out_dims.assign(n.outputs.size(), std::nullopt);

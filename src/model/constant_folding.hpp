@@ -10,6 +10,8 @@
 #include <string>
 
 #include "model/graph.hpp"
+#include "model/onnx_shape_rules.hpp"
+#include "model/shape_rule.hpp"
 
 namespace flipguard::model {
 
@@ -21,6 +23,9 @@ struct FoldResult {
 // `input_dims` gives the run-time shape of graph inputs (by name); inputs not listed have unknown shapes.
 // A Gather from a float table (rank >= 2) stays a node even with constant indices: embedding tables and
 // relative-position tables are stored weights. Errors in evaluating constants name the file and the node.
-FoldResult fold_constants(Graph& g, const std::map<std::string, Dims>& input_dims);
+// The shapes of run-time values follow from `rules` (the engine passes its operator registry, which knows
+// the shapes of the operators it registers besides ONNX's).
+FoldResult fold_constants(Graph& g, const std::map<std::string, Dims>& input_dims,
+                          const ShapeRuleSource& rules = onnx_shape_rules());
 
 }  // namespace flipguard::model
