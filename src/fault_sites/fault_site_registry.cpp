@@ -4,6 +4,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "campaign/settings/site_catalog.hpp"
+
 namespace flipguard::fault_sites {
 
 namespace sites {  // each defined in its own file under fault_sites/sites/
@@ -74,5 +76,17 @@ void register_fault_site_type(const FaultSiteType& type) {
 void unregister_fault_site_type(const FaultSiteType& type) {
   std::erase(registered(), &type);
 }
+
+namespace {
+// Lends the settings (which must not link the engine) the sites' names, check and help; this file is part of
+// every program that can run a site.
+const bool kCatalogSet = [] {
+  campaign::set_site_catalog(
+      {.known = [](std::string_view name) { return find_fault_site_type(name) != nullptr; },
+       .names = fault_site_names,
+       .help = fault_site_help});
+  return true;
+}();
+}  // namespace
 
 }  // namespace flipguard::fault_sites

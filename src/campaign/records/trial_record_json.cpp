@@ -82,6 +82,8 @@ template <typename... F>
 struct Overloaded : F... {
   using F::operator()...;
 };
+template <typename... F>
+Overloaded(F...) -> Overloaded<F...>;  // clang 14 does not deduce an aggregate's arguments without it
 
 void read_value(const json& v, const char* key, const FieldRef& ref) {
   std::visit(

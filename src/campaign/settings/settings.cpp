@@ -17,10 +17,10 @@
 #include "campaign/planning/cell_design.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "campaign/settings/preprocessing_values.hpp"
+#include "campaign/settings/site_catalog.hpp"
 #include "data/datasets/bad_images.hpp"
 #include "data/datasets/dataset_registry.hpp"
 #include "data/preprocess/preprocess_preset.hpp"
-#include "fault_sites/fault_site_registry.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "memory/format.hpp"
 #include "metrics/metric_registry.hpp"
@@ -467,10 +467,12 @@ std::vector<Setting> make_table() {
            "node name an ECMAScript regex finds",
            check_regex));
   // The help lists the sites registered when the table is built; the check accepts any registered by then.
-  t.push_back(text("site", "--site", "NAME", kForCampaign | kForRun, &C::site, fault_sites::fault_site_help(),
+  const SiteCatalog* sites = site_catalog();
+  t.push_back(text("site", "--site", "NAME", kForCampaign | kForRun, &C::site,
+                   sites ? sites->help() : "where faults land: a fault site's name (default weights)",
                    [](const std::string& v) {
-                     if (!fault_sites::find_fault_site_type(v))
-                       throw std::invalid_argument("expected " + fault_sites::fault_site_names(" or "));
+                     if (const SiteCatalog* known = site_catalog(); known && !known->known(v))
+                       throw std::invalid_argument("expected " + known->names(" or "));
                    }));
   t.push_back(text("shortcuts", "--shortcuts", "on|off", kForCampaign, &C::shortcuts,
                    "exact shortcuts: a trial whose faults change no read-back weight takes the fault-free "
