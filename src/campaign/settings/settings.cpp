@@ -31,13 +31,6 @@
 namespace flipguard::campaign {
 namespace {
 
-// "a, b, c": a list for help text.
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 // The stoppable metrics named for the help of ci_target: "(Top-1, or SDC-1 with metric sdc1)".
 std::string stop_metrics_named() {
   std::string out;
@@ -91,9 +84,9 @@ std::string number_text(double v) {
   return buf;
 }
 
-std::string join(const std::vector<std::string>& items) {
+std::string join(const std::vector<std::string>& items, const std::string& separator = ",") {
   std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
+  for (const auto& s : items) out += (out.empty() ? "" : separator) + s;
   return out;
 }
 
@@ -381,7 +374,7 @@ std::vector<Setting> make_table() {
            "from the graph; give --preset or the preprocessing settings)"));
   t.push_back(
       text("data", "--data", "D", kEvery | kForRun | kForModelInit, &C::data,
-           "the data: a built-in dataset (" + joined(data::dataset_names()) +
+           "the data: a built-in dataset (" + join(data::dataset_names(), ", ") +
                "), a folder of class subfolders (labels: folder names sorted, or --classes), a "
                "folder of unlabelled JPEGs, a list file (`path,label` or `path label` lines), or model "
                "inputs in a .npy (N x C x H x W float32; labels: --labels) or .npz (x, optional y) "
@@ -507,7 +500,7 @@ std::vector<Setting> make_table() {
   t.back().default_note = "$FLIPGUARD_MODELS, else models/ beside the build folder, else ./models";
   t.push_back(text("assets_dir", "--assets", "DIR", kEvery | kForRun, &C::assets_dir,
                    "the folder the named datasets are read from (the shared assets: " +
-                       joined(data::dataset_top_folders()) + ")",
+                       join(data::dataset_top_folders(), ", ") + ")",
                    {}, true));
   t.back().default_note =
       "$FLIPGUARD_ASSETS, else ../shared/assets beside the source tree or a parent folder";
@@ -767,21 +760,9 @@ std::string cell(const std::string& text) {
   return out;
 }
 
-// A number as it is written in the presets: shortest form that reads back the same.
-std::string shortest(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  for (int digits = 1; digits <= 17; ++digits) {
-    char shorter[32];
-    std::snprintf(shorter, sizeof shorter, "%.*g", digits, v);
-    if (std::strtod(shorter, nullptr) == v) return shorter;
-  }
-  return buf;
-}
-
 std::string numbers(const std::vector<double>& values) {
   std::string out;
-  for (double v : values) out += (out.empty() ? "" : ", ") + shortest(v);
+  for (double v : values) out += (out.empty() ? "" : ", ") + number_text(v);
   return out;
 }
 
@@ -801,7 +782,7 @@ std::string preset_table() {
                   " for 1 channel)";
     } catch (const std::invalid_argument&) {
     }
-    const std::string scale = rgb.scale == 1.0 / 255.0 ? "1/255" : shortest(rgb.scale);
+    const std::string scale = rgb.scale == 1.0 / 255.0 ? "1/255" : number_text(rgb.scale);
     const bool uniform_mean =
         std::all_of(rgb.mean.begin(), rgb.mean.end(), [&](double m) { return m == rgb.mean[0]; });
     const bool uniform_std =
