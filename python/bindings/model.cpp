@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bindings.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "data/batch_loader.hpp"
 #include "data/dataset_registry.hpp"
 #include "data/model_spec.hpp"

@@ -8,9 +8,9 @@
 #include "campaign/fault_setting.hpp"
 #include "campaign/faulty_weights.hpp"
 #include "campaign/legacy_identity.hpp"
-#include "campaign/model_batch.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/rekey_results.hpp"
+#include "campaign/resolved_config.hpp"
 #include "campaign/results_file.hpp"
 #include "campaign/trial_fields.hpp"
 #include "campaign/work_plan.hpp"
@@ -183,12 +183,13 @@ std::string layer_campaign_id(const CampaignIdentity& identity, bool before_nan_
 LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
                                         const std::function<void(const LayerCampaignProgress&)>& progress,
                                         std::ostream& log) {
-  const auto config = at_model_batch(given, log);
+  auto resolved = resolve_config(given, log);
+  const CampaignConfig config = resolved.config;
   refuse_per_trial_options(config);
   const auto t_start = clock_type::now();
   // The ordinary campaign's setup (model, images, data hash, record template), so records of both agree
   // field by field; only the campaign's identity differs.
-  const auto setup = CampaignSetup::load(config);
+  const auto setup = CampaignSetup::load(std::move(resolved));
   setup.log_skipped(log);
 
   engine::ExecutorOptions eo;

@@ -14,7 +14,7 @@
 
 #include "campaign/cell_design.hpp"
 #include "campaign/fault_setting.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "data/bad_images.hpp"
 #include "data/preprocess_preset.hpp"
 #include "faults/fault_model_registry.hpp"
@@ -300,7 +300,7 @@ Setting numbers(std::string key, std::string flag, std::string metavar, unsigned
   return s;
 }
 
-// The preprocessing settings (model_source.hpp): each overrides the sidecar's or the preset's value.
+// The preprocessing settings (model_recipe.hpp): each overrides the sidecar's or the preset's value.
 void add_preprocessing_settings(std::vector<Setting>& t, unsigned scope) {
   using C = CampaignConfig;
   auto from_model = [](Setting s) {

@@ -6,7 +6,7 @@
 
 #include "campaign/accuracy_floor.hpp"
 #include "campaign/fault_setting.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/trial_fields.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "faults/fault_model.hpp"

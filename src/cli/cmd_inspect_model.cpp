@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "campaign/faulty_weights.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/settings.hpp"
 #include "cli/command.hpp"
 #include "engine/executor.hpp"

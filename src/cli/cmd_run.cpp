@@ -11,8 +11,8 @@
 #include "campaign/campaign_setup.hpp"
 #include "campaign/fault_setting.hpp"
 #include "campaign/faulty_weights.hpp"
-#include "campaign/model_batch.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
+#include "campaign/resolved_config.hpp"
 #include "campaign/settings.hpp"
 #include "campaign/trial_worker.hpp"
 #include "cli/command.hpp"
@@ -83,8 +83,9 @@ int run(const Arguments& args) {
   c.ci_target = 0;
   c.shard = 0;
   c.shards = 1;
-  c = campaign::at_model_batch(c, std::cerr);
-  const auto setup = campaign::CampaignSetup::load(c);
+  auto resolved = campaign::resolve_config(c, std::cerr);
+  c = resolved.config;  // at the model's batch
+  const auto setup = campaign::CampaignSetup::load(std::move(resolved));
   setup.log_skipped(std::cerr);
   const auto inputs = args.input_files(&setup.spec);
   platform::check_output_file(out, inputs, "the outputs");  // before the work, not after it

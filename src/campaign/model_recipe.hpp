@@ -1,10 +1,10 @@
-// The model a configuration names and how it is fed. `model` is a sidecar (a name in the models folder, or a
-// .json path), or an .onnx file used without one: its input (name, channels, size, layout) and output
-// (classes) come from the graph, a dynamic batch axis being fixed later to `batch`. The preprocessing is the
-// sidecar's, replaced by `preset` when one is given, then each explicit setting (resize, crop, mean, std,
-// scale, channel_order, resize_filter) overrides its field; an .onnx file needs some of these unless the
-// data are model inputs in a tensor file (.npy/.npz), which no recipe touches. The result is checked as a
-// sidecar is, with errors naming the setting's flag.
+// The model recipe a configuration names: which ONNX file, its verified sidecar, and how the model is fed.
+// `model` is a sidecar (a name in the models folder, or a .json path), or an .onnx file used without one: its
+// input (name, channels, size, layout) and output (classes) come from the graph, a dynamic batch axis being
+// fixed later to `batch`. The preprocessing is the sidecar's, replaced by `preset` when one is given, then
+// each explicit setting (resize, crop, mean, std, scale, channel_order, resize_filter) overrides its field;
+// an .onnx file needs some of these unless the data are model inputs in a tensor file (.npy/.npz), which no
+// recipe touches. The result is checked as a sidecar is, with errors naming the setting's flag.
 #pragma once
 
 #include <array>
@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "campaign/campaign_config.hpp"
-#include "data/data_source.hpp"
 #include "data/model_spec.hpp"
 #include "model/graph.hpp"
 
@@ -61,15 +60,6 @@ model::Graph load_graph(const data::ModelSpec& spec);
 // resize_filter) as their flags with values ("--preset torchvision", "--mean 0.5,0.5,0.5"); empty when the
 // model's own (its sidecar's) preprocessing applies.
 std::vector<std::string> preprocessing_settings(const CampaignConfig& config);
-
-// The data the settings ask for (data, assets, classes, labels, bad images, the image subset, loading
-// threads): what campaigns, eval and run load, alike.
-data::DataRequest data_request(const CampaignConfig& config);
-
-// The ONNX file of `config.model`, reading the sidecar's onnx field alone, no claim checked: only for a step
-// of a command that then opens the model with open_model or resolve_model (at_model_batch, before the
-// campaign's setup), so the file is hashed once per command.
-std::string resolve_onnx_path(const CampaignConfig& config);
 
 // "N" or "HxW" (positive integers), or "0"/"none": {0, 0}. std::invalid_argument naming the text otherwise.
 std::array<int, 2> parse_image_size(const std::string& text);

@@ -8,7 +8,7 @@
 
 #include "campaign/campaign_identity.hpp"
 #include "campaign/campaign_setup.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "data/model_spec.hpp"
 #include "support/temp_files.hpp"
 #include "support/test_paths.hpp"
