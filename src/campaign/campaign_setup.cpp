@@ -5,16 +5,16 @@
 #include <memory>
 #include <stdexcept>
 
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/planning/cell_design.hpp"
 #include "campaign/records/legacy/legacy_identity.hpp"
 #include "campaign/running/campaign_runner.hpp"
 #include "campaign/settings/settings.hpp"
 #include "data/loading/data_source.hpp"
 #include "data/manifest/manifest_lookup.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "engine/executor.hpp"
 #include "fault_sites/fault_site_registry.hpp"
-#include "fault_sites/faulty_weights.hpp"
 #include "faults/critical_conditioning.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
@@ -111,16 +111,19 @@ void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& conf
 }  // namespace
 
 CampaignSetup CampaignSetup::load(const CampaignConfig& given) {
-  given.validate();
+  return load(resolve_config_at_given_batch(given));
+}
+
+CampaignSetup CampaignSetup::load(ResolvedConfig resolved) {
   CampaignSetup s;
-  auto model = resolve_model_file(given);
+  auto& model = resolved.model;
   s.spec = std::move(model.spec);
   model.graph = {};  // the workers read their own: not held while the images load
-  auto loaded = data::load_data(data_request(given), s.spec);
+  auto loaded = data::load_data(resolved.data, s.spec);
   const std::string dataset = loaded.name;
   s.images = std::move(loaded.images);
   // Defaults that the data decide (settings.hpp, fit_defaults_to_data), before anything depends on them.
-  s.config = given;
+  s.config = std::move(resolved.config);
   s.notes = std::move(loaded.notes);
   for (auto& n :
        fit_defaults_to_data(s.config, s.images.labelled, static_cast<std::int64_t>(s.images.size())))

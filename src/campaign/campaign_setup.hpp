@@ -1,4 +1,4 @@
-// What every process of a campaign derives from its settings alone, identically: the model, the
+// What every process of a campaign derives from its resolved settings alone, identically: the model, the
 // preloaded images (in their fixed evaluation order), the campaign's identity, the template of its records
 // and the grid of cells (this shard's only).
 #pragma once
@@ -10,6 +10,7 @@
 #include "campaign/planning/work_plan.hpp"
 #include "campaign/records/campaign_identity.hpp"
 #include "campaign/records/trial_record.hpp"
+#include "campaign/resolved_config.hpp"
 #include "campaign/settings/campaign_config.hpp"
 #include "data/loading/batch_loader.hpp"
 #include "data/manifest/manifest.hpp"
@@ -31,7 +32,10 @@ struct CampaignSetup {
   CampaignConfig config;
   std::vector<std::string> notes;
 
-  // Validates the config, loads the model's sidecar and the images.
+  // Loads the images of a resolved configuration (resolved_config.hpp) and derives the rest; the model's
+  // graph is let go first, each worker reading its own.
+  static CampaignSetup load(ResolvedConfig resolved);
+  // The same for a configuration resolved here, at its batch as given (resolve_config_at_given_batch).
   static CampaignSetup load(const CampaignConfig& given);
   // One note line per default fitted to the data, one warning line per image left out under --bad-images
   // skip.

@@ -4,26 +4,23 @@
 #include <stdexcept>
 
 #include "campaign/campaign_setup.hpp"
-#include "campaign/records/legacy/legacy_identity.hpp"
-#include "campaign/settings/fault_setting.hpp"
-#include "fault_sites/faulty_weights.hpp"
-#include "campaign/model_batch.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/planning/work_plan.hpp"
 #include "campaign/records/legacy/legacy_identity.hpp"
 #include "campaign/records/legacy/legacy_refusal.hpp"
 #include "campaign/records/results_file.hpp"
+#include "campaign/resolved_config.hpp"
 #include "campaign/running/campaign_runner.hpp"
 #include "campaign/running/trial_record_fill.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
+#include "evaluation/evaluate_set.hpp"
 #include "fault_sites/fault_site_registry.hpp"
 #include "fault_sites/faulty_weights.hpp"
 #include "fault_sites/slot_selection.hpp"
 #include "faults/fault_model.hpp"
-#include "metrics/sdc.hpp"
-#include "metrics/topk.hpp"
+#include "metrics/batch_scoring.hpp"
 #include "model/onnx_loader.hpp"
 #include "platform/interrupt.hpp"
 #include "protect/protection_spec.hpp"
@@ -47,25 +44,22 @@ struct Job {
 
 // The missing trials of one configuration (format x protection) of the current layer.
 struct Configuration {
-  const PlanCell* cell;  // its first missing cell
+  PlanCell cell;  // its first missing cell
   std::vector<Job> jobs;
   double memory_overhead = 0;
 };
 
-}  // namespace
+// The trials of one layer still missing from the results file, in grid order, by configuration.
+struct LayerWork {
+  std::vector<Configuration> configs;
+  std::int64_t todo = 0;     // trials to run
+  std::int64_t skipped = 0;  // trials already in the results file
+};
 
-std::string layer_campaign_id(const CampaignIdentity& identity, bool before_nan_faithful) {
-  CampaignIdentity layers = identity;
-  layers.tensors = "layers:" + identity.tensors;
-  return before_nan_faithful ? layers.id_before_nan_faithful() : layers.id();
-}
-
-LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
-                                        const std::function<void(const LayerCampaignProgress&)>& progress,
-                                        std::ostream& log) {
-  const auto config = at_model_batch(given, log);
-  // Layer campaigns evaluate every trial on every image, batch by batch, with fixed trial counts; the
-  // per-trial options of ordinary campaigns would need the whole layer's trials before any batch.
+// Layer campaigns evaluate every trial on every image, batch by batch, with fixed trial counts; the per-trial
+// options of ordinary campaigns would need the whole layer's trials before any batch. Their layers are stored
+// weights, and a protection that rescales every layer's biases would change the clean prefix per protection.
+void refuse_unsupported_options(const CampaignConfig& config) {
   if (config.ci_target > 0 || config.floor > 0 || config.images_per_trial != 0 || config.shards > 1)
     throw std::invalid_argument(
         "layer campaign: ci_target, floor, images_per_trial and shards are options of ordinary campaigns "
@@ -78,18 +72,136 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
       throw std::invalid_argument("protections: '" + p +
                                   "' rescales the biases of every layer, so the clean prefix of a layer "
                                   "campaign would differ per protection; run it as an ordinary campaign");
+}
+
+LayerWork missing_trials(const CampaignSetup& setup, const CampaignConfig& config, const ResultsFile& results,
+                         const TrialRecord& base, const std::string& layer) {
+  std::vector<TrialRecord> layer_records;
+  for (const auto& r : results.records())
+    if (r.tensors == layer) layer_records.push_back(r);
+  WorkPlan plan(setup.cells, config.trials, config.stopping(), layer_records);
+  TrialRecord layer_base = base;
+  layer_base.tensors = layer;
+  LayerWork work;
+  while (const auto unit = plan.next()) {
+    const PlanCell& cell = plan.cell(unit->cell);
+    if (work.configs.empty() || work.configs.back().cell.config != cell.config)
+      work.configs.push_back({cell, {}});
+    work.configs.back().jobs.push_back({trial_template(layer_base, cell, unit->trial, config), {}, {}, {}});
+    ++work.todo;
+  }
+  work.skipped = plan.skipped();
+  return work;
+}
+
+// Runs a layer's missing trials batch by batch: the layers before it once per batch (the clean prefix),
+// then per configuration its fault-free suffix and each trial's faulty suffix, every output scored.
+class LayerTrials {
+ public:
+  LayerTrials(engine::Executor& ex, const data::PreprocessedSet& images, const CampaignConfig& config)
+      : ex_(ex),
+        images_(images),
+        config_(config),
+        classes_(ex.output_size()),
+        batch_(static_cast<size_t>(ex.batch())),
+        logits_(batch_ * static_cast<size_t>(classes_)),
+        clean_logits_(logits_.size()) {}
+
+  // `layers_run` (the layers already kept) is what an interruption reports.
+  void run(engine::WeightSlot* layer, LayerWork& work, int layers_run) {
+    const int cut = ex_.cut_before(layer->name());
+    for (size_t first = 0; first < images_.size(); first += batch_) {
+      throw_if_interrupted(layer->name(), layers_run);
+      const auto n = std::min(batch_, images_.size() - first);
+      const auto t0 = clock_type::now();
+      ex_.run_prefix(images_.batch(first, n).data(), static_cast<int>(n), cut);
+      const double prefix_share = seconds_since(t0) / static_cast<double>(work.todo);
+      for (auto& c : work.configs) run_configuration(layer, c, first, n, prefix_share);
+    }
+  }
+
+ private:
+  // The layer's records are written together: an interrupted layer is redone.
+  void throw_if_interrupted(const std::string& layer, int layers_run) const {
+    if (platform::interrupt_signal())
+      throw platform::Interrupted(platform::interrupt_signal(),
+                                  "interrupted by " + platform::signal_name(platform::interrupt_signal()) +
+                                      ": " + std::to_string(layers_run) + " layers of this run kept in " +
+                                      config_.results + "; run the same command again to resume with layer " +
+                                      layer);
+  }
+
+  // One configuration's trials on the batch of images [first, first + n), from the kept prefix.
+  void run_configuration(engine::WeightSlot* layer, Configuration& c, size_t first, size_t n,
+                         double prefix_share) {
+    // Built per batch: configurations of one layer take turns in the same weight slot.
+    auto t0 = clock_type::now();
+    fault_sites::FaultyWeights weights(ex_, {layer}, c.cell.format, c.cell.protection);
+    c.memory_overhead = weights.memory_overhead();
+    // The configuration's fault-free logits of this batch: its clean record, and what faulty trials are
+    // compared with (SDC).
+    ex_.run_suffix(clean_logits_.data());
+    const double build_share = seconds_since(t0) / static_cast<double>(c.jobs.size());
+    const auto width = n * static_cast<size_t>(classes_);
+    const auto clean = std::span<const float>(clean_logits_).first(width);
+    const auto labels = evaluation::batch_labels(images_, first, n);
+    for (auto& j : c.jobs) {
+      t0 = clock_type::now();
+      if (j.record.ber > 0)
+        j.stats = weights.inject(faults::FaultModel::parse(j.record.fault_model), config_.seed,
+                                 static_cast<std::uint64_t>(j.record.trial));
+      j.record.seconds_faults += build_share + seconds_since(t0);
+      t0 = clock_type::now();
+      if (j.record.ber > 0) ex_.run_suffix(logits_.data());
+      const auto out = j.record.ber > 0 ? std::span<const float>(logits_).first(width) : clean;
+      metrics::score_batch({out, labels, clean, classes_}, j.counts, j.sdc);
+      j.record.seconds_inference += prefix_share + seconds_since(t0);
+      t0 = clock_type::now();
+      weights.restore();
+      j.record.seconds_faults += seconds_since(t0);
+    }
+  }
+
+  engine::Executor& ex_;
+  const data::PreprocessedSet& images_;
+  const CampaignConfig& config_;
+  std::int64_t classes_;
+  size_t batch_;
+  std::vector<float> logits_, clean_logits_;
+};
+
+void append_records(ResultsFile& results, LayerWork& work) {
+  for (auto& c : work.configs)
+    for (auto& j : c.jobs) {
+      record_measurements(j.record, c.memory_overhead, j.stats, j.counts, j.sdc);
+      results.append(j.record);
+    }
+}
+
+}  // namespace
+
+std::string layer_campaign_id(const CampaignIdentity& identity, bool before_nan_faithful) {
+  CampaignIdentity layers = identity;
+  layers.tensors = "layers:" + identity.tensors;
+  return before_nan_faithful ? layers.id_before_nan_faithful() : layers.id();
+}
+
+LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
+                                        const std::function<void(const LayerCampaignProgress&)>& progress,
+                                        std::ostream& log) {
+  auto resolved = resolve_config(given, log);
+  const CampaignConfig config = resolved.config;
+  refuse_unsupported_options(config);
   const auto t_start = clock_type::now();
   // The ordinary campaign's setup (model, images, data hash, record template), so records of both agree
   // field by field; only the campaign's identity differs.
-  const auto setup = CampaignSetup::load(config);
+  const auto setup = CampaignSetup::load(std::move(resolved));
   setup.log_skipped(log);
-  const auto& spec = setup.spec;
-  const auto& images = setup.images;
 
   engine::ExecutorOptions eo;
   eo.batch = config.batch;
   eo.threads = config.threads;
-  engine::Executor ex(load_graph(spec), eo);
+  engine::Executor ex(load_graph(setup.spec), eo);
   // One stored weight at a time: layer campaigns are campaigns of the stored-weights site.
   const auto layers = fault_sites::select_slots(ex, config.tensors);
   fault_sites::check_fault_targets(fault_model(config.fault, 0.5), layers);
@@ -113,96 +225,22 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
 
   TrialRecord base = setup.base;
   base.campaign = summary.campaign_id;
-
-  const auto classes = ex.output_size();
-  const auto batch = static_cast<size_t>(ex.batch());
-  std::vector<float> logits(batch * static_cast<size_t>(classes));
-  std::vector<float> clean_logits(logits.size());
-
+  LayerTrials trials(ex, setup.images, config);
   for (auto* layer : layers) {
-    // The trials of this layer still missing from the results file, in grid order, by configuration.
-    std::vector<TrialRecord> layer_records;
-    for (const auto& r : results.records())
-      if (r.tensors == layer->name()) layer_records.push_back(r);
-    WorkPlan plan(setup.cells, config.trials, config.stopping(), layer_records);
-    TrialRecord layer_base = base;
-    layer_base.tensors = layer->name();
-    std::vector<Configuration> configs;
-    std::int64_t todo = 0;
-    while (const auto unit = plan.next()) {
-      const PlanCell& cell = plan.cell(unit->cell);
-      if (configs.empty() || configs.back().cell->config != cell.config) configs.push_back({&cell, {}});
-      configs.back().jobs.push_back({trial_template(layer_base, cell, unit->trial, config), {}, {}, {}});
-      ++todo;
-    }
-    prog.trials_done += plan.skipped();
-    summary.trials_skipped += plan.skipped();
+    LayerWork work = missing_trials(setup, config, results, base, layer->name());
+    prog.trials_done += work.skipped;
+    summary.trials_skipped += work.skipped;
     prog.layer = layer->name();
-    prog.skipped = todo == 0;
-    if (todo == 0) {
+    prog.skipped = work.todo == 0;
+    if (work.todo == 0) {
       ++summary.layers_skipped;
-      ++prog.layers_done;
-      prog.seconds = seconds_since(t_start);
-      progress(prog);
-      continue;
+    } else {
+      trials.run(layer, work, summary.layers_run);
+      append_records(results, work);
+      summary.trials_run += work.todo;
+      prog.trials_done += work.todo;
+      ++summary.layers_run;
     }
-
-    const int cut = ex.cut_before(layer->name());
-    for (size_t first = 0; first < images.size(); first += batch) {
-      if (platform::interrupt_signal())  // the layer's records are written together: this layer is redone
-        throw platform::Interrupted(platform::interrupt_signal(),
-                                    "interrupted by " + platform::signal_name(platform::interrupt_signal()) +
-                                        ": " + std::to_string(summary.layers_run) +
-                                        " layers of this run kept in " + config.results +
-                                        "; run the same command again to resume with layer " + layer->name());
-      const auto n = std::min(batch, images.size() - first);
-      const auto targets = std::span<const int>(images.targets).subspan(first, n);
-      auto t0 = clock_type::now();
-      ex.run_prefix(images.batch(first, n).data(), static_cast<int>(n), cut);
-      const double prefix_share = seconds_since(t0) / static_cast<double>(todo);
-      for (auto& c : configs) {
-        // Built per batch: configurations of one layer take turns in the same weight slot.
-        t0 = clock_type::now();
-        fault_sites::FaultyWeights weights(ex, {layer}, c.cell->format, c.cell->protection);
-        c.memory_overhead = weights.memory_overhead();
-        // The configuration's fault-free logits of this batch: its clean record, and what faulty trials
-        // are compared with (SDC).
-        ex.run_suffix(clean_logits.data());
-        const double build_share = seconds_since(t0) / static_cast<double>(c.jobs.size());
-        const auto clean = std::span<const float>(clean_logits).first(n * static_cast<size_t>(classes));
-        for (auto& j : c.jobs) {
-          t0 = clock_type::now();
-          if (j.record.ber > 0)
-            j.stats = weights.inject(faults::FaultModel::parse(j.record.fault_model), config.seed,
-                                     static_cast<std::uint64_t>(j.record.trial));
-          j.record.seconds_faults += build_share + seconds_since(t0);
-          t0 = clock_type::now();
-          if (j.record.ber > 0) ex.run_suffix(logits.data());
-          const auto out = j.record.ber > 0
-                               ? std::span<const float>(logits).first(n * static_cast<size_t>(classes))
-                               : clean;
-          if (images.labelled) {
-            j.counts.add(metrics::score(out, targets, classes));
-          } else {
-            j.counts.images += static_cast<std::int64_t>(n);
-            j.counts.non_finite += metrics::non_finite_rows(out, classes);
-          }
-          j.sdc.add(metrics::compare_logits(out, clean, classes));
-          j.record.seconds_inference += prefix_share + seconds_since(t0);
-          t0 = clock_type::now();
-          weights.restore();
-          j.record.seconds_faults += seconds_since(t0);
-        }
-      }
-    }
-    for (auto& c : configs)
-      for (auto& j : c.jobs) {
-        record_measurements(j.record, c.memory_overhead, j.stats, j.counts, j.sdc);
-        results.append(j.record);
-      }
-    summary.trials_run += todo;
-    prog.trials_done += todo;
-    ++summary.layers_run;
     ++prog.layers_done;
     prog.seconds = seconds_since(t_start);
     progress(prog);

@@ -4,8 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/model_batch.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/resolved_config.hpp"
 #include "campaign/records/campaign_identity.hpp"
 #include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
@@ -22,13 +21,14 @@ namespace flipguard::cli {
 namespace {
 
 int eval(const Arguments& args) {
-  const auto& c = args.config;
-  auto opened = campaign::resolve_model_file(c);  // the sidecar's claims checked, the graph read once
-  const auto& spec = opened.spec;
+  // The sidecar's claims checked, the graph read once, the batch the model's own if it fixes one.
+  auto resolved = campaign::resolve_config(args.config, std::cerr);
+  const auto& c = resolved.config;
+  const auto& spec = resolved.model.spec;
   const int threads = c.threads;
 
   const auto t_load = std::chrono::steady_clock::now();
-  const auto loaded = data::load_data(campaign::data_request(c), spec);
+  const auto loaded = data::load_data(resolved.data, spec);
   const auto& images = loaded.images;
   for (const auto& n : loaded.notes) std::cerr << "note: " << n << "\n";
   for (const auto& s : images.skipped) std::cerr << "warning: image skipped: " << s.reason << "\n";
@@ -38,9 +38,8 @@ int eval(const Arguments& args) {
   eo.batch = c.batch;
   eo.threads = threads;
   eo.fold_batchnorm = !args.has("--no-fold-bn");
-  engine::Executor ex(std::move(opened.graph), eo);
-  const int batch = ex.batch();  // a model exported at a fixed batch keeps it
-  if (batch != c.batch) std::cerr << campaign::fixed_batch_note(batch, c.batch) << "\n";
+  engine::Executor ex(std::move(resolved.model.graph), eo);
+  const int batch = ex.batch();
   if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))
     throw std::runtime_error(spec.onnx_path().string() + ": the model takes " +
                              model::dims_to_string(ex.input_dims()) +

@@ -6,8 +6,9 @@
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/settings/settings.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "cli/command.hpp"
 #include "engine/executor.hpp"
 #include "fault_sites/slot_selection.hpp"

@@ -9,13 +9,12 @@
 #include <optional>
 
 #include "campaign/campaign_setup.hpp"
-#include "campaign/settings/fault_setting.hpp"
-#include "fault_sites/faulty_weights.hpp"
-#include "campaign/model_batch.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/resolved_config.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/running/trial_worker.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "campaign/settings/settings.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "cli/command.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
@@ -85,8 +84,9 @@ int run(const Arguments& args) {
   c.ci_target = 0;
   c.shard = 0;
   c.shards = 1;
-  c = campaign::at_model_batch(c, std::cerr);
-  const auto setup = campaign::CampaignSetup::load(c);
+  auto resolved = campaign::resolve_config(c, std::cerr);
+  c = resolved.config;  // at the model's batch
+  const auto setup = campaign::CampaignSetup::load(std::move(resolved));
   setup.log_skipped(std::cerr);
   const auto inputs = args.input_files(&setup.spec);
   platform::check_output_file(out, inputs, "the outputs");  // before the work, not after it

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "campaign/campaign_setup.hpp"
-#include "campaign/model_batch.hpp"
+#include "campaign/resolved_config.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "campaign/running/coordinator.hpp"
 #include "campaign/running/trial_worker.hpp"
@@ -162,7 +162,7 @@ std::optional<campaign::CampaignSummary> run_mpi_campaign(
     // Every rank derives the same setup (campaign id, images, cells) from the same settings.
     std::ostream quiet(nullptr);  // rank 0 speaks for all
     const auto setup =
-        campaign::CampaignSetup::load(campaign::at_model_batch(given, rank == 0 ? log : quiet));
+        campaign::CampaignSetup::load(campaign::resolve_config(given, rank == 0 ? log : quiet));
     if (rank == 0) {
       setup.log_skipped(log);
       return coordinate(setup.config, setup, ranks, progress, log);

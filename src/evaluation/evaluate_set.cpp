@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "metrics/batch_scoring.hpp"
 #include "platform/interrupt.hpp"
 
 namespace flipguard::evaluation {
@@ -30,14 +31,9 @@ Evaluation score_batches(const data::PreprocessedSet& images, size_t batch, std:
     platform::throw_if_interrupted();  // a trial stopped half-way is abandoned, never recorded
     produce(first, n, logits.data());
     const auto out = std::span<const float>(logits).first(n * width);
-    if (images.labelled) {
-      e.counts.add(metrics::score(out, std::span<const int>(images.targets).subspan(first, n), classes));
-    } else {
-      e.counts.images += static_cast<std::int64_t>(n);
-      e.counts.non_finite += metrics::non_finite_rows(out, classes);
-    }
-    if (!io.clean.empty())
-      e.sdc.add(metrics::compare_logits(out, io.clean.subspan(first * width, n * width), classes));
+    metrics::score_batch({out, batch_labels(images, first, n),
+                          io.clean.empty() ? io.clean : io.clean.subspan(first * width, n * width), classes},
+                         e.counts, e.sdc);
     if (io.keep)
       std::copy(out.begin(), out.end(), io.keep->begin() + static_cast<std::ptrdiff_t>(first * width));
     if (after_batch) after_batch(first + n, e.counts);
@@ -76,6 +72,11 @@ void check_images_fit(const engine::Executor& ex, const data::PreprocessedSet& i
         throw std::runtime_error(ex.graph().source + ": the model gives " + std::to_string(ex.output_size()) +
                                  " outputs per image, but a dataset label needs output " + std::to_string(t) +
                                  " (check the sidecar's output.classes and label_offset)");
+}
+
+std::span<const int> batch_labels(const data::PreprocessedSet& images, size_t first, size_t n) {
+  if (!images.labelled) return {};
+  return std::span<const int>(images.targets).subspan(first, n);
 }
 
 Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& images, std::vector<float>& logits,

@@ -1,5 +1,6 @@
-// One pass of a model over a preloaded image set: batches through the executor, scored with Top-k. Used by
-// every trial of a campaign and by `flipguard eval` (the clean baseline), so both count alike.
+// One pass of a model over a preloaded image set: batches through the executor, each scored by
+// metrics::score_batch. Used by every trial of a campaign and by `flipguard eval` (the clean baseline), so
+// both count alike; layer campaigns score their batches with the same step.
 #pragma once
 
 #include <functional>
@@ -34,6 +35,9 @@ struct LogitIo {
 // model's, or a label past its outputs. evaluate_set checks it; callers feeding an executor otherwise
 // (evaluate_batches) check it first.
 void check_images_fit(const engine::Executor& ex, const data::PreprocessedSet& images);
+
+// The labels of images [first, first + n) as metrics::score_batch takes them: empty when the set has none.
+std::span<const int> batch_labels(const data::PreprocessedSet& images, size_t first, size_t n);
 
 // `logits` is scratch reused across calls (sized once); `after_batch(images_done, counts_so_far)` is
 // optional; so is `stop_after(images_done, counts_so_far)`, which ends the pass when it returns true.

@@ -3,9 +3,9 @@
 // reports name it. Settings, stopping rules, summaries, reports and the Python module read these
 // descriptors instead of listing metrics themselves; metric_registry.hpp holds them.
 //
-// What a descriptor cannot carry is the per-image computation: it runs inside the scoring loop
-// (evaluation/evaluate_set.cpp, campaign/layer_campaign.cpp) as metrics::score and metrics::compare_logits
-// per batch, whose sums become TrialCounts. A metric over a new per-image quantity also needs its count in
+// What a descriptor cannot carry is the per-image computation: it runs in the scoring step every pass takes
+// (metrics/batch_scoring.cpp: metrics::score and metrics::compare_logits per batch), whose sums become
+// TrialCounts. A metric over a new per-image quantity also needs its count in
 // TrialCounts and the trial record; a metric over counts already kept needs only its descriptor.
 #pragma once
 

@@ -49,7 +49,7 @@ struct CampaignIdentity {
 };
 
 // The identity of `config` run on `spec`'s model, whose ONNX file has `model_sha256` (as open_model read it,
-// model_source.hpp), over `images` of dataset `data`.
+// model_recipe.hpp), over `images` of dataset `data`.
 CampaignIdentity campaign_identity(const CampaignConfig& config, const data::Manifest& spec,
                                    const std::string& model_sha256, const std::string& data,
                                    const data::PreprocessedSet& images);

@@ -6,8 +6,8 @@
 
 #include "campaign/campaign_setup.hpp"
 #include "campaign/layer_campaign.hpp"
-#include "campaign/model_batch.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/resolved_config.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/records/campaign_identity.hpp"
 #include "campaign/records/legacy/legacy_identity.hpp"
 #include "campaign/records/legacy/legacy_refusal.hpp"
@@ -54,7 +54,7 @@ RekeySummary rekey_results(const CampaignConfig& asked) {
   if (!std::filesystem::is_regular_file(path))
     throw std::runtime_error(path + ": no such results file to rekey");
   std::ostream quiet(nullptr);  // the campaign's own run said it
-  const auto setup = CampaignSetup::load(at_model_batch(given, quiet));
+  const auto setup = CampaignSetup::load(resolve_config(given, quiet));
   const CampaignConfig& config = setup.config;
   const std::string legacy = legacy_campaign_id(config, setup.identity.model_sha256, setup.identity.data,
                                                 setup.legacy_data_hash, false);

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/planning/accuracy_floor.hpp"
 #include "campaign/running/trial_record_fill.hpp"
 #include "campaign/settings/fault_setting.hpp"

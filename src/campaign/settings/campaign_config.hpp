@@ -25,7 +25,7 @@ struct CampaignConfig {
   std::string data;                // dataset name or path (data_source.hpp); empty: the model's default
   std::string classes;             // classes file for a folder of class subfolders (folder name -> label)
   std::string labels;              // labels .npy for a .npy of inputs
-  // How images are fed (model_source.hpp): a named preset, then explicit values, over the sidecar's. Empty
+  // How images are fed (model_recipe.hpp): a named preset, then explicit values, over the sidecar's. Empty
   // (0 for scale): not given.
   std::string preset;             // torchvision, caffe, cifar, none
   std::string resize;             // "N" (shorter side), "HxW" (exact) or "0" (none)

@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/planning/cell_design.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "campaign/settings/preprocessing_values.hpp"
@@ -305,7 +305,7 @@ Setting numbers(std::string key, std::string flag, std::string metavar, unsigned
   return s;
 }
 
-// The preprocessing settings (model_source.hpp): each overrides the sidecar's or the preset's value.
+// The preprocessing settings (model_recipe.hpp): each overrides the sidecar's or the preset's value.
 void add_preprocessing_settings(std::vector<Setting>& t, unsigned scope) {
   using C = CampaignConfig;
   auto from_model = [](Setting s) {
@@ -364,9 +364,9 @@ std::string scale_protection(double t) {
   return buf;
 }
 
-std::vector<Setting> make_table() {
+// What runs on what: the model, the data and its preprocessing.
+void add_model_and_data_settings(std::vector<Setting>& t) {
   using C = CampaignConfig;
-  std::vector<Setting> t;
   t.push_back(
       text("model", "--model", "M", kEvery | kForRun | kForModelInit | kForInspectModel, &C::model,
            "the model: a name in the models folder (models/M.json), the path of a model sidecar .json "
@@ -381,6 +381,11 @@ std::vector<Setting> make_table() {
                "(default: the dataset the model's sidecar names)",
            {}, true));
   add_preprocessing_settings(t, kEvery | kForRun | kForModelInit);
+}
+
+// The grid of cells: formats x protections x rates, and the kind of fault.
+void add_grid_settings(std::vector<Setting>& t) {
+  using C = CampaignConfig;
   t.push_back(list("formats", "--formats", "F,...", kGrid | kForInspectModel, &C::formats,
                    "storage formats: fp32, fp16, bf16, qM.N (sign + M integer + N fraction bits, e.g. q2.5), "
                    "int8 (symmetric per tensor), int8-channel (per output channel)",
@@ -400,6 +405,11 @@ std::vector<Setting> make_table() {
   };
   fault.check = [](const C& c) { (void)canonical_fault_setting(c.fault); };
   t.push_back(fault);
+}
+
+// How many trials a cell runs: fixed, or adaptive until its interval is narrow enough.
+void add_trial_count_settings(std::vector<Setting>& t) {
+  using C = CampaignConfig;
   t.push_back(integer("trials", "--trials", "N", kGrid | kForSweepT, &C::trials, 1, kMaxTrials,
                       "a fixed number of trials per cell: given without ci_target, it turns adaptive "
                       "trials off (ci_target 0)"));
@@ -424,7 +434,11 @@ std::vector<Setting> make_table() {
            "(plug-in bets alone, as before) or t (Student t, approximate: too narrow on skewed or "
            "all-or-nothing cells); see docs/statistics.md",
            [](const std::string& v) { (void)stats::parse_interval_method(v); }));
-  // Your own data and label-free metrics.
+}
+
+// Your own data and label-free metrics.
+void add_label_and_metric_settings(std::vector<Setting>& t) {
+  using C = CampaignConfig;
   t.push_back(
       text("classes", "--classes", "FILE", kEvery | kForRun, &C::classes,
            "for a folder of class subfolders: the label of each folder is the line of its name in FILE "
@@ -439,6 +453,11 @@ std::vector<Setting> make_table() {
   t.push_back(number("floor", "--floor", "TOP1", kForCampaign, &C::floor, 0, 100,
                      "a faulty trial stops once its Top-1 is below this percentage at 99.9% confidence "
                      "(Clopper-Pearson); 0: off"));
+}
+
+// What a trial scores and faults: the images, their sampling, the seed and the faulted tensors.
+void add_trial_content_settings(std::vector<Setting>& t) {
+  using C = CampaignConfig;
   t.push_back(integer("images", "--images", "N", kEvery | kForRun, &C::images, 0, kMaxImages,
                       "images evaluated: a class-stratified subset of the dataset; 0: all of it"));
   t.back().aliases = {"--limit"};
@@ -474,6 +493,11 @@ std::vector<Setting> make_table() {
                    [](const std::string& v) {
                      if (v != "on" && v != "off") throw std::invalid_argument("must be on or off");
                    }));
+}
+
+// How inference runs: batch, threads, unusable images.
+void add_execution_settings(std::vector<Setting>& t) {
+  using C = CampaignConfig;
   t.push_back(integer("batch", "--batch", "B", kEvery | kForRun, &C::batch, 1, 4096,
                       "images per inference batch (a model exported with a fixed batch runs at that one)"));
   t.push_back(integer("threads", "--threads", "T", kEvery | kForRun, &C::threads, 1, 1024,
@@ -489,6 +513,11 @@ std::vector<Setting> make_table() {
           throw std::invalid_argument(e.what());  // a setting's value error, whatever the parser's kind
         }
       }));
+}
+
+// Where results, models and assets are.
+void add_location_settings(std::vector<Setting>& t) {
+  using C = CampaignConfig;
   t.push_back(
       text("results", "--results", "FILE.jsonl", kGrid | kForSweepT, &C::results,
            "the results file (JSON Lines, one record per trial); rerunning the same command resumes it"));
@@ -504,7 +533,10 @@ std::vector<Setting> make_table() {
                    {}, true));
   t.back().default_note =
       "$FLIPGUARD_ASSETS, else ../shared/assets beside the source tree or a parent folder";
-  // The shard a process runs is a property of one invocation, not of the study: command line only.
+}
+
+// The shard a process runs is a property of one invocation, not of the study: command line only.
+void add_shard_setting(std::vector<Setting>& t) {
   Setting shard =
       base("", "--shard", "I/N", SettingType::fraction, kForCampaign,
            "run only shard I (0 <= I < N) of the cells, whole cells balanced by trials; join the shards' "
@@ -523,7 +555,11 @@ std::vector<Setting> make_table() {
     return std::to_string(c.shard) + "/" + std::to_string(c.shards);
   };
   t.push_back(shard);
+}
 
+// Flags that set one value of a list setting: sweep-t's format, rate and targets, run's protection.
+void add_single_value_flags(std::vector<Setting>& t) {
+  using C = CampaignConfig;
   // sweep-t studies one format at one rate over scaling targets t: its grid, in three flags of its own.
   Setting format = base("", "--format", "F", SettingType::text, kForSweepT | kForRun,
                         "the storage format (one; see formats)");
@@ -567,14 +603,32 @@ std::vector<Setting> make_table() {
   };
   targets.show = [](const C&) { return std::string(); };
   t.push_back(targets);
-  // Every front end (command line, TOML, Python, set_setting) assigns through the table: each assignment
-  // also records its key, so what was asked for can be told from a default (resolve_given_settings).
+}
+
+// Every front end (command line, TOML, Python, set_setting) assigns through the table: each assignment
+// also records its key, so what was asked for can be told from a default (resolve_given_settings).
+void record_given_keys(std::vector<Setting>& t) {
+  using C = CampaignConfig;
   for (auto& s : t)
     if (!s.key.empty())
       s.assign = [assign = s.assign, key = s.key](C& c, const SettingValue& v) {
         assign(c, v);
         c.given.insert(key);
       };
+}
+
+std::vector<Setting> make_table() {
+  std::vector<Setting> t;
+  add_model_and_data_settings(t);
+  add_grid_settings(t);
+  add_trial_count_settings(t);
+  add_label_and_metric_settings(t);
+  add_trial_content_settings(t);
+  add_execution_settings(t);
+  add_location_settings(t);
+  add_shard_setting(t);
+  add_single_value_flags(t);
+  record_given_keys(t);
   return t;
 }
 

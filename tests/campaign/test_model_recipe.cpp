@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "campaign/campaign_setup.hpp"
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 #include "campaign/records/campaign_identity.hpp"
 #include "data/manifest/manifest.hpp"
 #include "support/temp_files.hpp"

@@ -1,4 +1,4 @@
-#include "campaign/model_source.hpp"
+#include "campaign/model_recipe.hpp"
 
 #include <cerrno>
 #include <cmath>
@@ -314,27 +314,6 @@ ModelFile resolve_model_file(const CampaignConfig& c) {
 
 data::Manifest resolve_model(const CampaignConfig& c) {
   return resolve_model_file(c).spec;
-}
-
-std::string resolve_onnx_path(const CampaignConfig& c) {
-  if (is_onnx_model(c.model)) {
-    std::error_code ec;
-    if (!fs::exists(c.model, ec)) throw std::runtime_error(c.model + ": no such model file");
-    return c.model;
-  }
-  return data::load_manifest(data::find_manifest_file(c.model, c.models_dir)).onnx_path().string();
-}
-
-data::DataRequest data_request(const CampaignConfig& config) {
-  data::DataRequest request;
-  request.data = config.data;
-  request.assets_dir = config.assets_dir;
-  request.classes_file = config.classes;
-  request.labels_file = config.labels;
-  request.bad_images = data::parse_bad_images(config.bad_images, "bad_images");
-  request.subset.limit = static_cast<std::size_t>(config.images);
-  request.threads = static_cast<unsigned>(config.threads);
-  return request;
 }
 
 }  // namespace flipguard::campaign

@@ -1,10 +1,10 @@
-// The model a configuration names and how it is fed. `model` is a sidecar (a name in the models folder, or a
-// .json path), or an .onnx file used without one: its input (name, channels, size, layout) and output
-// (classes) come from the graph, a dynamic batch axis being fixed later to `batch`. The preprocessing is the
-// sidecar's, replaced by `preset` when one is given, then each explicit setting (resize, crop, mean, std,
-// scale, channel_order, resize_filter) overrides its field; an .onnx file needs some of these unless the
-// data are model inputs in a tensor file (.npy/.npz), which no recipe touches. The result is checked as a
-// sidecar is, with errors naming the setting's flag.
+// The model recipe a configuration names: which ONNX file, its verified sidecar, and how the model is fed.
+// `model` is a sidecar (a name in the models folder, or a .json path), or an .onnx file used without one: its
+// input (name, channels, size, layout) and output (classes) come from the graph, a dynamic batch axis being
+// fixed later to `batch`. The preprocessing is the sidecar's, replaced by `preset` when one is given, then
+// each explicit setting (resize, crop, mean, std, scale, channel_order, resize_filter) overrides its field;
+// an .onnx file needs some of these unless the data are model inputs in a tensor file (.npy/.npz), which no
+// recipe touches. The result is checked as a sidecar is, with errors naming the setting's flag.
 #pragma once
 
 #include <array>
@@ -63,13 +63,5 @@ model::Graph load_graph(const data::Manifest& spec);
 // model's own (its sidecar's) preprocessing applies.
 std::vector<std::string> preprocessing_settings(const CampaignConfig& config);
 
-// The data the settings ask for (data, assets, classes, labels, bad images, the image subset, loading
-// threads): what campaigns, eval and run load, alike.
-data::DataRequest data_request(const CampaignConfig& config);
-
-// The ONNX file of `config.model`, reading the sidecar's onnx field alone, no claim checked: only for a step
-// of a command that then opens the model with open_model or resolve_model (at_model_batch, before the
-// campaign's setup), so the file is hashed once per command.
-std::string resolve_onnx_path(const CampaignConfig& config);
 
 }  // namespace flipguard::campaign
