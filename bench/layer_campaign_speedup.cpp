@@ -16,9 +16,9 @@
 #include <sstream>
 #include <string>
 
-#include "campaign/layer_campaign.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "campaign/running/campaign_runner.hpp"
+#include "campaign/running/layer_campaign.hpp"
 #include "campaign/settings/settings.hpp"
 #include "report/results_reader.hpp"
 

@@ -15,7 +15,7 @@ set(FLIPGUARD_PUBLIC_HEADERS
     data/loading/batch_loader.hpp data/datasets/dataset_registry.hpp data/manifest/manifest_lookup.hpp
     metrics/topk.hpp
     evaluation/evaluate_set.hpp
-    campaign/running/campaign_runner.hpp campaign/settings/settings.hpp campaign/layer_campaign.hpp
+    campaign/running/campaign_runner.hpp campaign/settings/settings.hpp campaign/running/layer_campaign.hpp
     campaign/planning/cell_summary.hpp
     report/report_writer.hpp report/results_reader.hpp
     platform/interrupt.hpp)
@@ -46,7 +46,7 @@ foreach(_header ${FLIPGUARD_INSTALLED_HEADERS})
 endforeach()
 
 # The libraries in link order (each before what it uses), behind one target.
-set(FLIPGUARD_EXPORTED flipguard_report flipguard_campaign_running flipguard_campaign_planning
+set(FLIPGUARD_EXPORTED flipguard_report flipguard_campaign_running flipguard_campaign_recipe flipguard_campaign_planning
                        flipguard_campaign_records flipguard_campaign_settings flipguard_fault_sites flipguard_evaluation flipguard_engine flipguard_model
                        flipguard_data flipguard_metrics flipguard_stats flipguard_protect flipguard_faults
                        flipguard_memory flipguard_hashing flipguard_platform)

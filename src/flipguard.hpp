@@ -2,9 +2,9 @@
 // also usable on its own, as "area/file.hpp".
 #pragma once
 
-#include "campaign/layer_campaign.hpp"           // one stored tensor at a time
 #include "campaign/planning/cell_summary.hpp"    // cells and their intervals from trial records
 #include "campaign/running/campaign_runner.hpp"  // run a campaign (CampaignConfig, run_campaign)
+#include "campaign/running/layer_campaign.hpp"   // one stored tensor at a time
 #include "campaign/settings/settings.hpp"        // every campaign setting by key (TOML/CLI names)
 #include "data/datasets/dataset_registry.hpp"    // built-in datasets by name
 #include "data/loading/batch_loader.hpp"         // datasets preprocessed into input tensors

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "bindings.hpp"
-#include "campaign/layer_campaign.hpp"
 #include "campaign/planning/cell_summary.hpp"
 #include "campaign/running/campaign_runner.hpp"
+#include "campaign/running/layer_campaign.hpp"
 #include "campaign/settings/settings.hpp"
 #include "metrics/metric_registry.hpp"
 #include "platform/interrupt.hpp"

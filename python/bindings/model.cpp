@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bindings.hpp"
-#include "campaign/model_recipe.hpp"
+#include "campaign/recipe/model_recipe.hpp"
 #include "data/datasets/dataset_registry.hpp"
 #include "data/loading/batch_loader.hpp"
 #include "data/manifest/manifest.hpp"

@@ -9,11 +9,11 @@
 #include <iostream>
 #include <map>
 
-#include "campaign/campaign_setup.hpp"
 #include "campaign/planning/cell_design.hpp"
 #include "campaign/planning/cell_summary.hpp"
 #include "campaign/records/results_file.hpp"
 #include "campaign/running/campaign_runner.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "campaign/settings/settings.hpp"
 #include "cli/campaign_table.hpp"
 #include "cli/command.hpp"

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/resolved_config.hpp"
+#include "campaign/recipe/resolved_config.hpp"
 #include "campaign/records/campaign_identity.hpp"
 #include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/layer_campaign.hpp"
+#include "campaign/running/layer_campaign.hpp"
 #include "campaign/settings/campaign_config.hpp"
 #include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"

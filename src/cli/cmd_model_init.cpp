@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "campaign/model_recipe.hpp"
+#include "campaign/recipe/model_recipe.hpp"
 #include "campaign/settings/settings.hpp"
 #include "cli/command.hpp"
 #include "data/manifest/manifest.hpp"

@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "campaign/campaign_setup.hpp"
-#include "campaign/resolved_config.hpp"
+#include "campaign/recipe/resolved_config.hpp"
 #include "campaign/records/trial_record_json.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "campaign/running/coordinator.hpp"
 #include "campaign/running/trial_worker.hpp"
 

@@ -1,10 +1,10 @@
 #include "fault_sites/fault_site_registry.hpp"
 
-#include <algorithm>
 #include <array>
 #include <stdexcept>
 
 #include "campaign/settings/site_catalog.hpp"
+#include "platform/registry.hpp"
 
 namespace flipguard::fault_sites {
 
@@ -17,10 +17,9 @@ namespace {
 // The built-in sites, in the order help and docs list them.
 constexpr std::array kBuiltins = {&sites::stored_weights};
 
-// Sites registered at run time (tests, extensions), before campaigns run: lookups need no lock.
-std::vector<const FaultSiteType*>& registered() {
-  static std::vector<const FaultSiteType*> types;
-  return types;
+platform::Registry<FaultSiteType>& registry() {
+  static platform::Registry<FaultSiteType> r("fault site", kBuiltins);
+  return r;
 }
 
 const char* redraw_text(Redraw redraw) {
@@ -30,15 +29,11 @@ const char* redraw_text(Redraw redraw) {
 }  // namespace
 
 std::vector<const FaultSiteType*> fault_site_types() {
-  std::vector<const FaultSiteType*> out(kBuiltins.begin(), kBuiltins.end());
-  out.insert(out.end(), registered().begin(), registered().end());
-  return out;
+  return registry().entries();
 }
 
 const FaultSiteType* find_fault_site_type(std::string_view name) {
-  for (const FaultSiteType* t : fault_site_types())
-    if (t->name == name) return t;
-  return nullptr;
+  return registry().find(name);
 }
 
 const FaultSiteType& fault_site_type(std::string_view name) {
@@ -47,13 +42,7 @@ const FaultSiteType& fault_site_type(std::string_view name) {
 }
 
 std::string fault_site_names(std::string_view last) {
-  const auto types = fault_site_types();
-  std::string out;
-  for (std::size_t i = 0; i < types.size(); ++i) {
-    if (i > 0) out += i + 1 == types.size() ? std::string(last) : std::string(", ");
-    out += types[i]->name;
-  }
-  return out;
+  return registry().names(last);
 }
 
 std::string fault_site_help() {
@@ -65,16 +54,13 @@ std::string fault_site_help() {
 }
 
 void register_fault_site_type(const FaultSiteType& type) {
-  const std::string name(type.name);
-  if (name.empty()) throw std::logic_error("fault site: a name must be non-empty");
-  if (find_fault_site_type(type.name))
-    throw std::logic_error("fault site '" + name + "' is registered already");
-  if (!type.select) throw std::logic_error("fault site '" + name + "' cannot select its targets");
-  registered().push_back(&type);
+  if (!type.select)
+    throw std::logic_error("fault site '" + std::string(type.name) + "' cannot select its targets");
+  registry().add(type);
 }
 
 void unregister_fault_site_type(const FaultSiteType& type) {
-  std::erase(registered(), &type);
+  registry().remove(type);
 }
 
 namespace {

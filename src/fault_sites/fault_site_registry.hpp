@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "campaign/settings/campaign_config.hpp"
 #include "engine/executor.hpp"
 #include "engine/weight_selection.hpp"
 #include "fault_sites/fault_site.hpp"
@@ -37,8 +38,8 @@ struct FaultSiteType {
   std::unique_ptr<FaultSite> (*select)(engine::Executor& executor, const std::string& selection) = nullptr;
 };
 
-// The site campaigns use unless told otherwise.
-inline constexpr std::string_view kDefaultSite = "weights";
+// The site campaigns use unless told otherwise (named with the settings, which must not see this registry).
+inline constexpr std::string_view kDefaultSite = campaign::kDefaultSite;
 
 // Every registered site: the built-ins, then those registered, in listing order.
 std::vector<const FaultSiteType*> fault_site_types();

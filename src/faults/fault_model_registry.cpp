@@ -1,8 +1,9 @@
 #include "faults/fault_model_registry.hpp"
 
-#include <algorithm>
 #include <array>
 #include <stdexcept>
+
+#include "platform/registry.hpp"
 
 namespace flipguard::faults {
 
@@ -16,11 +17,9 @@ namespace {
 constexpr std::array kBuiltins = {&models::bit_error_rate, &models::stuck_at_0, &models::stuck_at_1,
                                   &models::burst, &models::targeted};
 
-// Kinds registered at run time (tests, extensions). Registration happens before campaigns run (at static
-// initialisation, typically), so lookups need no lock.
-std::vector<const FaultModelType*>& registered() {
-  static std::vector<const FaultModelType*> kinds;
-  return kinds;
+platform::Registry<FaultModelType>& registry() {
+  static platform::Registry<FaultModelType> r("fault model kind", kBuiltins);
+  return r;
 }
 
 }  // namespace
@@ -41,43 +40,29 @@ std::string FaultModelType::setting_syntax() const {
 }
 
 std::vector<const FaultModelType*> fault_model_types() {
-  std::vector<const FaultModelType*> out(kBuiltins.begin(), kBuiltins.end());
-  out.insert(out.end(), registered().begin(), registered().end());
-  return out;
+  return registry().entries();
 }
 
 const FaultModelType* find_fault_model_type(std::string_view name) {
-  for (const FaultModelType* t : kBuiltins)
-    if (t->name == name) return t;
-  for (const FaultModelType* t : registered())
-    if (t->name == name) return t;
-  return nullptr;
+  return registry().find(name);
 }
 
 std::string fault_model_names(std::string_view last) {
-  const auto types = fault_model_types();
-  std::string out;
-  for (std::size_t i = 0; i < types.size(); ++i) {
-    if (i > 0) out += i + 1 == types.size() ? std::string(last) : std::string(", ");
-    out += types[i]->name;
-  }
-  return out;
+  return registry().names(last);
 }
 
 void register_fault_model_type(const FaultModelType& type) {
   const std::string name(type.name);
   if (name.empty() || name.find_first_of(":@") != std::string::npos)
     throw std::logic_error("fault model kind '" + name + "': a name must be non-empty without ':' or '@'");
-  if (find_fault_model_type(type.name))
-    throw std::logic_error("fault model kind '" + name + "' is registered already");
   if (!type.sample) throw std::logic_error("fault model kind '" + name + "' has no sampler");
   if (!type.options_syntax.empty() && (!type.parse_options || !type.format_options))
     throw std::logic_error("fault model kind '" + name + "' declares options but cannot read or write them");
-  registered().push_back(&type);
+  registry().add(type);
 }
 
 void unregister_fault_model_type(const FaultModelType& type) {
-  std::erase(registered(), &type);
+  registry().remove(type);
 }
 
 std::string setting_spec(std::string_view setting, std::string_view rate_text) {

@@ -4,6 +4,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "platform/registry.hpp"
+
 namespace flipguard::protect {
 
 namespace protections {  // each defined in its own file under protect/protections/
@@ -16,10 +18,9 @@ namespace {
 constexpr std::array kBuiltins = {&protections::weight_scaling, &protections::secded,
                                   &protections::range_clip, &protections::nan_guard};
 
-// Entries registered at run time (tests, extensions), before campaigns run: lookups need no lock.
-std::vector<const ProtectionType*>& registered() {
-  static std::vector<const ProtectionType*> types;
-  return types;
+platform::Registry<ProtectionType>& registry() {
+  static platform::Registry<ProtectionType> r("protection", kBuiltins);
+  return r;
 }
 
 bool has_word(const ProtectionType& type, std::string_view word) {
@@ -30,23 +31,15 @@ bool has_word(const ProtectionType& type, std::string_view word) {
 }  // namespace
 
 std::vector<const ProtectionType*> protection_types() {
-  std::vector<const ProtectionType*> out(kBuiltins.begin(), kBuiltins.end());
-  out.insert(out.end(), registered().begin(), registered().end());
-  return out;
+  return registry().entries();
 }
 
 const ProtectionType* find_protection_type(std::string_view name) {
-  for (const ProtectionType* t : protection_types())
-    if (t->name == name) return t;
-  return nullptr;
+  return registry().find(name);
 }
 
 const ProtectionType* protection_type_of_word(std::string_view word) {
-  for (const ProtectionType* t : kBuiltins)
-    if (has_word(*t, word)) return t;
-  for (const ProtectionType* t : registered())
-    if (has_word(*t, word)) return t;
-  return nullptr;
+  return registry().find_if([word](const ProtectionType& t) { return has_word(t, word); });
 }
 
 std::string protection_forms() {
@@ -85,11 +78,11 @@ void register_protection_type(const ProtectionType& type) {
   if (type.stage == ProtectionStage::storage_code ? !type.make_code : !type.make_layer)
     fail(type.stage == ProtectionStage::storage_code ? "a storage code needs make_code"
                                                      : "it needs make_layer");
-  registered().push_back(&type);
+  registry().add(type);
 }
 
 void unregister_protection_type(const ProtectionType& type) {
-  std::erase(registered(), &type);
+  registry().remove(type);
 }
 
 }  // namespace flipguard::protect

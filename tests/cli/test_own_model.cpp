@@ -14,7 +14,7 @@
 #include <regex>
 #include <utility>
 
-#include "campaign/campaign_setup.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "campaign/settings/campaign_config.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"

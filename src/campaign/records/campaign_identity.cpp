@@ -7,7 +7,6 @@
 #include "campaign/settings/campaign_config.hpp"
 #include "data/loading/batch_loader.hpp"
 #include "data/manifest/manifest.hpp"
-#include "fault_sites/fault_site_registry.hpp"
 #include "hashing/fnv1a.hpp"
 
 namespace flipguard::campaign {
@@ -30,7 +29,7 @@ std::string CampaignIdentity::id_at(int version) const {
   text << "flipguard-campaign-v" << version << "\nmodel-sha256 " << model_sha256 << "\ndata " << data
        << "\ndata-hash " << data_hash << "\npreprocessing " << preprocessing << "\nseed " << seed
        << "\ntensors " << tensors;
-  if (site != fault_sites::kDefaultSite) text << "\nsite " << site;
+  if (site != kDefaultSite) text << "\nsite " << site;
   text << "\nfault " << fault << "\nfloor " << exact(floor) << "\nimages-per-trial ";
   if (images_per_trial == kAutoImagesPerTrial)
     text << "auto\ndesign-target " << exact(ci_target) << "\ndesign-trials " << min_trials << " "

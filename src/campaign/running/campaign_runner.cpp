@@ -1,7 +1,7 @@
 #include "campaign/running/campaign_runner.hpp"
 
-#include "campaign/campaign_setup.hpp"
-#include "campaign/resolved_config.hpp"
+#include "campaign/recipe/resolved_config.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "campaign/running/coordinator.hpp"
 
 namespace flipguard::campaign {

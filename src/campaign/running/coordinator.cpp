@@ -2,33 +2,16 @@
 
 #include <stdexcept>
 
-#include "campaign/records/legacy/legacy_refusal.hpp"
+#include "campaign/running/campaign_results.hpp"
 #include "campaign/running/trial_worker.hpp"
 #include "platform/interrupt.hpp"
 
 namespace flipguard::campaign {
-namespace {
-
-ResultsFile open_results(const std::string& path, const CampaignSetup& setup) {
-  try {
-    return ResultsFile(path, setup.campaign_id);
-  } catch (const ResultsParseError& e) {
-    // Only a refusal asks whether the file is this campaign identified the old way, to say what to do.
-    if (e.kind == ResultsParseError::Kind::other_campaign) {
-      refuse_legacy_results(path, setup.legacy_campaign_id);
-      refuse_results_before_nan_faithful(path, setup.identity.id_before_nan_faithful());
-    }
-    throw;
-  }
-}
-
-}  // namespace
-
 Coordinator::Coordinator(const CampaignConfig& config, const CampaignSetup& setup,
                          std::function<void(const CampaignProgress&)> progress, std::ostream& log)
     : start_(std::chrono::steady_clock::now()),
       campaign_id_(setup.campaign_id),
-      results_(open_results(config.results, setup)),
+      results_(open_campaign_results(config.results, setup.campaign_id, setup, false)),
       plan_(setup.cells, config.trials, config.stopping(), results_.records(),
             config.images_per_trial == kAutoImagesPerTrial ? config.batch : 0),
       progress_(std::move(progress)),

@@ -8,10 +8,10 @@
 #include <optional>
 #include <ostream>
 
-#include "campaign/campaign_setup.hpp"
 #include "campaign/planning/work_plan.hpp"
 #include "campaign/records/results_file.hpp"
 #include "campaign/running/campaign_runner.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "platform/interrupt.hpp"
 
 namespace flipguard::campaign {

@@ -4,18 +4,17 @@
 #include <ostream>
 #include <stdexcept>
 
-#include "campaign/campaign_setup.hpp"
-#include "campaign/layer_campaign.hpp"
-#include "campaign/resolved_config.hpp"
-#include "campaign/model_recipe.hpp"
+#include "campaign/recipe/model_recipe.hpp"
+#include "campaign/recipe/resolved_config.hpp"
 #include "campaign/records/campaign_identity.hpp"
 #include "campaign/records/legacy/legacy_identity.hpp"
 #include "campaign/records/legacy/legacy_refusal.hpp"
+#include "campaign/records/legacy/rekey_records.hpp"
 #include "campaign/records/results_file.hpp"
-#include "campaign/records/trial_record_json.hpp"
+#include "campaign/running/campaign_setup.hpp"
+#include "campaign/running/layer_campaign.hpp"
 #include "campaign/settings/settings.hpp"
 #include "data/manifest/manifest.hpp"
-#include "memory/format.hpp"
 
 namespace flipguard::campaign {
 namespace {
@@ -86,26 +85,10 @@ RekeySummary rekey_results(const CampaignConfig& asked) {
 
   // The file's lock for the whole rewrite; every record must be of the legacy campaign (ResultsFile checks).
   ResultsFile file(path, s.from);
-  std::string text;
-  const std::string& data_hash = previous ? setup.identity.data_hash : setup.legacy_data_hash;
-  for (TrialRecord r : file.records()) {
-    // Fixed-point and INT8 weights and their activations stay finite: no NaN reaches an operator, and the
-    // trial is the same either way. A float format's trial may not be.
-    if (memory::Format::parse(r.format).is_float())
-      throw std::runtime_error(
-          path + ": record " + r.record_key() + " is of the float format " + r.format +
-          ", made before NaN went through flipguard's operators as it does in PyTorch; "
-          "its trial may come out otherwise now, so rekey moves only files of fixed-point "
-          "and INT8 records: run the campaign into another results file; left untouched");
-    if (r.model_sha256 != setup.identity.model_sha256 || r.data_hash != data_hash)
-      throw std::runtime_error(path + ": record " + r.record_key() + " claims model " + r.model_sha256 +
-                               " and data " + r.data_hash + ", not " + setup.identity.model_sha256 + " and " +
-                               data_hash + "; left untouched");
-    r.campaign = s.to;
-    r.data_hash = setup.identity.data_hash;
-    text += nlohmann::json(r).dump() + "\n";
-    ++s.records;
-  }
+  const RekeyTarget target{s.to, setup.identity.model_sha256,
+                           previous ? setup.identity.data_hash : setup.legacy_data_hash,
+                           setup.identity.data_hash};
+  const std::string text = rekeyed_records(path, file, target, s.records);
   write_results_atomically(path, text, "rekey");
   return s;
 }

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "campaign/model_recipe.hpp"
 #include "campaign/planning/accuracy_floor.hpp"
+#include "campaign/recipe/model_recipe.hpp"
 #include "campaign/running/trial_record_fill.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "evaluation/evaluate_set.hpp"

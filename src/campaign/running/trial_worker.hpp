@@ -8,16 +8,16 @@
 #include <optional>
 #include <vector>
 
-#include "campaign/campaign_setup.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "campaign/running/clean_prefix.hpp"
 #include "campaign/running/memory_estimate.hpp"
 #include "campaign/running/trial_images.hpp"
 #include "campaign/settings/campaign_config.hpp"
-#include "fault_sites/faulty_weights.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "fault_sites/fault_site.hpp"
 #include "fault_sites/fault_site_registry.hpp"
+#include "fault_sites/faulty_weights.hpp"
 
 namespace flipguard::campaign {
 

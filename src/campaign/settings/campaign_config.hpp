@@ -8,11 +8,16 @@
 #include <iosfwd>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "campaign/settings/stopping_rule.hpp"
 
 namespace flipguard::campaign {
+
+// The fault site a campaign faults unless told otherwise (stored weights); only another site enters the
+// campaign's identity, so every id from before sites existed stays as it was.
+inline constexpr std::string_view kDefaultSite = "weights";
 
 inline constexpr std::int64_t kAutoImagesPerTrial = -1;  // images_per_trial = "auto"
 // The design images_per_trial = "auto" follows (planning/cell_design.hpp): images per pilot trial, and the
@@ -61,7 +66,7 @@ struct CampaignConfig {
   std::string tensors = "all";  // "all" or an ECMAScript regex over stored tensor names
   // Where faults land, a fault-site registry entry (fault_sites/fault_site_registry.hpp); `tensors` selects
   // among its targets.
-  std::string site = "weights";
+  std::string site{kDefaultSite};
   std::int64_t images = 0;  // images evaluated (class-stratified subset); 0: the whole dataset
   // > 0: each trial scores a fresh random sample of this many of those images (see trial_images.hpp);
   // 0: every trial scores all of them; kAutoImagesPerTrial: adaptive cells follow the design of

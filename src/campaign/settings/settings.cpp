@@ -13,7 +13,6 @@
 #include <stdexcept>
 #include <utility>
 
-#include "campaign/model_recipe.hpp"
 #include "campaign/planning/cell_design.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "campaign/settings/preprocessing_values.hpp"
@@ -481,7 +480,9 @@ void add_trial_content_settings(std::vector<Setting>& t) {
   // The help lists the sites registered when the table is built; the check accepts any registered by then.
   const SiteCatalog* sites = site_catalog();
   t.push_back(text("site", "--site", "NAME", kForCampaign | kForRun, &C::site,
-                   sites ? sites->help() : "where faults land: a fault site's name (default weights)",
+                   sites
+                       ? sites->help()
+                       : "where faults land: a fault site's name (default " + std::string(kDefaultSite) + ")",
                    [](const std::string& v) {
                      if (const SiteCatalog* known = site_catalog(); known && !known->known(v))
                        throw std::invalid_argument("expected " + known->names(" or "));

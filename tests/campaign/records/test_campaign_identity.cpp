@@ -7,12 +7,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "campaign/campaign_setup.hpp"
-#include "campaign/layer_campaign.hpp"
 #include "campaign/records/legacy/legacy_identity.hpp"
 #include "campaign/records/results_file.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "campaign/running/campaign_runner.hpp"
+#include "campaign/running/campaign_setup.hpp"
+#include "campaign/running/layer_campaign.hpp"
 #include "campaign/running/rekey_campaign.hpp"
 #include "data/datasets/dataset_registry.hpp"
 #include "hashing/sha256.hpp"

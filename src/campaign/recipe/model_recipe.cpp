@@ -1,4 +1,4 @@
-#include "campaign/model_recipe.hpp"
+#include "campaign/recipe/model_recipe.hpp"
 
 #include <cerrno>
 #include <cmath>

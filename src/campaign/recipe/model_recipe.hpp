@@ -63,5 +63,4 @@ model::Graph load_graph(const data::Manifest& spec);
 // model's own (its sidecar's) preprocessing applies.
 std::vector<std::string> preprocessing_settings(const CampaignConfig& config);
 
-
 }  // namespace flipguard::campaign

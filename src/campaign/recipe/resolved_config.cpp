@@ -1,4 +1,4 @@
-#include "campaign/resolved_config.hpp"
+#include "campaign/recipe/resolved_config.hpp"
 
 #include "model/io_signature.hpp"
 

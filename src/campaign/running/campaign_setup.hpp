@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "campaign/planning/work_plan.hpp"
+#include "campaign/recipe/resolved_config.hpp"
 #include "campaign/records/campaign_identity.hpp"
 #include "campaign/records/trial_record.hpp"
-#include "campaign/resolved_config.hpp"
 #include "campaign/settings/campaign_config.hpp"
 #include "data/loading/batch_loader.hpp"
 #include "data/manifest/manifest.hpp"
@@ -19,13 +19,14 @@ namespace flipguard::campaign {
 
 struct CampaignSetup {
   data::Manifest spec;
-  data::PreprocessedSet images;    // in a fixed shuffled order when the campaign has a floor (early stops)
-  CampaignIdentity identity;       // what makes records of this campaign comparable (campaign_identity.hpp)
-  std::string campaign_id;         // identity.id()
-  std::string legacy_data_hash;    // the data hash before content identity (legacy_identity.hpp)
-  std::string legacy_campaign_id;  // the id before content identity: a file of it is pointed to `rekey`
-  TrialRecord base;                // the fields every record of the campaign shares
-  std::vector<PlanCell> cells;     // grid order: format, protection, then the clean record and each BER
+  data::PreprocessedSet images;  // in a fixed shuffled order when the campaign has a floor (early stops)
+  CampaignIdentity identity;     // what makes records of this campaign comparable (campaign_identity.hpp)
+  std::string campaign_id;       // identity.id()
+  // The data hash before content identity (legacy_identity.hpp), over the images in dataset order (a floor
+  // shuffles them afterwards); an FNV over indices and labels, read only to explain a refusal or by rekey.
+  std::string legacy_data_hash;
+  TrialRecord base;             // the fields every record of the campaign shares
+  std::vector<PlanCell> cells;  // grid order: format, protection, then the clean record and each BER
   // The configuration as the campaign runs it: the one given, with the defaults the data decide fitted
   // (fit_defaults_to_data); everything after the setup reads this one. `notes` say how the data was read
   // (LoadedData::notes) and what was fitted.

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "campaign/campaign_setup.hpp"
-#include "campaign/model_recipe.hpp"
+#include "campaign/recipe/model_recipe.hpp"
 #include "campaign/records/campaign_identity.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "data/manifest/manifest.hpp"
 #include "support/temp_files.hpp"
 #include "support/test_paths.hpp"

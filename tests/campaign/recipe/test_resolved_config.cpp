@@ -5,8 +5,8 @@
 
 #include <sstream>
 
-#include "campaign/campaign_setup.hpp"
-#include "campaign/resolved_config.hpp"
+#include "campaign/recipe/resolved_config.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "support/test_paths.hpp"
 
 using namespace flipguard;

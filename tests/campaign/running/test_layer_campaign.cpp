@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
-#include "campaign/layer_campaign.hpp"
 #include "campaign/records/trial_record_json.hpp"
 #include "campaign/running/campaign_runner.hpp"
+#include "campaign/running/layer_campaign.hpp"
 #include "report/cell_csv.hpp"
 #include "report/report_writer.hpp"
 #include "report/results_reader.hpp"

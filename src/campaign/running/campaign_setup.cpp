@@ -1,20 +1,20 @@
-#include "campaign/campaign_setup.hpp"
+#include "campaign/running/campaign_setup.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
 
-#include "campaign/model_recipe.hpp"
 #include "campaign/planning/cell_design.hpp"
+#include "campaign/recipe/model_recipe.hpp"
 #include "campaign/records/legacy/legacy_identity.hpp"
 #include "campaign/running/campaign_runner.hpp"
 #include "campaign/settings/settings.hpp"
 #include "data/loading/data_source.hpp"
 #include "data/manifest/manifest_lookup.hpp"
-#include "fault_sites/faulty_weights.hpp"
 #include "engine/executor.hpp"
 #include "fault_sites/fault_site_registry.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "faults/critical_conditioning.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
@@ -145,8 +145,6 @@ CampaignSetup CampaignSetup::load(ResolvedConfig resolved) {
   // Identity is computed over the images in dataset order, before a floor's shuffle.
   s.identity = campaign_identity(config, s.spec, model.sha256, dataset, s.images);
   s.legacy_data_hash = campaign::legacy_data_hash(s.images);
-  s.legacy_campaign_id =
-      campaign::legacy_campaign_id(config, s.identity.model_sha256, dataset, s.legacy_data_hash, false);
   if (config.floor > 0) shuffle_images(s.images, config.seed);
   s.campaign_id = s.identity.id();
   TrialRecord& b = s.base;

@@ -8,8 +8,8 @@
 #include <ostream>
 #include <string>
 
+#include "campaign/recipe/model_recipe.hpp"
 #include "campaign/settings/campaign_config.hpp"
-#include "campaign/model_recipe.hpp"
 #include "data/loading/data_source.hpp"
 
 namespace flipguard::campaign {

@@ -1,16 +1,15 @@
-#include "campaign/layer_campaign.hpp"
+#include "campaign/running/layer_campaign.hpp"
 
 #include <chrono>
 #include <stdexcept>
 
-#include "campaign/campaign_setup.hpp"
-#include "campaign/model_recipe.hpp"
 #include "campaign/planning/work_plan.hpp"
-#include "campaign/records/legacy/legacy_identity.hpp"
-#include "campaign/records/legacy/legacy_refusal.hpp"
+#include "campaign/recipe/model_recipe.hpp"
+#include "campaign/recipe/resolved_config.hpp"
 #include "campaign/records/results_file.hpp"
-#include "campaign/resolved_config.hpp"
+#include "campaign/running/campaign_results.hpp"
 #include "campaign/running/campaign_runner.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "campaign/running/trial_record_fill.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "data/loading/batch_loader.hpp"
@@ -210,11 +209,7 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
   summary.campaign_id = layer_campaign_id(setup.identity);
   summary.results_path = config.results;
   for (const auto* l : layers) summary.layers.push_back(l->name());
-  refuse_legacy_results(config.results,
-                        legacy_campaign_id(config, setup.identity.model_sha256, setup.identity.data,
-                                           setup.legacy_data_hash, true));
-  refuse_results_before_nan_faithful(config.results, layer_campaign_id(setup.identity, true));
-  ResultsFile results(config.results, summary.campaign_id);
+  ResultsFile results = open_campaign_results(config.results, summary.campaign_id, setup, true);
   if (!results.repair_note().empty()) log << "warning: " << results.repair_note() << "\n";
 
   // The grid is the ordinary campaign's (one shard): every layer runs all of its cells.
