@@ -260,6 +260,7 @@ Network BuildContext::finish(int output) {
     if (v.buffer >= 0 && v.buffer == values_.at(input_id_).buffer)
       net_.input_views.emplace_back(id, v.offset);
   }
+  net_.values = values_;
   return std::move(net_);
 }
 

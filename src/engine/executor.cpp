@@ -17,6 +17,8 @@
 #include "engine/build_network.hpp"
 #include "engine/network.hpp"
 #include "engine/op_registry.hpp"
+#include "engine/value_view.hpp"
+#include "engine/written_values.hpp"
 #include "model/constant_folding.hpp"
 #include "model/constant_kernels.hpp"
 #include "model/fold_pad.hpp"
@@ -41,13 +43,22 @@ struct Executor::Impl {
   Dims batch_input_dims() const;
   // Copies `count` images into the network's own input buffer (zeros after them).
   void load_input(const float* input, int count);
+  // Refuses a `count` outside [1, batch].
+  void check_count(int count) const;
   // Points the input and its views at `data`: the caller's full batch, read in place, or own_input.
   void bind_input(const void* data);
   void load_ids(const std::int64_t* ids, int count);
   // Runs layers [begin, end). Where a layer has a faithful kernel (layer.hpp) and the run raised the
   // invalid-operation flag (a NaN met a comparison, or was made), `reset` puts back what the range reads and
   // the range runs again with the faithful kernels: a NaN then propagates as in PyTorch.
-  void run_layers(size_t begin, size_t end, const std::function<void()>& reset = {});
+  // `report`: the armed hook (if any) hears of the values the range completes (run_prefix passes false).
+  void run_layers(size_t begin, size_t end, const std::function<void()>& reset = {}, bool report = true);
+  // Runs layers [begin, end), fast or faithful, telling `hook` (null: nobody) of each value completed.
+  void execute(size_t begin, size_t end, bool faithful, ValueHook* hook);
+  // Tells the hook of the armed values layers [0, ready) complete.
+  void report_values(size_t ready, bool repeat);
+  // A run of `images` images starts: the armed hook hears it, and the views cover these images.
+  void start_run(int images);
   void copy_output(int count, float* output);
 
   model::Graph graph;
@@ -64,6 +75,17 @@ struct Executor::Impl {
   void* own_input = nullptr;         // the plan's buffer for the input
   std::vector<int> faithful_before;  // [k]: layers with a faithful kernel among the first k
   long faithful_runs = 0;            // runs repeated with them
+
+  std::vector<WrittenSite> written;  // the values a hook can be armed for, in run order
+  struct Armed {
+    int index;  // in the armed list
+    int id;     // value id
+    std::unique_ptr<MemoryValueView> view;
+  };
+  ValueHook* hook = nullptr;
+  // [k]: the armed values layers [0, k) complete, in run order (empty for every k when nothing is armed).
+  std::vector<std::vector<Armed>> ready_at;
+  int run_images = 0;
 };
 
 namespace {
@@ -108,6 +130,7 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   model::fold_pad(graph);
   model::fuse_activations(graph);
   net = build_network(graph, input_dims, engine, options.weights);
+  written = find_written_values(net, graph, onnx_nodes, batch);
   graph.nodes = std::move(onnx_nodes);
   own_input = net.memories[net.input_id].get_data_handle();
   faithful_before.assign(net.layers.size() + 1, 0);
@@ -195,10 +218,14 @@ Dims Executor::Impl::batch_input_dims() const {
   return dims;
 }
 
-void Executor::Impl::load_input(const float* input, int count) {
+void Executor::Impl::check_count(int count) const {
   if (count < 1 || count > batch)
     throw std::invalid_argument("run: count " + std::to_string(count) + " outside [1, " +
                                 std::to_string(batch) + "]");
+}
+
+void Executor::Impl::load_input(const float* input, int count) {
+  check_count(count);
   if (graph.inputs[0].integer)
     throw std::invalid_argument(graph.source + ": the input '" + graph.inputs[0].name +
                                 "' holds integers (token ids): run it with int64 ids");
@@ -210,9 +237,7 @@ void Executor::Impl::load_input(const float* input, int count) {
 }
 
 void Executor::Impl::load_ids(const std::int64_t* ids, int count) {
-  if (count < 1 || count > batch)
-    throw std::invalid_argument("run: count " + std::to_string(count) + " outside [1, " +
-                                std::to_string(batch) + "]");
+  check_count(count);
   if (!graph.inputs[0].integer)
     throw std::invalid_argument(graph.source + ": the input '" + graph.inputs[0].name +
                                 "' holds floats, not integer ids");
@@ -238,17 +263,44 @@ void Executor::Impl::bind_input(const void* data) {
                                                           offset);
 }
 
-void Executor::Impl::run_layers(size_t begin, size_t end, const std::function<void()>& reset) {
+void Executor::Impl::run_layers(size_t begin, size_t end, const std::function<void()>& reset, bool report) {
+  ValueHook* const h = report ? hook : nullptr;
   const bool watch = faithful_before[end] > faithful_before[begin];
   if (watch) std::feclearexcept(FE_INVALID);
-  for (size_t k = begin; k < end; ++k) net.layers[k]->execute(stream, net.memories);
+  execute(begin, end, false, h);
   stream.wait();
+  // (A hook that raised the flag itself, comparing a NaN, costs at most a needless faithful run.)
   if (!watch || !invalid_raised_and_clear()) return;
   ++faithful_runs;
   if (reset) reset();
-  for (size_t k = begin; k < end; ++k) net.layers[k]->execute_faithful(stream, net.memories);
+  execute(begin, end, true, h);
   stream.wait();
   invalid_raised_and_clear();
+}
+
+void Executor::Impl::execute(size_t begin, size_t end, bool faithful, ValueHook* h) {
+  for (size_t k = begin; k < end; ++k) {
+    if (faithful)
+      net.layers[k]->execute_faithful(stream, net.memories);
+    else
+      net.layers[k]->execute(stream, net.memories);
+    if (h) report_values(k + 1, faithful);  // without a hook, all a run pays
+  }
+}
+
+void Executor::Impl::report_values(size_t ready, bool repeat) {
+  auto& armed = ready_at[ready];
+  if (armed.empty()) return;
+  stream.wait();  // the hook reads what the layers wrote
+  for (auto& a : armed) {
+    a.view->bind(static_cast<float*>(net.memories[static_cast<size_t>(a.id)].get_data_handle()), run_images);
+    hook->value_written(a.index, *a.view, repeat);
+  }
+}
+
+void Executor::Impl::start_run(int images) {
+  run_images = images;
+  if (hook) hook->run_started(images);
 }
 
 void Executor::Impl::copy_output(int count, float* output) {
@@ -284,6 +336,8 @@ void Executor::run(const float* input, int count, float* output) {
   // A full batch is read where the caller keeps it (ONNX Runtime does the same with a tensor over the
   // caller's data): no copy of the images per run. A short batch is copied in, zero-padded; the plan reuses
   // that buffer once the input is read, so a faithful rerun copies it in again.
+  impl_->check_count(count);
+  impl_->start_run(count);
   if (count == impl_->batch && !impl_->graph.inputs[0].integer) {
     impl_->bind_input(input);
     impl_->run_layers(0, impl_->net.layers.size());
@@ -296,6 +350,7 @@ void Executor::run(const float* input, int count, float* output) {
 
 void Executor::run(const std::int64_t* ids, int count, float* output) {
   impl_->load_ids(ids, count);
+  impl_->start_run(count);
   impl_->run_layers(0, impl_->net.layers.size(), [&] { impl_->load_ids(ids, count); });
   impl_->copy_output(count, output);
 }
@@ -350,7 +405,8 @@ void Executor::run_prefix(const float* input, int count, int cut) {
     impl_->cut = cut;
   }
   impl_->load_input(input, count);
-  impl_->run_layers(0, static_cast<size_t>(cut), [&] { impl_->load_input(input, count); });
+  impl_->run_layers(
+      0, static_cast<size_t>(cut), [&] { impl_->load_input(input, count); }, false);
   impl_->snapshot.capture();
   impl_->cut_count = count;
 }
@@ -362,6 +418,7 @@ void Executor::run_suffix(float* output) {
     impl_->bind_input(impl_->own_input);  // the snapshot restored the input where run_prefix copied it
   };
   restore();
+  impl_->start_run(impl_->cut_count);
   impl_->run_layers(static_cast<size_t>(impl_->cut), impl_->net.layers.size(), restore);
   impl_->copy_output(impl_->cut_count, output);
 }
@@ -382,6 +439,45 @@ void Executor::load_snapshot(std::span<const std::byte> in, int count) {
                                 std::to_string(impl_->batch));
   impl_->snapshot.copy_from(in);
   impl_->cut_count = count;
+}
+
+std::vector<WrittenValue> Executor::written_values() const {
+  std::vector<WrittenValue> out;
+  for (const auto& site : impl_->written) out.push_back(site.value);
+  return out;
+}
+
+void Executor::arm_value_hook(ValueHook* hook, const std::vector<std::string>& values) {
+  auto& d = *impl_;
+  std::vector<std::vector<Impl::Armed>> ready_at(d.net.layers.size() + 1);
+  if (hook)
+    for (size_t i = 0; i < values.size(); ++i) {
+      const auto& name = values[i];
+      const auto site = std::find_if(d.written.begin(), d.written.end(),
+                                     [&](const WrittenSite& s) { return s.value.name == name; });
+      if (site == d.written.end()) {
+        std::string list;
+        const size_t shown = std::min<size_t>(d.written.size(), 12);
+        for (size_t k = 0; k < shown; ++k) list += (k ? ", " : "") + d.written[k].value.name;
+        if (shown < d.written.size()) list += ", ...";
+        throw std::invalid_argument(d.graph.source + ": no written value named '" + name + "' (" +
+                                    std::to_string(d.written.size()) +
+                                    " values a hook can be armed for: " + list + ")");
+      }
+      if (std::find(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(i), name) !=
+          values.begin() + static_cast<std::ptrdiff_t>(i))
+        throw std::invalid_argument(d.graph.source + ": value '" + name + "' is armed twice");
+      const Value& v = d.net.values.at(static_cast<size_t>(site->id));
+      ready_at[static_cast<size_t>(site->ready)].push_back(
+          {static_cast<int>(i), site->id, std::make_unique<MemoryValueView>(v.name, v.md, v.dims)});
+    }
+  // Values completed by the same layers are reported in run order (a source before its view).
+  for (auto& armed : ready_at)
+    std::sort(armed.begin(), armed.end(),
+              [](const Impl::Armed& a, const Impl::Armed& b) { return a.id < b.id; });
+  const bool any = std::any_of(ready_at.begin(), ready_at.end(), [](const auto& a) { return !a.empty(); });
+  d.ready_at = std::move(ready_at);
+  d.hook = any ? hook : nullptr;
 }
 
 std::vector<std::unique_ptr<WeightSlot>>& Executor::weights() {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/value_hook.hpp"
 #include "engine/weight_selection.hpp"
 #include "engine/weight_slot.hpp"
 #include "model/graph.hpp"
@@ -73,6 +74,21 @@ class Executor {
   // images, bit for bit. This keeps the activations at a cut for a whole image set (one copy per batch).
   void save_snapshot(std::span<std::byte> out) const;
   void load_snapshot(std::span<const std::byte> in, int count);
+
+  // --- Values written while running (activation faults) ---
+  // Every value a hook can be armed for, in run order: what graph nodes write in f32 with the batch as their
+  // leading dim, not the graph input or constants, nor values a fusion never materialises (a Conv's output
+  // under a fused Relu). Each is reported once complete, before any layer reads it (written_values.hpp says
+  // where that is for views, in-place concatenations and in-place sums).
+  std::vector<WrittenValue> written_values() const;
+  // Arms `hook` for `values` (names from written_values(); value_written's index is the position in this
+  // list); nullptr or an empty list disarms. Throws std::invalid_argument for an unknown or repeated name,
+  // changing nothing.
+  // run() and run_suffix() call hook->run_started(count) first, then value_written for each armed value
+  // their layers complete (again with repeat = true when they rerun with the NaN-faithful kernels).
+  // run_prefix() never calls the hook: arm only values after the cut you run prefixes to, since a value the
+  // prefix wrote reaches the suffix as the snapshot kept it. The hook must outlive its arming.
+  void arm_value_hook(ValueHook* hook, const std::vector<std::string>& values);
 
   std::vector<std::unique_ptr<WeightSlot>>& weights();
   WeightSlot& weight(const std::string& name);

@@ -12,6 +12,7 @@
 
 #include "engine/layer.hpp"
 #include "engine/memory_plan.hpp"
+#include "engine/value.hpp"
 #include "engine/weight_slot.hpp"
 #include "model/graph.hpp"
 
@@ -29,6 +30,8 @@ struct Network {
   std::vector<std::vector<float>> constant_data;
   // One memory per value id: its layout over its plan buffer or constant data.
   std::vector<dnnl::memory> memories;
+  // Each value id's record (name, dims, layout, defining node, buffer): what the value hook lists.
+  std::vector<Value> values;
   int input_id = -1, output_id = -1;
   // Every value living in the input's buffer (the input and its views: Reshape, Flatten...) with its byte
   // offset there: run() points them at the caller's images instead of copying those in.
