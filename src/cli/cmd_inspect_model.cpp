@@ -1,16 +1,18 @@
 // flipguard inspect-model: the stored weight tensors a campaign would fault, with the nodes that read them
 // (exported weights are often named like `onnx::Conv_193`), their shapes, sizes, largest magnitude and the
-// bits each storage format would hold; --tensors shows what a selection picks.
+// bits each storage format would hold; --tensors shows what a selection picks. With --site activations: the
+// values nodes write instead, per image.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 
-#include "campaign/model_recipe.hpp"
+#include "campaign/recipe/model_recipe.hpp"
 #include "campaign/settings/settings.hpp"
-#include "fault_sites/faulty_weights.hpp"
 #include "cli/command.hpp"
 #include "engine/executor.hpp"
+#include "fault_sites/activations/value_selection.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "fault_sites/slot_selection.hpp"
 #include "memory/format.hpp"
 #include "model/onnx_loader.hpp"
@@ -18,6 +20,38 @@
 
 namespace flipguard::cli {
 namespace {
+
+// The values the activations site can fault, per image: what --tensors picks among them.
+int inspect_values(engine::Executor& ex, const campaign::CampaignConfig& c,
+                   const std::vector<memory::Format>& formats, const std::string& onnx) {
+  const auto selected = fault_sites::select_values(ex.written_values(), c.tensors);
+  std::int64_t total = 0;
+  const auto per_image = [](const model::Dims& d) {
+    std::int64_t n = 1;
+    for (std::size_t i = 1; i < d.size(); ++i) n *= d[i];
+    return n;
+  };
+  for (const auto& v : selected) total += per_image(v.dims);
+  std::printf("model %s: %zu values nodes write%s, %lld elements per image (after fused activations)\n",
+              onnx.c_str(), selected.size(),
+              c.tensors == "all" ? "" : (" selected by '" + c.tensors + "'").c_str(),
+              static_cast<long long>(total));
+  std::printf("%-32s %-32s %-10s %-16s %10s", "value", "node", "op", "shape", "elements");
+  for (const auto& f : formats) std::printf(" %12s", (f.name() + " bits").c_str());
+  std::printf("\n");
+  for (const auto& v : selected) {
+    std::printf("%-32s %-32s %-10s %-16s %10lld", v.name.c_str(), v.node.c_str(), v.op.c_str(),
+                model::dims_to_string(v.dims).c_str(), static_cast<long long>(per_image(v.dims)));
+    for (const auto& f : formats)
+      std::printf(" %12lld", static_cast<long long>(per_image(v.dims)) * static_cast<long long>(f.bits()));
+    std::printf("\n");
+  }
+  std::printf("%-32s %-32s %-10s %-16s %10lld", "total", "", "", "", static_cast<long long>(total));
+  for (const auto& f : formats)
+    std::printf(" %12lld", static_cast<long long>(total) * static_cast<long long>(f.bits()));
+  std::printf("\n");
+  return 0;
+}
 
 int inspect(const Arguments& args) {
   campaign::CampaignConfig c = args.config;
@@ -33,6 +67,7 @@ int inspect(const Arguments& args) {
   eo.threads = 1;
   eo.fold_batchnorm = !args.has("--no-fold-bn");
   engine::Executor ex(std::move(opened.graph), eo);
+  if (c.site == "activations") return inspect_values(ex, c, formats, onnx);
   const auto selected = fault_sites::select_slots(ex, c.tensors);
   const auto users = model::weight_users(ex.graph());
 

@@ -8,18 +8,18 @@
 #include <memory>
 #include <optional>
 
-#include "campaign/campaign_setup.hpp"
-#include "campaign/resolved_config.hpp"
-#include "campaign/model_recipe.hpp"
+#include "campaign/recipe/model_recipe.hpp"
+#include "campaign/recipe/resolved_config.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "campaign/running/trial_worker.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "campaign/settings/settings.hpp"
-#include "fault_sites/faulty_weights.hpp"
 #include "cli/command.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "evaluation/npy_file.hpp"
 #include "fault_sites/fault_site_registry.hpp"
+#include "fault_sites/faulty_weights.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "model/onnx_loader.hpp"
 #include "platform/output_file.hpp"
@@ -131,13 +131,15 @@ int run(const Arguments& args) {
   std::fprintf(report, "model      %s (%s), data %s, %lld images\n", setup.spec.name.c_str(),
                setup.spec.onnx_path().c_str(), setup.base.data.c_str(), static_cast<long long>(k.images));
   if (format)
-    std::fprintf(report, "%-10s %s / %s, %zu tensors%s\n", c.site.c_str(), c.formats[0].c_str(),
-                 c.protections[0].c_str(), site->targets().size(), faulty ? "" : ", no faults");
+    std::fprintf(report, "%-10s %s / %s, %zu %s%s\n", c.site.c_str(), c.formats[0].c_str(),
+                 c.protections[0].c_str(), site->targets().size(),
+                 c.site == campaign::kDefaultSite ? "tensors" : "values", faulty ? "" : ", no faults");
   if (faulty)
-    std::fprintf(report, "faults     %s, seed %llu, trial %lld: %lld flips, %lld weights changed\n",
+    std::fprintf(report, "faults     %s, seed %llu, trial %lld: %lld flips, %lld %s changed\n",
                  c.fault_spec(c.bers[0]).c_str(), static_cast<unsigned long long>(c.seed),
                  static_cast<long long>(trial), static_cast<long long>(stats.flips),
-                 static_cast<long long>(stats.changed_weights));
+                 static_cast<long long>(stats.changed_weights),
+                 c.site == campaign::kDefaultSite ? "weights" : "values");
   if (images.labelled)
     std::fprintf(report, "top-1      %.2f %% (%lld), top-5 %.2f %%, %lld non-finite\n", k.top1_percent(),
                  static_cast<long long>(k.top1), k.top5_percent(), static_cast<long long>(k.non_finite));

@@ -9,13 +9,13 @@
 namespace flipguard::fault_sites {
 
 namespace sites {  // each defined in its own file under fault_sites/sites/
-extern const FaultSiteType stored_weights;
+extern const FaultSiteType stored_weights, activations;
 }  // namespace sites
 
 namespace {
 
 // The built-in sites, in the order help and docs list them.
-constexpr std::array kBuiltins = {&sites::stored_weights};
+constexpr std::array kBuiltins = {&sites::stored_weights, &sites::activations};
 
 platform::Registry<FaultSiteType>& registry() {
   static platform::Registry<FaultSiteType> r("fault site", kBuiltins);

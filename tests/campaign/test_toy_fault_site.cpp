@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "campaign/records/campaign_identity.hpp"
-#include "campaign/campaign_setup.hpp"
+#include "campaign/running/campaign_setup.hpp"
 #include "campaign/settings/settings.hpp"
 #include "engine/executor.hpp"
 #include "fault_sites/fault_site_registry.hpp"
@@ -127,7 +127,7 @@ TEST(ToyFaultSite, RunsACampaignThroughTheRegistry) {
     set_setting(c, "site", "gradients");
     ADD_FAILURE() << "an unknown site was taken";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("weights or biases"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("weights, activations or biases"), std::string::npos) << e.what();
   }
 
   // ResNet-20's biases after BatchNorm folding: one per output channel of each convolution, and the

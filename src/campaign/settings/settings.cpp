@@ -479,7 +479,7 @@ void add_trial_content_settings(std::vector<Setting>& t) {
            check_regex));
   // The help lists the sites registered when the table is built; the check accepts any registered by then.
   const SiteCatalog* sites = site_catalog();
-  t.push_back(text("site", "--site", "NAME", kForCampaign | kForRun, &C::site,
+  t.push_back(text("site", "--site", "NAME", kForCampaign | kForRun | kForInspectModel, &C::site,
                    sites
                        ? sites->help()
                        : "where faults land: a fault site's name (default " + std::string(kDefaultSite) + ")",

@@ -1,0 +1,66 @@
+// One configuration of the activations site: the selected values stored in a format behind a protection,
+// with each trial's faults applied by a hook while the model runs (engine/value_hook.hpp).
+//
+// Every time a selected value is written, for each image of the run: the whole value is stored in the
+// format (rounded: fp16 and bf16 storage costs accuracy, and the configuration's clean pass includes it),
+// the image's faults flip or stick bits of those stored words, and the protection guards the reads.
+// Faults are a pure function of (seed, trial, value name, the image's index in the dataset): the same image
+// sees the same faults at any batch size, thread count, shard or MPI rank. Rate-driven upsets (ber, burst)
+// are drawn anew for every image (transient); stuck-at faults are keyed without the image, so every image
+// of a trial meets the same stuck bits (permanent).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/executor.hpp"
+#include "engine/value_hook.hpp"
+#include "fault_sites/activations/image_faults.hpp"
+#include "fault_sites/fault_site.hpp"
+#include "faults/fault_model.hpp"
+#include "memory/format.hpp"
+
+namespace flipguard::fault_sites {
+
+class ActivationFaults final : public SiteFaults, public engine::ValueHook {
+ public:
+  // `values` are the executor's (Executor::written_values), chosen by the site. Arms the hook at once when
+  // the configuration changes values without faults (a narrower format, a guard), so its clean pass includes
+  // it.
+  ActivationFaults(engine::Executor& executor, std::vector<engine::WrittenValue> values,
+                   memory::Format format, bool nan_guard);
+  ~ActivationFaults() override;
+  ActivationFaults(const ActivationFaults&) = delete;
+  ActivationFaults& operator=(const ActivationFaults&) = delete;
+
+  double memory_overhead() const override { return 0; }  // no check bits: activations are stored as they are
+  // A trial's faults fall on every inference anew: no count per trial is binomial over a fixed set of words.
+  std::int64_t critical_words(const faults::FaultModel&) const override { return 0; }
+  TrialPatchStats inject(const TrialDraw& draw) override;
+  TrialPatchStats restore() override;
+
+  void run_started(int images) override;
+  void value_written(int value, engine::ValueView& view, bool repeat) override;
+
+ private:
+  void arm();
+  void disarm();
+  engine::Executor& executor_;
+  std::vector<engine::WrittenValue> values_;
+  memory::Format format_;
+  bool nan_guard_;
+  bool always_armed_;  // the format or the guard changes values even without faults
+  bool armed_ = false;
+  // The current trial's fault model, the dataset index of each image it runs, and each value's draw (empty
+  // between trials).
+  std::optional<faults::FaultModel> model_;
+  std::vector<std::size_t> images_;
+  std::vector<ValueDraw> draws_;
+  std::size_t position_ = 0;  // images of the trial before the current run
+  int run_images_ = 0;
+  TrialPatchStats stats_;
+};
+
+}  // namespace flipguard::fault_sites

@@ -1,0 +1,67 @@
+#include "fault_sites/activations/image_faults.hpp"
+
+#include <bit>
+#include <cstring>
+
+#include "faults/fault_model_registry.hpp"
+#include "faults/rng.hpp"
+#include "faults/sampler.hpp"
+#include "hashing/fnv1a.hpp"
+
+namespace flipguard::fault_sites {
+namespace {
+
+std::uint32_t apply_fault(std::uint32_t word, unsigned bit, faults::FaultKind kind) {
+  const std::uint32_t mask = std::uint32_t{1} << bit;
+  switch (kind) {
+    case faults::FaultKind::kFlip:
+      return word ^ mask;
+    case faults::FaultKind::kStuck0:
+      return word & ~mask;
+    case faults::FaultKind::kStuck1:
+      return word | mask;
+  }
+  return word;
+}
+
+}  // namespace
+
+bool redrawn_per_image(const faults::FaultModel& model) {
+  const auto& type = model.type();
+  if (!type.takes_rate) return false;  // targeted flips name their elements: the same on every image
+  return !(type.per_bit_fault && *type.per_bit_fault != faults::FaultKind::kFlip);
+}
+
+std::uint64_t value_key(const std::string& value) {
+  return hashing::fnv1a(hashing::kFnvOffset, value.data(), value.size());
+}
+
+ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, engine::ValueView& view,
+                                    int row) {
+  const unsigned width = draw.format.bits();
+  const faults::SampleRegion region{static_cast<std::uint64_t>(view.elements_per_image()), width, draw.value};
+  // +1: image 0 must not fold to the key of the faults every image shares.
+  const std::uint64_t tensor = draw.per_image ? faults::mix64(draw.key ^ faults::mix64(image + 1)) : draw.key;
+  const auto map = faults::sample_faults(
+      draw.model, region,
+      {draw.seed, draw.trial, tensor, static_cast<std::uint64_t>(faults::Stream::kActivations)});
+  ImageFaultCounts counts;
+  const auto& list = map.faults();
+  for (std::size_t k = 0; k < list.size();) {
+    const std::uint64_t element = list[k].bit / width;
+    const auto i = static_cast<std::int64_t>(element);
+    const float before = view.get(row, i);
+    const std::uint32_t clean = draw.format.encode(before);
+    std::uint32_t word = clean;
+    for (; k < list.size() && list[k].bit / width == element; ++k)
+      word = apply_fault(word, static_cast<unsigned>(list[k].bit % width), list[k].kind);
+    if (word == clean) continue;  // a stuck bit that already held its value
+    const float after = draw.format.decode(word);
+    view.set(row, i, after);
+    counts.flips += std::popcount(word ^ clean);
+    if (std::memcmp(&before, &after, sizeof(float)) != 0) ++counts.changed;
+  }
+  return counts;
+}
+
+}  // namespace flipguard::fault_sites

@@ -1,0 +1,40 @@
+// One image's faults in one written value: drawn from the trial's key, the value and the image's index in the
+// dataset (never from its place in a batch), applied to the stored words of that image's elements.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/value_hook.hpp"
+#include "faults/fault_model.hpp"
+#include "memory/format.hpp"
+
+namespace flipguard::fault_sites {
+
+// True for fault models whose faults are drawn anew for every image (rate-driven flips: ber, burst), false
+// for those that stay put across the images of a trial (stuck-at bits, targeted flips).
+bool redrawn_per_image(const faults::FaultModel& model);
+
+// The value part of the key: a hash of the value's name, stable across runs, machines and selections.
+std::uint64_t value_key(const std::string& value);
+
+// What is needed to draw the faults of one value, the same for all its images in a trial.
+struct ValueDraw {
+  const faults::FaultModel& model;
+  std::uint64_t seed = 0, trial = 0;
+  const std::string& value;  // its name (targeted models match it)
+  std::uint64_t key = 0;     // value_key(value)
+  bool per_image = true;     // redrawn_per_image(model)
+  memory::Format format;     // the stored words' format (the view's elements already hold its values)
+};
+
+struct ImageFaultCounts {
+  std::int64_t flips = 0;    // stored bits the faults changed
+  std::int64_t changed = 0;  // elements whose value differs after them (bitwise: a NaN counts)
+};
+
+// Applies to row `row` of `view` the faults of dataset image `image`, in O(faults).
+ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, engine::ValueView& view,
+                                    int row);
+
+}  // namespace flipguard::fault_sites

@@ -1,0 +1,43 @@
+#include "fault_sites/activations/value_site.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "fault_sites/activations/activation_faults.hpp"
+#include "faults/fault_model_registry.hpp"
+#include "protect/protection_spec.hpp"
+
+namespace flipguard::fault_sites {
+
+ValueSite::ValueSite(engine::Executor& executor, std::vector<engine::WrittenValue> values)
+    : executor_(executor), values_(std::move(values)) {}
+
+std::vector<std::string> ValueSite::targets() const {
+  std::vector<std::string> out;
+  for (const auto& v : values_) out.push_back(v.name);
+  return out;
+}
+
+void ValueSite::check_targets(const faults::FaultModel& model) const {
+  if (!model.targets.empty())
+    throw std::invalid_argument("fault '" + std::string(model.type().name) +
+                                "': targeted faults on activations are not supported yet; use ber, stuck0, "
+                                "stuck1 or burst");
+}
+
+int ValueSite::first_faulted_cut() const {
+  int cut = executor_.layer_count();
+  for (const auto& v : values_) cut = std::min(cut, v.cut);
+  return values_.empty() ? 0 : cut;
+}
+
+std::unique_ptr<SiteFaults> ValueSite::configure(const std::string& format, const std::string& protection) {
+  const auto spec = protect::ProtectionSpec::parse(protection);
+  if (spec.scaling || spec.ecc || spec.clip || !spec.added.empty())
+    throw std::invalid_argument("protections: '" + protection +
+                                "' does not apply to activations yet: none or nanguard");
+  return std::make_unique<ActivationFaults>(executor_, values_, memory::Format::parse(format),
+                                            spec.nan_guard);
+}
+
+}  // namespace flipguard::fault_sites
