@@ -46,17 +46,24 @@ TEST(FaultSiteRegistry, StoredWeightsAreTheBuiltInDefault) {
   EXPECT_EQ(weights->redraw, Redraw::kPerTrial);
   EXPECT_TRUE(weights->patches_before_run);
   EXPECT_EQ(weights->expose, nullptr);
-  EXPECT_EQ(find_fault_site_type("activations"), nullptr);
+  const FaultSiteType* activations = find_fault_site_type("activations");
+  ASSERT_NE(activations, nullptr);
+  EXPECT_EQ(activations->redraw, Redraw::kPerInference);
+  EXPECT_FALSE(activations->patches_before_run);
+  EXPECT_EQ(find_fault_site_type("gradients"), nullptr);
   EXPECT_EQ(&fault_site_type("weights"), weights);
   try {
-    (void)fault_site_type("activations");
+    (void)fault_site_type("gradients");
     ADD_FAILURE() << "an unknown site was found";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("'activations': expected weights"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'gradients': expected weights or activations"), std::string::npos)
+        << e.what();
   }
   const std::string help = fault_site_help();
   EXPECT_NE(help.find("`weights`: the model's stored weights"), std::string::npos) << help;
   EXPECT_NE(help.find("drawn once per trial"), std::string::npos) << help;
+  EXPECT_NE(help.find("`activations`: the values nodes write"), std::string::npos) << help;
+  EXPECT_NE(help.find("drawn anew for every inference and image"), std::string::npos) << help;
 }
 
 TEST(FaultSiteRegistry, SitesRegisterForAScopeAndAreChecked) {
@@ -64,13 +71,13 @@ TEST(FaultSiteRegistry, SitesRegisterForAScopeAndAreChecked) {
     const FaultSiteRegistrar registrar{kToy};
     EXPECT_EQ(find_fault_site_type("toy"), &kToy);
     EXPECT_EQ(fault_site_types().back(), &kToy);
-    EXPECT_EQ(fault_site_names(" or "), "weights or toy");
+    EXPECT_EQ(fault_site_names(" or "), "weights, activations or toy");
     EXPECT_NE(fault_site_help().find("`toy`: nothing at all (faults drawn once per trial)"),
               std::string::npos);
     EXPECT_THROW(register_fault_site_type(kToy), std::logic_error);  // taken
   }
   EXPECT_EQ(find_fault_site_type("toy"), nullptr);
-  EXPECT_EQ(fault_site_names(" or "), "weights");
+  EXPECT_EQ(fault_site_names(" or "), "weights or activations");
 
   constexpr FaultSiteType nameless{.select = select_nothing};
   EXPECT_THROW(register_fault_site_type(nameless), std::logic_error);
@@ -78,7 +85,7 @@ TEST(FaultSiteRegistry, SitesRegisterForAScopeAndAreChecked) {
   EXPECT_THROW(register_fault_site_type(blind), std::logic_error);
   constexpr FaultSiteType twin{.name = "weights", .select = select_nothing};
   EXPECT_THROW(register_fault_site_type(twin), std::logic_error);
-  EXPECT_EQ(fault_site_types().size(), 1u);
+  EXPECT_EQ(fault_site_types().size(), 2u);
   unregister_fault_site_type(fault_site_type("weights"));  // a built-in one stays
   EXPECT_NE(find_fault_site_type("weights"), nullptr);
 }
