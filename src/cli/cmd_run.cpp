@@ -2,10 +2,13 @@
 // faulted exactly as one campaign trial faults them (same executor options, sampler, seed and trial key), so
 // that `run` with a campaign's settings reproduces that trial's predictions.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "campaign/recipe/model_recipe.hpp"
@@ -46,8 +49,58 @@ std::optional<T> one_of(const std::vector<T>& values, const std::string& flag, c
                    "): choose one with " + flag);
 }
 
+// The fault list of a run, one JSON line per stored word its faults changed: the value, the image (dataset
+// index and position in the run's order, which is its row n), the logical coordinates [n, c, h, w] (as many
+// as the value has dims), the bits that changed, the words and the values before and after.
+class FaultDump {
+ public:
+  FaultDump(const engine::Executor& ex, std::span<const std::size_t> images) {
+    for (const auto& v : ex.written_values()) dims_[v.name] = v.dims;
+    for (std::size_t i = 0; i < images.size(); ++i) position_[images[i]] = i;
+  }
+  void add(const fault_sites::ElementFault& f) {
+    const auto& dims = dims_.at(f.value);
+    std::vector<std::int64_t> index(dims.size(), 0);
+    std::int64_t rest = f.element;
+    for (std::size_t d = dims.size(); d-- > 1;) {
+      index[d] = rest % dims[d];
+      rest /= dims[d];
+    }
+    index[0] = static_cast<std::int64_t>(position_.at(f.image));
+    std::vector<unsigned> bits;
+    for (unsigned b = 0; b < 32; ++b)
+      if ((f.word_before ^ f.word_after) >> b & 1u) bits.push_back(b);
+    nlohmann::ordered_json j;
+    j["value"] = f.value;
+    j["image"] = f.image;
+    j["index"] = index;
+    j["element"] = f.element;
+    j["bits"] = bits;
+    j["word_before"] = f.word_before;
+    j["word_after"] = f.word_after;
+    // Non-finite reads as their names: JSON has no number for them.
+    const auto number = [](float x) -> nlohmann::ordered_json {
+      if (std::isfinite(x)) return x;
+      return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+    };
+    j["before"] = number(f.before);
+    j["after"] = number(f.after);
+    text_ += j.dump() + "\n";
+    ++count_;
+  }
+  const std::string& text() const { return text_; }
+  std::int64_t count() const { return count_; }
+
+ private:
+  std::map<std::string, model::Dims> dims_;
+  std::map<std::uint64_t, std::size_t> position_;
+  std::string text_;
+  std::int64_t count_ = 0;
+};
+
 int run(const Arguments& args) {
   const std::string out = args.value("--out");
+  const std::string dump = args.value("--dump-faults");
   if (out.empty()) throw UsageError("--out FILE.npy is required");
   const auto& given = args.config;
   const auto format =
@@ -90,6 +143,10 @@ int run(const Arguments& args) {
   setup.log_skipped(std::cerr);
   const auto inputs = args.input_files(&setup.spec);
   platform::check_output_file(out, inputs, "the outputs");  // before the work, not after it
+  if (!dump.empty()) {
+    if (!faulty) throw UsageError("--dump-faults lists a trial's faults: give a rate (--ber) or --fault");
+    platform::check_output_file(dump, inputs, "the fault list");
+  }
 
   engine::Executor ex(campaign::load_graph(setup.spec), campaign::trial_executor_options(c));
   const auto site = fault_sites::fault_site_type(c.site).select(ex, c.tensors);
@@ -97,8 +154,17 @@ int run(const Arguments& args) {
   site->check_targets(model);
   std::unique_ptr<fault_sites::SiteFaults> faults;
   fault_sites::TrialPatchStats stats;
+  std::optional<FaultDump> dumped;
   if (format) {
     faults = site->configure(c.formats[0], c.protections[0]);
+    if (!dump.empty()) {
+      dumped.emplace(ex, setup.images.indices);
+      if (!faults->log_faults([&dumped](const fault_sites::ElementFault& f) { dumped->add(f); }))
+        throw UsageError(
+            "--dump-faults lists faults applied while the model runs (site activations); "
+            "site '" +
+            c.site + "' draws its faults before the run");
+    }
     if (faulty)
       stats = faults->inject({.model = model,
                               .seed = c.seed,
@@ -124,6 +190,10 @@ int run(const Arguments& args) {
   if (faults && faults->output_scale() != 1)
     for (auto& v : logits) v = static_cast<float>(v / faults->output_scale());
   evaluation::write_npy(out, logits, static_cast<std::int64_t>(images.size()), classes, inputs);
+  if (dumped) {
+    const std::string_view parts[] = {dumped->text()};
+    platform::write_output_file(dump, parts, inputs, "the fault list");
+  }
 
   const auto& k = eval.counts;
   // With the outputs on standard output (--out /dev/stdout), the summary must not mix into them.
@@ -159,7 +229,10 @@ const RegisterCommand reg{
      .options = {{"--out", "FILE.npy",
                   "where the outputs go: float32 [images, classes], images in dataset order"},
                  {"--trial", "N",
-                  "the trial whose faults are drawn (with --seed, as a campaign's trial N; default 0)"}},
+                  "the trial whose faults are drawn (with --seed, as a campaign's trial N; default 0)"},
+                 {"--dump-faults", "FILE.jsonl",
+                  "activation faults: every stored word they changed, one JSON line each (value, image, "
+                  "[n, c, h, w], bits, words and values before and after), for a tool that replays the run"}},
      .notes =
          "Without --format the model runs with its own fp32 weights. With --format (and --protection) its "
          "stored weights are read back through that configuration, as a campaign's clean record; with "

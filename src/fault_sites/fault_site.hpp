@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "fault_sites/fault_log.hpp"
 #include "fault_sites/patch_stats.hpp"
 #include "fault_sites/trial_draw.hpp"
 #include "faults/fault_model.hpp"
@@ -56,6 +57,12 @@ class SiteFaults {
   virtual TrialPatchStats restore() = 0;
   // The configuration's logits are the model's times this factor (1 unless the protection rescales them).
   virtual double output_scale() const { return 1; }
+  // Sends every stored word the next trials' faults change to `log` (an empty one stops it), for a fault list
+  // another tool can replay; false when the site cannot list them that way.
+  virtual bool log_faults(FaultLog log) {
+    (void)log;
+    return false;
+  }
 };
 
 // A site's targets on one executor, chosen by a campaign's `tensors` selection. Holds the executor by

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/executor.hpp"
@@ -100,6 +102,59 @@ TEST(ActivationSite, ATrialsFaultsEndWithItsRestore) {
   faults->inject({.model = model, .seed = 9, .trial = 0, .images = images});
   EXPECT_TRUE(same_bits(f.run(), faulty));
   EXPECT_EQ(faults->restore().flips, stats.flips);
+}
+
+// Replays a logged fault list: sets each logged word's value at its element when its value is written.
+class Replay final : public engine::ValueHook {
+ public:
+  Replay(std::vector<std::string> names, const std::vector<ElementFault>& log,
+         const std::vector<std::size_t>& images)
+      : names_(std::move(names)) {
+    for (const auto& f : log) {
+      std::size_t row = 0;
+      while (images[row] != f.image) ++row;
+      by_value_[f.value].push_back({row, f.element, f.after});
+    }
+  }
+  void run_started(int) override {}
+  void value_written(int value, engine::ValueView& view, bool) override {
+    for (const auto& [row, element, after] : by_value_[names_[static_cast<std::size_t>(value)]])
+      view.set(static_cast<int>(row), element, after);
+  }
+
+ private:
+  struct Set {
+    std::size_t row;
+    std::int64_t element;
+    float after;
+  };
+  std::vector<std::string> names_;
+  std::map<std::string, std::vector<Set>> by_value_;
+};
+
+TEST(ActivationSite, TheFaultLogReplaysTheTrialExactly) {
+  Fixture f;
+  const auto site = fault_site_type("activations").select(f.ex, "all");
+  const auto faults = site->configure("fp32", "none");
+  std::vector<ElementFault> log;
+  std::vector<std::string> names;  // the values the replaying hook is armed for
+  ASSERT_TRUE(faults->log_faults([&log](const ElementFault& e) { log.push_back(e); }));
+  const auto model = faults::FaultModel::parse("ber:3e-5");
+  const std::vector<std::size_t> images{40, 41, 42, 43};
+  faults->inject({.model = model, .seed = 2, .trial = 5, .images = images});
+  const auto faulty = f.run();
+  const auto stats = faults->restore();
+  ASSERT_GT(log.size(), 5u);
+  EXPECT_EQ(static_cast<std::int64_t>(log.size()), stats.changed_weights);
+  for (const auto& e : log) EXPECT_NE(e.word_before, e.word_after);
+
+  // The same outputs from the list alone, applied by a hook of the test's own on the fault-free executor.
+  for (const auto& v : f.ex.written_values()) names.push_back(v.name);
+  Replay replay(names, log, images);
+  f.ex.arm_value_hook(&replay, names);
+  const auto replayed = f.run();
+  f.ex.arm_value_hook(nullptr, {});
+  EXPECT_TRUE(same_bits(replayed, faulty)) << "the logged faults do not reproduce the trial";
 }
 
 }  // namespace

@@ -84,7 +84,8 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
       const std::size_t at = position_ + static_cast<std::size_t>(row);
       // Without the trial's image list (a single run), the position in the run order stands for the index.
       const std::uint64_t image = at < images_.size() ? images_[at] : at;
-      const auto counts = apply_image_faults(draws_[static_cast<std::size_t>(value)], image, view, row);
+      const auto counts = apply_image_faults(draws_[static_cast<std::size_t>(value)], image, view, row,
+                                             log_ && !repeat ? &log_ : nullptr);
       if (repeat) continue;  // the same faults again, counted the first time
       stats_.flips += counts.flips;
       stats_.changed_weights += counts.changed;

@@ -40,6 +40,10 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
   std::int64_t critical_words(const faults::FaultModel&) const override { return 0; }
   TrialPatchStats inject(const TrialDraw& draw) override;
   TrialPatchStats restore() override;
+  bool log_faults(FaultLog log) override {
+    log_ = std::move(log);
+    return true;
+  }
 
   void run_started(int images) override;
   void value_written(int value, engine::ValueView& view, bool repeat) override;
@@ -61,6 +65,7 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
   std::size_t position_ = 0;  // images of the trial before the current run
   int run_images_ = 0;
   TrialPatchStats stats_;
+  FaultLog log_;
 };
 
 }  // namespace flipguard::fault_sites

@@ -37,7 +37,7 @@ std::uint64_t value_key(const std::string& value) {
 }
 
 ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, engine::ValueView& view,
-                                    int row) {
+                                    int row, const FaultLog* log) {
   const unsigned width = draw.format.bits();
   const faults::SampleRegion region{static_cast<std::uint64_t>(view.elements_per_image()), width, draw.value};
   // +1: image 0 must not fold to the key of the faults every image shares.
@@ -60,6 +60,7 @@ ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, 
     view.set(row, i, after);
     counts.flips += std::popcount(word ^ clean);
     if (std::memcmp(&before, &after, sizeof(float)) != 0) ++counts.changed;
+    if (log) (*log)({draw.value, image, i, clean, word, before, after});
   }
   return counts;
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/value_hook.hpp"
+#include "fault_sites/fault_log.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
 
@@ -33,8 +34,9 @@ struct ImageFaultCounts {
   std::int64_t changed = 0;  // elements whose value differs after them (bitwise: a NaN counts)
 };
 
-// Applies to row `row` of `view` the faults of dataset image `image`, in O(faults).
+// Applies to row `row` of `view` the faults of dataset image `image`, in O(faults); each changed word goes
+// to `log` when one is given.
 ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, engine::ValueView& view,
-                                    int row);
+                                    int row, const FaultLog* log = nullptr);
 
 }  // namespace flipguard::fault_sites
