@@ -150,6 +150,7 @@ int run(const Arguments& args) {
 
   engine::Executor ex(campaign::load_graph(setup.spec), campaign::trial_executor_options(c));
   const auto site = fault_sites::fault_site_type(c.site).select(ex, c.tensors);
+  if (setup.calibration.size() > 0) site->calibrate({&setup.calibration, setup.calibration_source});
   const auto model = campaign::fault_model(c.fault, c.bers[0]);
   site->check_targets(model);
   std::unique_ptr<fault_sites::SiteFaults> faults;

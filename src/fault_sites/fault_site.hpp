@@ -36,7 +36,18 @@
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
 
+namespace flipguard::data {
+struct PreprocessedSet;
+}
+
 namespace flipguard::fault_sites {
+
+// Clean images a site may profile its targets on (ranges, scales) before a configuration needs them, and
+// where they come from (for errors and notes).
+struct Calibration {
+  const data::PreprocessedSet* images = nullptr;
+  std::string source;
+};
 
 // One configuration (format x protection) of a site's targets. Built fault-free: the executor then runs this
 // configuration's clean model (the clean record, and the logits every faulty trial is compared with).
@@ -86,6 +97,9 @@ class FaultSite {
                                       const memory::Format& format) const = 0;
   // Stores the targets in `format` behind `protection`, fault-free, and makes the executor read them so.
   virtual std::unique_ptr<SiteFaults> configure(const std::string& format, const std::string& protection) = 0;
+  // The images configurations that need ranges or scales profile on (FaultSiteType::needs_calibration); they
+  // must outlive the site.
+  virtual void calibrate(Calibration calibration) { (void)calibration; }
 };
 
 }  // namespace flipguard::fault_sites

@@ -31,6 +31,8 @@ struct FaultSiteType {
   // restore()): a trial whose faults changed none of them is the fault-free pass exactly, which the exact
   // shortcuts use. False for a site applied by a hook while the model runs.
   bool patches_before_run = true;
+  // Whether a configuration needs calibration images (FaultSite::calibrate) to be built (null: never).
+  bool (*needs_calibration)(const std::string& format, const std::string& protection) = nullptr;
   // What the executor must expose as weight slots beyond its default selection (null: nothing more).
   void (*expose)(engine::WeightSelection& selection) = nullptr;
   // The site's targets on `executor` chosen by a `tensors` selection; std::invalid_argument listing the

@@ -9,14 +9,15 @@
 namespace flipguard::protect {
 
 namespace protections {  // each defined in its own file under protect/protections/
-extern const ProtectionType weight_scaling, secded, range_clip, nan_guard;
+extern const ProtectionType weight_scaling, secded, range_clip, nan_guard, ranger, clip_act;
 }  // namespace protections
 
 namespace {
 
 // The built-in entries, in the order of a canonical spec's tokens (records hold them so: never reorder).
 constexpr std::array kBuiltins = {&protections::weight_scaling, &protections::secded,
-                                  &protections::range_clip, &protections::nan_guard};
+                                  &protections::range_clip,     &protections::nan_guard,
+                                  &protections::ranger,         &protections::clip_act};
 
 platform::Registry<ProtectionType>& registry() {
   static platform::Registry<ProtectionType> r("protection", kBuiltins);

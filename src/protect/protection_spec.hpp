@@ -42,6 +42,8 @@ struct ProtectionSpec {
   std::optional<Ecc> ecc;
   std::optional<Granularity> clip;
   bool nan_guard = false;
+  bool ranger = false;    // clamp to the fault-free range (protections/ranger.cpp)
+  bool clip_act = false;  // zero outside the fault-free range (protections/clip_act.cpp)
   // Entries that keep no member above (registered from outside the library): each with its token as written.
   struct Added {
     const ProtectionType* type = nullptr;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "campaign/settings/settings.hpp"
@@ -114,13 +115,54 @@ TEST(ActivationCampaign, NarrowFormatsAndUnsupportedSettingsAreNamed) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("matches no value the model writes"), std::string::npos) << e.what();
   }
-  c = activations_campaign("act_bad.jsonl", 4);
-  c.formats = {"int8"};
-  try {
-    flipguard::testing::run_campaign_records(c);
-    ADD_FAILURE() << "int8 activations ran without a calibrated scale";
-  } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("for activations"), std::string::npos) << e.what();
+  for (const auto& [format, protection, words] :
+       {std::tuple{"int8-channel", "none", "use int8 (one scale per value)"},
+        std::tuple{"fp32", "scale", "does not apply to activations yet"}}) {
+    c = activations_campaign("act_bad.jsonl", 4);
+    c.formats = {format};
+    c.protections = {protection};
+    try {
+      flipguard::testing::run_campaign_records(c);
+      ADD_FAILURE() << format << " / " << protection << " ran on activations";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
   }
   EXPECT_FALSE(std::filesystem::exists(c.results) && std::filesystem::file_size(c.results) > 0);
+}
+
+TEST(ActivationCampaign, Int8AndTheRangeGuardsProfileOnImagesAfterTheEvaluatedOnes) {
+  CampaignConfig c = activations_campaign("act_ranges.jsonl", 8);
+  c.formats = {"fp32", "int8"};
+  c.protections = {"none", "ranger", "clip-act"};
+  c.bers = {1e-5};
+  c.trials = 3;
+  c.calibration_images = 32;
+  std::string log;
+  const auto records = flipguard::testing::run_campaign_records(c, &log);
+  EXPECT_NE(log.find("profiled on 32 images of cifar10-lossless200 after the 24 evaluated"),
+            std::string::npos)
+      << log;
+  std::map<std::string, double> clean_top1;
+  std::map<std::string, std::int64_t> sdc, images;
+  for (const auto& r : records) {
+    const std::string cfg = r.format + "/" + r.protection;
+    if (r.ber == 0) {
+      clean_top1[cfg] = static_cast<double>(r.top1) / static_cast<double>(r.images);
+      continue;
+    }
+    sdc[cfg] += r.sdc1;
+    images[cfg] += r.images;
+  }
+  ASSERT_EQ(clean_top1.size(), 6u);
+  // int8 storage of every value with one calibrated scale each, and guards whose ranges come from other
+  // images: the clean answers stay within a few images of fp32's.
+  for (const auto& [cfg, top1] : clean_top1) EXPECT_NEAR(top1, clean_top1["fp32/none"], 0.13) << cfg;
+  // At 1e-5 (about 7 flips per image in fp32 words) most unguarded answers change; clamping or zeroing the
+  // values outside their clean range keeps most of them.
+  EXPECT_GT(sdc["fp32/none"], images["fp32/none"] / 2);
+  EXPECT_LT(sdc["fp32/ranger"], sdc["fp32/none"] / 2) << sdc["fp32/ranger"] << " vs " << sdc["fp32/none"];
+  EXPECT_LT(sdc["fp32/clip-act"], sdc["fp32/none"] / 2);
+  // int8 words have no exponent: a flip moves a value by at most its range, so far fewer answers change.
+  EXPECT_LT(sdc["int8/none"], sdc["fp32/none"]);
 }

@@ -30,7 +30,7 @@ TEST(ProtectionRegistry, NamesAndWordsAreUnique) {
     EXPECT_FALSE(t->summary.empty()) << t->name;
     EXPECT_FALSE(t->title.empty()) << t->name;
   }
-  EXPECT_EQ(names.size(), 4u);
+  EXPECT_EQ(names.size(), 6u);
   EXPECT_EQ(find_protection_type("none"), nullptr);
 }
 
@@ -62,8 +62,8 @@ TEST(ProtectionRegistry, UnknownTokenErrorListsEveryForm) {
   }
   EXPECT_EQ(protection_forms(),
             "none, scale[=T], scale-channel[=T], scale@logits[=T], ecc72|ecc39|ecc13[:zero|:keep], clip, "
-            "clip-channel, nanguard");
-  EXPECT_EQ(protection_titles(), "weight scaling, SECDED, clipping, NaN guards");
+            "clip-channel, nanguard, ranger, clip-act");
+  EXPECT_EQ(protection_titles(), "weight scaling, SECDED, clipping, NaN guards, Ranger, FT-ClipAct");
 }
 
 TEST(ProtectionRegistry, OneStorageCodePerSpec) {
@@ -135,7 +135,7 @@ TEST(ProtectionRegistry, RegistrationRefusesTakenWordsAndMissingParts) {
   ProtectionType no_code = kAbsGuard;
   no_code.stage = ProtectionStage::storage_code;
   EXPECT_THROW(register_protection_type(no_code), std::logic_error);
-  EXPECT_EQ(protection_types().size(), 4u);
+  EXPECT_EQ(protection_types().size(), 6u);
 }
 
 }  // namespace

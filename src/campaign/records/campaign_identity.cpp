@@ -30,6 +30,7 @@ std::string CampaignIdentity::id_at(int version) const {
        << "\ndata-hash " << data_hash << "\npreprocessing " << preprocessing << "\nseed " << seed
        << "\ntensors " << tensors;
   if (site != kDefaultSite) text << "\nsite " << site;
+  if (!calibration.empty()) text << "\ncalibration " << calibration;
   text << "\nfault " << fault << "\nfloor " << exact(floor) << "\nimages-per-trial ";
   if (images_per_trial == kAutoImagesPerTrial)
     text << "auto\ndesign-target " << exact(ci_target) << "\ndesign-trials " << min_trials << " "

@@ -29,6 +29,9 @@ struct CampaignIdentity {
   std::string tensors, fault;
   // The fault site; named in the id only when it is not the stored weights, so earlier campaigns keep theirs.
   std::string site = "weights";
+  // The calibration images a configuration's ranges or scales were profiled on (activations in int8, ranger,
+  // clip-act): their count and where they come from; named only when some configuration profiles.
+  std::string calibration;
   double floor = 0;
   std::int64_t images_per_trial = 0;  // kAutoImagesPerTrial: "auto", a campaign of its own
   // images_per_trial = auto: the design's plan (and so each trial's images and stratum) depends on the

@@ -92,6 +92,36 @@ void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed) {
 // Design cells stratify on the critical-fault count, K ~ Binomial(words, BER): the words the fault site
 // stores whose critical bit the fault model hits with a binomial count (the count its inject() records as
 // critical_words).
+// Whether some configuration of the grid needs calibration images at the campaign's site.
+bool grid_needs_calibration(const CampaignConfig& config) {
+  const auto& site = fault_sites::fault_site_type(config.site);
+  if (!site.needs_calibration) return false;
+  for (const auto& f : config.formats)
+    for (const auto& p : config.protections)
+      if (site.needs_calibration(f, p)) return true;
+  return false;
+}
+
+// The calibration images: the K that follow the evaluated ones in the dataset's stratified order (disjoint
+// from them), or, when the data has no others, the first K of the evaluated ones.
+void load_calibration(CampaignSetup& s, const data::DataRequest& evaluated, std::size_t evaluated_count,
+                      const std::string& dataset) {
+  const auto k = static_cast<std::size_t>(s.config.calibration_images);
+  data::DataRequest request = evaluated;
+  request.subset = {k, data::SubsetMode::kStratified, evaluated_count};
+  auto loaded = data::load_data(request, s.spec);
+  if (loaded.images.size() == k) {
+    s.calibration = std::move(loaded.images);
+    s.calibration_source = std::to_string(k) + " images of " + dataset + " after the " +
+                           std::to_string(evaluated_count) + " evaluated (stratified order, disjoint)";
+    return;
+  }
+  request.subset = {k, data::SubsetMode::kStratified, 0};
+  s.calibration = data::load_data(request, s.spec).images;
+  s.calibration_source = "the first " + std::to_string(s.calibration.size()) + " evaluated images of " +
+                         dataset + " (the data has no others)";
+}
+
 void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& config,
                         const data::Manifest& spec) {
   const auto& site_type = fault_sites::fault_site_type(config.site);
@@ -144,6 +174,11 @@ CampaignSetup CampaignSetup::load(ResolvedConfig resolved) {
   }
   // Identity is computed over the images in dataset order, before a floor's shuffle.
   s.identity = campaign_identity(config, s.spec, model.sha256, dataset, s.images);
+  if (grid_needs_calibration(config)) {
+    load_calibration(s, resolved.data, s.images.size() + s.images.skipped.size(), dataset);
+    s.identity.calibration = s.calibration_source;
+    s.notes.push_back("ranges and scales profiled on " + s.calibration_source);
+  }
   s.legacy_data_hash = campaign::legacy_data_hash(s.images);
   if (config.floor > 0) shuffle_images(s.images, config.seed);
   s.campaign_id = s.identity.id();

@@ -25,6 +25,10 @@ struct CampaignSetup {
   // The data hash before content identity (legacy_identity.hpp), over the images in dataset order (a floor
   // shuffles them afterwards); an FNV over indices and labels, read only to explain a refusal or by rekey.
   std::string legacy_data_hash;
+  // Clean images the site profiles ranges and scales on, when a configuration of the grid needs them
+  // (FaultSiteType::needs_calibration; empty otherwise), and where they come from.
+  data::PreprocessedSet calibration;
+  std::string calibration_source;
   TrialRecord base;             // the fields every record of the campaign shares
   std::vector<PlanCell> cells;  // grid order: format, protection, then the clean record and each BER
   // The configuration as the campaign runs it: the one given, with the defaults the data decide fitted

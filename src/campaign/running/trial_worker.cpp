@@ -33,6 +33,7 @@ TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setu
     : config_settings_(config), setup_(setup), site_type_(fault_sites::fault_site_type(config.site)) {
   ex_ = std::make_unique<engine::Executor>(load_graph(setup.spec), trial_executor_options(config));
   site_ = site_type_.select(*ex_, config.tensors);
+  if (setup.calibration.size() > 0) site_->calibrate({&setup.calibration, setup.calibration_source});
   site_->check_targets(fault_model(config.fault, 0.5));
   if (config.images_per_trial > 0)
     trial_images_.emplace(setup.images, static_cast<std::size_t>(config.images_per_trial));

@@ -67,6 +67,9 @@ struct CampaignConfig {
   // Where faults land, a fault-site registry entry (fault_sites/fault_site_registry.hpp); `tensors` selects
   // among its targets.
   std::string site{kDefaultSite};
+  // Clean images a site profiles its targets on where a configuration needs ranges or scales (activations
+  // stored in int8, ranger, clip-act): the images that follow the evaluated ones, else the first evaluated.
+  int calibration_images = 64;
   std::int64_t images = 0;  // images evaluated (class-stratified subset); 0: the whole dataset
   // > 0: each trial scores a fresh random sample of this many of those images (see trial_images.hpp);
   // 0: every trial scores all of them; kAutoImagesPerTrial: adaptive cells follow the design of

@@ -487,6 +487,12 @@ void add_trial_content_settings(std::vector<Setting>& t) {
                      if (const SiteCatalog* known = site_catalog(); known && !known->known(v))
                        throw std::invalid_argument("expected " + known->names(" or "));
                    }));
+  t.push_back(integer("calibration_images", "--calibration-images", "K", kForCampaign | kForRun,
+                      &C::calibration_images, 1, 100000,
+                      "clean images on which each faulted value's range and scale are profiled, for "
+                      "activations stored in int8 and for ranger and clip-act: the K images that follow the "
+                      "evaluated ones in the dataset's stratified order (disjoint from them), or the first K "
+                      "evaluated when the data has no others"));
   t.push_back(text("shortcuts", "--shortcuts", "on|off", kForCampaign, &C::shortcuts,
                    "exact shortcuts: a trial whose faults change no read-back weight takes the fault-free "
                    "answer (records say reused); trials scoring all images start at the first faulted layer "

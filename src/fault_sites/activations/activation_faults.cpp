@@ -1,6 +1,8 @@
 #include "fault_sites/activations/activation_faults.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <utility>
@@ -8,20 +10,22 @@
 #include "fault_sites/activations/image_faults.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "memory/format_rounding.hpp"
+#include "memory/int8_symmetric.hpp"
 
 namespace flipguard::fault_sites {
 
 ActivationFaults::ActivationFaults(engine::Executor& executor, std::vector<engine::WrittenValue> values,
-                                   memory::Format format, bool nan_guard)
-    : executor_(executor),
-      values_(std::move(values)),
-      format_(format),
-      nan_guard_(nan_guard),
-      always_armed_(format.kind() != memory::FormatKind::fp32 || nan_guard) {
-  if (!format_.is_float())
-    throw std::invalid_argument("formats: '" + format_.name() +
-                                "' for activations is not supported yet: fp32, fp16 or bf16 (fixed point "
-                                "and int8 need a calibrated range)");
+                                   ActivationStorage storage)
+    : executor_(executor), values_(std::move(values)), storage_(std::move(storage)) {
+  const memory::Format& format = storage_.format;
+  const bool ranged = storage_.ranger || storage_.clip_act || format.is_int8();
+  if (ranged && storage_.ranges.size() != values_.size())
+    throw std::logic_error("activation faults: " + std::to_string(storage_.ranges.size()) + " ranges for " +
+                           std::to_string(values_.size()) + " values");
+  if (format.is_int8())
+    for (const auto& r : storage_.ranges) scales_.push_back(r.max_abs() > 0 ? r.max_abs() / 127.0f : 1.0f);
+  always_armed_ =
+      format.kind() != memory::FormatKind::fp32 || storage_.nan_guard || storage_.ranger || storage_.clip_act;
   if (always_armed_) arm();
 }
 
@@ -53,7 +57,8 @@ TrialPatchStats ActivationFaults::inject(const TrialDraw& draw) {
   draws_.clear();
   const bool per_image = redrawn_per_image(*model_);
   for (const auto& v : values_)
-    draws_.push_back({*model_, draw.seed, draw.trial, v.name, value_key(v.name), per_image, format_});
+    draws_.push_back({*model_, draw.seed, draw.trial, v.name, value_key(v.name), per_image, storage_.format,
+                      storage_.format.is_int8() ? scales_[draws_.size()] : 1.0f});
   position_ = 0;
   run_images_ = 0;
   stats_ = {};
@@ -74,9 +79,25 @@ void ActivationFaults::run_started(int images) {
 }
 
 void ActivationFaults::value_written(int value, engine::ValueView& view, bool repeat) {
-  // Storing the value: every element rounded to the format (IEEE round to nearest even; NaN and Inf stay).
-  if (format_.kind() != memory::FormatKind::fp32) {
-    const memory::Format format = format_;
+  const auto v = static_cast<std::size_t>(value);
+  const memory::Format& format = storage_.format;
+  // Storing the value: every element rounded to the format (floats: IEEE round to nearest even, NaN and Inf
+  // kept). Fixed-point and int8 words hold no NaN: a NaN that reached this value from an earlier fault
+  // stores as 0.
+  if (format.is_int8()) {
+    const float scale = scales_[v];
+    view.for_each_span([scale](float* data, std::int64_t n) {
+      for (std::int64_t i = 0; i < n; ++i) {
+        const float x = std::isnan(data[i]) ? 0.0f : data[i];
+        data[i] = memory::int8_decode(memory::int8_encode(x, scale), scale);
+      }
+    });
+  } else if (format.is_fixed()) {
+    view.for_each_span([format](float* data, std::int64_t n) {
+      for (std::int64_t i = 0; i < n; ++i) data[i] = std::isnan(data[i]) ? 0.0f : data[i];
+      memory::round_through(format, data, n);
+    });
+  } else if (format.kind() != memory::FormatKind::fp32) {
     view.for_each_span([format](float* data, std::int64_t n) { memory::round_through(format, data, n); });
   }
   if (!draws_.empty() && (model_->rate > 0 || !model_->type().takes_rate)) {
@@ -84,16 +105,15 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
       const std::size_t at = position_ + static_cast<std::size_t>(row);
       // Without the trial's image list (a single run), the position in the run order stands for the index.
       const std::uint64_t image = at < images_.size() ? images_[at] : at;
-      const auto counts = apply_image_faults(draws_[static_cast<std::size_t>(value)], image, view, row,
-                                             log_ && !repeat ? &log_ : nullptr);
+      const auto counts = apply_image_faults(draws_[v], image, view, row, log_ && !repeat ? &log_ : nullptr);
       if (repeat) continue;  // the same faults again, counted the first time
       stats_.flips += counts.flips;
       stats_.changed_weights += counts.changed;
     }
   }
-  // The guard reads every element: a non-finite one (a fault here, or one that reached this value from an
-  // earlier fault) reads as 0.
-  if (nan_guard_)
+  // The read guards, in the protection stack's order (nanguard, then the range guards): each reads every
+  // element, since a non-finite or out-of-range one may come from a fault here or from an earlier value.
+  if (storage_.nan_guard)
     view.for_each_span([](float* data, std::int64_t n) {
       // A select on the exponent bits rather than a branch: the loop vectorises.
       for (std::int64_t i = 0; i < n; ++i) {
@@ -101,6 +121,19 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
         data[i] = finite ? data[i] : 0.0f;
       }
     });
+  if (storage_.ranger) {  // Ranger: clamp to the clean range; a NaN passes (pair with nanguard)
+    const ValueRange r = storage_.ranges[v];
+    view.for_each_span([r](float* data, std::int64_t n) {
+      for (std::int64_t i = 0; i < n; ++i)
+        data[i] = std::isnan(data[i]) ? data[i] : std::clamp(data[i], r.lo, r.hi);
+    });
+  }
+  if (storage_.clip_act) {  // FT-ClipAct: outside the clean range (or NaN) reads as 0
+    const ValueRange r = storage_.ranges[v];
+    view.for_each_span([r](float* data, std::int64_t n) {
+      for (std::int64_t i = 0; i < n; ++i) data[i] = data[i] >= r.lo && data[i] <= r.hi ? data[i] : 0.0f;
+    });
+  }
 }
 
 }  // namespace flipguard::fault_sites

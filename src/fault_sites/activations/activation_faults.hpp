@@ -18,11 +18,21 @@
 #include "engine/executor.hpp"
 #include "engine/value_hook.hpp"
 #include "fault_sites/activations/image_faults.hpp"
+#include "fault_sites/activations/value_profile.hpp"
 #include "fault_sites/fault_site.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
 
 namespace flipguard::fault_sites {
+
+// How a configuration stores and guards its values.
+struct ActivationStorage {
+  memory::Format format = memory::Format::fp32();
+  bool nan_guard = false, ranger = false, clip_act = false;
+  // Per value, in the site's order: the calibration ranges int8 scales and the range guards are taken from
+  // (empty when the configuration needs none).
+  std::vector<ValueRange> ranges;
+};
 
 class ActivationFaults final : public SiteFaults, public engine::ValueHook {
  public:
@@ -30,7 +40,7 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
   // the configuration changes values without faults (a narrower format, a guard), so its clean pass includes
   // it.
   ActivationFaults(engine::Executor& executor, std::vector<engine::WrittenValue> values,
-                   memory::Format format, bool nan_guard);
+                   ActivationStorage storage);
   ~ActivationFaults() override;
   ActivationFaults(const ActivationFaults&) = delete;
   ActivationFaults& operator=(const ActivationFaults&) = delete;
@@ -53,9 +63,9 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
   void disarm();
   engine::Executor& executor_;
   std::vector<engine::WrittenValue> values_;
-  memory::Format format_;
-  bool nan_guard_;
-  bool always_armed_;  // the format or the guard changes values even without faults
+  ActivationStorage storage_;
+  std::vector<float> scales_;  // int8: max|a| / 127 per value (1 for a value that is 0 throughout)
+  bool always_armed_;          // the format or the guard changes values even without faults
   bool armed_ = false;
   // The current trial's fault model, the dataset index of each image it runs, and each value's draw (empty
   // between trials).

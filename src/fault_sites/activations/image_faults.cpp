@@ -51,12 +51,12 @@ ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, 
     const std::uint64_t element = list[k].bit / width;
     const auto i = static_cast<std::int64_t>(element);
     const float before = view.get(row, i);
-    const std::uint32_t clean = draw.format.encode(before);
+    const std::uint32_t clean = draw.format.encode(before, draw.scale);
     std::uint32_t word = clean;
     for (; k < list.size() && list[k].bit / width == element; ++k)
       word = apply_fault(word, static_cast<unsigned>(list[k].bit % width), list[k].kind);
     if (word == clean) continue;  // a stuck bit that already held its value
-    const float after = draw.format.decode(word);
+    const float after = draw.format.decode(word, draw.scale);
     view.set(row, i, after);
     counts.flips += std::popcount(word ^ clean);
     if (std::memcmp(&before, &after, sizeof(float)) != 0) ++counts.changed;

@@ -27,6 +27,7 @@ struct ValueDraw {
   std::uint64_t key = 0;     // value_key(value)
   bool per_image = true;     // redrawn_per_image(model)
   memory::Format format;     // the stored words' format (the view's elements already hold its values)
+  float scale = 1;           // int8: the value's scale
 };
 
 struct ImageFaultCounts {

@@ -31,13 +31,31 @@ int ValueSite::first_faulted_cut() const {
   return values_.empty() ? 0 : cut;
 }
 
+bool activations_need_calibration(const std::string& format, const std::string& protection) {
+  const auto spec = protect::ProtectionSpec::parse(protection);
+  return memory::Format::parse(format).is_int8() || spec.ranger || spec.clip_act;
+}
+
 std::unique_ptr<SiteFaults> ValueSite::configure(const std::string& format, const std::string& protection) {
   const auto spec = protect::ProtectionSpec::parse(protection);
   if (spec.scaling || spec.ecc || spec.clip || !spec.added.empty())
     throw std::invalid_argument("protections: '" + protection +
-                                "' does not apply to activations yet: none or nanguard");
-  return std::make_unique<ActivationFaults>(executor_, values_, memory::Format::parse(format),
-                                            spec.nan_guard);
+                                "' does not apply to activations yet: none, nanguard, ranger, clip-act");
+  ActivationStorage storage{.format = memory::Format::parse(format),
+                            .nan_guard = spec.nan_guard,
+                            .ranger = spec.ranger,
+                            .clip_act = spec.clip_act,
+                            .ranges = {}};
+  if (storage.format.kind() == memory::FormatKind::int8_channel)
+    throw std::invalid_argument("formats: 'int8-channel' for activations: use int8 (one scale per value)");
+  if (activations_need_calibration(format, protection)) {
+    if (!calibration_.images)
+      throw std::invalid_argument("activations in '" + format + "' behind '" + protection +
+                                  "' need ranges profiled on calibration images, and none were given");
+    if (ranges_.empty()) ranges_ = profile_values(executor_, values_, calibration_);
+    storage.ranges = ranges_;
+  }
+  return std::make_unique<ActivationFaults>(executor_, values_, std::move(storage));
 }
 
 }  // namespace flipguard::fault_sites

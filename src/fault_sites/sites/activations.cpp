@@ -18,10 +18,12 @@ extern const FaultSiteType activations;
 const FaultSiteType activations{
     .name = "activations",
     .summary =
-        "the values nodes write (after fused activations), stored in the cell's format; ber and burst "
-        "faults are drawn anew for every image, stuck-at bits stay for the whole trial",
+        "the values nodes write (after fused activations), stored in the cell's format (int8: one scale per "
+        "value from calibration images); ber and burst faults are drawn anew for every image, stuck-at bits "
+        "stay for the whole trial",
     .redraw = Redraw::kPerInference,
     .patches_before_run = false,
+    .needs_calibration = activations_need_calibration,
     .expose = nullptr,
     .select = select_activations,
 };

@@ -125,6 +125,20 @@ TEST(Subset, StratifiedBalancesClassesAndIsDeterministic) {
   EXPECT_EQ(first.back(), 25u);
   EXPECT_EQ(select_subset(fake, {}).size(), labels.size());
   EXPECT_EQ(select_subset(fake, {1000, SubsetMode::kStratified}).size(), labels.size());
+  // The images after a subset (calibration images): the next ones of the same order, disjoint from it, and
+  // together the subset of both sizes.
+  for (const auto mode : {SubsetMode::kStratified, SubsetMode::kFirst}) {
+    const auto head = select_subset(fake, {26, mode});
+    const auto next = select_subset(fake, {10, mode, 26});
+    ASSERT_EQ(next.size(), 10u);
+    EXPECT_TRUE(std::is_sorted(next.begin(), next.end()));
+    std::vector<std::size_t> both = head;
+    both.insert(both.end(), next.begin(), next.end());
+    std::sort(both.begin(), both.end());
+    EXPECT_EQ(both, select_subset(fake, {36, mode}));
+  }
+  EXPECT_EQ(select_subset(fake, {100, SubsetMode::kStratified, 60}).size(), labels.size() - 60);
+  EXPECT_TRUE(select_subset(fake, {10, SubsetMode::kStratified, 1000}).empty());
 }
 
 TEST(BatchLoader, PreloadOfCifarJpegSubsetIsStratified) {
