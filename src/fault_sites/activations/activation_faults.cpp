@@ -67,13 +67,22 @@ TrialPatchStats ActivationFaults::inject(const TrialDraw& draw) {
 }
 
 TrialPatchStats ActivationFaults::restore() {
+  flush_log();
   draws_.clear();
   model_.reset();
   if (!always_armed_) disarm();
   return std::exchange(stats_, {});
 }
 
+void ActivationFaults::flush_log() {
+  for (const auto& p : pending_)
+    log_({values_[static_cast<std::size_t>(p.value)].name, p.image, p.element, p.word_before, p.word_after,
+          p.before, p.after});
+  pending_.clear();
+}
+
 void ActivationFaults::run_started(int images) {
+  flush_log();
   position_ += static_cast<std::size_t>(run_images_);
   run_images_ = images;
 }
@@ -100,12 +109,16 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
   } else if (format.kind() != memory::FormatKind::fp32) {
     view.for_each_span([format](float* data, std::int64_t n) { memory::round_through(format, data, n); });
   }
+  if (repeat && log_) std::erase_if(pending_, [value](const Pending& p) { return p.value == value; });
   if (!draws_.empty() && (model_->rate > 0 || !model_->type().takes_rate)) {
     for (int row = 0; row < view.images(); ++row) {
       const std::size_t at = position_ + static_cast<std::size_t>(row);
       // Without the trial's image list (a single run), the position in the run order stands for the index.
       const std::uint64_t image = at < images_.size() ? images_[at] : at;
-      const auto counts = apply_image_faults(draws_[v], image, view, row, log_ && !repeat ? &log_ : nullptr);
+      const FaultLog pend = [this, value](const ElementFault& f) {
+        pending_.push_back({value, f.image, f.element, f.word_before, f.word_after, f.before, f.after});
+      };
+      const auto counts = apply_image_faults(draws_[v], image, view, row, log_ ? &pend : nullptr);
       if (repeat) continue;  // the same faults again, counted the first time
       stats_.flips += counts.flips;
       stats_.changed_weights += counts.changed;

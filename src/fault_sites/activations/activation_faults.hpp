@@ -76,6 +76,17 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
   int run_images_ = 0;
   TrialPatchStats stats_;
   FaultLog log_;
+  // The current run's changed words, sent to log_ when the next run starts or the trial ends: a NaN-faithful
+  // rerun of a value replaces its entries, since the words it stores are the ones the run's result came from.
+  struct Pending {
+    int value;
+    std::uint64_t image;
+    std::int64_t element;
+    std::uint32_t word_before, word_after;
+    float before, after;
+  };
+  std::vector<Pending> pending_;
+  void flush_log();
 };
 
 }  // namespace flipguard::fault_sites

@@ -190,6 +190,7 @@ TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
       {"seed", {"9223372036854775807", "9223372036854775807"}},
       {"tensors", {"conv.*", "'conv.*'"}},
       {"site", {"sample", "'sample'"}},
+      {"calibration_images", {"32", "32"}},
       {"batch", {"32", "32"}},
       {"threads", {"3", "3"}},
       {"bad_images", {"skip", "'skip'"}},
