@@ -268,7 +268,12 @@ _OPS: Dict[str, Callable] = {
 class OnnxReference:
     """Loads an ONNX file and runs it on float32 NCHW batches."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, fold_batchnorm: bool = False):
+        """fold_batchnorm merges each inference BatchNormalization into the Conv before it (when that Conv's
+        output and weight feed nothing else), in float64 with one rounding to float32, as inference engines
+        (flipguard among them) do. The result is the same function up to float32 rounding; it matters where
+        that rounding is amplified, e.g. when values are then stored in fp16 or bf16 and the last fp32 bit
+        decides which way an element rounds."""
         try:
             model = onnx.load(path)
         except Exception as e:  # onnx raises protobuf DecodeError, OSError...
@@ -289,9 +294,57 @@ class OnnxReference:
                 raise UnsupportedModel(f"{path}: node {node.name}: operator {node.op_type} not supported")
         if len(self.inputs) != 1:
             raise UnsupportedModel(f"{path}: expected one non-initializer input, found {self.inputs}")
+        self.folded = self._fold_batchnorm() if fold_batchnorm else 0
+
+    def _fold_batchnorm(self) -> int:
+        uses: Dict[str, int] = {}
+        for node in self.nodes:
+            for name in node.input:
+                uses[name] = uses.get(name, 0) + 1
+        for name in self.outputs:
+            uses[name] = uses.get(name, 0) + 1
+        producer = {node.output[0]: node for node in self.nodes}
+        kept: List[onnx.NodeProto] = []
+        folded = 0
+        for node in self.nodes:
+            conv = producer.get(node.input[0]) if node.op_type == "BatchNormalization" and node.input else None
+            a = _attrs(node) if conv is not None else {}
+            if (conv is None or conv.op_type != "Conv" or uses.get(conv.output[0]) != 1 or len(node.input) != 5
+                    or any(i not in self.consts for i in node.input[1:]) or len(conv.input) < 2
+                    or conv.input[1] not in self.consts or uses.get(conv.input[1]) != 1
+                    or (len(conv.input) > 2 and conv.input[2] and conv.input[2] not in self.consts)
+                    or int(a.get("training_mode", 0)) or int(a.get("spatial", 1)) != 1):
+                kept.append(node)
+                continue
+            gamma, beta, mean, var = (self.consts[i].double() for i in node.input[1:])
+            eps = float(np.float32(a.get("epsilon", 1e-5)))
+            scale = gamma / torch.sqrt(var + eps)
+            w = self.consts[conv.input[1]]
+            bias = self.consts[conv.input[2]].double() if len(conv.input) > 2 and conv.input[2] else \
+                torch.zeros(w.shape[0], dtype=torch.float64)
+            self.consts[conv.input[1]] = (w.double() * scale.reshape(-1, *[1] * (w.dim() - 1))).float()
+            bias_name = conv.input[1] + ".folded_bias"
+            self.consts[bias_name] = ((bias - mean) * scale + beta).float()
+            new_conv = onnx.NodeProto()
+            new_conv.CopyFrom(conv)
+            del new_conv.input[2:]
+            new_conv.input.append(bias_name)
+            new_conv.output[0] = node.output[0]
+            kept[kept.index(conv)] = new_conv
+            folded += 1
+        self.nodes = kept
+        return folded
+
+    def written_values(self) -> List[str]:
+        """The names of the values the graph's nodes write (the first output of each node), in graph order."""
+        return [node.output[0] for node in self.nodes]
 
     @torch.no_grad()
-    def run(self, x: torch.Tensor, output: Optional[str] = None) -> torch.Tensor:
+    def run(self, x: torch.Tensor, output: Optional[str] = None,
+            hook: Optional[Callable[[str, torch.Tensor], torch.Tensor]] = None) -> torch.Tensor:
+        """Runs the graph on a batch. hook(name, value), if given, sees each node's output as it is written
+        and returns what later nodes read instead (the analogue of a torch forward hook, keyed by ONNX value
+        name): how a replay stores values in a narrower format or faults them between two nodes."""
         values: Dict[str, torch.Tensor] = dict(self.consts)
         values[self.inputs[0]] = x
         for node in self.nodes:
@@ -311,5 +364,7 @@ class OnnxReference:
             except Exception as e:
                 shapes = [tuple(t.shape) if t is not None else None for t in args]
                 raise RuntimeError(f"{self.path}: node {node.name} ({node.op_type}) failed on inputs {shapes}: {e}")
+            if hook is not None:
+                y = hook(node.output[0], y)
             values[node.output[0]] = y
         return values[output or self.outputs[0]]
