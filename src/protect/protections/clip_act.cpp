@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "protect/clean_range.hpp"
 #include "protect/protection_spec.hpp"
 #include "protect/protection_type.hpp"
 
@@ -22,17 +23,12 @@ std::string format(const ProtectionSpec& spec) {
 
 class ClipAct final : public ElementwiseLayer<ClipAct> {
  public:
-  explicit ClipAct(std::span<const float> clean) {
-    if (clean.empty()) return;
-    const auto [mn, mx] = std::minmax_element(clean.begin(), clean.end());
-    lo_ = *mn;
-    hi_ = *mx;
-  }
-  float read_one(std::size_t, float v) const { return v >= lo_ && v <= hi_ ? v : 0.0f; }
+  explicit ClipAct(std::span<const float> clean) : range_(clean) {}
+  float read_one(std::size_t, float v) const { return v >= range_.lo && v <= range_.hi ? v : 0.0f; }
   ProtectionCost cost() const override { return {"clip-act", 0, 64, "2 comparisons per value"}; }
 
  private:
-  float lo_ = 0, hi_ = 0;
+  CleanRange range_;
 };
 
 std::unique_ptr<ValueLayer> make_layer(const ProtectionInput& in) {

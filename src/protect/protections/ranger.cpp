@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "protect/clean_range.hpp"
 #include "protect/protection_spec.hpp"
 #include "protect/protection_type.hpp"
 
@@ -23,17 +24,14 @@ std::string format(const ProtectionSpec& spec) {
 
 class Ranger final : public ElementwiseLayer<Ranger> {
  public:
-  explicit Ranger(std::span<const float> clean) {
-    if (clean.empty()) return;
-    const auto [mn, mx] = std::minmax_element(clean.begin(), clean.end());
-    lo_ = *mn;
-    hi_ = *mx;
+  explicit Ranger(std::span<const float> clean) : range_(clean) {}
+  float read_one(std::size_t, float v) const {
+    return std::isnan(v) ? v : std::clamp(v, range_.lo, range_.hi);
   }
-  float read_one(std::size_t, float v) const { return std::isnan(v) ? v : std::clamp(v, lo_, hi_); }
   ProtectionCost cost() const override { return {"ranger", 0, 64, "2 comparisons per value"}; }
 
  private:
-  float lo_ = 0, hi_ = 0;
+  CleanRange range_;
 };
 
 std::unique_ptr<ValueLayer> make_layer(const ProtectionInput& in) {
