@@ -4,6 +4,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "faults/fault_model_registry.hpp"
 #include "model/weight_users.hpp"
 
 namespace flipguard::fault_sites {
@@ -67,6 +68,10 @@ std::vector<engine::WeightSlot*> select_slots(engine::Executor& executor, const 
 }
 
 void check_fault_targets(const faults::FaultModel& model, const std::vector<engine::WeightSlot*>& slots) {
+  if (model.type().one_per_image)
+    throw std::invalid_argument("fault '" + std::string(model.type().name) +
+                                "' puts one fault on each image, and stored weights are faulted once per "
+                                "trial: use it with --site activations");
   for (const auto& t : model.targets) {
     const engine::WeightSlot* hit = nullptr;
     for (const auto* s : slots)

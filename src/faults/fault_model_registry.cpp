@@ -8,14 +8,14 @@
 namespace flipguard::faults {
 
 namespace models {  // each defined in its own file under faults/models/
-extern const FaultModelType bit_error_rate, stuck_at_0, stuck_at_1, burst, targeted;
+extern const FaultModelType bit_error_rate, stuck_at_0, stuck_at_1, burst, targeted, single;
 }  // namespace models
 
 namespace {
 
 // The built-in kinds, in the order help and docs list them.
 constexpr std::array kBuiltins = {&models::bit_error_rate, &models::stuck_at_0, &models::stuck_at_1,
-                                  &models::burst, &models::targeted};
+                                  &models::burst,          &models::targeted,   &models::single};
 
 platform::Registry<FaultModelType>& registry() {
   static platform::Registry<FaultModelType> r("fault model kind", kBuiltins);

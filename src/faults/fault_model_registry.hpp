@@ -51,6 +51,11 @@ struct FaultModelType {
   // bit. Empty where conditioning does not apply.
   std::optional<FaultKind> per_bit_fault = {};
 
+  // True for a kind that puts exactly one fault on each image, over all of a site's targets together (the
+  // target drawn in proportion to its size): only a site redrawn per image can take it, and `sample` then
+  // places the one fault within one region.
+  bool one_per_image = false;
+
   // "ber:<p>[@bits=<list>]" and "ber[@bits=<list>]": the two forms' syntax, for help and errors.
   std::string spec_syntax() const;
   std::string setting_syntax() const;
@@ -62,7 +67,7 @@ std::vector<const FaultModelType*> fault_model_types();
 // The kind of this name, or null.
 const FaultModelType* find_fault_model_type(std::string_view name);
 
-// The kinds' names for messages: "ber, stuck0, stuck1, burst or target" (`last` = " or ").
+// The kinds' names for messages: "ber, stuck0, stuck1, burst, target or single" (`last` = " or ").
 std::string fault_model_names(std::string_view last = ", ");
 
 // Adds a kind; throws std::logic_error when its name is taken or it lacks a sampler or an options grammar it

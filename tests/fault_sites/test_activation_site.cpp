@@ -157,5 +157,52 @@ TEST(ActivationSite, TheFaultLogReplaysTheTrialExactly) {
   EXPECT_TRUE(same_bits(replayed, faulty)) << "the logged faults do not reproduce the trial";
 }
 
+TEST(ActivationSite, SingleFlipsExactlyOneBitPerImageAValueInProportionToItsSize) {
+  Fixture f;
+  const auto written = f.ex.written_values();
+  const auto site = fault_site_type("activations").select(f.ex, "all");
+  const auto faults = site->configure("fp32", "none");
+  std::map<std::string, std::int64_t> hits;
+  std::vector<std::int64_t> by_bit(32, 0);
+  ASSERT_TRUE(faults->log_faults([&](const ElementFault& e) {
+    ++hits[e.value];
+    for (unsigned b = 0; b < 32; ++b) by_bit[b] += (e.word_before ^ e.word_after) >> b & 1u;
+  }));
+  const auto single = faults::FaultModel::parse("single:");
+  constexpr int kTrials = 300;
+  std::vector<std::size_t> images(4);
+  for (int t = 0; t < kTrials; ++t) {
+    for (std::size_t i = 0; i < images.size(); ++i) images[i] = 4 * static_cast<std::size_t>(t) + i;
+    faults->inject({.model = single, .seed = 3, .trial = static_cast<std::uint64_t>(t), .images = images});
+    f.run();
+    ASSERT_EQ(faults->restore().flips, 4) << "trial " << t << ": not one flip per image";
+  }
+  // Values grouped by size (ResNet-20's stages: 16x32x32, 32x16x16, 64x8x8, and the pooled/logit values):
+  // the hits of each group against its share of the bits, chi-square with 3 degrees of freedom.
+  std::map<std::int64_t, double> bits_of_size, hits_of_size;
+  double total_bits = 0;
+  for (const auto& v : written) {
+    std::int64_t n = 1;
+    for (std::size_t d = 1; d < v.dims.size(); ++d) n *= v.dims[d];
+    const std::int64_t group = n >= 4096 ? n : 0;
+    bits_of_size[group] += static_cast<double>(n);
+    hits_of_size[group] += static_cast<double>(hits[v.name]);
+    total_bits += static_cast<double>(n);
+  }
+  ASSERT_EQ(bits_of_size.size(), 4u);
+  double chi2 = 0;
+  for (const auto& [group, bits] : bits_of_size) {
+    const double expected = 4.0 * kTrials * bits / total_bits;
+    chi2 += (hits_of_size[group] - expected) * (hits_of_size[group] - expected) / expected;
+  }
+  EXPECT_LT(chi2, 21.1);  // the 99.99th percentile of chi-square(3)
+  double bit_chi2 = 0;
+  for (auto c : by_bit)
+    bit_chi2 += (c - 4.0 * kTrials / 32) * (c - 4.0 * kTrials / 32) / (4.0 * kTrials / 32);
+  EXPECT_LT(bit_chi2, 66.0);  // chi-square(31)
+  // Stored weights take faults once per trial: one per image means nothing there.
+  EXPECT_THROW(fault_site_type("weights").select(f.ex, "all")->check_targets(single), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace flipguard::fault_sites

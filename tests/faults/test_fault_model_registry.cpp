@@ -63,10 +63,10 @@ TEST(FaultModelRegistry, SyntaxAndMessagesComeFromTheEntries) {
   EXPECT_EQ(find_fault_model_type("burst")->spec_syntax(), "burst:<p>:len=<L>");
   EXPECT_EQ(find_fault_model_type("target")->setting_syntax(), "target@<tensor>,<element>,<bit>[;...]");
   EXPECT_EQ(kStuckMsb.spec_syntax(), "stuckmsb:<p>");
-  EXPECT_EQ(fault_model_names(" or "), "ber, stuck0, stuck1, burst, target or stuckmsb");
-  EXPECT_NE(error_of([] { FaultModel::parse("zap:1"); })
-                .find("(expected ber, stuck0, stuck1, burst, target or "
-                      "stuckmsb)"),
+  EXPECT_EQ(fault_model_names(" or "), "ber, stuck0, stuck1, burst, target, single or stuckmsb");
+  EXPECT_NE(error_of([] {
+              FaultModel::parse("zap:1");
+            }).find("(expected ber, stuck0, stuck1, burst, target, single or stuckmsb)"),
             std::string::npos);
   EXPECT_NE(error_of([] { setting_spec("zap", "1"); }).find("burst@len=<L>, target@"), std::string::npos);
   EXPECT_EQ(error_of([] { setting_spec("burst", "1"); }), "burst needs @len=<L>, e.g. burst@len=4");

@@ -24,6 +24,11 @@ ActivationFaults::ActivationFaults(engine::Executor& executor, std::vector<engin
                            std::to_string(values_.size()) + " values");
   if (format.is_int8())
     for (const auto& r : storage_.ranges) scales_.push_back(r.max_abs() > 0 ? r.max_abs() / 127.0f : 1.0f);
+  for (const auto& v : values_) {
+    std::uint64_t n = format.bits();
+    for (std::size_t d = 1; d < v.dims.size(); ++d) n *= static_cast<std::uint64_t>(v.dims[d]);
+    value_bits_.push_back(n);
+  }
   always_armed_ =
       format.kind() != memory::FormatKind::fp32 || storage_.nan_guard || storage_.ranger || storage_.clip_act;
   if (always_armed_) arm();
@@ -118,7 +123,15 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
       const FaultLog pend = [this, value](const ElementFault& f) {
         pending_.push_back({value, f.image, f.element, f.word_before, f.word_after, f.before, f.after});
       };
-      const auto counts = apply_image_faults(draws_[v], image, view, row, log_ ? &pend : nullptr);
+      ImageFaultCounts counts;
+      if (model_->type().one_per_image) {  // the image's one fault, if it falls in this value
+        const auto single = draw_single_fault(draws_[v].seed, draws_[v].trial, image, value_bits_);
+        if (single.value != v) continue;
+        const faults::FaultMap map(value_bits_[v], {faults::Fault{single.bit, faults::FaultKind::kFlip}});
+        counts = apply_fault_map(draws_[v], image, map, view, row, log_ ? &pend : nullptr);
+      } else {
+        counts = apply_image_faults(draws_[v], image, view, row, log_ ? &pend : nullptr);
+      }
       if (repeat) continue;  // the same faults again, counted the first time
       stats_.flips += counts.flips;
       stats_.changed_weights += counts.changed;

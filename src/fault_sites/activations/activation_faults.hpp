@@ -65,7 +65,8 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
   std::vector<engine::WrittenValue> values_;
   ActivationStorage storage_;
   std::vector<float> scales_;  // int8: max|a| / 127 per value (1 for a value that is 0 throughout)
-  bool always_armed_;          // the format or the guard changes values even without faults
+  std::vector<std::uint64_t> value_bits_;  // stored bits of one image of each value (a single fault's odds)
+  bool always_armed_;                      // the format or the guard changes values even without faults
   bool armed_ = false;
   // The current trial's fault model, the dataset index of each image it runs, and each value's draw (empty
   // between trials).

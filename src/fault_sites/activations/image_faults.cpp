@@ -28,6 +28,7 @@ std::uint32_t apply_fault(std::uint32_t word, unsigned bit, faults::FaultKind ki
 
 bool redrawn_per_image(const faults::FaultModel& model) {
   const auto& type = model.type();
+  if (type.one_per_image) return true;
   if (!type.takes_rate) return false;  // targeted flips name their elements: the same on every image
   return !(type.per_bit_fault && *type.per_bit_fault != faults::FaultKind::kFlip);
 }
@@ -38,13 +39,32 @@ std::uint64_t value_key(const std::string& value) {
 
 ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, engine::ValueView& view,
                                     int row, const FaultLog* log) {
-  const unsigned width = draw.format.bits();
-  const faults::SampleRegion region{static_cast<std::uint64_t>(view.elements_per_image()), width, draw.value};
+  const faults::SampleRegion region{static_cast<std::uint64_t>(view.elements_per_image()), draw.format.bits(),
+                                    draw.value};
   // +1: image 0 must not fold to the key of the faults every image shares.
   const std::uint64_t tensor = draw.per_image ? faults::mix64(draw.key ^ faults::mix64(image + 1)) : draw.key;
   const auto map = faults::sample_faults(
       draw.model, region,
       {draw.seed, draw.trial, tensor, static_cast<std::uint64_t>(faults::Stream::kActivations)});
+  return apply_fault_map(draw, image, map, view, row, log);
+}
+
+SingleFault draw_single_fault(std::uint64_t seed, std::uint64_t trial, std::uint64_t image,
+                              std::span<const std::uint64_t> value_bits) {
+  std::uint64_t total = 0;
+  for (const auto b : value_bits) total += b;
+  // Keyed by the image alone (no value): one draw decides the value and the bit.
+  faults::KeyedRng rng({seed, trial, faults::mix64(image + 1) ^ 0x51e61e5eedULL,
+                        static_cast<std::uint64_t>(faults::Stream::kActivations)});
+  std::uint64_t bit = rng.below(total);
+  std::size_t v = 0;
+  while (bit >= value_bits[v]) bit -= value_bits[v++];
+  return {v, bit};
+}
+
+ImageFaultCounts apply_fault_map(const ValueDraw& draw, std::uint64_t image, const faults::FaultMap& map,
+                                 engine::ValueView& view, int row, const FaultLog* log) {
+  const unsigned width = draw.format.bits();
   ImageFaultCounts counts;
   const auto& list = map.faults();
   for (std::size_t k = 0; k < list.size();) {

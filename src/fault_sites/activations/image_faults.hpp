@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "engine/value_hook.hpp"
 #include "fault_sites/fault_log.hpp"
+#include "faults/fault_map.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
 
@@ -34,6 +36,21 @@ struct ImageFaultCounts {
   std::int64_t flips = 0;    // stored bits the faults changed
   std::int64_t changed = 0;  // elements whose value differs after them (bitwise: a NaN counts)
 };
+
+// Applies `map` (over the image's words of the value) to row `row` of `view`; each changed word goes to `log`
+// when one is given.
+ImageFaultCounts apply_fault_map(const ValueDraw& draw, std::uint64_t image, const faults::FaultMap& map,
+                                 engine::ValueView& view, int row, const FaultLog* log = nullptr);
+
+// The one fault of a one-per-image model (single) on dataset image `image`: which value and which bit of that
+// value's words of the image, uniform over all `value_bits` together, so a value is hit in proportion to its
+// size.
+struct SingleFault {
+  std::size_t value = 0;
+  std::uint64_t bit = 0;
+};
+SingleFault draw_single_fault(std::uint64_t seed, std::uint64_t trial, std::uint64_t image,
+                              std::span<const std::uint64_t> value_bits);
 
 // Applies to row `row` of `view` the faults of dataset image `image`, in O(faults); each changed word goes
 // to `log` when one is given.
