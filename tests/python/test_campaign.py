@@ -234,3 +234,22 @@ def test_cells_of_data_without_labels_say_top1_is_not_available(tmp_path, models
     assert 0 <= faulty["sdc1_lo"] <= faulty["sdc1"] <= faulty["sdc1_hi"] <= 100
     assert faulty["sdc1"] == pytest.approx(
         np.mean([100 * r["sdc1"] / r["images"] for r in results.records if r["ber"] > 0]))
+
+
+def test_activation_campaign_from_python_equals_the_cli(tmp_path, cli, models_dir):
+    # Faults in the values nodes write: int8 storage and clip-act take their scale and bounds from 32 clean
+    # images after the 64 evaluated ones; the Python records are the CLI's, and the site is its own campaign.
+    settings = dict(model="mnist8", site="activations", formats=["fp16", "int8"], protections=["none", "clip-act"],
+                    bers=[1e-4], trials=2, images=64, batch=16, threads=1, seed=3, calibration_images=32,
+                    models_dir=models_dir)
+    cli_results = tmp_path / "cli.jsonl"
+    run = subprocess.run([cli, "campaign", *cli_args(settings), "--results", str(cli_results)], check=True,
+                         capture_output=True, text=True)
+    assert "profiled on 32 images of mnist-test after the 64 evaluated" in run.stdout + run.stderr
+    results = flipguard.run_campaign(results=tmp_path / "py.jsonl", log=None, **settings)
+    assert without_timings(results.records) == without_timings(read_lines(cli_results))
+    faulty = [r for r in results.records if r["ber"] > 0]
+    assert len(faulty) == 2 * 2 * 2 and all(r["flips"] > 0 for r in faulty)
+    weights = flipguard.run_campaign(results=tmp_path / "w.jsonl", log=None,
+                                     **dict(settings, site="weights", formats=["fp16"], protections=["none"]))
+    assert weights.records[0]["campaign"] != results.records[0]["campaign"]
