@@ -1,6 +1,7 @@
 // What activation faults cost at inference: the same batches of one model run alternately without the hook
 // (the baseline), with transient faults at RATE in every value it writes (fp32 storage), with every value
-// stored in fp16 (rounded on each write, no faults), and with fp16 storage behind the NaN guard. Each side
+// stored in fp16 (rounded on each write, no faults), with fp16 storage behind the NaN guard, and with every
+// value in int8 (one scale per value, calibrated on the benchmark's batch). Each side
 // keeps its best of PAIRS timed passes; ratios are against the baseline of the same run. A batch in which a
 // fault made a NaN runs again with the kernels that propagate it (docs/protections.md): the count is printed,
 // since that rerun, not the injection, is what a high rate costs.
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "fault_sites/fault_site_registry.hpp"
 #include "faults/fault_model.hpp"
@@ -56,7 +58,16 @@ int main(int argc, char** argv) {
   // Runs per timed pass: about a second of the baseline.
   ex.run(input.data(), ex.batch(), out.data());
   const int runs = std::max(1, static_cast<int>(1.0 / seconds_of(ex, input, out, 1)));
-  double clean = 1e300, faulty = 1e300, fp16 = 1e300, guarded = 1e300;
+  // int8 takes one scale per value from calibration images: the benchmark's own batch.
+  data::PreprocessedSet calibration;
+  const auto& dims = ex.input_dims();
+  calibration.channels = static_cast<std::size_t>(dims[1]);
+  calibration.height = static_cast<std::size_t>(dims[2]);
+  calibration.width = static_cast<std::size_t>(dims[3]);
+  calibration.tensor = input;
+  calibration.targets.assign(static_cast<std::size_t>(ex.batch()), -1);
+  site->calibrate({&calibration, "the benchmark's batch"});
+  double clean = 1e300, faulty = 1e300, fp16 = 1e300, guarded = 1e300, int8 = 1e300;
   std::int64_t flips = 0, passes = 0;
   long faithful = 0;  // batches the faulty side ran again with NaN-propagating kernels
   for (int p = 0; p < pairs; ++p) {
@@ -78,6 +89,10 @@ int main(int argc, char** argv) {
       auto faults = site->configure("fp16", "nanguard");
       guarded = std::min(guarded, seconds_of(ex, input, out, runs));
     }
+    {
+      auto faults = site->configure("int8", "none");
+      int8 = std::min(int8, seconds_of(ex, input, out, runs));
+    }
   }
   std::printf("model %s, batch %d, %d threads, %zu values, best of %d passes of %d runs per side\n",
               model.c_str(), ex.batch(), threads, site->targets().size(), pairs, runs);
@@ -89,5 +104,6 @@ int main(int argc, char** argv) {
               static_cast<long long>(passes * runs));
   std::printf("%-34s %10.2f %8.3f\n", "fp16 storage of every value", fp16 * 1e3, fp16 / clean);
   std::printf("%-34s %10.2f %8.3f\n", "fp16 storage + nanguard", guarded * 1e3, guarded / clean);
+  std::printf("%-34s %10.2f %8.3f\n", "int8 storage of every value", int8 * 1e3, int8 / clean);
   return 0;
 }

@@ -2,7 +2,9 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <stdexcept>
 
 #include "memory/bf16.hpp"
@@ -42,7 +44,30 @@ void round_bf16(float* data, std::int64_t n) {
   }
 }
 
+// int8_encode: x / scale in double, clamped to [-127, 127], rounded to nearest even (nearbyint in the
+// default rounding mode); + 0.0 turns a -0 into the +0 the integer 0 decodes to. Inline so that each caller
+// below compiles it for its own instruction set (nearbyint is one instruction from SSE4.1 on, a library call
+// before it).
+inline void int8_span(float* data, std::int64_t n, float scale) {
+  const double s = scale;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float x = data[i] == data[i] ? data[i] : 0.0f;  // NaN -> 0
+    const double q = std::nearbyint(std::clamp(static_cast<double>(x) / s, -127.0, 127.0)) + 0.0;
+    data[i] = static_cast<float>(q) * scale;
+  }
+}
+
+__attribute__((target("avx512f"))) void int8_span_avx512(float* data, std::int64_t n, float scale) {
+  int8_span(data, n, scale);
+}
+
 }  // namespace
+
+void round_through_int8(float* data, std::int64_t n, float scale) {
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512) return int8_span_avx512(data, n, scale);
+  int8_span(data, n, scale);
+}
 
 void round_through(const Format& format, float* data, std::int64_t n) {
   switch (format.kind()) {

@@ -14,4 +14,8 @@ namespace flipguard::memory {
 // and is refused with std::invalid_argument). fp32 leaves them as they are.
 void round_through(const Format& format, float* data, std::int64_t n);
 
+// Symmetric int8 with `scale` (positive, finite): int8_decode(int8_encode(x, scale), scale) element by
+// element, bit for bit, in a loop that vectorises; a NaN, which an int8 word cannot hold, stores as 0.
+void round_through_int8(float* data, std::int64_t n, float scale);
+
 }  // namespace flipguard::memory

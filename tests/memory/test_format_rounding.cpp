@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "memory/format_rounding.hpp"
+#include "memory/int8_symmetric.hpp"
 
 namespace flipguard::memory {
 namespace {
@@ -57,6 +58,22 @@ TEST(FormatRounding, EqualsEncodeDecodeBitForBit) {
             << name << " at " << values[i] << " (0x" << std::hex << std::bit_cast<std::uint32_t>(values[i])
             << ")";
       }
+    }
+  }
+}
+
+TEST(FormatRounding, Int8EqualsEncodeDecodeBitForBitWithNanAsZero) {
+  auto values = probe_values();
+  for (float scale : {1.0f / 127, 0.0123f, 3.5f, 1e-30f}) {
+    // Ties of x / scale: exact multiples of half the scale.
+    for (int k = -300; k <= 300; ++k) values.push_back(static_cast<float>(k) * 0.5f * scale);
+    std::vector<float> data = values;
+    round_through_int8(data.data(), static_cast<std::int64_t>(data.size()), scale);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const float x = std::isnan(values[i]) ? 0.0f : values[i];
+      const float expected = int8_decode(int8_encode(x, scale), scale);
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(data[i]), std::bit_cast<std::uint32_t>(expected))
+          << "scale " << scale << " at " << values[i];
     }
   }
 }

@@ -10,7 +10,6 @@
 #include "fault_sites/activations/image_faults.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "memory/format_rounding.hpp"
-#include "memory/int8_symmetric.hpp"
 
 namespace flipguard::fault_sites {
 
@@ -100,12 +99,7 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
   // stores as 0.
   if (format.is_int8()) {
     const float scale = scales_[v];
-    view.for_each_span([scale](float* data, std::int64_t n) {
-      for (std::int64_t i = 0; i < n; ++i) {
-        const float x = std::isnan(data[i]) ? 0.0f : data[i];
-        data[i] = memory::int8_decode(memory::int8_encode(x, scale), scale);
-      }
-    });
+    view.for_each_span([scale](float* data, std::int64_t n) { memory::round_through_int8(data, n, scale); });
   } else if (format.is_fixed()) {
     view.for_each_span([format](float* data, std::int64_t n) {
       for (std::int64_t i = 0; i < n; ++i) data[i] = std::isnan(data[i]) ? 0.0f : data[i];
