@@ -26,12 +26,7 @@ int inspect_values(engine::Executor& ex, const campaign::CampaignConfig& c,
                    const std::vector<memory::Format>& formats, const std::string& onnx) {
   const auto selected = fault_sites::select_values(ex.written_values(), c.tensors);
   std::int64_t total = 0;
-  const auto per_image = [](const model::Dims& d) {
-    std::int64_t n = 1;
-    for (std::size_t i = 1; i < d.size(); ++i) n *= d[i];
-    return n;
-  };
-  for (const auto& v : selected) total += per_image(v.dims);
+  for (const auto& v : selected) total += v.elements_per_image();
   std::printf("model %s: %zu values nodes write%s, %lld elements per image (after fused activations)\n",
               onnx.c_str(), selected.size(),
               c.tensors == "all" ? "" : (" selected by '" + c.tensors + "'").c_str(),
@@ -41,9 +36,10 @@ int inspect_values(engine::Executor& ex, const campaign::CampaignConfig& c,
   std::printf("\n");
   for (const auto& v : selected) {
     std::printf("%-32s %-32s %-10s %-16s %10lld", v.name.c_str(), v.node.c_str(), v.op.c_str(),
-                model::dims_to_string(v.dims).c_str(), static_cast<long long>(per_image(v.dims)));
+                model::dims_to_string(v.dims).c_str(), static_cast<long long>(v.elements_per_image()));
     for (const auto& f : formats)
-      std::printf(" %12lld", static_cast<long long>(per_image(v.dims)) * static_cast<long long>(f.bits()));
+      std::printf(" %12lld",
+                  static_cast<long long>(v.elements_per_image()) * static_cast<long long>(f.bits()));
     std::printf("\n");
   }
   std::printf("%-32s %-32s %-10s %-16s %10lld", "total", "", "", "", static_cast<long long>(total));

@@ -24,6 +24,13 @@ struct WrittenValue {
   std::string node;
   std::string op;  // that node's op type
   int cut = 0;     // the cut (Executor::cut_points) before the layer writing it: a prefix up to it is clean
+
+  // Elements of one image: the product of the dims after the batch.
+  std::int64_t elements_per_image() const {
+    std::int64_t n = 1;
+    for (std::size_t d = 1; d < dims.size(); ++d) n *= dims[d];
+    return n;
+  }
 };
 
 // The elements of one written value for the images of the current run.

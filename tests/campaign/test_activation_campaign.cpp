@@ -28,11 +28,7 @@ std::int64_t written_elements_per_image() {
   eo.batch = 1;
   engine::Executor ex(model::load_onnx((flipguard::testing::models_dir() / "resnet20.onnx").string()), eo);
   std::int64_t n = 0;
-  for (const auto& v : ex.written_values()) {
-    std::int64_t e = 1;
-    for (std::size_t d = 1; d < v.dims.size(); ++d) e *= v.dims[d];
-    n += e;
-  }
+  for (const auto& v : ex.written_values()) n += v.elements_per_image();
   return n;
 }
 

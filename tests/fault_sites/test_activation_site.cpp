@@ -182,8 +182,7 @@ TEST(ActivationSite, SingleFlipsExactlyOneBitPerImageAValueInProportionToItsSize
   std::map<std::int64_t, double> bits_of_size, hits_of_size;
   double total_bits = 0;
   for (const auto& v : written) {
-    std::int64_t n = 1;
-    for (std::size_t d = 1; d < v.dims.size(); ++d) n *= v.dims[d];
+    const std::int64_t n = v.elements_per_image();
     const std::int64_t group = n >= 4096 ? n : 0;
     bits_of_size[group] += static_cast<double>(n);
     hits_of_size[group] += static_cast<double>(hits[v.name]);

@@ -103,23 +103,26 @@ bool grid_needs_calibration(const CampaignConfig& config) {
 }
 
 // The calibration images: the K that follow the evaluated ones in the dataset's stratified order (disjoint
-// from them), or, when the data has no others, the first K of the evaluated ones.
+// from them), or, when the data has fewer others (none when `all_evaluated`), the first K of the evaluated
+// ones.
 void load_calibration(CampaignSetup& s, const data::DataRequest& evaluated, std::size_t evaluated_count,
-                      const std::string& dataset) {
+                      bool all_evaluated, const std::string& dataset) {
   const auto k = static_cast<std::size_t>(s.config.calibration_images);
   data::DataRequest request = evaluated;
-  request.subset = {k, data::SubsetMode::kStratified, evaluated_count};
-  auto loaded = data::load_data(request, s.spec);
-  if (loaded.images.size() == k) {
-    s.calibration = std::move(loaded.images);
-    s.calibration_source = std::to_string(k) + " images of " + dataset + " after the " +
-                           std::to_string(evaluated_count) + " evaluated (stratified order, disjoint)";
-    return;
+  if (!all_evaluated) {
+    request.subset = {k, data::SubsetMode::kStratified, evaluated_count};
+    auto loaded = data::load_data(request, s.spec);
+    if (loaded.images.size() == k) {
+      s.calibration = std::move(loaded.images);
+      s.calibration_source = std::to_string(k) + " images of " + dataset + " after the " +
+                             std::to_string(evaluated_count) + " evaluated (stratified order, disjoint)";
+      return;
+    }
   }
   request.subset = {k, data::SubsetMode::kStratified, 0};
   s.calibration = data::load_data(request, s.spec).images;
   s.calibration_source = "the first " + std::to_string(s.calibration.size()) + " evaluated images of " +
-                         dataset + " (the data has no others)";
+                         dataset + " (the data has " + (all_evaluated ? "no" : "too few") + " others)";
 }
 
 void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& config,
@@ -150,6 +153,7 @@ CampaignSetup CampaignSetup::load(ResolvedConfig resolved) {
   s.spec = std::move(model.spec);
   model.graph = {};  // the workers read their own: not held while the images load
   auto loaded = data::load_data(resolved.data, s.spec);
+  const bool all_evaluated = loaded.complete;
   const std::string dataset = loaded.name;
   s.images = std::move(loaded.images);
   // Defaults that the data decide (settings.hpp, fit_defaults_to_data), before anything depends on them.
@@ -175,7 +179,7 @@ CampaignSetup CampaignSetup::load(ResolvedConfig resolved) {
   // Identity is computed over the images in dataset order, before a floor's shuffle.
   s.identity = campaign_identity(config, s.spec, model.sha256, dataset, s.images);
   if (grid_needs_calibration(config)) {
-    load_calibration(s, resolved.data, s.images.size() + s.images.skipped.size(), dataset);
+    load_calibration(s, resolved.data, s.images.size() + s.images.skipped.size(), all_evaluated, dataset);
     s.identity.calibration = s.calibration_source;
     s.notes.push_back("ranges and scales profiled on " + s.calibration_source);
   }

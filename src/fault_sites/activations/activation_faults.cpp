@@ -1,7 +1,6 @@
 #include "fault_sites/activations/activation_faults.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -10,6 +9,7 @@
 #include "fault_sites/activations/image_faults.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "memory/format_rounding.hpp"
+#include "protect/read_guard_values.hpp"
 
 namespace flipguard::fault_sites {
 
@@ -17,17 +17,13 @@ ActivationFaults::ActivationFaults(engine::Executor& executor, std::vector<engin
                                    ActivationStorage storage)
     : executor_(executor), values_(std::move(values)), storage_(std::move(storage)) {
   const memory::Format& format = storage_.format;
-  const bool ranged = storage_.ranger || storage_.clip_act || format.is_int8();
-  if (ranged && storage_.ranges.size() != values_.size())
+  if (storage_.needs_ranges() && storage_.ranges.size() != values_.size())
     throw std::logic_error("activation faults: " + std::to_string(storage_.ranges.size()) + " ranges for " +
                            std::to_string(values_.size()) + " values");
   if (format.is_int8())
     for (const auto& r : storage_.ranges) scales_.push_back(r.max_abs() > 0 ? r.max_abs() / 127.0f : 1.0f);
-  for (const auto& v : values_) {
-    std::uint64_t n = format.bits();
-    for (std::size_t d = 1; d < v.dims.size(); ++d) n *= static_cast<std::uint64_t>(v.dims[d]);
-    value_bits_.push_back(n);
-  }
+  for (const auto& v : values_)
+    value_bits_.push_back(static_cast<std::uint64_t>(v.elements_per_image()) * format.bits());
   always_armed_ =
       format.kind() != memory::FormatKind::fp32 || storage_.nan_guard || storage_.ranger || storage_.clip_act;
   if (always_armed_) arm();
@@ -110,13 +106,13 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
   }
   if (repeat && log_) std::erase_if(pending_, [value](const Pending& p) { return p.value == value; });
   if (!draws_.empty() && (model_->rate > 0 || !model_->type().takes_rate)) {
+    const FaultLog pend = [this, value](const ElementFault& f) {
+      pending_.push_back({value, f.image, f.element, f.word_before, f.word_after, f.before, f.after});
+    };
     for (int row = 0; row < view.images(); ++row) {
       const std::size_t at = position_ + static_cast<std::size_t>(row);
       // Without the trial's image list (a single run), the position in the run order stands for the index.
       const std::uint64_t image = at < images_.size() ? images_[at] : at;
-      const FaultLog pend = [this, value](const ElementFault& f) {
-        pending_.push_back({value, f.image, f.element, f.word_before, f.word_after, f.before, f.after});
-      };
       ImageFaultCounts counts;
       if (model_->type().one_per_image) {  // the image's one fault, if it falls in this value
         const auto single = draw_single_fault(draws_[v].seed, draws_[v].trial, image, value_bits_);
@@ -133,25 +129,21 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
   }
   // The read guards, in the protection stack's order (nanguard, then the range guards): each reads every
   // element, since a non-finite or out-of-range one may come from a fault here or from an earlier value.
+  // The same per-value rules as the guards on stored weights (protect/read_guard_values.hpp).
   if (storage_.nan_guard)
     view.for_each_span([](float* data, std::int64_t n) {
-      // A select on the exponent bits rather than a branch: the loop vectorises.
-      for (std::int64_t i = 0; i < n; ++i) {
-        const bool finite = (std::bit_cast<std::uint32_t>(data[i]) & 0x7F800000u) != 0x7F800000u;
-        data[i] = finite ? data[i] : 0.0f;
-      }
+      for (std::int64_t i = 0; i < n; ++i) data[i] = protect::finite_or_zero(data[i]);
     });
-  if (storage_.ranger) {  // Ranger: clamp to the clean range; a NaN passes (pair with nanguard)
+  if (storage_.ranger) {
     const ValueRange r = storage_.ranges[v];
     view.for_each_span([r](float* data, std::int64_t n) {
-      for (std::int64_t i = 0; i < n; ++i)
-        data[i] = std::isnan(data[i]) ? data[i] : std::clamp(data[i], r.lo, r.hi);
+      for (std::int64_t i = 0; i < n; ++i) data[i] = protect::clamped_to(data[i], r.lo, r.hi);
     });
   }
-  if (storage_.clip_act) {  // FT-ClipAct: outside the clean range (or NaN) reads as 0
+  if (storage_.clip_act) {
     const ValueRange r = storage_.ranges[v];
     view.for_each_span([r](float* data, std::int64_t n) {
-      for (std::int64_t i = 0; i < n; ++i) data[i] = data[i] >= r.lo && data[i] <= r.hi ? data[i] : 0.0f;
+      for (std::int64_t i = 0; i < n; ++i) data[i] = protect::zero_outside(data[i], r.lo, r.hi);
     });
   }
 }

@@ -32,6 +32,9 @@ struct ActivationStorage {
   // Per value, in the site's order: the calibration ranges int8 scales and the range guards are taken from
   // (empty when the configuration needs none).
   std::vector<ValueRange> ranges;
+
+  // Whether it needs `ranges`: int8's scales, ranger's and clip-act's bounds.
+  bool needs_ranges() const { return format.is_int8() || ranger || clip_act; }
 };
 
 class ActivationFaults final : public SiteFaults, public engine::ValueHook {

@@ -22,7 +22,7 @@ void ValueSite::check_targets(const faults::FaultModel& model) const {
   if (!model.targets.empty())
     throw std::invalid_argument("fault '" + std::string(model.type().name) +
                                 "': targeted faults on activations are not supported yet; use ber, stuck0, "
-                                "stuck1 or burst");
+                                "stuck1, burst or single");
 }
 
 int ValueSite::first_faulted_cut() const {
@@ -31,12 +31,10 @@ int ValueSite::first_faulted_cut() const {
   return values_.empty() ? 0 : cut;
 }
 
-bool activations_need_calibration(const std::string& format, const std::string& protection) {
-  const auto spec = protect::ProtectionSpec::parse(protection);
-  return memory::Format::parse(format).is_int8() || spec.ranger || spec.clip_act;
-}
+namespace {
 
-std::unique_ptr<SiteFaults> ValueSite::configure(const std::string& format, const std::string& protection) {
+// The configuration `format` x `protection` of activations, refused where it does not apply.
+ActivationStorage storage_of(const std::string& format, const std::string& protection) {
   const auto spec = protect::ProtectionSpec::parse(protection);
   if (spec.scaling || spec.ecc || spec.clip || !spec.added.empty())
     throw std::invalid_argument("protections: '" + protection +
@@ -48,7 +46,18 @@ std::unique_ptr<SiteFaults> ValueSite::configure(const std::string& format, cons
                             .ranges = {}};
   if (storage.format.kind() == memory::FormatKind::int8_channel)
     throw std::invalid_argument("formats: 'int8-channel' for activations: use int8 (one scale per value)");
-  if (activations_need_calibration(format, protection)) {
+  return storage;
+}
+
+}  // namespace
+
+bool activations_need_calibration(const std::string& format, const std::string& protection) {
+  return storage_of(format, protection).needs_ranges();
+}
+
+std::unique_ptr<SiteFaults> ValueSite::configure(const std::string& format, const std::string& protection) {
+  ActivationStorage storage = storage_of(format, protection);
+  if (storage.needs_ranges()) {
     if (!calibration_.images)
       throw std::invalid_argument("activations in '" + format + "' behind '" + protection +
                                   "' need ranges profiled on calibration images, and none were given");

@@ -11,6 +11,7 @@
 
 #include "protect/protection_spec.hpp"
 #include "protect/protection_type.hpp"
+#include "protect/read_guard_values.hpp"
 
 namespace flipguard::protect {
 namespace protections {
@@ -47,13 +48,13 @@ class RangeClip final : public ElementwiseLayer<RangeClip> {
 
   float lo(std::size_t i) const { return lo_[lo_.size() == 1 ? 0 : i / per_]; }
   float hi(std::size_t i) const { return hi_[hi_.size() == 1 ? 0 : i / per_]; }
-  float read_one(std::size_t i, float v) const { return clamped(v, lo(i), hi(i)); }
+  float read_one(std::size_t i, float v) const { return clamped_to(v, lo(i), hi(i)); }
   // Block by block: the range of element i is that of block i / per_, without dividing each i.
   void read_all(std::span<float> values) const override {
     for (std::size_t b = 0, i = 0; i < values.size(); ++b) {
       const std::size_t r = lo_.size() == 1 ? 0 : b;
       for (const std::size_t end = std::min(values.size(), i + per_); i < end; ++i)
-        values[i] = clamped(values[i], lo_[r], hi_[r]);
+        values[i] = clamped_to(values[i], lo_[r], hi_[r]);
     }
   }
 
@@ -63,8 +64,6 @@ class RangeClip final : public ElementwiseLayer<RangeClip> {
   }
 
  private:
-  static float clamped(float v, float lo, float hi) { return std::isnan(v) ? v : std::clamp(v, lo, hi); }
-
   Granularity granularity_;
   std::size_t per_ = 1;
   std::vector<float> lo_, hi_;

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <string>
 
-#include "protect/clean_range.hpp"
 #include "protect/protection_spec.hpp"
 #include "protect/protection_type.hpp"
+#include "protect/read_guard_values.hpp"
 
 namespace flipguard::protect {
 namespace protections {
@@ -24,7 +24,7 @@ std::string format(const ProtectionSpec& spec) {
 class ClipAct final : public ElementwiseLayer<ClipAct> {
  public:
   explicit ClipAct(std::span<const float> clean) : range_(clean) {}
-  float read_one(std::size_t, float v) const { return v >= range_.lo && v <= range_.hi ? v : 0.0f; }
+  float read_one(std::size_t, float v) const { return zero_outside(v, range_.lo, range_.hi); }
   ProtectionCost cost() const override { return {"clip-act", 0, 64, "2 comparisons per value"}; }
 
  private:

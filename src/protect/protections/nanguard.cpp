@@ -5,6 +5,7 @@
 
 #include "protect/protection_spec.hpp"
 #include "protect/protection_type.hpp"
+#include "protect/read_guard_values.hpp"
 
 namespace flipguard::protect {
 namespace protections {
@@ -20,7 +21,7 @@ std::string format(const ProtectionSpec& spec) {
 
 class NanGuard final : public ElementwiseLayer<NanGuard> {
  public:
-  float read_one(std::size_t, float v) const { return std::isfinite(v) ? v : 0.0f; }
+  float read_one(std::size_t, float v) const { return finite_or_zero(v); }
   ProtectionCost cost() const override { return {"nanguard", 0, 0, "1 finiteness test per weight"}; }
 };
 

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <string>
 
-#include "protect/clean_range.hpp"
 #include "protect/protection_spec.hpp"
 #include "protect/protection_type.hpp"
+#include "protect/read_guard_values.hpp"
 
 namespace flipguard::protect {
 namespace protections {
@@ -25,9 +25,7 @@ std::string format(const ProtectionSpec& spec) {
 class Ranger final : public ElementwiseLayer<Ranger> {
  public:
   explicit Ranger(std::span<const float> clean) : range_(clean) {}
-  float read_one(std::size_t, float v) const {
-    return std::isnan(v) ? v : std::clamp(v, range_.lo, range_.hi);
-  }
+  float read_one(std::size_t, float v) const { return clamped_to(v, range_.lo, range_.hi); }
   ProtectionCost cost() const override { return {"ranger", 0, 64, "2 comparisons per value"}; }
 
  private:
