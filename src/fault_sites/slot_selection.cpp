@@ -82,9 +82,13 @@ void check_fault_targets(const faults::FaultModel& model, const std::vector<engi
       throw std::invalid_argument("fault target '" + t.tensor + "' is not a faulted stored weight (" + names +
                                   "); flipguard inspect-model lists them");
     }
-    if (t.element >= static_cast<std::uint64_t>(hit->size()))
-      throw std::invalid_argument("fault target '" + t.tensor + "," + std::to_string(t.element) + "," +
-                                  std::to_string(t.bit) + "': element " + std::to_string(t.element) +
+    if (t.index.size() != 1)
+      throw std::invalid_argument("fault target '" + t.tensor + "' gives " + std::to_string(t.index.size()) +
+                                  " coordinates: a stored weight takes one flat element index "
+                                  "(<tensor>,<element>,<bit>)");
+    if (t.index[0] >= static_cast<std::uint64_t>(hit->size()))
+      throw std::invalid_argument("fault target '" + t.tensor + "," + std::to_string(t.index[0]) + "," +
+                                  std::to_string(t.bit) + "': element " + std::to_string(t.index[0]) +
                                   " is past the tensor's " + std::to_string(hit->size()) + " elements");
   }
 }

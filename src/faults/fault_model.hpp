@@ -27,7 +27,10 @@ struct FaultModelKind {
 
 struct BitTarget {
   std::string tensor;
-  std::uint64_t element = 0;
+  // The coordinates as written. A stored weight takes one: the element's flat, row-major index. An activation
+  // value takes the dataset image's index, then the element's coordinates in that image's part of the value
+  // (one per dim after the batch, or its flat index there).
+  std::vector<std::uint64_t> index;
   unsigned bit = 0;
 
   friend bool operator==(const BitTarget&, const BitTarget&) = default;

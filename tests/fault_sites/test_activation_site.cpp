@@ -157,6 +157,71 @@ TEST(ActivationSite, TheFaultLogReplaysTheTrialExactly) {
   EXPECT_TRUE(same_bits(replayed, faulty)) << "the logged faults do not reproduce the trial";
 }
 
+TEST(ActivationSite, TargetedFlipsHitTheNamedElementOfTheNamedImageOnly) {
+  Fixture f;
+  const auto clean = f.run();
+  const auto written = f.ex.written_values();
+  const auto& relu = written[2];  // a [N, 16, 32, 32] feature map
+  ASSERT_EQ(relu.dims.size(), 4u);
+  ASSERT_EQ(written.back().name, "logits");
+  const auto site = fault_site_type("activations").select(f.ex, "all");
+  const auto faults = site->configure("fp32", "none");
+  std::vector<ElementFault> log;
+  ASSERT_TRUE(faults->log_faults([&log](const ElementFault& e) { log.push_back(e); }));
+  // Image 11 at (c, h, w) = (3, 4, 5) of the feature map, and image 13's logit 7 by flat index (its sign).
+  const auto model = faults::FaultModel::parse("target:" + relu.name + ",11,3,4,5,30;logits,13,7,31");
+  site->check_targets(model);
+  const std::vector<std::size_t> images{10, 11, 12, 13};
+  faults->inject({.model = model, .seed = 1, .trial = 0, .images = images});
+  const auto faulty = f.run();
+  EXPECT_EQ(faults->restore().flips, 2);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].value, relu.name);
+  EXPECT_EQ(log[0].image, 11u);
+  EXPECT_EQ(log[0].element, (3 * relu.dims[2] + 4) * relu.dims[3] + 5);
+  EXPECT_EQ(log[0].word_before ^ log[0].word_after, 1u << 30);
+  EXPECT_EQ(log[1].image, 13u);
+  EXPECT_EQ(log[1].element, 7);
+  const auto n = static_cast<std::size_t>(f.ex.output_size());
+  for (std::size_t i = 0; i < n; ++i) {
+    EXPECT_EQ(faulty[i], clean[i]) << "image 10 has no target";
+    EXPECT_EQ(faulty[2 * n + i], clean[2 * n + i]) << "image 12 has no target";
+    EXPECT_EQ(faulty[3 * n + i], i == 7 ? -clean[3 * n + i] : clean[3 * n + i]) << "image 13, logit " << i;
+  }
+  // The same targets in another trial (and another seed): the same logits.
+  faults->inject({.model = model, .seed = 8, .trial = 3, .images = images});
+  EXPECT_TRUE(same_bits(f.run(), faulty));
+  faults->restore();
+
+  const auto refused = [&](const std::string& spec, const std::string& words) {
+    try {
+      const auto m = faults::FaultModel::parse(spec);
+      site->check_targets(m);
+      faults->inject({.model = m, .seed = 1, .trial = 0, .images = images});
+      faults->restore();
+      ADD_FAILURE() << spec << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+  };
+  refused("target:" + relu.name + ",11,16,0,0,1", "coordinate 1 (16) is past its extent 16");
+  refused("target:" + relu.name + ",11,3,4,1", "give the image, then 3 coordinates or one flat index");
+  refused("target:" + relu.name + ",11,16384,1", "element 16384 is past its 16384 elements per image");
+  refused("target:no_such_value,11,0,1", "names no faulted activation value");
+  refused("target:logits,7,0,1", "dataset image 7 is not among the 4 images evaluated");
+  refused("target:logits,11,0", "an activation target is <value>,<image>,<coordinates...>,<bit>");
+  const auto fp16 = site->configure("fp16", "none");
+  try {
+    fp16->inject({.model = faults::FaultModel::parse("target:logits,11,0,20"),
+                  .seed = 1,
+                  .trial = 0,
+                  .images = images});
+    ADD_FAILURE() << "bit 20 of an fp16 word was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("bit 20 is past the 16-bit stored word"), std::string::npos);
+  }
+}
+
 TEST(ActivationSite, SingleFlipsExactlyOneBitPerImageAValueInProportionToItsSize) {
   Fixture f;
   const auto written = f.ex.written_values();

@@ -37,12 +37,16 @@ TEST(FaultModel, ParsesEveryKind) {
 
   const FaultModel target = FaultModel::parse("target:conv1.weight,12,7;4,0,0");
   EXPECT_EQ(target.kind, FaultModelKind::kTargeted);
-  EXPECT_EQ(target.targets, (std::vector<BitTarget>{{"conv1.weight", 12, 7}, {"4", 0, 0}}));
+  EXPECT_EQ(target.targets, (std::vector<BitTarget>{{"conv1.weight", {12}, 7}, {"4", {0}, 0}}));
+  // An activation value's element: the dataset image, then its coordinates in the image.
+  EXPECT_EQ(FaultModel::parse("target:relu1,7,3,2,1,30").targets,
+            (std::vector<BitTarget>{{"relu1", {7, 3, 2, 1}, 30}}));
 }
 
 TEST(FaultModel, CanonicalStringReadsBackToTheSameModel) {
   for (const char* spec : {"ber:1e-4", "ber:1e-300@bits=0-4,6", "stuck0:1", "stuck1:0@bits=7",
-                           "burst:0.3:len=64", "target:fc.weight,3,1;7,0,31", "ber:0.1@bits=0,2,4-6"}) {
+                           "burst:0.3:len=64", "target:fc.weight,3,1;7,0,31", "ber:0.1@bits=0,2,4-6",
+                           "target:/layer1/relu_output_0,4096,15,7,3,30;logits,0,9,31"}) {
     const FaultModel m = FaultModel::parse(spec);
     EXPECT_EQ(FaultModel::parse(m.to_string()), m) << spec;
     EXPECT_EQ(m.to_string(), spec);

@@ -8,6 +8,7 @@
 
 #include "fault_sites/activations/image_faults.hpp"
 #include "faults/fault_model_registry.hpp"
+#include "faults/sampler.hpp"
 #include "memory/format_rounding.hpp"
 #include "protect/read_guard_values.hpp"
 
@@ -59,6 +60,18 @@ TrialPatchStats ActivationFaults::inject(const TrialDraw& draw) {
   for (const auto& v : values_)
     draws_.push_back({*model_, draw.seed, draw.trial, v.name, value_key(v.name), per_image, storage_.format,
                       storage_.format.is_int8() ? scales_[draws_.size()] : 1.0f});
+  targets_ = resolve_value_targets(*model_, values_, storage_.format.bits());
+  // A target on an image the trial does not evaluate would change nothing, silently.
+  for (const auto& t : targets_)
+    if (!images_.empty() && std::find(images_.begin(), images_.end(), t.image) == images_.end()) {
+      std::string some;
+      for (std::size_t i = 0; i < std::min<std::size_t>(images_.size(), 8); ++i)
+        some += (i ? ", " : "") + std::to_string(images_[i]);
+      throw std::invalid_argument("fault target on '" + values_[t.value].name + "': dataset image " +
+                                  std::to_string(t.image) + " is not among the " +
+                                  std::to_string(images_.size()) + " images evaluated (" + some +
+                                  (images_.size() > 8 ? ", ..." : "") + ")");
+    }
   position_ = 0;
   run_images_ = 0;
   stats_ = {};
@@ -69,6 +82,7 @@ TrialPatchStats ActivationFaults::inject(const TrialDraw& draw) {
 TrialPatchStats ActivationFaults::restore() {
   flush_log();
   draws_.clear();
+  targets_.clear();
   model_.reset();
   if (!always_armed_) disarm();
   return std::exchange(stats_, {});
@@ -114,7 +128,16 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
       // Without the trial's image list (a single run), the position in the run order stands for the index.
       const std::uint64_t image = at < images_.size() ? images_[at] : at;
       ImageFaultCounts counts;
-      if (model_->type().one_per_image) {  // the image's one fault, if it falls in this value
+      if (!model_->targets.empty()) {  // the named flips of this image, if any
+        std::vector<faults::ElementBit> here;
+        for (const auto& t : targets_)
+          if (t.value == v && t.image == image) here.push_back({t.element, t.bit});
+        if (here.empty()) continue;
+        const faults::SampleRegion region{static_cast<std::uint64_t>(view.elements_per_image()),
+                                          format.bits(), values_[v].name};
+        counts = apply_fault_map(draws_[v], image, faults::targeted_flips(region, here), view, row,
+                                 log_ ? &pend : nullptr);
+      } else if (model_->type().one_per_image) {  // the image's one fault, if it falls in this value
         const auto single = draw_single_fault(draws_[v].seed, draws_[v].trial, image, value_bits_);
         if (single.value != v) continue;
         const faults::FaultMap map(value_bits_[v], {faults::Fault{single.bit, faults::FaultKind::kFlip}});

@@ -19,6 +19,7 @@
 #include "engine/value_hook.hpp"
 #include "fault_sites/activations/image_faults.hpp"
 #include "fault_sites/activations/value_profile.hpp"
+#include "fault_sites/activations/value_targets.hpp"
 #include "fault_sites/fault_site.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
@@ -76,7 +77,8 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
   std::optional<faults::FaultModel> model_;
   std::vector<std::size_t> images_;
   std::vector<ValueDraw> draws_;
-  std::size_t position_ = 0;  // images of the trial before the current run
+  std::vector<ValueTarget> targets_;  // a targeted model's flips (they hit named images only)
+  std::size_t position_ = 0;          // images of the trial before the current run
   int run_images_ = 0;
   TrialPatchStats stats_;
   FaultLog log_;

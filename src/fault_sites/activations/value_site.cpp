@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "fault_sites/activations/activation_faults.hpp"
+#include "fault_sites/activations/value_targets.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "protect/protection_spec.hpp"
 
@@ -19,10 +20,7 @@ std::vector<std::string> ValueSite::targets() const {
 }
 
 void ValueSite::check_targets(const faults::FaultModel& model) const {
-  if (!model.targets.empty())
-    throw std::invalid_argument("fault '" + std::string(model.type().name) +
-                                "': targeted faults on activations are not supported yet; use ber, stuck0, "
-                                "stuck1, burst or single");
+  (void)resolve_value_targets(model, values_);  // the word width is checked per configuration
 }
 
 int ValueSite::first_faulted_cut() const {
