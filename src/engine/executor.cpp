@@ -53,8 +53,14 @@ struct Executor::Impl {
   // the range runs again with the faithful kernels: a NaN then propagates as in PyTorch.
   // `report`: the armed hook (if any) hears of the values the range completes (run_prefix passes false).
   void run_layers(size_t begin, size_t end, const std::function<void()>& reset = {}, bool report = true);
-  // Runs layers [begin, end), fast or faithful, telling `hook` (null: nobody) of each value completed.
-  void execute(size_t begin, size_t end, bool faithful, ValueHook* hook);
+  // Runs layers [begin, end) with the fast kernels, telling `hook` (null: nobody) of each value completed;
+  // from the first value after which the hook finds a NaN likely (ValueHook::nan_likely), with the
+  // faithful kernels. When a NaN met a fast kernel, the range must run again, faithfully: returns the layer
+  // through which the hook heard of the values (begin when no rerun is needed).
+  size_t run_fast_then_faithful(size_t begin, size_t end, ValueHook* hook);
+  // Runs layers [begin, end), fast or faithful, telling `hook` (null: nobody) of each value completed: a
+  // repeat for the values of layers before `reported`.
+  void execute(size_t begin, size_t end, bool faithful, ValueHook* hook, size_t reported);
   // Tells the hook of the armed values layers [0, ready) complete.
   void report_values(size_t ready, bool repeat);
   // A run of `images` images starts: the armed hook hears it, and the views cover these images.
@@ -75,6 +81,7 @@ struct Executor::Impl {
   void* own_input = nullptr;         // the plan's buffer for the input
   std::vector<int> faithful_before;  // [k]: layers with a faithful kernel among the first k
   long faithful_runs = 0;            // runs repeated with them
+  long faithful_switches = 0;        // runs that went on with them after a hook found a NaN likely
 
   std::vector<WrittenSite> written;  // the values a hook can be armed for, in run order
   struct Armed {
@@ -267,24 +274,44 @@ void Executor::Impl::run_layers(size_t begin, size_t end, const std::function<vo
   ValueHook* const h = report ? hook : nullptr;
   const bool watch = faithful_before[end] > faithful_before[begin];
   if (watch) std::feclearexcept(FE_INVALID);
-  execute(begin, end, false, h);
-  stream.wait();
-  // (A hook that raised the flag itself, comparing a NaN, costs at most a needless faithful run.)
-  if (!watch || !invalid_raised_and_clear()) return;
+  const size_t reported = run_fast_then_faithful(begin, end, h);
+  if (reported == begin) return;
   ++faithful_runs;
   if (reset) reset();
-  execute(begin, end, true, h);
+  execute(begin, end, true, h, reported);
   stream.wait();
   invalid_raised_and_clear();
 }
 
-void Executor::Impl::execute(size_t begin, size_t end, bool faithful, ValueHook* h) {
+size_t Executor::Impl::run_fast_then_faithful(size_t begin, size_t end, ValueHook* h) {
+  for (size_t k = begin; k < end; ++k) {
+    net.layers[k]->execute(stream, net.memories);
+    if (!h) continue;  // without a hook, all a run pays
+    report_values(k + 1, false);
+    // The hook wrote values a NaN is likely to come from: the layers left run faithful at once, unless the
+    // fast ones so far already swallowed a NaN (the range then runs again, and its values up to here are
+    // repeats for the hook).
+    if (!h->nan_likely() || faithful_before[end] == faithful_before[k + 1]) continue;
+    stream.wait();
+    if (invalid_raised_and_clear()) return k + 1;
+    ++faithful_switches;
+    execute(k + 1, end, true, h, k + 1);
+    stream.wait();
+    invalid_raised_and_clear();  // the faithful kernels' own comparisons of the NaN they keep
+    return begin;
+  }
+  stream.wait();
+  // (A hook that raised the flag itself, comparing a NaN, costs at most a needless faithful run.)
+  return faithful_before[end] > faithful_before[begin] && invalid_raised_and_clear() ? end : begin;
+}
+
+void Executor::Impl::execute(size_t begin, size_t end, bool faithful, ValueHook* h, size_t reported) {
   for (size_t k = begin; k < end; ++k) {
     if (faithful)
       net.layers[k]->execute_faithful(stream, net.memories);
     else
       net.layers[k]->execute(stream, net.memories);
-    if (h) report_values(k + 1, faithful);  // without a hook, all a run pays
+    if (h) report_values(k + 1, k + 1 <= reported);
   }
 }
 
@@ -353,6 +380,10 @@ void Executor::run(const std::int64_t* ids, int count, float* output) {
   impl_->start_run(count);
   impl_->run_layers(0, impl_->net.layers.size(), [&] { impl_->load_ids(ids, count); });
   impl_->copy_output(count, output);
+}
+
+long Executor::faithful_switches() const {
+  return impl_->faithful_switches;
 }
 
 long Executor::faithful_runs() const {

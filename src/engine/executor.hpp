@@ -53,6 +53,8 @@ class Executor {
   // Runs (or run_prefix/run_suffix parts) repeated with the kernels that propagate a NaN, because the first
   // pass met one (layer.hpp; docs/protections.md, "NaN through operators").
   long faithful_runs() const;
+  // Runs that switched to the faithful kernels part way, after an armed hook found a NaN likely.
+  long faithful_switches() const;
 
   // --- Running from a cut (layer-targeted campaigns) ---
   // A cut k splits the layer sequence into a prefix [0, k) and a suffix [k, layer_count()). Cuts are the

@@ -58,6 +58,11 @@ class ValueHook {
   // of layers again over the same images (the NaN-faithful rerun, layer.hpp): the hook must then do to the
   // value what it did the first time (its faults are keyed, not consumed) and not count them again.
   virtual void value_written(int value, ValueView& view, bool repeat) = 0;
+  // Asked after each value_written of a first pass: true when what the hook wrote in this run is likely to
+  // make a NaN downstream (a non-finite or huge value). The executor then runs the rest of the run with the
+  // NaN-faithful kernels straight away instead of the fast ones and a rerun; results are the same either way
+  // (a NaN the fast kernels swallowed before is still caught), only the time differs.
+  virtual bool nan_likely() const { return false; }
 };
 
 }  // namespace flipguard::engine

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -500,6 +501,78 @@ TEST(ValueHookCalls, ANanSetThroughTheHookRerunsFaithfullyAndReportsTheValuesAga
   const auto clean = run(ex, x, 1);
   EXPECT_EQ(ex.faithful_runs(), faithful + 1);
   EXPECT_TRUE(std::none_of(clean.begin(), clean.end(), [](float v) { return std::isnan(v); }));
+}
+
+// Writes a NaN like NanHook, and tells the executor a NaN is likely once value `likely_from` is written.
+class LikelyNanHook : public NanHook {
+ public:
+  LikelyNanHook(int target, int likely_from) : NanHook(target), likely_from_(likely_from) {}
+  void run_started(int images) override {
+    NanHook::run_started(images);
+    likely_ = false;
+  }
+  void value_written(int value, ValueView& view, bool repeat) override {
+    NanHook::value_written(value, view, repeat);
+    likely_ = likely_ || value == likely_from_;
+  }
+  bool nan_likely() const override { return likely_; }
+
+ private:
+  int likely_from_;
+  bool likely_ = false;
+};
+
+TEST(ValueHookCalls, AHookThatFindsANanLikelySwitchesToTheFaithfulKernelsWithTheSameLogits) {
+  ExecutorOptions opt;
+  opt.batch = 1;
+  Executor ex(load("squeezenet11"), opt);
+  const auto x = images("squeezenet11", 1);
+  const Graph& g = ex.graph();
+  const auto pool =
+      std::find_if(g.nodes.begin(), g.nodes.end(), [](const auto& n) { return n.op_type == "MaxPool"; });
+  ASSERT_NE(pool, g.nodes.end());
+  const auto all = names(ex.written_values());
+  const int target = static_cast<int>(std::find(all.begin(), all.end(), pool->inputs[0]) - all.begin());
+  ASSERT_LT(target, static_cast<int>(all.size()));
+  const auto n = static_cast<int>(all.size());
+  using Event = RecordingHook::Event;
+
+  // The reference: the fast pass swallows the NaN at the pool, and the whole run goes again faithfully.
+  NanHook rerun(target);
+  ex.arm_value_hook(&rerun, all);
+  const long runs = ex.faithful_runs(), switches = ex.faithful_switches();
+  const auto reference = run(ex, x, 1);
+  ASSERT_EQ(ex.faithful_runs(), runs + 1);
+  ASSERT_TRUE(std::any_of(reference.begin(), reference.end(), [](float v) { return std::isnan(v); }));
+  const auto same_bits = [&](const std::vector<float>& y) {
+    return y.size() == reference.size() &&
+           std::memcmp(y.data(), reference.data(), y.size() * sizeof(float)) == 0;
+  };
+
+  // Told at the NaN itself: the layers after it run faithful at once, no rerun, every value heard once.
+  LikelyNanHook at_once(target, target);
+  ex.arm_value_hook(&at_once, all);
+  EXPECT_TRUE(same_bits(run(ex, x, 1)));
+  EXPECT_EQ(ex.faithful_runs(), runs + 1);
+  EXPECT_EQ(ex.faithful_switches(), switches + 1);
+  std::vector<Event> once{{1, -1, false}};
+  for (int i = 0; i < n; ++i) once.push_back({-1, i, false});
+  EXPECT_EQ(at_once.events, once);
+
+  // Told three values after a fast MaxPool swallowed it: the range runs again from its start, the values
+  // heard so far as repeats and the others for the first time.
+  const int late = target + 3;
+  ASSERT_LT(late, n);
+  LikelyNanHook too_late(target, late);
+  ex.arm_value_hook(&too_late, all);
+  EXPECT_TRUE(same_bits(run(ex, x, 1)));
+  EXPECT_EQ(ex.faithful_runs(), runs + 2);
+  EXPECT_EQ(ex.faithful_switches(), switches + 1);
+  std::vector<Event> split{{1, -1, false}};
+  for (int i = 0; i <= late; ++i) split.push_back({-1, i, false});
+  for (int i = 0; i < n; ++i) split.push_back({-1, i, i <= late});
+  EXPECT_EQ(too_late.events, split);
+  ex.arm_value_hook(nullptr, {});
 }
 
 }  // namespace

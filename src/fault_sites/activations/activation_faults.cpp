@@ -99,6 +99,7 @@ void ActivationFaults::run_started(int images) {
   flush_log();
   position_ += static_cast<std::size_t>(run_images_);
   run_images_ = images;
+  nan_likely_ = false;
 }
 
 void ActivationFaults::value_written(int value, engine::ValueView& view, bool repeat) {
@@ -145,6 +146,8 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
       } else {
         counts = apply_image_faults(draws_[v], image, view, row, log_ ? &pend : nullptr);
       }
+      // (A range guard below bounds what it reads: nothing extreme leaves this value then.)
+      nan_likely_ = nan_likely_ || (counts.extreme > 0 && !storage_.ranger && !storage_.clip_act);
       if (repeat) continue;  // the same faults again, counted the first time
       stats_.flips += counts.flips;
       stats_.changed_weights += counts.changed;

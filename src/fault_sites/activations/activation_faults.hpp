@@ -61,6 +61,7 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
 
   void run_started(int images) override;
   void value_written(int value, engine::ValueView& view, bool repeat) override;
+  bool nan_likely() const override { return nan_likely_; }
 
  private:
   void arm();
@@ -80,6 +81,7 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
   std::vector<ValueTarget> targets_;  // a targeted model's flips (they hit named images only)
   std::size_t position_ = 0;          // images of the trial before the current run
   int run_images_ = 0;
+  bool nan_likely_ = false;  // this run's faults made a non-finite or huge value
   TrialPatchStats stats_;
   FaultLog log_;
   // The current run's changed words, sent to log_ when the next run starts or the trial ends: a NaN-faithful

@@ -1,6 +1,7 @@
 #include "fault_sites/activations/image_faults.hpp"
 
 #include <bit>
+#include <cmath>
 #include <cstring>
 
 #include "faults/fault_model_registry.hpp"
@@ -80,6 +81,7 @@ ImageFaultCounts apply_fault_map(const ValueDraw& draw, std::uint64_t image, con
     view.set(row, i, after);
     counts.flips += std::popcount(word ^ clean);
     if (std::memcmp(&before, &after, sizeof(float)) != 0) ++counts.changed;
+    if (!(std::abs(after) <= 0x1p64f)) ++counts.extreme;  // NaN fails the comparison
     if (log) (*log)({draw.value, image, i, clean, word, before, after});
   }
   return counts;
