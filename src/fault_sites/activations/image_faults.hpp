@@ -35,7 +35,7 @@ struct ValueDraw {
 struct ImageFaultCounts {
   std::int64_t flips = 0;    // stored bits the faults changed
   std::int64_t changed = 0;  // elements whose value differs after them (bitwise: a NaN counts)
-  // Elements the faults made non-finite or huge (beyond 2^64: a clean activation is orders of magnitude
+  // Elements the faults made non-finite or huge (2^65 and beyond: a clean activation is orders of magnitude
   // smaller, and sums of such values overflow to Inf, then Inf - Inf to NaN, within a few layers).
   std::int64_t extreme = 0;
 };
