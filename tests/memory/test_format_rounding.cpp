@@ -64,9 +64,13 @@ TEST(FormatRounding, EqualsEncodeDecodeBitForBit) {
 
 TEST(FormatRounding, Int8EqualsEncodeDecodeBitForBitWithNanAsZero) {
   auto values = probe_values();
-  for (float scale : {1.0f / 127, 0.0123f, 3.5f, 1e-30f}) {
-    // Ties of x / scale: exact multiples of half the scale.
-    for (int k = -300; k <= 300; ++k) values.push_back(static_cast<float>(k) * 0.5f * scale);
+  for (float scale : {1.0f / 127, 0.0123f, 3.5f, 1e-30f, 0.0370917f, 7.1e-39f}) {
+    // Ties of x / scale (exact multiples of half the scale) and the floats on either side of them: the
+    // vectorised rounding decides these without a division.
+    for (int k = -300; k <= 300; ++k) {
+      const float tie = static_cast<float>(k) * 0.5f * scale;
+      values.insert(values.end(), {tie, std::nextafter(tie, 1e30f), std::nextafter(tie, -1e30f)});
+    }
     std::vector<float> data = values;
     round_through_int8(data.data(), static_cast<std::int64_t>(data.size()), scale);
     for (std::size_t i = 0; i < values.size(); ++i) {
