@@ -46,7 +46,8 @@ FaultModel parse_spec(std::string_view spec) {
   }
   if ((!options || options->empty()) && !type->options_optional)
     throw std::invalid_argument("expected " + type->spec_syntax());
-  if (!options || (options->empty() && type->options_syntax.empty())) return m;
+  // (A kind without a rate writes an empty body when its options are left out: "single:".)
+  if (!options || (options->empty() && (type->options_syntax.empty() || !type->takes_rate))) return m;
   if (!type->parse_options) throw std::invalid_argument("expected " + type->spec_syntax());
   type->parse_options(*options, m);
   return m;

@@ -42,6 +42,8 @@ struct FaultModel {
   unsigned burst_length = 1;            // bursts only
   std::vector<unsigned> bit_positions;  // sorted, unique; empty means every bit of the element
   std::vector<BitTarget> targets;       // targeted only
+  // single only: empty for a bit flip; {lo, hi} for PyTorchFI's random value, uniform in [lo, hi].
+  std::vector<double> value_range;
 
   // The registry's entry of this model's kind.
   const FaultModelType& type() const;

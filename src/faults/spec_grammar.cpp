@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 namespace flipguard::faults::spec {
@@ -45,6 +46,14 @@ double parse_rate(std::string_view text) {
     throw std::invalid_argument("rate " + std::string(text) + " is not a probability in [0, 1]");
   }
   return p;
+}
+
+double parse_real(std::string_view text, const char* what) {
+  double x = 0.0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(x))
+    throw std::invalid_argument(std::string(what) + " '" + std::string(text) + "' is not a finite number");
+  return x;
 }
 
 std::vector<unsigned> parse_bit_list(std::string_view list) {

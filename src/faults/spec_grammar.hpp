@@ -25,10 +25,13 @@ unsigned parse_bit_position(std::string_view text);
 // A probability in [0, 1].
 double parse_rate(std::string_view text);
 
+// A finite real number; `what` names it in the error.
+double parse_real(std::string_view text, const char* what);
+
 // "0-4,6" -> {0,1,2,3,4,6}: sorted, unique.
 std::vector<unsigned> parse_bit_list(std::string_view list);
 
-// The shortest spelling that reads back exactly, exponent without padding: 1e-4, 0.3, 1.
+// The shortest spelling that reads back exactly, exponent without padding: 1e-4, 0.3, 1 (any real number).
 std::string format_rate(double p);
 
 // Sorted unique positions as runs: {0,1,2,3,4,6} -> "0-4,6".

@@ -15,6 +15,7 @@
 #include "fault_sites/activations/value_selection.hpp"
 #include "fault_sites/fault_site_registry.hpp"
 #include "faults/fault_model.hpp"
+#include "memory/fp16.hpp"
 #include "model/onnx_loader.hpp"
 #include "support/test_paths.hpp"
 
@@ -155,6 +156,47 @@ TEST(ActivationSite, TheFaultLogReplaysTheTrialExactly) {
   const auto replayed = f.run();
   f.ex.arm_value_hook(nullptr, {});
   EXPECT_TRUE(same_bits(replayed, faulty)) << "the logged faults do not reproduce the trial";
+}
+
+TEST(ActivationSite, SingleRandomValuePutsOneUniformValuePerImageInTheStoredFormat) {
+  Fixture f;
+  const auto site = fault_site_type("activations").select(f.ex, "all");
+  for (const char* format : {"fp32", "fp16"}) {
+    const auto faults = site->configure(format, "none");
+    std::vector<float> afters;
+    std::map<std::uint64_t, int> per_image;
+    ASSERT_TRUE(faults->log_faults([&](const ElementFault& e) {
+      afters.push_back(e.after);
+      ++per_image[e.image];
+    }));
+    const auto model = faults::FaultModel::parse("single:value=-1,3");
+    constexpr int kTrials = 60;
+    for (int t = 0; t < kTrials; ++t) {
+      std::vector<std::size_t> images(4);
+      for (std::size_t i = 0; i < images.size(); ++i) images[i] = 4 * static_cast<std::size_t>(t) + i;
+      faults->inject({.model = model, .seed = 7, .trial = static_cast<std::uint64_t>(t), .images = images});
+      f.run();
+      EXPECT_LE(faults->restore().changed_weights, 4);
+    }
+    faults->log_faults({});
+    // One element per image (an image may keep its word when the value equals it, which a uniform draw
+    // almost never does), its value in the range and, in fp16, a half-precision value.
+    EXPECT_EQ(per_image.size(), 4u * kTrials) << format;
+    for (const auto& [image, n] : per_image) EXPECT_EQ(n, 1) << format << " image " << image;
+    std::vector<int> bins(8, 0);
+    for (const float a : afters) {
+      ASSERT_TRUE(a >= -1.0f && a <= 3.0f) << a;
+      if (std::string(format) == "fp16") {
+        EXPECT_EQ(a, memory::fp16_to_fp32(memory::fp32_to_fp16(a))) << a;
+      }
+      ++bins[std::min(7, static_cast<int>((a + 1.0f) * 2.0f))];
+    }
+    // Uniform over [-1, 3] in 8 bins: chi-square with 7 degrees of freedom.
+    double chi2 = 0;
+    const double expected = static_cast<double>(afters.size()) / 8;
+    for (const int b : bins) chi2 += (b - expected) * (b - expected) / expected;
+    EXPECT_LT(chi2, 29.9) << format;  // the 99.99th percentile of chi-square(7)
+  }
 }
 
 TEST(ActivationSite, TargetedFlipsHitTheNamedElementOfTheNamedImageOnly) {

@@ -46,7 +46,8 @@ TEST(FaultModel, ParsesEveryKind) {
 TEST(FaultModel, CanonicalStringReadsBackToTheSameModel) {
   for (const char* spec : {"ber:1e-4", "ber:1e-300@bits=0-4,6", "stuck0:1", "stuck1:0@bits=7",
                            "burst:0.3:len=64", "target:fc.weight,3,1;7,0,31", "ber:0.1@bits=0,2,4-6",
-                           "target:/layer1/relu_output_0,4096,15,7,3,30;logits,0,9,31"}) {
+                           "target:/layer1/relu_output_0,4096,15,7,3,30;logits,0,9,31",
+                           "single:", "single:value=-1,1", "single:value=0.25,3e38"}) {
     const FaultModel m = FaultModel::parse(spec);
     EXPECT_EQ(FaultModel::parse(m.to_string()), m) << spec;
     EXPECT_EQ(m.to_string(), spec);
@@ -82,6 +83,11 @@ TEST(FaultModel, RejectsMalformedSpecs) {
   EXPECT_NE(parse_error("target:conv1,3").find("target 'conv1,3' is not <tensor>,<element>,<bit>"),
             std::string::npos);
   EXPECT_NE(parse_error("target:conv1,x,3").find("element index 'x'"), std::string::npos);
+  EXPECT_NE(parse_error("single:value=1").find("expected value=<lo>,<hi>"), std::string::npos);
+  EXPECT_NE(parse_error("single:value=1,-1").find("value range [1, -1] is empty"), std::string::npos);
+  EXPECT_NE(parse_error("single:value=0,inf").find("value 'inf' is not a finite number"), std::string::npos);
+  EXPECT_NE(parse_error("single:bits=3").find("expected single or single@value=<lo>,<hi>"),
+            std::string::npos);
   EXPECT_NE(parse_error("target:conv1,1,99").find("bit position 99 is beyond 63"), std::string::npos);
 }
 

@@ -141,8 +141,14 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
       } else if (model_->type().one_per_image) {  // the image's one fault, if it falls in this value
         const auto single = draw_single_fault(draws_[v].seed, draws_[v].trial, image, value_bits_);
         if (single.value != v) continue;
-        const faults::FaultMap map(value_bits_[v], {faults::Fault{single.bit, faults::FaultKind::kFlip}});
-        counts = apply_fault_map(draws_[v], image, map, view, row, log_ ? &pend : nullptr);
+        if (const auto& range = model_->value_range; !range.empty()) {  // a random value in the element
+          const auto element = static_cast<std::int64_t>(single.bit / format.bits());
+          const double value = range[0] + (range[1] - range[0]) * single.unit;
+          counts = apply_random_value(draws_[v], image, element, value, view, row, log_ ? &pend : nullptr);
+        } else {
+          const faults::FaultMap map(value_bits_[v], {faults::Fault{single.bit, faults::FaultKind::kFlip}});
+          counts = apply_fault_map(draws_[v], image, map, view, row, log_ ? &pend : nullptr);
+        }
       } else {
         counts = apply_image_faults(draws_[v], image, view, row, log_ ? &pend : nullptr);
       }

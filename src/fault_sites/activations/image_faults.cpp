@@ -59,7 +59,36 @@ SingleFault draw_single_fault(std::uint64_t seed, std::uint64_t trial, std::uint
   std::uint64_t bit = rng.below(total);
   std::size_t v = 0;
   while (bit >= value_bits[v]) bit -= value_bits[v++];
-  return {v, bit};
+  return {v, bit, rng.uniform_open()};
+}
+
+namespace {
+
+// What replacing the word `clean` of element `i` (read as `before`) by `word` did, counting and logging it.
+void note_change(const ValueDraw& draw, std::uint64_t image, std::int64_t i, float before,
+                 std::uint32_t clean, std::uint32_t word, float after, ImageFaultCounts& counts,
+                 const FaultLog* log) {
+  counts.flips += std::popcount(word ^ clean);
+  if (std::memcmp(&before, &after, sizeof(float)) != 0) ++counts.changed;
+  // On the bits: comparing a NaN would raise the invalid-operation flag the executor watches for NaNs
+  // its fast kernels swallow.
+  if ((std::bit_cast<std::uint32_t>(after) >> 23 & 0xFFu) > 127 + 64) ++counts.extreme;
+  if (log) (*log)({draw.value, image, i, clean, word, before, after});
+}
+
+}  // namespace
+
+ImageFaultCounts apply_random_value(const ValueDraw& draw, std::uint64_t image, std::int64_t element,
+                                    double value, engine::ValueView& view, int row, const FaultLog* log) {
+  ImageFaultCounts counts;
+  const float before = view.get(row, element);
+  const std::uint32_t clean = draw.format.encode(before, draw.scale);
+  const std::uint32_t word = draw.format.encode(static_cast<float>(value), draw.scale);
+  if (word == clean) return counts;  // the value it already held
+  const float after = draw.format.decode(word, draw.scale);
+  view.set(row, element, after);
+  note_change(draw, image, element, before, clean, word, after, counts, log);
+  return counts;
 }
 
 ImageFaultCounts apply_fault_map(const ValueDraw& draw, std::uint64_t image, const faults::FaultMap& map,
@@ -78,12 +107,7 @@ ImageFaultCounts apply_fault_map(const ValueDraw& draw, std::uint64_t image, con
     if (word == clean) continue;  // a stuck bit that already held its value
     const float after = draw.format.decode(word, draw.scale);
     view.set(row, i, after);
-    counts.flips += std::popcount(word ^ clean);
-    if (std::memcmp(&before, &after, sizeof(float)) != 0) ++counts.changed;
-    // On the bits: comparing a NaN would raise the invalid-operation flag the executor watches for NaNs
-    // its fast kernels swallow.
-    if ((std::bit_cast<std::uint32_t>(after) >> 23 & 0xFFu) > 127 + 64) ++counts.extreme;
-    if (log) (*log)({draw.value, image, i, clean, word, before, after});
+    note_change(draw, image, i, before, clean, word, after, counts, log);
   }
   return counts;
 }

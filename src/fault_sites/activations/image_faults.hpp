@@ -51,9 +51,16 @@ ImageFaultCounts apply_fault_map(const ValueDraw& draw, std::uint64_t image, con
 struct SingleFault {
   std::size_t value = 0;
   std::uint64_t bit = 0;
+  double unit = 0;  // uniform in (0, 1): where a random value falls in the model's range
 };
 SingleFault draw_single_fault(std::uint64_t seed, std::uint64_t trial, std::uint64_t image,
                               std::span<const std::uint64_t> value_bits);
+
+// Stores `value` (in the draw's format: rounded, clamped where the format is bounded) in element `element` of
+// row `row` of `view`, as a fault that replaces a whole word (single@value=LO,HI); `log` as above.
+ImageFaultCounts apply_random_value(const ValueDraw& draw, std::uint64_t image, std::int64_t element,
+                                    double value, engine::ValueView& view, int row,
+                                    const FaultLog* log = nullptr);
 
 // Applies to row `row` of `view` the faults of dataset image `image`, in O(faults); each changed word goes
 // to `log` when one is given.
