@@ -62,6 +62,7 @@ int inspect(const Arguments& args) {
   eo.batch = 1;
   eo.threads = 1;
   eo.fold_batchnorm = !args.has("--no-fold-bn");
+  eo.unfused = c.unfused;
   engine::Executor ex(std::move(opened.graph), eo);
   if (c.site == "activations") return inspect_values(ex, c, formats, onnx);
   const auto selected = fault_sites::select_slots(ex, c.tensors);

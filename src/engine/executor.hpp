@@ -24,6 +24,9 @@ struct ExecutorOptions {
   int batch = 16;              // images per run(), the graph's batch dimension, unless it declares one
   int threads = 0;             // OpenMP threads for oneDNN; 0 leaves the runtime's default
   bool fold_batchnorm = true;  // fold BatchNormalization into Conv weights (what a deployed device stores)
+  // Values kept apart from the activation a kernel would fuse after them (model::keep_selected's grammar):
+  // they are then written values (value_hook.hpp), e.g. a Conv's output before its Relu. "none": fuse.
+  std::string unfused = "none";
   WeightSelection weights;
 };
 

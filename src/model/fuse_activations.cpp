@@ -1,6 +1,8 @@
 #include "model/fuse_activations.hpp"
 
+#include <functional>
 #include <map>
+#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -11,11 +13,17 @@ namespace {
 
 class Fuser {
  public:
-  explicit Fuser(Graph& g) : g_(g), absorbed_(g.nodes.size(), false) {
+  Fuser(Graph& g, const std::function<bool(const Node&, const std::string&)>& keep)
+      : g_(g), absorbed_(g.nodes.size(), false) {
     for (size_t i = 0; i < g.nodes.size(); ++i)
       for (const auto& in : g.nodes[i].inputs)
         if (!in.empty()) readers_[in].push_back(i);
+    // A graph output, or a value to keep, has a reader outside the graph's nodes: never fused away.
     for (const auto& o : g.outputs) readers_[o.name].push_back(g.nodes.size());
+    if (keep)
+      for (const auto& n : g.nodes)
+        for (const auto& o : n.outputs)
+          if (!o.empty() && keep(n, o)) readers_[o].push_back(g.nodes.size());
     for (const auto& in : g.inputs) computed_.insert(in.name);
   }
 
@@ -158,8 +166,24 @@ class Fuser {
 
 }  // namespace
 
-int fuse_activations(Graph& g) {
-  return Fuser(g).run();
+int fuse_activations(Graph& g, const std::function<bool(const Node&, const std::string&)>& keep) {
+  return Fuser(g, keep).run();
+}
+
+std::function<bool(const Node&, const std::string&)> keep_selected(const std::string& selection) {
+  if (selection.empty() || selection == "none") return {};
+  if (selection == "all") return [](const Node&, const std::string&) { return true; };
+  std::regex pattern;
+  try {
+    pattern = std::regex(selection, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw std::invalid_argument("'" + selection +
+                                "' is neither a value's name nor a valid regex: " + e.what());
+  }
+  return [selection, pattern](const Node& n, const std::string& value) {
+    return value == selection || n.name == selection || std::regex_search(value, pattern) ||
+           std::regex_search(n.name, pattern);
+  };
 }
 
 std::optional<Activation> fused_activation(const Node& n) {

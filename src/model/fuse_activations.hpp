@@ -12,7 +12,9 @@
 // holds its {alpha, beta} (see model/activation.hpp). A node with nothing to fuse keeps its ONNX operator.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <string>
 
 #include "model/activation.hpp"
 #include "model/graph.hpp"
@@ -32,8 +34,14 @@ inline constexpr char kFusedBatchNorm[] = "FusedBatchNormalization";
 // - MatMul with a constant 2-D B -> Add of a constant bias over B's columns -> [activation];
 // - Conv or Gemm (or the Add just fused) -> activation, when that output feeds only the activation;
 // - BatchNormalization -> Relu (no other activation), the same way.
-// A value that is a graph output is never fused away. Returns the number of nodes fused into others.
-int fuse_activations(Graph& g);
+// A value that is a graph output, or one `keep` (node, its output) is true for, is never fused away: the
+// node writing it stays apart from the activation after it. Returns the number of nodes fused into others.
+int fuse_activations(Graph& g, const std::function<bool(const Node&, const std::string&)>& keep = {});
+
+// The `keep` of a selection, the grammar value selections use: "none" (or empty: keep nothing, fuse all that
+// fuses), "all" (every value: no fusion), a value's or its node's exact name, else an ECMAScript regex found
+// in either. std::invalid_argument for a malformed regex.
+std::function<bool(const Node&, const std::string&)> keep_selected(const std::string& selection);
 
 // The activation a fused node applies to its result, if any.
 std::optional<Activation> fused_activation(const Node& n);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -156,6 +157,55 @@ TEST(ActivationSite, TheFaultLogReplaysTheTrialExactly) {
   const auto replayed = f.run();
   f.ex.arm_value_hook(nullptr, {});
   EXPECT_TRUE(same_bits(replayed, faulty)) << "the logged faults do not reproduce the trial";
+}
+
+// The smallest element of each armed value in a run.
+class MinimumHook final : public engine::ValueHook {
+ public:
+  void run_started(int) override {}
+  void value_written(int value, engine::ValueView& view, bool) override {
+    auto& m = minimum[static_cast<std::size_t>(value)];
+    for (int r = 0; r < view.images(); ++r)
+      for (std::int64_t i = 0; i < view.elements_per_image(); ++i) m = std::min(m, view.get(r, i));
+  }
+  std::vector<float> minimum;
+};
+
+TEST(ActivationSite, AnUnfusedConvWritesItsPreActivationValueAndTheLogitsStayTheSame) {
+  Fixture fused;
+  engine::ExecutorOptions eo = Fixture::options();
+  eo.unfused = "^/layer1/layer1.0/conv1/Conv$";  // by its node's name
+  engine::Executor ex(model::load_onnx((flipguard::testing::models_dir() / "resnet20.onnx").string()), eo);
+  const auto before = fused.ex.written_values(), after = ex.written_values();
+  ASSERT_EQ(after.size(), before.size() + 1);
+  const auto pre = std::find_if(after.begin(), after.end(),
+                                [](const auto& v) { return v.node == "/layer1/layer1.0/conv1/Conv"; });
+  ASSERT_NE(pre, after.end());
+  EXPECT_EQ(pre->op, "Conv");
+  std::vector<float> out(fused.out.size());
+  ex.run(fused.input.data(), ex.batch(), out.data());
+  EXPECT_TRUE(same_bits(out, fused.run())) << "keeping a Relu apart changed the logits";
+  // The kept value is before its Relu (it has negative elements), the Relu's output after it (none).
+  MinimumHook hook;
+  const std::vector<std::string> names{pre->name, std::next(pre)->name};
+  ASSERT_EQ(std::next(pre)->op, "Relu");
+  hook.minimum.assign(2, std::numeric_limits<float>::infinity());
+  ex.arm_value_hook(&hook, names);
+  ex.run(fused.input.data(), ex.batch(), out.data());
+  ex.arm_value_hook(nullptr, {});
+  EXPECT_LT(hook.minimum[0], 0.0f);
+  EXPECT_EQ(hook.minimum[1], 0.0f);
+  // The site selects it like any written value.
+  const auto site = fault_site_type("activations").select(ex, pre->name);
+  ASSERT_EQ(site->targets(), std::vector<std::string>{pre->name});
+  EXPECT_THROW(
+      engine::Executor(model::load_onnx((flipguard::testing::models_dir() / "resnet20.onnx").string()),
+                       [] {
+                         engine::ExecutorOptions bad;
+                         bad.unfused = "([";
+                         return bad;
+                       }()),
+      std::invalid_argument);
 }
 
 TEST(ActivationSite, SingleRandomValuePutsOneUniformValuePerImageInTheStoredFormat) {

@@ -114,3 +114,29 @@ TEST(FuseActivations, ClipWithComputedBoundsIsNamed) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(FuseActivations, KeptValuesStayWrittenApartFromTheActivationAfterThem) {
+  const auto nodes = [] {
+    return std::vector<Node>{node("Relu", {"x"}, "r"), node("Conv", {"r", "w"}, "c"),
+                             node("Add", {"c", "r"}, "s"), node("Relu", {"s"}, "y")};
+  };
+  // Keeping the Add's output: the Conv still takes the residual Add, not the Relu after it.
+  auto g = graph_of(nodes());
+  EXPECT_EQ(flipguard::model::fuse_activations(g, [](const Node&, const std::string& v) { return v == "s"; }),
+            1);
+  ASSERT_EQ(g.nodes.size(), 3u);
+  EXPECT_EQ(g.nodes[1].op_type, flipguard::model::kFusedConv);
+  EXPECT_EQ(g.nodes[1].outputs[0], "s");
+  EXPECT_FALSE(flipguard::model::fused_activation(g.nodes[1]));
+  EXPECT_EQ(g.nodes[2].op_type, "Relu");
+  // Keeping the Conv's own output (chosen by its node): nothing fuses into it.
+  auto g2 = graph_of(nodes());
+  EXPECT_EQ(flipguard::model::fuse_activations(
+                g2, [](const Node& n, const std::string&) { return n.op_type == "Conv"; }),
+            0);
+  EXPECT_EQ(g2.nodes.size(), 4u);
+}
+
+}  // namespace

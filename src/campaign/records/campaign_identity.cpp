@@ -30,6 +30,7 @@ std::string CampaignIdentity::id_at(int version) const {
        << "\ndata-hash " << data_hash << "\npreprocessing " << preprocessing << "\nseed " << seed
        << "\ntensors " << tensors;
   if (site != kDefaultSite) text << "\nsite " << site;
+  if (unfused != "none") text << "\nunfused " << unfused;
   if (!calibration.empty()) text << "\ncalibration " << calibration;
   text << "\nfault " << fault << "\nfloor " << exact(floor) << "\nimages-per-trial ";
   if (images_per_trial == kAutoImagesPerTrial)
@@ -94,6 +95,7 @@ CampaignIdentity campaign_identity(const CampaignConfig& config, const data::Man
   id.seed = config.seed;
   id.tensors = config.tensors;
   id.site = config.site;
+  id.unfused = config.unfused;
   id.fault = config.fault;
   id.floor = config.floor;
   id.images_per_trial = config.images_per_trial;

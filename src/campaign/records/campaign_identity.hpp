@@ -29,6 +29,8 @@ struct CampaignIdentity {
   std::string tensors, fault;
   // The fault site; named in the id only when it is not the stored weights, so earlier campaigns keep theirs.
   std::string site = "weights";
+  // Values kept apart from a fused activation (ExecutorOptions::unfused); named only when not "none".
+  std::string unfused = "none";
   // The calibration images a configuration's ranges or scales were profiled on (activations in int8, ranger,
   // clip-act): their count and where they come from; named only when some configuration profiles.
   std::string calibration;

@@ -131,6 +131,7 @@ void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& conf
   engine::ExecutorOptions eo;
   eo.batch = 1;
   eo.threads = config.threads;
+  eo.unfused = config.unfused;
   if (site_type.expose) site_type.expose(eo.weights);
   engine::Executor ex(load_graph(spec), eo);
   const auto site = site_type.select(ex, config.tensors);

@@ -21,6 +21,7 @@ engine::ExecutorOptions trial_executor_options(const CampaignConfig& config) {
   engine::ExecutorOptions eo;
   eo.batch = config.batch;
   eo.threads = config.threads;
+  eo.unfused = config.unfused;
   // Bias slots for a protection that rescales them (the stored-weights site never faults them), and whatever
   // the site faults.
   eo.weights.biases = std::ranges::any_of(

@@ -67,6 +67,9 @@ struct CampaignConfig {
   // Where faults land, a fault-site registry entry (fault_sites/fault_site_registry.hpp); `tensors` selects
   // among its targets.
   std::string site{kDefaultSite};
+  // Values the engine keeps apart from the activation it would fuse after them (a Conv's output before its
+  // Relu), so that the activations site can fault them: "none", "all", a name or a regex.
+  std::string unfused = "none";
   // Clean images a site profiles its targets on where a configuration needs ranges or scales (activations
   // stored in int8, ranger, clip-act): the images that follow the evaluated ones, else the first evaluated.
   int calibration_images = 64;

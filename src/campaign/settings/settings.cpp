@@ -487,6 +487,12 @@ void add_trial_content_settings(std::vector<Setting>& t) {
                      if (const SiteCatalog* known = site_catalog(); known && !known->known(v))
                        throw std::invalid_argument("expected " + known->names(" or "));
                    }));
+  t.push_back(text("unfused", "--unfused", "none|all|NAME|REGEX", kForCampaign | kForRun | kForInspectModel,
+                   &C::unfused,
+                   "values kept apart from the activation the engine fuses after them, so that they are "
+                   "written values the activations site can fault (a Conv's output before its Relu): none; "
+                   "all (no fusion); a value's or its node's name; else a regex over both",
+                   check_regex));
   t.push_back(integer("calibration_images", "--calibration-images", "K", kForCampaign | kForRun,
                       &C::calibration_images, 1, 100000,
                       "clean images on which each faulted value's range and scale are profiled, for "

@@ -191,6 +191,7 @@ TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
       {"tensors", {"conv.*", "'conv.*'"}},
       {"site", {"sample", "'sample'"}},
       {"calibration_images", {"32", "32"}},
+      {"unfused", {"^/layer1/", "'^/layer1/'"}},
       {"batch", {"32", "32"}},
       {"threads", {"3", "3"}},
       {"bad_images", {"skip", "'skip'"}},
