@@ -14,6 +14,8 @@
 
 namespace flipguard::fault_sites {
 
+struct ValueEcc;
+
 // True for fault models whose faults are drawn anew for every image (rate-driven flips: ber, burst), false
 // for those that stay put across the images of a trial (stuck-at bits, targeted flips).
 bool redrawn_per_image(const faults::FaultModel& model);
@@ -25,26 +27,28 @@ std::uint64_t value_key(const std::string& value);
 struct ValueDraw {
   const faults::FaultModel& model;
   std::uint64_t seed = 0, trial = 0;
-  const std::string& value;  // its name (targeted models match it)
-  std::uint64_t key = 0;     // value_key(value)
-  bool per_image = true;     // redrawn_per_image(model)
-  memory::Format format;     // the stored words' format (the view's elements already hold its values)
-  float scale = 1;           // int8: the value's scale
+  const std::string& value;       // its name (targeted models match it)
+  std::uint64_t key = 0;          // value_key(value)
+  bool per_image = true;          // redrawn_per_image(model)
+  memory::Format format;          // the stored words' format (the view's elements already hold its values)
+  float scale = 1;                // int8: the value's scale
+  const ValueEcc* ecc = nullptr;  // SECDED over the words (value_ecc.hpp), or none
 };
 
 struct ImageFaultCounts {
   std::int64_t flips = 0;    // stored bits the faults changed
   std::int64_t changed = 0;  // elements whose value differs after them (bitwise: a NaN counts)
+  std::int64_t corrected = 0, detected = 0;  // ECC: codewords the decoder corrected, and reported
 };
 
-// Applies `map` (over the image's words of the value) to row `row` of `view`; each changed word goes to `log`
-// when one is given.
+// Applies `map` (over the image's words of the value, data bits only: no ECC) to row `row` of `view`; each
+// changed word goes to `log` when one is given.
 ImageFaultCounts apply_fault_map(const ValueDraw& draw, std::uint64_t image, const faults::FaultMap& map,
                                  engine::ValueView& view, int row, const FaultLog* log = nullptr);
 
 // The one fault of a one-per-image model (single) on dataset image `image`: which value and which bit of that
-// value's words of the image, uniform over all `value_bits` together, so a value is hit in proportion to its
-// size.
+// value's stored bits of the image, uniform over all `value_bits` together, so a value is hit in proportion
+// to its size. Under ECC a value's stored bits are its data bits, then its check bits.
 struct SingleFault {
   std::size_t value = 0;
   std::uint64_t bit = 0;
@@ -52,8 +56,22 @@ struct SingleFault {
 SingleFault draw_single_fault(std::uint64_t seed, std::uint64_t trial, std::uint64_t image,
                               std::span<const std::uint64_t> value_bits);
 
-// Applies to row `row` of `view` the faults of dataset image `image`, in O(faults); each changed word goes
-// to `log` when one is given.
+// Flips bit `bit` of the stored bits of dataset image `image` in row `row` of `view`: its words' bits, then
+// under ECC its check bits (ValueEcc::check_bits).
+ImageFaultCounts apply_single_fault(const ValueDraw& draw, std::uint64_t image, std::uint64_t bit,
+                                    engine::ValueView& view, int row, const FaultLog* log = nullptr);
+
+// The faults of dataset image `image` on a value of `elements` elements per image: on its data bits (elements
+// x the format's width) and, under ECC, on its check bits (one-bit elements of a region of their own, drawn
+// from their own stream, so the data bits take the same faults as without ECC; none under a bit mask, which
+// names bits of the words). `check` is empty without ECC.
+struct ImageFaultMaps {
+  faults::FaultMap data, check;
+};
+ImageFaultMaps draw_image_faults(const ValueDraw& draw, std::uint64_t image, std::int64_t elements);
+
+// Applies to row `row` of `view` the faults of dataset image `image` (draw_image_faults), in O(faults); each
+// changed word goes to `log` when one is given.
 ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, engine::ValueView& view,
                                     int row, const FaultLog* log = nullptr);
 
