@@ -140,14 +140,16 @@ class ActivationReplayTest(unittest.TestCase):
             return dict(json.load(f), report=r.stdout.strip())
 
     def check(self, model: str, inputs: str, fmt: str, protection: str, ber: str, tensors: str = "all",
-              strict: bool = True, min_faults: int = 20) -> None:
+              strict: bool = True, min_faults: int = 20, replay_protection: Optional[str] = None) -> None:
         """Runs flipguard clean (fp32 and the format) and faulty with its dump, replays both and compares.
         strict: within REL_TOL of the scale, for runs whose stored values the two sides round alike (fp32,
         or only values early in the network, before float32 differences accumulate). Otherwise LOOSE_ULPS ulps
         of the format at the row's scale are allowed on top: independent float32 arithmetic (oneDNN against
         torch) leaves some elements a float32 ulp apart across an fp16/bf16 rounding boundary, so they store
         one ulp of the format apart; over many stored values and with the logits themselves stored in the
-        format last, that reaches about one ulp of the format at the row's scale (up to 1.3 measured)."""
+        format last, that reaches about one ulp of the format at the row's scale (up to 1.3 measured).
+        replay_protection: what the reference applies (default: `protection`); under ECC the dump lists the
+        words as decoded, so the replay sets them and protects nothing more ("none")."""
         tag = f"{os.path.basename(model)}-{fmt}-{protection}" + ("-subset" if tensors != "all" else "")
         values = self.path(f"{tag}.values.txt")
         with open(values, "w") as f:
@@ -167,8 +169,9 @@ class ActivationReplayTest(unittest.TestCase):
         tol_fmt = "fp32" if strict else fmt
 
         got_clean, got_faulty = self.path(f"{tag}.ref-clean.npy"), self.path(f"{tag}.ref-faulty.npy")
-        self.replay(model, inputs, fmt, protection, values, None, got_clean)
-        stats = self.replay(model, inputs, fmt, protection, values, dump, got_faulty)
+        replayed = replay_protection or protection
+        self.replay(model, inputs, fmt, replayed, values, None, got_clean)
+        stats = self.replay(model, inputs, fmt, replayed, values, dump, got_faulty)
         ok, worst_clean, text = compare(np.load(got_clean), want_clean, scale, tol_fmt)
         self.assertTrue(ok, f"{tag} clean: {text}")
         ok, worst, text = compare(np.load(got_faulty), want_faulty, scale, tol_fmt)
@@ -214,6 +217,15 @@ class ActivationReplayTest(unittest.TestCase):
         # bf16's 8 exponent bits give Inf/NaN from one flip of a value in [1, 2): at this rate the guard has
         # work to do (280 faults, 2 of them non-finite with seed 1).
         self.check(self.resnet20, self.resnet20_inputs, "bf16", "nanguard", "1e-5", self.FIRST_STAGE)
+
+    def test_resnet20_fp32_ecc72_keep_all_values(self):
+        # SECDED codewords over the stored words: the dump lists only the words that differ after decoding
+        # (double errors read as stored under :keep), which the reference sets as they are.
+        self.check(self.resnet20, self.resnet20_inputs, "fp32", "ecc72:keep", "2e-4", replay_protection="none")
+
+    def test_resnet20_fp32_ecc72_all_values(self):
+        # :zero reads a codeword with a detected error as 0: the dump's words are those zeros.
+        self.check(self.resnet20, self.resnet20_inputs, "fp32", "ecc72", "2e-4", replay_protection="none")
 
     def test_resnet20_fp16_all_values(self):
         self.check(self.resnet20, self.resnet20_inputs, "fp16", "none", "1e-6", strict=False)

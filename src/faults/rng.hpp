@@ -11,8 +11,16 @@ namespace flipguard::faults {
 // data bits of a tensor see the same faults whatever protection (and thus whatever check-bit layout) is used.
 // kImages draws a trial's image sample (campaigns that evaluate a fresh sample of the dataset per trial).
 // kStrata draws a stratified trial's critical-fault count and positions (critical_conditioning.hpp).
-// kActivations draws the faults of the values nodes write (fault_sites/activations/).
-enum class Stream : std::uint64_t { kData = 0, kCheck = 1, kImages = 2, kStrata = 3, kActivations = 4 };
+// kActivations draws the faults of the values nodes write (fault_sites/activations/), kActivationCheck those
+// of the SECDED check bits stored beside them (the same separation as kData and kCheck).
+enum class Stream : std::uint64_t {
+  kData = 0,
+  kCheck = 1,
+  kImages = 2,
+  kStrata = 3,
+  kActivations = 4,
+  kActivationCheck = 5
+};
 
 struct RngKey {
   std::uint64_t seed = 0;

@@ -23,8 +23,16 @@ ActivationFaults::ActivationFaults(engine::Executor& executor, std::vector<engin
                            std::to_string(values_.size()) + " values");
   if (format.is_int8())
     for (const auto& r : storage_.ranges) scales_.push_back(r.max_abs() > 0 ? r.max_abs() / 127.0f : 1.0f);
-  for (const auto& v : values_)
-    value_bits_.push_back(static_cast<std::uint64_t>(v.elements_per_image()) * format.bits());
+  if (storage_.ecc) ecc_.emplace(*storage_.ecc);
+  std::uint64_t data_bits = 0, check_bits = 0;
+  for (const auto& v : values_) {
+    const auto n = static_cast<std::uint64_t>(v.elements_per_image());
+    const std::uint64_t check = ecc_ ? ecc_->check_bits(n, format.bits()) : 0;
+    data_bits += n * format.bits();
+    check_bits += check;
+    value_bits_.push_back(n * format.bits() + check);  // a single fault's odds: data and check bits
+  }
+  memory_overhead_ = data_bits > 0 ? static_cast<double>(check_bits) / static_cast<double>(data_bits) : 0;
   always_armed_ =
       format.kind() != memory::FormatKind::fp32 || storage_.nan_guard || storage_.ranger || storage_.clip_act;
   if (always_armed_) arm();
@@ -59,7 +67,7 @@ TrialPatchStats ActivationFaults::inject(const TrialDraw& draw) {
   const bool per_image = redrawn_per_image(*model_);
   for (const auto& v : values_)
     draws_.push_back({*model_, draw.seed, draw.trial, v.name, value_key(v.name), per_image, storage_.format,
-                      storage_.format.is_int8() ? scales_[draws_.size()] : 1.0f});
+                      storage_.format.is_int8() ? scales_[draws_.size()] : 1.0f, ecc_ ? &*ecc_ : nullptr});
   targets_ = resolve_value_targets(*model_, values_, storage_.format.bits());
   // A target on an image the trial does not evaluate would change nothing, silently.
   for (const auto& t : targets_)
@@ -136,18 +144,18 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
         if (here.empty()) continue;
         const faults::SampleRegion region{static_cast<std::uint64_t>(view.elements_per_image()),
                                           format.bits(), values_[v].name};
-        counts = apply_fault_map(draws_[v], image, faults::targeted_flips(region, here), view, row,
-                                 log_ ? &pend : nullptr);
+        counts = apply_data_faults(draws_[v], image, faults::targeted_flips(region, here), view, row,
+                                   log_ ? &pend : nullptr);
       } else if (model_->type().one_per_image) {  // the image's one fault, if it falls in this value
         const auto single = draw_single_fault(draws_[v].seed, draws_[v].trial, image, value_bits_);
         if (single.value != v) continue;
         if (const auto& range = model_->value_range; !range.empty()) {  // a random value in the element
-          const auto element = static_cast<std::int64_t>(single.bit / format.bits());
+          const auto element =
+              static_cast<std::int64_t>(single.element_unit * static_cast<double>(view.elements_per_image()));
           const double value = range[0] + (range[1] - range[0]) * single.unit;
           counts = apply_random_value(draws_[v], image, element, value, view, row, log_ ? &pend : nullptr);
         } else {
-          const faults::FaultMap map(value_bits_[v], {faults::Fault{single.bit, faults::FaultKind::kFlip}});
-          counts = apply_fault_map(draws_[v], image, map, view, row, log_ ? &pend : nullptr);
+          counts = apply_single_fault(draws_[v], image, single.bit, view, row, log_ ? &pend : nullptr);
         }
       } else {
         counts = apply_image_faults(draws_[v], image, view, row, log_ ? &pend : nullptr);
@@ -157,6 +165,8 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
       if (repeat) continue;  // the same faults again, counted the first time
       stats_.flips += counts.flips;
       stats_.changed_weights += counts.changed;
+      stats_.ecc_corrected += counts.corrected;
+      stats_.ecc_detected += counts.detected;
     }
   }
   // The read guards, in the protection stack's order (nanguard, then the range guards): each reads every

@@ -8,6 +8,10 @@
 // sees the same faults at any batch size, thread count, shard or MPI rank. Rate-driven upsets (ber, burst)
 // are drawn anew for every image (transient); stuck-at faults are keyed without the image, so every image
 // of a trial meets the same stuck bits (permanent).
+//
+// Under ecc72 (or ecc39, ecc13) the image's words of a value are packed into SECDED codewords whose check
+// bits sit in the same faulty memory and take faults too; a codeword that took any is decoded before the
+// guards read the value (value_ecc.hpp). The fault log then lists the words that differ after decoding.
 #pragma once
 
 #include <cstdint>
@@ -18,17 +22,20 @@
 #include "engine/executor.hpp"
 #include "engine/value_hook.hpp"
 #include "fault_sites/activations/image_faults.hpp"
+#include "fault_sites/activations/value_ecc.hpp"
 #include "fault_sites/activations/value_profile.hpp"
 #include "fault_sites/activations/value_targets.hpp"
 #include "fault_sites/fault_site.hpp"
 #include "faults/fault_model.hpp"
 #include "memory/format.hpp"
+#include "protect/protection_spec.hpp"
 
 namespace flipguard::fault_sites {
 
 // How a configuration stores and guards its values.
 struct ActivationStorage {
   memory::Format format = memory::Format::fp32();
+  std::optional<protect::ProtectionSpec::Ecc> ecc;  // SECDED over the stored words, decoded before the guards
   bool nan_guard = false, ranger = false, clip_act = false;
   // Per value, in the site's order: the calibration ranges int8 scales and the range guards are taken from
   // (empty when the configuration needs none).
@@ -49,7 +56,8 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
   ActivationFaults(const ActivationFaults&) = delete;
   ActivationFaults& operator=(const ActivationFaults&) = delete;
 
-  double memory_overhead() const override { return 0; }  // no check bits: activations are stored as they are
+  // The check bits over the data bits (0 without ECC; ecc72: 8/64, a little more where padding ends a value).
+  double memory_overhead() const override { return memory_overhead_; }
   // A trial's faults fall on every inference anew: no count per trial is binomial over a fixed set of words.
   std::int64_t critical_words(const faults::FaultModel&) const override { return 0; }
   TrialPatchStats inject(const TrialDraw& draw) override;
@@ -70,8 +78,10 @@ class ActivationFaults final : public SiteFaults, public engine::ValueHook {
   std::vector<engine::WrittenValue> values_;
   ActivationStorage storage_;
   std::vector<float> scales_;  // int8: max|a| / 127 per value (1 for a value that is 0 throughout)
-  std::vector<std::uint64_t> value_bits_;  // stored bits of one image of each value (a single fault's odds)
-  bool always_armed_;                      // the format or the guard changes values even without faults
+  std::optional<ValueEcc> ecc_;
+  std::vector<std::uint64_t> value_bits_;  // stored bits of one image of each value, check bits included
+  double memory_overhead_ = 0;
+  bool always_armed_;  // the format or the guard changes values even without faults
   bool armed_ = false;
   // The current trial's fault model, the dataset index of each image it runs, and each value's draw (empty
   // between trials).

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstring>
 
+#include "fault_sites/activations/value_ecc.hpp"
 #include "faults/fault_model_registry.hpp"
 #include "faults/rng.hpp"
 #include "faults/sampler.hpp"
@@ -37,16 +38,42 @@ std::uint64_t value_key(const std::string& value) {
   return hashing::fnv1a(hashing::kFnvOffset, value.data(), value.size());
 }
 
-ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, engine::ValueView& view,
-                                    int row, const FaultLog* log) {
-  const faults::SampleRegion region{static_cast<std::uint64_t>(view.elements_per_image()), draw.format.bits(),
-                                    draw.value};
+ImageFaultCounts apply_single_fault(const ValueDraw& draw, std::uint64_t image, std::uint64_t bit,
+                                    engine::ValueView& view, int row, const FaultLog* log) {
+  const auto n = static_cast<std::uint64_t>(view.elements_per_image());
+  const std::uint64_t data_bits = n * draw.format.bits();
+  const faults::Fault flip{bit < data_bits ? bit : bit - data_bits, faults::FaultKind::kFlip};
+  if (!draw.ecc) return apply_fault_map(draw, image, faults::FaultMap(data_bits, {flip}), view, row, log);
+  const std::uint64_t check_bits = draw.ecc->check_bits(n, draw.format.bits());
+  const faults::FaultMap data(data_bits, bit < data_bits ? std::vector{flip} : std::vector<faults::Fault>{});
+  const faults::FaultMap check(check_bits,
+                               bit < data_bits ? std::vector<faults::Fault>{} : std::vector{flip});
+  return apply_coded_faults(draw, *draw.ecc, image, data, check, view, row, log);
+}
+
+ImageFaultMaps draw_image_faults(const ValueDraw& draw, std::uint64_t image, std::int64_t elements) {
+  const auto n = static_cast<std::uint64_t>(elements);
   // +1: image 0 must not fold to the key of the faults every image shares.
   const std::uint64_t tensor = draw.per_image ? faults::mix64(draw.key ^ faults::mix64(image + 1)) : draw.key;
-  const auto map = faults::sample_faults(
-      draw.model, region,
+  ImageFaultMaps maps;
+  maps.data = faults::sample_faults(
+      draw.model, {n, draw.format.bits(), draw.value},
       {draw.seed, draw.trial, tensor, static_cast<std::uint64_t>(faults::Stream::kActivations)});
-  return apply_fault_map(draw, image, map, view, row, log);
+  if (!draw.ecc) return maps;
+  const std::uint64_t check_bits = draw.ecc->check_bits(n, draw.format.bits());
+  maps.check = draw.model.bit_positions.empty()
+                   ? faults::sample_faults(draw.model, {check_bits, 1, draw.value},
+                                           {draw.seed, draw.trial, tensor,
+                                            static_cast<std::uint64_t>(faults::Stream::kActivationCheck)})
+                   : faults::FaultMap(check_bits, {});
+  return maps;
+}
+
+ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, engine::ValueView& view,
+                                    int row, const FaultLog* log) {
+  const auto maps = draw_image_faults(draw, image, view.elements_per_image());
+  if (!draw.ecc) return apply_fault_map(draw, image, maps.data, view, row, log);
+  return apply_coded_faults(draw, *draw.ecc, image, maps.data, maps.check, view, row, log);
 }
 
 SingleFault draw_single_fault(std::uint64_t seed, std::uint64_t trial, std::uint64_t image,
@@ -59,7 +86,8 @@ SingleFault draw_single_fault(std::uint64_t seed, std::uint64_t trial, std::uint
   std::uint64_t bit = rng.below(total);
   std::size_t v = 0;
   while (bit >= value_bits[v]) bit -= value_bits[v++];
-  return {v, bit, rng.uniform_open()};
+  const double unit = rng.uniform_open();
+  return {v, bit, unit, rng.uniform_open()};
 }
 
 namespace {
@@ -78,6 +106,15 @@ void note_change(const ValueDraw& draw, std::uint64_t image, std::int64_t i, flo
 
 }  // namespace
 
+ImageFaultCounts apply_data_faults(const ValueDraw& draw, std::uint64_t image, const faults::FaultMap& map,
+                                   engine::ValueView& view, int row, const FaultLog* log) {
+  if (!draw.ecc) return apply_fault_map(draw, image, map, view, row, log);
+  const auto n = static_cast<std::uint64_t>(view.elements_per_image());
+  return apply_coded_faults(draw, *draw.ecc, image, map,
+                            faults::FaultMap(draw.ecc->check_bits(n, draw.format.bits()), {}), view, row,
+                            log);
+}
+
 ImageFaultCounts apply_random_value(const ValueDraw& draw, std::uint64_t image, std::int64_t element,
                                     double value, engine::ValueView& view, int row, const FaultLog* log) {
   ImageFaultCounts counts;
@@ -85,6 +122,15 @@ ImageFaultCounts apply_random_value(const ValueDraw& draw, std::uint64_t image, 
   const std::uint32_t clean = draw.format.encode(before, draw.scale);
   const std::uint32_t word = draw.format.encode(static_cast<float>(value), draw.scale);
   if (word == clean) return counts;  // the value it already held
+  if (draw.ecc) {                    // the word's differing bits, as errors the decoder meets
+    const unsigned width = draw.format.bits();
+    std::vector<faults::Fault> flips;
+    for (unsigned b = 0; b < width; ++b)
+      if ((word ^ clean) >> b & 1u)
+        flips.push_back({static_cast<std::uint64_t>(element) * width + b, faults::FaultKind::kFlip});
+    const auto n = static_cast<std::uint64_t>(view.elements_per_image());
+    return apply_data_faults(draw, image, faults::FaultMap(n * width, std::move(flips)), view, row, log);
+  }
   const float after = draw.format.decode(word, draw.scale);
   view.set(row, element, after);
   note_change(draw, image, element, before, clean, word, after, counts, log);

@@ -34,10 +34,12 @@ namespace {
 // The configuration `format` x `protection` of activations, refused where it does not apply.
 ActivationStorage storage_of(const std::string& format, const std::string& protection) {
   const auto spec = protect::ProtectionSpec::parse(protection);
-  if (spec.scaling || spec.ecc || spec.clip || !spec.added.empty())
+  if (spec.scaling || spec.clip || !spec.added.empty())
     throw std::invalid_argument("protections: '" + protection +
-                                "' does not apply to activations yet: none, nanguard, ranger, clip-act");
+                                "' does not apply to activations yet: none, ecc72|ecc39|ecc13[:zero|:keep], "
+                                "nanguard, ranger, clip-act, joined by '+'");
   ActivationStorage storage{.format = memory::Format::parse(format),
+                            .ecc = spec.ecc,
                             .nan_guard = spec.nan_guard,
                             .ranger = spec.ranger,
                             .clip_act = spec.clip_act,

@@ -184,8 +184,8 @@ extern constinit const ProtectionType secded{
     .syntax = "ecc72|ecc39|ecc13[:zero|:keep]",
     .summary =
         "SECDED (72,64)/(39,32)/(13,8): check bits in the faulty memory beside each data word; one flip "
-        "per word is corrected, two are detected and the word's weights read as 0 (:zero, the default) "
-        "or as they are (:keep)",
+        "per word is corrected, two are detected and the word's weights or activations read as 0 (:zero, the "
+        "default) or as they are (:keep)",
     .example = "ecc39:keep",
     .stage = ProtectionStage::storage_code,
     .takes_options = true,
