@@ -75,6 +75,7 @@ struct Executor::Impl {
   void* own_input = nullptr;         // the plan's buffer for the input
   std::vector<int> faithful_before;  // [k]: layers with a faithful kernel among the first k
   long faithful_runs = 0;            // runs repeated with them
+  std::int64_t layers_executed = 0;  // by execute(), over the executor's life
 
   std::vector<WrittenSite> written;  // the values a hook can be armed for, in run order
   struct Armed {
@@ -279,6 +280,7 @@ void Executor::Impl::run_layers(size_t begin, size_t end, const std::function<vo
 }
 
 void Executor::Impl::execute(size_t begin, size_t end, bool faithful, ValueHook* h) {
+  layers_executed += static_cast<std::int64_t>(end - begin);
   for (size_t k = begin; k < end; ++k) {
     if (faithful)
       net.layers[k]->execute_faithful(stream, net.memories);
@@ -357,6 +359,10 @@ void Executor::run(const std::int64_t* ids, int count, float* output) {
 
 long Executor::faithful_runs() const {
   return impl_->faithful_runs;
+}
+
+std::int64_t Executor::layers_executed() const {
+  return impl_->layers_executed;
 }
 
 bool Executor::integer_input() const {

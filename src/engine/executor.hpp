@@ -53,6 +53,9 @@ class Executor {
   // Runs (or run_prefix/run_suffix parts) repeated with the kernels that propagate a NaN, because the first
   // pass met one (layer.hpp; docs/protections.md, "NaN through operators").
   long faithful_runs() const;
+  // Layers executed since construction, fast and faithful alike: what starting runs at a cut saves shows
+  // here (tests, benchmarks).
+  std::int64_t layers_executed() const;
 
   // --- Running from a cut (layer-targeted campaigns) ---
   // A cut k splits the layer sequence into a prefix [0, k) and a suffix [k, layer_count()). Cuts are the
