@@ -308,10 +308,10 @@ py::dict run(const std::string& command, const py::dict& settings,
           log_stream);
     }
     log_stream.flush();
-    return py::dict("results"_a = s.results_path, "campaign_id"_a = s.campaign_id, "layers"_a = s.layers,
-                    "layers_run"_a = s.layers_run, "layers_skipped"_a = s.layers_skipped,
-                    "trials_run"_a = s.trials_run, "trials_skipped"_a = s.trials_skipped,
-                    "seconds"_a = s.seconds);
+    return py::dict("results"_a = s.results_path, "campaign_id"_a = s.campaign_id, "site"_a = s.site,
+                    "layers"_a = s.layers, "cuts"_a = s.cuts, "layers_run"_a = s.layers_run,
+                    "layers_skipped"_a = s.layers_skipped, "trials_run"_a = s.trials_run,
+                    "trials_skipped"_a = s.trials_skipped, "seconds"_a = s.seconds);
   } catch (const platform::Interrupted& e) {
     interrupts.reset();  // Python's handlers back before Python sees the interrupt
     log_stream.flush();

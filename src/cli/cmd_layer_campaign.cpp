@@ -1,8 +1,8 @@
-// flipguard layer-campaign: the per-layer vulnerability study. Faults one stored tensor at a time over the
-// campaign grid, running the clean layers before it once per batch; prints Top-1 per layer x BER.
+// flipguard layer-campaign: the per-layer vulnerability study. Faults one target of the fault site at a time
+// (a stored tensor, a value nodes write) over the campaign grid, running the clean layers before it once per
+// batch; prints Top-1 and SDC-1 per layer x BER.
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -38,20 +38,26 @@ int run(const Arguments& args) {
       std::cerr);
   bar.reset();
   std::printf(
-      "layer campaign %s: %zu layers (%d run, %d already done), %lld trials run, %lld already in %s, "
-      "%.1f s\n",
-      summary.campaign_id.c_str(), summary.layers.size(), summary.layers_run, summary.layers_skipped,
-      static_cast<long long>(summary.trials_run), static_cast<long long>(summary.trials_skipped),
-      summary.results_path.c_str(), summary.seconds);
+      "layer campaign %s (site %s): %zu layers (%d run, %d already done), %lld trials run, %lld already in "
+      "%s, %.1f s\n",
+      summary.campaign_id.c_str(), summary.site.c_str(), summary.layers.size(), summary.layers_run,
+      summary.layers_skipped, static_cast<long long>(summary.trials_run),
+      static_cast<long long>(summary.trials_skipped), summary.results_path.c_str(), summary.seconds);
   const auto records = report::read_results(summary.results_path).records;
   const auto rep = report::build_layer_report(records);
-  const bool labelled = std::all_of(records.begin(), records.end(), [](const auto& r) { return r.labelled; });
-  for (const auto& [format, protection] : rep.configurations)
-    if (labelled)
-      std::printf("\n%s, %s: Top-1 %% mean +- 95%% CI (trials)\n%s", format.c_str(), protection.c_str(),
+  for (const auto& [format, protection] : rep.configurations) {
+    if (rep.labelled)
+      std::printf("\n%s, %s: Top-1 %% mean [95%% interval] (trials)\n%s", format.c_str(), protection.c_str(),
                   report::to_markdown(report::layer_table(rep, format, protection)).c_str());
     else  // data without labels has no Top-1: never a table of fake 0 %
       std::printf("\n%s, %s: Top-1 n/a (no labels)\n", format.c_str(), protection.c_str());
+    if (rep.has_sdc)
+      std::printf(
+          "\n%s, %s: SDC-1 %% (Top-1 changed against the fault-free model) mean [95%% interval] "
+          "(trials)\n%s",
+          format.c_str(), protection.c_str(),
+          report::to_markdown(report::layer_table(rep, format, protection, report::Metric::sdc1)).c_str());
+  }
   const auto out = report::write_report(summary.results_path);
   for (const auto& w : out.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   std::printf("report: %s\n", out.dir.c_str());
@@ -60,14 +66,17 @@ int run(const Arguments& args) {
 
 const RegisterCommand reg{
     {.name = "layer-campaign",
-     .summary = "campaign faulting one stored tensor at a time (per-layer vulnerability)",
+     .summary = "campaign faulting one stored tensor or written value at a time (per-layer vulnerability)",
      .settings = campaign::kForLayerCampaign,
      .config_file = true,
      .notes =
-         "The settings of `flipguard campaign`, but each tensor selected by --tensors is faulted on its own: "
-         "its records carry tensors = its name and equal those of `flipguard campaign --tensors <that "
-         "tensor>`. The layers before the faulted one run once per batch, not once per trial. A stopped run "
-         "resumes with the first incomplete layer. scale@logits is not supported here.",
+         "The settings of `flipguard campaign`, but each target of the site selected by --tensors is faulted "
+         "on its own: a stored tensor (--site weights) or a value nodes write (--site activations, with "
+         "any of its fault models, e.g. `single`: one flip per image inside that value). Its records carry "
+         "tensors = its name (a value's also its node, op and elements per image) and equal those of "
+         "`flipguard campaign --tensors <that target>`. The layers before the faulted one run once per "
+         "batch, not once per trial. A stopped run resumes with the first incomplete layer. scale@logits is "
+         "not supported here.",
      .run = run}};
 
 }  // namespace

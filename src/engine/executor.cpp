@@ -82,6 +82,7 @@ struct Executor::Impl {
   std::vector<int> faithful_before;  // [k]: layers with a faithful kernel among the first k
   long faithful_runs = 0;            // runs repeated with them
   long faithful_switches = 0;        // runs that went on with them after a hook found a NaN likely
+  std::int64_t layers_executed = 0;  // by execute(), over the executor's life
 
   std::vector<WrittenSite> written;  // the values a hook can be armed for, in run order
   struct Armed {
@@ -286,6 +287,7 @@ void Executor::Impl::run_layers(size_t begin, size_t end, const std::function<vo
 size_t Executor::Impl::run_fast_then_faithful(size_t begin, size_t end, ValueHook* h) {
   for (size_t k = begin; k < end; ++k) {
     net.layers[k]->execute(stream, net.memories);
+    ++layers_executed;
     if (!h) continue;  // without a hook, all a run pays
     report_values(k + 1, false);
     // The hook wrote values a NaN is likely to come from: the layers left run faithful at once, unless the
@@ -306,6 +308,7 @@ size_t Executor::Impl::run_fast_then_faithful(size_t begin, size_t end, ValueHoo
 }
 
 void Executor::Impl::execute(size_t begin, size_t end, bool faithful, ValueHook* h, size_t reported) {
+  layers_executed += static_cast<std::int64_t>(end - begin);
   for (size_t k = begin; k < end; ++k) {
     if (faithful)
       net.layers[k]->execute_faithful(stream, net.memories);
@@ -388,6 +391,10 @@ long Executor::faithful_switches() const {
 
 long Executor::faithful_runs() const {
   return impl_->faithful_runs;
+}
+
+std::int64_t Executor::layers_executed() const {
+  return impl_->layers_executed;
 }
 
 bool Executor::integer_input() const {

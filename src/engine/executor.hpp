@@ -58,6 +58,9 @@ class Executor {
   long faithful_runs() const;
   // Runs that switched to the faithful kernels part way, after an armed hook found a NaN likely.
   long faithful_switches() const;
+  // Layers executed since construction, fast and faithful alike: what starting runs at a cut saves shows
+  // here (tests, benchmarks).
+  std::int64_t layers_executed() const;
 
   // --- Running from a cut (layer-targeted campaigns) ---
   // A cut k splits the layer sequence into a prefix [0, k) and a suffix [k, layer_count()). Cuts are the

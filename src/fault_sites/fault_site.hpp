@@ -27,9 +27,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/value_hook.hpp"
 #include "fault_sites/fault_log.hpp"
 #include "fault_sites/patch_stats.hpp"
 #include "fault_sites/trial_draw.hpp"
@@ -100,6 +102,17 @@ class FaultSite {
   // The images configurations that need ranges or scales profile on (FaultSiteType::needs_calibration); they
   // must outlive the site.
   virtual void calibrate(Calibration calibration) { (void)calibration; }
+  // The site of target `target` (an index into targets()) alone: a layer campaign's unit. It faults what a
+  // `tensors` selection of that target alone would, and starts at that target's cut; it shares this site's
+  // calibration and what was profiled on it (ranges are per target, so profiling once serves every target).
+  // Must not outlive this site.
+  virtual std::unique_ptr<FaultSite> only(std::size_t target) = 0;
+  // For a site whose targets are values nodes write: target `target` as the executor writes it (its node,
+  // op and elements per image, which a layer campaign's records name); nullopt for other sites.
+  virtual std::optional<engine::WrittenValue> written_value(std::size_t target) const {
+    (void)target;
+    return std::nullopt;
+  }
 };
 
 }  // namespace flipguard::fault_sites

@@ -1,6 +1,7 @@
 #include "fault_sites/slot_site.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 #include "fault_sites/faulty_weights.hpp"
@@ -44,6 +45,13 @@ std::int64_t SlotSite::critical_words(const faults::FaultModel& model, const mem
 
 std::unique_ptr<SiteFaults> SlotSite::configure(const std::string& format, const std::string& protection) {
   return std::make_unique<FaultyWeights>(executor_, slots_, format, protection);
+}
+
+std::unique_ptr<FaultSite> SlotSite::only(std::size_t target) {
+  if (target >= slots_.size())
+    throw std::out_of_range("stored weights: target " + std::to_string(target) + " of " +
+                            std::to_string(slots_.size()));
+  return std::make_unique<SlotSite>(executor_, std::vector{slots_[target]});
 }
 
 }  // namespace flipguard::fault_sites

@@ -25,6 +25,7 @@ class SlotSite final : public FaultSite {
   std::vector<std::int64_t> stored_sizes() const override;
   std::int64_t critical_words(const faults::FaultModel& model, const memory::Format& format) const override;
   std::unique_ptr<SiteFaults> configure(const std::string& format, const std::string& protection) override;
+  std::unique_ptr<FaultSite> only(std::size_t target) override;
 
   const std::vector<engine::WeightSlot*>& slots() const { return slots_; }
 

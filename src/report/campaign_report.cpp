@@ -10,13 +10,14 @@ namespace flipguard::report {
 
 namespace {
 
-// Distinct values in first-seen order, comma-separated.
+// Distinct values in first-seen order, comma-separated (`skip_empty`: empty values left out).
 template <class F>
-std::string distinct(std::span<const campaign::TrialRecord> records, F field) {
+std::string distinct(std::span<const campaign::TrialRecord> records, F field, bool skip_empty = false) {
   std::vector<std::string> seen;
   for (const auto& r : records) {
     std::string v = field(r);
-    if (std::find(seen.begin(), seen.end(), v) == seen.end()) seen.push_back(std::move(v));
+    if ((!skip_empty || !v.empty()) && std::find(seen.begin(), seen.end(), v) == seen.end())
+      seen.push_back(std::move(v));
   }
   std::string out;
   for (const auto& v : seen) out += (out.empty() ? "" : ", ") + v;
@@ -57,6 +58,9 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
   rep.data_hash = distinct(records, [](const auto& r) { return r.data_hash; });
   rep.seeds = distinct(records, [](const auto& r) { return std::to_string(r.seed); });
   rep.tensors = distinct(records, [](const auto& r) { return r.tensors; });
+  rep.site = distinct(records, [](const auto& r) { return r.site; });
+  rep.calibration = distinct(
+      records, [](const auto& r) { return r.calibration; }, true);
   rep.fault_kinds =
       distinct(records, [](const auto& r) { return r.fault_model.substr(0, r.fault_model.find(':')); });
   rep.records = static_cast<std::int64_t>(records.size());

@@ -37,6 +37,9 @@ struct TrialOutcome {
 struct CampaignReport {
   std::string campaign, model, model_sha256, data, data_hash;
   std::string seeds, tensors, fault_kinds;  // distinct values, comma-separated
+  // The fault site the records name ("weights" for records that name none) and where ranges and scales were
+  // profiled (empty: nothing profiled, or records written before they said); distinct, comma-separated.
+  std::string site, calibration;
   std::int64_t images_min = 0, images_max = 0, trials_min = 0, trials_max = 0, records = 0;
   std::int64_t data_images = 0;      // images of the data (the clean records', which score every one)
   bool labelled = true;              // every record has labels: Top-1 is measured (else only SDC is)

@@ -9,15 +9,19 @@ namespace flipguard::report {
 
 Heatmap layer_heatmap(const LayerReport& rep) {
   Heatmap map;
-  map.title = "Top-1 with one layer faulted: " + rep.model;
-  map.row_label = "faulted layer";
+  map.title =
+      std::string("Top-1 with one ") + (rep.has_values ? "value" : "layer") + " faulted: " + rep.model;
+  map.row_label = rep.has_values ? "faulted value" : "faulted layer";
   map.column_label = "bit-error rate";
   map.scale_label = "Top-1 (%)";
   map.rows = rep.layers;
   for (const auto& [format, protection] : rep.configurations) {
     HeatmapBlock block;
     block.title = format + ", " + protection;
-    for (double ber : rep.bers) block.columns.push_back(ber == 0 ? "clean" : format_ber(ber));
+    for (std::size_t b = 0; b < rep.bers.size(); ++b)
+      block.columns.push_back(rep.bers[b] == 0                     ? "clean"
+                              : rep.columns[b].starts_with("BER ") ? format_ber(rep.bers[b])
+                                                                   : rep.columns[b]);
     for (const auto& layer : rep.layers) {
       std::vector<double> values;
       std::vector<std::string> tips;

@@ -70,18 +70,23 @@ std::string interval_note(const CampaignReport& rep) {
 }
 
 std::vector<std::pair<std::string, std::string>> campaign_facts(const CampaignReport& rep) {
-  return {{"model", rep.model},
-          {"data", rep.data + (rep.labelled ? "" : " (no labels: scored against the fault-free model only)")},
-          {"data images", std::to_string(rep.data_images)},
-          {"images per trial", span_text(rep.images_min, rep.images_max)},
-          {"trials per cell", span_text(rep.trials_min, rep.trials_max)},
-          {"seed", rep.seeds},
-          {"fault model", rep.fault_kinds},
-          {"faulted tensors", rep.tensors},
-          {"records", std::to_string(rep.records)},
-          {"campaign", rep.campaign},
-          {"model sha256", rep.model_sha256},
-          {"data hash", rep.data_hash}};
+  std::vector<std::pair<std::string, std::string>> facts{
+      {"model", rep.model},
+      {"data", rep.data + (rep.labelled ? "" : " (no labels: scored against the fault-free model only)")},
+      {"data images", std::to_string(rep.data_images)},
+      {"images per trial", span_text(rep.images_min, rep.images_max)},
+      {"trials per cell", span_text(rep.trials_min, rep.trials_max)},
+      {"seed", rep.seeds},
+      {"fault model", rep.fault_kinds}};
+  // Named when not the stored weights (records of that site, and older ones, name none).
+  if (rep.site != campaign::kDefaultSite) facts.emplace_back("fault site", rep.site);
+  facts.emplace_back("faulted tensors", rep.tensors);
+  if (!rep.calibration.empty()) facts.emplace_back("ranges profiled on", rep.calibration);
+  facts.emplace_back("records", std::to_string(rep.records));
+  facts.emplace_back("campaign", rep.campaign);
+  facts.emplace_back("model sha256", rep.model_sha256);
+  facts.emplace_back("data hash", rep.data_hash);
+  return facts;
 }
 
 Table accuracy_table(const CampaignReport& rep, const std::string& format) {

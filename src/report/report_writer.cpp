@@ -53,7 +53,9 @@ ReportOutput write_report(const std::filesystem::path& results, std::filesystem:
   // A layer campaign's cells are per layer: pooling its layers into one cell would mean nothing.
   if (has_several_layers(data.records)) {
     const LayerReport rep = build_layer_report(data.records);
-    if (title.empty()) title = rep.model + " on " + rep.data + ": bit flips one layer at a time";
+    if (title.empty())
+      title = rep.model + " on " + rep.data + ": bit flips one " + (rep.has_values ? "value" : "layer") +
+              " at a time";
     const Heatmap map = layer_heatmap(rep);
     write_file(out.dir / kLayerPlotFile, render_heatmap_svg(map, true), out);
     write_file(out.dir / "layers.md", layer_markdown(rep, title, kLayerPlotFile), out);

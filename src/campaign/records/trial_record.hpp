@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "campaign/settings/campaign_config.hpp"
 #include "campaign/settings/stopping_rule.hpp"
 #include "metrics/trial_counts.hpp"
 
@@ -72,6 +73,17 @@ struct TrialRecord {
   // weight). Absent from JSON when false / 0.
   bool reused = false;
   int start_layer = 0;
+  // The fault site (campaign_config.hpp's `site`), and where the ranges and scales of its configurations
+  // were profiled when some needed them (activations in int8, ranger, clip-act: "64 images of ... after the
+  // 9000 evaluated ..."). Absent from JSON at the defaults ("weights", ""), so records of the stored-weights
+  // site read as before; activation records written before records named their site lack both too.
+  std::string site{kDefaultSite};
+  std::string calibration;
+  // A layer campaign over values nodes write: the faulted value's node (its name, or "op #index"), that
+  // node's op and the value's elements per image (`tensors` is the value's name). Absent (empty node) for
+  // other records.
+  std::string value_node, value_op;
+  std::int64_t value_elements = 0;
 
   double top1_percent() const {
     return images ? 100.0 * static_cast<double>(top1) / static_cast<double>(images) : 0;

@@ -158,6 +158,10 @@ const std::vector<FieldGroup>& record_groups() {
                {"reused", FG_MEMBER(reused), [](const TrialRecord& r) { return r.reused; }, false},
                {"start_layer", FG_MEMBER(start_layer), [](const TrialRecord& r) { return r.start_layer > 0; },
                 0},
+               {"site", FG_MEMBER(site), [](const TrialRecord& r) { return r.site != kDefaultSite; },
+                std::string(kDefaultSite)},
+               {"calibration", FG_MEMBER(calibration),
+                [](const TrialRecord& r) { return !r.calibration.empty(); }, ""},
                // Faulty cells' interval method, adaptive or not (the clean cell's is always binomial). Absent
                // in files written before the setting existed: those cells were stopped and reported with t.
                {"interval", FG_MEMBER(adaptive.interval), [](const TrialRecord& r) { return r.ber > 0; },
@@ -184,6 +188,13 @@ const std::vector<FieldGroup>& record_groups() {
                   {"wave", FG_MEMBER(adaptive.wave)},
                   {"metric", FG_MEMBER(adaptive.metric),
                    [](const TrialRecord& r) { return r.adaptive.metric != Metric::top1; }, "top1"}}},
+      // The value a layer campaign over activations faulted (tensors names it).
+      {.object = {"value"},
+       .in = GroupIn::object,
+       .written = [](const TrialRecord& r) { return !r.value_node.empty(); },
+       .fields = {{"node", FG_MEMBER(value_node)},
+                  {"op", FG_MEMBER(value_op)},
+                  {"elements_per_image", FG_MEMBER(value_elements)}}},
       // A design cell's trial; the batch is absent in files written before it was kept (single images).
       {.object = {"design"},
        .in = GroupIn::object,
@@ -254,6 +265,8 @@ void from_json(const json& j, TrialRecord& r) {
     throw std::runtime_error(
         "results record has an inconsistent shortcut (reused with a start layer, or a "
         "negative start layer)");
+  if (r.site.empty() || (j.contains("value") && (r.value_node.empty() || r.value_elements < 1)))
+    throw std::runtime_error("results record has an empty site or an inconsistent value (node, elements)");
   if (j.contains("design") &&
       (r.design_images < 1 || r.design_round < 0 || r.design_batch < 1 || r.stratum < -1 ||
        r.stratum_lo < 0 || (r.stratum_hi >= 0 && r.stratum_hi < r.stratum_lo)))

@@ -196,6 +196,8 @@ CampaignSetup CampaignSetup::load(ResolvedConfig resolved) {
   b.images = static_cast<std::int64_t>(s.images.size());
   b.seed = config.seed;
   b.tensors = config.tensors;
+  b.site = config.site;
+  b.calibration = s.calibration_source;  // empty when no configuration profiles
   b.images_skipped = static_cast<std::int64_t>(s.images.skipped.size());
   b.labelled = s.images.labelled;
   // Adaptive cells' counts are unknown in advance: weigh them alike, by their first wave.

@@ -11,13 +11,12 @@
 #include "campaign/running/campaign_runner.hpp"
 #include "campaign/running/campaign_setup.hpp"
 #include "campaign/running/trial_record_fill.hpp"
+#include "campaign/running/trial_worker.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "fault_sites/fault_site_registry.hpp"
-#include "fault_sites/faulty_weights.hpp"
-#include "fault_sites/slot_selection.hpp"
 #include "faults/fault_model.hpp"
 #include "metrics/batch_scoring.hpp"
 #include "model/onnx_loader.hpp"
@@ -56,16 +55,13 @@ struct LayerWork {
 };
 
 // Layer campaigns evaluate every trial on every image, batch by batch, with fixed trial counts; the per-trial
-// options of ordinary campaigns would need the whole layer's trials before any batch. Their layers are stored
-// weights, and a protection that rescales every layer's biases would change the clean prefix per protection.
+// options of ordinary campaigns would need the whole layer's trials before any batch. A protection that
+// rescales every layer's biases would change the clean prefix per protection.
 void refuse_unsupported_options(const CampaignConfig& config) {
   if (config.ci_target > 0 || config.floor > 0 || config.images_per_trial != 0 || config.shards > 1)
     throw std::invalid_argument(
         "layer campaign: ci_target, floor, images_per_trial and shards are options of ordinary campaigns "
         "(run one per layer with --tensors to use them)");
-  if (config.site != fault_sites::kDefaultSite)
-    throw std::invalid_argument("layer campaign: its layers are stored weights; run site '" + config.site +
-                                "' as an ordinary campaign");
   for (const auto& p : config.protections)
     if (protect::ProtectionSpec::parse(p).rescales_biases())
       throw std::invalid_argument("protections: '" + p +
@@ -73,14 +69,26 @@ void refuse_unsupported_options(const CampaignConfig& config) {
                                   "campaign would differ per protection; run it as an ordinary campaign");
 }
 
+// `base` for the records of target `target` of `site`: its name as `tensors`, and the value it is for a site
+// over values nodes write.
+TrialRecord layer_base(const TrialRecord& base, const fault_sites::FaultSite& site, std::size_t target) {
+  TrialRecord b = base;
+  b.tensors = site.targets().at(target);
+  if (const auto value = site.written_value(target)) {
+    b.value_node = value->node;
+    b.value_op = value->op;
+    b.value_elements = value->elements_per_image();
+  }
+  return b;
+}
+
 LayerWork missing_trials(const CampaignSetup& setup, const CampaignConfig& config, const ResultsFile& results,
-                         const TrialRecord& base, const std::string& layer) {
+                         const TrialRecord& layer_base) {
+  const std::string& layer = layer_base.tensors;
   std::vector<TrialRecord> layer_records;
   for (const auto& r : results.records())
     if (r.tensors == layer) layer_records.push_back(r);
   WorkPlan plan(setup.cells, config.trials, config.stopping(), layer_records);
-  TrialRecord layer_base = base;
-  layer_base.tensors = layer;
   LayerWork work;
   while (const auto unit = plan.next()) {
     const PlanCell& cell = plan.cell(unit->cell);
@@ -93,24 +101,33 @@ LayerWork missing_trials(const CampaignSetup& setup, const CampaignConfig& confi
   return work;
 }
 
-// Runs a layer's missing trials batch by batch: the layers before it once per batch (the clean prefix),
+// Runs a layer's missing trials batch by batch: the layers before its cut once per batch (the clean prefix),
 // then per configuration its fault-free suffix and each trial's faulty suffix, every output scored.
 class LayerTrials {
  public:
-  LayerTrials(engine::Executor& ex, const data::PreprocessedSet& images, const CampaignConfig& config)
+  // `redraw`: when the site draws its faults (fault_site_registry.hpp), which says how a trial's counts add
+  // up over its batches.
+  LayerTrials(engine::Executor& ex, const data::PreprocessedSet& images, const CampaignConfig& config,
+              fault_sites::Redraw redraw)
       : ex_(ex),
         images_(images),
         config_(config),
+        redraw_(redraw),
         classes_(ex.output_size()),
         batch_(static_cast<size_t>(ex.batch())),
         logits_(batch_ * static_cast<size_t>(classes_)),
         clean_logits_(logits_.size()) {}
 
-  // `layers_run` (the layers already kept) is what an interruption reports.
-  void run(engine::WeightSlot* layer, LayerWork& work, int layers_run) {
-    const int cut = ex_.cut_before(layer->name());
+  // `layer` is the site of the one target; `name` its name; `layers_run` (the layers already kept) is what an
+  // interruption reports. Every faulty trial, whatever its faults did, runs the suffix: a site applied while
+  // the model runs has changed nothing before it.
+  void run(fault_sites::FaultSite& layer, const std::string& name, LayerWork& work, int layers_run) {
+    const int cut = layer.first_faulted_cut();
+    for (auto& c : work.configs)
+      for (auto& j : c.jobs)
+        if (j.record.ber > 0) j.record.start_layer = cut;  // as an ordinary campaign of the layer says
     for (size_t first = 0; first < images_.size(); first += batch_) {
-      throw_if_interrupted(layer->name(), layers_run);
+      throw_if_interrupted(name, layers_run);
       const auto n = std::min(batch_, images_.size() - first);
       const auto t0 = clock_type::now();
       ex_.run_prefix(images_.batch(first, n).data(), static_cast<int>(n), cut);
@@ -131,12 +148,12 @@ class LayerTrials {
   }
 
   // One configuration's trials on the batch of images [first, first + n), from the kept prefix.
-  void run_configuration(engine::WeightSlot* layer, Configuration& c, size_t first, size_t n,
+  void run_configuration(fault_sites::FaultSite& layer, Configuration& c, size_t first, size_t n,
                          double prefix_share) {
-    // Built per batch: configurations of one layer take turns in the same weight slot.
+    // Built per batch: configurations of one layer take turns in the same weight slot (or value hook).
     auto t0 = clock_type::now();
-    fault_sites::FaultyWeights weights(ex_, {layer}, c.cell.format, c.cell.protection);
-    c.memory_overhead = weights.memory_overhead();
+    const auto faults = layer.configure(c.cell.format, c.cell.protection);
+    c.memory_overhead = faults->memory_overhead();
     // The configuration's fault-free logits of this batch: its clean record, and what faulty trials are
     // compared with (SDC).
     ex_.run_suffix(clean_logits_.data());
@@ -144,26 +161,44 @@ class LayerTrials {
     const auto width = n * static_cast<size_t>(classes_);
     const auto clean = std::span<const float>(clean_logits_).first(width);
     const auto labels = evaluation::batch_labels(images_, first, n);
+    // The dataset index of each image of the batch: faults redrawn per image are keyed by it.
+    const auto indices = std::span<const std::size_t>(images_.indices).subspan(first, n);
     for (auto& j : c.jobs) {
+      if (j.record.ber == 0) {  // the clean record
+        j.record.seconds_faults += build_share;
+        t0 = clock_type::now();
+        metrics::score_batch({clean, labels, clean, classes_}, j.counts, j.sdc);
+        j.record.seconds_inference += prefix_share + seconds_since(t0);
+        continue;
+      }
       t0 = clock_type::now();
-      if (j.record.ber > 0)
-        j.stats = weights.inject(faults::FaultModel::parse(j.record.fault_model), config_.seed,
-                                 static_cast<std::uint64_t>(j.record.trial));
+      const auto model = faults::FaultModel::parse(j.record.fault_model);
+      auto stats = faults->inject({.model = model,
+                                   .seed = config_.seed,
+                                   .trial = static_cast<std::uint64_t>(j.record.trial),
+                                   .images = indices});
       j.record.seconds_faults += build_share + seconds_since(t0);
       t0 = clock_type::now();
-      if (j.record.ber > 0) ex_.run_suffix(logits_.data());
-      const auto out = j.record.ber > 0 ? std::span<const float>(logits_).first(width) : clean;
-      metrics::score_batch({out, labels, clean, classes_}, j.counts, j.sdc);
+      ex_.run_suffix(logits_.data());
+      metrics::score_batch({std::span<const float>(logits_).first(width), labels, clean, classes_}, j.counts,
+                           j.sdc);
       j.record.seconds_inference += prefix_share + seconds_since(t0);
       t0 = clock_type::now();
-      weights.restore();
+      stats += faults->restore();
       j.record.seconds_faults += seconds_since(t0);
+      // Faults drawn once per trial are the same in every batch (count them once); faults redrawn per
+      // inference are each batch's own (add them up).
+      if (redraw_ == fault_sites::Redraw::kPerTrial)
+        j.stats = stats;
+      else
+        j.stats += stats;
     }
   }
 
   engine::Executor& ex_;
   const data::PreprocessedSet& images_;
   const CampaignConfig& config_;
+  fault_sites::Redraw redraw_;
   std::int64_t classes_;
   size_t batch_;
   std::vector<float> logits_, clean_logits_;
@@ -197,40 +232,44 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
   const auto setup = CampaignSetup::load(std::move(resolved));
   setup.log_skipped(log);
 
-  engine::ExecutorOptions eo;
-  eo.batch = config.batch;
-  eo.threads = config.threads;
-  engine::Executor ex(load_graph(setup.spec), eo);
-  // One stored weight at a time: layer campaigns are campaigns of the stored-weights site.
-  const auto layers = fault_sites::select_slots(ex, config.tensors);
-  fault_sites::check_fault_targets(fault_model(config.fault, 0.5), layers);
+  // The executor of the campaign's trials, and the campaign's site on it; one target of it at a time.
+  const auto& site_type = fault_sites::fault_site_type(config.site);
+  engine::Executor ex(load_graph(setup.spec), trial_executor_options(config));
+  const auto site = site_type.select(ex, config.tensors);
+  if (setup.calibration.size() > 0) site->calibrate({&setup.calibration, setup.calibration_source});
+  site->check_targets(fault_model(config.fault, 0.5));
 
   LayerCampaignSummary summary;
   summary.campaign_id = layer_campaign_id(setup.identity);
   summary.results_path = config.results;
-  for (const auto* l : layers) summary.layers.push_back(l->name());
+  summary.site = config.site;
+  summary.layers = site->targets();
   ResultsFile results = open_campaign_results(config.results, summary.campaign_id, setup, true);
   if (!results.repair_note().empty()) log << "warning: " << results.repair_note() << "\n";
 
   // The grid is the ordinary campaign's (one shard): every layer runs all of its cells.
   const std::int64_t per_layer = WorkPlan(setup.cells, config.trials, config.stopping(), {}).upper_bound();
   LayerCampaignProgress prog;
-  prog.layers_total = static_cast<int>(layers.size());
-  prog.trials_total = per_layer * static_cast<std::int64_t>(layers.size());
+  prog.layers_total = static_cast<int>(summary.layers.size());
+  prog.trials_total = per_layer * static_cast<std::int64_t>(summary.layers.size());
 
   TrialRecord base = setup.base;
   base.campaign = summary.campaign_id;
-  LayerTrials trials(ex, setup.images, config);
-  for (auto* layer : layers) {
-    LayerWork work = missing_trials(setup, config, results, base, layer->name());
+  LayerTrials trials(ex, setup.images, config, site_type.redraw);
+  const std::int64_t layers_before = ex.layers_executed();
+  const long faithful_before = ex.faithful_runs();
+  for (std::size_t i = 0; i < summary.layers.size(); ++i) {
+    const auto layer = site->only(i);
+    summary.cuts.push_back(layer->first_faulted_cut());
+    LayerWork work = missing_trials(setup, config, results, layer_base(base, *site, i));
     prog.trials_done += work.skipped;
     summary.trials_skipped += work.skipped;
-    prog.layer = layer->name();
+    prog.layer = summary.layers[i];
     prog.skipped = work.todo == 0;
     if (work.todo == 0) {
       ++summary.layers_skipped;
     } else {
-      trials.run(layer, work, summary.layers_run);
+      trials.run(*layer, summary.layers[i], work, summary.layers_run);
       append_records(results, work);
       summary.trials_run += work.todo;
       prog.trials_done += work.todo;
@@ -240,6 +279,8 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
     prog.seconds = seconds_since(t_start);
     progress(prog);
   }
+  summary.layers_executed = ex.layers_executed() - layers_before;
+  summary.faithful_runs = ex.faithful_runs() - faithful_before;
   summary.seconds = seconds_since(t_start);
   return summary;
 }

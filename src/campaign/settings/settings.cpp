@@ -426,7 +426,7 @@ void add_trial_count_settings(std::vector<Setting>& t) {
   t.push_back(integer("wave", "--wave", "N", kForCampaign, &C::wave, 1, 100000,
                       "adaptive trials: trials released at a time; the stopping rule looks after each wave"));
   t.push_back(
-      text("interval", "--interval", "betting-mix|betting|t", kForCampaign, &C::interval,
+      text("interval", "--interval", "betting-mix|betting|t", kGrid, &C::interval,
            "the 95% interval over a cell's trials, for stopping and reporting: betting-mix (the betting "
            "confidence sequence with plug-in bets mixed with a bold bet: valid for any accuracy "
            "distribution and under adaptive stopping, and the tightest at small trial counts), betting "
@@ -479,7 +479,7 @@ void add_trial_content_settings(std::vector<Setting>& t) {
            check_regex));
   // The help lists the sites registered when the table is built; the check accepts any registered by then.
   const SiteCatalog* sites = site_catalog();
-  t.push_back(text("site", "--site", "NAME", kForCampaign | kForRun | kForInspectModel, &C::site,
+  t.push_back(text("site", "--site", "NAME", kGrid | kForRun | kForInspectModel, &C::site,
                    sites
                        ? sites->help()
                        : "where faults land: a fault site's name (default " + std::string(kDefaultSite) + ")",
@@ -487,13 +487,13 @@ void add_trial_content_settings(std::vector<Setting>& t) {
                      if (const SiteCatalog* known = site_catalog(); known && !known->known(v))
                        throw std::invalid_argument("expected " + known->names(" or "));
                    }));
-  t.push_back(text("unfused", "--unfused", "none|all|NAME|REGEX", kForCampaign | kForRun | kForInspectModel,
+  t.push_back(text("unfused", "--unfused", "none|all|NAME|REGEX", kGrid | kForRun | kForInspectModel,
                    &C::unfused,
                    "values kept apart from the activation the engine fuses after them, so that they are "
                    "written values the activations site can fault (a Conv's output before its Relu): none; "
                    "all (no fusion); a value's or its node's name; else a regex over both",
                    check_regex));
-  t.push_back(integer("calibration_images", "--calibration-images", "K", kForCampaign | kForRun,
+  t.push_back(integer("calibration_images", "--calibration-images", "K", kGrid | kForRun,
                       &C::calibration_images, 1, 100000,
                       "clean images on which each faulted value's range and scale are profiled, for "
                       "activations stored in int8 and for ranger and clip-act: the K images that follow the "

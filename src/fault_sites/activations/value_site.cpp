@@ -11,7 +11,29 @@
 namespace flipguard::fault_sites {
 
 ValueSite::ValueSite(engine::Executor& executor, std::vector<engine::WrittenValue> values)
-    : executor_(executor), values_(std::move(values)) {}
+    : executor_(executor), ranges_(std::make_shared<Ranges>()), values_(values) {
+  ranges_->values = std::move(values);
+}
+
+ValueSite::ValueSite(engine::Executor& executor, std::shared_ptr<Ranges> ranges, std::size_t first,
+                     std::size_t count)
+    : executor_(executor),
+      ranges_(std::move(ranges)),
+      first_(first),
+      values_(ranges_->values.begin() + static_cast<std::ptrdiff_t>(first),
+              ranges_->values.begin() + static_cast<std::ptrdiff_t>(first + count)) {}
+
+void ValueSite::calibrate(Calibration calibration) {
+  ranges_->calibration = std::move(calibration);
+  ranges_->profiled.clear();
+}
+
+std::unique_ptr<FaultSite> ValueSite::only(std::size_t target) {
+  if (target >= values_.size())
+    throw std::out_of_range("activations: target " + std::to_string(target) + " of " +
+                            std::to_string(values_.size()));
+  return std::unique_ptr<FaultSite>(new ValueSite(executor_, ranges_, first_ + target, 1));
+}
 
 std::vector<std::string> ValueSite::targets() const {
   std::vector<std::string> out;
@@ -58,11 +80,13 @@ bool activations_need_calibration(const std::string& format, const std::string& 
 std::unique_ptr<SiteFaults> ValueSite::configure(const std::string& format, const std::string& protection) {
   ActivationStorage storage = storage_of(format, protection);
   if (storage.needs_ranges()) {
-    if (!calibration_.images)
+    if (!ranges_->calibration.images)
       throw std::invalid_argument("activations in '" + format + "' behind '" + protection +
                                   "' need ranges profiled on calibration images, and none were given");
-    if (ranges_.empty()) ranges_ = profile_values(executor_, values_, calibration_);
-    storage.ranges = ranges_;
+    auto& profiled = ranges_->profiled;
+    if (profiled.empty()) profiled = profile_values(executor_, ranges_->values, ranges_->calibration);
+    const auto first = profiled.begin() + static_cast<std::ptrdiff_t>(first_);
+    storage.ranges.assign(first, first + static_cast<std::ptrdiff_t>(values_.size()));
   }
   return std::make_unique<ActivationFaults>(executor_, values_, std::move(storage));
 }

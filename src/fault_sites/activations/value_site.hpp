@@ -2,7 +2,9 @@
 // configuration (a storage format x a protection) is an ActivationFaults armed on the executor.
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,13 +26,29 @@ class ValueSite final : public FaultSite {
   std::vector<std::int64_t> stored_sizes() const override { return {}; }
   std::int64_t critical_words(const faults::FaultModel&, const memory::Format&) const override { return 0; }
   std::unique_ptr<SiteFaults> configure(const std::string& format, const std::string& protection) override;
-  void calibrate(Calibration calibration) override { calibration_ = std::move(calibration); }
+  // For this site and the sites of its single values alike.
+  void calibrate(Calibration calibration) override;
+  std::unique_ptr<FaultSite> only(std::size_t target) override;
+  std::optional<engine::WrittenValue> written_value(std::size_t target) const override {
+    return values_.at(target);
+  }
 
  private:
+  // The calibration images and the ranges profiled on them, for every value the selection chose: shared
+  // with the sites of its single values (only()), so one profiling pass serves them all. A value's range
+  // does not depend on which others are profiled with it.
+  struct Ranges {
+    std::vector<engine::WrittenValue> values;
+    Calibration calibration;
+    std::vector<ValueRange> profiled;  // per value, profiled when a configuration first needs them
+  };
+  // The site of `ranges->values[first, first + count)`.
+  ValueSite(engine::Executor& executor, std::shared_ptr<Ranges> ranges, std::size_t first, std::size_t count);
+
   engine::Executor& executor_;
-  std::vector<engine::WrittenValue> values_;
-  Calibration calibration_;
-  std::vector<ValueRange> ranges_;  // profiled on the calibration images when first needed
+  std::shared_ptr<Ranges> ranges_;
+  std::size_t first_ = 0;                     // this site's first value in ranges_->values
+  std::vector<engine::WrittenValue> values_;  // this site's values
 };
 
 // Whether a configuration of activations needs calibration images: int8 storage (its scale), ranger and

@@ -53,6 +53,11 @@ TrialRecord full_record() {
   r.stratum = 1;
   r.stratum_lo = 2;
   r.stratum_hi = -1;
+  r.site = "activations";
+  r.calibration = "64 images of d after the 64 evaluated (stratified order, disjoint)";
+  r.value_node = "/layer1/layer1.0/Relu";
+  r.value_op = "Relu";
+  r.value_elements = 16384;
   return r;
 }
 
@@ -86,6 +91,8 @@ TEST(TrialRecordJson, EveryOptionalPartSurvivesARoundTrip) {
   EXPECT_EQ(j.at("design").at("stratum").at("hi"), -1);
   EXPECT_FALSE(j.contains("labelled"));
   EXPECT_FALSE(j.contains("reused"));
+  EXPECT_EQ(j.at("site"), "activations");
+  EXPECT_EQ(j.at("value").at("elements_per_image"), 16384);
   const auto back = j.get<TrialRecord>();
   EXPECT_EQ(to_json_line(back), to_json_line(r));
   EXPECT_TRUE(std::isinf(back.logit_rel_l2));
@@ -102,13 +109,15 @@ TEST(TrialRecordJson, EveryOptionalPartSurvivesARoundTrip) {
   EXPECT_FALSE(u.contains("design"));
   const auto read = u.get<TrialRecord>();
   EXPECT_FALSE(read.labelled);
+  EXPECT_EQ(read.value_op, "Relu");
   EXPECT_EQ(read.stratum, -1);  // the record's default when its group is absent
   EXPECT_EQ(to_json_line(read), to_json_line(unlabelled));
 }
 
 TEST(TrialRecordJson, AbsentFieldsReadAsTheirDocumentedDefaults) {
   auto j = nlohmann::json(full_record());
-  for (const char* key : {"interval", "t", "images_skipped", "critical_faults", "critical_words"})
+  for (const char* key : {"interval", "t", "images_skipped", "critical_faults", "critical_words", "site",
+                          "calibration", "value"})
     j.erase(key);
   j.at("adaptive").erase("metric");
   j.at("design").erase("batch");
@@ -118,6 +127,16 @@ TEST(TrialRecordJson, AbsentFieldsReadAsTheirDocumentedDefaults) {
   EXPECT_EQ(r.adaptive.metric, Metric::top1);
   EXPECT_EQ(r.design_batch, 1);
   EXPECT_EQ(r.critical_words, 0);
+  EXPECT_EQ(r.site, "weights");  // records of the stored-weights site name none
+  EXPECT_EQ(r.calibration, "");
+  EXPECT_EQ(r.value_node, "");
+  // ... and a record at those defaults writes none of them (its bytes are those of earlier versions).
+  const auto written = nlohmann::json(r);
+  for (const char* key : {"site", "calibration", "value"}) EXPECT_FALSE(written.contains(key)) << key;
+  // A value without its node or size is no value.
+  auto bad = nlohmann::json(full_record());
+  bad["value"]["elements_per_image"] = 0;
+  EXPECT_THROW((void)bad.get<TrialRecord>(), std::runtime_error);
   // Inside a present object a field without a default is required.
   j.at("adaptive").erase("wave");
   EXPECT_THROW((void)j.get<TrialRecord>(), std::exception);
