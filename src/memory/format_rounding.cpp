@@ -58,11 +58,13 @@ inline void int8_span(float* data, std::int64_t n, float scale) {
 }
 
 // The same, 16 elements at a time, with no division: x * (1 / scale) in float lands within one of the
-// integer x / scale rounds to, and the exact test picks it: r's rounding interval [(r - 0.5) s, (r + 0.5) s]
-// is exact in double (a float times a number of at most 9 bits), so x compares with its ends exactly, a tie
-// going to the even end. (fl(x / s) of int8_encode never lands on a tie that the exact quotient misses: a
-// float x at most 2^-26 of the quotient from k + 0.5 and a double's rounding is 2^-46.) tests/memory/
-// test_format_rounding.cpp checks it against int8_encode over ties, their neighbours and random patterns.
+// integer x / scale rounds to, and an exact test picks it. r's rounding interval ends are (r +- 0.5) s, and
+// fma((r + 0.5), s, -x) has the sign of the exact (r + 0.5) s - x, zero only when x is on the end: for a
+// scale of at least 2^-100 both terms are multiples of 2^-149, so the difference is a float and the fma's one
+// rounding leaves it exact. A tie goes to the even end, as int8_encode's nearbyint does. (int8_encode divides
+// in double; its quotient is never within a double's rounding of k + 0.5 unless it is on it.)
+// tests/memory/test_format_rounding.cpp checks it against int8_encode over ties, their neighbours and
+// random patterns.
 // (GCC 12 warns of the undefined pass-through operand inside its own AVX-512 intrinsics.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -70,7 +72,7 @@ __attribute__((target("avx512f"))) void int8_span_avx512(float* data, std::int64
   const __m512 inverse = _mm512_set1_ps(1.0f / scale), step = _mm512_set1_ps(scale);
   const __m512 lowest = _mm512_set1_ps(-128.0f), highest = _mm512_set1_ps(128.0f);
   const __m512 qmin = _mm512_set1_ps(-127.0f), qmax = _mm512_set1_ps(127.0f), one = _mm512_set1_ps(1.0f);
-  const __m512d s = _mm512_set1_pd(scale), half = _mm512_set1_pd(0.5);
+  const __m512 half = _mm512_set1_ps(0.5f), zero = _mm512_setzero_ps();
   std::int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     __m512 x = _mm512_loadu_ps(data + i);
@@ -78,26 +80,14 @@ __attribute__((target("avx512f"))) void int8_span_avx512(float* data, std::int64
     const __m512 q = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(x, inverse), lowest), highest);
     __m512 r = _mm512_roundscale_ps(q, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     const __mmask16 odd = _mm512_test_epi32_mask(_mm512_cvtps_epi32(r), _mm512_set1_epi32(1));
-    // The two halves of 8 in double (AVX-512F alone extracts 256 bits as doubles).
-    const __m256 xs[2] = {_mm512_castps512_ps256(x),
-                          _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))};
-    const __m256 rs[2] = {_mm512_castps512_ps256(r),
-                          _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r), 1))};
-    __mmask16 up = 0, down = 0;
-    for (int h = 0; h < 2; ++h) {
-      const __m512d xd = _mm512_cvtps_pd(xs[h]), rd = _mm512_cvtps_pd(rs[h]);
-      const __m512d hi = _mm512_mul_pd(_mm512_add_pd(rd, half), s);
-      const __m512d lo = _mm512_mul_pd(_mm512_sub_pd(rd, half), s);
-      const auto odd_h = static_cast<__mmask8>(odd >> (8 * h));
-      const __mmask8 u =
-          _mm512_cmp_pd_mask(xd, hi, _CMP_GT_OQ) | (_mm512_cmp_pd_mask(xd, hi, _CMP_EQ_OQ) & odd_h);
-      const __mmask8 d =
-          _mm512_cmp_pd_mask(xd, lo, _CMP_LT_OQ) | (_mm512_cmp_pd_mask(xd, lo, _CMP_EQ_OQ) & odd_h);
-      up = static_cast<__mmask16>(up | (u << (8 * h)));
-      down = static_cast<__mmask16>(down | (d << (8 * h)));
-    }
+    const __m512 above = _mm512_fmsub_ps(_mm512_add_ps(r, half), step, x);  // (r + 0.5) s - x
+    const __m512 below = _mm512_fmsub_ps(_mm512_sub_ps(r, half), step, x);  // (r - 0.5) s - x
+    const __mmask16 up =
+        _mm512_cmp_ps_mask(above, zero, _CMP_LT_OQ) | (_mm512_cmp_ps_mask(above, zero, _CMP_EQ_OQ) & odd);
+    const __mmask16 down =
+        _mm512_cmp_ps_mask(below, zero, _CMP_GT_OQ) | (_mm512_cmp_ps_mask(below, zero, _CMP_EQ_OQ) & odd);
     r = _mm512_mask_sub_ps(_mm512_mask_add_ps(r, up, r, one), down, r, one);
-    r = _mm512_add_ps(_mm512_min_ps(_mm512_max_ps(r, qmin), qmax), _mm512_setzero_ps());  // -0 -> +0
+    r = _mm512_add_ps(_mm512_min_ps(_mm512_max_ps(r, qmin), qmax), zero);  // -0 -> +0
     _mm512_storeu_ps(data + i, _mm512_mul_ps(r, step));
   }
   int8_span(data + i, n - i, scale);
@@ -108,8 +98,8 @@ __attribute__((target("avx512f"))) void int8_span_avx512(float* data, std::int64
 
 void round_through_int8(float* data, std::int64_t n, float scale) {
   static const bool avx512 = __builtin_cpu_supports("avx512f");
-  // (A subnormal scale has no finite inverse: the division then stays.)
-  if (avx512 && std::isfinite(1.0f / scale)) return int8_span_avx512(data, n, scale);
+  // (Below 2^-100 the exact test above would need more than a float: the division then stays.)
+  if (avx512 && scale >= 0x1p-100f) return int8_span_avx512(data, n, scale);
   int8_span(data, n, scale);
 }
 

@@ -64,7 +64,7 @@ TEST(FormatRounding, EqualsEncodeDecodeBitForBit) {
 
 TEST(FormatRounding, Int8EqualsEncodeDecodeBitForBitWithNanAsZero) {
   auto values = probe_values();
-  for (float scale : {1.0f / 127, 0.0123f, 3.5f, 1e-30f, 0.0370917f, 7.1e-39f}) {
+  for (float scale : {1.0f / 127, 0.0123f, 3.5f, 1e-30f, 0.0370917f, 7.1e-39f, 0x1p-100f, 0x1.fffffep-101f}) {
     // Ties of x / scale (exact multiples of half the scale) and the floats on either side of them: the
     // vectorised rounding decides these without a division.
     for (int k = -300; k <= 300; ++k) {
@@ -76,6 +76,28 @@ TEST(FormatRounding, Int8EqualsEncodeDecodeBitForBitWithNanAsZero) {
     for (std::size_t i = 0; i < values.size(); ++i) {
       const float x = std::isnan(values[i]) ? 0.0f : values[i];
       const float expected = int8_decode(int8_encode(x, scale), scale);
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(data[i]), std::bit_cast<std::uint32_t>(expected))
+          << "scale " << scale << " at " << values[i];
+    }
+  }
+}
+
+TEST(FormatRounding, Int8EqualsEncodeDecodeOverRandomScalesTiesAndTheirNeighbours) {
+  std::mt19937 rng(11);
+  for (int s = 0; s < 200; ++s) {
+    // Scales from 2^-100 to 2^99, any mantissa.
+    const float scale =
+        std::bit_cast<float>(static_cast<std::uint32_t>((rng() % 200 + 27) << 23 | (rng() & 0x7FFFFF)));
+    std::vector<float> values;
+    for (int i = 0; i < 1000; ++i) {
+      const float tie = (static_cast<float>(static_cast<int>(rng() % 300) - 150) + 0.5f) * scale;
+      values.insert(values.end(), {tie, std::nextafter(tie, 1e30f), std::nextafter(tie, -1e30f),
+                                   std::uniform_real_distribution<float>(-130, 130)(rng) * scale});
+    }
+    std::vector<float> data = values;
+    round_through_int8(data.data(), static_cast<std::int64_t>(data.size()), scale);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const float expected = int8_decode(int8_encode(values[i], scale), scale);
       ASSERT_EQ(std::bit_cast<std::uint32_t>(data[i]), std::bit_cast<std::uint32_t>(expected))
           << "scale " << scale << " at " << values[i];
     }
