@@ -211,6 +211,12 @@ int run(const Arguments& args) {
                  static_cast<long long>(trial), static_cast<long long>(stats.flips),
                  static_cast<long long>(stats.changed_weights),
                  c.site == campaign::kDefaultSite ? "weights" : "values");
+  // A target names its dataset image on activations: one this run does not evaluate changes nothing.
+  if (faulty && c.site != campaign::kDefaultSite && stats.flips == 0 &&
+      !faults::FaultModel::parse(c.fault_spec(c.bers[0])).targets.empty())
+    std::fprintf(report,
+                 "note       no target fell on an image this run evaluates (`flipguard run --dump-faults` "
+                 "lists the dataset index of each image it faulted; --limit and --data choose the images)\n");
   if (images.labelled)
     std::fprintf(report, "top-1      %.2f %% (%lld), top-5 %.2f %%, %lld non-finite\n", k.top1_percent(),
                  static_cast<long long>(k.top1), k.top5_percent(), static_cast<long long>(k.non_finite));

@@ -136,7 +136,7 @@ Executor::Impl::Impl(model::Graph g, const ExecutorOptions& options)
   fused_gelus = model::fuse_gelu(graph);
   fused_silus = model::fuse_silu(graph);
   model::fold_pad(graph);
-  model::fuse_activations(graph, model::keep_selected(options.unfused));
+  model::fuse_activations(graph, model::keep_selected(options.unfused, graph));
   net = build_network(graph, input_dims, engine, options.weights);
   written = find_written_values(net, graph, onnx_nodes, batch);
   graph.nodes = std::move(onnx_nodes);

@@ -170,9 +170,16 @@ int fuse_activations(Graph& g, const std::function<bool(const Node&, const std::
   return Fuser(g, keep).run();
 }
 
-std::function<bool(const Node&, const std::string&)> keep_selected(const std::string& selection) {
+std::function<bool(const Node&, const std::string&)> keep_selected(const std::string& selection,
+                                                                   const Graph& g) {
   if (selection.empty() || selection == "none") return {};
   if (selection == "all") return [](const Node&, const std::string&) { return true; };
+  const auto exact = [selection](const Node& n, const std::string& value) {
+    return value == selection || n.name == selection;
+  };
+  for (const auto& n : g.nodes)
+    for (const auto& o : n.outputs)
+      if (exact(n, o)) return exact;
   std::regex pattern;
   try {
     pattern = std::regex(selection, std::regex::ECMAScript);
@@ -180,9 +187,8 @@ std::function<bool(const Node&, const std::string&)> keep_selected(const std::st
     throw std::invalid_argument("'" + selection +
                                 "' is neither a value's name nor a valid regex: " + e.what());
   }
-  return [selection, pattern](const Node& n, const std::string& value) {
-    return value == selection || n.name == selection || std::regex_search(value, pattern) ||
-           std::regex_search(n.name, pattern);
+  return [pattern](const Node& n, const std::string& value) {
+    return std::regex_search(value, pattern) || std::regex_search(n.name, pattern);
   };
 }
 

@@ -38,10 +38,11 @@ inline constexpr char kFusedBatchNorm[] = "FusedBatchNormalization";
 // node writing it stays apart from the activation after it. Returns the number of nodes fused into others.
 int fuse_activations(Graph& g, const std::function<bool(const Node&, const std::string&)>& keep = {});
 
-// The `keep` of a selection, the grammar value selections use: "none" (or empty: keep nothing, fuse all that
-// fuses), "all" (every value: no fusion), a value's or its node's exact name, else an ECMAScript regex found
-// in either. std::invalid_argument for a malformed regex.
-std::function<bool(const Node&, const std::string&)> keep_selected(const std::string& selection);
+// The `keep` of a selection over `g`'s nodes, the grammar value selections use: "none" (or empty: keep
+// nothing, fuse all that fuses), "all" (every value: no fusion), a value's or its node's exact name (that one
+// only), else an ECMAScript regex found in either. std::invalid_argument for a malformed regex.
+std::function<bool(const Node&, const std::string&)> keep_selected(const std::string& selection,
+                                                                   const Graph& g);
 
 // The activation a fused node applies to its result, if any.
 std::optional<Activation> fused_activation(const Node& n);

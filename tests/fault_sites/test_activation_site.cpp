@@ -280,6 +280,12 @@ TEST(ActivationSite, TargetedFlipsHitTheNamedElementOfTheNamedImageOnly) {
     EXPECT_EQ(faulty[2 * n + i], clean[2 * n + i]) << "image 12 has no target";
     EXPECT_EQ(faulty[3 * n + i], i == 7 ? -clean[3 * n + i] : clean[3 * n + i]) << "image 13, logit " << i;
   }
+  // A target on an image the run does not evaluate changes nothing.
+  faults->inject(
+      {.model = faults::FaultModel::parse("target:logits,7,0,31"), .seed = 1, .trial = 0, .images = images});
+  EXPECT_TRUE(same_bits(f.run(), clean));
+  EXPECT_EQ(faults->restore().flips, 0);
+  log.clear();
   // The same targets in another trial (and another seed): the same logits.
   faults->inject({.model = model, .seed = 8, .trial = 3, .images = images});
   EXPECT_TRUE(same_bits(f.run(), faulty));
@@ -300,7 +306,7 @@ TEST(ActivationSite, TargetedFlipsHitTheNamedElementOfTheNamedImageOnly) {
   refused("target:" + relu.name + ",11,3,4,1", "give the image, then 3 coordinates or one flat index");
   refused("target:" + relu.name + ",11,16384,1", "element 16384 is past its 16384 elements per image");
   refused("target:no_such_value,11,0,1", "names no faulted activation value");
-  refused("target:logits,7,0,1", "dataset image 7 is not among the 4 images evaluated");
+  refused("target:logits,11,3,1;logits,11,3,1", "names a bit another target names");
   refused("target:logits,11,0", "an activation target is <value>,<image>,<coordinates...>,<bit>");
   const auto fp16 = site->configure("fp16", "none");
   try {

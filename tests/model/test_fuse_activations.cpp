@@ -140,3 +140,22 @@ TEST(FuseActivations, KeptValuesStayWrittenApartFromTheActivationAfterThem) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(FuseActivations, AnExactNameKeepsThatValueAloneAndAnythingElseIsARegex) {
+  auto g = graph_of({node("Conv", {"x", "w"}, "c1"), node("Relu", {"c1"}, "r1"),
+                     node("Conv", {"r1", "w"}, "c10"), node("Relu", {"c10"}, "y")});
+  g.nodes[0].name = "Conv_1";
+  g.nodes[2].name = "Conv_10";
+  const auto exact = flipguard::model::keep_selected("Conv_1", g);
+  EXPECT_TRUE(exact(g.nodes[0], "c1"));
+  EXPECT_FALSE(exact(g.nodes[2], "c10")) << "an exact name also matched as a regex";
+  const auto regex = flipguard::model::keep_selected("^Conv_1", g);
+  EXPECT_TRUE(regex(g.nodes[0], "c1"));
+  EXPECT_TRUE(regex(g.nodes[2], "c10"));
+  EXPECT_FALSE(flipguard::model::keep_selected("none", g));
+  EXPECT_THROW(flipguard::model::keep_selected("(", g), std::invalid_argument);
+}
+
+}  // namespace

@@ -68,18 +68,9 @@ TrialPatchStats ActivationFaults::inject(const TrialDraw& draw) {
   for (const auto& v : values_)
     draws_.push_back({*model_, draw.seed, draw.trial, v.name, value_key(v.name), per_image, storage_.format,
                       storage_.format.is_int8() ? scales_[draws_.size()] : 1.0f, ecc_ ? &*ecc_ : nullptr});
-  targets_ = resolve_value_targets(*model_, values_, storage_.format.bits());
-  // A target on an image the trial does not evaluate would change nothing, silently.
-  for (const auto& t : targets_)
-    if (!images_.empty() && std::find(images_.begin(), images_.end(), t.image) == images_.end()) {
-      std::string some;
-      for (std::size_t i = 0; i < std::min<std::size_t>(images_.size(), 8); ++i)
-        some += (i ? ", " : "") + std::to_string(images_[i]);
-      throw std::invalid_argument("fault target on '" + values_[t.value].name + "': dataset image " +
-                                  std::to_string(t.image) + " is not among the " +
-                                  std::to_string(images_.size()) + " images evaluated (" + some +
-                                  (images_.size() > 8 ? ", ..." : "") + ")");
-    }
+  // Targets on other values are another site's (a layer campaign's one-value sites share the model), and a
+  // target on an image the trial does not run changes nothing: the campaign checked them all.
+  targets_ = resolve_value_targets(*model_, values_, storage_.format.bits(), /*others_allowed=*/true);
   position_ = 0;
   run_images_ = 0;
   stats_ = {};
@@ -160,8 +151,10 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
       } else {
         counts = apply_image_faults(draws_[v], image, view, row, log_ ? &pend : nullptr);
       }
-      // (A range guard below bounds what it reads: nothing extreme leaves this value then.)
-      nan_likely_ = nan_likely_ || (counts.extreme > 0 && !storage_.ranger && !storage_.clip_act);
+      // (clip-act below zeroes what is out of range, NaN included; ranger clamps but lets a NaN through
+      // unless nanguard comes first: nothing extreme leaves this value then.)
+      const bool bounded = storage_.clip_act || (storage_.ranger && storage_.nan_guard);
+      nan_likely_ = nan_likely_ || (counts.extreme > 0 && !bounded);
       if (repeat) continue;  // the same faults again, counted the first time
       stats_.flips += counts.flips;
       stats_.changed_weights += counts.changed;

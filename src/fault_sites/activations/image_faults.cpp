@@ -98,9 +98,7 @@ void note_change(const ValueDraw& draw, std::uint64_t image, std::int64_t i, flo
                  const FaultLog* log) {
   counts.flips += std::popcount(word ^ clean);
   if (std::memcmp(&before, &after, sizeof(float)) != 0) ++counts.changed;
-  // On the bits: comparing a NaN would raise the invalid-operation flag the executor watches for NaNs
-  // its fast kernels swallow.
-  if ((std::bit_cast<std::uint32_t>(after) >> 23 & 0xFFu) > 127 + 64) ++counts.extreme;
+  if (is_extreme(after)) ++counts.extreme;
   if (log) (*log)({draw.value, image, i, clean, word, before, after});
 }
 

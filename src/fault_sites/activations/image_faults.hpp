@@ -2,6 +2,7 @@
 // dataset (never from its place in a batch), applied to the stored words of that image's elements.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -34,6 +35,12 @@ struct ValueDraw {
   float scale = 1;                // int8: the value's scale
   const ValueEcc* ecc = nullptr;  // SECDED over the words (value_ecc.hpp), or none
 };
+
+// A value a fault made non-finite or huge (2^65 and beyond), decided on the bits: comparing a NaN would raise
+// the invalid-operation flag the executor watches for NaNs its fast kernels swallow.
+inline bool is_extreme(float v) {
+  return (std::bit_cast<std::uint32_t>(v) >> 23 & 0xFFu) > 127 + 64;
+}
 
 struct ImageFaultCounts {
   std::int64_t flips = 0;    // stored bits the faults changed

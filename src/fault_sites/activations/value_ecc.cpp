@@ -103,6 +103,7 @@ ImageFaultCounts apply_coded_faults(const ValueDraw& draw, const ValueEcc& ecc, 
       const auto i = static_cast<std::int64_t>(e);
       view.set(row, i, after);
       if (std::memcmp(&before[e - e0], &after, sizeof(float)) != 0) ++counts.changed;
+      if (is_extreme(after)) ++counts.extreme;
       if (log) (*log)({draw.value, image, i, word_before, word_after, before[e - e0], after});
     }
   }

@@ -46,11 +46,12 @@ std::uint64_t flat_index(const faults::BitTarget& t, const engine::WrittenValue&
 
 std::vector<ValueTarget> resolve_value_targets(const faults::FaultModel& model,
                                                std::span<const engine::WrittenValue> values,
-                                               unsigned word_bits) {
+                                               unsigned word_bits, bool others_allowed) {
   std::vector<ValueTarget> out;
   for (const auto& t : model.targets) {
     std::size_t v = 0;
     while (v < values.size() && values[v].name != t.tensor) ++v;
+    if (v == values.size() && others_allowed) continue;
     if (v == values.size()) {
       std::string names;
       for (const auto& w : values) names += (names.empty() ? "" : ", ") + w.name;
@@ -63,7 +64,11 @@ std::vector<ValueTarget> resolve_value_targets(const faults::FaultModel& model,
     if (word_bits > 0 && t.bit >= word_bits)
       throw std::invalid_argument("fault target '" + spelled(t) + "': bit " + std::to_string(t.bit) +
                                   " is past the " + std::to_string(word_bits) + "-bit stored word");
-    out.push_back({v, t.index[0], flat_index(t, values[v]), t.bit});
+    const ValueTarget resolved{v, t.index[0], flat_index(t, values[v]), t.bit};
+    for (const auto& o : out)
+      if (o.value == v && o.image == resolved.image && o.element == resolved.element && o.bit == t.bit)
+        throw std::invalid_argument("fault target '" + spelled(t) + "' names a bit another target names");
+    out.push_back(resolved);
   }
   return out;
 }

@@ -22,9 +22,10 @@ struct ValueTarget {
 
 // The targets of `model` on `values`, in the model's order. std::invalid_argument naming the target when it
 // names no selected value (listing them), gives coordinates that do not fit the value's dims, or a bit past
-// `word_bits` (0: not checked yet).
+// `word_bits` (0: not checked yet), or names the same bit twice. With `others_allowed`, targets naming no
+// value of `values` are left out instead.
 std::vector<ValueTarget> resolve_value_targets(const faults::FaultModel& model,
                                                std::span<const engine::WrittenValue> values,
-                                               unsigned word_bits = 0);
+                                               unsigned word_bits = 0, bool others_allowed = false);
 
 }  // namespace flipguard::fault_sites
