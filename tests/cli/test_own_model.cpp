@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
+#include <string>
 #include <utility>
 
 #include "campaign/running/campaign_setup.hpp"
@@ -320,8 +322,22 @@ TEST_F(OwnModel, DataWithoutLabelsPrintsNotApplicableNeverZero) {
   ASSERT_EQ(l.exit_code, 0) << l.err;
   EXPECT_NE(l.out.find("fp32, none: Top-1 n/a (no labels)"), std::string::npos) << l.out;
   const std::regex zero("(^|[^.0-9])0\\.00([^0-9]|$)");  // 0.00 as a number of its own (not BER 0.001)
+  // SDC-1 needs no labels (it compares with the fault-free model): its tables may well read 0.00.
+  const auto without_sdc_tables = [](const std::string& text) {
+    std::istringstream in(text);
+    std::string kept;
+    bool in_sdc = false;
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("SDC-1") != std::string::npos)
+        in_sdc = true;
+      else if (line.empty() || line[0] != '|')
+        in_sdc = false;
+      if (!in_sdc) kept += line + "\n";
+    }
+    return kept;
+  };
   for (const auto* out : {&e.out, &r.out, &s.out, &l.out})
-    EXPECT_FALSE(std::regex_search(*out, zero)) << *out;
+    EXPECT_FALSE(std::regex_search(without_sdc_tables(*out), zero)) << *out;
   // The same data with labels: percentages.
   const auto labelled = run_cli(with({"eval"}, {"--labels", model("fixed_y.npy")}));
   ASSERT_EQ(labelled.exit_code, 0) << labelled.err;

@@ -61,7 +61,9 @@ TEST(FaultModelRegistry, SyntaxAndMessagesComeFromTheEntries) {
   EXPECT_EQ(find_fault_model_type("ber")->spec_syntax(), "ber:<p>[@bits=<list>]");
   EXPECT_EQ(find_fault_model_type("ber")->setting_syntax(), "ber[@bits=<list>]");
   EXPECT_EQ(find_fault_model_type("burst")->spec_syntax(), "burst:<p>:len=<L>");
-  EXPECT_EQ(find_fault_model_type("target")->setting_syntax(), "target@<tensor>,<element>,<bit>[;...]");
+  EXPECT_EQ(find_fault_model_type("target")->setting_syntax(),
+            "target@<tensor>,<element>,<bit>[;...] or <value>,<image>,<coordinates...>,<bit>[;...]");
+  EXPECT_EQ(find_fault_model_type("single")->setting_syntax(), "single[@value=<lo>,<hi>]");
   EXPECT_EQ(kStuckMsb.spec_syntax(), "stuckmsb:<p>");
   EXPECT_EQ(fault_model_names(" or "), "ber, stuck0, stuck1, burst, target, single or stuckmsb");
   EXPECT_NE(error_of([] {
