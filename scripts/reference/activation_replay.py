@@ -85,6 +85,16 @@ class Fault:
     after: float
 
 
+def parse_fault_line(line: str, path: str, lineno: int) -> Fault:
+    """One line of a fault dump as a Fault; ValueError naming the file and line when it is not one."""
+    try:
+        j = json.loads(line)
+        return Fault(str(j["value"]), int(j["image"]), tuple(int(i) for i in j["index"]), int(j["element"]),
+                     int(j["word_before"]), int(j["word_after"]), _json_float(j["before"]), _json_float(j["after"]))
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{path} line {lineno}: not a fault line: {e}") from e
+
+
 def read_faults(path: str, fmt: str) -> List[Fault]:
     """Reads a fault dump and checks each line against itself (the words decode to the values it states), so a
     dump in another format than the replay's is an error instead of a silent mismatch."""
@@ -93,13 +103,7 @@ def read_faults(path: str, fmt: str) -> List[Fault]:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
-            try:
-                j = json.loads(line)
-                fault = Fault(str(j["value"]), int(j["image"]), tuple(int(i) for i in j["index"]),
-                              int(j["element"]), int(j["word_before"]), int(j["word_after"]),
-                              _json_float(j["before"]), _json_float(j["after"]))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-                raise ValueError(f"{path} line {lineno}: not a fault line: {e}") from e
+            fault = parse_fault_line(line, path, lineno)
             for word, stated in ((fault.word_before, fault.before), (fault.word_after, fault.after)):
                 got = decode_word(word, fmt)
                 if not (got == stated or (math.isnan(got) and math.isnan(stated))):

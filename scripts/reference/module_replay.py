@@ -57,7 +57,7 @@ from torch.overrides import TorchFunctionMode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from activation_replay import (Fault, _json_float, decode_word, read_faults as read_float_faults,  # noqa: E402
+from activation_replay import (Fault, decode_word, parse_fault_line, read_faults as read_float_faults,  # noqa: E402
                                read_values, round_to_format)
 
 FORMATS = ("fp32", "fp16", "bf16", "int8")
@@ -331,13 +331,7 @@ def read_faults(path: str, fmt: str) -> List[Fault]:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
-            try:
-                j = json.loads(line)
-                fault = Fault(str(j["value"]), int(j["image"]), tuple(int(i) for i in j["index"]),
-                              int(j["element"]), int(j["word_before"]), int(j["word_after"]),
-                              _json_float(j["before"]), _json_float(j["after"]))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-                raise ValueError(f"{path} line {lineno}: not a fault line: {e}") from e
+            fault = parse_fault_line(line, path, lineno)
             if not (0 <= fault.word_before < 256 and 0 <= fault.word_after < 256):
                 raise ValueError(f"{path} line {lineno}: words {fault.word_before:#x}, {fault.word_after:#x} are "
                                  "not int8 words: a dump of another format?")

@@ -19,6 +19,21 @@ enum class FaultKind : std::uint8_t { kFlip = 0, kStuck0 = 1, kStuck1 = 2 };
 
 std::string_view to_string(FaultKind kind);
 
+// `word` with bit `bit` (below the word's width) flipped, cleared or set as `kind` says.
+template <class Word>
+constexpr Word with_fault(Word word, std::uint64_t bit, FaultKind kind) {
+  const Word mask = static_cast<Word>(Word{1} << bit);
+  switch (kind) {
+    case FaultKind::kFlip:
+      return word ^ mask;
+    case FaultKind::kStuck0:
+      return word & static_cast<Word>(~mask);
+    case FaultKind::kStuck1:
+      return word | mask;
+  }
+  return word;
+}
+
 struct Fault {
   std::uint64_t bit = 0;  // index within the region
   FaultKind kind = FaultKind::kFlip;

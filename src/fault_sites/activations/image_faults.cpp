@@ -10,22 +10,7 @@
 #include "hashing/fnv1a.hpp"
 
 namespace flipguard::fault_sites {
-namespace {
-
-std::uint32_t apply_fault(std::uint32_t word, unsigned bit, faults::FaultKind kind) {
-  const std::uint32_t mask = std::uint32_t{1} << bit;
-  switch (kind) {
-    case faults::FaultKind::kFlip:
-      return word ^ mask;
-    case faults::FaultKind::kStuck0:
-      return word & ~mask;
-    case faults::FaultKind::kStuck1:
-      return word | mask;
-  }
-  return word;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 bool redrawn_per_image(const faults::FaultModel& model) {
   const auto& type = model.type();
@@ -147,7 +132,7 @@ ImageFaultCounts apply_fault_map(const ValueDraw& draw, std::uint64_t image, con
     const std::uint32_t clean = draw.format.encode(before, draw.scale);
     std::uint32_t word = clean;
     for (; k < list.size() && list[k].bit / width == element; ++k)
-      word = apply_fault(word, static_cast<unsigned>(list[k].bit % width), list[k].kind);
+      word = faults::with_fault(word, list[k].bit % width, list[k].kind);
     if (word == clean) continue;  // a stuck bit that already held its value
     const float after = draw.format.decode(word, draw.scale);
     view.set(row, i, after);

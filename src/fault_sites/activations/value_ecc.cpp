@@ -15,19 +15,6 @@ std::uint64_t low_mask(unsigned n) {
   return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
 }
 
-std::uint64_t apply_fault(std::uint64_t word, std::uint64_t bit, faults::FaultKind kind) {
-  const std::uint64_t mask = std::uint64_t{1} << bit;
-  switch (kind) {
-    case faults::FaultKind::kFlip:
-      return word ^ mask;
-    case faults::FaultKind::kStuck0:
-      return word & ~mask;
-    case faults::FaultKind::kStuck1:
-      return word | mask;
-  }
-  return word;
-}
-
 }  // namespace
 
 ImageFaultCounts apply_coded_faults(const ValueDraw& draw, const ValueEcc& ecc, std::uint64_t image,
@@ -74,9 +61,9 @@ ImageFaultCounts apply_coded_faults(const ValueDraw& draw, const ValueEcc& ecc, 
       std::uint64_t got = stored;
       std::uint32_t got_check = stored_check;
       for (; di < df.size() && df[di].bit < (q + 1) * k; ++di)
-        got = apply_fault(got, df[di].bit - q * k, df[di].kind);
+        got = faults::with_fault(got, df[di].bit - q * k, df[di].kind);
       for (; ci < cf.size() && cf[ci].bit < (q + 1) * c; ++ci)
-        got_check = static_cast<std::uint32_t>(apply_fault(got_check, cf[ci].bit - q * c, cf[ci].kind));
+        got_check = faults::with_fault(got_check, cf[ci].bit - q * c, cf[ci].kind);
       if (got == stored && got_check == stored_check) continue;  // stuck bits that held their values
       counts.flips += std::popcount(got ^ stored) + std::popcount(got_check ^ stored_check);
       const protect::SecdedResult r = ecc.code.decode(got, got_check);
