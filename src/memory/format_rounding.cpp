@@ -66,8 +66,10 @@ inline void int8_span(float* data, std::int64_t n, float scale) {
 // tests/memory/test_format_rounding.cpp checks it against int8_encode over ties, their neighbours and
 // random patterns.
 // (GCC 12 warns of the undefined pass-through operand inside its own AVX-512 intrinsics.)
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 __attribute__((target("avx512f"))) void int8_span_avx512(float* data, std::int64_t n, float scale) {
   const __m512 inverse = _mm512_set1_ps(1.0f / scale), step = _mm512_set1_ps(scale);
   const __m512 lowest = _mm512_set1_ps(-128.0f), highest = _mm512_set1_ps(128.0f);
@@ -92,7 +94,9 @@ __attribute__((target("avx512f"))) void int8_span_avx512(float* data, std::int64
   }
   int8_span(data + i, n - i, scale);
 }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 }  // namespace
 
