@@ -120,6 +120,9 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
   }
   if (repeat && log_) std::erase_if(pending_, [value](const Pending& p) { return p.value == value; });
   if (!draws_.empty() && (model_->rate > 0 || !model_->type().takes_rate)) {
+    // (clip-act below zeroes what is out of range, NaN included; ranger clamps but lets a NaN through
+    // unless nanguard comes first: nothing extreme leaves this value then.)
+    const bool bounded = storage_.clip_act || (storage_.ranger && storage_.nan_guard);
     const FaultLog pend = [this, value](const ElementFault& f) {
       pending_.push_back({value, f.image, f.element, f.word_before, f.word_after, f.before, f.after});
     };
@@ -151,9 +154,6 @@ void ActivationFaults::value_written(int value, engine::ValueView& view, bool re
       } else {
         counts = apply_image_faults(draws_[v], image, view, row, log_ ? &pend : nullptr);
       }
-      // (clip-act below zeroes what is out of range, NaN included; ranger clamps but lets a NaN through
-      // unless nanguard comes first: nothing extreme leaves this value then.)
-      const bool bounded = storage_.clip_act || (storage_.ranger && storage_.nan_guard);
       nan_likely_ = nan_likely_ || (counts.extreme > 0 && !bounded);
       if (repeat) continue;  // the same faults again, counted the first time
       stats_.flips += counts.flips;

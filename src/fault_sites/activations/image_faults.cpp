@@ -10,7 +10,22 @@
 #include "hashing/fnv1a.hpp"
 
 namespace flipguard::fault_sites {
-namespace {}  // namespace
+namespace {
+
+// The data faults, and under the draw's ECC its check-bit faults too, applied to row `row` of `view`.
+ImageFaultCounts apply_maps(const ValueDraw& draw, std::uint64_t image, const faults::FaultMap& data,
+                            const faults::FaultMap& check, engine::ValueView& view, int row,
+                            const FaultLog* log) {
+  if (!draw.ecc) return apply_fault_map(draw, image, data, view, row, log);
+  return apply_coded_faults(draw, *draw.ecc, image, data, check, view, row, log);
+}
+
+// The check bits of the draw's ECC over `elements` elements (0 without ECC).
+std::uint64_t check_bits_of(const ValueDraw& draw, std::int64_t elements) {
+  return draw.ecc ? draw.ecc->check_bits(static_cast<std::uint64_t>(elements), draw.format.bits()) : 0;
+}
+
+}  // namespace
 
 bool redrawn_per_image(const faults::FaultModel& model) {
   const auto& type = model.type();
@@ -25,15 +40,13 @@ std::uint64_t value_key(const std::string& value) {
 
 ImageFaultCounts apply_single_fault(const ValueDraw& draw, std::uint64_t image, std::uint64_t bit,
                                     engine::ValueView& view, int row, const FaultLog* log) {
-  const auto n = static_cast<std::uint64_t>(view.elements_per_image());
-  const std::uint64_t data_bits = n * draw.format.bits();
-  const faults::Fault flip{bit < data_bits ? bit : bit - data_bits, faults::FaultKind::kFlip};
-  if (!draw.ecc) return apply_fault_map(draw, image, faults::FaultMap(data_bits, {flip}), view, row, log);
-  const std::uint64_t check_bits = draw.ecc->check_bits(n, draw.format.bits());
-  const faults::FaultMap data(data_bits, bit < data_bits ? std::vector{flip} : std::vector<faults::Fault>{});
-  const faults::FaultMap check(check_bits,
-                               bit < data_bits ? std::vector<faults::Fault>{} : std::vector{flip});
-  return apply_coded_faults(draw, *draw.ecc, image, data, check, view, row, log);
+  const std::uint64_t data_bits = static_cast<std::uint64_t>(view.elements_per_image()) * draw.format.bits();
+  const bool in_data = bit < data_bits;  // else one of the check bits that follow the data bits
+  const faults::Fault flip{in_data ? bit : bit - data_bits, faults::FaultKind::kFlip};
+  const faults::FaultMap data(data_bits, in_data ? std::vector{flip} : std::vector<faults::Fault>{});
+  const faults::FaultMap check(check_bits_of(draw, view.elements_per_image()),
+                               in_data ? std::vector<faults::Fault>{} : std::vector{flip});
+  return apply_maps(draw, image, data, check, view, row, log);
 }
 
 ImageFaultMaps draw_image_faults(const ValueDraw& draw, std::uint64_t image, std::int64_t elements) {
@@ -45,7 +58,7 @@ ImageFaultMaps draw_image_faults(const ValueDraw& draw, std::uint64_t image, std
       draw.model, {n, draw.format.bits(), draw.value},
       {draw.seed, draw.trial, tensor, static_cast<std::uint64_t>(faults::Stream::kActivations)});
   if (!draw.ecc) return maps;
-  const std::uint64_t check_bits = draw.ecc->check_bits(n, draw.format.bits());
+  const std::uint64_t check_bits = check_bits_of(draw, elements);
   maps.check = draw.model.bit_positions.empty()
                    ? faults::sample_faults(draw.model, {check_bits, 1, draw.value},
                                            {draw.seed, draw.trial, tensor,
@@ -57,8 +70,7 @@ ImageFaultMaps draw_image_faults(const ValueDraw& draw, std::uint64_t image, std
 ImageFaultCounts apply_image_faults(const ValueDraw& draw, std::uint64_t image, engine::ValueView& view,
                                     int row, const FaultLog* log) {
   const auto maps = draw_image_faults(draw, image, view.elements_per_image());
-  if (!draw.ecc) return apply_fault_map(draw, image, maps.data, view, row, log);
-  return apply_coded_faults(draw, *draw.ecc, image, maps.data, maps.check, view, row, log);
+  return apply_maps(draw, image, maps.data, maps.check, view, row, log);
 }
 
 SingleFault draw_single_fault(std::uint64_t seed, std::uint64_t trial, std::uint64_t image,
@@ -91,11 +103,8 @@ void note_change(const ValueDraw& draw, std::uint64_t image, std::int64_t i, flo
 
 ImageFaultCounts apply_data_faults(const ValueDraw& draw, std::uint64_t image, const faults::FaultMap& map,
                                    engine::ValueView& view, int row, const FaultLog* log) {
-  if (!draw.ecc) return apply_fault_map(draw, image, map, view, row, log);
-  const auto n = static_cast<std::uint64_t>(view.elements_per_image());
-  return apply_coded_faults(draw, *draw.ecc, image, map,
-                            faults::FaultMap(draw.ecc->check_bits(n, draw.format.bits()), {}), view, row,
-                            log);
+  return apply_maps(draw, image, map, faults::FaultMap(check_bits_of(draw, view.elements_per_image()), {}),
+                    view, row, log);
 }
 
 ImageFaultCounts apply_random_value(const ValueDraw& draw, std::uint64_t image, std::int64_t element,
