@@ -21,6 +21,7 @@
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "evaluation/npy_file.hpp"
+#include "fault_sites/campaign_sites.hpp"
 #include "fault_sites/fault_site_registry.hpp"
 #include "fault_sites/faulty_weights.hpp"
 #include "faults/fault_model_registry.hpp"
@@ -149,7 +150,7 @@ int run(const Arguments& args) {
   }
 
   engine::Executor ex(campaign::load_graph(setup.spec), campaign::trial_executor_options(c));
-  const auto site = fault_sites::fault_site_type(c.site).select(ex, c.tensors);
+  const auto site = fault_sites::select_campaign_sites(ex, c);
   if (setup.calibration.size() > 0) site->calibrate({&setup.calibration, setup.calibration_source});
   const auto model = campaign::fault_model(c.fault, c.bers[0]);
   site->check_targets(model);
@@ -170,7 +171,8 @@ int run(const Arguments& args) {
       stats = faults->inject({.model = model,
                               .seed = c.seed,
                               .trial = static_cast<std::uint64_t>(trial),
-                              .images = setup.images.indices});
+                              .images = setup.images.indices,
+                              .cell_rate = c.bers[0]});
   }
 
   const auto& images = setup.images;
@@ -205,12 +207,24 @@ int run(const Arguments& args) {
     std::fprintf(report, "%-10s %s / %s, %zu %s%s\n", c.site.c_str(), c.formats[0].c_str(),
                  c.protections[0].c_str(), site->targets().size(),
                  c.site == campaign::kDefaultSite ? "tensors" : "values", faulty ? "" : ", no faults");
+  if (format && c.has_second_site())
+    std::fprintf(report, "%-10s %s / %s, tensors %s, faults %s\n", c.second_site.c_str(),
+                 c.second_format.c_str(), c.second_protection.c_str(), c.second_tensors.c_str(),
+                 faulty ? c.second_fault_spec(c.bers[0]).c_str() : "none");
   if (faulty)
-    std::fprintf(report, "faults     %s, seed %llu, trial %lld: %lld flips, %lld %s changed\n",
+    std::fprintf(report, "faults     %s, seed %llu, trial %lld: %lld flips%s, %lld %s changed\n",
                  c.fault_spec(c.bers[0]).c_str(), static_cast<unsigned long long>(c.seed),
                  static_cast<long long>(trial), static_cast<long long>(stats.flips),
+                 c.has_second_site()
+                     ? (" (" + std::to_string(stats.second_flips) + " at " + c.second_site + ")").c_str()
+                     : "",
                  static_cast<long long>(stats.changed_weights),
-                 c.site == campaign::kDefaultSite ? "weights" : "values");
+                 c.site == campaign::kDefaultSite && !c.has_second_site() ? "weights" : "values");
+  if (dumped && c.has_second_site())
+    std::fprintf(report,
+                 "note       %s lists the faults applied while the model ran (activations); weight faults "
+                 "are the draw of this seed and trial\n",
+                 dump.c_str());
   // A target names its dataset image on activations: one this run does not evaluate changes nothing.
   if (faulty && c.site != campaign::kDefaultSite && stats.flips == 0 &&
       !faults::FaultModel::parse(c.fault_spec(c.bers[0])).targets.empty())

@@ -64,13 +64,33 @@ void unregister_fault_site_type(const FaultSiteType& type) {
 }
 
 namespace {
+std::vector<std::string> split_commas(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    out.emplace_back(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  return out;
+}
+
 // Lends the settings (which must not link the engine) the sites' names, check and help; this file is part of
 // every program that can run a site.
 const bool kCatalogSet = [] {
   campaign::set_site_catalog(
       {.known = [](std::string_view name) { return find_fault_site_type(name) != nullptr; },
        .names = fault_site_names,
-       .help = fault_site_help});
+       .help = fault_site_help,
+       .default_formats =
+           [](std::string_view name) {
+             const auto* t = find_fault_site_type(name);
+             return t ? split_commas(t->default_formats) : std::vector<std::string>{};
+           },
+       .default_protections =
+           [](std::string_view name) {
+             const auto* t = find_fault_site_type(name);
+             return t ? split_commas(t->default_protections) : std::vector<std::string>{};
+           }});
   return true;
 }();
 }  // namespace

@@ -27,6 +27,9 @@ struct FaultSiteType {
   std::string_view name = {};     // the `site` setting's value: "weights"
   std::string_view summary = {};  // what is faulted, one line for help and docs
   Redraw redraw = Redraw::kPerTrial;
+  // A campaign's grid at this site when formats or protections are not given, comma-separated (empty: the
+  // campaign's defaults, which are the stored weights').
+  std::string_view default_formats = {}, default_protections = {};
   // True when the faults reach the model only through values patched into the executor by inject() (undone by
   // restore()): a trial whose faults changed none of them is the fault-free pass exactly, which the exact
   // shortcuts use. False for a site applied by a hook while the model runs.

@@ -15,6 +15,8 @@ struct TrialPatchStats {
   // Binomial(critical_words, rate), which lets the statistics stratify trials on it; 0 words for models where
   // it is not (bursts, targeted) or whose bit mask excludes that bit.
   std::int64_t critical_faults = 0, critical_words = 0;
+  // Of `flips`, those at a campaign's second site (site_pair.hpp); 0 with one site.
+  std::int64_t second_flips = 0;
 
   // Adds what a site counted later in the same trial (faults applied while the model ran).
   TrialPatchStats& operator+=(const TrialPatchStats& later) {
@@ -24,6 +26,7 @@ struct TrialPatchStats {
     ecc_detected += later.ecc_detected;
     critical_faults += later.critical_faults;
     critical_words += later.critical_words;
+    second_flips += later.second_flips;
     return *this;
   }
 };

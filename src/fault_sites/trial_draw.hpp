@@ -26,6 +26,8 @@ struct TrialDraw {
   // after batch). Sites drawn once per trial ignore it; a site redrawn per inference keys each image's faults
   // by it, so batch size, threads and shards do not change them.
   std::span<const std::size_t> images = {};
+  // The cell's BER, from which a second site's rate follows (site_pair.hpp); 0: that of `model`.
+  double cell_rate = 0;
 };
 
 }  // namespace flipguard::fault_sites

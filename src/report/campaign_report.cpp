@@ -63,6 +63,23 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
       records, [](const auto& r) { return r.calibration; }, true);
   rep.fault_kinds =
       distinct(records, [](const auto& r) { return r.fault_model.substr(0, r.fault_model.find(':')); });
+  rep.second_site = distinct(
+      records,
+      [](const auto& r) {
+        return r.second_site.empty() ? std::string()
+                                     : r.second_site + " (" + r.second_tensors + ") " + r.second_format +
+                                           " / " + r.second_protection;
+      },
+      true);
+  if (!rep.second_site.empty()) {
+    std::int64_t flips = 0, faulty = 0;
+    for (const auto& r : records)
+      if (r.ber > 0) flips += r.second_flips, ++faulty;
+    rep.second_flips_mean = faulty ? static_cast<double>(flips) / static_cast<double>(faulty) : 0;
+    rep.second_faults = distinct(
+        records, [](const auto& r) { return r.second_fault_model.substr(0, r.second_fault_model.find(':')); },
+        true);
+  }
   rep.records = static_cast<std::int64_t>(records.size());
   rep.images_min = rep.images_max = first.images;
   for (const auto& r : records) {

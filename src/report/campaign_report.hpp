@@ -40,6 +40,10 @@ struct CampaignReport {
   // The fault site the records name ("weights" for records that name none) and where ranges and scales were
   // profiled (empty: nothing profiled, or records written before they said); distinct, comma-separated.
   std::string site, calibration;
+  // A second site's configuration ("activations (all) fp16 / ranger"), its fault models ("ber", rates per
+  // cell in the records) and the mean flips it took per faulty trial; empty with one site.
+  std::string second_site, second_faults;
+  double second_flips_mean = 0;
   std::int64_t images_min = 0, images_max = 0, trials_min = 0, trials_max = 0, records = 0;
   std::int64_t data_images = 0;      // images of the data (the clean records', which score every one)
   bool labelled = true;              // every record has labels: Top-1 is measured (else only SDC is)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "report/cell_csv.hpp"
 #include "report/text_format.hpp"
@@ -81,6 +82,13 @@ std::vector<std::pair<std::string, std::string>> campaign_facts(const CampaignRe
   // Named when not the stored weights (records of that site, and older ones, name none).
   if (rep.site != campaign::kDefaultSite) facts.emplace_back("fault site", rep.site);
   facts.emplace_back("faulted tensors", rep.tensors);
+  if (!rep.second_site.empty()) {
+    char flips[64];
+    std::snprintf(flips, sizeof flips, "%.1f", rep.second_flips_mean);
+    facts.emplace_back("second fault site", rep.second_site + ", faults " + rep.second_faults +
+                                                " (their rates in the records), " + flips +
+                                                " flips per faulty trial");
+  }
   if (!rep.calibration.empty()) facts.emplace_back("ranges profiled on", rep.calibration);
   facts.emplace_back("records", std::to_string(rep.records));
   facts.emplace_back("campaign", rep.campaign);

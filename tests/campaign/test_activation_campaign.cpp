@@ -7,10 +7,14 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <utility>
 
+#include "campaign/running/campaign_runner.hpp"
+#include "campaign/running/layer_campaign.hpp"
+#include "campaign/settings/fault_setting.hpp"
 #include "campaign/settings/settings.hpp"
 #include "engine/executor.hpp"
 #include "model/onnx_loader.hpp"
@@ -184,4 +188,115 @@ TEST(ActivationCampaign, Ecc72RecordsItsCheckBitsAndCorrectsAlmostEveryFlip) {
   EXPECT_GE(corrected["ecc72"], flips["ecc72"] * 9 / 10);
   EXPECT_GT(sdc["none"], images["none"] / 2);
   EXPECT_LE(sdc["ecc72"] * 10, sdc["none"]) << sdc["ecc72"] << " vs " << sdc["none"];
+}
+
+namespace {
+
+// Stored weights in int8 (the grid) with every activation in fp32 at ten times the cell's rate beside them.
+CampaignConfig weights_with_activations(const std::string& name, int batch) {
+  CampaignConfig c = flipguard::testing::resnet20_campaign(flipguard::testing::scratch_path(name));
+  std::filesystem::remove(c.results);
+  c.formats = {"int8"};
+  c.protections = {"none"};
+  c.bers = {1e-5};
+  c.trials = 3;
+  c.images = 24;
+  c.batch = batch;
+  set_setting(c, "second_site", "activations");
+  set_setting(c, "second_ber", "cell*10");
+  return c;
+}
+
+}  // namespace
+
+TEST(WeightsAndActivationsCampaign, RecordsNameBothSitesAndTheBatchSizeChangesNoRecord) {
+  const auto a = flipguard::testing::run_campaign_records(weights_with_activations("pair_b4.jsonl", 4));
+  ASSERT_EQ(a.size(), 4u);  // the clean record and three trials
+  const double value_bits = 32.0 * static_cast<double>(written_elements_per_image()) * 24;
+  double second = 0;
+  for (const auto& r : a) {
+    EXPECT_EQ(r.site, "weights");
+    EXPECT_EQ(r.second_site, "activations");
+    EXPECT_EQ(r.second_tensors, "all");
+    EXPECT_EQ(r.second_format, "fp32");
+    EXPECT_EQ(r.second_protection, "none");
+    if (r.ber == 0) {  // the clean cell: no faults at either site
+      EXPECT_EQ(r.second_fault_model, "");
+      EXPECT_EQ(r.flips, 0);
+      EXPECT_EQ(r.second_flips, 0);
+      continue;
+    }
+    EXPECT_EQ(r.second_fault_model, fault_spec("ber", 1e-4));
+    EXPECT_GT(r.flips - r.second_flips, 0) << "no weight flips";
+    second += static_cast<double>(r.second_flips);
+  }
+  // Flips at the activations: Binomial(every written bit of the 24 images, 1e-4) per trial, three trials.
+  const double mean = 3 * value_bits * 1e-4;
+  EXPECT_NEAR(second, mean, 5 * std::sqrt(mean));
+
+  // The same campaign at batch 7 on one thread: the same records (faults follow the images' dataset indices).
+  CampaignConfig c7 = weights_with_activations("pair_b7.jsonl", 7);
+  c7.threads = 1;
+  const auto b = flipguard::testing::run_campaign_records(c7);
+  std::map<std::string, std::string> by_key;
+  for (auto r : a) {
+    r.campaign.clear();
+    r.logit_rel_l2 = 0;
+    by_key[r.record_key()] = flipguard::testing::fingerprint(r);
+  }
+  ASSERT_EQ(b.size(), a.size());
+  for (auto r : b) {
+    r.campaign.clear();
+    r.logit_rel_l2 = 0;
+    EXPECT_EQ(by_key[r.record_key()], flipguard::testing::fingerprint(r)) << r.record_key();
+  }
+}
+
+TEST(WeightsAndActivationsCampaign, TheSecondSiteIsPartOfTheIdentityAndLayerCampaignsRefuseIt) {
+  std::string log;
+  const CampaignConfig both = weights_with_activations("pair_id.jsonl", 8);
+  const auto pair = flipguard::testing::run_campaign_records(both, &log);
+  EXPECT_NE(log.find("second fault site: activations tensors all format fp32"), std::string::npos) << log;
+  CampaignConfig alone = weights_with_activations("pair_alone.jsonl", 8);
+  alone.second_site = "none";
+  const auto plain = flipguard::testing::run_campaign_records(alone);
+  CampaignConfig fp16 = weights_with_activations("pair_fp16.jsonl", 8);
+  set_setting(fp16, "second_format", "fp16");
+  const auto other = flipguard::testing::run_campaign_records(fp16);
+  EXPECT_NE(pair.front().campaign, plain.front().campaign);
+  EXPECT_NE(pair.front().campaign, other.front().campaign);
+  for (const auto& r : plain) EXPECT_EQ(r.second_site, "");
+  // Resuming runs nothing more.
+  std::ostringstream sink;
+  const auto resumed = run_campaign(
+      both, [](const CampaignProgress&) {}, sink);
+  EXPECT_EQ(resumed.trials_run, 0);
+  EXPECT_EQ(resumed.trials_skipped, static_cast<std::int64_t>(pair.size()));
+
+  CampaignConfig layers = weights_with_activations("pair_layers.jsonl", 8);
+  try {
+    run_layer_campaign(
+        layers, [](const LayerCampaignProgress&) {}, sink);
+    ADD_FAILURE() << "a layer campaign ran with a second site";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("second_site"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ActivationCampaign, TheSiteBringsItsOwnGridWhereNoneIsGiven) {
+  CampaignConfig c;
+  set_setting(c, "site", "activations");
+  resolve_given_settings(c);
+  EXPECT_EQ(c.formats, std::vector<std::string>{"fp32"});
+  EXPECT_EQ(c.protections, (std::vector<std::string>{"none", "ranger"}));
+  CampaignConfig given;
+  set_setting(given, "site", "activations");
+  set_setting(given, "formats", "int8,fp16");
+  resolve_given_settings(given);
+  EXPECT_EQ(given.formats, (std::vector<std::string>{"int8", "fp16"}));
+  EXPECT_EQ(given.protections, (std::vector<std::string>{"none", "ranger"}));
+  CampaignConfig weights;
+  resolve_given_settings(weights);
+  EXPECT_EQ(weights.formats, CampaignConfig{}.formats);
+  EXPECT_EQ(weights.protections, CampaignConfig{}.protections);
 }

@@ -275,6 +275,39 @@ TEST_F(OwnModel, RunReproducesACampaignTrial) {
   EXPECT_EQ(read_npy(scratch("node.npy")).values, read_npy(scratch("name.npy")).values);
 }
 
+// A trial of weights and activations together: run draws both sites' faults as the campaign did.
+TEST_F(OwnModel, RunReproducesATrialOfTwoSites) {
+  const std::string results = scratch("pair.jsonl").string();
+  std::ofstream(scratch("pair.toml")) << "model = \"resnet20\"\nimages = 40\nformats = [\"int8\"]\n"
+                                         "protections = [\"none\"]\nbers = [1e-4]\ntrials = 2\nseed = 4\n"
+                                         "second_site = \"activations\"\nsecond_format = \"fp16\"\n"
+                                         "second_protection = \"ranger\"\nsecond_ber = \"1e-5\"\n"
+                                         "results = \""
+                                      << results << "\"\n";
+  const auto camp = run_cli({"campaign", "--config", scratch("pair.toml").string()});
+  ASSERT_EQ(camp.exit_code, 0) << camp.err;
+  const campaign::TrialRecord* rec = nullptr;
+  const auto records = report::read_results(results).records;
+  for (const auto& r : records)
+    if (r.ber > 0 && r.trial == 1) rec = &r;
+  ASSERT_NE(rec, nullptr);
+  ASSERT_GT(rec->second_flips, 0);
+  const auto r =
+      run_cli(run_args({"--config", scratch("pair.toml").string(), "--protection", "none", "--trial", "1"},
+                       scratch("pair.npy")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("activations fp16 / ranger, tensors all, faults ber:1.0000000000000001e-05"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(std::to_string(rec->flips) + " flips (" + std::to_string(rec->second_flips) +
+                       " at activations)"),
+            std::string::npos)
+      << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("top-1 +[0-9.]+ % \\(([0-9]+)\\)"))) << r.out;
+  EXPECT_EQ(std::stoll(m[1]), rec->top1) << r.out;
+}
+
 // Model inputs in a tensor file are fed as they are: an .onnx without a sidecar needs no --preset for them.
 // Images still need one, and say so.
 TEST_F(OwnModel, TensorFileOfModelInputsNeedsNoPreset) {

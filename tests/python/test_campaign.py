@@ -253,3 +253,23 @@ def test_activation_campaign_from_python_equals_the_cli(tmp_path, cli, models_di
     weights = flipguard.run_campaign(results=tmp_path / "w.jsonl", log=None,
                                      **dict(settings, site="weights", formats=["fp16"], protections=["none"]))
     assert weights.records[0]["campaign"] != results.records[0]["campaign"]
+
+
+def test_weights_and_activations_together_from_python_equal_the_cli(tmp_path, cli, models_dir):
+    # Both sites in one campaign: the grid's int8 weights at each cell's rate, every activation in fp16 at ten
+    # times it; the records name the second site and count its flips apart, as the CLI's do.
+    settings = dict(model="mnist8", formats=["int8"], protections=["none", "scale"], bers=[1e-4], trials=2,
+                    images=64, batch=16, threads=1, seed=5, second_site="activations", second_format="fp16",
+                    second_ber="cell*10", models_dir=models_dir)
+    cli_results = tmp_path / "cli.jsonl"
+    subprocess.run([cli, "campaign", *cli_args(settings), "--results", str(cli_results)], check=True,
+                   capture_output=True, text=True)
+    results = flipguard.run_campaign(results=tmp_path / "py.jsonl", log=None, **settings)
+    assert without_timings(results.records) == without_timings(read_lines(cli_results))
+    faulty = [r for r in results.records if r["ber"] > 0]
+    assert len(faulty) == 2 * 2
+    for r in faulty:
+        assert r["second"]["site"] == "activations" and r["second"]["format"] == "fp16"
+        assert r["second"]["fault_model"].startswith("ber:0.001")
+        assert 0 < r["second"]["flips"] < r["flips"]
+    assert all("fault_model" not in r["second"] and r["flips"] == 0 for r in results.records if r["ber"] == 0)

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "campaign/settings/campaign_config.hpp"
+#include "campaign/settings/second_rate.hpp"
 #include "data/loading/batch_loader.hpp"
 #include "data/manifest/manifest.hpp"
 #include "hashing/fnv1a.hpp"
@@ -30,6 +31,7 @@ std::string CampaignIdentity::id_at(int version) const {
        << "\ndata-hash " << data_hash << "\npreprocessing " << preprocessing << "\nseed " << seed
        << "\ntensors " << tensors;
   if (site != kDefaultSite) text << "\nsite " << site;
+  if (!second_site.empty()) text << "\nsecond-site " << second_site;
   if (unfused != "none") text << "\nunfused " << unfused;
   if (!calibration.empty()) text << "\ncalibration " << calibration;
   text << "\nfault " << fault << "\nfloor " << exact(floor) << "\nimages-per-trial ";
@@ -84,6 +86,13 @@ std::string preprocessing_text(const data::Manifest& spec) {
   return s.str();
 }
 
+std::string second_site_text(const CampaignConfig& config) {
+  if (!config.has_second_site()) return {};
+  return config.second_site + " tensors " + config.second_tensors + " format " + config.second_format +
+         " protection " + config.second_protection + " fault " + config.second_fault + " ber " +
+         to_string(parse_second_rate(config.second_ber));
+}
+
 CampaignIdentity campaign_identity(const CampaignConfig& config, const data::Manifest& spec,
                                    const std::string& model_sha256, const std::string& data,
                                    const data::PreprocessedSet& images) {
@@ -96,6 +105,7 @@ CampaignIdentity campaign_identity(const CampaignConfig& config, const data::Man
   id.tensors = config.tensors;
   id.site = config.site;
   id.unfused = config.unfused;
+  id.second_site = second_site_text(config);
   id.fault = config.fault;
   id.floor = config.floor;
   id.images_per_trial = config.images_per_trial;

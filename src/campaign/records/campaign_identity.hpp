@@ -2,10 +2,11 @@
 // run, never a name or a claim. The model's bytes (SHA-256 of the ONNX file), the evaluated data's content
 // (every image's decoded pixels, its label, its place in the dataset, and the unusable images left out), the
 // effective preprocessing (the sidecar's input and preprocess fields as the run reads them) and every setting
-// that changes a trial's outcome: seed, fault site, tensor selection, fault setting (canonical, with its bit
-// mask, burst length or targets), early-stop floor, per-trial image sample, batch size and threads (both
-// change results in their last bits: oneDNN splits the work differently). Formats, protections, BERs and
-// trial counts may grow between runs of one campaign: they are in each record's key.
+// that changes a trial's outcome: seed, fault site (and a second site's configuration), tensor selection,
+// fault setting (canonical, with its bit mask, burst length or targets), early-stop floor, per-trial image
+// sample, batch size and threads (both change results in their last bits: oneDNN splits the work
+// differently). Formats, protections, BERs and trial counts may grow between runs of one campaign: they are
+// in each record's key.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,8 @@ struct CampaignIdentity {
   std::string tensors, fault;
   // The fault site; named in the id only when it is not the stored weights, so earlier campaigns keep theirs.
   std::string site = "weights";
+  // The second site and its one configuration (site_pair.hpp), as canonical text; empty without one.
+  std::string second_site;
   // Values kept apart from a fused activation (ExecutorOptions::unfused); named only when not "none".
   std::string unfused = "none";
   // The calibration images a configuration's ranges or scales were profiled on (activations in int8, ranger,
@@ -58,6 +61,10 @@ struct CampaignIdentity {
 CampaignIdentity campaign_identity(const CampaignConfig& config, const data::Manifest& spec,
                                    const std::string& model_sha256, const std::string& data,
                                    const data::PreprocessedSet& images);
+
+// The second site's configuration as canonical text ("activations tensors all format fp16 protection ranger
+// fault ber ber cell"); empty without a second site.
+std::string second_site_text(const CampaignConfig& config);
 
 // 16 hex digits over the images' dataset indices, labels (as targets), decoded-pixel hashes and the count of
 // images left out as unusable.

@@ -84,6 +84,11 @@ struct TrialRecord {
   // other records.
   std::string value_node, value_op;
   std::int64_t value_elements = 0;
+  // A campaign with a second fault site (campaign_config.hpp's second_*): that site, its targets, its one
+  // format and protection, its fault model at this trial's rate (empty in the clean cell) and the flips it
+  // took (part of `flips`). Absent (empty site) for campaigns of one site.
+  std::string second_site, second_tensors, second_format, second_protection, second_fault_model;
+  std::int64_t second_flips = 0;
 
   double top1_percent() const {
     return images ? 100.0 * static_cast<double>(top1) / static_cast<double>(images) : 0;

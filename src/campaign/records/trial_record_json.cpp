@@ -195,6 +195,17 @@ const std::vector<FieldGroup>& record_groups() {
        .fields = {{"node", FG_MEMBER(value_node)},
                   {"op", FG_MEMBER(value_op)},
                   {"elements_per_image", FG_MEMBER(value_elements)}}},
+      // The second fault site of a campaign that has one.
+      {.object = {"second"},
+       .in = GroupIn::object,
+       .written = [](const TrialRecord& r) { return !r.second_site.empty(); },
+       .fields = {{"site", FG_MEMBER(second_site)},
+                  {"tensors", FG_MEMBER(second_tensors)},
+                  {"format", FG_MEMBER(second_format)},
+                  {"protection", FG_MEMBER(second_protection)},
+                  {"fault_model", FG_MEMBER(second_fault_model),
+                   [](const TrialRecord& r) { return !r.second_fault_model.empty(); }, ""},
+                  {"flips", FG_MEMBER(second_flips)}}},
       // A design cell's trial; the batch is absent in files written before it was kept (single images).
       {.object = {"design"},
        .in = GroupIn::object,
@@ -267,6 +278,11 @@ void from_json(const json& j, TrialRecord& r) {
         "negative start layer)");
   if (r.site.empty() || (j.contains("value") && (r.value_node.empty() || r.value_elements < 1)))
     throw std::runtime_error("results record has an empty site or an inconsistent value (node, elements)");
+  if (j.contains("second") &&
+      (r.second_site.empty() || r.second_site == r.site || r.second_flips < 0 || r.second_flips > r.flips))
+    throw std::runtime_error(
+        "results record has an inconsistent second site (empty, the first site, or "
+        "more flips than the trial)");
   if (j.contains("design") &&
       (r.design_images < 1 || r.design_round < 0 || r.design_batch < 1 || r.stratum < -1 ||
        r.stratum_lo < 0 || (r.stratum_hi >= 0 && r.stratum_hi < r.stratum_lo)))

@@ -13,7 +13,7 @@
 #include "data/loading/data_source.hpp"
 #include "data/manifest/manifest_lookup.hpp"
 #include "engine/executor.hpp"
-#include "fault_sites/fault_site_registry.hpp"
+#include "fault_sites/campaign_sites.hpp"
 #include "fault_sites/faulty_weights.hpp"
 #include "faults/critical_conditioning.hpp"
 #include "faults/fault_model.hpp"
@@ -94,11 +94,9 @@ void shuffle_images(data::PreprocessedSet& set, std::uint64_t seed) {
 // critical_words).
 // Whether some configuration of the grid needs calibration images at the campaign's site.
 bool grid_needs_calibration(const CampaignConfig& config) {
-  const auto& site = fault_sites::fault_site_type(config.site);
-  if (!site.needs_calibration) return false;
   for (const auto& f : config.formats)
     for (const auto& p : config.protections)
-      if (site.needs_calibration(f, p)) return true;
+      if (fault_sites::campaign_sites_need_calibration(config, f, p)) return true;
   return false;
 }
 
@@ -127,14 +125,13 @@ void load_calibration(CampaignSetup& s, const data::DataRequest& evaluated, std:
 
 void set_critical_words(std::vector<PlanCell>& cells, const CampaignConfig& config,
                         const data::Manifest& spec) {
-  const auto& site_type = fault_sites::fault_site_type(config.site);
   engine::ExecutorOptions eo;
   eo.batch = 1;
   eo.threads = config.threads;
   eo.unfused = config.unfused;
-  if (site_type.expose) site_type.expose(eo.weights);
+  fault_sites::expose_campaign_sites(config, eo.weights);
   engine::Executor ex(load_graph(spec), eo);
-  const auto site = site_type.select(ex, config.tensors);
+  const auto site = fault_sites::select_campaign_sites(ex, config);
   for (auto& cell : cells) {
     if (cell.ber == 0) continue;
     const auto model = faults::FaultModel::parse(config.fault_spec(cell.ber));
@@ -184,6 +181,9 @@ CampaignSetup CampaignSetup::load(ResolvedConfig resolved) {
     s.identity.calibration = s.calibration_source;
     s.notes.push_back("ranges and scales profiled on " + s.calibration_source);
   }
+  if (config.has_second_site())
+    s.notes.push_back("second fault site: " + s.identity.second_site + ", in every cell beside the " +
+                      config.site + " of the grid (the clean cell is fault-free at both)");
   s.legacy_data_hash = campaign::legacy_data_hash(s.images);
   if (config.floor > 0) shuffle_images(s.images, config.seed);
   s.campaign_id = s.identity.id();
@@ -197,6 +197,12 @@ CampaignSetup CampaignSetup::load(ResolvedConfig resolved) {
   b.seed = config.seed;
   b.tensors = config.tensors;
   b.site = config.site;
+  if (config.has_second_site()) {
+    b.second_site = config.second_site;
+    b.second_tensors = config.second_tensors;
+    b.second_format = config.second_format;
+    b.second_protection = config.second_protection;
+  }
   b.calibration = s.calibration_source;  // empty when no configuration profiles
   b.images_skipped = static_cast<std::int64_t>(s.images.skipped.size());
   b.labelled = s.images.labelled;

@@ -62,6 +62,10 @@ void refuse_unsupported_options(const CampaignConfig& config) {
     throw std::invalid_argument(
         "layer campaign: ci_target, floor, images_per_trial and shards are options of ordinary campaigns "
         "(run one per layer with --tensors to use them)");
+  if (config.has_second_site())
+    throw std::invalid_argument(
+        "layer campaign: second_site is an option of ordinary campaigns (a layer's "
+        "vulnerability is measured with the rest of the model fault-free)");
   for (const auto& p : config.protections)
     if (protect::ProtectionSpec::parse(p).rescales_biases())
       throw std::invalid_argument("protections: '" + p +

@@ -15,6 +15,7 @@ TrialRecord trial_template(const TrialRecord& base, const PlanCell& cell, std::i
   r.ber = cell.ber;
   r.trial = trial;
   r.fault_model = config.fault_spec(cell.ber);
+  r.second_fault_model = config.second_fault_spec(cell.ber);
   if (cell.ber > 0 && config.ci_target > 0) r.adaptive = config.stopping();
   if (cell.ber > 0) r.adaptive.interval = config.stopping().interval;  // fixed trial counts too
   return r;
@@ -24,6 +25,7 @@ void record_measurements(TrialRecord& r, double memory_overhead, const fault_sit
                          const metrics::TopKCounts& counts, const metrics::SdcCounts& sdc) {
   r.memory_overhead = memory_overhead;
   r.flips = stats.flips;
+  r.second_flips = stats.second_flips;
   r.changed_weights = stats.changed_weights;
   r.ecc_corrected = stats.ecc_corrected;
   r.ecc_detected = stats.ecc_detected;

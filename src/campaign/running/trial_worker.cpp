@@ -9,6 +9,7 @@
 #include "campaign/running/trial_record_fill.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "evaluation/evaluate_set.hpp"
+#include "fault_sites/campaign_sites.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
 #include "protect/protection_spec.hpp"
@@ -26,14 +27,16 @@ engine::ExecutorOptions trial_executor_options(const CampaignConfig& config) {
   // the site faults.
   eo.weights.biases = std::ranges::any_of(
       config.protections, [](const auto& p) { return protect::ProtectionSpec::parse(p).rescales_biases(); });
-  if (const auto& site = fault_sites::fault_site_type(config.site); site.expose) site.expose(eo.weights);
+  fault_sites::expose_campaign_sites(config, eo.weights);
   return eo;
 }
 
 TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setup)
-    : config_settings_(config), setup_(setup), site_type_(fault_sites::fault_site_type(config.site)) {
+    : config_settings_(config),
+      setup_(setup),
+      patches_before_run_(fault_sites::campaign_sites_patch_before_run(config)) {
   ex_ = std::make_unique<engine::Executor>(load_graph(setup.spec), trial_executor_options(config));
-  site_ = site_type_.select(*ex_, config.tensors);
+  site_ = fault_sites::select_campaign_sites(*ex_, config);
   if (setup.calibration.size() > 0) site_->calibrate({&setup.calibration, setup.calibration_source});
   site_->check_targets(fault_model(config.fault, 0.5));
   if (config.images_per_trial > 0)
@@ -125,7 +128,8 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
                                 .seed = c.seed,
                                 .trial = static_cast<std::uint64_t>(trial),
                                 .condition = condition,
-                                .images = scored->indices});
+                                .images = scored->indices,
+                                .cell_rate = cell.ber});
   if (condition && stats.critical_words != cell.critical_words)
     throw std::logic_error("trial worker: the plan's stratum weights assume " +
                            std::to_string(cell.critical_words) + " critical words, the model has " +
@@ -137,7 +141,7 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
   const evaluation::LogitIo io{.clean = clean, .keep = nullptr};
   const auto batch = static_cast<std::size_t>(ex_->batch());
   evaluation::Evaluation eval;
-  if (shortcuts_ && site_type_.patches_before_run && stats.changed_weights == 0) {
+  if (shortcuts_ && patches_before_run_ && stats.changed_weights == 0) {
     // Every weight reads back as in the fault-free pass: its logits are this pass's, exactly. Scored the
     // same way, batch by batch, so early stops fall where inference would put them.
     eval = evaluation::evaluate_batches(

@@ -16,7 +16,6 @@
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
 #include "fault_sites/fault_site.hpp"
-#include "fault_sites/fault_site_registry.hpp"
 #include "fault_sites/faulty_weights.hpp"
 
 namespace flipguard::campaign {
@@ -52,7 +51,8 @@ class TrialWorker {
 
   const CampaignConfig& config_settings_;
   const CampaignSetup& setup_;
-  const fault_sites::FaultSiteType& site_type_;
+  // Every site's faults are patched in before the run (the exact "no weight changed" shortcut applies).
+  bool patches_before_run_;
   std::unique_ptr<engine::Executor> ex_;
   std::unique_ptr<fault_sites::FaultSite> site_;  // on *ex_
   std::vector<float> logits_;

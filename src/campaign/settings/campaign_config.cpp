@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "campaign/settings/fault_setting.hpp"
+#include "campaign/settings/second_rate.hpp"
 #include "campaign/settings/settings.hpp"
 #include "faults/fault_model.hpp"
 #include "faults/fault_model_registry.hpp"
@@ -116,6 +117,42 @@ std::string CampaignConfig::fault_spec(double rate) const {
   return campaign::fault_spec(fault, rate);
 }
 
+std::string CampaignConfig::second_fault_spec(double cell_rate) const {
+  if (!has_second_site()) return {};
+  const double rate = parse_second_rate(second_ber).at(cell_rate);
+  return rate > 0 ? campaign::fault_spec(second_fault, rate) : std::string();
+}
+
+namespace {
+
+// The second site against the first and the grid: another site, its format and protection, and a rate in
+// [0, 1] in every cell of the grid.
+void validate_second_site(const CampaignConfig& c) {
+  if (!c.has_second_site()) return;
+  if (c.second_site == c.site)
+    throw std::invalid_argument("second_site '" + c.second_site +
+                                "' is the campaign's site: name the other one (a site takes one "
+                                "configuration per cell)");
+  const auto format = memory::Format::parse(c.second_format);
+  protect::ProtectionSpec::parse(c.second_protection).check_format(format);
+  const auto rate = parse_second_rate(c.second_ber);
+  for (double b : c.bers) {
+    const double r = rate.at(b);
+    if (r > 1)
+      throw std::invalid_argument("second_ber '" + c.second_ber + "' gives a rate of " + std::to_string(r) +
+                                  " at the cell of BER " + std::to_string(b) + ": rates must be in [0, 1]");
+    (void)fault_model(c.second_fault, r);
+  }
+  const auto model = fault_model(c.second_fault, 0.5);
+  for (unsigned b : model.bit_positions)
+    if (b >= format.bits())
+      throw std::invalid_argument("second_fault '" + c.second_fault + "' names bit " + std::to_string(b) +
+                                  " but " + format.name() + " stores " + std::to_string(format.bits()) +
+                                  " bits per word");
+}
+
+}  // namespace
+
 void CampaignConfig::validate() const {
   try {
     for (const auto& s : settings())
@@ -159,6 +196,7 @@ void CampaignConfig::validate() const {
                                   "' flips the same bits at every rate: give one BER (its "
                                   "value only labels the cell), not " +
                                   std::to_string(bers.size()));
+    validate_second_site(*this);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(std::string("campaign: ") + e.what());
   }

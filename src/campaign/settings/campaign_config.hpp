@@ -67,6 +67,15 @@ struct CampaignConfig {
   // Where faults land, a fault-site registry entry (fault_sites/fault_site_registry.hpp); `tensors` selects
   // among its targets.
   std::string site{kDefaultSite};
+  // A second fault site faulted in the same trials as `site` (weights and activations together), held in one
+  // configuration of its own over the grid (fault_sites/site_pair.hpp): "none", or a site's name. Its faults
+  // are `second_fault` at `second_ber` (second_rate.hpp): a rate, or "cell" / "cell*K" to follow each cell's.
+  std::string second_site = "none";
+  std::string second_tensors = "all";
+  std::string second_format = "fp32";
+  std::string second_protection = "none";
+  std::string second_fault = "ber";
+  std::string second_ber = "cell";
   // Values the engine keeps apart from the activation it would fuse after them (a Conv's output before its
   // Relu), so that the activations site can fault them: "none", "all", a name or a regex.
   std::string unfused = "none";
@@ -104,6 +113,10 @@ struct CampaignConfig {
   }
   // The fault model spec of a cell, e.g. "ber:0.0001".
   std::string fault_spec(double rate) const;
+  // The second site's fault model spec in a cell of rate `cell_rate`; empty where it takes no faults (no
+  // second site, or the clean cell).
+  std::string second_fault_spec(double cell_rate) const;
+  bool has_second_site() const { return second_site != "none"; }
 };
 
 }  // namespace flipguard::campaign

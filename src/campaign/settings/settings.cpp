@@ -16,6 +16,7 @@
 #include "campaign/planning/cell_design.hpp"
 #include "campaign/settings/fault_setting.hpp"
 #include "campaign/settings/preprocessing_values.hpp"
+#include "campaign/settings/second_rate.hpp"
 #include "campaign/settings/site_catalog.hpp"
 #include "data/datasets/bad_images.hpp"
 #include "data/datasets/dataset_registry.hpp"
@@ -508,6 +509,55 @@ void add_trial_content_settings(std::vector<Setting>& t) {
                    }));
 }
 
+// A second fault site in the same trials, in one configuration of its own (weights and activations
+// together).
+void add_second_site_settings(std::vector<Setting>& t) {
+  using C = CampaignConfig;
+  t.push_back(text("second_site", "--second-site", "none|NAME", kForCampaign | kForRun, &C::second_site,
+                   "a second fault site faulted in the same trials as `site`, in the one configuration the "
+                   "second_* settings give it in every cell (the grid's formats, protections and rates are "
+                   "the first site's): none, or the other site's name",
+                   [](const std::string& v) {
+                     if (v == "none") return;
+                     if (const SiteCatalog* known = site_catalog(); known && !known->known(v))
+                       throw std::invalid_argument("expected none, " + known->names(" or "));
+                   }));
+  t.push_back(text("second_tensors", "--second-tensors", "all|NAME|REGEX", kForCampaign | kForRun,
+                   &C::second_tensors, "the second site's targets, chosen as `tensors` chooses the first's",
+                   check_regex));
+  Setting format = text("second_format", "--second-format", "F", kForCampaign | kForRun, &C::second_format,
+                        "the second site's storage format (one; see formats)");
+  format.assign = [](C& c, const SettingValue& value) {
+    const auto& v = value_as<std::string>(value, "a string");
+    if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
+    c.second_format = canonical_format(v);
+  };
+  format.check = [](const C& c) { (void)canonical_format(c.second_format); };
+  t.push_back(format);
+  Setting protection = text("second_protection", "--second-protection", "P", kForCampaign | kForRun,
+                            &C::second_protection, "the second site's protection (one; see protections)");
+  protection.assign = [](C& c, const SettingValue& value) {
+    const auto& v = value_as<std::string>(value, "a string");
+    if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
+    c.second_protection = canonical_protection(v);
+  };
+  protection.check = [](const C& c) { (void)canonical_protection(c.second_protection); };
+  t.push_back(protection);
+  Setting fault = text("second_fault", "--second-fault", "KIND[@...]", kForCampaign | kForRun,
+                       &C::second_fault, "what a fault does at the second site (the kinds of `fault`)");
+  fault.assign = [](C& c, const SettingValue& value) {
+    const auto& v = value_as<std::string>(value, "a string");
+    if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
+    c.second_fault = canonical_fault_setting(v);
+  };
+  fault.check = [](const C& c) { (void)canonical_fault_setting(c.second_fault); };
+  t.push_back(fault);
+  t.push_back(text("second_ber", "--second-ber", "B|cell|cell*K", kForCampaign | kForRun, &C::second_ber,
+                   "the second site's rate in each faulty cell: a rate in [0, 1]; cell: the cell's BER; "
+                   "cell*K: K times it (the clean cell is fault-free at both sites)",
+                   [](const std::string& v) { (void)parse_second_rate(v); }));
+}
+
 // How inference runs: batch, threads, unusable images.
 void add_execution_settings(std::vector<Setting>& t) {
   using C = CampaignConfig;
@@ -637,6 +687,7 @@ std::vector<Setting> make_table() {
   add_trial_count_settings(t);
   add_label_and_metric_settings(t);
   add_trial_content_settings(t);
+  add_second_site_settings(t);
   add_execution_settings(t);
   add_location_settings(t);
   add_shard_setting(t);
@@ -701,6 +752,15 @@ void resolve_given_settings(CampaignConfig& c) {
   // Plain adaptive trials asked for (images_per_trial given, not auto) keep their own default budget.
   if (c.images_per_trial != kAutoImagesPerTrial && !given("max_trials"))
     c.max_trials = CampaignConfig{}.max_trials;
+  // Another site's own grid where none was given: the defaults (q2.5, fp16 x none, scale) are the stored
+  // weights'. A command with defaults of its own (run, inspect-model) keeps them.
+  if (const SiteCatalog* sites = site_catalog(); sites && sites->default_formats) {
+    const CampaignConfig plain;
+    if (!given("formats") && c.formats == plain.formats)
+      if (auto f = sites->default_formats(c.site); !f.empty()) c.formats = std::move(f);
+    if (!given("protections") && c.protections == plain.protections)
+      if (auto p = sites->default_protections(c.site); !p.empty()) c.protections = std::move(p);
+  }
 }
 
 std::vector<std::string> fit_defaults_to_data(CampaignConfig& c, bool labelled, std::int64_t images) {

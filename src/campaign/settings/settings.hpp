@@ -90,7 +90,8 @@ CampaignConfig defaults_for(unsigned scope);
 
 // After the front ends have assigned what was given (config.given): `trials` given without `ci_target`
 // runs that fixed count; images_per_trial left at its default "auto" falls back to 0 (every trial scores
-// all images) where the design cannot apply (fixed trials, a floor, fewer than 64 images).
+// all images) where the design cannot apply (fixed trials, a floor, fewer than 64 images); formats and
+// protections left at the campaign's defaults take the site's own (activations: fp32 x none, ranger).
 void resolve_given_settings(CampaignConfig& config);
 
 // images_per_trial 0 instead of the design's "auto" (every trial over all the images), with plain trials'

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace flipguard::campaign {
 
@@ -13,6 +14,9 @@ struct SiteCatalog {
   bool (*known)(std::string_view name) = nullptr;
   std::string (*names)(std::string_view last) = nullptr;  // "weights or biases"
   std::string (*help)() = nullptr;
+  // The formats and protections of a campaign at the site when none are given (empty: the campaign's own).
+  std::vector<std::string> (*default_formats)(std::string_view name) = nullptr;
+  std::vector<std::string> (*default_protections)(std::string_view name) = nullptr;
 };
 
 void set_site_catalog(const SiteCatalog& catalog);

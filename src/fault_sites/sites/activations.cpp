@@ -22,6 +22,10 @@ const FaultSiteType activations{
         "value from calibration images); ber and burst faults are drawn anew for every image, stuck-at bits "
         "stay for the whole trial",
     .redraw = Redraw::kPerInference,
+    // Activations are stored in fp32 unless asked otherwise; Ranger is the range protection the field
+    // compares with (the weights' scaling does not apply to them).
+    .default_formats = "fp32",
+    .default_protections = "none,ranger",
     .patches_before_run = false,
     .needs_calibration = activations_need_calibration,
     .expose = nullptr,

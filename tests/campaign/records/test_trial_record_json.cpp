@@ -58,6 +58,13 @@ TrialRecord full_record() {
   r.value_node = "/layer1/layer1.0/Relu";
   r.value_op = "Relu";
   r.value_elements = 16384;
+  r.flips = 120;
+  r.second_site = "weights";
+  r.second_tensors = "conv.*";
+  r.second_format = "int8";
+  r.second_protection = "ecc72";
+  r.second_fault_model = "ber:0.001";
+  r.second_flips = 40;
   return r;
 }
 
@@ -93,6 +100,8 @@ TEST(TrialRecordJson, EveryOptionalPartSurvivesARoundTrip) {
   EXPECT_FALSE(j.contains("reused"));
   EXPECT_EQ(j.at("site"), "activations");
   EXPECT_EQ(j.at("value").at("elements_per_image"), 16384);
+  EXPECT_EQ(j.at("second").at("site"), "weights");
+  EXPECT_EQ(j.at("second").at("flips"), 40);
   const auto back = j.get<TrialRecord>();
   EXPECT_EQ(to_json_line(back), to_json_line(r));
   EXPECT_TRUE(std::isinf(back.logit_rel_l2));
@@ -117,7 +126,7 @@ TEST(TrialRecordJson, EveryOptionalPartSurvivesARoundTrip) {
 TEST(TrialRecordJson, AbsentFieldsReadAsTheirDocumentedDefaults) {
   auto j = nlohmann::json(full_record());
   for (const char* key : {"interval", "t", "images_skipped", "critical_faults", "critical_words", "site",
-                          "calibration", "value"})
+                          "calibration", "value", "second"})
     j.erase(key);
   j.at("adaptive").erase("metric");
   j.at("design").erase("batch");
@@ -130,13 +139,26 @@ TEST(TrialRecordJson, AbsentFieldsReadAsTheirDocumentedDefaults) {
   EXPECT_EQ(r.site, "weights");  // records of the stored-weights site name none
   EXPECT_EQ(r.calibration, "");
   EXPECT_EQ(r.value_node, "");
+  EXPECT_EQ(r.second_site, "");
+  EXPECT_EQ(r.second_flips, 0);
   // ... and a record at those defaults writes none of them (its bytes are those of earlier versions).
   const auto written = nlohmann::json(r);
-  for (const char* key : {"site", "calibration", "value"}) EXPECT_FALSE(written.contains(key)) << key;
+  for (const char* key : {"site", "calibration", "value", "second"})
+    EXPECT_FALSE(written.contains(key)) << key;
   // A value without its node or size is no value.
   auto bad = nlohmann::json(full_record());
   bad["value"]["elements_per_image"] = 0;
   EXPECT_THROW((void)bad.get<TrialRecord>(), std::runtime_error);
+  // A second site's flips are part of the trial's; it is never the first site; the clean cell's has no
+  // fault model (the key is then absent).
+  for (const auto& [key, value] : {std::pair{"flips", nlohmann::json(121)}, {"site", "activations"}}) {
+    auto second = nlohmann::json(full_record());
+    second["second"][key] = value;
+    EXPECT_THROW((void)second.get<TrialRecord>(), std::runtime_error) << key;
+  }
+  auto clean_second = nlohmann::json(full_record());
+  clean_second["second"].erase("fault_model");
+  EXPECT_EQ(clean_second.get<TrialRecord>().second_fault_model, "");
   // Inside a present object a field without a default is required.
   j.at("adaptive").erase("wave");
   EXPECT_THROW((void)j.get<TrialRecord>(), std::exception);

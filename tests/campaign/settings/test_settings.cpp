@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "campaign/settings/fault_setting.hpp"
+#include "campaign/settings/second_rate.hpp"
 #include "campaign/settings/settings.hpp"
 #include "fault_sites/fault_site_registry.hpp"
 #include "support/temp_files.hpp"
@@ -191,6 +193,12 @@ TEST(Settings, TomlAndCommandLineAgreeForEverySetting) {
       {"tensors", {"conv.*", "'conv.*'"}},
       {"site", {"sample", "'sample'"}},
       {"calibration_images", {"32", "32"}},
+      {"second_site", {"activations", "'activations'"}},
+      {"second_tensors", {"^/layer2/", "'^/layer2/'"}},
+      {"second_format", {"fp16", "'fp16'"}},
+      {"second_protection", {"ranger", "'ranger'"}},
+      {"second_fault", {"stuck1", "'stuck1'"}},
+      {"second_ber", {"cell*10", "'cell*10'"}},
       {"unfused", {"^/layer1/", "'^/layer1/'"}},
       {"batch", {"32", "32"}},
       {"threads", {"3", "3"}},
@@ -293,6 +301,63 @@ TEST(Settings, SetSettingByKeyUsesTheTable) {
   EXPECT_EQ(c.trials, 3);
   EXPECT_THROW(set_setting(c, "trials", "0"), std::invalid_argument);
   EXPECT_THROW(set_setting(c, "no_such_key", "1"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace flipguard::campaign
+
+namespace flipguard::campaign {
+namespace {
+
+std::string validate_error(const CampaignConfig& c) {
+  try {
+    c.validate();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST(SecondSite, ItsRateFollowsTheCellOrStaysFixedAndTheCleanCellHasNone) {
+  EXPECT_DOUBLE_EQ(parse_second_rate("cell").at(1e-5), 1e-5);
+  EXPECT_DOUBLE_EQ(parse_second_rate("cell*10").at(1e-5), 1e-4);
+  EXPECT_DOUBLE_EQ(parse_second_rate("cell*0.5").at(1e-5), 5e-6);
+  EXPECT_DOUBLE_EQ(parse_second_rate("1e-7").at(1e-3), 1e-7);
+  for (const char* rule : {"cell", "cell*10", "1e-7"}) EXPECT_EQ(parse_second_rate(rule).at(0), 0) << rule;
+  // Canonical text: two spellings of one rule are one campaign.
+  EXPECT_EQ(to_string(parse_second_rate("cell*1e1")), to_string(parse_second_rate("cell*10")));
+  EXPECT_EQ(to_string(parse_second_rate("cell*1")), "cell");
+  for (const char* bad : {"", "cel", "cell*", "cell*0", "cell*-2", "cell*x", "2", "-1e-5", "1e-5x", "nan"})
+    EXPECT_THROW(parse_second_rate(bad), std::invalid_argument) << bad;
+
+  CampaignConfig c;
+  EXPECT_EQ(c.second_fault_spec(1e-4), "");  // no second site
+  set_setting(c, "second_site", "activations");
+  set_setting(c, "second_ber", "cell*10");
+  EXPECT_EQ(c.second_fault_spec(1e-4), fault_spec("ber", 1e-3));
+  EXPECT_EQ(c.second_fault_spec(0), "");
+}
+
+TEST(SecondSite, ValidateRefusesTheSameSiteARateBeyondOneAndABitTheFormatLacks) {
+  CampaignConfig c;
+  c.second_site = "activations";
+  EXPECT_EQ(validate_error(c), "");
+  c.second_site = c.site;
+  EXPECT_NE(validate_error(c).find("is the campaign's site"), std::string::npos) << validate_error(c);
+  c.second_site = "activations";
+  c.bers = {1e-3, 0.5};
+  c.second_ber = "cell*10";
+  EXPECT_NE(validate_error(c).find("gives a rate of 5"), std::string::npos) << validate_error(c);
+  c.bers = {1e-5};
+  c.second_format = "fp16";
+  c.second_fault = "ber@bits=20";
+  EXPECT_NE(validate_error(c).find("fp16 stores 16 bits"), std::string::npos) << validate_error(c);
+  c.second_fault = "ber@bits=14";
+  c.second_protection = "clip-act";
+  EXPECT_EQ(validate_error(c), "");
+  EXPECT_THROW(set_setting(c, "second_format", "fp13"), std::invalid_argument);
+  EXPECT_THROW(set_setting(c, "second_protection", "nonsense"), std::invalid_argument);
+  EXPECT_THROW(set_setting(c, "second_ber", "2"), std::invalid_argument);
 }
 
 }  // namespace
