@@ -25,6 +25,7 @@
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
 #include "protect/protection_spec.hpp"
+#include "support/resnet20_executor.hpp"
 #include "support/test_paths.hpp"
 
 namespace flipguard::fault_sites {
@@ -400,30 +401,8 @@ TEST(ActivationEcc, StuckBitsAreTheSameForEveryImageAndOneInACodewordIsCorrected
 
 // --- The site on ResNet-20 ---
 
-struct Fixture {
-  engine::Executor ex;
-  std::vector<float> input, out;
-  Fixture() : ex(model::load_onnx((flipguard::testing::models_dir() / "resnet20.onnx").string()), options()) {
-    input.resize(static_cast<std::size_t>(ex.batch() * ex.input_size()));
-    std::mt19937 rng(5);
-    std::normal_distribution<float> normal(0, 1);
-    for (auto& x : input) x = normal(rng);
-    out.resize(static_cast<std::size_t>(ex.batch() * ex.output_size()));
-  }
-  static engine::ExecutorOptions options() {
-    engine::ExecutorOptions eo;
-    eo.batch = 4;
-    return eo;
-  }
-  std::vector<float> run() {
-    ex.run(input.data(), ex.batch(), out.data());
-    return out;
-  }
-};
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
+using Fixture = flipguard::testing::ResNet20Executor;
+using flipguard::testing::same_bits;
 
 std::int64_t changed_logits(const std::vector<float>& a, const std::vector<float>& b) {
   std::int64_t n = 0;

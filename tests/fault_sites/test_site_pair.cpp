@@ -15,36 +15,18 @@
 #include "fault_sites/fault_site_registry.hpp"
 #include "faults/fault_model.hpp"
 #include "model/onnx_loader.hpp"
+#include "support/resnet20_executor.hpp"
 #include "support/test_paths.hpp"
 
 namespace flipguard::fault_sites {
 namespace {
 
-struct Fixture {
-  engine::Executor ex;
-  std::vector<float> input, out;
+// The input batch of seed 11, and the dataset images it stands for.
+struct Fixture : flipguard::testing::ResNet20Executor {
   std::vector<std::size_t> images{40, 41, 42, 43};
-  Fixture() : ex(model::load_onnx((flipguard::testing::models_dir() / "resnet20.onnx").string()), options()) {
-    input.resize(static_cast<std::size_t>(ex.batch() * ex.input_size()));
-    std::mt19937 rng(11);
-    std::normal_distribution<float> normal(0, 1);
-    for (auto& x : input) x = normal(rng);
-    out.resize(static_cast<std::size_t>(ex.batch() * ex.output_size()));
-  }
-  static engine::ExecutorOptions options() {
-    engine::ExecutorOptions eo;
-    eo.batch = 4;
-    return eo;
-  }
-  std::vector<float> run() {
-    ex.run(input.data(), ex.batch(), out.data());
-    return out;
-  }
+  Fixture() : ResNet20Executor(11) {}
 };
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
+using flipguard::testing::same_bits;
 
 campaign::CampaignConfig weights_and_activations(const std::string& second_ber) {
   campaign::CampaignConfig c;
