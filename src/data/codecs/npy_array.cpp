@@ -167,6 +167,11 @@ NpyArray parse_npy(std::vector<std::uint8_t> bytes, const std::string& source) {
 
   NpyArray a;
   const std::string& descr = fields["descr"];
+  if (descr.size() >= 2 && descr[1] == 'O')
+    throw DataError(
+        source + ": dtype object ('" + descr +
+        "'): the array holds pickled Python objects, not numbers (a ragged array, whose rows differ "
+        "in length, is saved so)");
   if (descr.size() < 3) throw DataError(source + ": dtype '" + descr + "' is not a plain number type");
   const char order = descr[0], kind = descr[1];
   const std::string size_text = descr.substr(2);
