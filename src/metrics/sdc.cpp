@@ -67,8 +67,12 @@ SdcCounts compare_logits(std::span<const float> faulty, std::span<const float> c
     }
     const std::int64_t top = top1_class(f);
     c.sdc1 += top != top1_class(r);
-    c.sdc5 += target_rank(r, static_cast<int>(top)) >=
-              5;  // not among the clean Top-5 (a tie counts against, as in target_rank)
+    // Not among the clean Top-5: five or more classes have a strictly greater clean logit. A tie is in the
+    // Top-5's favour here (unlike target_rank's against a label): quantised logits (an int8 output value)
+    // tie often, and the clean Top-1 itself must never count as outside the clean Top-5 (SDC-5 implies
+    // SDC-1).
+    const float at = r[static_cast<std::size_t>(top)];
+    c.sdc5 += std::count_if(r.begin(), r.end(), [at](float v) { return v > at; }) >= 5;
     if (!clean_finite) continue;
     for (std::size_t i = 0; i < width; ++i) {
       const double d = static_cast<double>(f[i]) - static_cast<double>(r[i]);

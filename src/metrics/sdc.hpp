@@ -1,6 +1,7 @@
 // Silent data corruption: how a faulty model's outputs differ from the fault-free model's on the same inputs,
 // with no labels needed. Per image: SDC-1 when the faulty Top-1 class differs from the fault-free Top-1,
-// SDC-5 when it is not among the fault-free Top-5; over all images, the logit error: the largest |delta| of
+// SDC-5 when it is not among the fault-free Top-5 (five classes above it; ties do not push it out, so SDC-5
+// implies SDC-1); over all images, the logit error: the largest |delta| of
 // any logit and the relative L2 norm ||faulty - clean|| / ||clean|| over all logits. An image whose faulty
 // logits hold NaN/Inf is corrupted (SDC-1 and SDC-5) and counted apart; it is left out of the logit error,
 // as are images whose fault-free logits are not finite.

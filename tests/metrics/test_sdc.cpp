@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "metrics/sdc.hpp"
@@ -70,6 +71,28 @@ TEST(Sdc, TiesGoToTheFirstClassAndNoChangeIsNoError) {
   // All-zero clean logits and a change: an infinite relative error, not a division by zero's NaN.
   const SdcCounts d = compare_logits(std::vector<float>{0, 1, 0}, row, 3);
   EXPECT_TRUE(std::isinf(d.relative_l2()));
+}
+
+// Quantised logits (an output value stored in int8) tie often: the clean Top-1 tied with seven others is
+// still the clean Top-1, so the same logits are no SDC-5, and over any rows SDC-5 never exceeds SDC-1.
+TEST(Sdc, TiedQuantisedLogitsNeverMakeSdc5WithoutSdc1) {
+  const std::vector<float> tied{0.5f, 2, 2, 2, 2, 2, 2, 2, 2, 1};
+  const SdcCounts same = compare_logits(tied, tied, 10);
+  EXPECT_EQ(same.sdc1, 0);
+  EXPECT_EQ(same.sdc5, 0);
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> level(-3, 3);  // a few levels: ties everywhere
+  for (int round = 0; round < 200; ++round) {
+    std::vector<float> faulty(8 * 12), clean(8 * 12);
+    for (auto& v : faulty) v = static_cast<float>(level(rng));
+    for (auto& v : clean) v = static_cast<float>(level(rng));
+    const SdcCounts c = compare_logits(faulty, clean, 12);
+    ASSERT_LE(c.sdc5, c.sdc1) << "round " << round;
+  }
+  // A faulty Top-1 with five classes strictly above it in the clean logits is SDC-5.
+  const std::vector<float> clean{9, 8, 7, 6, 5, 1};
+  const std::vector<float> faulty{0, 0, 0, 0, 0, 3};
+  EXPECT_EQ(compare_logits(faulty, clean, 6).sdc5, 1);
 }
 
 TEST(Sdc, MismatchedSizesAreRefused) {
