@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 
@@ -243,6 +244,14 @@ ResultsFile::~ResultsFile() {
 
 void ResultsFile::append(const TrialRecord& r) {
   const std::string line = to_json_line(r) + "\n";
+  // A record its own reader would refuse is a bug upstream: stopping here keeps the file readable (every
+  // record in it reads back) and names the record, instead of failing at the next read.
+  try {
+    (void)nlohmann::json::parse(line).get<TrialRecord>();
+  } catch (const std::exception& e) {
+    throw std::logic_error(path_ + ": the record of " + r.record_key() + " would not read back (" + e.what() +
+                           "): not written");
+  }
   // The whole line at the end of the whole records, then fdatasync. A short write (a full disk) is retried
   // until the system gives its error; then the partial line is cut off again, so the file holds whole records
   // only and the error is the real one (errno read at once, never a stale "Success").

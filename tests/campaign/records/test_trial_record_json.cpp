@@ -11,6 +11,7 @@
 
 #include "campaign/records/results_file.hpp"
 #include "campaign/records/trial_record_json.hpp"
+#include "support/temp_files.hpp"
 
 namespace fs = std::filesystem;
 using namespace flipguard;
@@ -222,4 +223,29 @@ TEST(ResultsParser, OneSetOfRulesForEveryReader) {
   EXPECT_EQ(p.records.size(), 1u);
   EXPECT_EQ(p.dropped_line, 2);
   EXPECT_NE(p.warning.find("r.jsonl:2: partial last record dropped"), std::string::npos) << p.warning;
+}
+
+// The writer refuses a record its reader would refuse, so a results file never holds a line it cannot read.
+TEST(ResultsFileAppend, ARecordThatWouldNotReadBackIsNotWritten) {
+  const auto path = flipguard::testing::scratch_path("unreadable.jsonl");
+  std::filesystem::remove(path);
+  TrialRecord r = full_record();
+  {
+    ResultsFile file(path.string(), r.campaign);
+    file.append(r);
+    TrialRecord bad = r;
+    bad.trial = 8;
+    bad.sdc5 = bad.sdc1 + 1;  // SDC-5 without SDC-1: refused by the reader
+    try {
+      file.append(bad);
+      ADD_FAILURE() << "an unreadable record was written";
+    } catch (const std::logic_error& e) {
+      EXPECT_NE(std::string(e.what()).find("would not read back"), std::string::npos) << e.what();
+    }
+  }
+  std::ifstream in(path);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) ++lines;
+  EXPECT_EQ(lines, 1);
 }
