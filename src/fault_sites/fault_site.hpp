@@ -100,7 +100,8 @@ class FaultSite {
   // Stores the targets in `format` behind `protection`, fault-free, and makes the executor read them so.
   virtual std::unique_ptr<SiteFaults> configure(const std::string& format, const std::string& protection) = 0;
   // The images configurations that need ranges or scales profile on (FaultSiteType::needs_calibration); they
-  // must outlive the site.
+  // must outlive the site. Called before any configuration, on the fault-free executor: a site profiles here,
+  // so what it profiles never depends on another site's configuration in the same trials.
   virtual void calibrate(Calibration calibration) { (void)calibration; }
   // The site of target `target` (an index into targets()) alone: a layer campaign's unit. It faults what a
   // `tensors` selection of that target alone would, and starts at that target's cut; it shares this site's

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "campaign/settings/campaign_config.hpp"
+#include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "fault_sites/campaign_sites.hpp"
 #include "fault_sites/fault_site_registry.hpp"
@@ -122,6 +123,35 @@ TEST(SitePair, StartsWhereEitherSiteFirstFaultsAndNamesTheSecondSelection) {
   c.second_tensors = "all";
   c.second_fault = "target@no_such_value,0,0,1";
   EXPECT_THROW((void)select_campaign_sites(f.ex, c), std::invalid_argument);
+}
+
+// Int8 activations take their scales from the fault-free model, whichever weight configuration the pair
+// built before: a broken one first (Q2.5 without scaling rounds most ResNet-20 weights away) changes nothing
+// in the next one's clean logits.
+TEST(SitePair, ActivationRangesComeFromTheFaultFreeModelNotThePreviousConfiguration) {
+  Fixture f;
+  data::PreprocessedSet calibration;
+  const auto& dims = f.ex.input_dims();
+  calibration.channels = static_cast<std::size_t>(dims[1]);
+  calibration.height = static_cast<std::size_t>(dims[2]);
+  calibration.width = static_cast<std::size_t>(dims[3]);
+  calibration.tensor = f.input;
+  calibration.targets.assign(static_cast<std::size_t>(f.ex.batch()), -1);
+  auto c = weights_and_activations("cell");
+  c.second_format = "int8";
+  const auto logits_of = [&](const std::vector<std::string>& protections) {
+    const auto pair = select_campaign_sites(f.ex, c);
+    pair->calibrate({&calibration, "the test's batch"});
+    std::vector<float> last;
+    for (const auto& p : protections) {
+      const auto faults = pair->configure("q2.5", p);
+      last = f.run();
+    }
+    return last;
+  };
+  const auto alone = logits_of({"scale"});
+  const auto after_none = logits_of({"none", "scale"});
+  EXPECT_TRUE(same_bits(alone, after_none)) << "the int8 scales followed the configuration built before";
 }
 
 }  // namespace

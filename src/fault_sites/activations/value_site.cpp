@@ -25,7 +25,12 @@ ValueSite::ValueSite(engine::Executor& executor, std::shared_ptr<Ranges> ranges,
 
 void ValueSite::calibrate(Calibration calibration) {
   ranges_->calibration = std::move(calibration);
-  ranges_->profiled.clear();
+  // Profiled now, on the executor as it is (fault-free, its weights as loaded), not when a configuration
+  // first needs them: by then another site of the same trials (a weights configuration beside these values)
+  // may have changed what the model computes, and the ranges would follow whichever configuration came first.
+  ranges_->profiled = ranges_->calibration.images
+                          ? profile_values(executor_, ranges_->values, ranges_->calibration)
+                          : std::vector<ValueRange>{};
 }
 
 std::unique_ptr<FaultSite> ValueSite::only(std::size_t target) {
@@ -83,9 +88,7 @@ std::unique_ptr<SiteFaults> ValueSite::configure(const std::string& format, cons
     if (!ranges_->calibration.images)
       throw std::invalid_argument("activations in '" + format + "' behind '" + protection +
                                   "' need ranges profiled on calibration images, and none were given");
-    auto& profiled = ranges_->profiled;
-    if (profiled.empty()) profiled = profile_values(executor_, ranges_->values, ranges_->calibration);
-    const auto first = profiled.begin() + static_cast<std::ptrdiff_t>(first_);
+    const auto first = ranges_->profiled.begin() + static_cast<std::ptrdiff_t>(first_);
     storage.ranges.assign(first, first + static_cast<std::ptrdiff_t>(values_.size()));
   }
   return std::make_unique<ActivationFaults>(executor_, values_, std::move(storage));

@@ -40,7 +40,7 @@ class ValueSite final : public FaultSite {
   struct Ranges {
     std::vector<engine::WrittenValue> values;
     Calibration calibration;
-    std::vector<ValueRange> profiled;  // per value, profiled when a configuration first needs them
+    std::vector<ValueRange> profiled;  // per value, profiled by calibrate() on the fault-free executor
   };
   // The site of `ranges->values[first, first + count)`.
   ValueSite(engine::Executor& executor, std::shared_ptr<Ranges> ranges, std::size_t first, std::size_t count);
