@@ -239,6 +239,8 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
   // The executor of the campaign's trials, and the campaign's site on it; one target of it at a time.
   const auto& site_type = fault_sites::fault_site_type(config.site);
   engine::Executor ex(load_graph(setup.spec), trial_executor_options(config));
+  // Counted from here: calibrating the site (profiling ranges) runs the model too.
+  const std::int64_t layers_before = ex.layers_executed();
   const auto site = site_type.select(ex, config.tensors);
   if (setup.calibration.size() > 0) site->calibrate({&setup.calibration, setup.calibration_source});
   site->check_targets(fault_model(config.fault, 0.5));
@@ -260,7 +262,6 @@ LayerCampaignSummary run_layer_campaign(const CampaignConfig& given,
   TrialRecord base = setup.base;
   base.campaign = summary.campaign_id;
   LayerTrials trials(ex, setup.images, config, site_type.redraw);
-  const std::int64_t layers_before = ex.layers_executed();
   const long faithful_before = ex.faithful_runs();
   for (std::size_t i = 0; i < summary.layers.size(); ++i) {
     const auto layer = site->only(i);
