@@ -128,6 +128,21 @@ Setting text(std::string key, std::string flag, std::string metavar, unsigned sc
   return s;
 }
 
+// A text setting kept in canonical form (`canonical` throws for a bad value), so two spellings of one value
+// are one campaign.
+Setting canonical_text(std::string key, std::string flag, std::string metavar, unsigned scope,
+                       std::string CampaignConfig::*field, std::string help,
+                       std::string (*canonical)(const std::string&)) {
+  Setting s = text(std::move(key), std::move(flag), std::move(metavar), scope, field, std::move(help));
+  s.assign = [field, canonical](CampaignConfig& c, const SettingValue& value) {
+    const auto& v = value_as<std::string>(value, "a string");
+    if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
+    c.*field = canonical(v);
+  };
+  s.check = [field, canonical](const CampaignConfig& c) { (void)canonical(c.*field); };
+  return s;
+}
+
 Setting list(std::string key, std::string flag, std::string metavar, unsigned scope,
              std::vector<std::string> CampaignConfig::*field, std::string help,
              std::function<std::string(const std::string&)> canonical) {
@@ -397,14 +412,8 @@ void add_grid_settings(std::vector<Setting>& t) {
       rates("bers", "--bers", "B,...", kGrid, &C::bers,
             "bit-error rates of the grid, each in [0, 1] (every configuration also gets its fault-free "
             "record)"));
-  Setting fault = text("fault", "--fault", "KIND[@...]", kGrid | kForRun, &C::fault, fault_setting_help());
-  fault.assign = [](C& c, const SettingValue& value) {
-    const auto& v = value_as<std::string>(value, "a string");
-    if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
-    c.fault = canonical_fault_setting(v);
-  };
-  fault.check = [](const C& c) { (void)canonical_fault_setting(c.fault); };
-  t.push_back(fault);
+  t.push_back(canonical_text("fault", "--fault", "KIND[@...]", kGrid | kForRun, &C::fault,
+                             fault_setting_help(), canonical_fault_setting));
 }
 
 // How many trials a cell runs: fixed, or adaptive until its interval is narrow enough.
@@ -525,33 +534,15 @@ void add_second_site_settings(std::vector<Setting>& t) {
   t.push_back(text("second_tensors", "--second-tensors", "all|NAME|REGEX", kForCampaign | kForRun,
                    &C::second_tensors, "the second site's targets, chosen as `tensors` chooses the first's",
                    check_regex));
-  Setting format = text("second_format", "--second-format", "F", kForCampaign | kForRun, &C::second_format,
-                        "the second site's storage format (one; see formats)");
-  format.assign = [](C& c, const SettingValue& value) {
-    const auto& v = value_as<std::string>(value, "a string");
-    if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
-    c.second_format = canonical_format(v);
-  };
-  format.check = [](const C& c) { (void)canonical_format(c.second_format); };
-  t.push_back(format);
-  Setting protection = text("second_protection", "--second-protection", "P", kForCampaign | kForRun,
-                            &C::second_protection, "the second site's protection (one; see protections)");
-  protection.assign = [](C& c, const SettingValue& value) {
-    const auto& v = value_as<std::string>(value, "a string");
-    if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
-    c.second_protection = canonical_protection(v);
-  };
-  protection.check = [](const C& c) { (void)canonical_protection(c.second_protection); };
-  t.push_back(protection);
-  Setting fault = text("second_fault", "--second-fault", "KIND[@...]", kForCampaign | kForRun,
-                       &C::second_fault, "what a fault does at the second site (the kinds of `fault`)");
-  fault.assign = [](C& c, const SettingValue& value) {
-    const auto& v = value_as<std::string>(value, "a string");
-    if (v.empty()) throw std::invalid_argument("an empty value is not allowed");
-    c.second_fault = canonical_fault_setting(v);
-  };
-  fault.check = [](const C& c) { (void)canonical_fault_setting(c.second_fault); };
-  t.push_back(fault);
+  t.push_back(canonical_text("second_format", "--second-format", "F", kForCampaign | kForRun,
+                             &C::second_format, "the second site's storage format (one; see formats)",
+                             canonical_format));
+  t.push_back(canonical_text("second_protection", "--second-protection", "P", kForCampaign | kForRun,
+                             &C::second_protection, "the second site's protection (one; see protections)",
+                             canonical_protection));
+  t.push_back(canonical_text("second_fault", "--second-fault", "KIND[@...]", kForCampaign | kForRun,
+                             &C::second_fault, "what a fault does at the second site (the kinds of `fault`)",
+                             canonical_fault_setting));
   t.push_back(text("second_ber", "--second-ber", "B|cell|cell*K", kForCampaign | kForRun, &C::second_ber,
                    "the second site's rate in each faulty cell: a rate in [0, 1]; cell: the cell's BER; "
                    "cell*K: K times it (the clean cell is fault-free at both sites)",
