@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cctype>
 #include <memory>
 
 #include "data/data_error.hpp"
@@ -80,6 +81,12 @@ std::vector<std::uint8_t> read_gzip_file(const std::filesystem::path& path) {
     throw DataError(path.string() + ": gzip stream is corrupt or truncated (" + (msg ? msg : "unknown") +
                     ")");
   return out;
+}
+
+std::string lower_extension(const std::filesystem::path& path) {
+  std::string ext = path.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
 }
 
 }  // namespace flipguard::data

@@ -18,4 +18,7 @@ std::vector<std::uint8_t> read_gzip_file(const std::filesystem::path& path);
 // to UTF-8 (text_encoding.hpp); errors name "file:line".
 std::string read_text_file(const std::filesystem::path& path);
 
+// The file name's extension in lower case (".JPG" -> ".jpg"; "" without one): how files are told apart.
+std::string lower_extension(const std::filesystem::path& path);
+
 }  // namespace flipguard::data

@@ -4,6 +4,7 @@
 
 #include "data/data_error.hpp"
 #include "data/datasets/jpeg_list_dataset.hpp"
+#include "data/file_io.hpp"
 
 namespace flipguard::data {
 
@@ -23,8 +24,7 @@ std::unique_ptr<Dataset> open_cifar10_jpeg(const std::filesystem::path& dir, con
       throw DataError(class_dir.string() + ": class folder does not exist");
     std::vector<std::filesystem::path> paths;
     for (const auto& entry : std::filesystem::directory_iterator(class_dir)) {
-      std::string ext = entry.path().extension().string();
-      std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+      const std::string ext = lower_extension(entry.path());
       if (ext != ".jpg" && ext != ".jpeg") continue;
       // Ignoring a folder or a dangling link named like an image would silently shrink the dataset.
       std::error_code ec;

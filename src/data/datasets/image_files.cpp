@@ -8,17 +8,12 @@
 #include <system_error>
 
 #include "data/data_error.hpp"
+#include "data/file_io.hpp"
 #include "platform/input_file.hpp"
 
 namespace flipguard::data {
 
 namespace {
-
-std::string lower_extension(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext;
-}
 
 [[noreturn]] void refuse_other_format(const std::filesystem::path& path) {
   throw DataError(path.string() +

@@ -17,12 +17,6 @@ namespace flipguard::data {
 
 namespace {
 
-std::string lower_extension(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
-
 std::string dims(std::int64_t c, std::int64_t h, std::int64_t w) {
   return "(N, " + std::to_string(c) + ", " + std::to_string(h) + ", " + std::to_string(w) + ")";
 }

@@ -12,9 +12,7 @@ namespace flipguard::data {
 namespace {
 
 bool is_text_file_name(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".txt";
+  return lower_extension(path) == ".txt";
 }
 
 std::vector<std::filesystem::path> documents(const std::filesystem::path& path) {

@@ -12,12 +12,6 @@ namespace flipguard::data {
 
 namespace {
 
-std::string lower_extension(const std::filesystem::path& path) {
-  std::string ext = path.extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
-
 std::string member_list(const ZipArchive& zip) {
   std::string names;
   for (const auto& n : zip.names()) names += (names.empty() ? "" : ", ") + n;
