@@ -17,6 +17,8 @@ async function main() {
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // ORT_NO_SPIN=1: idle intra-op threads block instead of spinning (ORT's session.intra_op.allow_spinning).
+    ...(process.env.ORT_NO_SPIN === '1' ? {extra: {session: {intra_op: {allow_spinning: '0'}}}} : {}),
   });
   const name = session.inputNames[0];
   const meta = session.inputMetadata ? session.inputMetadata[0] : null;
