@@ -101,6 +101,10 @@ std::string case_name(const Case& c) {
   return c.model + "_b" + std::to_string(c.batch) + "_t" + std::to_string(c.length);
 }
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << case_name(c);
+}
+
 class Gpt2Models : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Gpt2Models, MatchPyTorch) {
