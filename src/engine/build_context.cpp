@@ -32,6 +32,13 @@ bool BuildContext::is_integer(const std::string& name) const {
 }
 
 int BuildContext::id(const std::string& name) {
+  const int v = strided(name);
+  // A strided view: a row-major copy (made once, then reused) for builders that assume row-major or
+  // blocked layouts.
+  return values_[v].strided ? in_layout(name, plain_desc(values_[v].dims), "plain", "to plain") : v;
+}
+
+int BuildContext::strided(const std::string& name) {
   const int v = lookup(name);
   // (A scalar's desc has no data type: only s32 marks an integer value.)
   if (values_[v].md.data_type() == dnnl::memory::data_type::s32) {
@@ -92,12 +99,23 @@ int BuildContext::define_alias(const std::string& name, const Dims& dims, const 
     constant_buffers_[id] = constant_buffers_.at(source);
     return id;
   }
-  Value v{name, dims, md, src.buffer, current_};
+  Value v{name, dims, md, src.buffer, current_, src.offset};
   net_.plan.extend(src.buffer, std::max(current_, last_use(name)));
   values_.push_back(v);
   const int id = static_cast<int>(values_.size()) - 1;
   ids_[name] = id;
   buffer_values_[v.buffer].push_back(id);
+  return id;
+}
+
+int BuildContext::define_strided_view(const std::string& name, const Dims& dims, const Dims& strides,
+                                      int source, std::int64_t offset) {
+  if (values_.at(source).buffer < 0)
+    throw std::logic_error("define_strided_view: '" + name + "' of a constant");
+  const dnnl::memory::desc md(to_dnnl(dims), dnnl::memory::data_type::f32, to_dnnl(strides));
+  const int id = define_alias(name, dims, md, source);
+  values_[id].offset += static_cast<size_t>(offset) * sizeof(float);
+  values_[id].strided = !is_plain(md, dims);
   return id;
 }
 
@@ -165,7 +183,7 @@ int BuildContext::plain(const std::string& name) {
 
 int BuildContext::in_layout(const std::string& name, const dnnl::memory::desc& md, const std::string& tag,
                             const std::string& what) {
-  const int src = id(name);
+  const int src = strided(name);
   if (values_[src].md == md) return src;
   const std::string copy_name = name + "#" + tag;
   if (auto it = ids_.find(copy_name); it != ids_.end()) return it->second;
@@ -214,25 +232,69 @@ int BuildContext::constant_value(const std::string& name) {
   return id;
 }
 
-bool BuildContext::stores(const std::string& name, const std::string& role) const {
-  const bool selected = role.starts_with("bn.")          ? selection_.batchnorm
-                        : role.starts_with("layernorm.") ? selection_.layernorm
-                        : role.starts_with("gather.")    ? selection_.embeddings
-                        : role.ends_with(".bias")        ? selection_.biases
-                                                         : selection_.conv_gemm_weights;
-  if (!selected) return false;
-  for (const auto& w : net_.weights)
-    if (w->name() == name) return false;  // a tensor shared by two nodes is one stored tensor
-  return true;
+bool BuildContext::selected(const std::string& role) const {
+  return role.starts_with("bn.")          ? selection_.batchnorm
+         : role.starts_with("layernorm.") ? selection_.layernorm
+         : role.starts_with("gather.")    ? selection_.embeddings
+         : role.ends_with(".bias")        ? selection_.biases
+                                          : selection_.conv_gemm_weights;
 }
 
-void BuildContext::add_slot(const std::string& name, const std::string& role, const Dims& dims,
-                            std::vector<float> clean, const dnnl::memory& physical,
-                            WeightSlot::OffsetMap offset) {
+void BuildContext::register_weight(std::string name, const std::string& role, Dims dims,
+                                   std::vector<float> clean, const dnnl::memory& physical,
+                                   WeightSlot::OffsetMap offset) {
+  // A transpose of another constant still in the graph is that constant, its elements read in another order:
+  // the source's flat index maps to this tensor's, then to this buffer.
+  if (const auto t = graph_.transposed.find(name); t != graph_.transposed.end()) {
+    const auto src = graph_.constants.find(t->second.source);
+    const Dims& perm = t->second.perm;
+    if (src != graph_.constants.end() && src->second.is_float() && perm.size() == src->second.dims.size() &&
+        perm.size() == dims.size()) {
+      const Dims src_dims = src->second.dims;
+      Dims step(perm.size());  // per source dim: its stride in this tensor's flat index
+      std::int64_t s = 1;
+      for (size_t k = perm.size(); k-- > 0;) {
+        step[static_cast<size_t>(perm[k])] = s;
+        s *= dims[k];
+      }
+      offset = [offset = std::move(offset), src_dims, step](std::int64_t flat) {
+        std::int64_t at = 0;
+        for (size_t d = src_dims.size(); d-- > 0;) {
+          at += flat % src_dims[d] * step[d];
+          flat /= src_dims[d];
+        }
+        return offset(at);
+      };
+      name = t->second.source;
+      dims = src_dims;
+      clean = src->second.floats;
+    }
+  }
   auto* data = static_cast<float*>(physical.get_data_handle());
-  net_.weights.push_back(std::make_unique<WeightSlot>(
-      name, role, dims, std::move(clean), data, std::make_shared<dnnl::memory>(physical), std::move(offset)));
+  auto owner = std::make_shared<dnnl::memory>(physical);
+  for (auto& w : net_.weights)
+    if (w->name() == name) {
+      // Another reader's buffer of a stored weight: written with it (the same values, or left alone).
+      if (std::equal(clean.begin(), clean.end(), w->clean().begin(), w->clean().end()))
+        w->add_copy(data, std::move(owner), std::move(offset));
+      return;
+    }
+  if (!selected(role)) {
+    pending_copies_[name].push_back({physical, std::move(offset), std::move(clean), current_});
+    return;
+  }
+  net_.weights.push_back(
+      std::make_unique<WeightSlot>(name, role, dims, clean, data, std::move(owner), std::move(offset)));
   net_.weight_nodes[name] = current_;
+  if (const auto p = pending_copies_.find(name); p != pending_copies_.end()) {
+    for (auto& c : p->second) {
+      if (!std::equal(c.clean.begin(), c.clean.end(), clean.begin(), clean.end())) continue;
+      net_.weights.back()->add_copy(static_cast<float*>(c.physical.get_data_handle()),
+                                    std::make_shared<dnnl::memory>(c.physical), std::move(c.offset));
+      net_.weight_nodes[name] = std::min(net_.weight_nodes[name], c.node);
+    }
+    pending_copies_.erase(p);
+  }
 }
 
 dnnl::memory BuildContext::make_weight_memory(const dnnl::memory::desc& md,

@@ -51,8 +51,17 @@ class BuildContext {
                 const std::string& what);
   // A value with its own new buffer, produced by the node being built.
   int define(const std::string& name, const Dims& dims, const dnnl::memory::desc& md);
-  // A value sharing `source`'s buffer (a view, or an in-place result).
+  // A value sharing `source`'s buffer (a view, or an in-place result), from the same byte offset.
   int define_alias(const std::string& name, const Dims& dims, const dnnl::memory::desc& md, int source);
+  // A strided view of `source`'s buffer (not a constant's): `strides` in elements, starting `offset`
+  // elements past `source`'s start. No copy and no layer: a Transpose, a Split part, a Reshape of those. A
+  // row-major result is an ordinary alias; any other is marked strided (Value::strided), and only
+  // strided() gives it as it is.
+  int define_strided_view(const std::string& name, const Dims& dims, const Dims& strides, int source,
+                          std::int64_t offset);
+  // The value as it is, a strided view included, for builders that read any strided layout (MatMul, the
+  // view operators); id() and plain() give every other builder a row-major copy of a strided view instead.
+  int strided(const std::string& name);
   // A concatenation without a copy: the buffers of `parts` (values computed earlier) move, in order, to the
   // byte offsets `offsets` of one new buffer, which the new value `name` (dims, md) then is. The parts'
   // producers write straight into it. Returns -1, changing nothing, when a part cannot move (the graph
@@ -80,11 +89,14 @@ class BuildContext {
   void add_flops(double flops) { net_.flops += flops; }
   // Registers a stored weight, unless the selection excludes it (then the physical buffer is just fixed
   // data). `index(flat, idx)` maps an ONNX flat index to the index vector of the buffer's desc.
+  // A tensor read by several nodes (each kernel with its own buffer) is one stored weight, whose writes reach
+  // every buffer, when any of its readers' roles is selected; so is a constant the load-time folding made
+  // as a Transpose of another constant (model::Graph::transposed) with that constant.
   template <class IndexMap>
   void add_weight(const std::string& name, const std::string& role, const Dims& dims,
                   std::vector<float> clean, const dnnl::memory& physical, IndexMap index) {
-    if (!stores(name, role)) return;
-    add_slot(name, role, dims, std::move(clean), physical, offset_map(physical.get_desc(), std::move(index)));
+    register_weight(name, role, dims, std::move(clean), physical,
+                    offset_map(physical.get_desc(), std::move(index)));
   }
   // Creates the oneDNN memory for `md` holding `logical` values (given in `logical_md`), reordering if
   // needed.
@@ -104,10 +116,19 @@ class BuildContext {
  private:
   int last_use(const std::string& name) const;
   int lookup(const std::string& name);
-  // True if the selection keeps this tensor as a stored weight and it is not registered yet.
-  bool stores(const std::string& name, const std::string& role) const;
-  void add_slot(const std::string& name, const std::string& role, const Dims& dims, std::vector<float> clean,
-                const dnnl::memory& physical, WeightSlot::OffsetMap offset);
+  // True if the selection keeps tensors of this role as stored weights.
+  bool selected(const std::string& role) const;
+  void register_weight(std::string name, const std::string& role, Dims dims, std::vector<float> clean,
+                       const dnnl::memory& physical, WeightSlot::OffsetMap offset);
+  // Buffers of tensors no selected role has read yet: they join the stored weight if a later reader's role
+  // is selected.
+  struct PendingCopy {
+    dnnl::memory physical;
+    WeightSlot::OffsetMap offset;
+    std::vector<float> clean;
+    int node;
+  };
+  std::map<std::string, std::vector<PendingCopy>> pending_copies_;
 
   const model::Graph& graph_;
   model::GraphIndex index_;

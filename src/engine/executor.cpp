@@ -66,6 +66,8 @@ struct Executor::Impl {
   // A run of `images` images starts: the armed hook hears it, and the views cover these images.
   void start_run(int images);
   void copy_output(int count, float* output);
+  // Executor::profile_layers, with `load` putting a full batch in.
+  std::vector<std::pair<std::string, double>> profile_layers(const std::function<void()>& load, int runs);
 
   model::Graph graph;
   int batch;
@@ -211,8 +213,11 @@ Dims Executor::Impl::batch_input_dims() const {
     if (d <= 0)
       throw std::runtime_error(
           graph.source + ": input shape " + model::dims_to_string(graph.inputs[0].dims) +
-          " has a symbolic dimension other than the batch: give the image size (--crop HxW, or "
-          "a sidecar written by `flipguard model-init MODEL.onnx --crop HxW`)");
+          " has a symbolic dimension other than the batch: " +
+          (graph.inputs[0].integer
+               ? "give the sequence length (the token input's dims are fixed when the model is loaded)"
+               : "give the image size (--crop HxW, or a sidecar written by `flipguard model-init "
+                 "MODEL.onnx --crop HxW`)"));
   // Declared shapes are untrusted: refuse an input that cannot fit before oneDNN sees or sizes anything.
   const std::string what = graph.source + ": input " + model::dims_to_string(graph.inputs[0].dims) +
                            " at batch " + std::to_string(batch);
@@ -563,14 +568,22 @@ double Executor::flops_per_image() const {
 }
 
 std::vector<std::pair<std::string, double>> Executor::profile_layers(const float* input, int runs) {
-  auto& net = impl_->net;
+  return impl_->profile_layers([&] { impl_->load_input(input, impl_->batch); }, runs);
+}
+
+std::vector<std::pair<std::string, double>> Executor::profile_layers(const std::int64_t* ids, int runs) {
+  return impl_->profile_layers([&] { impl_->load_ids(ids, impl_->batch); }, runs);
+}
+
+std::vector<std::pair<std::string, double>> Executor::Impl::profile_layers(const std::function<void()>& load,
+                                                                           int runs) {
   std::vector<std::vector<double>> times(net.layers.size());
   for (int r = 0; r < runs; ++r) {
-    impl_->load_input(input, impl_->batch);
+    load();
     for (size_t k = 0; k < net.layers.size(); ++k) {
       const auto t0 = std::chrono::steady_clock::now();
-      net.layers[k]->execute(impl_->stream, net.memories);
-      impl_->stream.wait();
+      net.layers[k]->execute(stream, net.memories);
+      stream.wait();
       times[k].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
   }

@@ -119,6 +119,8 @@ class Executor {
   // Where a run's time goes, for the benchmarks: runs a full batch of `input` `runs` times, waiting after
   // each layer, and returns each layer's description with its median seconds per run.
   std::vector<std::pair<std::string, double>> profile_layers(const float* input, int runs);
+  // The same for a model whose input is integer (token ids).
+  std::vector<std::pair<std::string, double>> profile_layers(const std::int64_t* ids, int runs);
 
  private:
   struct Impl;

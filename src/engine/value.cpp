@@ -21,4 +21,14 @@ bool is_plain(const dnnl::memory::desc& md, const Dims& dims) {
   return md == plain_desc(dims);
 }
 
+bool is_strided_layout(const dnnl::memory::desc& md) {
+  return md.data.format_kind == dnnl_blocked && md.data.format_desc.blocking.inner_nblks == 0 &&
+         md.data.offset0 == 0;
+}
+
+Dims strides_of(const dnnl::memory::desc& md) {
+  const auto& s = md.data.format_desc.blocking.strides;
+  return Dims(s, s + md.data.ndims);
+}
+
 }  // namespace flipguard::engine

@@ -23,6 +23,11 @@ float* WeightSlot::element(std::int64_t index) const {
 
 void WeightSlot::write(std::int64_t index, float value) {
   *element(index) = value;
+  for (const auto& c : copies_) c.data[c.offset(index)] = value;
+}
+
+void WeightSlot::add_copy(float* data, std::shared_ptr<const void> owner, OffsetMap offset) {
+  copies_.push_back({std::move(owner), data, std::move(offset)});
 }
 float WeightSlot::read(std::int64_t index) const {
   return *element(index);

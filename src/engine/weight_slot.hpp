@@ -38,6 +38,11 @@ class WeightSlot {
   void restore(std::span<const std::int64_t> indices);
   // Writes every element (dense path, tests): O(size).
   void write_all(std::span<const float> values);
+  // Another physical buffer holding the same tensor (a kernel of a second node reading it, in its own
+  // layout): every write and restore reaches it too. Reads come from the first buffer.
+  void add_copy(float* data, std::shared_ptr<const void> owner, OffsetMap offset);
+  // Physical buffers holding the tensor (1 + copies).
+  size_t buffers() const { return 1 + copies_.size(); }
 
  private:
   float* element(std::int64_t index) const;
@@ -48,6 +53,12 @@ class WeightSlot {
   std::shared_ptr<const void> owner_;
   float* data_;
   OffsetMap offset_;
+  struct Copy {
+    std::shared_ptr<const void> owner;
+    float* data;
+    OffsetMap offset;
+  };
+  std::vector<Copy> copies_;
 };
 
 }  // namespace flipguard::engine

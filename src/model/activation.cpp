@@ -20,6 +20,7 @@ constexpr std::pair<ActivationKind, const char*> kOpTypes[] = {
     {ActivationKind::Neg, "Neg"},
     {ActivationKind::Clip, "Clip"},
     {ActivationKind::GeluErf, "Gelu"},
+    {ActivationKind::GeluTanh, "GeluTanh"},
     {ActivationKind::Silu, "Silu"},
 };
 
@@ -50,7 +51,8 @@ std::optional<Activation> activation_of(const Node& n, const Graph& g) {
   const auto kind = activation_kind(n.op_type);
   // ONNX activations are in the default domain; the GELU and SiLU nodes only in flipguard's (fuse_gelu,
   // fuse_silu).
-  const bool internal = kind == ActivationKind::GeluErf || kind == ActivationKind::Silu;
+  const bool internal =
+      kind == ActivationKind::GeluErf || kind == ActivationKind::GeluTanh || kind == ActivationKind::Silu;
   if (!kind || n.domain != (internal ? kInternalDomain : "")) return std::nullopt;
   switch (*kind) {
     case ActivationKind::LeakyRelu:

@@ -10,8 +10,9 @@
 
 namespace flipguard::model {
 
-// GeluErf is the exact GELU, x * (1 + erf(x / sqrt(2))) / 2: only fuse_gelu writes it (an internal node);
-// Silu is x * sigmoid(x), written by fuse_silu (an internal node too).
+// GeluErf is the exact GELU, x * (1 + erf(x / sqrt(2))) / 2, and GeluTanh its tanh approximation: only
+// fuse_gelu writes them (internal nodes); Silu is x * sigmoid(x), written by fuse_silu (an internal node
+// too).
 enum class ActivationKind {
   Relu,
   LeakyRelu,
@@ -25,6 +26,7 @@ enum class ActivationKind {
   Neg,
   Clip,
   GeluErf,
+  GeluTanh,
   Silu
 };
 

@@ -71,6 +71,13 @@ FoldResult fold_constants(Graph& g, const std::map<std::string, Dims>& input_dim
         throw std::logic_error(n.describe() + ": the constant kernel gave too few outputs");
       for (size_t i = 0; i < n.outputs.size(); ++i)
         if (!n.outputs[i].empty()) g.constants[n.outputs[i]] = std::move(outputs[i]);
+      if (n.op_type == "Transpose" && !n.outputs[0].empty() && g.constants.at(n.inputs[0]).is_float()) {
+        Dims perm = n.get_ints("perm");
+        if (perm.empty())
+          for (auto d = static_cast<std::int64_t>(g.constants.at(n.inputs[0]).dims.size()); d-- > 0;)
+            perm.push_back(d);
+        g.transposed[n.outputs[0]] = {n.inputs[0], perm};
+      }
       ++result.folded;
       continue;
     }
@@ -101,6 +108,8 @@ FoldResult fold_constants(Graph& g, const std::map<std::string, Dims>& input_dim
       ++result.pruned_constants;
     }
   }
+  for (auto it = g.transposed.begin(); it != g.transposed.end();)
+    it = g.constants.count(it->first) ? std::next(it) : g.transposed.erase(it);
   return result;
 }
 

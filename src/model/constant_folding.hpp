@@ -22,9 +22,10 @@ struct FoldResult {
 
 // `input_dims` gives the run-time shape of graph inputs (by name); inputs not listed have unknown shapes.
 // A Gather from a float table (rank >= 2) stays a node even with constant indices: embedding tables and
-// relative-position tables are stored weights. Errors in evaluating constants name the file and the node.
-// The shapes of run-time values follow from `rules` (the engine passes its operator registry, which knows
-// the shapes of the operators it registers besides ONNX's).
+// relative-position tables are stored weights. A Transpose of a float constant is recorded in
+// Graph::transposed (its source may be read elsewhere: a tied LM head). Errors in evaluating constants name
+// the file and the node. The shapes of run-time values follow from `rules` (the engine passes its operator
+// registry, which knows the shapes of the operators it registers besides ONNX's).
 FoldResult fold_constants(Graph& g, const std::map<std::string, Dims>& input_dims,
                           const ShapeRuleSource& rules = onnx_shape_rules());
 

@@ -125,10 +125,30 @@ class Fuser {
     return d.back() == columns;
   }
 
+  // A batched product (attention's scores) scaled by a constant: Div(product, s) or Mul(product, s).
+  void fuse_scaled_matmul(Node& mm) {
+    const std::string& out = mm.outputs.at(0);
+    Node* next = sole_reader(out);
+    if (!next || !next->domain.empty() || next->inputs.size() != 2 || next->inputs[0] == next->inputs[1] ||
+        (next->op_type != "Div" && next->op_type != "Mul"))
+      return;
+    const std::string& other = next->inputs[0] == out ? next->inputs[1] : next->inputs[0];
+    if (next->op_type == "Div" && next->inputs[0] != out) return;  // s / product is no scale
+    const auto c = g_.constants.find(other);
+    if (c == g_.constants.end() || !c->second.is_float() || c->second.floats.size() != 1) return;
+    absorb(*next);
+    mm.attributes["scale_op"] = next->op_type;
+    mm.attributes["scale"] = c->second.floats[0];
+    rewrite(mm, kFusedMatMul, next->outputs.at(0), std::nullopt);
+  }
+
   void fuse_matmul(Node& mm) {
     if (mm.inputs.size() != 2) return;
     const auto b = g_.constants.find(mm.inputs[1]);
-    if (b == g_.constants.end() || b->second.dims.size() != 2 || !b->second.is_float()) return;
+    if (b == g_.constants.end() || b->second.dims.size() != 2 || !b->second.is_float()) {
+      if (b == g_.constants.end()) fuse_scaled_matmul(mm);
+      return;
+    }
     std::string out = mm.outputs.at(0);
     std::string bias;
     if (Node* next = sole_reader(out); next && next->domain.empty() && next->op_type == "Add") {
@@ -140,9 +160,18 @@ class Fuser {
         out = next->outputs.at(0);
       }
     }
+    std::optional<std::string> addend;
+    if (Node* next = sole_reader(out)) {
+      addend = residual_addend(*next, out);
+      if (addend) {
+        absorb(*next);
+        out = next->outputs.at(0);
+      }
+    }
     const auto act = absorb_activation(out);
-    if (bias.empty() && !act) return;
+    if (bias.empty() && !addend && !act) return;
     mm.inputs.push_back(bias);
+    if (addend) mm.inputs.push_back(*addend);
     rewrite(mm, kFusedMatMul, out, act);
   }
 

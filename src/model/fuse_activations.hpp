@@ -3,8 +3,11 @@
 // builders only read what a node says:
 //   FusedConv(X, W, [B], [Z]) = activation(Conv(X, W, B) + Z), Conv's attributes plus the activation's
 //   FusedGemm(A, B, [C])      = activation(Gemm(A, B, C)),    Gemm's attributes plus the activation's
-//   FusedMatMul(A, B, [bias]) = activation(MatMul(A, B) + bias), B a constant matrix, bias a constant that
-//                               varies only along B's columns (a Linear layer as exporters write it)
+//   FusedMatMul(A, B, [bias], [Z]) = activation(MatMul(A, B) + bias + Z), B a constant matrix, bias a
+//                               constant that varies only along B's columns (a Linear layer as exporters
+//                               write it), Z a residual as FusedConv's
+//   FusedMatMul(A, B)         = MatMul(A, B) op scale, B computed (attention's scores), with attributes
+//                               "scale_op" ("Div" or "Mul") and "scale" (the constant)
 //   FusedBatchNormalization(X, scale, B, mean, var) = Relu(BatchNormalization(...)), for the BatchNorms left
 //                               unfolded (DenseNet's pre-activation BN -> Relu -> Conv); oneDNN fuses only
 //                               Relu
@@ -31,7 +34,9 @@ inline constexpr char kFusedBatchNorm[] = "FusedBatchNormalization";
 //   input Z is not a constant and is computed before the Conv (in node order, counting values that earlier
 //   fusions produce at their Conv), Z becomes the residual addend. Shapes are unknown here: the engine checks
 //   Z against the Conv's output when it builds the node;
-// - MatMul with a constant 2-D B -> Add of a constant bias over B's columns -> [activation];
+// - MatMul with a constant 2-D B -> Add of a constant bias over B's columns -> [residual Add, as for a Conv]
+//   -> [activation];
+// - MatMul with a computed B -> Div or Mul by a constant scalar (the product divided, not the divisor);
 // - Conv or Gemm (or the Add just fused) -> activation, when that output feeds only the activation;
 // - BatchNormalization -> Relu (no other activation), the same way.
 // A value that is a graph output, or one `keep` (node, its output) is true for, is never fused away: the

@@ -62,6 +62,14 @@ struct Graph {
   std::int64_t opset = 0;
   std::vector<Node> nodes;  // topologically sorted
   std::map<std::string, Constant> constants;
+  // Constants the load-time folding computed as a Transpose of another constant: that constant's name and
+  // the permutation. One stored tensor read in two orders (an LM head tied to its token table reads it
+  // transposed) stays one stored weight (engine/build_context.hpp).
+  struct Transposed {
+    std::string source;
+    Dims perm;
+  };
+  std::map<std::string, Transposed> transposed;
   std::vector<ValueInfo> inputs;  // runtime inputs (initializers excluded)
   std::vector<ValueInfo> outputs;
 

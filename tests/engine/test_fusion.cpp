@@ -152,3 +152,71 @@ TEST(BatchNormFusion, OtherActivationsAndSharedOutputsStaySeparate) {
 }
 
 }  // namespace
+
+namespace {
+
+// x [N, 4, 6] -> a = Relu(x) -> nodes -> y, with a Linear's weight "m" [6, 6] and bias "mb".
+Graph linear_graph(std::vector<Node> nodes) {
+  Graph g;
+  g.source = "linear_fusion.onnx";
+  g.opset = 13;
+  g.inputs = {{"x", {-1, 4, 6}}};
+  g.outputs = {{"y", {}}};
+  std::mt19937 rng(11);
+  std::normal_distribution<float> d(0.f, 0.5f);
+  std::vector<float> m(36), mb(6);
+  for (auto& v : m) v = d(rng);
+  for (auto& v : mb) v = d(rng);
+  g.constants["m"] = Constant{{6, 6}, m, {}};
+  g.constants["mb"] = Constant{{6}, mb, {}};
+  g.constants["three"] = Constant{{}, {3.f}, {}};
+  g.constants["axes0"] = Constant{{1}, {}, {0}, true};
+  nodes.insert(nodes.begin(), node("Relu", {"x"}, "a"));
+  g.nodes = std::move(nodes);
+  return g;
+}
+
+// The fused executor against one with every value kept apart (no fusion at all).
+void expect_fused_equals_unfused(const Graph& g, const std::string& fused_text) {
+  ExecutorOptions fused, unfused;
+  fused.batch = unfused.batch = 3;
+  unfused.unfused = "all";
+  Executor f(g, fused), u(g, unfused);
+  EXPECT_NE(f.summary().find(fused_text), std::string::npos) << f.summary();
+  EXPECT_EQ(u.summary().find(fused_text), std::string::npos) << u.summary();
+  const auto x = input(3 * 4 * 6);
+  const auto got = run(f, x), want = run(u, x);
+  for (size_t i = 0; i < want.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], 1e-5f * (1 + std::fabs(want[i]))) << i;
+}
+
+TEST(MatMulFusion, ResidualInItsOwnBufferOrACopyAndActivation) {
+  // The residual a is read by nothing after: the sum lands in a's buffer.
+  expect_fused_equals_unfused(linear_graph({node("MatMul", {"a", "m"}, "p"), node("Add", {"p", "mb"}, "pb"),
+                                            node("Add", {"pb", "a"}, "s"), node("Relu", {"s"}, "y")}),
+                              "+ bias + sum + Relu");
+  // a is read again after: it is copied into the output first.
+  expect_fused_equals_unfused(linear_graph({node("MatMul", {"a", "m"}, "p"), node("Add", {"p", "mb"}, "pb"),
+                                            node("Add", {"a", "pb"}, "s"), node("Mul", {"s", "a"}, "y")}),
+                              "copy addend a");
+}
+
+TEST(MatMulFusion, BroadcastResidualComputesWhatTheUnfusedOperatorsCompute) {
+  Node mean = node("ReduceMean", {"a"}, "r");
+  mean.attributes["axes"] = std::vector<std::int64_t>{0};
+  expect_fused_equals_unfused(
+      linear_graph({mean, node("MatMul", {"a", "m"}, "p"), node("Add", {"p", "mb"}, "pb"),
+                    node("Add", {"pb", "r"}, "s"), node("Relu", {"s"}, "y")}),
+      "residual (broadcast)");
+}
+
+TEST(MatMulFusion, AttentionScoresTakeTheirScale) {
+  Node t = node("Transpose", {"a"}, "at");
+  t.attributes["perm"] = std::vector<std::int64_t>{0, 2, 1};
+  expect_fused_equals_unfused(
+      linear_graph({t, node("MatMul", {"a", "at"}, "p"), node("Div", {"p", "three"}, "y")}), "/ 3.0");
+  expect_fused_equals_unfused(
+      linear_graph({t, node("MatMul", {"a", "at"}, "p"), node("Mul", {"three", "p"}, "y")}), "* 3.0");
+}
+
+}  // namespace

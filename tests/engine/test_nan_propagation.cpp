@@ -359,3 +359,55 @@ TEST(NanPropagation, SoftmaxRows) {
 }
 
 }  // namespace
+
+namespace {
+
+// The GELUs as PyTorch exports them, written out (x * 0.5 * (1 + erf(x / sqrt 2)) and GPT-2's tanh form),
+// fused into one eltwise (model/fuse_gelu.hpp) and from there into the MatMul before them: a NaN in the
+// product comes out NaN, as the written-out formula gives it.
+TEST(NanPropagation, FusedGelus) {
+  const std::int64_t k = 37, n_out = 19;
+  const auto w = normal(static_cast<size_t>(k * n_out), 41);
+  for (const bool tanh_form : {false, true}) {
+    std::vector<Node> nodes{node("MatMul", {"x", "w"}, "m")};
+    if (tanh_form) {
+      nodes.insert(nodes.end(), {node("Mul", {"m", "half"}, "mh"), node("Pow", {"m", "three"}, "cube"),
+                                 node("Mul", {"cube", "c"}, "cc"), node("Add", {"m", "cc"}, "inner"),
+                                 node("Mul", {"inner", "k"}, "scaled"), node("Tanh", {"scaled"}, "t"),
+                                 node("Add", {"t", "one"}, "a"), node("Mul", {"mh", "a"}, "y")});
+    } else {
+      nodes.insert(nodes.end(),
+                   {node("Div", {"m", "sqrt2"}, "s"), node("Erf", {"s"}, "e"), node("Add", {"e", "one"}, "a"),
+                    node("Mul", {"m", "a"}, "ma"), node("Mul", {"ma", "half"}, "y")});
+    }
+    std::map<std::string, Constant> constants{
+        {"w", Constant{{k, n_out}, w, {}}},
+        {"half", Constant{{}, {0.5f}, {}}},
+        {"one", Constant{{}, {1.f}, {}}},
+        {"three", Constant{{}, {3.f}, {}}},
+        {"c", Constant{{}, {0.044715f}, {}}},
+        {"k", Constant{{}, {static_cast<float>(std::sqrt(2.0 / 3.141592653589793))}, {}}},
+        {"sqrt2", Constant{{}, {static_cast<float>(std::sqrt(2.0))}, {}}}};
+    ExecutorOptions opt;
+    opt.batch = 3;
+    Executor ex(graph_of({-1, k}, nodes, constants), opt);
+    ASSERT_NE(ex.summary().find(tanh_form ? "+ GeluTanh" : "+ Gelu"), std::string::npos) << ex.summary();
+    auto x = normal(static_cast<size_t>(3 * k), 43);
+    x[5] = kNaN;  // row 0
+    std::vector<float> want(static_cast<size_t>(3 * n_out));
+    for (std::int64_t r = 0; r < 3; ++r)
+      for (std::int64_t c = 0; c < n_out; ++c) {
+        double s = 0;
+        for (std::int64_t i = 0; i < k; ++i)
+          s += double(x[static_cast<size_t>(r * k + i)]) * w[static_cast<size_t>(i * n_out + c)];
+        const double g =
+            tanh_form
+                ? 0.5 * s * (1 + std::tanh(std::sqrt(2.0 / 3.141592653589793) * (s + 0.044715 * s * s * s)))
+                : 0.5 * s * (1 + std::erf(s / std::sqrt(2.0)));
+        want[static_cast<size_t>(r * n_out + c)] = static_cast<float>(g);
+      }
+    expect_same(run(ex, x), want, 1e-4f, tanh_form ? "MatMul + GeluTanh" : "MatMul + Gelu");
+  }
+}
+
+}  // namespace

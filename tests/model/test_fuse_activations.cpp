@@ -159,3 +159,60 @@ TEST(FuseActivations, AnExactNameKeepsThatValueAloneAndAnythingElseIsARegex) {
 }
 
 }  // namespace
+
+namespace {
+
+// x [1, 3, 2] -> Linear (MatMul with constant "m", Add of bias "b") -> [residual Add of x] -> [Gelu].
+Graph linear_of(std::vector<Node> nodes) {
+  auto g = graph_of(std::move(nodes));
+  g.constants["m"] = Constant{{2, 2}, {1, 2, 3, 4}, {}};
+  g.constants["b"] = Constant{{2}, {0.5f, -0.5f}, {}};
+  return g;
+}
+
+TEST(FuseActivations, LinearBiasResidualAndActivationBecomeOneFusedMatMul) {
+  auto g =
+      linear_of({node("Relu", {"x"}, "r"), node("MatMul", {"r", "m"}, "p"), node("Add", {"b", "p"}, "pb"),
+                 node("Add", {"pb", "r"}, "s"), node("Relu", {"s"}, "y")});
+  EXPECT_EQ(flipguard::model::fuse_activations(g), 3);
+  ASSERT_EQ(g.nodes.size(), 2u);
+  const Node& f = g.nodes[1];
+  EXPECT_EQ(f.op_type, flipguard::model::kFusedMatMul);
+  EXPECT_EQ(f.inputs, (std::vector<std::string>{"r", "m", "b", "r"}));
+  EXPECT_EQ(f.outputs, (std::vector<std::string>{"y"}));
+  ASSERT_TRUE(flipguard::model::fused_activation(f));
+}
+
+TEST(FuseActivations, LinearResidualWithoutBiasAndNotOfALaterValue) {
+  auto g =
+      linear_of({node("Relu", {"x"}, "r"), node("MatMul", {"r", "m"}, "p"), node("Add", {"p", "r"}, "y")});
+  EXPECT_EQ(flipguard::model::fuse_activations(g), 1);
+  ASSERT_EQ(g.nodes.size(), 2u);
+  EXPECT_EQ(g.nodes[1].inputs, (std::vector<std::string>{"r", "m", "", "r"}));
+  // The other input computed after the MatMul: no residual (the engine would read it before it exists).
+  auto late =
+      linear_of({node("MatMul", {"x", "m"}, "p"), node("Relu", {"x"}, "r"), node("Add", {"p", "r"}, "y")});
+  EXPECT_EQ(flipguard::model::fuse_activations(late), 0);
+}
+
+TEST(FuseActivations, BatchedProductTakesItsScale) {
+  auto g =
+      linear_of({node("Relu", {"x"}, "r"), node("MatMul", {"x", "r"}, "p"), node("Div", {"p", "six"}, "y")});
+  EXPECT_EQ(flipguard::model::fuse_activations(g), 1);
+  ASSERT_EQ(g.nodes.size(), 2u);
+  const Node& f = g.nodes[1];
+  EXPECT_EQ(f.op_type, flipguard::model::kFusedMatMul);
+  EXPECT_EQ(f.inputs, (std::vector<std::string>{"x", "r"}));
+  EXPECT_EQ(f.get_string("scale_op", ""), "Div");
+  EXPECT_FLOAT_EQ(f.get_float("scale", 0), 6.f);
+  EXPECT_EQ(f.outputs, (std::vector<std::string>{"y"}));
+  // 6 / product is no scale; nor is a product scaled by a computed value.
+  auto inverse =
+      linear_of({node("Relu", {"x"}, "r"), node("MatMul", {"x", "r"}, "p"), node("Div", {"six", "p"}, "y")});
+  EXPECT_EQ(flipguard::model::fuse_activations(inverse), 0);
+  auto computed =
+      linear_of({node("Relu", {"x"}, "r"), node("MatMul", {"x", "r"}, "p"), node("Mul", {"p", "r"}, "y")});
+  EXPECT_EQ(flipguard::model::fuse_activations(computed), 0);
+}
+
+}  // namespace

@@ -149,6 +149,66 @@ TEST(FuseGelu, WrongConstantsOrSharedValuesAreLeftAlone) {
   EXPECT_EQ(g2.nodes.size(), 6u);
 }
 
+// GPT-2's gelu_new as Hugging Face writes it: 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * pow(x, 3)))).
+std::vector<Node> gelu_new_nodes() {
+  return {node("Mul", {"half", "x"}, "xh"),      node("Pow", {"x", "three"}, "cube"),
+          node("Mul", {"c", "cube"}, "cc"),      node("Add", {"x", "cc"}, "inner"),
+          node("Mul", {"inner", "k"}, "scaled"), node("Tanh", {"scaled"}, "t"),
+          node("Add", {"one", "t"}, "a"),        node("Mul", {"xh", "a"}, "y")};
+}
+
+Graph tanh_base() {
+  auto g = base();
+  g.constants["three"] = Constant{{}, {3.f}, {}};
+  g.constants["c"] = Constant{{}, {0.044715f}, {}};
+  g.constants["k"] = Constant{{}, {static_cast<float>(std::sqrt(2.0 / 3.141592653589793))}, {}};
+  return g;
+}
+
+TEST(FuseGelu, TanhApproximationBecomesOneNode) {
+  auto g = tanh_base();
+  g.nodes = gelu_new_nodes();
+  EXPECT_EQ(flipguard::model::fuse_gelu(g), 1);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].domain, kInternalDomain);
+  EXPECT_EQ(g.nodes[0].op_type, flipguard::model::kGeluTanh);
+  EXPECT_EQ(g.nodes[0].inputs, (std::vector<std::string>{"x"}));
+  EXPECT_EQ(g.nodes[0].outputs, (std::vector<std::string>{"y"}));
+}
+
+TEST(FuseGelu, TanhApproximationAsPyTorchExportsIt) {
+  // gelu(x, approximate="tanh") at opset 17: x * (x * x), the constants first, then x * (1 + tanh) * 0.5.
+  auto g = tanh_base();
+  g.nodes = {
+      node("Mul", {"x", "x"}, "sq"),     node("Mul", {"x", "sq"}, "cube"), node("Mul", {"c", "cube"}, "cc"),
+      node("Add", {"x", "cc"}, "inner"), node("Mul", {"k", "inner"}, "s"), node("Tanh", {"s"}, "t"),
+      node("Add", {"one", "t"}, "a"),    node("Mul", {"x", "a"}, "xa"),    node("Mul", {"half", "xa"}, "y")};
+  EXPECT_EQ(flipguard::model::fuse_gelu(g), 1);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].op_type, flipguard::model::kGeluTanh);
+  EXPECT_EQ(g.nodes[0].inputs, (std::vector<std::string>{"x"}));
+}
+
+TEST(FuseGelu, TanhWithOtherConstantsOrSharedValuesIsLeftAlone) {
+  auto g = tanh_base();
+  g.constants["c"] = Constant{{}, {0.05f}, {}};
+  g.nodes = gelu_new_nodes();
+  EXPECT_EQ(flipguard::model::fuse_gelu(g), 0) << "0.05 x^3 is not the approximation's";
+  auto g2 = tanh_base();
+  g2.constants["three"] = Constant{{}, {2.f}, {}};
+  g2.nodes = gelu_new_nodes();
+  EXPECT_EQ(flipguard::model::fuse_gelu(g2), 0) << "x^2 is not the cube";
+  auto g3 = tanh_base();
+  g3.nodes = gelu_new_nodes();
+  g3.nodes.back().outputs = {"g"};
+  g3.nodes.push_back(node("Add", {"g", "t"}, "y"));  // the tanh read outside the pattern
+  EXPECT_EQ(flipguard::model::fuse_gelu(g3), 0);
+  EXPECT_EQ(g3.nodes.size(), 9u);
+  auto g4 = tanh_base();
+  g4.nodes = {node("Tanh", {"x"}, "y")};  // a plain Tanh
+  EXPECT_EQ(flipguard::model::fuse_gelu(g4), 0);
+}
+
 }  // namespace
 
 namespace {

@@ -1,5 +1,5 @@
 // Element-wise activations not fused into a producer: oneDNN eltwise, in place when the input is dead after
-// (the exact GELU and SiLU, written by model/fuse_gelu.hpp and model/fuse_silu.hpp, too). HardSigmoid (no
+// (the GELUs and SiLU, written by model/fuse_gelu.hpp and model/fuse_silu.hpp, too). HardSigmoid (no
 // oneDNN algorithm in this version) is plain C++.
 #include <algorithm>
 #include <stdexcept>
@@ -40,6 +40,7 @@ void register_activation(OpRegistry& r) {
   r.add("Clip", build_eltwise, 6, 17, {"min", "max"});
   r.add("HardSigmoid", build_hard_sigmoid, 6, 17, {"alpha", "beta"});
   r.add_internal(model::kGelu, build_eltwise, 1, 17);
+  r.add_internal(model::kGeluTanh, build_eltwise, 1, 17);
   r.add_internal(model::kSilu, build_eltwise, 1, 17);
 }
 

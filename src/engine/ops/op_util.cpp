@@ -40,6 +40,8 @@ Eltwise eltwise_of(const model::Activation& a) {
       return {algorithm::eltwise_clip_v2, a.alpha, a.beta};
     case K::GeluErf:
       return {algorithm::eltwise_gelu_erf};
+    case K::GeluTanh:
+      return {algorithm::eltwise_gelu_tanh};
     case K::Silu:
       return {algorithm::eltwise_swish, 1.f};
   }

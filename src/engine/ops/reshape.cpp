@@ -1,10 +1,12 @@
-// Reshape, Flatten, Squeeze, Unsqueeze (and Identity / inference Dropout left as graph outputs): views of a
-// row-major buffer, no copy and no layer.
+// Reshape, Flatten, Squeeze, Unsqueeze (and Identity / inference Dropout left as graph outputs): views of the
+// input's buffer, no copy and no layer: a row-major one, or a strided one (a Transpose's, a Split part's)
+// where its strides can take the new dims; otherwise a view of a row-major copy.
 #include <string>
 #include <vector>
 
 #include "engine/op_registry.hpp"
 #include "engine/ops/op_util.hpp"
+#include "engine/ops/strided_views.hpp"
 #include "model/shape_rules.hpp"
 
 namespace flipguard::engine {
@@ -12,7 +14,21 @@ namespace {
 
 // The output shares the input's buffer under its new dims.
 void define_view(const model::Node& n, BuildContext& ctx, int x, const Dims& out) {
+  const Value& v = ctx.value(x);
+  if (v.strided) {
+    if (const auto strides = ops::reshaped_strides(v.dims, strides_of(v.md), out)) {
+      ctx.define_strided_view(n.outputs.at(0), out, *strides, x, 0);
+      return;
+    }
+    x = ctx.plain(n.inputs.at(0));
+  }
   ctx.define_alias(n.outputs.at(0), out, plain_desc(out), x);
+}
+
+// The input: a strided view as it is, anything else row-major.
+int input(const model::Node& n, BuildContext& ctx) {
+  const int x = ctx.strided(n.inputs.at(0));
+  return ctx.value(x).strided ? x : ctx.plain(n.inputs[0]);
 }
 
 std::vector<std::int64_t> int_input_or_attr(const model::Node& n, const BuildContext& ctx, size_t input,
@@ -24,7 +40,7 @@ std::vector<std::int64_t> int_input_or_attr(const model::Node& n, const BuildCon
 // The output shapes come from model/shape_rules.hpp, as shape inference's do; their std::invalid_argument
 // reaches build_network, which names the node.
 void build_reshape(const model::Node& n, BuildContext& ctx) {
-  const int x = ctx.plain(n.inputs.at(0));
+  const int x = input(n, ctx);
   const Dims shape = int_input_or_attr(n, ctx, 1, "shape");
   define_view(
       n, ctx, x,
@@ -32,17 +48,17 @@ void build_reshape(const model::Node& n, BuildContext& ctx) {
 }
 
 void build_flatten(const model::Node& n, BuildContext& ctx) {
-  const int x = ctx.plain(n.inputs.at(0));
+  const int x = input(n, ctx);
   define_view(n, ctx, x, model::flatten_dims(ctx.value(x).dims, n.get_int("axis", 1)));
 }
 
 void build_squeeze(const model::Node& n, BuildContext& ctx) {
-  const int x = ctx.plain(n.inputs.at(0));
+  const int x = input(n, ctx);
   define_view(n, ctx, x, model::squeeze_dims(ctx.value(x).dims, int_input_or_attr(n, ctx, 1, "axes")));
 }
 
 void build_unsqueeze(const model::Node& n, BuildContext& ctx) {
-  const int x = ctx.plain(n.inputs.at(0));
+  const int x = input(n, ctx);
   // Since opset 13 the axes are a required input.
   const Dims axes = ctx.graph().opset >= 13 ? ctx.require_constant(n, 1).ints : n.get_ints("axes");
   define_view(n, ctx, x, model::unsqueeze_dims(ctx.value(x).dims, axes));

@@ -1,4 +1,6 @@
-// Split along an axis into consecutive parts (given sizes, or equal parts), each a block copy in plain C++.
+// Split along an axis into consecutive parts (given sizes, or equal parts): each part a strided view of the
+// input (no copy; ops/strided_views.hpp), which builders needing row-major data get copied where they read
+// it. A constant or blocked input is split by block copies in plain C++.
 #include <algorithm>
 #include <stdexcept>
 
@@ -10,7 +12,9 @@ namespace flipguard::engine {
 namespace {
 
 void build_split(const model::Node& n, BuildContext& ctx) {
-  const int x = ctx.plain(n.inputs.at(0));
+  int x = ctx.strided(n.inputs.at(0));
+  const bool views = ctx.value(x).buffer >= 0 && is_strided_layout(ctx.value(x).md);
+  if (!views) x = ctx.plain(n.inputs[0]);
   const Dims in = ctx.value(x).dims;
   const auto axis =
       static_cast<size_t>(model::normalize_axis(n.get_int("axis", 0), static_cast<std::int64_t>(in.size())));
@@ -31,6 +35,11 @@ void build_split(const model::Node& n, BuildContext& ctx) {
     if (n.outputs[k].empty()) continue;
     Dims out = in;
     out[axis] = size;
+    if (views) {
+      const Dims strides = strides_of(ctx.value(x).md);
+      ctx.define_strided_view(n.outputs[k], out, strides, x, offset * strides[axis]);
+      continue;
+    }
     const int y = ctx.define(n.outputs[k], out, plain_desc(out));
     ctx.add_layer(std::make_unique<FunctionLayer>(
         "Split " + n.name + " part " + std::to_string(k) + " " + model::dims_to_string(out),
