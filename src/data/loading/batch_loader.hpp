@@ -16,7 +16,9 @@
 
 namespace flipguard::data {
 
-// Preprocessed images held in memory: one allocation of count x C x H x W floats.
+// Preprocessed images held in memory: one allocation of count x C x H x W floats. Or, for a causal language
+// model, token sequences (seq_len > 0): each "image" of the set is then one sequence, its input ids and the
+// id each position predicts (data/loading/token_sequences.hpp); the image fields stay empty.
 struct PreprocessedSet {
   std::size_t channels = 0, height = 0, width = 0;
   std::vector<float> tensor;         // NCHW
@@ -27,12 +29,24 @@ struct PreprocessedSet {
   // from; campaigns identify their data by these, the indices and the targets.
   std::vector<std::uint64_t> content;
   std::vector<SkippedImage> skipped;  // images of the subset left out under BadImages::kSkip
+  // Token sequences: size() x seq_len input ids, and as many next-token targets (-1: the position predicts
+  // nothing that was read). `targets` then holds -1 per sequence and `labelled` says targets exist.
+  std::size_t seq_len = 0;
+  std::vector<std::int64_t> tokens, next;
 
+  bool is_tokens() const { return seq_len > 0; }
   std::size_t size() const { return targets.size(); }
   std::size_t sample_floats() const { return channels * height * width; }
   // Images [first, first + count) as one NCHW batch (contiguous, no copy).
   std::span<const float> batch(std::size_t first, std::size_t count) const {
     return std::span<const float>(tensor).subspan(first * sample_floats(), count * sample_floats());
+  }
+  // Sequences [first, first + count): their input ids and their targets, count x seq_len each.
+  std::span<const std::int64_t> token_batch(std::size_t first, std::size_t count) const {
+    return std::span<const std::int64_t>(tokens).subspan(first * seq_len, count * seq_len);
+  }
+  std::span<const std::int64_t> next_batch(std::size_t first, std::size_t count) const {
+    return std::span<const std::int64_t>(next).subspan(first * seq_len, count * seq_len);
   }
 };
 

@@ -60,8 +60,26 @@ struct PreprocessSpec {
   bool crops() const { return crop[0] > 0; }
 };
 
+// What the model computes, and so how it is fed and scored (sidecar "kind").
+enum class ModelKind {
+  kClassifier,  // "classifier": images in, one vector of class scores per image out (the default)
+  kCausalLm,    // "causal-lm": token ids [batch, sequence] in, next-token logits [batch, sequence, vocab] out
+};
+
+const char* to_string(ModelKind kind);
+
+// A causal language model's input and vocabulary (kind causal-lm; input.sequence_length, output.vocab,
+// tokenizer).
+struct LmSpec {
+  int sequence_length = 0;  // token ids per sequence the model reads (the graph's sequence dimension)
+  int vocab = 0;            // logits per position
+  std::string tokenizer;    // tokenizer.json, relative to the sidecar's folder ("" if none: token files only)
+};
+
 struct Manifest {
   std::string name;
+  ModelKind kind = ModelKind::kClassifier;
+  LmSpec lm;  // kind causal-lm only
   std::string onnx;  // file name, relative to the sidecar's folder
   std::string source;
   std::string sha256;
@@ -73,6 +91,9 @@ struct Manifest {
   std::filesystem::path json_file;  // the sidecar it was read from; empty when parsed from a string
 
   std::filesystem::path onnx_path() const;
+  // lm.tokenizer and a default dataset given as a path, resolved against the sidecar's folder.
+  std::filesystem::path tokenizer_path() const;
+  bool is_lm() const { return kind == ModelKind::kCausalLm; }
 };
 
 // `origin` names the JSON in error messages (a file path, or e.g. "<test>").
