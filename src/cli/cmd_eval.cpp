@@ -14,11 +14,30 @@
 #include "data/manifest/manifest_lookup.hpp"
 #include "engine/executor.hpp"
 #include "evaluation/evaluate_set.hpp"
+#include "metrics/token_scoring.hpp"
 #include "metrics/topk.hpp"
 #include "model/onnx_loader.hpp"
 
 namespace flipguard::cli {
 namespace {
+
+// A language model's clean scores: perplexity and next-token accuracy over every scored position.
+void print_lm_scores(const metrics::TokenCounts& t, const data::Manifest& spec,
+                     const data::LoadedData& loaded) {
+  const auto& set = loaded.images;
+  std::printf("model      %s (%s), causal language model\n", spec.name.c_str(), spec.onnx_path().c_str());
+  std::printf("data       %s, %zu sequences of %zu tokens, %lld positions scored, data hash %s\n",
+              loaded.name.c_str(), set.size(), set.seq_len, static_cast<long long>(t.positions),
+              campaign::data_content_hash(set).c_str());
+  std::printf("perplexity %.4f (mean NLL %.6f nats per token)\n", t.perplexity(), t.mean_nll());
+  const auto share = [&](std::int64_t k) {
+    return t.positions ? 100.0 * static_cast<double>(k) / static_cast<double>(t.positions) : 0.0;
+  };
+  std::printf("top-1      %.2f %% of next tokens\n", share(t.top1));
+  std::printf("top-5      %.2f %% of next tokens\n", share(t.top5));
+  std::printf("non-finite %lld of %lld positions have a NaN or infinite logit\n",
+              static_cast<long long>(t.non_finite), static_cast<long long>(t.positions));
+}
 
 int eval(const Arguments& args) {
   // The sidecar's claims checked, the graph read once, the batch the model's own if it fixes one.
@@ -40,11 +59,7 @@ int eval(const Arguments& args) {
   eo.fold_batchnorm = !args.has("--no-fold-bn");
   engine::Executor ex(std::move(resolved.model.graph), eo);
   const int batch = ex.batch();
-  if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))
-    throw std::runtime_error(spec.onnx_path().string() + ": the model takes " +
-                             model::dims_to_string(ex.input_dims()) +
-                             " but the sidecar's preprocessing gives " +
-                             std::to_string(images.sample_floats()) + " floats per image");
+  evaluation::check_images_fit(ex, images);
   if (args.has("--verbose")) std::cerr << ex.summary();
 
   std::vector<float> logits;
@@ -52,7 +67,9 @@ int eval(const Arguments& args) {
   const auto result =
       evaluation::evaluate_set(ex, images, logits, [&](size_t done, const metrics::TopKCounts& c) {
         char extra[64];
-        if (images.labelled)
+        if (images.is_tokens())
+          extra[0] = '\0';
+        else if (images.labelled)
           std::snprintf(extra, sizeof extra, "top-1 %.1f%%", c.top1_percent());
         else
           extra[0] = '\0';
@@ -65,6 +82,12 @@ int eval(const Arguments& args) {
   std::printf("data       %s, %lld images", loaded.name.c_str(), static_cast<long long>(counts.images));
   if (!images.skipped.empty()) std::printf(" (%zu unusable images skipped)", images.skipped.size());
   std::printf(", data hash %s\n", campaign::data_content_hash(images).c_str());
+  if (images.is_tokens()) {
+    print_lm_scores(result.tokens, spec, loaded);
+    std::printf("speed      %.1f tokens/s (batch %d, %d threads); data loading %.1f s\n",
+                static_cast<double>(images.size() * images.seq_len) / run_s, batch, threads, load_s);
+    return 0;
+  }
   if (!images.labelled) {
     std::printf("top-1      n/a (no labels)\n");
     std::printf("top-5      n/a (no labels)\n");

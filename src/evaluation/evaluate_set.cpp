@@ -31,9 +31,19 @@ Evaluation score_batches(const data::PreprocessedSet& images, size_t batch, std:
     platform::throw_if_interrupted();  // a trial stopped half-way is abandoned, never recorded
     produce(first, n, logits.data());
     const auto out = std::span<const float>(logits).first(n * width);
-    metrics::score_batch({out, batch_labels(images, first, n),
-                          io.clean.empty() ? io.clean : io.clean.subspan(first * width, n * width), classes},
-                         e.counts, e.sdc);
+    const auto clean = io.clean.empty() ? io.clean : io.clean.subspan(first * width, n * width);
+    if (images.is_tokens()) {
+      const auto length = static_cast<std::int64_t>(images.seq_len);
+      metrics::score_token_batch({.logits = out,
+                                  .targets = images.next_batch(first, n),
+                                  .clean = clean,
+                                  .rows = static_cast<std::int64_t>(n),
+                                  .length = length,
+                                  .vocab = classes / length},
+                                 e.counts, e.sdc, e.tokens);
+    } else {
+      metrics::score_batch({out, batch_labels(images, first, n), clean, classes}, e.counts, e.sdc);
+    }
     if (io.keep)
       std::copy(out.begin(), out.end(), io.keep->begin() + static_cast<std::ptrdiff_t>(first * width));
     if (after_batch) after_batch(first + n, e.counts);
@@ -48,7 +58,33 @@ Evaluation score_batches(const data::PreprocessedSet& images, size_t batch, std:
 
 }  // namespace
 
+namespace {
+
+// A language model fed token sequences: ids in, [batch, sequence, vocab] logits out.
+void check_tokens_fit(const engine::Executor& ex, const data::PreprocessedSet& set) {
+  const auto& out = ex.output_dims();
+  if (!ex.integer_input() || ex.input_size() != static_cast<std::int64_t>(set.seq_len))
+    throw std::runtime_error(ex.graph().source + ": the model takes input " +
+                             model::dims_to_string(ex.input_dims()) +
+                             (ex.integer_input() ? "" : " (floats)") + " but the data are sequences of " +
+                             std::to_string(set.seq_len) + " token ids");
+  if (out.size() != 3 || out[1] != static_cast<std::int64_t>(set.seq_len))
+    throw std::runtime_error(ex.graph().source + ": the model's output is " + model::dims_to_string(out) +
+                             "; a causal language model's is [batch, " + std::to_string(set.seq_len) +
+                             ", vocab] (next-token logits at every position)");
+  for (std::int64_t id : set.tokens)
+    if (id < 0 || id >= out[2])
+      throw std::runtime_error(ex.graph().source + ": token id " + std::to_string(id) +
+                               " of the data is outside the model's vocabulary of " + std::to_string(out[2]));
+}
+
+}  // namespace
+
 void check_images_fit(const engine::Executor& ex, const data::PreprocessedSet& images) {
+  if (images.is_tokens()) return check_tokens_fit(ex, images);
+  if (ex.integer_input())
+    throw std::runtime_error(ex.graph().source +
+                             ": the model reads token ids (a language model) but the data are images");
   // The sidecar and the model are separate files: a disagreement would read past the image buffer or score
   // against logits that do not exist.
   if (ex.input_size() != static_cast<std::int64_t>(images.sample_floats()))
@@ -74,6 +110,14 @@ void check_images_fit(const engine::Executor& ex, const data::PreprocessedSet& i
                                  " (check the sidecar's output.classes and label_offset)");
 }
 
+void run_batch(engine::Executor& ex, const data::PreprocessedSet& images, size_t first, size_t n,
+               float* out) {
+  if (images.is_tokens())
+    ex.run(images.token_batch(first, n).data(), static_cast<int>(n), out);
+  else
+    ex.run(images.batch(first, n).data(), static_cast<int>(n), out);
+}
+
 std::span<const int> batch_labels(const data::PreprocessedSet& images, size_t first, size_t n) {
   if (!images.labelled) return {};
   return std::span<const int>(images.targets).subspan(first, n);
@@ -87,10 +131,8 @@ Evaluation evaluate_set(engine::Executor& ex, const data::PreprocessedSet& image
   check_images_fit(ex, images);
   return score_batches(
       images, static_cast<size_t>(ex.batch()), ex.output_size(),
-      [&](size_t first, size_t n, float* out) {
-        ex.run(images.batch(first, n).data(), static_cast<int>(n), out);
-      },
-      logits, after_batch, stop_after, io, start);
+      [&](size_t first, size_t n, float* out) { run_batch(ex, images, first, n, out); }, logits, after_batch,
+      stop_after, io, start);
 }
 
 Evaluation evaluate_batches(const data::PreprocessedSet& images, size_t batch, std::int64_t classes,

@@ -10,6 +10,7 @@
 #include "data/loading/batch_loader.hpp"
 #include "engine/executor.hpp"
 #include "metrics/sdc.hpp"
+#include "metrics/token_scoring.hpp"
 #include "metrics/topk.hpp"
 
 namespace flipguard::evaluation {
@@ -19,6 +20,9 @@ struct Evaluation {
   // without labels (images.labelled false), whose only scores are `sdc`'s.
   metrics::TopKCounts counts;
   metrics::SdcCounts sdc;  // against LogitIo::clean, when given
+  // Token sequences (images.is_tokens()): the next-token counts of their positions; `counts.images` counts
+  // the sequences and `sdc` holds only the logit error (metrics::score_token_batch).
+  metrics::TokenCounts tokens;
   double seconds = 0;
   bool stopped = false;  // `stop_after` ended the pass early
 };
@@ -35,6 +39,10 @@ struct LogitIo {
 // model's, or a label past its outputs. evaluate_set checks it; callers feeding an executor otherwise
 // (evaluate_batches) check it first.
 void check_images_fit(const engine::Executor& ex, const data::PreprocessedSet& images);
+
+// Runs images [first, first + n) of the set through `ex` (token ids for a set of token sequences), writing
+// their logits to `out`.
+void run_batch(engine::Executor& ex, const data::PreprocessedSet& images, size_t first, size_t n, float* out);
 
 // The labels of images [first, first + n) as metrics::score_batch takes them: empty when the set has none.
 std::span<const int> batch_labels(const data::PreprocessedSet& images, size_t first, size_t n);

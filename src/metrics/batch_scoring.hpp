@@ -9,6 +9,7 @@
 #include <span>
 
 #include "metrics/sdc.hpp"
+#include "metrics/token_scoring.hpp"
 #include "metrics/topk.hpp"
 
 namespace flipguard::metrics {
@@ -25,5 +26,11 @@ struct BatchOutputs {
 // Adds the batch to `counts` (images, Top-1/Top-5 hits with labels, non-finite rows) and, given fault-free
 // logits, to `sdc`.
 void score_batch(const BatchOutputs& batch, TopKCounts& counts, SdcCounts& sdc);
+
+// A causal language model's batch (token_scoring.hpp's TokenBatch): its positions added to `tokens`; its
+// sequences to `counts` (images, and those with a non-finite logit); given fault-free logits, the logit
+// error (largest |delta|, squares) to `sdc`, whose image-level SDC-1/SDC-5 stay 0 (token SDC is per
+// position).
+void score_token_batch(const TokenBatch& batch, TopKCounts& counts, SdcCounts& sdc, TokenCounts& tokens);
 
 }  // namespace flipguard::metrics

@@ -25,6 +25,10 @@ enum class MetricRange {
   unbounded,
 };
 
+// Which models a metric measures: classifiers (images and class scores), causal language models (token
+// sequences and next-token logits) or both (logit errors). A record measures the metrics of its task only.
+enum class MetricTask { classifier, language_model, any };
+
 struct MetricInfo {
   std::string_view id = {};           // settings, records and file names: "top1"
   std::string_view label = {};        // report tables and plots: "Top-1"
@@ -34,6 +38,10 @@ struct MetricInfo {
   bool needs_labels = false;          // measured only on labelled data
   bool needs_clean_outputs = false;   // against the fault-free outputs: 0 in the clean cell by definition
   MetricRange range = MetricRange::share;
+  MetricTask task = MetricTask::classifier;
+  // unbounded: summarised by the median over trials with its order-statistic interval (stats/
+  // quantile_interval.hpp), valid for heavy tails and +inf values, instead of a largest or mean value.
+  bool median = false;
   // share: the trial's value is 100 * count / denominator (0 without images), summed over its batches.
   std::int64_t TrialCounts::*count = nullptr;
   std::int64_t TrialCounts::*denominator = &TrialCounts::images;
@@ -60,6 +68,7 @@ class Metric {
   bool operator==(const Metric&) const = default;
 
   static const Metric top1, top5, sdc1, sdc5, logit_max_abs, logit_rel_l2;
+  static const Metric token_top1, token_top5, token_sdc, ppl_2x, ppl_10x, perplexity, nll, kl;
 
  private:
   const MetricInfo* info_;

@@ -52,6 +52,7 @@ constexpr MetricInfo kBuiltin[] = {
      .axis_label = "max |Δ logit|",
      .needs_clean_outputs = true,
      .range = MetricRange::unbounded,
+     .task = MetricTask::any,
      .amount = &C::logit_max_abs},
     {.id = "logit_rel_l2",
      .label = "relative L2",
@@ -60,7 +61,89 @@ constexpr MetricInfo kBuiltin[] = {
      .axis_label = "relative L2 logit error",
      .needs_clean_outputs = true,
      .range = MetricRange::unbounded,
+     .task = MetricTask::any,
      .amount = &C::logit_rel_l2},
+    // Language models: shares over a trial's next-token positions, or over trials (ppl_2x, ppl_10x: a
+    // perplexity blow-up is a yes/no per trial, so its share has the valid intervals a mean perplexity
+    // lacks).
+    {.id = "token_top1",
+     .label = "token Top-1",
+     .description = "next-token Top-1 accuracy of a language model",
+     .measure = "next-token Top-1 accuracy",
+     .axis_label = "next-token Top-1 accuracy (%)",
+     .task = MetricTask::language_model,
+     .count = &C::token_top1,
+     .denominator = &C::positions,
+     .stoppable = true,
+     .plotted = true},
+    {.id = "token_top5",
+     .label = "token Top-5",
+     .description = "next-token Top-5 accuracy of a language model",
+     .measure = "next-token Top-5 accuracy",
+     .axis_label = "next-token Top-5 accuracy (%)",
+     .task = MetricTask::language_model,
+     .count = &C::token_top5,
+     .denominator = &C::positions},
+    {.id = "token_sdc",
+     .label = "token SDC",
+     .description = "the share of positions whose next-token argmax differs from the fault-free model's",
+     .measure = "token SDC against the fault-free model",
+     .axis_label = "token SDC: argmax token changed vs the fault-free model (%)",
+     .needs_clean_outputs = true,
+     .task = MetricTask::language_model,
+     .count = &C::token_sdc,
+     .denominator = &C::positions,
+     .stoppable = true,
+     .plotted = true},
+    {.id = "ppl_2x",
+     .label = "ppl > 2x",
+     .description = "the share of trials whose perplexity exceeds twice the fault-free model's",
+     .measure = "the share of trials with perplexity above 2x the fault-free",
+     .axis_label = "trials with perplexity > 2x fault-free (%)",
+     .needs_clean_outputs = true,
+     .task = MetricTask::language_model,
+     .count = &C::ppl_2x,
+     .denominator = &C::lm_trials,
+     .stoppable = true,
+     .plotted = true},
+    {.id = "ppl_10x",
+     .label = "ppl > 10x",
+     .description = "the share of trials whose perplexity exceeds ten times the fault-free model's",
+     .measure = "the share of trials with perplexity above 10x the fault-free",
+     .axis_label = "trials with perplexity > 10x fault-free (%)",
+     .needs_clean_outputs = true,
+     .task = MetricTask::language_model,
+     .count = &C::ppl_10x,
+     .denominator = &C::lm_trials,
+     .stoppable = true},
+    {.id = "perplexity",
+     .label = "perplexity",
+     .description = "a trial's perplexity, exp of its mean next-token NLL (+inf with non-finite logits)",
+     .measure = "perplexity",
+     .axis_label = "perplexity (median over trials)",
+     .range = MetricRange::unbounded,
+     .task = MetricTask::language_model,
+     .median = true,
+     .amount = &C::perplexity},
+    {.id = "nll",
+     .label = "NLL",
+     .description = "a trial's mean next-token negative log-likelihood, nats",
+     .measure = "mean NLL per token",
+     .axis_label = "NLL per token (nats, median over trials)",
+     .range = MetricRange::unbounded,
+     .task = MetricTask::language_model,
+     .median = true,
+     .amount = &C::nll},
+    {.id = "kl",
+     .label = "KL",
+     .description = "a trial's mean KL(fault-free || faulty) of the next-token distribution, nats",
+     .measure = "mean KL divergence from the fault-free model",
+     .axis_label = "KL per token (nats, median over trials)",
+     .needs_clean_outputs = true,
+     .range = MetricRange::unbounded,
+     .task = MetricTask::language_model,
+     .median = true,
+     .amount = &C::kl},
 };
 
 // Registered metrics: a list, so a handle's address stays valid while others come and go.
@@ -86,6 +169,8 @@ void check(const MetricInfo& m) {
     throw std::invalid_argument("register_metric: share metric '" + id + "' needs a count and a denominator");
   if (m.range == MetricRange::unbounded && !m.amount)
     throw std::invalid_argument("register_metric: metric '" + id + "' needs an amount");
+  if (m.median && m.range != MetricRange::unbounded)
+    throw std::invalid_argument("register_metric: metric '" + id + "' is a share: its mean has intervals");
   if (m.stoppable && m.range != MetricRange::share)
     throw std::invalid_argument("register_metric: metric '" + id +
                                 "' cannot be stoppable: only shares in [0, 1] have valid intervals");
@@ -100,6 +185,14 @@ constinit const Metric Metric::sdc1{&kBuiltin[2]};
 constinit const Metric Metric::sdc5{&kBuiltin[3]};
 constinit const Metric Metric::logit_max_abs{&kBuiltin[4]};
 constinit const Metric Metric::logit_rel_l2{&kBuiltin[5]};
+constinit const Metric Metric::token_top1{&kBuiltin[6]};
+constinit const Metric Metric::token_top5{&kBuiltin[7]};
+constinit const Metric Metric::token_sdc{&kBuiltin[8]};
+constinit const Metric Metric::ppl_2x{&kBuiltin[9]};
+constinit const Metric Metric::ppl_10x{&kBuiltin[10]};
+constinit const Metric Metric::perplexity{&kBuiltin[11]};
+constinit const Metric Metric::nll{&kBuiltin[12]};
+constinit const Metric Metric::kl{&kBuiltin[13]};
 
 const std::vector<Metric>& all_metrics() {
   return metrics_list();

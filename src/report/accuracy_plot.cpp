@@ -27,7 +27,8 @@ std::vector<Metric> plotted_metrics(const CampaignReport& rep) {
   std::vector<Metric> out;
   for (const Metric m : metrics::all_metrics())
     if (m->plotted && m->range == metrics::MetricRange::share && (!m->needs_labels || rep.labelled) &&
-        (!m->needs_clean_outputs || rep.has_sdc))
+        (!m->needs_clean_outputs || rep.has_sdc) && m->task != metrics::MetricTask::any &&
+        (m->task == metrics::MetricTask::language_model) == rep.language_model)
       out.push_back(m);
   return out;
 }

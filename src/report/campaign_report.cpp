@@ -82,7 +82,10 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
   }
   rep.records = static_cast<std::int64_t>(records.size());
   rep.images_min = rep.images_max = first.images;
+  rep.language_model = first.language_model();
   for (const auto& r : records) {
+    if (r.language_model() != rep.language_model)
+      throw ReportError("results mix a language model's records with a classifier's");
     rep.images_min = std::min(rep.images_min, r.images), rep.images_max = std::max(rep.images_max, r.images);
     if (r.ber == 0) rep.data_images = std::max(rep.data_images, r.images + r.images_skipped);
     rep.labelled = rep.labelled && r.labelled;

@@ -45,10 +45,12 @@ struct CampaignReport {
   std::string second_site, second_faults;
   double second_flips_mean = 0;
   std::int64_t images_min = 0, images_max = 0, trials_min = 0, trials_max = 0, records = 0;
-  std::int64_t data_images = 0;      // images of the data (the clean records', which score every one)
-  bool labelled = true;              // every record has labels: Top-1 is measured (else only SDC is)
-  bool has_sdc = true;               // every record has SDC metrics (files before them do not)
-  std::vector<std::string> formats;  // first-seen order
+  std::int64_t data_images = 0;  // images of the data (the clean records', which score every one)
+  bool labelled = true;          // every record has labels: Top-1 is measured (else only SDC is)
+  bool has_sdc = true;           // every record has SDC metrics (files before them do not)
+  // The records are a causal language model's (token sequences; a file holds one kind or the other).
+  bool language_model = false;
+  std::vector<std::string> formats;                             // first-seen order
   std::map<std::string, std::vector<std::string>> protections;  // per format, first-seen order
   std::vector<campaign::CellSummary> cells;                     // in group_cells order
   std::vector<std::vector<TrialOutcome>> outcomes;              // per cell (as `cells`), in trial order

@@ -48,6 +48,11 @@ std::string report_html(const CampaignReport& rep, const std::string& title,
     h += "<h2>Format " + escape_xml(format) + "</h2>\n";
     if (auto it = figures.find(format); it != figures.end())
       for (const auto& svg : it->second) h += "<figure>\n" + svg + "</figure>\n";
+    if (rep.language_model) {
+      for (const auto& [heading, table] : lm_tables(rep, format))
+        if (!table.rows.empty()) h += "<h3>" + escape_xml(heading) + "</h3>\n" + to_html(table);
+      continue;
+    }
     if (rep.labelled) h += "<h3>Top-1 accuracy (%)</h3>\n" + to_html(accuracy_table(rep, format));
     if (const Table sdc = sdc_table(rep, format); rep.has_sdc && !sdc.rows.empty())
       h += "<h3>SDC-1: Top-1 changed against the fault-free model (% of images)</h3>\n" + to_html(sdc);

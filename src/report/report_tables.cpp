@@ -130,11 +130,99 @@ Table sdc_table(const CampaignReport& rep, const std::string& format) {
   return t;
 }
 
+Table share_table(const CampaignReport& rep, const std::string& format, Metric metric) {
+  Table t;
+  t.header.push_back("BER");
+  const auto& prots = rep.protections.at(format);
+  for (const auto& p : prots) t.header.push_back(p);
+  for (double ber : rep.bers(format)) {
+    if (ber == 0 && metric->needs_clean_outputs) continue;  // 0 by definition
+    std::vector<std::string> row{ber_label(ber)};
+    for (const auto& p : prots) {
+      const auto* c = rep.find(format, p, ber);
+      row.push_back(c && c->measured(metric) ? format_mean_ci(c->estimate(metric)) : "—");
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+namespace {
+
+// "45.69 [44.1, 47.3] (n)": a median with its interval; a bound no order statistic gives is "-inf"/"inf".
+std::string format_median(const stats::QuantileInterval& q, std::int64_t trials) {
+  const auto bound = [](double v) { return std::isinf(v) ? (v > 0 ? "inf" : "-inf") : format_fixed(v, 2); };
+  std::string out = std::isinf(q.estimate) ? std::string("inf") : format_fixed(q.estimate, 2);
+  if (trials > 1) out += " [" + bound(q.lo) + ", " + bound(q.hi) + "]";
+  return out + " (" + std::to_string(trials) + ")";
+}
+
+}  // namespace
+
+Table median_table(const CampaignReport& rep, const std::string& format, Metric metric) {
+  Table t;
+  t.header.push_back("BER");
+  const auto& prots = rep.protections.at(format);
+  for (const auto& p : prots) t.header.push_back(p);
+  for (double ber : rep.bers(format)) {
+    if (ber == 0 && metric->needs_clean_outputs) continue;
+    std::vector<std::string> row{ber_label(ber)};
+    for (const auto& p : prots) {
+      const auto* c = rep.find(format, p, ber);
+      const auto* q = c ? c->median(metric) : nullptr;
+      row.push_back(q ? format_median(*q, c->trials) : "—");
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+Table lm_configuration_table(const CampaignReport& rep, const std::string& format) {
+  Table t;
+  t.header = {"protection", "memory overhead", "clean perplexity", "clean next-token Top-1 (%)",
+              "highest median perplexity"};
+  for (const auto& p : rep.protections.at(format)) {
+    const campaign::CellSummary* clean = rep.find(format, p, 0);
+    const campaign::CellSummary* worst = nullptr;
+    double overhead = NAN;
+    for (const auto& c : rep.cells) {
+      if (c.format != format || c.protection != p) continue;
+      overhead = c.memory_overhead;
+      const auto* q = c.median(Metric::perplexity);
+      if (c.ber > 0 && q && (!worst || q->estimate > worst->median(Metric::perplexity)->estimate)) worst = &c;
+    }
+    const auto* clean_ppl = clean ? clean->median(Metric::perplexity) : nullptr;
+    t.rows.push_back({p, percent(overhead), clean_ppl ? format_fixed(clean_ppl->estimate, 2) : "—",
+                      clean ? format_fixed(clean->estimate(Metric::token_top1).mean, 2) : "—",
+                      worst ? format_fixed(worst->median(Metric::perplexity)->estimate, 2) + " at BER " +
+                                  format_ber(worst->ber)
+                            : "—"});
+  }
+  return t;
+}
+
+std::vector<std::pair<std::string, Table>> lm_tables(const CampaignReport& rep, const std::string& format) {
+  std::vector<std::pair<std::string, Table>> out;
+  out.emplace_back("Perplexity: median over trials [95 % distribution-free interval] (trials)",
+                   median_table(rep, format, Metric::perplexity));
+  out.emplace_back("Trials whose perplexity exceeds 2x the fault-free model's (%)",
+                   share_table(rep, format, Metric::ppl_2x));
+  out.emplace_back("Trials whose perplexity exceeds 10x the fault-free model's (%)",
+                   share_table(rep, format, Metric::ppl_10x));
+  out.emplace_back("Next-token Top-1 accuracy (%)", share_table(rep, format, Metric::token_top1));
+  out.emplace_back("Token SDC: argmax token changed against the fault-free model (% of positions)",
+                   share_table(rep, format, Metric::token_sdc));
+  out.emplace_back("KL(fault-free || faulty) per token, nats: median over trials [95 % interval] (trials)",
+                   median_table(rep, format, Metric::kl));
+  out.emplace_back("Configurations", lm_configuration_table(rep, format));
+  return out;
+}
+
 Table logit_error_table(const CampaignReport& rep) {
   Table t;
   t.header = {"format", "protection", "BER", "SDC-1 (%)", "SDC-5 (%)", "max |Δ logit|", "relative L2 (mean)"};
   for (const auto& c : rep.cells) {
-    if (c.ber == 0 || !c.has_sdc) continue;
+    if (c.ber == 0 || !c.has_sdc || c.language_model) continue;  // a language model's SDC is per token
     t.rows.push_back({c.format, c.protection, format_ber(c.ber), format_fixed(c.sdc1.mean, 2),
                       format_fixed(c.sdc5.mean, 2), format_general(c.logit_max_abs),
                       format_general(c.logit_rel_l2_mean)});

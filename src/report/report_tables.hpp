@@ -10,6 +10,8 @@
 
 namespace flipguard::report {
 
+using Metric = metrics::Metric;
+
 // The campaign header: (label, value) pairs such as ("model", "resnet20").
 // How to read the accuracy cells, naming the interval methods the report's cells use.
 std::string interval_note(const CampaignReport& rep);
@@ -37,6 +39,19 @@ Table fault_table(const CampaignReport& rep);
 // Per cell: how many trials, why that many (fixed / target reached / max reached / incomplete), and how many
 // trials stopped early below the floor.
 Table trials_table(const CampaignReport& rep);
+// Language models. Rows = BER (0 first), columns = protections; cells "mean [lo, hi] (n)" of a share metric
+// (token_top1, token_sdc, ppl_2x, ...), the clean row left out for metrics against the fault-free model.
+Table share_table(const CampaignReport& rep, const std::string& format, Metric metric);
+// The same for a metric summarised by its median over trials (perplexity, NLL, KL): "median [lo, hi] (n)",
+// the distribution-free interval of the median.
+Table median_table(const CampaignReport& rep, const std::string& format, Metric metric);
+// Rows = protections: memory overhead, clean perplexity and next-token Top-1, the highest median
+// perplexity over the BERs.
+Table lm_configuration_table(const CampaignReport& rep, const std::string& format);
+// A language model's tables of one format with their titles, in the order a report shows them: perplexity,
+// perplexity blow-ups, next-token Top-1, token SDC, KL, configurations.
+std::vector<std::pair<std::string, Table>> lm_tables(const CampaignReport& rep, const std::string& format);
+
 // One CSV row per cell with every summary field (cell_csv.hpp).
 std::string summary_csv(const CampaignReport& rep);
 

@@ -10,7 +10,18 @@ std::string plot_alt_text(const std::string& file) {
   if (file.starts_with("top1_vs_ber")) return "Top-1 vs BER";
   if (file.starts_with("top5_vs_ber")) return "Top-5 vs BER";
   if (file.starts_with("sdc1_vs_ber")) return "SDC-1 vs BER";
+  if (file.starts_with("perplexity_vs_ber")) return "perplexity vs BER";
+  if (file.find("_vs_ber") != std::string::npos) return file.substr(0, file.find("_vs_ber")) + " vs BER";
   return "Top-1 of each trial";
+}
+
+void append_plots(std::string& md, const std::map<std::string, std::vector<std::string>>& plot_files,
+                  const std::string& format) {
+  if (auto it = plot_files.find(format); it != plot_files.end()) {
+    md += "\n";
+    for (const auto& file : it->second)
+      md += "![" + format + ": " + plot_alt_text(file) + "](" + file + ")\n";
+  }
 }
 
 }  // namespace
@@ -22,6 +33,12 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
   md += "\n" + interval_note(rep) + "\n";
   for (const auto& format : rep.formats) {
     md += "\n## Format " + format + "\n";
+    if (rep.language_model) {
+      for (const auto& [heading, table] : lm_tables(rep, format))
+        if (!table.rows.empty()) md += "\n### " + heading + "\n\n" + to_markdown(table);
+      append_plots(md, plot_files, format);
+      continue;
+    }
     if (rep.labelled) md += "\n### Top-1 accuracy (%)\n\n" + to_markdown(accuracy_table(rep, format));
     if (const Table sdc = sdc_table(rep, format); rep.has_sdc && !sdc.rows.empty())
       md += "\n### SDC-1: Top-1 changed against the fault-free model (% of images)\n\n" + to_markdown(sdc);
@@ -30,11 +47,7 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
     if (!paired.rows.empty())
       md +=
           "\n### Top-1 difference against the first protection (percentage points)\n\n" + to_markdown(paired);
-    if (auto it = plot_files.find(format); it != plot_files.end()) {
-      md += "\n";
-      for (const auto& file : it->second)
-        md += "![" + format + ": " + plot_alt_text(file) + "](" + file + ")\n";
-    }
+    append_plots(md, plot_files, format);
   }
   const Table nf = non_finite_table(rep);
   if (!nf.rows.empty()) md += "\n## Trials with NaN/Inf logits\n\n" + to_markdown(nf);
@@ -50,6 +63,7 @@ std::string summary_markdown(const CampaignReport& rep, const std::string& title
         to_markdown(le);
   md += "\n## Faults per trial\n\n" + to_markdown(fault_table(rep));
   md += "\n## Trials per cell\n\n" + to_markdown(trials_table(rep));
+  if (rep.language_model) return md;
   md +=
       "\nEarly-stopped trials count with the Top-1 of the images they saw; having stopped on a low stretch,\n"
       "they read slightly low (a small pessimistic bias, in cells that are below the floor anyway).\n";

@@ -11,9 +11,17 @@ using namespace flipguard::metrics;
 TEST(MetricRegistry, BuiltInMetricsInOrderWithTheirNeeds) {
   std::vector<std::string_view> ids;
   for (const Metric m : all_metrics()) ids.push_back(m.id());
-  EXPECT_EQ(ids,
-            (std::vector<std::string_view>{"top1", "top5", "sdc1", "sdc5", "logit_max_abs", "logit_rel_l2"}));
-  EXPECT_EQ(join_ids(stoppable_metrics(), ", "), "top1, sdc1");
+  EXPECT_EQ(ids, (std::vector<std::string_view>{"top1", "top5", "sdc1", "sdc5", "logit_max_abs",
+                                                "logit_rel_l2", "token_top1", "token_top5", "token_sdc",
+                                                "ppl_2x", "ppl_10x", "perplexity", "nll", "kl"}));
+  EXPECT_EQ(join_ids(stoppable_metrics(), ", "), "top1, sdc1, token_top1, token_sdc, ppl_2x, ppl_10x");
+  // Each metric says which models it measures; perplexity and its kin are summarised by medians.
+  EXPECT_EQ(Metric::top1->task, MetricTask::classifier);
+  EXPECT_EQ(Metric::logit_max_abs->task, MetricTask::any);
+  EXPECT_EQ(Metric::ppl_2x->task, MetricTask::language_model);
+  EXPECT_TRUE(Metric::perplexity->median);
+  EXPECT_EQ(Metric::perplexity->range, MetricRange::unbounded);
+  EXPECT_FALSE(Metric::token_top1->median);
   EXPECT_TRUE(Metric::top1->needs_labels);
   EXPECT_FALSE(Metric::top1->needs_clean_outputs);
   EXPECT_TRUE(Metric::sdc5->needs_clean_outputs);
@@ -53,7 +61,7 @@ TEST(MetricRegistry, ARegisteredMetricIsListedForItsScopeOnly) {
     ASSERT_EQ(all_metrics().size(), before + 1);
     EXPECT_EQ(all_metrics().back(), toy.metric());
     EXPECT_EQ(find_metric("toy_errors"), toy.metric());
-    EXPECT_EQ(join_ids(stoppable_metrics(), "|"), "top1|sdc1|toy_errors");
+    EXPECT_EQ(join_ids(stoppable_metrics(), "|"), "top1|sdc1|token_top1|token_sdc|ppl_2x|ppl_10x|toy_errors");
     EXPECT_EQ(metric_value(toy.metric().info(), TrialCounts{.images = 4, .non_finite = 1}), 25.0);
   }
   EXPECT_EQ(all_metrics().size(), before);
@@ -71,5 +79,7 @@ TEST(MetricRegistry, RefusesEntriesItCannotRead) {
                                           .amount = &TrialCounts::logit_max_abs,
                                           .stoppable = true}),
                std::invalid_argument);
-  EXPECT_EQ(all_metrics().size(), 6u);
+  EXPECT_THROW(register_metric(MetricInfo{.id = "median_share", .median = true, .count = &TrialCounts::top1}),
+               std::invalid_argument);  // a share's mean has intervals: no median
+  EXPECT_EQ(all_metrics().size(), 14u);
 }

@@ -196,6 +196,27 @@ void summarize_design(CellSummary& s, std::span<const TrialRecord> records, cons
 }
 
 // The built-in metrics' named fields, from the generic estimates (what tables and the CLI read).
+// Metrics of the other task (a classifier's in a language model's cell) keep empty estimates.
+bool task_measured(const CellSummary& s, Metric m) {
+  return m->task == metrics::MetricTask::any ||
+         (m->task == metrics::MetricTask::language_model) == s.language_model;
+}
+
+// The median metrics' intervals over the cell's trials.
+void summarize_medians(CellSummary& s, std::span<const TrialRecord> records) {
+  for (const Metric m : metrics::all_metrics()) {
+    if (!m->median || !s.measured(m)) continue;
+    std::vector<double> values;
+    for (const TrialRecord& r : records) values.push_back(metrics::metric_value(m.info(), r.counts()));
+    stats::QuantileInterval q;
+    if (values.size() == 1)
+      q = {.lo = values[0], .hi = values[0], .estimate = values[0], .lo_rank = 1, .hi_rank = 1};
+    else
+      q = stats::quantile_interval(values, 0.5);
+    s.medians.emplace_back(m, q);
+  }
+}
+
 void set_named_estimates(CellSummary& s) {
   s.top1 = s.estimate(Metric::top1);
   s.top5 = s.estimate(Metric::top5);
@@ -219,7 +240,13 @@ const MeanEstimate& CellSummary::estimate(Metric m) const {
 }
 
 bool CellSummary::measured(Metric m) const {
-  return (!m->needs_labels || labelled) && (!m->needs_clean_outputs || has_sdc);
+  return task_measured(*this, m) && (!m->needs_labels || labelled) && (!m->needs_clean_outputs || has_sdc);
+}
+
+const stats::QuantileInterval* CellSummary::median(Metric m) const {
+  for (const auto& [metric, q] : medians)
+    if (metric == m) return &q;
+  return nullptr;
 }
 
 CellSummary summarize(std::span<const TrialRecord> records) {
@@ -234,6 +261,7 @@ CellSummary summarize(std::span<const TrialRecord> records) {
   for (const TrialRecord& r : records)
     if (!r.early_stopped) s.images = std::max(s.images, r.images);  // the min below starts from a full trial
   s.memory_overhead = first.memory_overhead;
+  s.language_model = first.language_model();
   // Each share metric's trial values, in record order (s.estimates' order).
   for (const Metric m : metrics::all_metrics())
     if (m->range == metrics::MetricRange::share) s.estimates.emplace_back(m, MeanEstimate{});
@@ -245,6 +273,9 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     if (r.format != first.format || r.protection != first.protection || r.ber != first.ber)
       throw std::invalid_argument("summarize: records of different cells mixed: '" + first.cell_key() +
                                   "' and '" + r.cell_key() + "'");
+    if (r.language_model() != s.language_model)
+      throw std::invalid_argument("summarize: records of a language model and of a classifier mixed in '" +
+                                  first.cell_key() + "'");
     top1.push_back(r.top1_percent());
     for (std::size_t k = 0; k < s.estimates.size(); ++k)
       values[k].push_back(r.metric_percent(s.estimates[k].first));
@@ -278,6 +309,7 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     if (r.trial > latest->trial) latest = &r;
   const StoppingRule& rule = latest_rule(records);
   s.metric = rule.metric;
+  summarize_medians(s, records);
 
   if (s.ber == 0) {
     // The clean cell has no fault randomness: its uncertainty is the images' (independent draws of the data
@@ -288,6 +320,7 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     const metrics::TrialCounts counts = widest->counts();
     for (std::size_t k = 0; k < s.estimates.size(); ++k) {
       const metrics::MetricInfo& m = s.estimates[k].first.info();
+      if (!task_measured(s, s.estimates[k].first)) continue;
       // The fault-free pass is the reference of a metric against it: no corruption by definition.
       const stats::Interval i = m.needs_clean_outputs
                                     ? stats::Interval{0, 0}
@@ -312,7 +345,8 @@ CellSummary summarize(std::span<const TrialRecord> records) {
     return s;
   }
   s.interval = stats::to_string(rule.interval);
-  for (std::size_t k = 0; k < values.size(); ++k) s.estimates[k].second = trials_estimate(ordered[k], rule);
+  for (std::size_t k = 0; k < values.size(); ++k)
+    if (task_measured(s, s.estimates[k].first)) s.estimates[k].second = trials_estimate(ordered[k], rule);
   set_named_estimates(s);
   if (rule.adaptive()) {
     std::size_t k = 0;

@@ -10,6 +10,7 @@
 
 #include "campaign/planning/critical_strata.hpp"
 #include "campaign/records/trial_record.hpp"
+#include "stats/quantile_interval.hpp"
 
 namespace flipguard::campaign {
 
@@ -68,6 +69,14 @@ struct CellSummary {
   // included: what generic readers (report plots, Python) take a metric's estimate from.
   std::vector<std::pair<Metric, MeanEstimate>> estimates;
   const MeanEstimate& estimate(Metric m) const;  // std::out_of_range for a metric not summarized
+  // A language model's cell (its records are; metrics of the other task are not measured, their estimates
+  // left at 0).
+  bool language_model = false;
+  // The metrics summarised by their median over trials (MetricInfo::median) that the cell measures: the
+  // median with its distribution-free 95 % interval (order statistics; -inf/+inf where too few trials bound
+  // it). The clean cell's single value is its own interval.
+  std::vector<std::pair<Metric, stats::QuantileInterval>> medians;
+  const stats::QuantileInterval* median(Metric m) const;  // nullptr when not summarised
   // Whether every record measured the metric (labelled for Top-k, has_sdc for SDC): else show "n/a".
   bool measured(Metric m) const;
 };

@@ -8,6 +8,7 @@
 
 #include "campaign/settings/campaign_config.hpp"
 #include "campaign/settings/stopping_rule.hpp"
+#include "metrics/token_scoring.hpp"
 #include "metrics/trial_counts.hpp"
 
 namespace flipguard::campaign {
@@ -89,6 +90,13 @@ struct TrialRecord {
   // took (part of `flips`). Absent (empty site) for campaigns of one site.
   std::string second_site, second_tensors, second_format, second_protection, second_fault_model;
   std::int64_t second_flips = 0;
+  // A causal language model's trial (token sequences; `images` counts its sequences, and Top-1/Top-5 and
+  // image SDC-1/SDC-5 are not measured): its next-token counts (metrics/token_scoring.hpp) and the fault-free
+  // model's NLL sum over the same positions, what ppl_2x / ppl_10x compare with (the clean cell: its own).
+  // tokens.positions 0: a classifier's record, without the JSON object "lm".
+  metrics::TokenCounts tokens;
+  double clean_nll_sum = 0;
+  bool language_model() const { return tokens.positions > 0; }
 
   double top1_percent() const {
     return images ? 100.0 * static_cast<double>(top1) / static_cast<double>(images) : 0;
@@ -103,22 +111,15 @@ struct TrialRecord {
     return images ? 100.0 * static_cast<double>(sdc5) / static_cast<double>(images) : 0;
   }
   // What the trial measured, as the metrics read it (metrics/trial_counts.hpp).
-  metrics::TrialCounts counts() const {
-    return {.images = images,
-            .top1 = top1,
-            .top5 = top5,
-            .sdc1 = sdc1,
-            .sdc5 = sdc5,
-            .non_finite = non_finite,
-            .logit_max_abs = logit_max_abs,
-            .logit_rel_l2 = logit_rel_l2};
-  }
+  metrics::TrialCounts counts() const;
   // The trial's value of a metric (percent for a share), e.g. what an adaptive cell's interval is about.
   double metric_percent(Metric metric) const { return metrics::metric_value(metric.info(), counts()); }
   // Whether the record measured the metric: labels when it needs them, SDC when it needs the fault-free
   // outputs (files older than SDC lack it).
   bool measured(Metric metric) const {
-    return (!metric->needs_labels || labelled) && (!metric->needs_clean_outputs || has_sdc);
+    const bool task = metric->task == metrics::MetricTask::any ||
+                      (metric->task == metrics::MetricTask::language_model) == language_model();
+    return task && (!metric->needs_labels || labelled) && (!metric->needs_clean_outputs || has_sdc);
   }
   // (format, protection, ber) identifies a cell; plus tensors and trial, a record (a layer campaign holds
   // the records of several layers in one file).

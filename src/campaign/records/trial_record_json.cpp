@@ -206,6 +206,18 @@ const std::vector<FieldGroup>& record_groups() {
                   {"fault_model", FG_MEMBER(second_fault_model),
                    [](const TrialRecord& r) { return !r.second_fault_model.empty(); }, ""},
                   {"flips", FG_MEMBER(second_flips)}}},
+      // A language model's trial: its next-token counts.
+      {.object = {"lm"},
+       .in = GroupIn::object,
+       .written = [](const TrialRecord& r) { return r.language_model(); },
+       .fields = {{"positions", FG_MEMBER(tokens.positions)},
+                  {"top1", FG_MEMBER(tokens.top1)},
+                  {"top5", FG_MEMBER(tokens.top5)},
+                  {"sdc", FG_MEMBER(tokens.sdc)},
+                  {"non_finite", FG_MEMBER(tokens.non_finite)},
+                  {"nll_sum", [](TrialRecord& r) -> FieldRef { return NullableNumber{&r.tokens.nll_sum}; }},
+                  {"kl_sum", [](TrialRecord& r) -> FieldRef { return NullableNumber{&r.tokens.kl_sum}; }},
+                  {"clean_nll_sum", FG_MEMBER(clean_nll_sum)}}},
       // A design cell's trial; the batch is absent in files written before it was kept (single images).
       {.object = {"design"},
        .in = GroupIn::object,
@@ -283,6 +295,17 @@ void from_json(const json& j, TrialRecord& r) {
     throw std::runtime_error(
         "results record has an inconsistent second site (empty, the first site, or "
         "more flips than the trial)");
+  if (j.contains("lm")) {
+    const auto& t = r.tokens;
+    // KL sums may round a hair below 0 where the distributions agree.
+    if (t.positions < 1 || t.top1 < 0 || t.top5 < t.top1 || t.top5 > t.positions || t.sdc < 0 ||
+        t.sdc > t.positions || t.non_finite < 0 || t.non_finite > t.positions || !(t.nll_sum >= 0) ||
+        !(t.kl_sum >= -1e-6 * static_cast<double>(t.positions)) || !(r.clean_nll_sum >= 0) ||
+        !std::isfinite(r.clean_nll_sum) || r.labelled)
+      throw std::runtime_error(
+          "results record has inconsistent language-model counts (positions, Top-k, SDC, NLL or KL, or "
+          "class labels beside them)");
+  }
   if (j.contains("design") &&
       (r.design_images < 1 || r.design_round < 0 || r.design_batch < 1 || r.stratum < -1 ||
        r.stratum_lo < 0 || (r.stratum_hi >= 0 && r.stratum_hi < r.stratum_lo)))

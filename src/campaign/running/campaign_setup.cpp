@@ -157,11 +157,21 @@ CampaignSetup CampaignSetup::load(ResolvedConfig resolved) {
   // Defaults that the data decide (settings.hpp, fit_defaults_to_data), before anything depends on them.
   s.config = std::move(resolved.config);
   s.notes = std::move(loaded.notes);
-  for (auto& n :
-       fit_defaults_to_data(s.config, s.images.labelled, static_cast<std::int64_t>(s.images.size())))
+  for (auto& n : fit_defaults_to_data(s.config, s.images.labelled, static_cast<std::int64_t>(s.images.size()),
+                                      s.images.is_tokens()))
     s.notes.push_back(std::move(n));
   const CampaignConfig& config = s.config;
-  if (!s.images.labelled) {
+  if (const Metric m = config.stopping().metric;
+      (m->task == metrics::MetricTask::language_model) != s.images.is_tokens())
+    throw std::invalid_argument(
+        "campaign: metric " + to_string(m) + " measures " +
+        (s.images.is_tokens()
+             ? "classifiers, but data " + dataset + " are token sequences (a language model's)"
+             : "language models, but data " + dataset + " are images"));
+  if (s.images.is_tokens() && config.floor > 0)
+    throw std::invalid_argument("campaign: a Top-1 floor applies to classifiers; data " + dataset +
+                                " are token sequences (set floor 0)");
+  if (!s.images.labelled && !s.images.is_tokens()) {
     // Without labels there is no Top-1 to stop on or to bound: say so instead of scoring a fake 0 %.
     if (config.floor > 0)
       throw std::invalid_argument("campaign: data " + dataset +

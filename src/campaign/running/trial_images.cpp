@@ -18,6 +18,9 @@ TrialImages::TrialImages(const data::PreprocessedSet& pool, std::size_t per_tria
   buffer_.width = pool.width;
   buffer_.labelled = pool.labelled;
   buffer_.tensor.resize(per_trial * pool.sample_floats());
+  buffer_.seq_len = pool.seq_len;
+  buffer_.tokens.resize(per_trial * pool.seq_len);
+  buffer_.next.resize(per_trial * pool.seq_len);
   buffer_.targets.resize(per_trial);
   buffer_.indices.resize(per_trial);
 }
@@ -43,6 +46,11 @@ const data::PreprocessedSet& TrialImages::sample(std::uint64_t seed, std::uint64
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     const auto src = pool_.batch(chosen[i], 1);
     std::copy(src.begin(), src.end(), buffer_.tensor.begin() + static_cast<std::ptrdiff_t>(i * floats));
+    const auto len = static_cast<std::ptrdiff_t>(pool_.seq_len);
+    std::copy_n(pool_.tokens.begin() + static_cast<std::ptrdiff_t>(chosen[i]) * len, len,
+                buffer_.tokens.begin() + static_cast<std::ptrdiff_t>(i) * len);
+    std::copy_n(pool_.next.begin() + static_cast<std::ptrdiff_t>(chosen[i]) * len, len,
+                buffer_.next.begin() + static_cast<std::ptrdiff_t>(i) * len);
     buffer_.targets[i] = pool_.targets[chosen[i]];
     buffer_.indices[i] = pool_.indices[chosen[i]];
   }

@@ -28,6 +28,8 @@ class TrialImages {
   std::vector<std::size_t> positions(std::uint64_t seed, std::uint64_t trial) const;
 
   std::size_t per_trial() const { return per_trial_; }
+  // The pool positions of the last sample(), ascending.
+  std::span<const std::size_t> chosen() const { return chosen_; }
 
   // The rows (of `width` values each, one per pool image, in pool order: e.g. the fault-free logits) of the
   // images of the last sample(), in its order, copied into a buffer reused across trials.

@@ -22,7 +22,8 @@ TrialRecord trial_template(const TrialRecord& base, const PlanCell& cell, std::i
 }
 
 void record_measurements(TrialRecord& r, double memory_overhead, const fault_sites::TrialPatchStats& stats,
-                         const metrics::TopKCounts& counts, const metrics::SdcCounts& sdc) {
+                         const metrics::TopKCounts& counts, const metrics::SdcCounts& sdc,
+                         const metrics::TokenCounts& tokens, double clean_nll_sum) {
   r.memory_overhead = memory_overhead;
   r.flips = stats.flips;
   r.second_flips = stats.second_flips;
@@ -40,6 +41,8 @@ void record_measurements(TrialRecord& r, double memory_overhead, const fault_sit
   r.logit_max_abs = sdc.max_abs_error;
   r.logit_rel_l2 = sdc.relative_l2();
   r.non_finite = counts.non_finite;
+  r.tokens = tokens;
+  r.clean_nll_sum = clean_nll_sum;
 }
 
 }  // namespace flipguard::campaign

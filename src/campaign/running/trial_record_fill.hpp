@@ -10,6 +10,7 @@
 #include "fault_sites/faulty_weights.hpp"
 #include "fault_sites/patch_stats.hpp"
 #include "metrics/sdc.hpp"
+#include "metrics/token_scoring.hpp"
 #include "metrics/topk.hpp"
 
 namespace flipguard::campaign {
@@ -22,8 +23,10 @@ TrialRecord trial_template(const TrialRecord& base, const PlanCell& cell, std::i
 
 // What the trial measured: its configuration's memory overhead, what its faults did at the fault site,
 // and the images scored (`counts.images` of them): Top-k (when the data has labels) and SDC against the
-// fault-free logits.
+// fault-free logits; for a language model, its next-token counts and the fault-free NLL sum over the same
+// positions.
 void record_measurements(TrialRecord& r, double memory_overhead, const fault_sites::TrialPatchStats& stats,
-                         const metrics::TopKCounts& counts, const metrics::SdcCounts& sdc);
+                         const metrics::TopKCounts& counts, const metrics::SdcCounts& sdc,
+                         const metrics::TokenCounts& tokens = {}, double clean_nll_sum = 0);
 
 }  // namespace flipguard::campaign

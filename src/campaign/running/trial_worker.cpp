@@ -45,7 +45,7 @@ TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setu
   // Starting at the first faulted layer pays when trials score the whole set (a per-trial sample would need
   // the activations of single images, which blocked layouts do not keep apart). The copies may take what
   // the preloaded images take, or 512 MiB if that is more: the estimate printed at the start includes them.
-  if (shortcuts_ && config.images_per_trial == 0) {
+  if (shortcuts_ && config.images_per_trial == 0 && !setup.images.is_tokens()) {
     const auto image_bytes = static_cast<std::uint64_t>(setup.images.tensor.size() * sizeof(float));
     prefix_.emplace(*ex_, setup.images, site_->first_faulted_cut(),
                     std::max<std::uint64_t>(image_bytes, 512ull << 20));
@@ -56,10 +56,11 @@ TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setu
 TrialWorker::~TrialWorker() = default;
 
 MemoryEstimate TrialWorker::memory_estimate() const {
-  auto e = estimate_campaign_memory(*ex_, site_->stored_sizes(), config_settings_.formats,
-                                    config_settings_.protections, config_settings_.bers,
-                                    setup_.images.tensor.size() * sizeof(float),
-                                    setup_.images.size() + (trial_images_ ? trial_images_->per_trial() : 0));
+  auto e = estimate_campaign_memory(
+      *ex_, site_->stored_sizes(), config_settings_.formats, config_settings_.protections,
+      config_settings_.bers,
+      setup_.images.tensor.size() * sizeof(float) + setup_.images.tokens.size() * 2 * sizeof(std::int64_t),
+      setup_.images.size() + (trial_images_ ? trial_images_->per_trial() : 0));
   if (prefix_) e.kept_activations = prefix_->bytes();
   return e;
 }
@@ -78,6 +79,30 @@ void TrialWorker::build_configuration(const PlanCell& cell) {
                      ? evaluation::evaluate_batches(setup_.images, static_cast<std::size_t>(ex_->batch()),
                                                     ex_->output_size(), prefix_->capture(), logits_, {}, keep)
                      : evaluation::evaluate_set(*ex_, setup_.images, logits_, {}, {}, keep);
+  if (setup_.images.is_tokens()) {
+    const auto& set = setup_.images;
+    const auto length = static_cast<std::int64_t>(set.seq_len);
+    const auto width = static_cast<std::size_t>(ex_->output_size());
+    clean_->row_nll.resize(set.size());
+    for (std::size_t i = 0; i < set.size(); ++i) {
+      metrics::TokenCounts row;
+      metrics::score_tokens({.logits = std::span<const float>(clean_->logits).subspan(i * width, width),
+                             .targets = set.next_batch(i, 1),
+                             .rows = 1,
+                             .length = length,
+                             .vocab = ex_->output_size() / length},
+                            row);
+      clean_->row_nll[i] = row.nll_sum;
+    }
+  }
+}
+
+double TrialWorker::clean_nll_sum(const TrialImages* sampler) const {
+  if (!setup_.images.is_tokens()) return 0;
+  if (!sampler) return clean_->eval.tokens.nll_sum;
+  double sum = 0;
+  for (const std::size_t i : sampler->chosen()) sum += clean_->row_nll[i];
+  return sum;
 }
 
 TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
@@ -90,7 +115,8 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
     r.seconds_inference = clean_->eval.seconds;
     metrics::SdcCounts none;
     none.images = clean_->eval.counts.images;
-    record_measurements(r, faults_->memory_overhead(), {}, clean_->eval.counts, none);
+    record_measurements(r, faults_->memory_overhead(), {}, clean_->eval.counts, none, clean_->eval.tokens,
+                        clean_->eval.tokens.nll_sum);
     return r;
   }
   // Faulty trials score their own sample when one is asked for (a design trial: of the design's size),
@@ -164,7 +190,8 @@ TrialRecord TrialWorker::run(const PlanCell& cell, std::int64_t trial,
   r.seconds_faults += std::chrono::duration<double>(clock_type::now() - t1).count();
   r.seconds_inference = eval.seconds;
   r.early_stopped = eval.stopped;
-  record_measurements(r, faults_->memory_overhead(), stats, eval.counts, eval.sdc);
+  record_measurements(r, faults_->memory_overhead(), stats, eval.counts, eval.sdc, eval.tokens,
+                      clean_nll_sum(sampler));
   return r;
 }
 

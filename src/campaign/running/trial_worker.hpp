@@ -46,7 +46,11 @@ class TrialWorker {
   struct CleanPass {
     evaluation::Evaluation eval;
     std::vector<float> logits;  // images x classes, in the order of setup.images
+    // A language model's: each sequence's NLL sum, what a trial over a sample of them compares with.
+    std::vector<double> row_nll;
   };
+  // The fault-free NLL sum over the sequences a faulty trial scored (0 for images).
+  double clean_nll_sum(const TrialImages* sampler) const;
   void build_configuration(const PlanCell& cell);
 
   const CampaignConfig& config_settings_;

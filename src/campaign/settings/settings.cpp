@@ -754,10 +754,17 @@ void resolve_given_settings(CampaignConfig& c) {
   }
 }
 
-std::vector<std::string> fit_defaults_to_data(CampaignConfig& c, bool labelled, std::int64_t images) {
+std::vector<std::string> fit_defaults_to_data(CampaignConfig& c, bool labelled, std::int64_t images,
+                                              bool tokens) {
   std::vector<std::string> notes;
   const auto asked = metrics::find_metric(c.metric);
-  if (!labelled && c.ci_target > 0 && asked && (*asked)->needs_labels && !c.given.count("metric")) {
+  if (tokens && asked && (*asked)->task == metrics::MetricTask::classifier && !c.given.count("metric")) {
+    c.metric = to_string(Metric::token_top1);
+    if (c.ci_target > 0)
+      notes.push_back("the data are token sequences: adaptive cells stop on " +
+                      std::string(Metric::token_top1->measure) + " (metric " + c.metric + ")");
+  } else if (!labelled && !tokens && c.ci_target > 0 && asked && (*asked)->needs_labels &&
+             !c.given.count("metric")) {
     const Metric m = label_free_metric();
     c.metric = to_string(m);
     notes.push_back("the data have no labels: adaptive cells stop on " + std::string(m->measure) +

@@ -101,7 +101,9 @@ void plain_trials_instead_of_design(CampaignConfig& config);
 // Once the data are loaded, the defaults they decide, each only where its setting was not given: data without
 // labels stop adaptive cells on SDC-1 (metric sdc1), fewer than 64 images run plain trials over all of them
 // (images_per_trial 0, the budget back to 100 trials). Returns a sentence per change, for the log.
-std::vector<std::string> fit_defaults_to_data(CampaignConfig& config, bool labelled, std::int64_t images);
+// `tokens`: the data are token sequences (a language model), whose default metric is token_top1.
+std::vector<std::string> fit_defaults_to_data(CampaignConfig& config, bool labelled, std::int64_t images,
+                                              bool tokens = false);
 
 // The reference of every setting as Markdown: the content of docs/settings.md.
 std::string settings_markdown();

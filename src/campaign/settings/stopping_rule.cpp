@@ -32,7 +32,7 @@ Metric parse_metric(const std::string& text) {
 
 Metric label_free_metric() {
   for (const Metric m : metrics::stoppable_metrics())
-    if (!m->needs_labels) return m;
+    if (!m->needs_labels && m->task == metrics::MetricTask::classifier) return m;
   throw std::logic_error("label_free_metric: no stoppable metric needs no labels");
 }
 

@@ -30,7 +30,7 @@ struct PreprocessedSet {
   std::vector<std::uint64_t> content;
   std::vector<SkippedImage> skipped;  // images of the subset left out under BadImages::kSkip
   // Token sequences: size() x seq_len input ids, and as many next-token targets (-1: the position predicts
-  // nothing that was read). `targets` then holds -1 per sequence and `labelled` says targets exist.
+  // nothing that was read). `targets` then holds -1 per sequence and `labelled` is false: no class labels.
   std::size_t seq_len = 0;
   std::vector<std::int64_t> tokens, next;
 

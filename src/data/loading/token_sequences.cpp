@@ -11,14 +11,15 @@ PreprocessedSet token_sequences(const TokenSet& set, std::size_t seq_len, const 
   if (seq_len == 0) throw DataError(set.source + ": a sequence length of 0");
   const bool shifted = set.seq_len == seq_len + 1;
   if (!shifted && set.seq_len != seq_len)
-    throw DataError(set.source + ": rows of " + std::to_string(set.seq_len) + " token ids, but the model reads " +
-                    std::to_string(seq_len) + " (rows of " + std::to_string(seq_len) + " ids, or " +
-                    std::to_string(seq_len + 1) + " whose last id is only a target, are read)");
+    throw DataError(set.source + ": rows of " + std::to_string(set.seq_len) +
+                    " token ids, but the model reads " + std::to_string(seq_len) + " (rows of " +
+                    std::to_string(seq_len) + " ids, or " + std::to_string(seq_len + 1) +
+                    " whose last id is only a target, are read)");
   // Rows carry no classes: the subset is the first `limit` rows after `skip`.
   const std::vector<int> unlabelled(set.rows, -1);
   PreprocessedSet out;
   out.seq_len = seq_len;
-  out.labelled = true;
+  out.labelled = false;  // no class labels: the targets are the next ids
   out.indices = select_subset(unlabelled, 0, subset);
   const std::size_t n = out.indices.size();
   out.targets.assign(n, -1);

@@ -44,8 +44,6 @@ std::vector<ValueRange> profile_values(engine::Executor& executor,
                                        const Calibration& calibration) {
   if (!calibration.images || calibration.images->size() == 0)
     throw std::invalid_argument("activations: ranges and scales need calibration images (none were loaded)");
-  if (executor.integer_input())
-    throw std::invalid_argument("activations: calibrating a model that takes token ids is not supported yet");
   const auto& images = *calibration.images;
   std::vector<std::string> names;
   for (const auto& v : values) names.push_back(v.name);
@@ -56,7 +54,10 @@ std::vector<ValueRange> profile_values(engine::Executor& executor,
   try {
     for (std::size_t first = 0; first < images.size(); first += batch) {
       const std::size_t n = std::min(batch, images.size() - first);
-      executor.run(images.batch(first, n).data(), static_cast<int>(n), out.data());
+      if (images.is_tokens())
+        executor.run(images.token_batch(first, n).data(), static_cast<int>(n), out.data());
+      else
+        executor.run(images.batch(first, n).data(), static_cast<int>(n), out.data());
     }
   } catch (...) {
     executor.arm_value_hook(nullptr, {});
