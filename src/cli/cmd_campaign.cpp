@@ -18,6 +18,7 @@
 #include "cli/campaign_table.hpp"
 #include "cli/command.hpp"
 #include "cli/progress.hpp"
+#include "metrics/metric_registry.hpp"
 #ifdef FLIPGUARD_HAVE_MPI
 #include "cluster/mpi_campaign.hpp"
 #endif
@@ -36,7 +37,49 @@ std::string clock_text(double s) {
 
 }  // namespace
 
+namespace {
+
+// A language model's cells: median perplexity with its order-statistic interval, the share of trials past
+// 2x the fault-free perplexity, next-token Top-1 and token SDC with their intervals.
+void print_lm_cells(const std::vector<campaign::TrialRecord>& records) {
+  std::printf("%-8s %-22s %9s %7s %30s %22s %22s %22s %9s\n", "format", "protection", "BER", "trials",
+              "perplexity median [95%]", "ppl>2x % [95%]", "token top-1 % [95%]", "token SDC % [95%]",
+              "flips");
+  const auto bound = [](double v) {
+    if (std::isinf(v)) return std::string(v > 0 ? "inf" : "-inf");
+    char t[32];
+    std::snprintf(t, sizeof t, "%.2f", v);
+    return std::string(t);
+  };
+  const auto share = [](const campaign::MeanEstimate& m, bool known) {
+    char t[64];
+    if (!known)
+      std::snprintf(t, sizeof t, "%s", "n/a");
+    else if (std::isfinite(m.lo) && std::isfinite(m.hi))
+      std::snprintf(t, sizeof t, "%6.2f [%6.2f, %6.2f]", m.mean, m.lo, m.hi);
+    else
+      std::snprintf(t, sizeof t, "%6.2f", m.mean);
+    return std::string(t);
+  };
+  for (const auto& cell : campaign::group_cells(records)) {
+    const auto s = campaign::summarize(cell.records);
+    const auto* q = s.median(metrics::Metric::perplexity);
+    std::string ppl = q ? bound(q->estimate) : "n/a";
+    if (q && s.trials > 1) ppl += " [" + bound(q->lo) + ", " + bound(q->hi) + "]";
+    const bool faulty = s.ber > 0;
+    std::printf("%-8s %-22s %9.2g %7lld %30s %22s %22s %22s %9.0f%s\n", s.format.c_str(),
+                s.protection.c_str(), s.ber, static_cast<long long>(s.trials), ppl.c_str(),
+                share(s.estimate(metrics::Metric::ppl_2x), faulty).c_str(),
+                share(s.estimate(metrics::Metric::token_top1), true).c_str(),
+                share(s.estimate(metrics::Metric::token_sdc), faulty).c_str(), s.flips_mean,
+                s.ber > 0 && s.stopped != "fixed" ? ("  " + s.stopped).c_str() : "");
+  }
+}
+
+}  // namespace
+
 void print_cells(const std::vector<campaign::TrialRecord>& records) {
+  if (!records.empty() && records.front().language_model()) return print_lm_cells(records);
   std::printf("%-8s %-22s %9s %8s %24s %24s %7s %9s\n", "format", "protection", "BER", "trials",
               "top-1 % [95% interval]", "SDC-1 % [95% interval]", "NaN %", "flips");
   const auto interval_text = [](const campaign::MeanEstimate& m, bool known) {
@@ -136,7 +179,10 @@ int run(const Arguments& args) {
     // Data without labels has no Top-1: its trials show SDC-1 alone.
     const bool labelled = !p.last || p.last->labelled;
     char score[64];
-    if (labelled)
+    if (p.last && p.last->language_model())
+      std::snprintf(score, sizeof score, "perplexity %.2f, token top-1 %.2f%%", p.last->counts().perplexity,
+                    metrics::metric_value(metrics::Metric::token_top1.info(), p.last->counts()));
+    else if (labelled)
       std::snprintf(score, sizeof score, "top-1 %.2f%%, SDC-1 %.2f%%", p.last ? p.last->top1_percent() : 0.0,
                     p.last ? p.last->sdc1_percent() : 0.0);
     else

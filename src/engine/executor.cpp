@@ -430,7 +430,7 @@ int Executor::cut_before(const std::string& weight) const {
   return static_cast<int>(first - nodes.begin());
 }
 
-void Executor::run_prefix(const float* input, int count, int cut) {
+void Executor::prepare_cut(int cut) {
   const auto cuts = cut_points();
   if (!std::binary_search(cuts.begin(), cuts.end(), cut))
     throw std::invalid_argument(impl_->graph.source + ": layer " + std::to_string(cut) +
@@ -447,9 +447,22 @@ void Executor::run_prefix(const float* input, int count, int cut) {
     impl_->snapshot.reset(std::move(ranges));
     impl_->cut = cut;
   }
+}
+
+void Executor::run_prefix(const float* input, int count, int cut) {
+  prepare_cut(cut);
   impl_->load_input(input, count);
   impl_->run_layers(
       0, static_cast<size_t>(cut), [&] { impl_->load_input(input, count); }, false);
+  impl_->snapshot.capture();
+  impl_->cut_count = count;
+}
+
+void Executor::run_prefix(const std::int64_t* ids, int count, int cut) {
+  prepare_cut(cut);
+  impl_->load_ids(ids, count);
+  impl_->run_layers(
+      0, static_cast<size_t>(cut), [&] { impl_->load_ids(ids, count); }, false);
   impl_->snapshot.capture();
   impl_->cut_count = count;
 }

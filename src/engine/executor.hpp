@@ -71,6 +71,8 @@ class Executor {
   int cut_before(const std::string& weight) const;
   // Loads `count` <= batch() images, runs the prefix [0, cut) and copies the values live at the cut.
   void run_prefix(const float* input, int count, int cut);
+  // The same for a model whose input is integer (token ids).
+  void run_prefix(const std::int64_t* ids, int count, int cut);
   // Restores the values copied by the last run_prefix() and runs the suffix, writing its count images'
   // logits like run(). With the same weights in the prefix, equal to run(input) bit for bit; weights read
   // only by the suffix may change between calls. Other run() calls in between do no harm.
@@ -124,6 +126,8 @@ class Executor {
 
  private:
   struct Impl;
+  // Makes `cut` the current cut (checked to be a cut point), its live values the snapshot's ranges.
+  void prepare_cut(int cut);
   std::unique_ptr<Impl> impl_;
 };
 

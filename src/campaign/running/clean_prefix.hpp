@@ -34,6 +34,8 @@ class CleanPrefix {
   evaluation::BatchLogits resume();
 
  private:
+  void run_prefix(std::size_t first, std::size_t n, int cut);  // images or token sequences alike
+
   engine::Executor& ex_;
   const data::PreprocessedSet& images_;
   int cut_ = 0;

@@ -37,7 +37,9 @@ struct Job {
   TrialRecord record;
   fault_sites::TrialPatchStats stats;  // the faults of (seed, trial, layer): the same in every batch
   metrics::TopKCounts counts;          // summed over the batches
-  metrics::SdcCounts sdc;  // against the configuration's fault-free logits, summed over the batches
+  metrics::SdcCounts sdc;       // against the configuration's fault-free logits, summed over the batches
+  metrics::TokenCounts tokens;  // a language model's next-token counts, summed over the batches
+  double clean_nll_sum = 0;     // and the fault-free NLL over the same positions
 };
 
 // The missing trials of one configuration (format x protection) of the current layer.
@@ -98,7 +100,8 @@ LayerWork missing_trials(const CampaignSetup& setup, const CampaignConfig& confi
     const PlanCell& cell = plan.cell(unit->cell);
     if (work.configs.empty() || work.configs.back().cell.config != cell.config)
       work.configs.push_back({cell, {}});
-    work.configs.back().jobs.push_back({trial_template(layer_base, cell, unit->trial, config), {}, {}, {}});
+    work.configs.back().jobs.push_back(
+        {trial_template(layer_base, cell, unit->trial, config), {}, {}, {}, {}, 0});
     ++work.todo;
   }
   work.skipped = plan.skipped();
@@ -134,7 +137,10 @@ class LayerTrials {
       throw_if_interrupted(name, layers_run);
       const auto n = std::min(batch_, images_.size() - first);
       const auto t0 = clock_type::now();
-      ex_.run_prefix(images_.batch(first, n).data(), static_cast<int>(n), cut);
+      if (images_.is_tokens())
+        ex_.run_prefix(images_.token_batch(first, n).data(), static_cast<int>(n), cut);
+      else
+        ex_.run_prefix(images_.batch(first, n).data(), static_cast<int>(n), cut);
       const double prefix_share = seconds_since(t0) / static_cast<double>(work.todo);
       for (auto& c : work.configs) run_configuration(layer, c, first, n, prefix_share);
     }
@@ -165,13 +171,37 @@ class LayerTrials {
     const auto width = n * static_cast<size_t>(classes_);
     const auto clean = std::span<const float>(clean_logits_).first(width);
     const auto labels = evaluation::batch_labels(images_, first, n);
+    // Scores a batch's logits into a job: Top-k and SDC of images, or a language model's next tokens.
+    const auto length = static_cast<std::int64_t>(images_.seq_len);
+    const auto score = [&](std::span<const float> out, Job& j) {
+      if (!images_.is_tokens()) return metrics::score_batch({out, labels, clean, classes_}, j.counts, j.sdc);
+      metrics::score_token_batch({.logits = out,
+                                  .targets = images_.next_batch(first, n),
+                                  .clean = clean,
+                                  .rows = static_cast<std::int64_t>(n),
+                                  .length = length,
+                                  .vocab = classes_ / length},
+                                 j.counts, j.sdc, j.tokens);
+    };
+    double clean_nll = 0;  // the fault-free NLL of the batch, what every trial's perplexity is compared with
+    if (images_.is_tokens()) {
+      metrics::TokenCounts t;
+      metrics::score_tokens({.logits = clean,
+                             .targets = images_.next_batch(first, n),
+                             .rows = static_cast<std::int64_t>(n),
+                             .length = length,
+                             .vocab = classes_ / length},
+                            t);
+      clean_nll = t.nll_sum;
+    }
     // The dataset index of each image of the batch: faults redrawn per image are keyed by it.
     const auto indices = std::span<const std::size_t>(images_.indices).subspan(first, n);
     for (auto& j : c.jobs) {
       if (j.record.ber == 0) {  // the clean record
         j.record.seconds_faults += build_share;
         t0 = clock_type::now();
-        metrics::score_batch({clean, labels, clean, classes_}, j.counts, j.sdc);
+        score(clean, j);
+        j.clean_nll_sum += clean_nll;
         j.record.seconds_inference += prefix_share + seconds_since(t0);
         continue;
       }
@@ -184,8 +214,8 @@ class LayerTrials {
       j.record.seconds_faults += build_share + seconds_since(t0);
       t0 = clock_type::now();
       ex_.run_suffix(logits_.data());
-      metrics::score_batch({std::span<const float>(logits_).first(width), labels, clean, classes_}, j.counts,
-                           j.sdc);
+      score(std::span<const float>(logits_).first(width), j);
+      j.clean_nll_sum += clean_nll;
       j.record.seconds_inference += prefix_share + seconds_since(t0);
       t0 = clock_type::now();
       stats += faults->restore();
@@ -211,7 +241,7 @@ class LayerTrials {
 void append_records(ResultsFile& results, LayerWork& work) {
   for (auto& c : work.configs)
     for (auto& j : c.jobs) {
-      record_measurements(j.record, c.memory_overhead, j.stats, j.counts, j.sdc);
+      record_measurements(j.record, c.memory_overhead, j.stats, j.counts, j.sdc, j.tokens, j.clean_nll_sum);
       results.append(j.record);
     }
 }

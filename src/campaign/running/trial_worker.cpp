@@ -45,8 +45,9 @@ TrialWorker::TrialWorker(const CampaignConfig& config, const CampaignSetup& setu
   // Starting at the first faulted layer pays when trials score the whole set (a per-trial sample would need
   // the activations of single images, which blocked layouts do not keep apart). The copies may take what
   // the preloaded images take, or 512 MiB if that is more: the estimate printed at the start includes them.
-  if (shortcuts_ && config.images_per_trial == 0 && !setup.images.is_tokens()) {
-    const auto image_bytes = static_cast<std::uint64_t>(setup.images.tensor.size() * sizeof(float));
+  if (shortcuts_ && config.images_per_trial == 0) {
+    const auto image_bytes = static_cast<std::uint64_t>(setup.images.tensor.size() * sizeof(float) +
+                                                        setup.images.tokens.size() * sizeof(std::int64_t));
     prefix_.emplace(*ex_, setup.images, site_->first_faulted_cut(),
                     std::max<std::uint64_t>(image_bytes, 512ull << 20));
     if (prefix_->cut() == 0) prefix_.reset();
