@@ -1,7 +1,8 @@
 // A model's manifest: which ONNX file and its sha256, its input and output, how to preprocess images, its
 // default dataset and reference accuracy; how to feed the model. On disk it is the sidecar JSON beside the
 // ONNX file (models/<name>.json, docs/model-sidecar.md); a bare .onnx gets one from its graph and a preset.
-// Every field read here is validated, and errors name the file and the field.
+// A causal language model (kind causal-lm) has no image fields: its token input, vocabulary, tokenizer and
+// token or text data instead. Every field read here is validated, and errors name the file and the field.
 #pragma once
 
 #include <array>
