@@ -57,7 +57,22 @@ int inspect(const Arguments& args) {
   for (const auto& f : c.formats) formats.push_back(memory::Format::parse(f));
 
   auto opened = campaign::open_model(c.model, c.models_dir);
+  // A bare .onnx of token ids [batch, sequence] is read as campaigns read it (a causal-lm, its sequence
+  // length and vocabulary from the graph), so that a symbolic sequence is named as the missing sidecar field.
+  if (const auto& in = opened.graph.inputs;
+      campaign::is_onnx_model(c.model) && in.size() == 1 && in[0].integer && in[0].dims.size() == 2)
+    opened = campaign::resolve_model_file(c);
   const std::string onnx = opened.spec.onnx_path().string();
+  if (const auto& m = opened.spec; m.is_lm()) {
+    const std::string tokenizer =
+        m.lm.tokenizer.empty() ? "none (token files only)" : m.tokenizer_path().string();
+    std::printf(
+        "model %s: kind %s, input '%s' [batch, %d] token ids, output '%s' [batch, %d, %d] logits; "
+        "sequence length %d, vocab %d, tokenizer %s\n",
+        onnx.c_str(), data::to_string(m.kind), m.input.name.c_str(), m.lm.sequence_length,
+        m.output.name.c_str(), m.lm.sequence_length, m.lm.vocab, m.lm.sequence_length, m.lm.vocab,
+        tokenizer.c_str());
+  }
   engine::ExecutorOptions eo;
   eo.batch = 1;
   eo.threads = 1;

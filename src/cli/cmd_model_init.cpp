@@ -33,7 +33,19 @@ int model_init(const Arguments& args) {
   spec.onnx = out.empty()
                   ? onnx.filename().string()
                   : fs::relative(fs::absolute(onnx), fs::absolute(fs::path(out)).parent_path()).string();
-  if (!c.data.empty()) spec.dataset = c.data;
+  // A causal-lm's tokenizer and data are files relative to the sidecar's folder, as the onnx field is.
+  if (spec.is_lm()) {
+    const fs::path folder =
+        out.empty() ? fs::absolute(onnx).parent_path() : fs::absolute(fs::path(out)).parent_path();
+    const auto rebase = [&folder](const fs::path& p) {
+      return fs::relative(fs::absolute(p), folder).string();
+    };
+    if (!spec.lm.tokenizer.empty()) spec.lm.tokenizer = rebase(spec.tokenizer_path());
+    if (const fs::path data = c.data.empty() ? spec.dataset_path() : fs::path(c.data); !data.empty())
+      spec.dataset = rebase(data);
+  } else if (!c.data.empty()) {
+    spec.dataset = c.data;
+  }
   if (spec.source.empty()) spec.source = "written by flipguard model-init from " + onnx.filename().string();
   const std::string json = data::manifest_json(spec);
   (void)data::parse_manifest(json, "the written sidecar");  // what is written reads back

@@ -132,6 +132,13 @@ void check(const data::InputSpec& input, const data::PreprocessSpec& pre, const 
 // An input height, width or channel count the graph leaves symbolic (a model exported for any image size)
 // fixed to the recipe's.
 void fix_symbolic_input(model::Graph& g, const data::Manifest& spec) {
+  // A language model's symbolic sequence dimension: the sidecar's sequence length.
+  if (spec.is_lm()) {
+    if (!g.inputs.empty() && g.inputs[0].dims.size() == 2 && g.inputs[0].dims[1] <= 0 &&
+        spec.lm.sequence_length > 0)
+      g.inputs[0].dims[1] = spec.lm.sequence_length;
+    return;
+  }
   if (g.inputs.empty() || g.inputs[0].dims.size() != 4) return;
   const bool last = spec.input.layout == data::InputLayout::kNHWC;
   const std::array<std::int64_t, 3> chw{spec.input.channels, spec.input.height, spec.input.width};
@@ -141,8 +148,57 @@ void fix_symbolic_input(model::Graph& g, const data::Manifest& spec) {
     if (g.inputs[0].dims[at[i]] <= 0 && chw[i] > 0) g.inputs[0].dims[at[i]] = chw[i];
 }
 
+// Whether `graph` reads as a causal language model: one integer input [batch, sequence] and one output
+// [batch, sequence, vocab].
+bool is_lm_graph(const model::Graph& graph) {
+  return graph.inputs.size() == 1 && graph.outputs.size() == 1 && graph.inputs[0].integer &&
+         graph.inputs[0].dims.size() == 2 && graph.outputs[0].dims.size() == 3;
+}
+
+[[noreturn]] void refuse_preprocessing(const CampaignConfig& c, const std::string& model) {
+  std::string given;
+  for (const auto& s : preprocessing_settings(c)) given += (given.empty() ? "" : ", ") + s;
+  throw std::invalid_argument(
+      given + ": " + model +
+      " is a causal language model, which reads token ids: the preprocessing settings "
+      "are for images");
+}
+
+// A bare .onnx language model: its input and output names, sequence length and vocabulary from the graph.
+data::Manifest lm_from_onnx(const CampaignConfig& c, data::Manifest m, const model::Graph& graph) {
+  const std::string& path = c.model;
+  if (has_preprocessing(c)) refuse_preprocessing(c, path);
+  const model::ValueInfo& in = graph.inputs[0];
+  const model::ValueInfo& out = graph.outputs[0];
+  m.kind = data::ModelKind::kCausalLm;
+  m.input.name = in.name;
+  m.output.name = out.name;
+  const std::int64_t seq = in.dims[1], vocab = out.dims[2];
+  if (vocab <= 0 || vocab > (1 << 24))
+    throw std::runtime_error(path + ": output '" + out.name + "' has shape " +
+                             model::dims_to_string(out.dims) + ": its vocabulary (last dimension) is " +
+                             (vocab <= 0 ? "symbolic" : "more than 16777216") +
+                             "; give a sidecar (kind causal-lm) with output.vocab (docs/model-sidecar.md)");
+  if (vocab < 2)
+    throw std::runtime_error(path + ": output '" + out.name + "' has shape " +
+                             model::dims_to_string(out.dims) + ": a vocabulary of " + std::to_string(vocab) +
+                             ", a language model needs 2 or more");
+  if (seq <= 0)
+    throw std::invalid_argument(path + ": input '" + in.name + "' has shape " +
+                                model::dims_to_string(in.dims) +
+                                " with a symbolic sequence length: give a sidecar (kind causal-lm) with "
+                                "input.sequence_length (docs/model-sidecar.md)");
+  if (seq > (1 << 24))
+    throw std::runtime_error(path + ": input '" + in.name + "' has a sequence length of " +
+                             std::to_string(seq) + ", more than 16777216");
+  m.lm.sequence_length = static_cast<int>(seq);
+  m.lm.vocab = static_cast<int>(vocab);
+  return m;
+}
+
 // `m`: open_model's spec of the .onnx file (its name and path), `graph` its graph.
 data::Manifest from_onnx(const CampaignConfig& c, data::Manifest m, const model::Graph& graph) {
+  if (is_lm_graph(graph)) return lm_from_onnx(c, std::move(m), graph);
   const std::string& path = c.model;
   const auto sig = model::io_signature(graph);
   m.input.name = sig.input_name;
@@ -187,6 +243,7 @@ data::Manifest from_onnx(const CampaignConfig& c, data::Manifest m, const model:
 // The settings over a sidecar's preprocessing (a preset replaces it, each setting overrides its field).
 void resolve_preprocessing(const CampaignConfig& c, data::Manifest& m) {
   if (!has_preprocessing(c)) return;
+  if (m.is_lm()) refuse_preprocessing(c, m.json_file.string());
   Origins origins;
   origins.fallback = m.json_file.string() + ": field 'preprocess.";
   if (!c.preset.empty()) {
@@ -199,6 +256,25 @@ void resolve_preprocessing(const CampaignConfig& c, data::Manifest& m) {
   }
   apply_settings(c, m.preprocess, origins);
   check(m.input, m.preprocess, origins);
+}
+
+// A causal-lm sidecar's claims: an integer input [batch, sequence] and an output [batch, sequence, vocab],
+// their fixed dimensions equal to the sidecar's.
+void check_lm_claims(const data::Manifest& m, const model::ValueInfo& in, const model::ValueInfo& out) {
+  const std::string in_shape = "input '" + in.name + "' of shape " + model::dims_to_string(in.dims);
+  const std::string out_shape = "output '" + out.name + "' of shape " + model::dims_to_string(out.dims);
+  if (!in.integer)
+    claim_fails(m, "kind", "\"causal-lm\" (token ids in)", in_shape + " holding floating-point values");
+  if (in.dims.size() != 2) claim_fails(m, "kind", "\"causal-lm\" (token ids [batch, sequence] in)", in_shape);
+  if (out.dims.size() != 3)
+    claim_fails(m, "kind", "\"causal-lm\" (logits [batch, sequence, vocab] out)", out_shape);
+  const std::int64_t seq = m.lm.sequence_length;
+  if (in.dims[1] > 0 && in.dims[1] != seq)
+    claim_fails(m, "input.sequence_length", std::to_string(seq), in_shape);
+  if (out.dims[1] > 0 && out.dims[1] != seq)
+    claim_fails(m, "input.sequence_length", std::to_string(seq), out_shape);
+  if (out.dims[2] > 0 && out.dims[2] != m.lm.vocab)
+    claim_fails(m, "output.vocab", std::to_string(m.lm.vocab), out_shape);
 }
 
 }  // namespace
@@ -216,6 +292,15 @@ void check_sidecar_claims(const data::Manifest& m, const std::string& file_sha25
     claim_fails(
         m, "input.name", quoted(m.input.name),
         std::string(graph.inputs.size() == 1 ? "the input " : "the inputs ") + value_names(graph.inputs));
+  const auto output = [&]() -> const model::ValueInfo& {
+    const model::ValueInfo* out = find_value(graph.outputs, m.output.name);
+    if (!out)
+      claim_fails(m, "output.name", quoted(m.output.name),
+                  std::string(graph.outputs.size() == 1 ? "the output " : "the outputs ") +
+                      value_names(graph.outputs));
+    return *out;
+  };
+  if (m.is_lm()) return check_lm_claims(m, *in, output());
   // Four dimensions read in the layout the sidecar states; a symbolic one (<= 0) claims nothing.
   if (in->dims.size() == 4) {
     const auto fits = [&](data::InputLayout layout) {
@@ -241,11 +326,7 @@ void check_sidecar_claims(const data::Manifest& m, const std::string& file_sha25
     }
   }
 
-  const model::ValueInfo* out = find_value(graph.outputs, m.output.name);
-  if (!out)
-    claim_fails(
-        m, "output.name", quoted(m.output.name),
-        std::string(graph.outputs.size() == 1 ? "the output " : "the outputs ") + value_names(graph.outputs));
+  const model::ValueInfo* out = &output();
   // Values per image: the product of the non-batch dimensions, when the graph declares them all.
   std::int64_t classes = out->dims.size() > 1 ? 1 : 0;
   for (std::size_t i = 1; i < out->dims.size() && classes > 0; ++i)

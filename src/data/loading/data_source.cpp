@@ -9,29 +9,12 @@
 #include "data/datasets/image_folder.hpp"
 #include "data/datasets/list_file.hpp"
 #include "data/datasets/tensor_file.hpp"
-#include "platform/utf8.hpp"
+#include "data/loading/data_paths.hpp"
+#include "data/loading/lm_data_source.hpp"
 
 namespace flipguard::data {
 
 namespace {
-
-// The data's name in records and reports (JSON, HTML): a file name that is not UTF-8 is escaped
-// (platform/utf8.hpp), one that is stays as it is, and so do the identities of campaigns on it.
-std::string base_name(const std::filesystem::path& path) {
-  const auto p = path.lexically_normal();
-  const std::string name = (p.has_filename() ? p : p.parent_path()).filename().string();
-  return platform::utf8_or_escaped(name.empty() ? p.string() : name);
-}
-
-// The path `data` names: itself, or for a name escaped in a sidecar (manifest_json) the bytes it stands
-// for.
-std::filesystem::path data_path(const std::string& data) {
-  std::error_code ec;
-  if (const std::string bytes = platform::unescape_bytes(data);
-      bytes != data && !std::filesystem::exists(data, ec) && std::filesystem::exists(bytes, ec))
-    return bytes;
-  return data;
-}
 
 void preload(std::unique_ptr<Dataset> dataset, const Manifest& model, const DataRequest& r, LoadedData& out) {
   const BatchLoader loader(std::shared_ptr<const Dataset>(std::move(dataset)), model, r.threads);
@@ -51,6 +34,7 @@ bool is_builtin_dataset(const std::string& data) {
 }
 
 LoadedData load_data(const DataRequest& request, const Manifest& model) {
+  if (model.is_lm()) return load_lm_data(request, model);
   LoadedData out;
   const std::string data = request.data.empty() ? model.dataset : request.data;
   if (data.empty()) throw DataError(model.name + " declares no default dataset: give --data");
@@ -79,7 +63,7 @@ LoadedData load_data(const DataRequest& request, const Manifest& model) {
     o.classes_file = request.classes_file;
     o.model_classes = model_classes;
     o.bad_images = request.bad_images;
-    out.name = (has_class_subfolders(path) ? "folder:" : "images:") + base_name(path);
+    out.name = (has_class_subfolders(path) ? "folder:" : "images:") + data_base_name(path);
     auto dataset = open_image_folder(path, out.name, o);
     // One class folder and no classes file: every image gets label 0, which is rarely what was meant.
     if (dataset->num_classes() == 1 && request.classes_file.empty())
@@ -100,13 +84,13 @@ LoadedData load_data(const DataRequest& request, const Manifest& model) {
     o.model_classes = model_classes;
     o.label_offset = model.output.label_offset;
     o.subset = request.subset;
-    out.name = "tensor:" + base_name(path);
+    out.name = "tensor:" + data_base_name(path);
     out.images = load_tensor_file(path, o);
     out.complete = request.subset.limit == 0 || out.images.size() < request.subset.limit;
     return out;
   }
   refuse(request.labels_file, "--labels", "is for a .npy of inputs, not a list file");
-  out.name = "list:" + base_name(path);
+  out.name = "list:" + data_base_name(path);
   preload(open_list_file(path, out.name, model_classes, request.bad_images), model, request, out);
   return out;
 }

@@ -1,7 +1,7 @@
 // What `--data` names, opened and preprocessed once: a built-in dataset (dataset_registry.hpp), or a user's
 // data given by path: a folder of class subfolders or of unlabelled images (image_folder.hpp), a list file
 // (list_file.hpp), or a tensor file of model inputs (.npy/.npz, tensor_file.hpp). Campaigns and `eval` load
-// their images through here alike.
+// their images through here alike. For a causal language model, token sequences (lm_data_source.hpp).
 #pragma once
 
 #include <filesystem>
@@ -27,7 +27,8 @@ struct DataRequest {
 
 struct LoadedData {
   // The dataset's name in records and reports: a built-in name, or "<kind>:<file or folder name>" with kind
-  // folder (class subfolders), images (unlabelled folder), list or tensor.
+  // folder (class subfolders), images (unlabelled folder), list or tensor; for a causal language model
+  // tokens (a token file) or text (a .txt file or folder).
   std::string name;
   bool builtin = false;
   bool complete = false;  // every image of the data was selected (no --images subset)

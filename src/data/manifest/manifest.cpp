@@ -20,6 +20,10 @@ using nlohmann::json;
 const std::vector<ManifestField>& schema() {
   static const std::vector<ManifestField> fields{
       {"name", "string", "", "the model's name in records, reports and messages"},
+      {"kind", "string", "\"classifier\"",
+       "what the model computes: \"classifier\" (images in, class scores out) or \"causal-lm\" (token ids "
+       "[batch, sequence] in, next-token logits [batch, sequence, vocab] out). Fields marked classifier or "
+       "causal-lm below belong to that kind only; one of the other kind is an error"},
       {"onnx", "string", "", "the ONNX file, relative to the sidecar's folder"},
       {"source", "string", "\"\"", "where the model comes from (free text, for people)"},
       {"notes", "string", "\"\"", "anything else worth knowing (free text, not read)"},
@@ -27,22 +31,32 @@ const std::vector<ManifestField>& schema() {
        "SHA-256 of the ONNX file, as sha256sum prints it (64 lowercase hex digits); every command and the "
        "Python module refuse a file that does not match. Empty or absent: not checked"},
       {"dataset", "string", "\"\"",
-       "the dataset used when none is given (imagenet-val1300, cifar10-jpeg, cifar10-lossless200, "
-       "mnist-test)"},
+       "the data used when none is given. classifier: a built-in dataset (imagenet-val1300, cifar10-jpeg, "
+       "cifar10-lossless200, mnist-test); causal-lm: a token file (.npy/.npz), a .txt file or a folder of "
+       ".txt files, relative to the sidecar's folder"},
+      {"tokenizer", "string", "\"\"",
+       "causal-lm: a Hugging Face tokenizer.json (byte-level BPE), relative to the sidecar's folder; needed "
+       "to read text (.txt) data, not token files"},
       {"input", "object", "", "the model's one input tensor"},
       {"input.name", "string", "", "the graph input's name"},
-      {"input.channels", "integer", "", "1 (GRAY) or 3 (RGB/BGR)"},
-      {"input.height", "integer", "", "input height in pixels, >= 1"},
-      {"input.width", "integer", "", "input width in pixels, >= 1"},
+      {"input.channels", "integer", "", "classifier: 1 (GRAY) or 3 (RGB/BGR)"},
+      {"input.height", "integer", "", "classifier: input height in pixels, >= 1"},
+      {"input.width", "integer", "", "classifier: input width in pixels, >= 1"},
       {"input.layout", "string", "\"NCHW\"",
-       "\"NCHW\" (channels first, as PyTorch exports) or \"NHWC\" (channels last, as TensorFlow exports)"},
+       "classifier: \"NCHW\" (channels first, as PyTorch exports) or \"NHWC\" (channels last, as TensorFlow "
+       "exports)"},
+      {"input.sequence_length", "integer", "",
+       "causal-lm: token ids per sequence, >= 1; a graph whose sequence dimension is symbolic is run at this "
+       "length, a fixed one must equal it"},
       {"output", "object", "", "the model's one output tensor (logits or probabilities)"},
       {"output.name", "string", "", "the graph output's name"},
-      {"output.classes", "integer", "", "values per image in the output, >= 1"},
+      {"output.classes", "integer", "", "classifier: values per image in the output, >= 1"},
       {"output.label_offset", "integer", "0",
-       "dataset label L is output index L + label_offset (1 for 1001-class TensorFlow models whose index 0 "
-       "is 'background')"},
-      {"preprocess", "object", "", "how an 8-bit image becomes the input; unknown keys are errors"},
+       "classifier: dataset label L is output index L + label_offset (1 for 1001-class TensorFlow models "
+       "whose index 0 is 'background')"},
+      {"output.vocab", "integer", "", "causal-lm: logits per position (the vocabulary's size), >= 2"},
+      {"preprocess", "object", "",
+       "classifier: how an 8-bit image becomes the input; unknown keys are errors (a causal-lm has none)"},
       {"preprocess.resize_shorter", "integer", "0",
        "resize so the shorter side is this many pixels, keeping the aspect ratio (torchvision Resize(int)); "
        "0: no such resize"},
@@ -64,6 +78,12 @@ const std::vector<ManifestField>& schema() {
       {"reference_top1", "object", "{}", "Top-1 (percent) of an independent implementation, per dataset"},
       {"reference_top1.<dataset>", "number", "",
        "Top-1 in [0, 100] on that whole dataset; flipguard eval prints its difference"},
+      {"reference_perplexity", "object", "{}",
+       "causal-lm: perplexity of an independent implementation, per data name (as records name the data: "
+       "\"tokens:<file name>\" for a token file, \"text:<file or folder name>\" for text)"},
+      {"reference_perplexity.<data>", "number", "",
+       "the perplexity, > 0, over every target of that whole data (exp of the mean next-token negative log "
+       "likelihood)"},
   };
   return fields;
 }
@@ -235,6 +255,88 @@ std::string hw_text(const std::array<int, 2>& hw) {
   return "[" + std::to_string(hw[0]) + ", " + std::to_string(hw[1]) + "]";
 }
 
+ModelKind parse_kind(const std::string& s, const FieldReader& r) {
+  if (s == "classifier") return ModelKind::kClassifier;
+  if (s == "causal-lm") return ModelKind::kCausalLm;
+  r.fail("kind", "expected \"classifier\" or \"causal-lm\", got \"" + s + "\"");
+}
+
+// The top-level keys of `kind`: `own` are its own, `other` the other kind's (named as such in the error, so
+// that an image field given to a language model says why it is refused).
+void reject_other_kind_keys(const json& obj, const std::set<std::string>& common,
+                            const std::set<std::string>& own, const std::set<std::string>& other,
+                            const std::string& prefix, ModelKind kind, const FieldReader& r) {
+  for (const auto& item : obj.items()) {
+    if (common.count(item.key()) || own.count(item.key())) continue;
+    if (other.count(item.key()))
+      r.fail(prefix + item.key(),
+             std::string("is not a field of a ") + to_string(kind) + " sidecar; remove it" +
+                 (kind == ModelKind::kCausalLm ? " (a causal-lm reads token ids, not images)"
+                                               : ", or set \"kind\": \"causal-lm\" for a language model"));
+    r.fail(prefix + item.key(), "unknown key");
+  }
+}
+
+void parse_classifier(const json& j, Manifest& m, const FieldReader& r) {
+  const json& in = r.object(j, "input", "");
+  reject_other_kind_keys(in, {"name"}, {"channels", "height", "width", "layout"}, {"sequence_length"},
+                         "input.", ModelKind::kClassifier, r);
+  m.input.name = r.string(in, "name", "input.");
+  m.input.channels = r.integer(in, "channels", "input.", 1);
+  if (m.input.channels != 1 && m.input.channels != 3)
+    r.fail("input.channels", "expected 1 or 3, got " + std::to_string(m.input.channels));
+  m.input.height = r.integer(in, "height", "input.", 1);
+  m.input.width = r.integer(in, "width", "input.", 1);
+  const std::string nchw = "NCHW";
+  m.input.layout = parse_layout(r.string(in, "layout", "input.", &nchw), r);
+
+  const json& out = r.object(j, "output", "");
+  reject_other_kind_keys(out, {"name"}, {"classes", "label_offset"}, {"vocab"}, "output.",
+                         ModelKind::kClassifier, r);
+  const int zero = 0;
+  m.output.name = r.string(out, "name", "output.");
+  m.output.classes = r.integer(out, "classes", "output.", 1);
+  m.output.label_offset = r.integer(out, "label_offset", "output.", 0, &zero);
+
+  m.preprocess = parse_preprocess(r.object(j, "preprocess", ""), m.input, r);
+
+  if (j.contains("reference_top1")) {
+    const json& ref = r.object(j, "reference_top1", "");
+    for (const auto& item : ref.items()) {
+      const double top1 = r.number(ref, item.key(), "reference_top1.");
+      if (top1 < 0.0 || top1 > 100.0)
+        r.fail("reference_top1." + item.key(), "expected a percentage in [0, 100]");
+      m.reference_top1[item.key()] = top1;
+    }
+  }
+}
+
+// A causal language model: token ids in, a vocabulary's logits per position out; no image fields.
+void parse_lm(const json& j, Manifest& m, const FieldReader& r) {
+  const std::string empty;
+  m.lm.tokenizer = r.string(j, "tokenizer", "", &empty);
+  const json& in = r.object(j, "input", "");
+  reject_other_kind_keys(in, {"name"}, {"sequence_length"}, {"channels", "height", "width", "layout"},
+                         "input.", ModelKind::kCausalLm, r);
+  m.input.name = r.string(in, "name", "input.");
+  m.lm.sequence_length = r.integer(in, "sequence_length", "input.", 1);
+
+  const json& out = r.object(j, "output", "");
+  reject_other_kind_keys(out, {"name"}, {"vocab"}, {"classes", "label_offset"}, "output.",
+                         ModelKind::kCausalLm, r);
+  m.output.name = r.string(out, "name", "output.");
+  m.lm.vocab = r.integer(out, "vocab", "output.", 2);
+
+  if (j.contains("reference_perplexity")) {
+    const json& ref = r.object(j, "reference_perplexity", "");
+    for (const auto& item : ref.items()) {
+      const double ppl = r.number(ref, item.key(), "reference_perplexity.");
+      if (!(ppl > 0.0)) r.fail("reference_perplexity." + item.key(), "expected a perplexity > 0");
+      m.reference_perplexity[item.key()] = ppl;
+    }
+  }
+}
+
 }  // namespace
 
 const char* to_string(ChannelOrder order) {
@@ -257,6 +359,10 @@ const char* to_string(ResizeFilter filter) {
       return "bilinear-noaa";
   }
   return "?";
+}
+
+const char* to_string(ModelKind kind) {
+  return kind == ModelKind::kCausalLm ? "causal-lm" : "classifier";
 }
 
 const char* to_string(InputLayout layout) {
@@ -333,6 +439,16 @@ std::filesystem::path Manifest::onnx_path() const {
   return at(onnx);
 }
 
+std::filesystem::path Manifest::tokenizer_path() const {
+  if (lm.tokenizer.empty()) return {};
+  return json_file.empty() ? std::filesystem::path(lm.tokenizer) : json_file.parent_path() / lm.tokenizer;
+}
+
+std::filesystem::path Manifest::dataset_path() const {
+  if (dataset.empty()) return {};
+  return json_file.empty() ? std::filesystem::path(dataset) : json_file.parent_path() / dataset;
+}
+
 Manifest parse_manifest(std::string_view json_text, const std::string& origin) {
   json j;
   try {
@@ -344,14 +460,19 @@ Manifest parse_manifest(std::string_view json_text, const std::string& origin) {
   if (!j.is_object()) throw DataError(origin + ": expected a JSON object at the top level");
 
   const FieldReader r(origin);
-  // A misspelt top-level key would be ignored: "sha-256" leaves the file unchecked, "datset" the default data
-  // unset. Free text goes into "notes".
-  reject_unknown_keys(j,
-                      {"name", "onnx", "source", "notes", "sha256", "dataset", "input", "output",
-                       "preprocess", "reference_top1"},
-                      "", r);
   const std::string empty;
   Manifest m;
+  const std::string classifier = to_string(ModelKind::kClassifier);
+  m.kind = parse_kind(r.string(j, "kind", "", &classifier), r);
+  const bool lm = m.is_lm();
+  // A misspelt top-level key would be ignored: "sha-256" leaves the file unchecked, "datset" the default data
+  // unset. Free text goes into "notes".
+  const std::set<std::string> common{"name",   "kind",    "onnx",  "source", "notes",
+                                     "sha256", "dataset", "input", "output"};
+  const std::set<std::string> classifier_only{"preprocess", "reference_top1"};
+  const std::set<std::string> lm_only{"tokenizer", "reference_perplexity"};
+  reject_other_kind_keys(j, common, lm ? lm_only : classifier_only, lm ? classifier_only : lm_only, "",
+                         m.kind, r);
   m.name = r.string(j, "name", "");
   m.onnx = r.string(j, "onnx", "");
   if (m.onnx.empty()) r.fail("onnx", "is empty; name the ONNX file, relative to the sidecar's folder");
@@ -362,36 +483,10 @@ Manifest parse_manifest(std::string_view json_text, const std::string& origin) {
       (m.sha256.size() != 64 || m.sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
     r.fail("sha256", "expected the 64 lowercase hex digits sha256sum prints, or no field at all");
   m.dataset = r.string(j, "dataset", "", &empty);
-
-  const json& in = r.object(j, "input", "");
-  reject_unknown_keys(in, {"name", "channels", "height", "width", "layout"}, "input.", r);
-  m.input.name = r.string(in, "name", "input.");
-  m.input.channels = r.integer(in, "channels", "input.", 1);
-  if (m.input.channels != 1 && m.input.channels != 3)
-    r.fail("input.channels", "expected 1 or 3, got " + std::to_string(m.input.channels));
-  m.input.height = r.integer(in, "height", "input.", 1);
-  m.input.width = r.integer(in, "width", "input.", 1);
-  const std::string nchw = "NCHW";
-  m.input.layout = parse_layout(r.string(in, "layout", "input.", &nchw), r);
-
-  const json& out = r.object(j, "output", "");
-  reject_unknown_keys(out, {"name", "classes", "label_offset"}, "output.", r);
-  const int zero = 0;
-  m.output.name = r.string(out, "name", "output.");
-  m.output.classes = r.integer(out, "classes", "output.", 1);
-  m.output.label_offset = r.integer(out, "label_offset", "output.", 0, &zero);
-
-  m.preprocess = parse_preprocess(r.object(j, "preprocess", ""), m.input, r);
-
-  if (j.contains("reference_top1")) {
-    const json& ref = r.object(j, "reference_top1", "");
-    for (const auto& item : ref.items()) {
-      const double top1 = r.number(ref, item.key(), "reference_top1.");
-      if (top1 < 0.0 || top1 > 100.0)
-        r.fail("reference_top1." + item.key(), "expected a percentage in [0, 100]");
-      m.reference_top1[item.key()] = top1;
-    }
-  }
+  if (lm)
+    parse_lm(j, m, r);
+  else
+    parse_classifier(j, m, r);
   return m;
 }
 
@@ -405,7 +500,29 @@ Manifest load_manifest(const std::filesystem::path& sidecar) {
 
 namespace flipguard::data {
 
+namespace {
+
+// A causal-lm's sidecar: its kind, token input and vocabulary, no image fields.
+std::string lm_manifest_json(const Manifest& m) {
+  using ordered = nlohmann::ordered_json;
+  ordered j;
+  j["name"] = platform::utf8_or_escaped(m.name);
+  j["kind"] = to_string(m.kind);
+  j["onnx"] = platform::utf8_or_escaped(m.onnx);
+  if (!m.source.empty()) j["source"] = platform::utf8_or_escaped(m.source);
+  if (!m.sha256.empty()) j["sha256"] = m.sha256;
+  if (!m.lm.tokenizer.empty()) j["tokenizer"] = platform::utf8_or_escaped(m.lm.tokenizer);
+  if (!m.dataset.empty()) j["dataset"] = platform::utf8_or_escaped(m.dataset);
+  j["input"] = {{"name", m.input.name}, {"sequence_length", m.lm.sequence_length}};
+  j["output"] = {{"name", m.output.name}, {"vocab", m.lm.vocab}};
+  if (!m.reference_perplexity.empty()) j["reference_perplexity"] = m.reference_perplexity;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace
+
 std::string manifest_json(const Manifest& m) {
+  if (m.is_lm()) return lm_manifest_json(m);
   using ordered = nlohmann::ordered_json;
   ordered j;
   // Names and paths may hold bytes that are not UTF-8, which JSON cannot: escaped (platform/utf8.hpp).
@@ -460,6 +577,23 @@ std::string manifest_markdown() {
       "the output's names, `input.channels`, `height` and `width` in the stated `input.layout`, and "
       "`output.classes` (a dimension the graph leaves symbolic is not checked); a mismatch names both files "
       "and the field.\n\n"
+      "A causal language model (`\"kind\": \"causal-lm\"`) reads token ids and has no `preprocess`: its "
+      "input is `input.name` and `input.sequence_length`, its output `output.name` and `output.vocab`, and "
+      "its data are token ids (a .npy/.npz of rows of `sequence_length + 1` ids, each row's inputs and every "
+      "position's next-token target, or of `sequence_length` ids) or text read with `tokenizer` (windows of "
+      "`sequence_length + 1` ids every `sequence_length` ids of the token stream). Its claims are checked "
+      "against the graph too: an integer input of two dimensions whose sequence dimension, where the graph "
+      "fixes it, is `input.sequence_length` (a symbolic one is run at that length), and an output of three "
+      "dimensions whose last, where fixed, is `output.vocab`. A bare .onnx whose one integer input is "
+      "[batch, sequence] and whose one output is [batch, sequence, vocab] is read as a causal-lm, its "
+      "sequence length and vocabulary from the graph (a symbolic sequence needs a sidecar). For example:\n\n"
+      "```json\n"
+      "{\"name\": \"fortune-lm\", \"kind\": \"causal-lm\", \"onnx\": \"fortune-lm.onnx\",\n"
+      " \"tokenizer\": \"fortune-lm.tokenizer.json\", \"dataset\": \"fortune-lm.validation.npy\",\n"
+      " \"input\": {\"name\": \"input_ids\", \"sequence_length\": 128},\n"
+      " \"output\": {\"name\": \"logits\", \"vocab\": 1024},\n"
+      " \"reference_perplexity\": {\"tokens:fortune-lm.validation.npy\": 45.6876}}\n"
+      "```\n\n"
       "| field | type | default | meaning |\n|---|---|---|---|\n";
   for (const auto& f : schema()) {
     std::string meaning;

@@ -1,7 +1,8 @@
 // A model's manifest: which ONNX file and its sha256, its input and output, how to preprocess images, its
 // default dataset and reference accuracy; how to feed the model. On disk it is the sidecar JSON beside the
 // ONNX file (models/<name>.json, docs/model-sidecar.md); a bare .onnx gets one from its graph and a preset.
-// Every field read here is validated, and errors name the file and the field.
+// A causal language model (kind causal-lm) has no image fields: its token input, vocabulary, tokenizer and
+// token or text data instead. Every field read here is validated, and errors name the file and the field.
 #pragma once
 
 #include <array>
@@ -79,7 +80,7 @@ struct LmSpec {
 struct Manifest {
   std::string name;
   ModelKind kind = ModelKind::kClassifier;
-  LmSpec lm;  // kind causal-lm only
+  LmSpec lm;         // kind causal-lm only
   std::string onnx;  // file name, relative to the sidecar's folder
   std::string source;
   std::string sha256;
@@ -88,11 +89,15 @@ struct Manifest {
   PreprocessSpec preprocess;
   std::string dataset;                           // default dataset name ("" if none)
   std::map<std::string, double> reference_top1;  // dataset name -> independent Top-1 in percent
+  // causal-lm: data name (LoadedData::name, e.g. "tokens:x.npy") -> independent perplexity
+  std::map<std::string, double> reference_perplexity;
   std::filesystem::path json_file;  // the sidecar it was read from; empty when parsed from a string
 
   std::filesystem::path onnx_path() const;
-  // lm.tokenizer and a default dataset given as a path, resolved against the sidecar's folder.
+  // lm.tokenizer and a causal-lm's default dataset (a path), resolved against the sidecar's folder; empty
+  // when the field is.
   std::filesystem::path tokenizer_path() const;
+  std::filesystem::path dataset_path() const;
   bool is_lm() const { return kind == ModelKind::kCausalLm; }
 };
 
@@ -107,8 +112,9 @@ Manifest load_manifest(const std::filesystem::path& sidecar);
 void check_preprocess(const InputSpec& input, const PreprocessSpec& pre,
                       const std::function<std::string(const std::string& field)>& name);
 
-// The sidecar JSON of `spec` (every field the loader reads, reference_top1 only when set), which
-// parse_manifest reads back to an equal spec.
+// The sidecar JSON of `spec` (every field the loader reads for its kind, reference_top1 and
+// reference_perplexity only when set; "kind" only for a causal-lm), which parse_manifest reads back to an
+// equal spec.
 std::string manifest_json(const Manifest& spec);
 
 // One field of the sidecar schema: its path ("preprocess.crop"), JSON type, default ("" for required

@@ -21,6 +21,13 @@ const char* kFull = R"({
                  "channel_order": "BGR", "scale": 0.5, "mean": [1, 2, 3], "std": [4, 5, 6]},
   "reference_top1": {"cifar10-jpeg": 81.5}})";
 
+// Every field of a causal-lm's schema, set.
+const char* kLmFull = R"({
+  "name": "lm", "kind": "causal-lm", "onnx": "lm.onnx", "source": "here", "notes": "none",
+  "sha256": "b084f660f8aaa072e419499853080003a14a37324ae85b5ff8bd05f239efba0d", "tokenizer": "lm.tokenizer.json",
+  "dataset": "lm.validation.npy", "input": {"name": "input_ids", "sequence_length": 16},
+  "output": {"name": "logits", "vocab": 256}, "reference_perplexity": {"tokens:lm.validation.npy": 12.5}})";
+
 TEST(ManifestSchema, TheDocsAreGeneratedFromTheSchema) {
   const std::string docs = flipguard::testing::read_file(testing::source_dir() / "docs" / "model-sidecar.md");
   EXPECT_EQ(docs, manifest_markdown())
@@ -39,14 +46,22 @@ TEST(ManifestSchema, EveryFieldTheLoaderReadsIsInTheSchema) {
   EXPECT_EQ(m.preprocess.resize_to, (std::array<int, 2>{36, 36}));
   EXPECT_EQ(m.preprocess.resize_filter, ResizeFilter::kBilinearNoaa);
   EXPECT_EQ(m.reference_top1.at("cifar10-jpeg"), 81.5);
+  ASSERT_NO_THROW(m = parse_manifest(kLmFull, "lm.json"));
+  EXPECT_EQ(m.lm.sequence_length, 16);
+  EXPECT_EQ(m.reference_perplexity.at("tokens:lm.validation.npy"), 12.5);
   for (const auto& f : manifest_fields())
     if (f.path.find('<') == std::string::npos) {
-      // Each documented path exists in the full example (the table documents nothing the file cannot hold).
-      const auto j = nlohmann::json::parse(kFull);
-      const auto dot = f.path.find('.');
-      const bool present = dot == std::string::npos
-                               ? j.contains(f.path)
-                               : j.at(f.path.substr(0, dot)).contains(f.path.substr(dot + 1));
+      // Each documented path exists in one of the full examples (the table documents nothing a file cannot
+      // hold).
+      bool present = false;
+      for (const char* full : {kFull, kLmFull}) {
+        const auto j = nlohmann::json::parse(full);
+        const auto dot = f.path.find('.');
+        present = present || (dot == std::string::npos
+                                  ? j.contains(f.path)
+                                  : j.contains(f.path.substr(0, dot)) &&
+                                        j.at(f.path.substr(0, dot)).contains(f.path.substr(dot + 1)));
+      }
       EXPECT_TRUE(present) << f.path;
     }
 }
