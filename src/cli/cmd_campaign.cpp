@@ -24,6 +24,7 @@
 #endif
 #include "report/report_writer.hpp"
 #include "report/results_reader.hpp"
+#include "report/text_format.hpp"
 
 namespace flipguard::cli {
 namespace {
@@ -45,12 +46,6 @@ void print_lm_cells(const std::vector<campaign::TrialRecord>& records) {
   std::printf("%-8s %-22s %9s %7s %30s %22s %22s %22s %9s\n", "format", "protection", "BER", "trials",
               "perplexity median [95%]", "ppl>2x % [95%]", "token top-1 % [95%]", "token SDC % [95%]",
               "flips");
-  const auto bound = [](double v) {
-    if (std::isinf(v)) return std::string(v > 0 ? "inf" : "-inf");
-    char t[32];
-    std::snprintf(t, sizeof t, "%.2f", v);
-    return std::string(t);
-  };
   const auto share = [](const campaign::MeanEstimate& m, bool known) {
     char t[64];
     if (!known)
@@ -64,8 +59,9 @@ void print_lm_cells(const std::vector<campaign::TrialRecord>& records) {
   for (const auto& cell : campaign::group_cells(records)) {
     const auto s = campaign::summarize(cell.records);
     const auto* q = s.median(metrics::Metric::perplexity);
-    std::string ppl = q ? bound(q->estimate) : "n/a";
-    if (q && s.trials > 1) ppl += " [" + bound(q->lo) + ", " + bound(q->hi) + "]";
+    std::string ppl = q ? report::format_amount(q->estimate) : "n/a";
+    if (q && s.trials > 1)
+      ppl += " [" + report::format_amount(q->lo) + ", " + report::format_amount(q->hi) + "]";
     const bool faulty = s.ber > 0;
     std::printf("%-8s %-22s %9.2g %7lld %30s %22s %22s %22s %9.0f%s\n", s.format.c_str(),
                 s.protection.c_str(), s.ber, static_cast<long long>(s.trials), ppl.c_str(),
@@ -180,7 +176,8 @@ int run(const Arguments& args) {
     const bool labelled = !p.last || p.last->labelled;
     char score[64];
     if (p.last && p.last->language_model())
-      std::snprintf(score, sizeof score, "perplexity %.2f, token top-1 %.2f%%", p.last->counts().perplexity,
+      std::snprintf(score, sizeof score, "perplexity %s, token top-1 %.2f%%",
+                    report::format_amount(p.last->counts().perplexity).c_str(),
                     metrics::metric_value(metrics::Metric::token_top1.info(), p.last->counts()));
     else if (labelled)
       std::snprintf(score, sizeof score, "top-1 %.2f%%, SDC-1 %.2f%%", p.last ? p.last->top1_percent() : 0.0,

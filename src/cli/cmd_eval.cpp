@@ -37,6 +37,11 @@ void print_lm_scores(const metrics::TokenCounts& t, const data::Manifest& spec,
   std::printf("top-5      %.2f %% of next tokens\n", share(t.top5));
   std::printf("non-finite %lld of %lld positions have a NaN or infinite logit\n",
               static_cast<long long>(t.non_finite), static_cast<long long>(t.positions));
+  // The sidecar's reference is for its data whole, as for Top-1.
+  if (const auto it = spec.reference_perplexity.find(loaded.name);
+      it != spec.reference_perplexity.end() && loaded.complete)
+    std::printf("reference  perplexity %.4f (PyTorch), difference %+.2e relative\n", it->second,
+                t.perplexity() / it->second - 1);
 }
 
 int eval(const Arguments& args) {
@@ -78,16 +83,16 @@ int eval(const Arguments& args) {
   const auto& counts = result.counts;
   const double run_s = result.seconds;
 
-  std::printf("model      %s (%s)\n", spec.name.c_str(), spec.onnx_path().c_str());
-  std::printf("data       %s, %lld images", loaded.name.c_str(), static_cast<long long>(counts.images));
-  if (!images.skipped.empty()) std::printf(" (%zu unusable images skipped)", images.skipped.size());
-  std::printf(", data hash %s\n", campaign::data_content_hash(images).c_str());
   if (images.is_tokens()) {
     print_lm_scores(result.tokens, spec, loaded);
     std::printf("speed      %.1f tokens/s (batch %d, %d threads); data loading %.1f s\n",
                 static_cast<double>(images.size() * images.seq_len) / run_s, batch, threads, load_s);
     return 0;
   }
+  std::printf("model      %s (%s)\n", spec.name.c_str(), spec.onnx_path().c_str());
+  std::printf("data       %s, %lld images", loaded.name.c_str(), static_cast<long long>(counts.images));
+  if (!images.skipped.empty()) std::printf(" (%zu unusable images skipped)", images.skipped.size());
+  std::printf(", data hash %s\n", campaign::data_content_hash(images).c_str());
   if (!images.labelled) {
     std::printf("top-1      n/a (no labels)\n");
     std::printf("top-5      n/a (no labels)\n");

@@ -59,6 +59,11 @@ double TokenCounts::perplexity() const {
   return positions ? std::exp(mean_nll()) : 0;
 }
 
+double position_nll(std::span<const float> row, std::int64_t target) {
+  const float max = *std::max_element(row.begin(), row.end());
+  return log_sum_exp(row, max) - static_cast<double>(row[static_cast<std::size_t>(target)]);
+}
+
 void score_tokens(const TokenBatch& b, TokenCounts& counts) {
   const auto positions = static_cast<std::size_t>(b.rows * b.length);
   const auto vocab = static_cast<std::size_t>(b.vocab);
@@ -92,8 +97,7 @@ void score_tokens(const TokenBatch& b, TokenCounts& counts) {
       if (i != static_cast<std::size_t>(target) && row[i] >= t) ++at_least;
     if (at_least == 0) ++counts.top1;
     if (at_least < 5) ++counts.top5;
-    const float max = *std::max_element(row.begin(), row.end());
-    counts.nll_sum += log_sum_exp(row, max) - static_cast<double>(t);
+    counts.nll_sum += position_nll(row, target);
     if (!b.clean.empty()) {
       const auto clean = b.clean.subspan(p * vocab, vocab);
       if (argmax(row) != argmax(clean)) ++counts.sdc;

@@ -40,7 +40,12 @@ struct TokenBatch {
   std::int64_t rows = 0, length = 0, vocab = 0;
 };
 
-// Adds the batch's positions with a target to `counts`. std::invalid_argument when the spans do not match
+// The negative log-likelihood of `target` under one position's finite logits (natural log), computed as
+// score_tokens adds it: sums of these in position order equal a pass's nll_sum bit for bit.
+double position_nll(std::span<const float> logits, std::int64_t target);
+
+// Adds the batch's positions with a target to `counts`, position by position in row-major order (so a pass's
+// sums do not depend on how its sequences were batched). std::invalid_argument when the spans do not match
 // the shape or a target is outside [0, vocab).
 void score_tokens(const TokenBatch& batch, TokenCounts& counts);
 

@@ -35,10 +35,23 @@ std::string interval_note(const CampaignReport& rep) {
       else
         (i == "t" ? t : i == "betting-mix" ? mix : betting) = true;
     }
-  std::string note =
-      std::string("Cells read \"mean [lo, hi] (trials)\": ") +
-      (rep.labelled ? "Top-1 accuracy" : "SDC-1 (images whose Top-1 differs from the fault-free model's)") +
-      " in percent and its 95% interval, which may be asymmetric. Faulty cells: ";
+  std::string note;
+  if (rep.language_model)
+    note =
+        "Share cells read \"mean [lo, hi] (trials)\": next-token Top-1 or token SDC over a trial's "
+        "positions, "
+        "or the trials whose perplexity exceeds k x the fault-free one on the same sequences, in percent, "
+        "with "
+        "its 95% interval, which may be asymmetric. Perplexity and KL are unbounded and heavy-tailed under "
+        "faults: their cells read \"median [lo, hi] (trials)\", the median over trials with its "
+        "distribution-free order-statistic interval (valid at a fixed number of trials), never a mean. "
+        "Faulty "
+        "cells' shares: ";
+  else
+    note =
+        std::string("Cells read \"mean [lo, hi] (trials)\": ") +
+        (rep.labelled ? "Top-1 accuracy" : "SDC-1 (images whose Top-1 differs from the fault-free model's)") +
+        " in percent and its 95% interval, which may be asymmetric. Faulty cells: ";
   if (mix)
     note +=
         "betting confidence sequence over the trials, plug-in bets mixed with a bold bet (valid for any "
@@ -73,9 +86,12 @@ std::string interval_note(const CampaignReport& rep) {
 std::vector<std::pair<std::string, std::string>> campaign_facts(const CampaignReport& rep) {
   std::vector<std::pair<std::string, std::string>> facts{
       {"model", rep.model},
-      {"data", rep.data + (rep.labelled ? "" : " (no labels: scored against the fault-free model only)")},
-      {"data images", std::to_string(rep.data_images)},
-      {"images per trial", span_text(rep.images_min, rep.images_max)},
+      {"data", rep.data + (rep.language_model ? " (token sequences: each position predicts the next id)"
+                           : rep.labelled     ? ""
+                                              : " (no labels: scored against the fault-free model only)")},
+      {rep.language_model ? "data sequences" : "data images", std::to_string(rep.data_images)},
+      {rep.language_model ? "sequences per trial" : "images per trial",
+       span_text(rep.images_min, rep.images_max)},
       {"trials per cell", span_text(rep.trials_min, rep.trials_max)},
       {"seed", rep.seeds},
       {"fault model", rep.fault_kinds}};
@@ -151,9 +167,8 @@ namespace {
 
 // "45.69 [44.1, 47.3] (n)": a median with its interval; a bound no order statistic gives is "-inf"/"inf".
 std::string format_median(const stats::QuantileInterval& q, std::int64_t trials) {
-  const auto bound = [](double v) { return std::isinf(v) ? (v > 0 ? "inf" : "-inf") : format_fixed(v, 2); };
-  std::string out = std::isinf(q.estimate) ? std::string("inf") : format_fixed(q.estimate, 2);
-  if (trials > 1) out += " [" + bound(q.lo) + ", " + bound(q.hi) + "]";
+  std::string out = format_amount(q.estimate);
+  if (trials > 1) out += " [" + format_amount(q.lo) + ", " + format_amount(q.hi) + "]";
   return out + " (" + std::to_string(trials) + ")";
 }
 
@@ -192,9 +207,9 @@ Table lm_configuration_table(const CampaignReport& rep, const std::string& forma
       if (c.ber > 0 && q && (!worst || q->estimate > worst->median(Metric::perplexity)->estimate)) worst = &c;
     }
     const auto* clean_ppl = clean ? clean->median(Metric::perplexity) : nullptr;
-    t.rows.push_back({p, percent(overhead), clean_ppl ? format_fixed(clean_ppl->estimate, 2) : "—",
+    t.rows.push_back({p, percent(overhead), clean_ppl ? format_amount(clean_ppl->estimate) : "—",
                       clean ? format_fixed(clean->estimate(Metric::token_top1).mean, 2) : "—",
-                      worst ? format_fixed(worst->median(Metric::perplexity)->estimate, 2) + " at BER " +
+                      worst ? format_amount(worst->median(Metric::perplexity)->estimate) + " at BER " +
                                   format_ber(worst->ber)
                             : "—"});
   }

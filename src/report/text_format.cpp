@@ -29,6 +29,14 @@ std::string format_fixed(double value, int decimals) {
   return buf;
 }
 
+std::string format_amount(double value) {
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  if (std::isnan(value)) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, std::fabs(value) < 1e5 ? "%.2f" : "%.3g", value);
+  return buf;
+}
+
 std::string format_mean_ci(const campaign::MeanEstimate& e, bool sign) {
   const auto number = [sign](double v) { return (sign && v >= 0 ? "+" : "") + format_fixed(v, 2); };
   const std::string interval = std::isfinite(e.lo) && std::isfinite(e.hi)

@@ -183,9 +183,12 @@ class LayerTrials {
                                   .vocab = classes_ / length},
                                  j.counts, j.sdc, j.tokens);
     };
-    double clean_nll = 0;  // the fault-free NLL of the batch, what every trial's perplexity is compared with
+    // The fault-free NLL up to this batch, what every trial's perplexity is compared with: one running sum,
+    // position by position as a whole pass takes it (every job of the configuration has seen the same
+    // batches, so the first job's sum is everyone's).
+    double clean_nll = c.jobs.front().clean_nll_sum;
     if (images_.is_tokens()) {
-      metrics::TokenCounts t;
+      metrics::TokenCounts t{.nll_sum = clean_nll};
       metrics::score_tokens({.logits = clean,
                              .targets = images_.next_batch(first, n),
                              .rows = static_cast<std::int64_t>(n),
@@ -201,7 +204,7 @@ class LayerTrials {
         j.record.seconds_faults += build_share;
         t0 = clock_type::now();
         score(clean, j);
-        j.clean_nll_sum += clean_nll;
+        j.clean_nll_sum = clean_nll;
         j.record.seconds_inference += prefix_share + seconds_since(t0);
         continue;
       }
@@ -215,7 +218,7 @@ class LayerTrials {
       t0 = clock_type::now();
       ex_.run_suffix(logits_.data());
       score(std::span<const float>(logits_).first(width), j);
-      j.clean_nll_sum += clean_nll;
+      j.clean_nll_sum = clean_nll;
       j.record.seconds_inference += prefix_share + seconds_since(t0);
       t0 = clock_type::now();
       stats += faults->restore();

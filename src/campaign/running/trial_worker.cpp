@@ -82,27 +82,24 @@ void TrialWorker::build_configuration(const PlanCell& cell) {
                      : evaluation::evaluate_set(*ex_, setup_.images, logits_, {}, {}, keep);
   if (setup_.images.is_tokens()) {
     const auto& set = setup_.images;
-    const auto length = static_cast<std::int64_t>(set.seq_len);
-    const auto width = static_cast<std::size_t>(ex_->output_size());
-    clean_->row_nll.resize(set.size());
-    for (std::size_t i = 0; i < set.size(); ++i) {
-      metrics::TokenCounts row;
-      metrics::score_tokens({.logits = std::span<const float>(clean_->logits).subspan(i * width, width),
-                             .targets = set.next_batch(i, 1),
-                             .rows = 1,
-                             .length = length,
-                             .vocab = ex_->output_size() / length},
-                            row);
-      clean_->row_nll[i] = row.nll_sum;
-    }
+    const auto vocab = static_cast<std::size_t>(ex_->output_size()) / set.seq_len;
+    clean_->position_nll.assign(set.next.size(), 0.0);
+    for (std::size_t p = 0; p < set.next.size(); ++p)
+      if (set.next[p] >= 0)
+        clean_->position_nll[p] = metrics::position_nll(
+            std::span<const float>(clean_->logits).subspan(p * vocab, vocab), set.next[p]);
   }
 }
 
 double TrialWorker::clean_nll_sum(const TrialImages* sampler) const {
   if (!setup_.images.is_tokens()) return 0;
   if (!sampler) return clean_->eval.tokens.nll_sum;
+  // Position by position in the sample's order, as the trial's own sum was taken.
+  const std::size_t length = setup_.images.seq_len;
   double sum = 0;
-  for (const std::size_t i : sampler->chosen()) sum += clean_->row_nll[i];
+  for (const std::size_t i : sampler->chosen())
+    for (std::size_t t = 0; t < length; ++t)
+      if (setup_.images.next[i * length + t] >= 0) sum += clean_->position_nll[i * length + t];
   return sum;
 }
 

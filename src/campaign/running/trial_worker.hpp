@@ -46,8 +46,9 @@ class TrialWorker {
   struct CleanPass {
     evaluation::Evaluation eval;
     std::vector<float> logits;  // images x classes, in the order of setup.images
-    // A language model's: each sequence's NLL sum, what a trial over a sample of them compares with.
-    std::vector<double> row_nll;
+    // A language model's: each position's NLL (rows x sequence length, 0 where a position has no target),
+    // what a trial over a sample of the sequences sums in its order to compare with.
+    std::vector<double> position_nll;
   };
   // The fault-free NLL sum over the sequences a faulty trial scored (0 for images).
   double clean_nll_sum(const TrialImages* sampler) const;
