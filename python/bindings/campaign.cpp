@@ -359,6 +359,10 @@ py::list cells(const std::string& path) {
     // Every share metric of the registry, by id (top1, top5, sdc1, sdc5).
     for (const auto& [m, e] : s.estimates)
       cell[py::str(std::string(m.id()))] = estimate_or_none(e, s.measured(m));
+    // A language model's medians over trials (perplexity, nll, kl) with their order-statistic intervals.
+    for (const auto& [m, q] : s.medians)
+      cell[py::str(std::string(m.id()))] = py::dict("median"_a = q.estimate, "lo"_a = q.lo, "hi"_a = q.hi);
+    cell["language_model"] = s.language_model;
     cell.attr("update")(py::dict(
         "interval"_a = s.interval, "top1_min"_a = number_or_none(s.top1_min, s.labelled),
         "top1_max"_a = number_or_none(s.top1_max, s.labelled), "non_finite_share"_a = s.non_finite_share,
@@ -380,7 +384,11 @@ py::list metric_list() {
                         "description"_a = std::string(i.description), "needs_labels"_a = i.needs_labels,
                         "needs_clean_outputs"_a = i.needs_clean_outputs,
                         "bounded"_a = i.range == metrics::MetricRange::share, "stoppable"_a = i.stoppable,
-                        "plotted"_a = i.plotted));
+                        "plotted"_a = i.plotted,
+                        "task"_a = i.task == metrics::MetricTask::classifier       ? "classifier"
+                                   : i.task == metrics::MetricTask::language_model ? "language_model"
+                                                                                   : "any",
+                        "median"_a = i.median));
   }
   return out;
 }

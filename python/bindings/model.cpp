@@ -64,7 +64,22 @@ class Model {
   engine::Executor& executor() const { return *state_->executor; }
   const std::shared_ptr<ModelState>& state() const { return state_; }
 
-  py::array run(const FloatArray& input) {
+  // Images as floats; for a language model (integer input), token ids of any integer dtype, widened.
+  py::array run(const py::array& input) {
+    if (!executor().integer_input()) return run_batches(py::cast<FloatArray>(input), "images");
+    const char kind = input.dtype().kind();
+    if (kind != 'i' && kind != 'u')
+      throw py::value_error("run: " + state_->source +
+                            " is a language model: it takes integer token ids, got " +
+                            std::string(py::str(input.dtype())) + " values");
+    return run_batches(py::cast<IdArray>(input), "token ids");
+  }
+
+ private:
+  using IdArray = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+
+  template <typename Array>
+  py::array run_batches(const Array& input, const std::string& what) {
     engine::Executor& ex = executor();
     const auto& in = ex.input_dims();
     const bool single = input.ndim() == static_cast<py::ssize_t>(in.size()) - 1;
@@ -72,16 +87,16 @@ class Model {
     for (size_t d = 1; fits && d < in.size(); ++d)
       fits = input.shape(input.ndim() - static_cast<py::ssize_t>(in.size() - d)) == in[d];
     if (!fits)
-      throw py::value_error("run: " + state_->source + " takes images of shape " +
+      throw py::value_error("run: " + state_->source + " takes " + what + " of shape " +
                             std::string(py::str(py::tuple(py::cast(model::Dims(in.begin() + 1, in.end()))))) +
-                            " (N first, or a single image), got " +
+                            " (N first, or a single one), got " +
                             std::string(py::str(py::tuple(py::cast(
                                 std::vector<py::ssize_t>(input.shape(), input.shape() + input.ndim()))))));
     const std::int64_t count = single ? 1 : input.shape(0);
     std::vector<py::ssize_t> shape{count};
     for (size_t d = 1; d < ex.output_dims().size(); ++d) shape.push_back(ex.output_dims()[d]);
     py::array_t<float> out(shape);
-    const float* x = input.data();
+    const auto* x = input.data();
     float* y = out.mutable_data();
     {
       py::gil_scoped_release release;
@@ -95,7 +110,6 @@ class Model {
     return out;
   }
 
- private:
   std::shared_ptr<ModelState> state_;
 };
 
@@ -220,7 +234,8 @@ void bind_model(py::module_& m) {
                model::dims_to_string(w.slot().dims()) + ")";
       });
 
-  py::class_<Model>(m, "Model", "An ONNX image classifier on flipguard's engine (oneDNN).")
+  py::class_<Model>(m, "Model",
+                    "An ONNX image classifier or causal language model on flipguard's engine (oneDNN).")
       .def(py::init<const std::filesystem::path&, int, int, bool, bool, bool, const std::filesystem::path&>(),
            "model"_a, "batch"_a = 16, "threads"_a = 0, "fold_batchnorm"_a = true, "biases"_a = false,
            "batchnorm"_a = false, "models_dir"_a = "",
@@ -247,7 +262,10 @@ void bind_model(py::module_& m) {
       .def(
           "summary", [](const Model& m) { return m.executor().summary(); }, "layers, fusions and memory")
       .def("run", &Model::run, "images"_a,
-           "Logits (float32, N x classes) of images (N x C x H x W, or one C x H x W image), in batches.")
+           "Logits (float32, N x classes) of images (N x C x H x W, or one C x H x W image), in batches; for "
+           "a "
+           "causal language model, next-token logits (N x L x vocab) of token ids (N x L integers, or one "
+           "sequence of L).")
       .def(
           "weights",
           [](const Model& m) {

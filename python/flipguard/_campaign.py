@@ -86,16 +86,25 @@ class Results:
         and the cell's other summaries. What a cell did not measure is None, as the CLI's n/a: Top-1/Top-5
         (and top1_min/top1_max) on data without labels (labelled False), SDC in files older than it. metric:
         what adaptive trials stopped on ("top1", or "sdc1", the default without labels); None for fixed
-        trials."""
+        trials. A language model's cells (language_model True) have its shares instead (token_top1,
+        token_sdc, ppl_2x, ... with _lo/_hi) and its medians over trials: perplexity, nll, kl, each with
+        the distribution-free interval of the median (perplexity_lo, perplexity_hi)."""
         # The share metrics of the registry (top1, top5, sdc1, sdc5), each a nested estimate in _cells.
         metrics = tuple(m["id"] for m in _flipguard._metrics() if m["bounded"])
+        # A language model's medians (perplexity, nll, kl): the median and its order-statistic interval.
+        medians = tuple(m["id"] for m in _flipguard._metrics() if m["median"])
         out = []
         for cell in _flipguard._cells(self.path):
-            flat = {k: v for k, v in cell.items() if k not in metrics}
+            flat = {k: v for k, v in cell.items() if k not in metrics and k not in medians}
             for metric in metrics:
                 e = cell[metric]
                 flat[metric] = None if e is None else e["mean"]
                 for part in ("std", "lo", "hi"):
+                    flat[metric + "_" + part] = None if e is None else e[part]
+            for metric in medians:
+                e = cell.get(metric)
+                flat[metric] = None if e is None else e["median"]
+                for part in ("lo", "hi"):
                     flat[metric + "_" + part] = None if e is None else e[part]
             out.append(flat)
         return out
