@@ -27,6 +27,7 @@
 #include "faults/fault_model_registry.hpp"
 #include "model/onnx_loader.hpp"
 #include "platform/output_file.hpp"
+#include "report/text_format.hpp"
 
 namespace flipguard::cli {
 namespace {
@@ -192,7 +193,13 @@ int run(const Arguments& args) {
   // scale@logits leaves the logits scaled by a known factor (Top-k is unchanged): the file holds the model's.
   if (faults && faults->output_scale() != 1)
     for (auto& v : logits) v = static_cast<float>(v / faults->output_scale());
-  evaluation::write_npy(out, logits, static_cast<std::int64_t>(images.size()), classes, inputs);
+  // A language model's logits keep their [sequences, length, vocab] shape.
+  std::vector<std::int64_t> shape{static_cast<std::int64_t>(images.size()), classes};
+  if (images.is_tokens()) {
+    const auto length = static_cast<std::int64_t>(images.seq_len);
+    shape = {shape[0], length, classes / length};
+  }
+  evaluation::write_npy(out, logits, shape, inputs);
   if (dumped) {
     const std::string_view parts[] = {dumped->text()};
     platform::write_output_file(dump, parts, inputs, "the fault list");
@@ -231,14 +238,26 @@ int run(const Arguments& args) {
     std::fprintf(report,
                  "note       no target fell on an image this run evaluates (`flipguard run --dump-faults` "
                  "lists the dataset index of each image it faulted; --limit and --data choose the images)\n");
-  if (images.labelled)
+  if (images.is_tokens()) {
+    const auto& t = eval.tokens;
+    const auto share = [&](std::int64_t n) {
+      return t.positions ? 100.0 * static_cast<double>(n) / static_cast<double>(t.positions) : 0.0;
+    };
+    std::fprintf(
+        report,
+        "perplexity %s over %lld positions, next-token top-1 %.2f %%, top-5 %.2f %%, %lld non-finite "
+        "positions\n",
+        report::format_amount(t.perplexity()).c_str(), static_cast<long long>(t.positions), share(t.top1),
+        share(t.top5), static_cast<long long>(t.non_finite));
+  } else if (images.labelled)
     std::fprintf(report, "top-1      %.2f %% (%lld), top-5 %.2f %%, %lld non-finite\n", k.top1_percent(),
                  static_cast<long long>(k.top1), k.top5_percent(), static_cast<long long>(k.non_finite));
   else  // nothing to score against: never a fake 0 %
     std::fprintf(report, "top-1      n/a (no labels), top-5 n/a (no labels), %lld non-finite\n",
                  static_cast<long long>(k.non_finite));
-  std::fprintf(report, "logits     %s: float32 [%zu, %lld]\n", out.c_str(), images.size(),
-               static_cast<long long>(classes));
+  std::string dims;
+  for (const std::int64_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+  std::fprintf(report, "logits     %s: float32 [%s]\n", out.c_str(), dims.c_str());
   return 0;
 }
 

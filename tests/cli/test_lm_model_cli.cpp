@@ -4,8 +4,11 @@
 // it.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "support/cli_run.hpp"
 
@@ -59,4 +62,45 @@ TEST(LmModelCli, ModelInitWritesACausalLmSidecarRelativeToItsFolder) {
                              kModels / "fortune-lm.validation.npy"));
   const auto inspect = run_cli({"inspect-model", out.string()});
   EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
+}
+
+// eval reproduces PyTorch's validation perplexity (the sidecar's reference) from the committed windows.
+TEST(LmModelCli, EvalGivesPyTorchsValidationPerplexity) {
+  const auto r = run_cli({"eval", "--model", (kModels / "fortune-lm.json").string(), "--threads", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("451 sequences of 128 tokens, 57728 positions scored"), std::string::npos) << r.out;
+  const auto at = r.out.find("perplexity ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const double ppl = std::stod(r.out.substr(at + 11));
+  EXPECT_NEAR(ppl, 45.6876, 1e-3) << r.out;  // PyTorch: 45.6876 (trained/fortune-lm/model.json)
+  EXPECT_NE(r.out.find("reference  perplexity 45.6876 (PyTorch)"), std::string::npos) << r.out;
+}
+
+// run's logits for a trial are [sequences, length, vocab], and its perplexity the campaign trial's.
+TEST(LmModelCli, RunWritesSequenceLogitsAndScoresACampaignTrial) {
+  TempDir dir("lm-run");
+  const std::string model = (kModels / "fortune-lm.json").string();
+  const auto c =
+      run_cli({"campaign", "--model", model, "--formats", "fp16", "--protections", "none", "--bers", "1e-5",
+               "--trials", "2", "--images", "3", "--threads", "1", "--results", (dir / "r.jsonl").string()});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  double nll = -1, positions = 0;
+  std::istringstream lines(read_file(dir / "r.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j.at("ber") == 1e-5 && j.at("trial") == 1) {
+      nll = j.at("lm").at("nll_sum").get<double>();
+      positions = j.at("lm").at("positions").get<double>();
+    }
+  }
+  ASSERT_GT(positions, 0);
+  const auto r =
+      run_cli({"run", "--model", model, "--format", "fp16", "--protection", "none", "--ber", "1e-5",
+               "--trial", "1", "--images", "3", "--threads", "1", "--out", (dir / "o.npy").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("float32 [3, 128, 1024]"), std::string::npos) << r.out;
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "perplexity %.2f over %.0f positions", std::exp(nll / positions),
+                positions);
+  EXPECT_NE(r.out.find(expected), std::string::npos) << "expected '" << expected << "' in\n" << r.out;
 }

@@ -144,3 +144,34 @@ TEST(LmCellSummary, MediansCarryOrderStatisticIntervalsAndClassifierMetricsAreNo
   mixed[1].tokens = {};
   EXPECT_THROW((void)summarize(mixed), std::invalid_argument);
 }
+
+// The median interval a cell reports covers the true median of the per-trial perplexity at least 95 % of the
+// time, through summarize() itself, on a heavy-tailed law with collapsed (+inf) trials: per-trial mean NLL
+// 3 + Pareto(1) excess, infinite with probability 0.2. Its true median: the NLL excess m with
+// 0.8 * P(excess <= m) = 0.5, i.e. P(excess > m) = 3/8, m = 8/3 - 1 for Pareto(x_m = 1, alpha = 1) shifted
+// to start at 0.
+TEST(LmCellSummary, MedianIntervalsCoverTheTrueMedianOnHeavyTails) {
+  std::mt19937_64 rng(2024);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const double true_excess = 8.0 / 3.0 - 1.0;
+  const double true_ppl = std::exp(3.0 + true_excess);
+  const int cells = 1000, trials = 30;
+  int covered = 0;
+  for (int k = 0; k < cells; ++k) {
+    std::vector<TrialRecord> cell;
+    for (int t = 0; t < trials; ++t) {
+      auto r = lm_record(1e-5, t, 3.0);
+      if (u(rng) < 0.2)
+        r.tokens.nll_sum = std::numeric_limits<double>::infinity();
+      else
+        r.tokens.nll_sum = 1000 * (3.0 + (1.0 / (1.0 - u(rng)) - 1.0));  // Pareto(1, 1) - 1
+      cell.push_back(r);
+    }
+    const auto* q = summarize(cell).median(Metric::perplexity);
+    ASSERT_NE(q, nullptr);
+    covered += q->lo <= true_ppl && true_ppl <= q->hi;
+  }
+  // Binomial(1000, >= 0.95): sd <= 6.9; 4 sd below 950 fails a valid interval with probability ~3e-5.
+  EXPECT_GE(covered, 950 - 28) << covered << " of " << cells;
+  EXPECT_LE(covered, 1000);
+}
