@@ -10,6 +10,7 @@
 #include "report/layer_html.hpp"
 #include "report/layer_plot.hpp"
 #include "report/layer_report.hpp"
+#include "report/perplexity_plot.hpp"
 #include "report/report_error.hpp"
 #include "report/report_tables.hpp"
 #include "report/results_reader.hpp"
@@ -76,6 +77,12 @@ ReportOutput write_report(const std::filesystem::path& results, std::filesystem:
       plot_files[format].push_back(plot_file_name(format, metric));
       write_file(out.dir / plot_files[format].back(), render_svg(*plot, true), out);
       figures[format].push_back(render_svg(*plot, false));
+    }
+    if (const auto plot = perplexity_plot(rep, format)) {
+      plot_files[format].insert(plot_files[format].begin(),
+                                "perplexity_vs_ber_" + safe_file_part(format) + ".svg");
+      write_file(out.dir / plot_files[format].front(), render_svg(*plot, true), out);
+      figures[format].insert(figures[format].begin(), render_svg(*plot, false));
     }
     if (const auto plot = rep.labelled ? trials_plot(rep, format) : std::nullopt) {
       plot_files[format].push_back(trials_plot_file_name(format));

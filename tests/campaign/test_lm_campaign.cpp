@@ -15,6 +15,7 @@
 #include "campaign/running/campaign_runner.hpp"
 #include "campaign/running/layer_campaign.hpp"
 #include "report/campaign_report.hpp"
+#include "report/perplexity_plot.hpp"
 #include "report/summary_markdown.hpp"
 #include "support/campaign_runs.hpp"
 #include "support/temp_files.hpp"
@@ -106,6 +107,21 @@ TEST(LmCampaign, RecordsScoreNextTokensAgainstTheFaultFreeModelAndAgreeAcrossBat
   EXPECT_NE(md.find("### Perplexity: median over trials"), std::string::npos);
   EXPECT_NE(md.find("### Next-token Top-1 accuracy (%)"), std::string::npos);
   EXPECT_EQ(md.find("### Top-1 accuracy (%)"), std::string::npos);
+  // Its plot: log10 of each cell's median perplexity, the clean one in the anchor slot.
+  const auto plot = report::perplexity_plot(rep, "fp16");
+  ASSERT_TRUE(plot);
+  ASSERT_EQ(plot->series.size(), 1u);
+  const auto* faulty = rep.find("fp16", "none", 3e-6);
+  ASSERT_NE(faulty, nullptr);
+  const double median = faulty->median(metrics::Metric::perplexity)->estimate;
+  EXPECT_DOUBLE_EQ(plot->series[0].y.at(0), std::isinf(median) ? plot->y_max : std::log10(median));
+  EXPECT_NEAR(plot->series[0].anchor_y, std::log10(clean.counts().perplexity), 1e-12);
+  auto image = records.front();  // the same cell as a classifier's record
+  image.tokens = {};
+  image.labelled = true;
+  image.top1 = image.top5 = 5;
+  EXPECT_FALSE(report::perplexity_plot(report::build_report(std::vector<TrialRecord>{image}), "fp16"))
+      << "a classifier has no perplexity plot";
 }
 
 // A trial over a sample of the sequences compares its perplexity with the fault-free NLL of that sample:
