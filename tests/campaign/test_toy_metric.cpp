@@ -53,7 +53,8 @@ TEST(ToyMetric, TheSettingAcceptsItWhileRegisteredAndNamesIt) {
       parse_metric("top5");  // registered but not stoppable
       ADD_FAILURE() << "top5 accepted as a stopping metric";
     } catch (const std::invalid_argument& e) {
-      EXPECT_EQ(std::string(e.what()), "metric 'top5' is not one of top1, sdc1, toy_sdc5");
+      EXPECT_EQ(std::string(e.what()),
+                "metric 'top5' is not one of top1, sdc1, token_top1, token_sdc, ppl_2x, ppl_10x, toy_sdc5");
     }
     // The stopping rule decides on any share's values: identical trials of a betting rule narrow to a stop.
     const StoppingRule rule{.ci_target = 20, .min_trials = 4, .max_trials = 200, .metric = toy.metric()};
