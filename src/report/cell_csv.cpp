@@ -2,9 +2,34 @@
 
 #include <vector>
 
+#include "metrics/metric_registry.hpp"
 #include "report/text_format.hpp"
 
 namespace flipguard::report {
+
+namespace {
+
+// A language model's metrics (the registry's, in its order): mean/lo/hi of each share, median/lo/hi of each
+// median metric; n/a in a classifier's cells.
+std::vector<metrics::Metric> lm_metrics() {
+  std::vector<metrics::Metric> out;
+  for (const metrics::Metric m : metrics::all_metrics())
+    if (m->task == metrics::MetricTask::language_model &&
+        (m->range == metrics::MetricRange::share || m->median))
+      out.push_back(m);
+  return out;
+}
+
+std::string lm_columns() {
+  std::string out;
+  for (const metrics::Metric m : lm_metrics()) {
+    const std::string id(m.id());
+    out += "," + id + (m->median ? "_median," : "_mean,") + id + "_lo," + id + "_hi";
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string cell_csv_header() {
   return "format,protection,ber,trials,images,top1_mean,top1_std,top1_ci95,top1_min,top1_max,top5_mean,top5_"
@@ -15,7 +40,8 @@ std::string cell_csv_header() {
          "lo,"
          "top1_hi,top5_lo,top5_hi,labelled,sdc1_mean,sdc1_lo,sdc1_hi,sdc5_mean,sdc5_lo,sdc5_hi,logit_max_abs,"
          "logit_rel_l2_"
-         "mean,reused,started_late";
+         "mean,reused,started_late" +
+         lm_columns();
 }
 
 std::string cell_csv_row(const campaign::CellSummary& c, const PairedDifference* paired) {
@@ -70,7 +96,20 @@ std::string cell_csv_row(const campaign::CellSummary& c, const PairedDifference*
                                         std::to_string(c.reused),
                                         std::to_string(c.started_late)};
   std::string out;
+  std::vector<std::string> lm;
+  for (const metrics::Metric m : lm_metrics()) {
+    const auto* q = m->median ? c.median(m) : nullptr;
+    if (m->median && q) {
+      lm.insert(lm.end(), {format_general(q->estimate), format_general(q->lo), format_general(q->hi)});
+    } else if (!m->median && c.measured(m)) {
+      const auto& e = c.estimate(m);
+      lm.insert(lm.end(), {format_general(e.mean), format_general(e.lo), format_general(e.hi)});
+    } else {
+      lm.insert(lm.end(), {"n/a", "n/a", "n/a"});
+    }
+  }
   for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + fields[i];
+  for (const auto& f : lm) out += "," + f;
   return out;
 }
 
