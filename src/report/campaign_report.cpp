@@ -104,7 +104,7 @@ CampaignReport build_report(std::span<const campaign::TrialRecord> records) {
     std::vector<TrialOutcome> trials;
     for (const auto& r : cell.records) {
       const int critical = r.ber == 0 ? 0 : r.critical_words > 0 ? (r.critical_faults > 0 ? 1 : 0) : -1;
-      trials.push_back({r.trial, r.top1_percent(), r.top5_percent(), critical});
+      trials.push_back({r.trial, r.top1_percent(), r.top5_percent(), critical, r.counts().perplexity});
     }
     std::sort(trials.begin(), trials.end(), [](const auto& a, const auto& b) { return a.trial < b.trial; });
     rep.outcomes.push_back(std::move(trials));

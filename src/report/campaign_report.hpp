@@ -32,6 +32,7 @@ struct TrialOutcome {
   // Faults on the format's critical bit: 0 none, 1 some, -1 not recorded (fault models that are not per bit,
   // files written before the count existed). A clean trial has none.
   int critical = -1;
+  double perplexity = 0;  // a language model's trial (+inf when its logits went NaN/Inf); 0 otherwise
 };
 
 struct CampaignReport {

@@ -84,6 +84,11 @@ ReportOutput write_report(const std::filesystem::path& results, std::filesystem:
       write_file(out.dir / plot_files[format].front(), render_svg(*plot, true), out);
       figures[format].insert(figures[format].begin(), render_svg(*plot, false));
     }
+    if (const auto plot = perplexity_trials_plot(rep, format)) {
+      plot_files[format].push_back("trials_perplexity_" + safe_file_part(format) + ".svg");
+      write_file(out.dir / plot_files[format].back(), render_strip_svg(*plot, true), out);
+      figures[format].push_back(render_strip_svg(*plot, false));
+    }
     if (const auto plot = rep.labelled ? trials_plot(rep, format) : std::nullopt) {
       plot_files[format].push_back(trials_plot_file_name(format));
       write_file(out.dir / plot_files[format].back(), render_strip_svg(*plot, true), out);

@@ -11,6 +11,7 @@ std::string plot_alt_text(const std::string& file) {
   if (file.starts_with("top5_vs_ber")) return "Top-5 vs BER";
   if (file.starts_with("sdc1_vs_ber")) return "SDC-1 vs BER";
   if (file.starts_with("perplexity_vs_ber")) return "perplexity vs BER";
+  if (file.starts_with("trials_perplexity")) return "perplexity of each trial";
   if (file.find("_vs_ber") != std::string::npos) return file.substr(0, file.find("_vs_ber")) + " vs BER";
   return "Top-1 of each trial";
 }

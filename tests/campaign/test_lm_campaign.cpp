@@ -116,6 +116,14 @@ TEST(LmCampaign, RecordsScoreNextTokensAgainstTheFaultFreeModelAndAgreeAcrossBat
   const double median = faulty->median(metrics::Metric::perplexity)->estimate;
   EXPECT_DOUBLE_EQ(plot->series[0].y.at(0), std::isinf(median) ? plot->y_max : std::log10(median));
   EXPECT_NEAR(plot->series[0].anchor_y, std::log10(clean.counts().perplexity), 1e-12);
+  // The per-trial distribution: one dot per record, the clean run in its own group.
+  const auto trials = report::perplexity_trials_plot(rep, "fp16");
+  ASSERT_TRUE(trials);
+  std::size_t dots = 0;
+  for (const auto& panel : trials->panels)
+    for (const auto& cat : panel.categories) dots += cat.points.size();
+  EXPECT_EQ(dots, records.size());
+  EXPECT_EQ(trials->panels.at(0).categories.at(0).points.at(0).group, 2);
   auto image = records.front();  // the same cell as a classifier's record
   image.tokens = {};
   image.labelled = true;
