@@ -46,17 +46,12 @@ int run(const Arguments& args) {
   const auto records = report::read_results(summary.results_path).records;
   const auto rep = report::build_layer_report(records);
   for (const auto& [format, protection] : rep.configurations) {
-    if (rep.labelled)
-      std::printf("\n%s, %s: Top-1 %% mean [95%% interval] (trials)\n%s", format.c_str(), protection.c_str(),
-                  report::to_markdown(report::layer_table(rep, format, protection)).c_str());
-    else  // data without labels has no Top-1: never a table of fake 0 %
+    if (!rep.labelled && !rep.language_model)  // no Top-1 without labels: never a table of fake 0 %
       std::printf("\n%s, %s: Top-1 n/a (no labels)\n", format.c_str(), protection.c_str());
-    if (rep.has_sdc)
-      std::printf(
-          "\n%s, %s: SDC-1 %% (Top-1 changed against the fault-free model) mean [95%% interval] "
-          "(trials)\n%s",
-          format.c_str(), protection.c_str(),
-          report::to_markdown(report::layer_table(rep, format, protection, report::Metric::sdc1)).c_str());
+    for (const auto& [heading, metric] : report::layer_metrics(rep))
+      std::printf("\n%s, %s: %s, mean [95%% interval] (trials)\n%s", format.c_str(), protection.c_str(),
+                  heading.c_str(),
+                  report::to_markdown(report::layer_table(rep, format, protection, metric)).c_str());
   }
   const auto out = report::write_report(summary.results_path);
   for (const auto& w : out.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());

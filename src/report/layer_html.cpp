@@ -17,10 +17,8 @@ std::string layer_report_html(const LayerReport& rep, const std::string& title,
   h += "<figure>\n" + heatmap_svg + "</figure>\n";
   for (const auto& [format, protection] : rep.configurations) {
     h += "<h2>" + escape_xml(format + ", " + protection) + "</h2>\n";
-    if (rep.labelled) h += "<h3>Top-1 (%)</h3>\n" + to_html(layer_table(rep, format, protection));
-    if (rep.has_sdc)
-      h += "<h3>SDC-1: Top-1 changed against the fault-free model (% of images)</h3>\n" +
-           to_html(layer_table(rep, format, protection, Metric::sdc1));
+    for (const auto& [heading, metric] : layer_metrics(rep))
+      h += "<h3>" + escape_xml(heading) + "</h3>\n" + to_html(layer_table(rep, format, protection, metric));
   }
   return h + html_page_end();
 }

@@ -71,6 +71,7 @@ LayerReport build_layer_report(std::span<const campaign::TrialRecord> records) {
     bers.insert(r.ber);
     rep.labelled = rep.labelled && r.labelled;
     rep.has_sdc = rep.has_sdc && r.has_sdc;
+    rep.language_model = r.language_model();
   }
   rep.bers.assign(bers.begin(), bers.end());
   for (double ber : rep.bers)
@@ -126,18 +127,31 @@ std::string layer_unit(const LayerReport& rep) {
                         : "one stored tensor (layer)";
 }
 
+std::vector<std::pair<std::string, Metric>> layer_metrics(const LayerReport& rep) {
+  if (rep.language_model)
+    return {
+        {"Trials whose perplexity exceeds 2x the fault-free model's (%)", Metric::ppl_2x},
+        {"Token SDC: argmax token changed against the fault-free model (% of positions)", Metric::token_sdc},
+        {"Next-token Top-1 (%)", Metric::token_top1}};
+  std::vector<std::pair<std::string, Metric>> out;
+  if (rep.labelled) out.emplace_back("Top-1 (%)", Metric::top1);
+  if (rep.has_sdc)
+    out.emplace_back("SDC-1: Top-1 changed against the fault-free model (% of images)", Metric::sdc1);
+  return out;
+}
+
 std::string layer_markdown(const LayerReport& rep, const std::string& title, const std::string& plot_file) {
   std::string out = "# " + title + "\n\n";
   for (const auto& [label, value] : layer_facts(rep)) out += "- **" + label + "**: " + value + "\n";
   out += "\nEach row faults " + layer_unit(rep) +
          " only. Cells: mean % [95% interval] (trials); the interval method per cell is in layers.csv.\n";
-  if (!plot_file.empty()) out += "\n![Top-1 per layer and BER](" + plot_file + ")\n";
+  if (!plot_file.empty())
+    out += std::string("\n![") + (rep.language_model ? "Trials past 2x perplexity" : "Top-1") +
+           " per layer and BER](" + plot_file + ")\n";
   for (const auto& [format, protection] : rep.configurations) {
     out += "\n## " + format + ", " + protection + "\n";
-    if (rep.labelled) out += "\n### Top-1 (%)\n\n" + to_markdown(layer_table(rep, format, protection));
-    if (rep.has_sdc)
-      out += "\n### SDC-1: Top-1 changed against the fault-free model (% of images)\n\n" +
-             to_markdown(layer_table(rep, format, protection, Metric::sdc1));
+    for (const auto& [heading, metric] : layer_metrics(rep))
+      out += "\n### " + heading + "\n\n" + to_markdown(layer_table(rep, format, protection, metric));
   }
   return out;
 }

@@ -43,6 +43,7 @@ struct LayerReport {
   // ("single": its BER only labels the cell).
   std::vector<std::string> columns;
   bool labelled = true, has_sdc = true;  // every record has labels / SDC measures
+  bool language_model = false;           // the records are a language model's
   std::vector<LayerCell> cells;
 
   const campaign::CellSummary* find(const std::string& layer, const std::string& format,
@@ -62,6 +63,9 @@ Table layer_table(const LayerReport& rep, const std::string& format, const std::
 std::vector<std::pair<std::string, std::string>> layer_facts(const LayerReport& rep);
 // What one row faults, for the page's note: "one stored tensor (layer)", "one value nodes write".
 std::string layer_unit(const LayerReport& rep);
+// The tables a layer report shows, with their titles: Top-1 (with labels) and SDC-1 for a classifier; the
+// share of trials past 2x perplexity, token SDC and next-token Top-1 for a language model.
+std::vector<std::pair<std::string, Metric>> layer_metrics(const LayerReport& rep);
 // plot_file: the heatmap's file name next to layers.md (empty: no link).
 std::string layer_markdown(const LayerReport& rep, const std::string& title,
                            const std::string& plot_file = "");

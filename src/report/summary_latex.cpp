@@ -44,19 +44,12 @@ std::string summary_latex(const CampaignReport& rep, const std::string& title) {
 
 std::string layer_latex(const LayerReport& rep, const std::string& title) {
   std::string o = preamble(title);
-  for (const auto& [format, protection] : rep.configurations) {
-    if (rep.labelled)
-      o += "\n" + to_latex(layer_table(rep, format, protection),
-                           rep.model + " on " + rep.data + ", " + format + ", " + protection +
-                               ": Top-1 accuracy (%) with one layer faulted, mean [95% interval] (trials).",
-                           "tab:layers-" + format + "-" + protection);
-    if (rep.has_sdc)
-      o += "\n" + to_latex(layer_table(rep, format, protection, Metric::sdc1),
-                           rep.model + " on " + rep.data + ", " + format + ", " + protection +
-                               ": SDC-1 (% of images whose Top-1 changed) with one layer faulted, mean [95% "
-                               "interval] (trials).",
-                           "tab:layers-sdc1-" + format + "-" + protection);
-  }
+  for (const auto& [format, protection] : rep.configurations)
+    for (const auto& [heading, metric] : layer_metrics(rep))
+      o += "\n" + to_latex(layer_table(rep, format, protection, metric),
+                           rep.model + " on " + rep.data + ", " + format + ", " + protection + ": " +
+                               heading + " with one layer faulted, mean [95% interval] (trials).",
+                           "tab:layers-" + std::string(metric.id()) + "-" + format + "-" + protection);
   return o;
 }
 
