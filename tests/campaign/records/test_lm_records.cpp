@@ -167,7 +167,8 @@ TEST(LmCellSummary, MedianIntervalsCoverTheTrueMedianOnHeavyTails) {
         r.tokens.nll_sum = 1000 * (3.0 + (1.0 / (1.0 - u(rng)) - 1.0));  // Pareto(1, 1) - 1
       cell.push_back(r);
     }
-    const auto* q = summarize(cell).median(Metric::perplexity);
+    const CellSummary summary = summarize(cell);  // q points into it
+    const auto* q = summary.median(Metric::perplexity);
     ASSERT_NE(q, nullptr);
     covered += q->lo <= true_ppl && true_ppl <= q->hi;
   }
