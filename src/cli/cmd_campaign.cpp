@@ -36,9 +36,18 @@ std::string clock_text(double s) {
   return buf;
 }
 
-}  // namespace
-
-namespace {
+// A cell's mean with its interval, "n/a" when the cell did not measure it (no labels for Top-1, records
+// before SDC, a metric against the fault-free model in the clean cell): never a fake 0.
+std::string interval_text(const campaign::MeanEstimate& m, bool known) {
+  char text[64];
+  if (!known)
+    std::snprintf(text, sizeof text, "%s", "n/a");
+  else if (std::isfinite(m.lo) && std::isfinite(m.hi))
+    std::snprintf(text, sizeof text, "%6.2f [%6.2f, %6.2f]", m.mean, m.lo, m.hi);
+  else
+    std::snprintf(text, sizeof text, "%6.2f", m.mean);
+  return std::string(text);
+}
 
 // A language model's cells: median perplexity with its order-statistic interval, the share of trials past
 // 2x the fault-free perplexity, next-token Top-1 and token SDC with their intervals.
@@ -46,16 +55,6 @@ void print_lm_cells(const std::vector<campaign::TrialRecord>& records) {
   std::printf("%-8s %-22s %9s %7s %30s %22s %22s %22s %9s\n", "format", "protection", "BER", "trials",
               "perplexity median [95%]", "ppl>2x % [95%]", "token top-1 % [95%]", "token SDC % [95%]",
               "flips");
-  const auto share = [](const campaign::MeanEstimate& m, bool known) {
-    char t[64];
-    if (!known)
-      std::snprintf(t, sizeof t, "%s", "n/a");
-    else if (std::isfinite(m.lo) && std::isfinite(m.hi))
-      std::snprintf(t, sizeof t, "%6.2f [%6.2f, %6.2f]", m.mean, m.lo, m.hi);
-    else
-      std::snprintf(t, sizeof t, "%6.2f", m.mean);
-    return std::string(t);
-  };
   for (const auto& cell : campaign::group_cells(records)) {
     const auto s = campaign::summarize(cell.records);
     const auto* q = s.median(metrics::Metric::perplexity);
@@ -65,9 +64,9 @@ void print_lm_cells(const std::vector<campaign::TrialRecord>& records) {
     const bool faulty = s.ber > 0;
     std::printf("%-8s %-22s %9.2g %7lld %30s %22s %22s %22s %9.0f%s\n", s.format.c_str(),
                 s.protection.c_str(), s.ber, static_cast<long long>(s.trials), ppl.c_str(),
-                share(s.estimate(metrics::Metric::ppl_2x), faulty).c_str(),
-                share(s.estimate(metrics::Metric::token_top1), true).c_str(),
-                share(s.estimate(metrics::Metric::token_sdc), faulty).c_str(), s.flips_mean,
+                interval_text(s.estimate(metrics::Metric::ppl_2x), faulty).c_str(),
+                interval_text(s.estimate(metrics::Metric::token_top1), true).c_str(),
+                interval_text(s.estimate(metrics::Metric::token_sdc), faulty).c_str(), s.flips_mean,
                 s.ber > 0 && s.stopped != "fixed" ? ("  " + s.stopped).c_str() : "");
   }
 }
@@ -78,16 +77,6 @@ void print_cells(const std::vector<campaign::TrialRecord>& records) {
   if (!records.empty() && records.front().language_model()) return print_lm_cells(records);
   std::printf("%-8s %-22s %9s %8s %24s %24s %7s %9s\n", "format", "protection", "BER", "trials",
               "top-1 % [95% interval]", "SDC-1 % [95% interval]", "NaN %", "flips");
-  const auto interval_text = [](const campaign::MeanEstimate& m, bool known) {
-    char text[64];
-    if (!known)  // no labels (Top-1), or records before SDC: nothing measured, never a fake 0
-      std::snprintf(text, sizeof text, "%s", "n/a");
-    else if (std::isfinite(m.lo) && std::isfinite(m.hi))
-      std::snprintf(text, sizeof text, "%6.2f [%6.2f, %6.2f]", m.mean, m.lo, m.hi);
-    else
-      std::snprintf(text, sizeof text, "%6.2f", m.mean);
-    return std::string(text);
-  };
   std::int64_t reached = 0, spent = 0, adaptive = 0;
   for (const auto& cell : campaign::group_cells(records)) {
     const auto s = campaign::summarize(cell.records);

@@ -33,14 +33,8 @@ Evaluation score_batches(const data::PreprocessedSet& images, size_t batch, std:
     const auto out = std::span<const float>(logits).first(n * width);
     const auto clean = io.clean.empty() ? io.clean : io.clean.subspan(first * width, n * width);
     if (images.is_tokens()) {
-      const auto length = static_cast<std::int64_t>(images.seq_len);
-      metrics::score_token_batch({.logits = out,
-                                  .targets = images.next_batch(first, n),
-                                  .clean = clean,
-                                  .rows = static_cast<std::int64_t>(n),
-                                  .length = length,
-                                  .vocab = classes / length},
-                                 e.counts, e.sdc, e.tokens);
+      metrics::score_token_batch(token_batch(images, first, n, out, clean, classes), e.counts, e.sdc,
+                                 e.tokens);
     } else {
       metrics::score_batch({out, batch_labels(images, first, n), clean, classes}, e.counts, e.sdc);
     }
@@ -116,6 +110,18 @@ void run_batch(engine::Executor& ex, const data::PreprocessedSet& images, size_t
     ex.run(images.token_batch(first, n).data(), static_cast<int>(n), out);
   else
     ex.run(images.batch(first, n).data(), static_cast<int>(n), out);
+}
+
+metrics::TokenBatch token_batch(const data::PreprocessedSet& set, size_t first, size_t n,
+                                std::span<const float> logits, std::span<const float> clean,
+                                std::int64_t classes) {
+  const auto length = static_cast<std::int64_t>(set.seq_len);
+  return {.logits = logits,
+          .targets = set.next_batch(first, n),
+          .clean = clean,
+          .rows = static_cast<std::int64_t>(n),
+          .length = length,
+          .vocab = classes / length};
 }
 
 std::span<const int> batch_labels(const data::PreprocessedSet& images, size_t first, size_t n) {

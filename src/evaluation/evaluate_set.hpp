@@ -44,6 +44,12 @@ void check_images_fit(const engine::Executor& ex, const data::PreprocessedSet& i
 // their logits to `out`.
 void run_batch(engine::Executor& ex, const data::PreprocessedSet& images, size_t first, size_t n, float* out);
 
+// Sequences [first, first + n) of a set of token sequences as metrics::score_tokens reads them: their logits
+// (n x seq_len x vocab, vocab = classes / seq_len), next-token targets and fault-free logits (may be empty).
+metrics::TokenBatch token_batch(const data::PreprocessedSet& set, size_t first, size_t n,
+                                std::span<const float> logits, std::span<const float> clean,
+                                std::int64_t classes);
+
 // The labels of images [first, first + n) as metrics::score_batch takes them: empty when the set has none.
 std::span<const int> batch_labels(const data::PreprocessedSet& images, size_t first, size_t n);
 

@@ -172,16 +172,10 @@ class LayerTrials {
     const auto clean = std::span<const float>(clean_logits_).first(width);
     const auto labels = evaluation::batch_labels(images_, first, n);
     // Scores a batch's logits into a job: Top-k and SDC of images, or a language model's next tokens.
-    const auto length = static_cast<std::int64_t>(images_.seq_len);
     const auto score = [&](std::span<const float> out, Job& j) {
       if (!images_.is_tokens()) return metrics::score_batch({out, labels, clean, classes_}, j.counts, j.sdc);
-      metrics::score_token_batch({.logits = out,
-                                  .targets = images_.next_batch(first, n),
-                                  .clean = clean,
-                                  .rows = static_cast<std::int64_t>(n),
-                                  .length = length,
-                                  .vocab = classes_ / length},
-                                 j.counts, j.sdc, j.tokens);
+      metrics::score_token_batch(evaluation::token_batch(images_, first, n, out, clean, classes_), j.counts,
+                                 j.sdc, j.tokens);
     };
     // The fault-free NLL up to this batch, what every trial's perplexity is compared with: one running sum,
     // position by position as a whole pass takes it (every job of the configuration has seen the same
@@ -189,12 +183,7 @@ class LayerTrials {
     double clean_nll = c.jobs.front().clean_nll_sum;
     if (images_.is_tokens()) {
       metrics::TokenCounts t{.nll_sum = clean_nll};
-      metrics::score_tokens({.logits = clean,
-                             .targets = images_.next_batch(first, n),
-                             .rows = static_cast<std::int64_t>(n),
-                             .length = length,
-                             .vocab = classes_ / length},
-                            t);
+      metrics::score_tokens(evaluation::token_batch(images_, first, n, clean, {}, classes_), t);
       clean_nll = t.nll_sum;
     }
     // The dataset index of each image of the batch: faults redrawn per image are keyed by it.
